@@ -1,0 +1,48 @@
+"""fastfa: fast reinforcement learning with function approximation.
+
+Tile coding and other features, linear TD / SARSA / Q-learning with traces,
+DQN, REINFORCE and actor-critic, with compiled kernels (Numba and Cython)
+under a thin, validating Python layer.
+
+Importing ``fastfa`` is cheap: it registers the ``fastfa/...`` gymnasium
+environment ids and nothing else.  Submodules load (and kernels compile, or
+load from the Numba cache) on first use.
+
+Public names::
+
+    fastfa.__version__
+    fastfa.make(env_id, compiled=True, **kwargs)     # gymnasium env, compiled twin if any
+    fastfa.tiles3                                     # drop-in for Sutton's tiles3
+    fastfa.features, fastfa.agents, fastfa.policies, fastfa.envs, fastfa.buffers
+    fastfa.sweep(...)                                 # parameter studies
+"""
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+from .envs import make  # registers the fastfa/... env ids (gymnasium.register only; cheap)
+
+_SUBMODULES = {
+    "tiles3", "features", "approx", "policies", "agents", "envs", "buffers",
+    "loop", "io", "experiments", "cli", "kernels",
+}
+
+__all__ = ["__version__", "make", "sweep", *sorted(_SUBMODULES)]
+
+
+def sweep(*args, **kwargs):
+    """Run a parameter study; see :func:`fastfa.sweep.sweep` (loaded on first call)."""
+    from .sweep import sweep as _sweep
+
+    return _sweep(*args, **kwargs)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'fastfa' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBMODULES)

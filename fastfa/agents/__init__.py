@@ -1,0 +1,1 @@
+"""fastfa.agents (see the package docs)."""

@@ -1,0 +1,1 @@
+"""fastfa.approx (see the package docs)."""

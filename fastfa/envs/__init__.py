@@ -1,0 +1,54 @@
+"""Environments: gymnasium envs registered under ``fastfa/...`` ids, and their compiled twins.
+
+Each environment module holds a gymnasium ``Env`` class and, where there is
+one, a compiled twin: ``params`` (a small float64 array) + ``state`` (a float64
+array) + a pure ``@njit`` step function in ``fastfa.kernels``, usable inside
+Numba loops.  The gymnasium class and the twin give the same observations,
+rewards and terminations for the same actions and start state.
+
+Registration here is cheap (entry points are strings), so ``import fastfa``
+stays fast.  :func:`make` returns a compiled twin when asked for one.
+"""
+from __future__ import annotations
+
+import gymnasium
+
+from ._registry import COMPILED_TWINS, REGISTRY, register_all
+
+register_all()
+
+__all__ = ["make", "REGISTRY", "COMPILED_TWINS"]
+
+
+def make(env_id: str, compiled: bool = False, **kwargs):
+    """Create an environment.
+
+    Args:
+        env_id: a gymnasium id (``"MountainCar-v0"``) or a fastfa id
+            (``"fastfa/RandomWalk1000-v0"``).
+        compiled: if True, return the gymnasium-compatible env backed by the
+            compiled (Numba) twin of ``env_id``; raises ``ValueError`` if the id
+            has no twin.  If False, this is ``gymnasium.make(env_id, **kwargs)``.
+        **kwargs: passed to the environment constructor.
+    """
+    if not isinstance(env_id, str):
+        raise TypeError(f"env_id must be a str, got {type(env_id).__name__}")
+    if compiled:
+        entry = COMPILED_TWINS.get(env_id)
+        if entry is None:
+            known = ", ".join(sorted(COMPILED_TWINS)) or "none yet"
+            raise ValueError(f"env_id {env_id!r} has no compiled twin; known: {known}")
+        return gymnasium.make(entry, **kwargs)
+    return gymnasium.make(env_id, **kwargs)
+
+
+def __getattr__(name):
+    # lazily expose helpers of env modules, e.g. fastfa.envs.randomwalk_true_values
+    from ._registry import LAZY_ATTRS
+
+    if name in LAZY_ATTRS:
+        import importlib
+
+        mod = importlib.import_module(LAZY_ATTRS[name], __name__)
+        return getattr(mod, name)
+    raise AttributeError(f"module 'fastfa.envs' has no attribute {name!r}")

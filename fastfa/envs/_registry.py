@@ -1,0 +1,27 @@
+"""Table of fastfa's environment ids.  One line per env; keep entry points as strings.
+
+REGISTRY: fastfa id -> (entry point "module:Class", default kwargs, max_episode_steps)
+COMPILED_TWINS: any env id (gymnasium's or ours) -> fastfa id of the gymnasium-compatible
+    env backed by the compiled twin (what ``fastfa.make(id, compiled=True)`` builds).
+LAZY_ATTRS: public helper name -> relative module, exposed as ``fastfa.envs.<name>``.
+"""
+from __future__ import annotations
+
+import gymnasium
+
+REGISTRY: dict[str, tuple[str, dict, int | None]] = {
+}
+
+COMPILED_TWINS: dict[str, str] = {
+}
+
+LAZY_ATTRS: dict[str, str] = {
+}
+
+
+def register_all() -> None:
+    for env_id, (entry, kwargs, max_steps) in REGISTRY.items():
+        if env_id in gymnasium.registry:
+            continue
+        gymnasium.register(id=env_id, entry_point=entry, kwargs=dict(kwargs),
+                           max_episode_steps=max_steps)

@@ -1,0 +1,24 @@
+"""Built-in experiments that reproduce textbook figures: ``fastfa list`` / ``fastfa run NAME``.
+
+An experiment is a module in this package that registers itself::
+
+    from fastfa.experiments import Context, Result, experiment
+
+    @experiment("randomwalk-aggregation", "Fig 9.1: gradient MC with state aggregation",
+                default_runs=1)
+    def run(ctx: Context) -> Result:
+        ...
+        return Result(table={"run": ..., "x": ..., "metric": ..., "value": ...},
+                      metrics={"rmsve": 0.05}, config={...}, env_steps=n, plot=plot_fn)
+
+The runner (:func:`run_experiment`) times it, writes ``OUT/NAME/results.csv``
+(tidy rows), ``summary.json`` (experiment, config, seed, versions,
+wall_time_s, env_steps, metrics) and, when matplotlib is installed,
+``OUT/NAME/NAME.png``.  Modules are discovered on first use, not at
+``import fastfa``.
+"""
+from __future__ import annotations
+
+from ._base import Context, Experiment, Result, experiment, get, names, run_experiment, write_table
+
+__all__ = ["Context", "Experiment", "Result", "experiment", "get", "names", "run_experiment", "write_table"]

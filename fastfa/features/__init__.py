@@ -1,0 +1,1 @@
+"""fastfa.features (see the package docs)."""

@@ -1,0 +1,1 @@
+"""fastfa.policies (see the package docs)."""

@@ -1,0 +1,741 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Cython implementation of Sutton's tiles3 (grid tile coding with an index hash table).
+
+Same results as the published algorithm for every input it accepts, same
+index order for the same call sequence.  The hot path works on int64
+coordinates in C; inputs outside that range (huge floats, non-integer
+``ints``, float wrap widths...) take an exact Python-object path that follows
+the published code line by line.  See ``fastfa.tiles3`` for the documented API.
+
+Python's hash of a tuple of ints (used by tiles3 in hash mode and when an IHT
+overflows) is reproduced in C (CPython >= 3.8, 64-bit: xxHash-style tuple
+hash over int hashes modulo 2**61 - 1).
+"""
+from libc.math cimport floor, isfinite
+from libc.stdint cimport int64_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcmp, memcpy
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.ref cimport Py_INCREF
+
+import math
+import warnings
+from itertools import zip_longest
+
+import numpy as np
+
+DEF MAXC = 64                    # coordinates handled on the C path (1 + floats + ints)
+cdef int64_t QLIM = 1LL << 61    # |floor(f * numtilings)| handled on the C path
+
+cdef uint64_t XXP1 = 11400714785074694791ULL
+cdef uint64_t XXP2 = 14029467366897019727ULL
+cdef uint64_t XXP5 = 2870177450012600261ULL
+cdef int64_t HMOD = (1LL << 61) - 1
+
+
+# ---------------------------------------------------------------- hashing
+cdef inline uint64_t _int_hash(int64_t v) nogil:
+    """Python's hash(int) for |v| < 2**63."""
+    cdef int64_t h
+    if v >= 0:
+        h = v % HMOD
+    else:
+        h = -((-v) % HMOD)
+    if h == -1:
+        h = -2
+    return <uint64_t>h
+
+
+cdef inline int64_t py_tuple_hash(const int64_t* c, int n) nogil:
+    """Python's hash(tuple(c[:n])) for a tuple of ints."""
+    cdef uint64_t acc = XXP5
+    cdef int i
+    for i in range(n):
+        acc += _int_hash(c[i]) * XXP2
+        acc = (acc << 31) | (acc >> 33)
+        acc *= XXP1
+    acc += (<uint64_t>n) ^ (XXP5 ^ 3527539ULL)
+    if acc == <uint64_t>(-1):
+        return 1546275796
+    return <int64_t>acc
+
+
+cdef inline int64_t pymod(int64_t a, int64_t m) nogil:
+    """a % m with Python's sign convention (m != 0)."""
+    cdef int64_t r = a % m
+    if r != 0 and ((r < 0) != (m < 0)):
+        r += m
+    return r
+
+
+cdef inline int64_t floordiv(int64_t a, int64_t b) nogil:
+    """a // b with Python's rounding (b > 0)."""
+    cdef int64_t q = a / b
+    if (a % b != 0) and ((a < 0) != (b < 0)):
+        q -= 1
+    return q
+
+
+cdef inline uint64_t _table_hash(const int64_t* c, int n) nogil:
+    """Cheap internal hash for the open-addressing table (not Python's)."""
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t>n
+    cdef int i
+    for i in range(n):
+        h = (h ^ <uint64_t>c[i]) * 0xBF58476D1CE4E5B9ULL
+        h ^= h >> 29
+    return h ^ (h >> 32)
+
+
+def hash_coords(coords):
+    """Python's ``hash(tuple(coords))`` for int64-range ints, computed in C."""
+    cdef int64_t buf[MAXC]
+    cdef int n = len(coords)
+    if n > MAXC:
+        return hash(tuple(coords))
+    for i in range(n):
+        buf[i] = coords[i]
+    return py_tuple_hash(buf, n)
+
+
+# ---------------------------------------------------------------- the IHT
+cdef class IHT:
+    """Index hash table: assigns consecutive indices 0, 1, 2... to new tile coordinates.
+
+    Same behaviour as tiles3's ``IHT(size)``: ``count()``, ``fullp()``,
+    ``getindex(obj, readonly=False)``, ``size``, ``overfullCount``, and a
+    ``dictionary`` view.  When full, new coordinates get ``hash(obj) % size``
+    (collisions allowed) and a ``RuntimeWarning`` is issued once (the original
+    prints a line instead).
+
+    Integer-tuple keys live in a C open-addressing table; any other hashable
+    key (strings, floats that are not integral...) in a Python dict, sharing
+    the same index counter, so mixed use stays exact.
+    """
+    cdef readonly Py_ssize_t size
+    cdef public Py_ssize_t overfullCount
+    cdef Py_ssize_t _count
+    # C table of int-tuple keys
+    cdef int64_t* _slots          # entry id per slot, -1 empty; nslots is a power of two
+    cdef Py_ssize_t _nslots
+    cdef int64_t* _arena          # concatenated keys
+    cdef Py_ssize_t _arena_len, _arena_cap
+    cdef int64_t* _off            # per entry: offset into arena
+    cdef int* _len                # per entry: key length
+    cdef uint64_t* _hash          # per entry: table hash
+    cdef int64_t* _val            # per entry: index
+    cdef Py_ssize_t _nent, _ent_cap
+    cdef dict _other              # non-integer keys
+
+    def __cinit__(self, sizeval):
+        self._slots = NULL
+        self._arena = NULL
+        self._off = NULL
+        self._len = NULL
+        self._hash = NULL
+        self._val = NULL
+
+    def __init__(self, sizeval):
+        if isinstance(sizeval, bool) or not hasattr(sizeval, "__index__"):
+            raise TypeError(f"sizeval must be a positive int, got {type(sizeval).__name__}")
+        size = sizeval.__index__()
+        if size <= 0:
+            raise ValueError(f"sizeval must be a positive int, got {size}")
+        self.size = size
+        self.overfullCount = 0
+        self._count = 0
+        self._other = {}
+        self._nslots = 64
+        self._slots = <int64_t*>malloc(self._nslots * sizeof(int64_t))
+        for i in range(self._nslots):
+            self._slots[i] = -1
+        self._ent_cap = 0
+        self._nent = 0
+        self._arena_len = 0
+        self._arena_cap = 0
+        self._grow_entries(64)
+        self._arena_cap = 256
+        self._arena = <int64_t*>malloc(self._arena_cap * sizeof(int64_t))
+        if self._slots == NULL or self._arena == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self._slots); free(self._arena); free(self._off); free(self._len)
+        free(self._hash); free(self._val)
+
+    cdef int _grow_entries(self, Py_ssize_t cap) except -1:
+        self._off = <int64_t*>realloc(self._off, cap * sizeof(int64_t))
+        self._len = <int*>realloc(self._len, cap * sizeof(int))
+        self._hash = <uint64_t*>realloc(self._hash, cap * sizeof(uint64_t))
+        self._val = <int64_t*>realloc(self._val, cap * sizeof(int64_t))
+        if self._off == NULL or self._len == NULL or self._hash == NULL or self._val == NULL:
+            raise MemoryError()
+        self._ent_cap = cap
+        return 0
+
+    cdef int _rehash(self) except -1:
+        cdef Py_ssize_t n = self._nslots * 2, i, s
+        cdef int64_t* slots = <int64_t*>malloc(n * sizeof(int64_t))
+        if slots == NULL:
+            raise MemoryError()
+        for i in range(n):
+            slots[i] = -1
+        for i in range(self._nent):
+            s = self._hash[i] & (n - 1)
+            while slots[s] != -1:
+                s = (s + 1) & (n - 1)
+            slots[s] = i
+        free(self._slots)
+        self._slots = slots
+        self._nslots = n
+        return 0
+
+    cdef int64_t _find(self, const int64_t* c, int n, uint64_t h) nogil:
+        """Entry id of key c[:n], or -(slot+1) for the empty slot where it would go."""
+        cdef Py_ssize_t mask = self._nslots - 1
+        cdef Py_ssize_t s = h & mask
+        cdef int64_t e
+        while True:
+            e = self._slots[s]
+            if e == -1:
+                return -(s + 1)
+            if self._hash[e] == h and self._len[e] == n and \
+                    memcmp(self._arena + self._off[e], c, n * sizeof(int64_t)) == 0:
+                return e
+            s = (s + 1) & mask
+
+    cdef int64_t lookup(self, const int64_t* c, int n, bint readonly) except -2:
+        """Index for int key c[:n]; -1 for a readonly miss."""
+        cdef uint64_t h = _table_hash(c, n)
+        cdef int64_t e = self._find(c, n, h)
+        cdef Py_ssize_t slot
+        if e >= 0:
+            return self._val[e]
+        if readonly:
+            return -1
+        if self._count >= self.size:
+            self._overflow()
+            return pymod(py_tuple_hash(c, n), self.size)
+        # insert
+        if self._nent == self._ent_cap:
+            self._grow_entries(self._ent_cap * 2)
+        if self._arena_len + n > self._arena_cap:
+            while self._arena_len + n > self._arena_cap:
+                self._arena_cap *= 2
+            self._arena = <int64_t*>realloc(self._arena, self._arena_cap * sizeof(int64_t))
+            if self._arena == NULL:
+                raise MemoryError()
+        slot = -e - 1
+        memcpy(self._arena + self._arena_len, c, n * sizeof(int64_t))
+        self._off[self._nent] = self._arena_len
+        self._len[self._nent] = n
+        self._hash[self._nent] = h
+        self._val[self._nent] = self._count
+        self._slots[slot] = self._nent
+        self._arena_len += n
+        self._nent += 1
+        self._count += 1
+        if self._nent * 2 > self._nslots:
+            self._rehash()
+        return self._count - 1
+
+    cdef void _overflow(self):
+        if self.overfullCount == 0:
+            warnings.warn("IHT full, starting to allow collisions", RuntimeWarning, stacklevel=3)
+        self.overfullCount += 1
+
+    def count(self):
+        """Number of distinct coordinates stored."""
+        return self._count
+
+    def fullp(self):
+        """True when the table holds ``size`` entries (new tiles then collide)."""
+        return self._count >= self.size
+
+    def getindex(self, obj, readonly=False):
+        """Index of ``obj`` (a tuple of coordinates); inserts it unless ``readonly``.
+
+        Returns None for an unseen ``obj`` when ``readonly``.
+        """
+        cdef int64_t buf[MAXC]
+        cdef int64_t r
+        if type(obj) is tuple and _as_int64(obj, buf):
+            r = self.lookup(buf, len(obj), readonly)
+            return None if r == -1 else r
+        return self._getindex_obj(obj, readonly)
+
+    cdef object _getindex_obj(self, obj, bint readonly):
+        d = self._other
+        if obj in d:
+            return d[obj]
+        if readonly:
+            return None
+        if self._count >= self.size:
+            self._overflow()
+            return hash(obj) % self.size
+        d[obj] = self._count
+        self._count += 1
+        return self._count - 1
+
+    @property
+    def dictionary(self):
+        """A dict {coordinates tuple: index} (a copy, built on demand)."""
+        out = {}
+        cdef Py_ssize_t i, j
+        for i in range(self._nent):
+            key = tuple([self._arena[self._off[i] + j] for j in range(self._len[i])])
+            out[key] = self._val[i]
+        out.update(self._other)
+        return dict(sorted(out.items(), key=lambda kv: kv[1]))
+
+    def __len__(self):
+        return self._count
+
+    def __str__(self):
+        return ("Collision table: size:" + str(self.size) + " overfullCount:" + str(self.overfullCount)
+                + " dictionary:" + str(self._count) + " items")
+
+    def __repr__(self):
+        return f"IHT(size={self.size}, count={self._count}, overfullCount={self.overfullCount})"
+
+    # ---- pickle-free persistence (used by fastfa.io through the features layer)
+    def state_arrays(self):
+        """(keys_flat, key_lengths, values) int64 arrays of the int-tuple entries, in insertion order."""
+        cdef Py_ssize_t i, j
+        order = sorted(range(self._nent), key=lambda e: self._val[e])
+        keys = [self._arena[self._off[i] + j] for i in order for j in range(self._len[i])]
+        lens = [self._len[i] for i in order]
+        vals = [self._val[i] for i in order]
+        return (np.asarray(keys, dtype=np.int64), np.asarray(lens, dtype=np.int64),
+                np.asarray(vals, dtype=np.int64))
+
+    def has_object_keys(self):
+        return bool(self._other)
+
+
+cdef bint _as_int64(tuple t, int64_t* buf):
+    """Fill buf with the tuple's items when all are ints (or integral floats) in int64 range."""
+    cdef Py_ssize_t n = len(t), i
+    cdef int overflow
+    cdef int64_t v
+    if n > MAXC:
+        return False
+    for i in range(n):
+        x = t[i]
+        if PyLong_CheckExact(x) or isinstance(x, int):
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow:
+                return False
+            buf[i] = v
+        elif PyFloat_Check(x):
+            f = PyFloat_AS_DOUBLE(x)
+            if not isfinite(f) or f != floor(f) or f >= 9.2e18 or f <= -9.2e18:
+                return False
+            buf[i] = <int64_t>f
+        elif hasattr(x, "__index__") and not isinstance(x, (bytes, str)):
+            try:
+                x = x.__index__()
+            except TypeError:
+                return False
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow:
+                return False
+            buf[i] = v
+        else:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- validation helpers
+cdef int _check_numtilings(numtilings) except -1:
+    if isinstance(numtilings, bool) or not isinstance(numtilings, int):
+        if hasattr(numtilings, "__index__") and not isinstance(numtilings, bool):
+            return _check_numtilings(numtilings.__index__())
+        raise TypeError(f"numtilings must be an int, got {type(numtilings).__name__}")
+    if numtilings <= 0:
+        raise ValueError(f"numtilings must be >= 1, got {numtilings}")
+    if numtilings > 1 << 30:
+        raise ValueError(f"numtilings must be <= 2**30, got {numtilings}")
+    return 0
+
+
+cdef int _mode(ihtORsize) except -1:
+    """0: IHT, 1: int size (hash), 2: None (raw coordinates)."""
+    if type(ihtORsize) is IHT:
+        return 0
+    if ihtORsize is None:
+        return 2
+    if isinstance(ihtORsize, bool):
+        raise TypeError("ihtORsize must be an IHT, a positive int or None, got bool")
+    if isinstance(ihtORsize, int) or (hasattr(ihtORsize, "__index__") and not isinstance(ihtORsize, IHT)):
+        if ihtORsize.__index__() <= 0:
+            raise ValueError(f"ihtORsize must be a positive int when an int, got {ihtORsize}")
+        return 1
+    raise TypeError(f"ihtORsize must be an IHT, a positive int or None, got {type(ihtORsize).__name__}")
+
+
+cdef int _quantize(floats, int64_t nt, int64_t* q, int nq_max) except -2:
+    """q[i] = floor(floats[i] * nt) exactly as tiles3 computes it; returns len or -1 (needs the slow path)."""
+    cdef Py_ssize_t n, i
+    cdef double f, p
+    cdef float pf
+    cdef int overflow
+    cdef int64_t v
+    if type(floats) is np.ndarray:
+        if floats.ndim != 1:
+            raise ValueError(f"floats must be 1-D, got an array of shape {floats.shape}")
+        if floats.dtype == np.float32:
+            n = floats.shape[0]
+            if n > nq_max:
+                return -1
+            for i in range(n):
+                f = floats[i]
+                if not isfinite(f):
+                    raise ValueError(f"floats[{i}] = {f}: tile coding needs finite floats")
+                pf = (<float>f) * (<float>nt)
+                p = floor(<double>pf)
+                if p >= QLIM or p <= -QLIM:
+                    return -1
+                q[i] = <int64_t>p
+            return n
+        if floats.dtype.kind not in "fiub":
+            raise TypeError(f"floats must hold numbers, got dtype {floats.dtype}")
+        if floats.dtype != np.float64:
+            return -1
+        floats = floats.tolist()
+    elif not isinstance(floats, (list, tuple)):
+        try:
+            floats = list(floats)
+        except TypeError:
+            raise TypeError(f"floats must be a sequence of numbers, got {type(floats).__name__}") from None
+    n = len(floats)
+    if n > nq_max:
+        return -1
+    for i in range(n):
+        x = floats[i]
+        if PyFloat_Check(x):
+            f = PyFloat_AS_DOUBLE(x)
+            if not isfinite(f):
+                raise ValueError(f"floats[{i}] = {x!r}: tile coding needs finite floats")
+            p = floor(f * <double>nt)
+            if p >= QLIM or p <= -QLIM:
+                return -1
+            q[i] = <int64_t>p
+        elif PyLong_CheckExact(x):
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow or v >= QLIM / nt or v <= -QLIM / nt:
+                return -1
+            q[i] = v * nt
+        elif isinstance(x, (bool, str, bytes)) or not isinstance(x, (int, float)) and not hasattr(x, "__float__"):
+            raise TypeError(f"floats[{i}] must be a number, got {type(x).__name__}")
+        else:
+            # numpy scalars and other numbers: follow Python's arithmetic exactly
+            try:
+                fx = float(x)
+            except (TypeError, ValueError):
+                raise TypeError(f"floats[{i}] must be a number, got {type(x).__name__}") from None
+            if not isfinite(fx):
+                raise ValueError(f"floats[{i}] = {x!r}: tile coding needs finite floats")
+            pq = math.floor(x * nt)
+            if not (-QLIM < pq < QLIM):
+                return -1
+            q[i] = pq
+    return n
+
+
+cdef int _ints(ints, int64_t* out, int nmax) except -2:
+    """Copy int coordinates; returns len, or -1 when they need the object path."""
+    cdef Py_ssize_t n, i
+    cdef int overflow
+    cdef int64_t v
+    if ints is None:
+        return 0
+    if type(ints) is not list and type(ints) is not tuple:
+        if isinstance(ints, (str, bytes)):
+            return -1
+        try:
+            ints = list(ints)
+        except TypeError:
+            raise TypeError(f"ints must be a sequence of ints, got {type(ints).__name__}") from None
+    n = len(ints)
+    if n > nmax:
+        return -1
+    for i in range(n):
+        x = ints[i]
+        if PyLong_CheckExact(x):
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow:
+                return -1
+            out[i] = v
+        elif isinstance(x, int) or (hasattr(x, "__index__") and not isinstance(x, float)):
+            try:
+                x = x.__index__()
+            except TypeError:
+                return -1
+            v = PyLong_AsLongLongAndOverflow(x, &overflow)
+            if overflow:
+                return -1
+            out[i] = v
+        else:
+            return -1
+    return n
+
+
+# ---------------------------------------------------------------- tiles / tileswrap
+cdef list _finish(object m, int mode, int64_t nt, int64_t* coords, int ncoord, bint readonly, int64_t size):
+    """Hash each tiling's coordinates (coords is [nt, ncoord]) into the result list."""
+    cdef list out = PyList_New(nt)
+    cdef IHT iht
+    cdef int64_t t, r, j
+    cdef object item
+    if mode == 0:
+        iht = <IHT>m
+        for t in range(nt):
+            r = iht.lookup(coords + t * ncoord, ncoord, readonly)
+            item = None if r == -1 else r
+            Py_INCREF(item)
+            PyList_SET_ITEM(out, t, item)
+    elif mode == 1:
+        for t in range(nt):
+            item = pymod(py_tuple_hash(coords + t * ncoord, ncoord), size)
+            Py_INCREF(item)
+            PyList_SET_ITEM(out, t, item)
+    else:
+        for t in range(nt):
+            item = [coords[t * ncoord + j] for j in range(ncoord)]
+            Py_INCREF(item)
+            PyList_SET_ITEM(out, t, item)
+    return out
+
+
+def _hashcoords_obj(coordinates, m, readonly=False):
+    if type(m) is IHT:
+        return m.getindex(tuple(coordinates), readonly)
+    if m is None:
+        return coordinates
+    return hash(tuple(coordinates)) % m.__index__()
+
+
+def _tiles_obj(ihtORsize, numtilings, floats, ints, readonly):
+    """The published algorithm on Python objects (exact for huge floats and odd ints)."""
+    _check_finite(floats)
+    qfloats = [math.floor(f * numtilings) for f in floats]
+    result = []
+    for tiling in range(numtilings):
+        tilingX2 = tiling * 2
+        coords = [tiling]
+        b = tiling
+        for q in qfloats:
+            coords.append((q + b) // numtilings)
+            b += tilingX2
+        coords.extend(ints)
+        result.append(_hashcoords_obj(coords, ihtORsize, readonly))
+    return result
+
+
+def _tileswrap_obj(ihtORsize, numtilings, floats, wrapwidths, ints, readonly):
+    _check_finite(floats)
+    qfloats = [math.floor(f * numtilings) for f in floats]
+    result = []
+    for tiling in range(numtilings):
+        tilingX2 = tiling * 2
+        coords = [tiling]
+        b = tiling
+        for q, width in zip_longest(qfloats, wrapwidths):
+            c = (q + b % numtilings) // numtilings
+            coords.append(c % width if width else c)
+            b += tilingX2
+        coords.extend(ints)
+        result.append(_hashcoords_obj(coords, ihtORsize, readonly))
+    return result
+
+
+def _check_finite(floats):
+    for i, f in enumerate(floats):
+        try:
+            ok = math.isfinite(f)
+        except TypeError:
+            raise TypeError(f"floats[{i}] must be a number, got {type(f).__name__}") from None
+        if not ok:
+            raise ValueError(f"floats[{i}] = {f!r}: tile coding needs finite floats")
+
+
+def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
+    """Tile indices (one per tiling) for ``floats`` (unit-width grid) and integer ``ints``.
+
+    Drop-in for tiles3.tiles; see ``fastfa.tiles3`` for the full documentation.
+    """
+    cdef int64_t q[MAXC]
+    cdef int64_t iv[MAXC]
+    cdef int64_t coords[MAXC * 64]
+    cdef int64_t nt, t, b, k, base
+    cdef int nq, ni, ncoord, mode, j
+    cdef int64_t size = 0
+    _check_numtilings(numtilings)
+    mode = _mode(ihtORsize)
+    nt = numtilings
+    nq = _quantize(floats, nt, q, MAXC)
+    ni = _ints(ints, iv, MAXC)
+    if nq < 0 or ni < 0 or 1 + nq + ni > MAXC or nt * (1 + nq + ni) > MAXC * 64:
+        return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
+    if mode == 1:
+        size = ihtORsize.__index__()
+        if size >= (1LL << 62):
+            return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
+    ncoord = 1 + nq + ni
+    for t in range(nt):
+        base = t * ncoord
+        coords[base] = t
+        b = t
+        for k in range(nq):
+            coords[base + 1 + k] = floordiv(q[k] + b, nt)
+            b += 2 * t
+        for j in range(ni):
+            coords[base + 1 + nq + j] = iv[j]
+    return _finish(ihtORsize, mode, nt, coords, ncoord, readonly, size)
+
+
+def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False):
+    """Like :func:`tiles`, but float ``i`` wraps around with period ``wrapwidths[i]`` (falsy: no wrap).
+
+    Drop-in for tiles3.tileswrap (with the published parameter-name typo fixed).
+    """
+    cdef int64_t q[MAXC]
+    cdef int64_t iv[MAXC]
+    cdef int64_t w[MAXC]
+    cdef int64_t coords[MAXC * 64]
+    cdef int64_t nt, t, b, k, base, c
+    cdef int nq, ni, ncoord, mode, j, nw
+    cdef int64_t size = 0
+    _check_numtilings(numtilings)
+    mode = _mode(ihtORsize)
+    nt = numtilings
+    if isinstance(wrapwidths, (str, bytes)) or not hasattr(wrapwidths, "__len__"):
+        try:
+            wrapwidths = list(wrapwidths)
+        except TypeError:
+            raise TypeError(f"wrapwidths must be a sequence, got {type(wrapwidths).__name__}") from None
+    nq = _quantize(floats, nt, q, MAXC)
+    ni = _ints(ints, iv, MAXC)
+    nw = len(wrapwidths)
+    if nq >= 0 and nw > nq:
+        raise ValueError(f"wrapwidths has {nw} entries but floats only {nq}")
+    fast = nq >= 0 and ni >= 0 and 1 + nq + ni <= MAXC and nt * (1 + nq + ni) <= MAXC * 64
+    if fast:
+        for k in range(nq):
+            if k >= nw:
+                w[k] = 0
+                continue
+            x = wrapwidths[k]
+            if x is None or x is False:
+                w[k] = 0
+            elif PyLong_CheckExact(x) and -(1LL << 62) < x < (1LL << 62):
+                w[k] = x
+            else:
+                fast = False
+                break
+    if mode == 1:
+        size = ihtORsize.__index__()
+        if size >= (1LL << 62):
+            fast = False
+    if not fast:
+        return _tileswrap_obj(ihtORsize, numtilings, _as_list(floats), _as_list(wrapwidths), _as_list(ints),
+                              readonly)
+    ncoord = 1 + nq + ni
+    for t in range(nt):
+        base = t * ncoord
+        coords[base] = t
+        b = t
+        for k in range(nq):
+            c = floordiv(q[k] + pymod(b, nt), nt)
+            coords[base + 1 + k] = pymod(c, w[k]) if w[k] != 0 else c
+            b += 2 * t
+        for j in range(ni):
+            coords[base + 1 + nq + j] = iv[j]
+    return _finish(ihtORsize, mode, nt, coords, ncoord, readonly, size)
+
+
+cdef list _as_list(x):
+    if x is None:
+        return []
+    if type(x) is list:
+        return <list>x
+    if type(x) is np.ndarray:
+        return list(x)
+    return list(x)
+
+
+def hashcoords(coordinates, m, readonly=False):
+    """Index of one coordinate list: ``m`` is an IHT, an int size (hash), or None (coordinates back)."""
+    if type(m) is IHT:
+        return m.getindex(tuple(coordinates), readonly)
+    if m is None:
+        return coordinates
+    _mode(m)
+    cdef int64_t buf[MAXC]
+    t = tuple(coordinates)
+    if _as_int64(t, buf):
+        return pymod(py_tuple_hash(buf, len(t)), m.__index__()) if m.__index__() < (1LL << 62) \
+            else hash(t) % m.__index__()
+    return hash(t) % m.__index__()
+
+
+def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] ints, wrapwidths,
+                bint readonly, int64_t[:, ::1] out):
+    """Code ``floats[i]`` (+ ``ints[i]``) for every row i into ``out[i, :numtilings]``.
+
+    Trusted inputs (validated by fastfa.tiles3.tiles_batch).  ``wrapwidths`` is
+    None or an int64 array with 0 for "no wrap".  Readonly misses give -1.
+    Rows are coded in order, so IHT indices match a loop of ``tiles`` calls.
+    """
+    cdef Py_ssize_t n = floats.shape[0], d = floats.shape[1], ni = ints.shape[1]
+    cdef int64_t nt = numtilings
+    cdef int mode = _mode(ihtORsize)
+    cdef int ncoord = 1 + d + ni
+    cdef int64_t coords[MAXC]
+    cdef int64_t q[MAXC]
+    cdef int64_t w[MAXC]
+    cdef Py_ssize_t i, k, j
+    cdef int64_t t, b, c, size = 0
+    cdef double p
+    cdef bint wrap = wrapwidths is not None
+    cdef IHT iht = None
+    cdef int64_t[::1] wv
+    if ncoord > MAXC:
+        raise ValueError(f"at most {MAXC - 1} floats + ints per state in a batch, got {d + ni}")
+    if mode == 2:
+        raise TypeError("tiles_batch needs an IHT or an int size, not None")
+    if mode == 0:
+        iht = <IHT>ihtORsize
+    else:
+        size = ihtORsize.__index__()
+    if wrap:
+        wv = wrapwidths
+        for k in range(d):
+            w[k] = wv[k]
+    for i in range(n):
+        for k in range(d):
+            p = floor(floats[i, k] * <double>nt)
+            if not isfinite(p):
+                raise ValueError(f"floats[{i}, {k}] = {floats[i, k]}: tile coding needs finite floats")
+            if p >= QLIM or p <= -QLIM:
+                raise ValueError(f"floats[{i}, {k}] = {floats[i, k]} is too large for batch coding "
+                                 "(|value * numtilings| must stay below 2**61)")
+            q[k] = <int64_t>p
+        for j in range(ni):
+            coords[1 + d + j] = ints[i, j]
+        for t in range(nt):
+            coords[0] = t
+            b = t
+            for k in range(d):
+                if wrap:
+                    c = floordiv(q[k] + pymod(b, nt), nt)
+                    coords[1 + k] = pymod(c, w[k]) if w[k] != 0 else c
+                else:
+                    coords[1 + k] = floordiv(q[k] + b, nt)
+                b += 2 * t
+            if mode == 0:
+                out[i, t] = iht.lookup(coords, ncoord, readonly)
+            else:
+                out[i, t] = pymod(py_tuple_hash(coords, ncoord), size)

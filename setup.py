@@ -1,0 +1,65 @@
+"""Build script: maps ``kernels/`` to ``fastfa.kernels`` and builds the Cython extensions.
+
+Everything else (metadata, dependencies, extras) lives in ``pyproject.toml``.
+
+Without a working C compiler the build stops with a clear message.  Set
+``FASTFA_NO_EXT=1`` to install without compiled extensions on purpose: then
+``fastfa.tiles3`` uses its pure-Python implementation (same results, about
+30-100x slower) and warns once on import.
+"""
+import os
+import sys
+
+from setuptools import Extension, find_packages, setup
+from setuptools.command.build_ext import build_ext
+
+NO_EXT = os.environ.get("FASTFA_NO_EXT", "") not in ("", "0")
+
+COMPILER_HELP = """
+fastfa: building the compiled extension {name!r} failed:
+    {err}
+fastfa needs a C compiler (gcc or clang) and the Python headers to build its
+Cython kernels.  On Debian/Ubuntu: `apt-get install build-essential python3-dev`;
+on macOS: `xcode-select --install`; on Windows: the MSVC Build Tools.
+To install anyway without the compiled tiles3 (pure-Python fallback, slower),
+set FASTFA_NO_EXT=1 and run pip again.
+"""
+
+
+class BuildExt(build_ext):
+    """build_ext that turns a missing/broken compiler into one clear error."""
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as err:  # CompileError, DistutilsExecError, CCompilerError...
+            sys.stderr.write(COMPILER_HELP.format(name=ext.name, err=err))
+            raise SystemExit(f"fastfa: cannot build {ext.name}: no working C compiler ({err})")
+
+
+def extensions():
+    if NO_EXT:
+        return []
+    from Cython.Build import cythonize
+
+    exts = [
+        Extension("fastfa.kernels._tiles3", ["kernels/_tiles3.pyx"]),
+    ]
+    return cythonize(
+        exts,
+        language_level=3,
+        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
+    )
+
+
+packages = find_packages(include=["fastfa", "fastfa.*"]) + ["fastfa.kernels"]
+
+setup(
+    packages=packages,
+    package_dir={"fastfa": "fastfa", "fastfa.kernels": "kernels"},
+    package_data={"fastfa.kernels": ["*.pxd", "*.pyx"]},
+    exclude_package_data={"fastfa.kernels": ["*.c"]},
+    ext_modules=extensions(),
+    cmdclass={"build_ext": BuildExt},
+    zip_safe=False,
+)
