@@ -66,21 +66,42 @@ class Result:
     plot: Callable[[Mapping[str, np.ndarray], Path], None] | None = None
 
 
+Cell = Callable[[Mapping[str, Any], "list[np.random.SeedSequence]"], Mapping[str, Any]]
+
+
 @dataclass(frozen=True)
 class Experiment:
+    """A registered experiment.
+
+    Attributes:
+        name, description: shown by ``fastfa list``.
+        fn: ``fn(ctx) -> Result``, the full figure (``fastfa run``).
+        default_runs: the book's number of runs.
+        cell: optional sweep unit for ``fastfa sweep``: ``cell(params, seeds)`` runs one
+            parameter point (a dict, e.g. ``{"alpha": 0.5, "lam": 0.9}``) for every
+            ``np.random.SeedSequence`` in ``seeds`` (a population: many runs in one
+            compiled call) and returns tidy columns ``seed`` (index into ``seeds``),
+            ``x``, ``metric``, ``value`` (equal-length arrays).  Results for a seed must
+            not depend on which other seeds share the call.
+        grid: the default parameter grid of the sweep (name -> list of values).
+    """
+
     name: str
     description: str
     fn: Callable[[Context], Result]
     default_runs: int | None = None
+    cell: Cell | None = None
+    grid: Mapping[str, list] | None = None
 
 
-def experiment(name: str, description: str, default_runs: int | None = None):
-    """Decorator registering ``fn(ctx) -> Result`` under ``name``."""
+def experiment(name: str, description: str, default_runs: int | None = None, *,
+               cell: Cell | None = None, grid: Mapping[str, list] | None = None):
+    """Decorator registering ``fn(ctx) -> Result`` under ``name`` (see :class:`Experiment`)."""
 
     def deco(fn):
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"experiment {name!r} registered twice")
-        _REGISTRY[name] = Experiment(name, description, fn, default_runs)
+        _REGISTRY[name] = Experiment(name, description, fn, default_runs, cell, grid)
         return fn
 
     return deco
