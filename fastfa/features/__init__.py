@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 _LAZY: dict[str, str] = {
+    "TileCoder": ".tile_coder",
 }
 
 __all__ = sorted(_LAZY)
