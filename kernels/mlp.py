@@ -1,0 +1,269 @@
+"""Small multi-layer perceptrons on flat parameter arrays: forward, backward, losses, optimisers.
+
+A network with layer widths ``sizes = [n_0, n_1, …, n_L]`` keeps all its
+parameters in one flat array ``theta``: for each layer l = 1…L the weight
+matrix ``W_l`` (shape n_{l−1} × n_l, row-major) followed by the bias ``b_l``
+(n_l).  Hidden layers apply the activation ``act`` (ReLU or tanh); the output
+layer is linear (action values)::
+
+    h_0 = x,   h_l = σ(h_{l−1} W_l + b_l)  (l < L),   q = h_{L−1} W_L + b_L
+
+Backward pass (batch of B rows, loss L = (1/B) Σ_i w_i ℓ(q_i − y_i)): with
+δ_L = ∂L/∂q,  ∂L/∂W_l = h_{l−1}ᵀ δ_l,  ∂L/∂b_l = Σ_i δ_l,
+δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}), where σ' is 1[h > 0] for ReLU and 1 − h²
+for tanh (both read from the post-activation h).  S&B 9.7 (ANNs); Mnih et
+al. 2015 for the DQN use.
+
+Initialisation (``mlp_init``) is PyTorch's ``nn.Linear`` default (what SB3
+and CleanRL use): every W and b entry ~ U(−1/√n_in, 1/√n_in) (Kaiming-uniform
+with a = √5 gives exactly this bound for W).
+
+Workspaces: ``acts`` holds the post-activations of every layer for the batch
+(``mlp_acts_size``), ``work`` the backward scratch (``mlp_work_size``).  The
+matrix loops run in i-k-j order so the inner loop is a contiguous AXPY that
+LLVM vectorises without ``fastmath`` (results are exact IEEE, the same in
+every mode).  All kernels work for float32 and float64 parameters.
+"""
+import numpy as np
+
+from ._jit import njit
+
+ACT_RELU = 0
+ACT_TANH = 1
+LOSS_SQUARED = 0
+LOSS_HUBER = 1
+
+
+@njit
+def mlp_n_params(sizes):
+    """Number of parameters Σ_l (n_{l−1} + 1)·n_l."""
+    n = 0
+    for l in range(1, sizes.shape[0]):
+        n += (sizes[l - 1] + 1) * sizes[l]
+    return n
+
+
+@njit
+def mlp_acts_size(sizes, batch):
+    """Length of the ``acts`` workspace: batch · Σ_{l≥1} n_l."""
+    n = 0
+    for l in range(1, sizes.shape[0]):
+        n += sizes[l]
+    return batch * n
+
+
+@njit
+def mlp_work_size(sizes, batch):
+    """Length of the backward ``work`` scratch: 2·batch·max n_l + max n_{l−1}·n_l."""
+    m = 0
+    mw = 0
+    for l in range(1, sizes.shape[0]):
+        m = max(m, sizes[l])
+        mw = max(mw, sizes[l - 1] * sizes[l])
+    return 2 * batch * max(m, sizes[0]) + mw
+
+
+@njit
+def mlp_init(theta, sizes, rng):
+    """PyTorch ``nn.Linear`` default init in place: W, b ~ U(−1/√n_in, 1/√n_in), from ``rng``."""
+    o = 0
+    for l in range(1, sizes.shape[0]):
+        n_in = sizes[l - 1]
+        n_out = sizes[l]
+        bound = 1.0 / np.sqrt(n_in)
+        for k in range((n_in + 1) * n_out):
+            theta[o + k] = (2.0 * rng.random() - 1.0) * bound
+        o += (n_in + 1) * n_out
+
+
+@njit
+def _dense(x, theta, w_off, n_in, n_out, out):
+    """out[i, :] = b + Σ_k x[i, k] W[k, :]  (W, b read from theta at w_off)."""
+    W = theta[w_off:w_off + n_in * n_out].reshape((n_in, n_out))
+    b = theta[w_off + n_in * n_out:w_off + (n_in + 1) * n_out]
+    for i in range(x.shape[0]):
+        for j in range(n_out):
+            out[i, j] = b[j]
+        for k in range(n_in):
+            xik = x[i, k]
+            if xik != 0.0:
+                for j in range(n_out):
+                    out[i, j] += xik * W[k, j]
+
+
+@njit
+def mlp_forward(theta, sizes, act, x, acts):
+    """Forward pass of the batch ``x`` (B × n_0); returns the output view (B × n_L) into ``acts``.
+
+    ``acts`` (length ≥ ``mlp_acts_size(sizes, B)``) receives every layer's
+    post-activation, needed by :func:`mlp_backward`.
+    """
+    B = x.shape[0]
+    L = sizes.shape[0] - 1
+    o = 0
+    a_off = 0
+    h = x
+    for l in range(1, L + 1):
+        n_in = sizes[l - 1]
+        n_out = sizes[l]
+        out = acts[a_off:a_off + B * n_out].reshape((B, n_out))
+        _dense(h, theta, o, n_in, n_out, out)
+        if l < L:
+            if act == ACT_RELU:
+                for i in range(B):
+                    for j in range(n_out):
+                        if out[i, j] < 0.0:
+                            out[i, j] = 0.0
+            else:
+                for i in range(B):
+                    for j in range(n_out):
+                        out[i, j] = np.tanh(out[i, j])
+        h = out
+        o += (n_in + 1) * n_out
+        a_off += B * n_out
+    return h
+
+
+@njit
+def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
+    """Gradient of a loss w.r.t. ``theta`` given δ_L = ``dout`` (B × n_L) = ∂loss/∂output.
+
+    ``x`` and ``acts`` must be those of the matching :func:`mlp_forward` call.
+    ``grad`` (same layout as ``theta``) is overwritten; ``work`` is scratch of
+    length ≥ ``mlp_work_size(sizes, B)``.
+    """
+    B = x.shape[0]
+    L = sizes.shape[0] - 1
+    # offsets of each layer's parameters and activations
+    p_off = np.empty(L + 1, np.int64)
+    a_off = np.empty(L + 1, np.int64)
+    p_off[0] = 0
+    a_off[0] = 0
+    for l in range(1, L + 1):
+        p_off[l] = p_off[l - 1] + (sizes[l - 1] + 1) * sizes[l]
+        a_off[l] = a_off[l - 1] + B * sizes[l]
+    mB = 0
+    for l in range(L + 1):
+        mB = max(mB, sizes[l])
+    mB *= B
+    d = dout
+    for l in range(L, 0, -1):
+        n_in = sizes[l - 1]
+        n_out = sizes[l]
+        w0 = p_off[l - 1]
+        if l > 1:
+            h = acts[a_off[l - 2]:a_off[l - 2] + B * n_in].reshape((B, n_in))
+        else:
+            h = x
+        gW = grad[w0:w0 + n_in * n_out].reshape((n_in, n_out))
+        gb = grad[w0 + n_in * n_out:w0 + (n_in + 1) * n_out]
+        gW[:, :] = 0.0
+        gb[:] = 0.0
+        for i in range(B):
+            for j in range(n_out):
+                gb[j] += d[i, j]
+            for k in range(n_in):
+                hik = h[i, k]
+                if hik != 0.0:
+                    for j in range(n_out):
+                        gW[k, j] += hik * d[i, j]
+        if l > 1:
+            # δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}); transpose W once so the inner loop is contiguous
+            W = theta[w0:w0 + n_in * n_out].reshape((n_in, n_out))
+            WT = work[2 * mB:2 * mB + n_in * n_out].reshape((n_out, n_in))
+            for k in range(n_in):
+                for j in range(n_out):
+                    WT[j, k] = W[k, j]
+            base = (L - l) % 2 * mB  # ping-pong between two halves of work
+            dn = work[base:base + B * n_in].reshape((B, n_in))
+            for i in range(B):
+                for k in range(n_in):
+                    dn[i, k] = 0.0
+                for j in range(n_out):
+                    dij = d[i, j]
+                    if dij != 0.0:
+                        for k in range(n_in):
+                            dn[i, k] += dij * WT[j, k]
+                if act == ACT_RELU:
+                    for k in range(n_in):
+                        if h[i, k] <= 0.0:
+                            dn[i, k] = 0.0
+                else:
+                    for k in range(n_in):
+                        dn[i, k] *= 1.0 - h[i, k] * h[i, k]
+            d = dn
+
+
+@njit
+def td_loss(pred, target, weights, kind, kappa, dpred):
+    """Weighted mean loss L = (1/B) Σ_i w_i ℓ(δ_i), δ_i = pred_i − target_i; dpred_i = ∂L/∂pred_i.
+
+    ``kind`` LOSS_SQUARED: ℓ(δ) = ½δ²;  LOSS_HUBER: ℓ(δ) = ½δ² if |δ| ≤ κ else κ(|δ| − ½κ)
+    (κ = 1 is torch's ``smooth_l1_loss``/``huber_loss``).  B = 0 gives loss 0.
+    Returns L as float64.
+    """
+    B = pred.shape[0]
+    if B == 0:
+        return 0.0
+    loss = 0.0
+    for i in range(B):
+        e = pred[i] - target[i]
+        if kind == LOSS_HUBER and abs(e) > kappa:
+            l = kappa * (abs(e) - 0.5 * kappa)
+            g = kappa if e > 0 else -kappa
+        else:
+            l = 0.5 * e * e
+            g = e
+        loss += weights[i] * l
+        dpred[i] = weights[i] * g / B
+    return loss / B
+
+
+@njit
+def clip_grad_norm(grad, max_norm):
+    """Scale ``grad`` in place so ‖grad‖₂ ≤ max_norm (torch's rule: × max_norm/(‖g‖+1e−6) when
+    that is < 1).  Returns the norm before clipping (float64).  max_norm ≤ 0 or inf: no clipping."""
+    s = 0.0
+    for k in range(grad.shape[0]):
+        s += float(grad[k]) * float(grad[k])
+    norm = np.sqrt(s)
+    if max_norm > 0.0 and np.isfinite(max_norm):
+        c = max_norm / (norm + 1e-6)
+        if c < 1.0:
+            for k in range(grad.shape[0]):
+                grad[k] *= c
+    return norm
+
+
+@njit
+def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+    """Adam (Kingma & Ba 2015), as torch.optim.Adam, step number ``t`` ≥ 1, in place::
+
+        m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
+        θ ← θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)
+    """
+    bc1 = 1.0 - beta1 ** t
+    bc2 = np.sqrt(1.0 - beta2 ** t)
+    step = lr / bc1
+    for k in range(theta.shape[0]):
+        g = grad[k]
+        m[k] = beta1 * m[k] + (1.0 - beta1) * g
+        v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
+        theta[k] -= step * m[k] / (np.sqrt(v[k]) / bc2 + eps)
+
+
+@njit
+def sgd_step(theta, grad, lr):
+    """Plain gradient descent in place: θ ← θ − lr·g."""
+    for k in range(theta.shape[0]):
+        theta[k] -= lr * grad[k]
+
+
+@njit
+def polyak_update(theta_target, theta, tau):
+    """θ⁻ ← (1−τ)θ⁻ + τθ  (τ = 1: hard copy, the target network of Mnih et al. 2015)."""
+    if tau >= 1.0:
+        theta_target[:] = theta
+    else:
+        for k in range(theta.shape[0]):
+            theta_target[k] = (1.0 - tau) * theta_target[k] + tau * theta[k]
