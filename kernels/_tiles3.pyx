@@ -20,6 +20,8 @@ from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.ref cimport Py_INCREF
 
+cimport cython
+
 import math
 import warnings
 from itertools import zip_longest
@@ -273,7 +275,7 @@ cdef class IHT:
             return None
         if self._count >= self.size:
             self._overflow()
-            return hash(obj) % self.size
+            return pymod(hash(obj), self.size)
         d[obj] = self._count
         self._count += 1
         return self._count - 1
@@ -509,17 +511,20 @@ cdef list _finish(object m, int mode, int64_t nt, int64_t* coords, int ncoord, b
     return out
 
 
+@cython.cdivision(False)
 def _hashcoords_obj(coordinates, m, readonly=False):
     if type(m) is IHT:
         return m.getindex(tuple(coordinates), readonly)
     if m is None:
         return coordinates
-    return hash(tuple(coordinates)) % m.__index__()
+    cdef object h = hash(tuple(coordinates))
+    return h % m.__index__()
 
 
+@cython.cdivision(False)
 def _tiles_obj(ihtORsize, numtilings, floats, ints, readonly):
     """The published algorithm on Python objects (exact for huge floats and odd ints)."""
-    _check_finite(floats)
+    _check_finite(floats, numtilings)
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
     for tiling in range(numtilings):
@@ -534,8 +539,9 @@ def _tiles_obj(ihtORsize, numtilings, floats, ints, readonly):
     return result
 
 
+@cython.cdivision(False)
 def _tileswrap_obj(ihtORsize, numtilings, floats, wrapwidths, ints, readonly):
-    _check_finite(floats)
+    _check_finite(floats, numtilings)
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
     for tiling in range(numtilings):
@@ -551,7 +557,7 @@ def _tileswrap_obj(ihtORsize, numtilings, floats, wrapwidths, ints, readonly):
     return result
 
 
-def _check_finite(floats):
+def _check_finite(floats, numtilings):
     for i, f in enumerate(floats):
         try:
             ok = math.isfinite(f)
@@ -559,6 +565,12 @@ def _check_finite(floats):
             raise TypeError(f"floats[{i}] must be a number, got {type(f).__name__}") from None
         if not ok:
             raise ValueError(f"floats[{i}] = {f!r}: tile coding needs finite floats")
+        try:
+            ok = math.isfinite(f * numtilings)
+        except OverflowError:
+            ok = True  # a huge Python int: exact arithmetic, no overflow
+        if not ok:
+            raise ValueError(f"floats[{i}] = {f!r}: floats[i] * numtilings overflows to infinity")
 
 
 def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
@@ -580,9 +592,9 @@ def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
     if nq < 0 or ni < 0 or 1 + nq + ni > MAXC or nt * (1 + nq + ni) > MAXC * 64:
         return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
     if mode == 1:
-        size = ihtORsize.__index__()
-        if size >= (1LL << 62):
+        if ihtORsize.__index__() >= (1LL << 62):
             return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
+        size = ihtORsize.__index__()
     ncoord = 1 + nq + ni
     for t in range(nt):
         base = t * ncoord
@@ -636,9 +648,10 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
                 fast = False
                 break
     if mode == 1:
-        size = ihtORsize.__index__()
-        if size >= (1LL << 62):
+        if ihtORsize.__index__() >= (1LL << 62):
             fast = False
+        else:
+            size = ihtORsize.__index__()
     if not fast:
         return _tileswrap_obj(ihtORsize, numtilings, _as_list(floats), _as_list(wrapwidths), _as_list(ints),
                               readonly)
@@ -666,6 +679,7 @@ cdef list _as_list(x):
     return list(x)
 
 
+@cython.cdivision(False)
 def hashcoords(coordinates, m, readonly=False):
     """Index of one coordinate list: ``m`` is an IHT, an int size (hash), or None (coordinates back)."""
     if type(m) is IHT:
@@ -676,9 +690,10 @@ def hashcoords(coordinates, m, readonly=False):
     cdef int64_t buf[MAXC]
     t = tuple(coordinates)
     if _as_int64(t, buf):
-        return pymod(py_tuple_hash(buf, len(t)), m.__index__()) if m.__index__() < (1LL << 62) \
-            else hash(t) % m.__index__()
-    return hash(t) % m.__index__()
+        if m.__index__() < (1LL << 62):
+            return pymod(py_tuple_hash(buf, len(t)), m.__index__())
+    cdef object h = hash(t)
+    return h % m.__index__()
 
 
 def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] ints, wrapwidths,
@@ -709,6 +724,8 @@ def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] in
     if mode == 0:
         iht = <IHT>ihtORsize
     else:
+        if ihtORsize.__index__() >= (1LL << 62):
+            raise ValueError("tiles_batch: an int size must be below 2**62")
         size = ihtORsize.__index__()
     if wrap:
         wv = wrapwidths
