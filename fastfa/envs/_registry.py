@@ -10,9 +10,15 @@ from __future__ import annotations
 import gymnasium
 
 REGISTRY: dict[str, tuple[str, dict, int | None]] = {
+    "fastfa/MountainCar-v0": ("fastfa.envs.classic:MountainCarEnv", {}, 200),
+    "fastfa/CartPole-v1": ("fastfa.envs.classic:CartPoleEnv", {}, 500),
+    "fastfa/Acrobot-v1": ("fastfa.envs.classic:AcrobotEnv", {}, 500),
 }
 
 COMPILED_TWINS: dict[str, str] = {
+    "MountainCar-v0": "fastfa/MountainCar-v0", "fastfa/MountainCar-v0": "fastfa/MountainCar-v0",
+    "CartPole-v1": "fastfa/CartPole-v1", "fastfa/CartPole-v1": "fastfa/CartPole-v1",
+    "Acrobot-v1": "fastfa/Acrobot-v1", "fastfa/Acrobot-v1": "fastfa/Acrobot-v1",
 }
 
 LAZY_ATTRS: dict[str, str] = {

@@ -1,0 +1,153 @@
+"""Gymnasium envs backed by the compiled twins of MountainCar-v0, CartPole-v1 and Acrobot-v1.
+
+``fastfa.make("MountainCar-v0", compiled=True)`` builds ``fastfa/MountainCar-v0``:
+the same spaces, start-state distribution (same ``np_random`` calls, so the same
+seed gives the same start), dynamics, rewards and termination as gymnasium's
+env, step for step, with the physics in ``fastfa.kernels.envs_classic``.  Use
+the kernels directly (params + state + step) inside your own Numba loops.
+
+No rendering (``render_mode`` must be None): use gymnasium's env to watch.
+"""
+from __future__ import annotations
+
+import math
+
+import gymnasium
+import numpy as np
+from gymnasium import spaces
+
+
+def _k():
+    from ..kernels import envs_classic
+
+    return envs_classic
+
+
+class _TwinEnv(gymnasium.Env):
+    metadata = {"render_modes": []}
+    _name = ""
+    _state_len = 0
+
+    def __init__(self, render_mode: str | None = None):
+        if render_mode is not None:
+            raise ValueError(f"render_mode: compiled twins do not render (got {render_mode!r}); "
+                             "use gymnasium.make for rendering")
+        self.render_mode = None
+        k = _k()
+        self._reset_fn = getattr(k, f"{self._name}_reset")
+        self._step_fn = getattr(k, f"{self._name}_step")
+        self._obs_fn = getattr(k, f"{self._name}_obs")
+        self.state = np.zeros(self._state_len, dtype=np.float64)
+        self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        self._started = False
+
+    def _get_obs(self):
+        self._obs_fn(self.state, self._obs)
+        return self._obs.copy()
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        if options:
+            raise ValueError(f"options: not supported by the compiled twin (got {options!r})")
+        self._reset_fn(self.params, self.state, self.np_random)
+        self._started = True
+        return self._get_obs(), {}
+
+    def step(self, action):
+        if not self._started:
+            raise RuntimeError("call reset() before step()")
+        if not self.action_space.contains(action):
+            raise ValueError(f"action must be an int in [0, {self.action_space.n}), got {action!r}")
+        reward, terminated = self._step_fn(self.params, self.state, int(action))
+        return self._get_obs(), float(reward), bool(terminated), False, {}
+
+
+class MountainCarEnv(_TwinEnv):
+    """Mountain Car (S&B Example 10.1), compiled twin of gymnasium's ``MountainCar-v0``.
+
+    ## Action Space
+    ``Discrete(3)``: 0 full throttle reverse, 1 zero, 2 full throttle forward.
+
+    ## Observation Space
+    ``Box([-1.2, -0.07], [0.6, 0.07], float32)``: position, velocity.
+
+    ## Rewards
+    -1 per step.
+
+    ## Starting State
+    position ~ U[-0.6, -0.4), velocity 0.
+
+    ## Episode End
+    Termination at position >= 0.5 (and velocity >= goal_velocity);
+    truncation after 200 steps (``fastfa/MountainCar-v0``).
+    """
+
+    _name = "mountaincar"
+    _state_len = 2
+
+    def __init__(self, render_mode: str | None = None, goal_velocity: float = 0.0):
+        self.params = _k().mountaincar_params(goal_velocity)
+        low = np.array([-1.2, -0.07], dtype=np.float32)
+        self.observation_space = spaces.Box(low, np.array([0.6, 0.07], dtype=np.float32), dtype=np.float32)
+        self.action_space = spaces.Discrete(3)
+        super().__init__(render_mode)
+
+
+class CartPoleEnv(_TwinEnv):
+    """Cart-pole balancing, compiled twin of gymnasium's ``CartPole-v1``.
+
+    ## Action Space
+    ``Discrete(2)``: push left / right with force 10.
+
+    ## Observation Space
+    ``Box(4,)`` float32: cart position, velocity, pole angle, angular velocity.
+
+    ## Rewards
+    +1 per step including the failing one (``sutton_barto_reward=True``: 0, and -1 on failure).
+
+    ## Starting State
+    All four ~ U(-0.05, 0.05).
+
+    ## Episode End
+    Termination when |angle| > 12 degrees or |position| > 2.4; truncation after 500 steps.
+    """
+
+    _name = "cartpole"
+    _state_len = 5
+
+    def __init__(self, render_mode: str | None = None, sutton_barto_reward: bool = False):
+        self.params = _k().cartpole_params(sutton_barto_reward)
+        high = np.array([2.4 * 2, np.inf, 12 * 2 * math.pi / 360 * 2, np.inf], dtype=np.float32)
+        self.observation_space = spaces.Box(-high, high, dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+        super().__init__(render_mode)
+
+
+class AcrobotEnv(_TwinEnv):
+    """Acrobot swing-up, compiled twin of gymnasium's ``Acrobot-v1`` ('book' dynamics, RK4, dt 0.2).
+
+    ## Action Space
+    ``Discrete(3)``: torque -1, 0, +1 on the joint between the links.
+
+    ## Observation Space
+    ``Box(6,)`` float32: cos θ1, sin θ1, cos θ2, sin θ2, θ̇1 (±4π), θ̇2 (±9π).
+
+    ## Rewards
+    -1 per step, 0 on reaching the goal.
+
+    ## Starting State
+    θ1, θ2, θ̇1, θ̇2 ~ U(-0.1, 0.1).
+
+    ## Episode End
+    Termination when -cos θ1 - cos(θ1 + θ2) > 1; truncation after 500 steps.
+    """
+
+    _name = "acrobot"
+    _state_len = 4
+
+    def __init__(self, render_mode: str | None = None):
+        self.params = _k().acrobot_params()
+        high = np.array([1.0, 1.0, 1.0, 1.0, 4 * math.pi, 9 * math.pi], dtype=np.float32)
+        self.observation_space = spaces.Box(-high, high, dtype=np.float32)
+        self.action_space = spaces.Discrete(3)
+        super().__init__(render_mode)
