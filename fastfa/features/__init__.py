@@ -10,6 +10,13 @@ import importlib
 
 _LAZY: dict[str, str] = {
     "TileCoder": ".tile_coder",
+    "Discretizer": ".discrete",
+    "StateAggregation": ".discrete",
+    "CoarseCoding": ".discrete",
+    "Polynomial": ".bases",
+    "Fourier": ".bases",
+    "Wavelet": ".bases",
+    "RBF": ".bases",
 }
 
 __all__ = sorted(_LAZY)
