@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 
 _LAZY: dict[str, str] = {
+    "SoftmaxLinear": ".softmax_linear",
+    "GaussianLinear": ".gaussian_linear",
 }
 
 __all__ = sorted(_LAZY)
