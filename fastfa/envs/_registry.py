@@ -13,15 +13,26 @@ REGISTRY: dict[str, tuple[str, dict, int | None]] = {
     "fastfa/MountainCar-v0": ("fastfa.envs.classic:MountainCarEnv", {}, 200),
     "fastfa/CartPole-v1": ("fastfa.envs.classic:CartPoleEnv", {}, 500),
     "fastfa/Acrobot-v1": ("fastfa.envs.classic:AcrobotEnv", {}, 500),
+    "fastfa/ShortCorridor-v0": ("fastfa.envs.pg_envs:ShortCorridorEnv", {}, 1000),
+    "fastfa/PuckWorld-v0": ("fastfa.envs.pg_envs:PuckWorldEnv", {}, 600),
+    "fastfa/PuckWorldDiscrete-v0": ("fastfa.envs.pg_envs:PuckWorldDiscreteEnv", {}, 600),
+    "fastfa/RandomWalk1000-v0": ("fastfa.envs.random_walk:RandomWalkEnv", {}, None),
 }
 
 COMPILED_TWINS: dict[str, str] = {
     "MountainCar-v0": "fastfa/MountainCar-v0", "fastfa/MountainCar-v0": "fastfa/MountainCar-v0",
     "CartPole-v1": "fastfa/CartPole-v1", "fastfa/CartPole-v1": "fastfa/CartPole-v1",
     "Acrobot-v1": "fastfa/Acrobot-v1", "fastfa/Acrobot-v1": "fastfa/Acrobot-v1",
+    "fastfa/ShortCorridor-v0": "fastfa/ShortCorridor-v0", "fastfa/PuckWorld-v0": "fastfa/PuckWorld-v0",
+    "fastfa/PuckWorldDiscrete-v0": "fastfa/PuckWorldDiscrete-v0",
+    "fastfa/RandomWalk1000-v0": "fastfa/RandomWalk1000-v0",
 }
 
 LAZY_ATTRS: dict[str, str] = {
+    "short_corridor_value": ".pg_envs", "draw_puckworld": ".pg_envs",
+    "randomwalk_true_values": ".random_walk",
+    "randomwalk_state_distribution": ".random_walk",
+    "randomwalk_transition_matrix": ".random_walk",
 }
 
 
