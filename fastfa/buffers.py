@@ -1,0 +1,380 @@
+"""Replay buffers: uniform ring (:class:`ReplayBuffer`) and proportional prioritized
+(:class:`PrioritizedReplayBuffer`, Schaul et al. 2016), on preallocated typed arrays.
+
+Both validate their input once per call and then run the Numba kernels of
+``fastfa.kernels.replay``.  The same arrays can be used from inside your own
+``@njit`` code: ``buf.storage`` is the tuple ``(obs, act, rew, next_obs, term,
+state)`` (``obs`` flattened to 2-D), to pass to
+``fastfa.kernels.replay.replay_add(*buf.storage, o, a, r, o2, d)`` and
+``replay_sample(*buf.storage, rng, batch)`` together with ``buf.rng`` (a
+``numpy.random.Generator``; Numba draws the same stream as NumPy).
+
+Example::
+
+    >>> from fastfa.buffers import ReplayBuffer
+    >>> buf = ReplayBuffer(10_000, obs_shape=(4,), seed=0)
+    >>> buf.add([0, 0, 0, 0], 1, 1.0, [0, 0, 0, 0.1], False)
+    >>> batch = buf.sample(32)          # Transitions(obs, actions, rewards, next_obs, terminated)
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import io as _io
+
+__all__ = ["ReplayBuffer", "PrioritizedReplayBuffer", "Transitions", "PrioritizedTransitions"]
+
+
+class Transitions(NamedTuple):
+    """A uniform sample: arrays with a leading batch axis."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_obs: np.ndarray
+    terminated: np.ndarray
+
+
+class PrioritizedTransitions(NamedTuple):
+    """A prioritized sample: :class:`Transitions` fields plus IS ``weights`` and row ``indices``."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_obs: np.ndarray
+    terminated: np.ndarray
+    weights: np.ndarray
+    indices: np.ndarray
+
+
+_K = None
+
+
+def _kernels():
+    global _K
+    if _K is None:  # import (and compile or load from cache) on first use, not at import fastfa
+        from .kernels import replay
+
+        _K = replay
+    return _K
+
+
+def _shape(name, shape):
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{name} must be a tuple of ints, got {shape!r}") from None
+    if any(s <= 0 for s in shape):
+        raise ValueError(f"{name} must have positive entries, got {shape}")
+    return shape
+
+
+class ReplayBuffer:
+    """Uniform experience replay: a ring of ``capacity`` transitions in preallocated arrays.
+
+    Args:
+        capacity: maximum number of transitions kept (oldest overwritten first), > 0.
+        obs_shape: shape of one observation, e.g. ``(4,)``.
+        obs_dtype: storage dtype of observations (float32 default; uint8 for images).
+        action_shape: ``()`` for discrete actions, ``(k,)`` for vectors.
+        action_dtype: int64 default (float32 for continuous actions).
+        seed: seeds the sampling Generator (``np.random.SeedSequence(seed)``); an
+            ``np.random.Generator`` is used as is.
+        validate: check shapes and finiteness on every ``add`` (turn off in hot loops
+            once your pipeline is known to be correct).
+
+    Sampling is uniform with replacement over the stored transitions.
+    """
+
+    _kind = "ReplayBuffer"
+
+    def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, action_shape=(),
+                 action_dtype=np.int64, seed=None, validate: bool = True):
+        if not isinstance(capacity, (int, np.integer)) or isinstance(capacity, bool) or capacity <= 0:
+            raise ValueError(f"capacity must be a positive int, got {capacity!r}")
+        self.capacity = int(capacity)
+        self.obs_shape = _shape("obs_shape", obs_shape)
+        self.action_shape = () if action_shape in ((), None) else _shape("action_shape", action_shape)
+        self.obs_dtype = np.dtype(obs_dtype)
+        self.action_dtype = np.dtype(action_dtype)
+        for nm, dt in (("obs_dtype", self.obs_dtype), ("action_dtype", self.action_dtype)):
+            if dt.kind not in "biuf":
+                raise TypeError(f"{nm} must be a numeric dtype, got {dt}")
+        self.validate = bool(validate)
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+            np.random.SeedSequence(seed))
+        self._obs_dim = int(np.prod(self.obs_shape))
+        self._act_dim = int(np.prod(self.action_shape)) if self.action_shape else 0
+        cap = self.capacity
+        self.obs = np.zeros((cap, self._obs_dim), self.obs_dtype)
+        self.next_obs = np.zeros((cap, self._obs_dim), self.obs_dtype)
+        self.actions = np.zeros((cap, self._act_dim) if self._act_dim else (cap,), self.action_dtype)
+        self.rewards = np.zeros(cap, np.float32)
+        self.terminated = np.zeros(cap, np.bool_)
+        self.state = np.zeros(2, np.int64)  # [pos, size]
+        self._reshape = len(self.obs_shape) != 1 or len(self.action_shape) > 1
+
+    # ------------------------------------------------------------------ access
+    @property
+    def storage(self):
+        """``(obs, act, rew, next_obs, term, state)``: the arrays the Numba kernels take."""
+        return self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state
+
+    def __len__(self) -> int:
+        return int(self.state[1])
+
+    @property
+    def full(self) -> bool:
+        return int(self.state[1]) == self.capacity
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(capacity={self.capacity}, obs_shape={self.obs_shape}, "
+                f"size={len(self)})")
+
+    # ------------------------------------------------------------------ checks
+    def _check_obs(self, name, o, batch=False):
+        o = np.asarray(o)
+        want = ((o.shape[0],) if batch and o.ndim else ()) + self.obs_shape
+        if o.shape != want:
+            raise ValueError(f"{name} must have shape {('N',) if batch else ()}{self.obs_shape}, got {o.shape}")
+        if self.validate and o.dtype.kind == "f" and not np.isfinite(o).all():
+            raise ValueError(f"{name} contains NaN or inf")
+        return o.reshape((o.shape[0], self._obs_dim) if batch else (self._obs_dim,)).astype(self.obs_dtype, copy=False)
+
+    def _check_action(self, a, n=None):
+        a = np.asarray(a)
+        want = ((n,) if n is not None else ()) + self.action_shape
+        if a.shape != want:
+            raise ValueError(f"action must have shape {want}, got {a.shape}")
+        if self.validate and a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise ValueError("action contains NaN or inf")
+        if self.action_dtype.kind in "iu" and a.dtype.kind == "f" and not np.array_equal(a, np.round(a)):
+            raise ValueError(f"action must be integer-valued for action_dtype {self.action_dtype}")
+        return a.astype(self.action_dtype, copy=False)
+
+    # ------------------------------------------------------------------ add
+    def add(self, obs, action, reward, next_obs, terminated) -> None:
+        """Store one transition (``terminated``: a terminal state, bootstrap with 0)."""
+        o = self._check_obs("obs", obs)
+        o2 = self._check_obs("next_obs", next_obs)
+        a = self._check_action(action)
+        r = float(reward)
+        if self.validate and not math.isfinite(r):
+            raise ValueError(f"reward must be finite, got {reward!r}")
+        self._add(o, a if self._act_dim else a[()], r, o2, bool(terminated))
+
+    def _add(self, o, a, r, o2, d):
+        _kernels().replay_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
+                              self.state, o, a, r, o2, d)
+
+    def add_batch(self, obs, actions, rewards, next_obs, terminated) -> None:
+        """Store N transitions (arrays with a leading axis N), in order."""
+        o = self._check_obs("obs", obs, batch=True)
+        n = o.shape[0]
+        o2 = self._check_obs("next_obs", next_obs, batch=True)
+        if o2.shape[0] != n:
+            raise ValueError(f"next_obs has {o2.shape[0]} rows, obs has {n}")
+        a = self._check_action(actions, n)
+        r = np.asarray(rewards, np.float32).reshape(-1)
+        d = np.asarray(terminated).reshape(-1).astype(np.bool_)
+        if r.shape[0] != n or d.shape[0] != n:
+            raise ValueError(f"rewards and terminated must have {n} entries, got {r.shape[0]}, {d.shape[0]}")
+        if self.validate and not np.isfinite(r).all():
+            raise ValueError("rewards contain NaN or inf")
+        for start in range(0, n, self.capacity):  # keep row order identical to repeated add()
+            self._add_batch(o[start:start + self.capacity], a[start:start + self.capacity],
+                            r[start:start + self.capacity], o2[start:start + self.capacity],
+                            d[start:start + self.capacity])
+
+    def _add_batch(self, o, a, r, o2, d):
+        _kernels().replay_add_batch(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
+                                    self.state, np.ascontiguousarray(o, self.obs_dtype), a,
+                                    r, np.ascontiguousarray(o2, self.obs_dtype), d)
+
+    # ------------------------------------------------------------------ sample
+    def _check_batch(self, batch_size):
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        n = int(self.state[1])
+        if n == 0:
+            raise ValueError("cannot sample from an empty buffer")
+        return n
+
+    def _shape_out(self, o, a, r, o2, d):
+        if len(self.obs_shape) != 1:
+            o = o.reshape((o.shape[0],) + self.obs_shape)
+            o2 = o2.reshape((o2.shape[0],) + self.obs_shape)
+        if self._act_dim and len(self.action_shape) != 1:
+            a = a.reshape((a.shape[0],) + self.action_shape)
+        return o, a, r, o2, d
+
+    def _out(self, B):
+        return (np.empty((B, self._obs_dim), self.obs_dtype),
+                np.empty((B, self._act_dim) if self._act_dim else B, self.action_dtype),
+                np.empty(B, np.float32), np.empty((B, self._obs_dim), self.obs_dtype), np.empty(B, np.bool_))
+
+    def sample(self, batch_size: int) -> Transitions:
+        """``batch_size`` transitions drawn uniformly with replacement from the stored ones."""
+        self._check_batch(batch_size)
+        u = self.rng.random(batch_size)
+        idx = np.empty(batch_size, np.int64)
+        out = self._out(batch_size)
+        (_K or _kernels()).replay_sample_into(self.obs, self.actions, self.rewards, self.next_obs,
+                                              self.terminated, self.state, u, idx, *out)
+        if self._reshape:
+            out = self._shape_out(*out)
+        return Transitions._make(out)
+
+    # ------------------------------------------------------------------ persistence
+    def _meta(self) -> dict:
+        return {"capacity": self.capacity, "obs_shape": list(self.obs_shape), "obs_dtype": self.obs_dtype.str,
+                "action_shape": list(self.action_shape), "action_dtype": self.action_dtype.str,
+                "validate": self.validate, "rng": _io.rng_state(self.rng)}
+
+    def _arrays(self) -> dict:
+        n = len(self)  # only the filled rows are written
+        return {"obs": self.obs[:n], "next_obs": self.next_obs[:n], "actions": self.actions[:n],
+                "rewards": self.rewards[:n], "terminated": self.terminated[:n], "state": self.state}
+
+    def to_dict(self, prefix: str = "buffer."):
+        """``(meta, arrays)`` to embed in another fastfa file (e.g. an agent checkpoint)."""
+        return {"class": self._kind, **self._meta()}, {prefix + k: v for k, v in self._arrays().items()}
+
+    @classmethod
+    def from_dict(cls, meta, arrays, prefix: str = "buffer."):
+        kw = dict(capacity=meta["capacity"], obs_shape=tuple(meta["obs_shape"]), obs_dtype=np.dtype(meta["obs_dtype"]),
+                  action_shape=tuple(meta["action_shape"]), action_dtype=np.dtype(meta["action_dtype"]),
+                  validate=meta.get("validate", True))
+        if cls is PrioritizedReplayBuffer or issubclass(cls, PrioritizedReplayBuffer):
+            kw.update(alpha=meta["alpha"], beta=meta["beta"], eps=meta.get("eps", 1e-6))
+        buf = cls(seed=_io.rng_from_state(meta["rng"]), **kw)
+        buf._restore({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        return buf
+
+    def _restore(self, arrays):
+        n = int(arrays["state"][1])
+        for k in ("obs", "next_obs", "actions", "rewards", "terminated"):
+            getattr(self, k)[:n] = arrays[k]
+        self.state[:] = arrays["state"]
+
+    def save(self, path) -> "Path":  # noqa: F821
+        """Write the buffer (filled rows, write position, RNG state) to a pickle-free ``.npz``."""
+        meta, arrays = self.to_dict(prefix="")
+        return _io.save(path, self._kind, meta, arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Read a buffer written by :meth:`save`; sampling continues the same random stream."""
+        _, meta, arrays = _io.load(path, kind=cls._kind)
+        return cls.from_dict(meta, arrays, prefix="")
+
+
+class PrioritizedReplayBuffer(ReplayBuffer):
+    """Proportional prioritized replay (Schaul et al. 2016) on a sum-tree.
+
+    P(i) = pᵢ^α / Σⱼ pⱼ^α; new transitions get the largest priority seen so far
+    (1 at the start).  ``sample`` also returns importance weights
+    wᵢ = (N·P(i))^−β / maxⱼ wⱼ and the row ``indices`` to pass back to
+    :meth:`update_priorities` (e.g. with |TD error| + eps).
+
+    Args (besides :class:`ReplayBuffer`'s):
+        alpha: priority exponent α ≥ 0 (0 = uniform).
+        beta: importance-sampling exponent β ∈ [0, 1] (anneal it towards 1 by setting ``buf.beta``).
+        eps: added to priorities passed to :meth:`update_priorities` so none is 0.
+    """
+
+    _kind = "PrioritizedReplayBuffer"
+
+    def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, action_shape=(), action_dtype=np.int64,
+                 seed=None, validate: bool = True, *, alpha: float = 0.6, beta: float = 0.4, eps: float = 1e-6):
+        super().__init__(capacity, obs_shape, obs_dtype, action_shape, action_dtype, seed, validate)
+        if not (math.isfinite(alpha) and alpha >= 0):
+            raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+        self.alpha = float(alpha)
+        self.beta = beta
+        if not (math.isfinite(eps) and eps >= 0):
+            raise ValueError(f"eps must be finite and >= 0, got {eps!r}")
+        self.eps = float(eps)
+        cap2 = 1 << max(0, (self.capacity - 1).bit_length())
+        self.sum_tree = np.zeros(2 * cap2, np.float64)
+        self.min_tree = np.full(2 * cap2, np.inf, np.float64)
+        self.pstate = np.ones(1, np.float64)  # max priority^alpha so far
+
+    @property
+    def beta(self) -> float:
+        return self._beta
+
+    @beta.setter
+    def beta(self, value: float) -> None:
+        if not (math.isfinite(value) and 0 <= value <= 1):
+            raise ValueError(f"beta must be in [0, 1], got {value!r}")
+        self._beta = float(value)
+
+    @property
+    def storage(self):
+        """``(obs, act, rew, next_obs, term, state, sum_tree, min_tree, pstate)`` for the PER kernels."""
+        return super().storage + (self.sum_tree, self.min_tree, self.pstate)
+
+    def _add(self, o, a, r, o2, d):
+        _kernels().per_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state,
+                           self.sum_tree, self.min_tree, self.pstate, o, a, r, o2, d)
+
+    def _add_batch(self, o, a, r, o2, d):
+        for i in range(o.shape[0]):
+            self._add(np.ascontiguousarray(o[i], self.obs_dtype), a[i], float(r[i]),
+                      np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))
+
+    def sample(self, batch_size: int) -> PrioritizedTransitions:
+        """``batch_size`` transitions with P(i) ∝ pᵢ^α, plus ``weights`` and ``indices``."""
+        self._check_batch(batch_size)
+        u = self.rng.random(batch_size)
+        idx = np.empty(batch_size, np.int64)
+        w = np.empty(batch_size, np.float32)
+        out = self._out(batch_size)
+        ok = _kernels().per_sample_into(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
+                                        self.state, self.sum_tree, self.min_tree, self._beta, u, idx, w, *out)
+        if not ok:
+            raise ValueError("total priority is 0 or not finite; cannot sample")
+        return PrioritizedTransitions(*self._shape_out(*out), w, idx)
+
+    def update_priorities(self, indices, priorities) -> None:
+        """Set the priorities of rows ``indices`` to ``priorities + eps`` (priorities ≥ 0, finite)."""
+        idx = np.asarray(indices)
+        p = np.asarray(priorities, np.float64)
+        if idx.ndim != 1 or p.shape != idx.shape:
+            raise ValueError(f"indices and priorities must be 1-D of equal length, got {idx.shape} and {p.shape}")
+        if idx.size and idx.dtype.kind not in "iu":
+            raise TypeError(f"indices must be integers, got {idx.dtype}")
+        n = len(self)
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"indices must be in [0, {n}), got range [{idx.min()}, {idx.max()}]")
+        if not np.isfinite(p).all():
+            raise ValueError("priorities must be finite")
+        if (p < 0).any():
+            raise ValueError(f"priorities must be >= 0, got min {p.min()}")
+        p = p + self.eps
+        if (p <= 0).any():
+            raise ValueError("priorities + eps must be > 0 (set eps > 0 to allow zero priorities)")
+        _kernels().per_update(self.sum_tree, self.min_tree, self.pstate, idx.astype(np.int64), p, self.alpha)
+
+    def priorities(self) -> np.ndarray:
+        """Current pᵢ^α of the stored rows (a copy)."""
+        cap2 = self.sum_tree.shape[0] // 2
+        return self.sum_tree[cap2:cap2 + len(self)].copy()
+
+    def _meta(self) -> dict:
+        return {**super()._meta(), "alpha": self.alpha, "beta": self._beta, "eps": self.eps}
+
+    def _arrays(self) -> dict:
+        return {**super()._arrays(), "sum_tree": self.sum_tree, "min_tree": self.min_tree, "pstate": self.pstate}
+
+    def _restore(self, arrays):
+        super()._restore(arrays)
+        self.sum_tree[:] = arrays["sum_tree"]
+        self.min_tree[:] = arrays["min_tree"]
+        self.pstate[:] = arrays["pstate"]

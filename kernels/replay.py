@@ -1,0 +1,194 @@
+"""Experience replay on preallocated arrays: a uniform ring buffer and a proportional sum-tree.
+
+Storage (one row per transition, ``capacity`` rows)::
+
+    obs      (capacity, obs_dim)   any numeric dtype (observations flattened)
+    act      (capacity,) or (capacity, act_dim)
+    rew      (capacity,) float32
+    next_obs (capacity, obs_dim)
+    term     (capacity,) bool      terminal flag (bootstrap with 0)
+    state    int64[2] = [pos, size]   next write row, number of rows stored
+
+``replay_add`` writes row ``pos`` and advances ``pos ← (pos + 1) mod capacity``
+(the oldest transition is overwritten once full); ``size ← min(size + 1,
+capacity)``.  Uniform sampling draws B row indices i.i.d. uniform on
+{0, …, size−1} (with replacement, as Mnih et al. 2015, cpprb and SB3) from an
+explicit ``np.random.Generator``.
+
+Prioritized replay (Schaul et al. 2016, proportional variant): row i has
+priority pᵢ; it is sampled with probability P(i) = pᵢ^α / Σⱼ pⱼ^α via a sum-tree
+(``tree[1]`` = total, leaves at ``cap2 + i``), one draw per equal-mass stratum
+[k·T/B, (k+1)·T/B) as in the paper; importance weights
+wᵢ = (N·P(i))^−β / maxⱼ (N·P(j))^−β, the max taken from a min-tree.  New rows
+get the largest priority seen so far.
+
+Everything is ``@njit`` and usable inside compiled loops (pass the arrays and
+the Generator); ``fastfa.buffers`` wraps these kernels with validation.
+"""
+import numpy as np
+
+from ._jit import njit
+
+
+@njit
+def replay_add(obs, act, rew, next_obs, term, state, o, a, r, o2, d):
+    """Store one transition (o, a, r, o2, d) at row ``state[0]``; returns that row."""
+    pos = state[0]
+    obs[pos] = o
+    act[pos] = a
+    rew[pos] = r
+    next_obs[pos] = o2
+    term[pos] = d
+    cap = obs.shape[0]
+    state[0] = (pos + 1) % cap
+    if state[1] < cap:
+        state[1] += 1
+    return pos
+
+
+@njit
+def replay_add_batch(obs, act, rew, next_obs, term, state, o, a, r, o2, d):
+    """Store the rows of (o, a, r, o2, d) in order (as repeated :func:`replay_add`)."""
+    for i in range(o.shape[0]):
+        replay_add(obs, act, rew, next_obs, term, state, o[i], a[i], r[i], o2[i], d[i])
+
+
+@njit
+def replay_gather(obs, act, rew, next_obs, term, idx, o_out, a_out, r_out, o2_out, d_out):
+    """Copy rows ``idx`` of the storage into the ``*_out`` arrays."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        o_out[k] = obs[i]
+        a_out[k] = act[i]
+        r_out[k] = rew[i]
+        o2_out[k] = next_obs[i]
+        d_out[k] = term[i]
+
+
+@njit
+def replay_sample_into(obs, act, rew, next_obs, term, state, u, idx, o_out, a_out, r_out, o2_out, d_out):
+    """Uniform sample driven by the uniforms ``u`` ∈ [0, 1): idx[k] = ⌊u[k]·size⌋, then gather.
+
+    (Bias of ⌊u·n⌋ with a 53-bit u is below n/2⁵³.)  The Python layer draws ``u``
+    with ``rng.random(B)``, the compiled path with the same call, so both paths
+    sample identical rows for the same Generator state.
+    """
+    size = state[1]
+    for k in range(u.shape[0]):
+        i = np.int64(u[k] * size)
+        idx[k] = i if i < size else size - 1
+    replay_gather(obs, act, rew, next_obs, term, idx, o_out, a_out, r_out, o2_out, d_out)
+
+
+@njit
+def replay_sample(obs, act, rew, next_obs, term, state, rng, batch):
+    """Uniform sample of ``batch`` rows (for compiled code); returns new arrays
+    (obs, act, rew, next_obs, term, idx)."""
+    u = rng.random(batch)
+    idx = np.empty(batch, np.int64)
+    o_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
+    a_out = np.empty((batch,) + act.shape[1:], act.dtype)
+    r_out = np.empty(batch, rew.dtype)
+    o2_out = np.empty((batch,) + next_obs.shape[1:], next_obs.dtype)
+    d_out = np.empty(batch, term.dtype)
+    replay_sample_into(obs, act, rew, next_obs, term, state, u, idx, o_out, a_out, r_out, o2_out, d_out)
+    return o_out, a_out, r_out, o2_out, d_out, idx
+
+
+# --------------------------------------------------------------- sum-tree (PER)
+
+@njit
+def sumtree_set(sum_tree, min_tree, i, p):
+    """Set leaf i to p (= priority^α) and recompute its ancestors exactly (no drift)."""
+    cap2 = sum_tree.shape[0] // 2
+    n = cap2 + i
+    sum_tree[n] = p
+    min_tree[n] = p
+    n //= 2
+    while n >= 1:
+        sum_tree[n] = sum_tree[2 * n] + sum_tree[2 * n + 1]
+        min_tree[n] = min(min_tree[2 * n], min_tree[2 * n + 1])
+        n //= 2
+
+
+@njit
+def sumtree_find(sum_tree, mass):
+    """Smallest leaf i with prefix sum Σ_{j≤i} p_j > mass (descending the tree)."""
+    cap2 = sum_tree.shape[0] // 2
+    n = 1
+    while n < cap2:
+        left = sum_tree[2 * n]
+        if mass < left:
+            n = 2 * n
+        else:
+            mass -= left
+            n = 2 * n + 1
+    return n - cap2
+
+
+@njit
+def per_add(obs, act, rew, next_obs, term, state, sum_tree, min_tree, pstate, o, a, r, o2, d):
+    """:func:`replay_add` with the new row's priority^α set to ``pstate[0]`` (max priority^α so far)."""
+    pos = replay_add(obs, act, rew, next_obs, term, state, o, a, r, o2, d)
+    sumtree_set(sum_tree, min_tree, pos, pstate[0])
+    return pos
+
+
+@njit
+def per_sample_indices(sum_tree, min_tree, size, beta, u, idx, w):
+    """Stratified proportional sample: idx[k] = leaf holding mass (k + u[k])·T/B, and
+    normalised IS weights ``w``.  Returns False when the total priority is 0 or not finite."""
+    B = idx.shape[0]
+    cap2 = sum_tree.shape[0] // 2
+    total = sum_tree[1]
+    if not (total > 0.0) or not np.isfinite(total):
+        return False
+    seg = total / B
+    p_min = min_tree[1] / total
+    max_w = (size * p_min) ** (-beta)
+    for k in range(B):
+        i = sumtree_find(sum_tree, (k + u[k]) * seg)
+        # rounding can land past the data or on a zero leaf: step back to a positive one
+        if i >= size:
+            i = size - 1
+        while sum_tree[cap2 + i] <= 0.0 and i > 0:
+            i -= 1
+        idx[k] = i
+        w[k] = (size * (sum_tree[cap2 + i] / total)) ** (-beta) / max_w
+    return True
+
+
+@njit
+def per_sample_into(obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w,
+                    o_out, a_out, r_out, o2_out, d_out):
+    """Prioritised sample driven by uniforms ``u`` (B of them) into the ``*_out`` arrays."""
+    ok = per_sample_indices(sum_tree, min_tree, state[1], beta, u, idx, w)
+    if ok:
+        replay_gather(obs, act, rew, next_obs, term, idx, o_out, a_out, r_out, o2_out, d_out)
+    return ok
+
+
+@njit
+def per_sample(obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng, batch, beta):
+    """Prioritised sample (for compiled code); returns (obs, act, rew, next_obs, term, idx, weights, ok)."""
+    u = rng.random(batch)
+    idx = np.empty(batch, np.int64)
+    w = np.empty(batch, np.float32)
+    o_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
+    a_out = np.empty((batch,) + act.shape[1:], act.dtype)
+    r_out = np.empty(batch, rew.dtype)
+    o2_out = np.empty((batch,) + next_obs.shape[1:], next_obs.dtype)
+    d_out = np.empty(batch, term.dtype)
+    ok = per_sample_into(obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w,
+                         o_out, a_out, r_out, o2_out, d_out)
+    return o_out, a_out, r_out, o2_out, d_out, idx, w, ok
+
+
+@njit
+def per_update(sum_tree, min_tree, pstate, idx, priorities, alpha):
+    """pᵢ ← priorities^α for the rows ``idx`` (priorities ≥ 0); tracks the max in ``pstate[0]``."""
+    for k in range(idx.shape[0]):
+        pa = priorities[k] ** alpha
+        sumtree_set(sum_tree, min_tree, idx[k], pa)
+        if pa > pstate[0]:
+            pstate[0] = pa
