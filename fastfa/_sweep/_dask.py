@@ -1,0 +1,32 @@
+"""Dask pieces (imported only by backend='dask'): client start-up and the warm-up worker plugin."""
+from __future__ import annotations
+
+from distributed import Client, LocalCluster, WorkerPlugin
+
+from .plan import warm
+
+
+class WarmPlugin(WorkerPlugin):
+    """On every worker (including ones that join or restart later): load the cell's
+    kernels from the Numba cache once, before the first task arrives."""
+
+    def __init__(self, target, params, threads):
+        self.target, self.params, self.threads = target, dict(params), threads
+
+    def setup(self, worker):
+        warm(self.target, self.params, self.threads)
+
+
+def start_client(client, address, n_workers, threads=None):
+    """Return (client, objects to close): the given client, one connected to
+    ``address``, or a LocalCluster of ``n_workers`` single-threaded worker processes."""
+    if client is not None:
+        return client, []
+    if address is not None:
+        c = Client(address)
+        return c, [c]
+    env = {"NUMBA_NUM_THREADS": str(threads)} if threads else {}
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, env=env)
+    c = Client(cluster)
+    return c, [c, cluster]

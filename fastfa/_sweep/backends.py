@@ -1,0 +1,243 @@
+"""Execution backends: serial, local processes, Dask, Ray.
+
+Every backend runs :func:`~fastfa._sweep.plan.run_cell` on cells and reports to a
+:class:`Book`, which counts attempts, retries failed cells up to ``retries``
+times and then records them as failed.  The backends differ only in how they
+ship cells and how they notice a dead worker.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import traceback
+from typing import Any, Callable
+
+from .plan import CellTask, run_cell, warm
+
+
+class WorkerDied(RuntimeError):
+    """A worker process died while running (or holding) a cell."""
+
+
+def describe(err: BaseException) -> str:
+    tb = "".join(traceback.format_exception_only(type(err), err)).strip()
+    return tb[-2000:]
+
+
+class Book:
+    """Attempts and outcomes of cells; the only place that decides retry vs failed."""
+
+    def __init__(self, retries: int, on_ok: Callable, on_failed: Callable, bar: Any = None):
+        self.retries = retries
+        self.on_ok, self.on_failed, self.bar = on_ok, on_failed, bar
+        self.failures: collections.Counter = collections.Counter()
+        self.starts: collections.Counter = collections.Counter()
+        self.n_ok = self.n_failed = 0
+
+    def started(self, task: CellTask) -> CellTask:
+        """Count a start (the run table's ``attempts``, which includes restarts that were not
+        charged to the cell, e.g. after a neighbour's worker died)."""
+        self.starts[task.cell_id] += 1
+        return task
+
+    def done(self, task: CellTask, out: dict) -> None:
+        out["attempts"] = max(self.starts[task.cell_id], self.failures[task.cell_id] + 1)
+        self.on_ok(task, out)
+        self.n_ok += len(task.seeds)
+        if self.bar is not None:
+            self.bar.update(len(task.seeds))
+
+    def failed(self, task: CellTask, err: BaseException) -> bool:
+        """Count a failed attempt; True when the cell should be tried again."""
+        self.failures[task.cell_id] += 1
+        if self.failures[task.cell_id] <= self.retries:
+            return True
+        self.on_failed(task, describe(err), max(self.starts[task.cell_id], self.failures[task.cell_id]))
+        self.n_failed += len(task.seeds)
+        if self.bar is not None:
+            self.bar.update(len(task.seeds))
+        return False
+
+
+def run_serial(cells: list[CellTask], book: Book, **_) -> None:
+    for task in cells:
+        while True:
+            try:
+                out = run_cell(book.started(task))
+            except Exception as err:  # noqa: BLE001 - recorded, retried
+                if book.failed(task, err):
+                    continue
+            else:
+                book.done(task, out)
+            break
+
+
+# ------------------------------------------------------------------ processes
+
+def _init_worker(target, params, threads):
+    warm(target, params, threads)
+
+
+def _kill(pool) -> None:
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            p.kill()
+        except Exception:  # noqa: BLE001  pragma: no cover
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args: tuple,
+                start_method: str | None = None, **_) -> None:
+    """A ``ProcessPoolExecutor`` that survives dead workers.
+
+    At most ``n_workers`` cells are in flight.  When a worker dies the pool is
+    broken: every cell in flight becomes a *suspect* and the pool is restarted.
+    Suspects then run one at a time, so a death is blamed on exactly the cell
+    that caused it (charged one attempt); innocent neighbours cost nothing.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    if start_method is None:
+        start_method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(start_method)
+    if start_method == "forkserver":
+        ctx.set_forkserver_preload(["numpy", "fastfa._sweep.plan"])
+    queue = collections.deque(cells)
+    suspects: collections.deque = collections.deque()
+    running: dict = {}
+    pool = None
+    try:
+        while queue or suspects or running:
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker,
+                                           initargs=warm_args)
+            if suspects:
+                if not running:
+                    task = suspects.popleft()
+                    running[pool.submit(run_cell, book.started(task))] = task
+            else:
+                while queue and len(running) < n_workers:
+                    task = queue.popleft()
+                    running[pool.submit(run_cell, book.started(task))] = task
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                wait(list(running))  # a broken pool fails every pending future promptly
+                done = set(running)
+            broken = []
+            for f in done:
+                task = running.pop(f)
+                err = f.exception()
+                if err is None:
+                    book.done(task, f.result())
+                elif isinstance(err, BrokenProcessPool):
+                    broken.append(task)
+                elif book.failed(task, err):
+                    queue.appendleft(task)
+            if broken:
+                _kill(pool)
+                pool = None
+                if len(broken) == 1:  # alone in flight: it is the culprit
+                    task = broken[0]
+                    dead = WorkerDied(f"worker process died while running cell {task.cell_id}")
+                    if book.failed(task, dead):
+                        suspects.appendleft(task)
+                else:
+                    suspects.extend(sorted(broken, key=lambda t: t.cell_id))
+    except BaseException:
+        if pool is not None:
+            _kill(pool)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+# ------------------------------------------------------------------ dask
+
+def run_dask(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_args: tuple,
+             client=None, address: str | None = None, **_) -> None:
+    """Ship cells to a Dask cluster: ``client``, a scheduler ``address``, or a LocalCluster we start.
+
+    A dead worker's tasks are rescheduled by Dask itself; a task that raises (or
+    kills more than ``distributed.scheduler.allowed-failures`` workers) comes
+    back as an exception and is retried here up to ``retries`` times.
+    """
+    from ._dask import WarmPlugin, start_client
+
+    client, owned = start_client(client, address, n_workers, threads=warm_args[2])
+    try:
+        from distributed import as_completed
+
+        target, params, threads = warm_args
+        client.register_plugin(WarmPlugin(target, params, threads), name=f"fastfa-warm-{os.getpid()}")
+        futures: dict = {}
+
+        def submit(task):
+            key = f"fastfa-cell-{task.cell_id}-a{book.failures[task.cell_id]}"
+            f = client.submit(run_cell, book.started(task), pure=False, key=key)
+            futures[f] = task
+            return f
+
+        ac = as_completed([submit(t) for t in cells])
+        try:
+            for f in ac:
+                task = futures.pop(f)
+                try:
+                    out = f.result()
+                except Exception as err:  # noqa: BLE001 - includes KilledWorker
+                    if book.failed(task, err):
+                        ac.add(submit(task))
+                else:
+                    book.done(task, out)
+                f.release()
+        except BaseException:
+            client.cancel(list(futures))
+            raise
+    finally:
+        for obj in owned:
+            obj.close()
+
+
+# ------------------------------------------------------------------ ray
+
+def run_ray(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_args: tuple,
+            address: str | None = None, **_) -> None:
+    """Ship cells as Ray tasks (``address="auto"``, ``"ray://host:10001"``, or a local Ray started here)."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("backend='ray' needs ray: pip install 'fastfa[ray]'") from None
+    owned = not ray.is_initialized()
+    if owned:
+        kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address is None:
+            kw["num_cpus"] = n_workers
+        ray.init(address=address, **kw)
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=0)(run_cell)
+        pending = {remote.remote(book.started(t)): t for t in cells}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            ref = done[0]
+            task = pending.pop(ref)
+            try:
+                out = ray.get(ref)
+            except Exception as err:  # noqa: BLE001 - RayTaskError, WorkerCrashedError
+                if book.failed(task, err):
+                    pending[remote.remote(book.started(task))] = task
+            else:
+                book.done(task, out)
+    except BaseException:
+        for ref in list(locals().get("pending", {})):
+            ray.cancel(ref, force=True)
+        raise
+    finally:
+        if owned:
+            ray.shutdown()
+
+
+BACKENDS = {"serial": run_serial, "process": run_process, "dask": run_dask, "ray": run_ray}

@@ -1,0 +1,243 @@
+"""The plan of a sweep: grid points, run ids, seed streams, cells, and the worker-side task.
+
+A *run* is one (parameter point, seed index).  A *cell* is one parameter point
+with a chunk of seed indices: the unit shipped to a worker, which calls the
+experiment's population ``cell(params, seed_sequences)`` once.
+
+Seed streams
+    run (point, s) draws from ``SeedSequence(entropy=root_seed, spawn_key=(h, s))``
+    where ``h`` is a 64-bit hash (SHA-256) of the point's canonical key
+    (``alpha=0.1,lam=0.9``).  The stream therefore depends only on the root
+    seed, the parameter values and the seed index: not on the backend, the
+    number of workers, the chunking, the grid order, or which other points are
+    swept (extending a grid later keeps every existing run's stream).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+RESERVED = ("run", "seed", "x", "metric", "value", "status", "error", "attempts", "cell",
+            "cell_wall_s", "host", "pid", "versions", "finished")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def normalize_grid(grid: Mapping[str, Any]) -> dict[str, list]:
+    """Validate a grid (name -> values) and return name -> list of plain Python scalars.
+
+    Numbers mixing ints and floats become floats (``lam=[0, 0.9]`` -> ``[0.0, 0.9]``).
+    """
+    if not isinstance(grid, Mapping):
+        raise TypeError(f"grid must be a mapping name -> list of values, got {type(grid).__name__}")
+    out: dict[str, list] = {}
+    for name, values in grid.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"grid: parameter names must be identifiers, got {name!r}")
+        if name in RESERVED:
+            raise ValueError(f"grid: {name!r} is a reserved column name ({', '.join(RESERVED)})")
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+            values = [values]
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        if not values:
+            raise ValueError(f"grid[{name!r}] is empty")
+        if all(_is_number(v) for v in values):
+            if any(isinstance(v, float) for v in values):
+                values = [float(v) for v in values]
+            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+                raise ValueError(f"grid[{name!r}] has a non-finite value: {values}")
+        elif len({type(v) for v in values}) > 1:
+            raise TypeError(f"grid[{name!r}] mixes value types {sorted({type(v).__name__ for v in values})}")
+        elif not isinstance(values[0], (str, bool)):
+            raise TypeError(f"grid[{name!r}]: values must be numbers, strings or bools, got "
+                            f"{type(values[0]).__name__}")
+        if len(set(map(_fmt, values))) != len(values):
+            raise ValueError(f"grid[{name!r}] has duplicate values: {values}")
+        out[name] = values
+    return out
+
+
+def _fmt(v: Any) -> str:
+    """Canonical text of a parameter value: 0 and 0.0 -> '0', 0.1 -> '0.1', 'x' -> '"x"'."""
+    if isinstance(v, bool):
+        return str(v)
+    if _is_number(v):
+        f = float(v)
+        return str(int(f)) if f.is_integer() and abs(f) < 2**53 else repr(f)
+    return json.dumps(v)
+
+
+@dataclass(frozen=True)
+class Point:
+    index: int          # position in the grid (row-major, first parameter slowest)
+    params: dict
+    key: str            # canonical 'alpha=0.1,lam=0.9' (sorted names)
+    hash: int           # 64-bit hash of key, first word of the seed spawn key
+
+    def run_id(self, seed: int) -> str:
+        return f"{self.key},seed={seed}" if self.key else f"seed={seed}"
+
+
+def expand(grid: Mapping[str, list]) -> list[Point]:
+    """All points of the grid, first parameter varying slowest (itertools.product order)."""
+    import itertools
+
+    names = list(grid)
+    points = []
+    for i, combo in enumerate(itertools.product(*(grid[n] for n in names))):
+        params = dict(zip(names, combo))
+        key = ",".join(f"{n}={_fmt(params[n])}" for n in sorted(names))
+        h = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
+        points.append(Point(i, params, key, h))
+    return points
+
+
+def normalize_seeds(seeds: Any) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds <= 0:
+            raise ValueError(f"seeds must be a positive int or a list of seed indices, got {seeds}")
+        return list(range(int(seeds)))
+    try:
+        out = [int(s) for s in seeds]
+    except TypeError:
+        raise TypeError(f"seeds must be an int or a list of non-negative ints, got {seeds!r}") from None
+    if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
+        raise ValueError(f"seeds: need a non-empty list of distinct non-negative ints, got {seeds!r}")
+    return sorted(out)
+
+
+def seed_sequence(root_seed: int, point_hash: int, seed: int) -> np.random.SeedSequence:
+    """The stream of run (point, seed): independent of backend, workers and chunking."""
+    return np.random.SeedSequence(entropy=root_seed, spawn_key=(point_hash, seed))
+
+
+@dataclass(frozen=True)
+class CellTask:
+    """One unit of work: a point and a chunk of seed indices.  Picklable."""
+
+    cell_id: str
+    target: tuple           # ("experiment", name) or ("callable", fn)
+    params: dict
+    point_hash: int
+    seeds: tuple
+    root_seed: int
+    threads: int | None = None   # Numba threads in the worker (None: leave as is)
+
+
+def make_cells(target: tuple, points: list[Point], missing: Mapping[int, list[int]], root_seed: int,
+               n_workers: int, chunk: int | None, tag: str, threads: int | None = None) -> list[CellTask]:
+    """Split each point's missing seeds into chunks.
+
+    Default chunk: as large as possible while giving every worker about two cells.
+    """
+    todo = [(p, missing[p.index]) for p in points if missing.get(p.index)]
+    if not todo:
+        return []
+    if chunk is None:
+        pieces = max(1, math.ceil(2 * n_workers / len(todo)))
+    cells = []
+    for p, seeds in todo:
+        size = chunk if chunk is not None else math.ceil(len(seeds) / min(pieces, len(seeds)))
+        for j in range(0, len(seeds), size):
+            part = tuple(seeds[j:j + size])
+            cells.append(CellTask(f"{tag}-{p.index:05d}-{part[0]:06d}", target, p.params, p.hash, part,
+                                  root_seed, threads))
+    return cells
+
+
+# ---------------------------------------------------------------- worker side
+
+_VERSIONS: str | None = None
+_CELLS: dict = {}
+
+
+def resolve(target: tuple) -> Callable:
+    kind, obj = target
+    if kind == "callable":
+        return obj
+    if obj not in _CELLS:
+        from ..experiments import get
+
+        exp = get(obj)
+        if exp.cell is None:
+            raise ValueError(f"experiment {obj!r} has no sweep cell")
+        _CELLS[obj] = exp.cell
+    return _CELLS[obj]
+
+
+def versions() -> str:
+    global _VERSIONS
+    if _VERSIONS is None:
+        from .._version import __version__
+
+        v = {"fastfa": __version__, "numpy": np.__version__, "python": platform.python_version()}
+        try:
+            import numba
+
+            v["numba"] = numba.__version__
+        except ImportError:  # pragma: no cover
+            pass
+        _VERSIONS = json.dumps(v, sort_keys=True)
+    return _VERSIONS
+
+
+def set_threads(threads: int | None) -> None:
+    """Numba threads for this thread of this process (a population's prange uses them)."""
+    if threads:
+        try:
+            import numba
+
+            numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        except (ImportError, ValueError):  # pragma: no cover
+            pass
+
+
+def warm(target: tuple, params: Mapping[str, Any], threads: int | None = None) -> None:
+    """Compile (or load from the Numba cache) the cell's kernels: call it with no seeds.
+
+    A cell called with an empty seed list should return empty columns; cells that
+    cannot are simply compiled by their first real call.
+    """
+    set_threads(threads)
+    try:
+        resolve(target)(dict(params), [])
+    except Exception:  # noqa: BLE001 - warming is best effort
+        pass
+
+
+def run_cell(task: CellTask) -> dict:
+    """Run one cell (in a worker).  Returns tidy columns with global seed indices and metadata."""
+    t0 = time.perf_counter()
+    set_threads(task.threads)
+    cell = resolve(task.target)
+    ss = [seed_sequence(task.root_seed, task.point_hash, s) for s in task.seeds]
+    out = cell(dict(task.params), ss)
+    cols = {}
+    for name in ("seed", "x", "metric", "value"):
+        if name not in out:
+            raise ValueError(f"cell output lacks column {name!r} (has {sorted(out)})")
+        cols[name] = np.asarray(out[name])
+    n = {len(c) for c in cols.values()}
+    if len(n) != 1:
+        raise ValueError(f"cell output columns differ in length: { {k: len(v) for k, v in cols.items()} }")
+    local = cols["seed"].astype(np.int64)
+    if len(local) and (local.min() < 0 or local.max() >= len(task.seeds)):
+        raise ValueError(f"cell output 'seed' must index the {len(task.seeds)} seeds given, "
+                         f"got values in [{local.min()}, {local.max()}]")
+    order = np.argsort(local, kind="stable")
+    glob = np.asarray(task.seeds, dtype=np.int64)[local[order]]
+    return {"cell_id": task.cell_id, "seed": glob, "x": cols["x"][order],
+            "metric": cols["metric"][order].astype(str), "value": cols["value"][order].astype(np.float64),
+            "cell_wall_s": time.perf_counter() - t0, "host": socket.gethostname(), "pid": os.getpid(),
+            "versions": versions()}

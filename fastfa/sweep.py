@@ -1,0 +1,309 @@
+"""Parameter studies over seeds and hyper-parameters, on one machine or a cluster.
+
+    >>> import fastfa
+    >>> res = fastfa.sweep("randomwalk-lambda", grid={"alpha": [0.1, 0.2, 0.5], "lam": [0, 0.9]},
+    ...                    seeds=30, out="sweeps/fig12_3")
+    >>> res.summary(by=["alpha", "lam"])          # mean, SE and CI over seeds, per point
+    >>> res.plot(x="alpha", curve="lam", path="fig.png")
+
+The unit of work is a *cell*: one parameter point and a chunk of seed indices,
+run by the experiment's population ``cell(params, seed_sequences)`` in one
+compiled call; a sweep ships a few large cells.  Run (point, seed) draws from
+``SeedSequence(entropy=root_seed, spawn_key=(hash(point), seed))``, so tables
+are bit-identical whatever the backend, worker count or chunking.
+
+Backends: ``"serial"`` (in this process), ``"process"`` (default; standard
+library pool that survives dead workers), ``"dask"`` (``client=``, a scheduler
+``address=`` or a LocalCluster started here; ``pip install 'fastfa[dist]'``)
+and ``"ray"`` (``address="auto"``/``"ray://..."`` or a local Ray).  Results go to
+``out`` as part files while cells finish; ``resume=True`` skips finished runs.
+See docs/sweep.md.
+
+``import fastfa.sweep`` is light (no numba, pandas or dask), and the module
+itself is callable: ``fastfa.sweep(...)`` works before and after it is imported.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import types
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+__all__ = ["sweep", "load", "SweepResult", "summary", "plot_parameter_study", "to_rliable"]
+
+BACKENDS = ("serial", "process", "dask", "ray")
+
+
+@dataclass
+class SweepResult:
+    """What :func:`sweep` returns (also :func:`load` of a sweep folder).
+
+    Attributes:
+        out: the sweep folder.
+        table: path of the tidy results table (run, parameters, seed, x, metric, value).
+        runs_table: path of the run table (status, error, attempts, cell wall time, host, versions).
+        params: the swept parameter names.
+        n_runs, n_computed, n_skipped, n_failed: runs in the plan / computed now /
+            found finished on disk (resume) / recorded as failed.
+        wall_s: wall-clock seconds of this call; backend: the backend used.
+    """
+
+    out: Path
+    table: Path
+    runs_table: Path
+    params: list
+    n_runs: int = 0
+    n_computed: int = 0
+    n_skipped: int = 0
+    n_failed: int = 0
+    wall_s: float = 0.0
+    backend: str = ""
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def _read(self, path: Path):
+        try:
+            import pandas as pd
+        except ImportError:
+            return path
+        if path not in self._cache:
+            self._cache[path] = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        return self._cache[path]
+
+    @property
+    def df(self):
+        """The tidy results as a pandas DataFrame (the table's path when pandas is missing)."""
+        return self._read(self.table)
+
+    @property
+    def runs(self):
+        """The run table as a DataFrame (its path when pandas is missing)."""
+        return self._read(self.runs_table)
+
+    def summary(self, by: Sequence[str] | None = None, **kw):
+        """Mean, SE and CI over seeds by parameter; see :func:`fastfa.sweep.summary`."""
+        return summary(self.df, by=by, **kw)
+
+    def plot(self, x: str = "alpha", curve: str | None = "lam", **kw):
+        """Book-style parameter study; see :func:`fastfa.sweep.plot_parameter_study`."""
+        return plot_parameter_study(self.df, x=x, curve=curve, **kw)
+
+    def to_rliable(self, **kw):
+        """Score arrays for rliable; see :func:`fastfa.sweep.to_rliable`."""
+        return to_rliable(self.df, **kw)
+
+
+def _df(obj):
+    return obj.df if isinstance(obj, SweepResult) else obj
+
+
+def summary(df, by: Sequence[str] | None = None, **kw):
+    """Mean with standard error (``ci="se"``) or bootstrap CI (``ci="bootstrap"``) over seeds, by
+    parameter.  ``df``: a results DataFrame or SweepResult.  See ``fastfa._sweep.report.summary``."""
+    from ._sweep.report import summary as _summary
+
+    return _summary(_df(df), by=by, **kw)
+
+
+def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", **kw):
+    """Metric vs ``x`` (e.g. α), one curve per ``curve`` value (e.g. λ), mean ± SE band."""
+    from ._sweep.report import plot_parameter_study as _plot
+
+    return _plot(_df(df), x=x, curve=curve, **kw)
+
+
+def to_rliable(df, **kw):
+    """``{algorithm: scores (n_runs, n_tasks)}`` for rliable's aggregate metrics."""
+    from ._sweep.report import to_rliable as _to
+
+    return _to(_df(df), **kw)
+
+
+def _resolve_target(obj) -> tuple[tuple, str, Mapping | None, int | None]:
+    """(target, label, default grid, default seeds) of an experiment name/object or a cell callable."""
+    from .experiments import Experiment
+
+    if isinstance(obj, str):
+        from .experiments import get
+
+        obj = get(obj)
+    if isinstance(obj, Experiment):
+        if obj.cell is None:
+            from .experiments import get, names
+
+            with_cells = [n for n in names() if get(n).cell is not None]
+            raise ValueError(f"experiment {obj.name!r} has no sweep cell; experiments that do: "
+                             f"{', '.join(with_cells) or '(none)'}")
+        from .experiments._base import _REGISTRY
+
+        registered = _REGISTRY.get(obj.name)
+        target = ("experiment", obj.name) if registered is obj else ("callable", obj.cell)
+        return target, obj.name, obj.grid, obj.default_runs
+    if callable(obj):
+        fn = getattr(obj, "func", obj)  # functools.partial
+        label = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+        return ("callable", obj), label, None, None
+    raise TypeError("fn_or_experiment must be an experiment name, an Experiment or a callable "
+                    f"cell(params, seeds), got {type(obj).__name__}")
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None = None,
+          seeds: int | Sequence[int] | None = None, backend: str = "process", n_workers: int | None = None,
+          address: str | None = None, client: Any = None, out: str | os.PathLike | None = None,
+          resume: bool = True, retries: int = 2, root_seed: int = 0, progress: bool = True,
+          chunk: int | None = None, threads_per_worker: int | None = None,
+          start_method: str | None = None) -> SweepResult:
+    """Run a parameter study: every grid point x every seed, as population cells.
+
+    Args:
+        fn_or_experiment: a registered experiment name (``fastfa list``) or Experiment with a
+            ``cell``, or any picklable ``cell(params: dict, seeds: list[SeedSequence]) -> {"seed",
+            "x", "metric", "value"}`` (``seed`` indexes ``seeds``; see ``Experiment``).
+        grid: name -> values.  Merged over the experiment's default grid (given names replace).
+        seeds: number of seeds (indices 0..N-1) or an explicit list of seed indices
+            (default: the experiment's ``default_runs``, else 10).
+        backend: ``"serial"``, ``"process"`` (default), ``"dask"`` or ``"ray"``.
+        n_workers: worker processes for ``process`` and a Dask LocalCluster / local Ray
+            (default: the CPUs available); also sets the default chunking.
+        address: Dask scheduler (``tcp://host:8786``) or Ray (``"auto"``, ``"ray://host:10001"``).
+        client: an existing ``dask.distributed.Client`` (wins over ``address``).
+        out: the sweep folder (default ``sweeps/<experiment>``).
+        resume: skip runs already finished in ``out``; ``False`` deletes earlier results there.
+        retries: extra attempts for a cell whose worker raised or died, then it is recorded
+            as failed (status ``failed`` with the error in the run table) and the sweep goes on.
+        root_seed: root of every run's ``SeedSequence``.
+        progress: a tqdm bar over runs when tqdm is installed.
+        chunk: seeds per cell (default: as many as possible while giving each worker ~2 cells).
+        threads_per_worker: Numba threads per worker for ``process`` and the LocalCluster
+            (default: CPUs // n_workers); elsewhere left as configured.
+        start_method: multiprocessing start method for ``process`` (default ``forkserver``).
+
+    Returns:
+        :class:`SweepResult` with ``.df``, ``.runs``, ``.summary(by=...)``, ``.plot(...)``.
+    """
+    from ._sweep import plan
+    from ._sweep.backends import BACKENDS as RUNNERS
+    from ._sweep.backends import Book
+    from ._sweep.store import Store, write_manifest
+
+    t0 = time.perf_counter()
+    target, label, default_grid, default_runs = _resolve_target(fn_or_experiment)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    for name, val, lo in (("n_workers", n_workers, 1), ("retries", retries, 0), ("root_seed", root_seed, 0),
+                          ("chunk", chunk, 1), ("threads_per_worker", threads_per_worker, 1)):
+        if val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < lo):
+            raise ValueError(f"{name} must be an int >= {lo}, got {val!r}")
+    if backend == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ImportError("backend='dask' needs dask.distributed: pip install 'fastfa[dist]'") from None
+    full_grid = plan.normalize_grid({**(default_grid or {}), **(grid or {})})
+    seed_list = plan.normalize_seeds(seeds if seeds is not None else (default_runs or 10))
+    points = plan.expand(full_grid)
+
+    out = Path(out) if out is not None else Path("sweeps") / label.replace("/", "_")
+    manifest_path = out / "sweep.json"
+    fmt = None
+    if manifest_path.exists():
+        import json
+
+        old = json.loads(manifest_path.read_text())
+        if resume and (old.get("target") != label or old.get("root_seed") != root_seed):
+            raise ValueError(f"out={str(out)!r} holds a sweep of {old.get('target')!r} with root_seed="
+                             f"{old.get('root_seed')}; use another folder or resume=False to overwrite")
+        fmt = old.get("format") if resume else None
+    store = Store(out, list(full_grid), fmt)
+    if not resume:
+        store.clear()
+    done = store.finished() if resume else set()
+    missing = {p.index: [s for s in seed_list if p.run_id(s) not in done] for p in points}
+    n_runs = len(points) * len(seed_list)
+    n_todo = sum(map(len, missing.values()))
+
+    local = backend == "process" or (backend == "dask" and client is None and address is None) \
+        or (backend == "ray" and address is None)
+    workers = 1 if backend == "serial" else (n_workers or _cpus())
+    threads = threads_per_worker
+    if threads is None and local and backend != "serial":
+        threads = max(1, _cpus() // workers)
+    tag = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
+    cells = plan.make_cells(target, points, missing, root_seed, workers, chunk, tag,
+                            threads if backend != "serial" else threads_per_worker)
+    by_index = {p.index: p for p in points}
+    point_of = {c.cell_id: by_index[int(c.cell_id.split("-")[1])] for c in cells}
+
+    from ._version import __version__
+
+    manifest = {"target": label, "grid": full_grid, "seeds": seed_list, "root_seed": root_seed,
+                "format": store.fmt, "backend": backend, "n_workers": workers, "fastfa": __version__,
+                "status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    out.mkdir(parents=True, exist_ok=True)
+    write_manifest(manifest_path, manifest)
+
+    bar = None
+    if progress and cells:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_todo, unit="run", desc=f"sweep {label}", leave=False)
+        except ImportError:
+            pass
+    book = Book(retries, lambda t, o: store.write_ok(t, point_of[t.cell_id], o),
+                lambda t, e, a: store.write_failed(t, point_of[t.cell_id], e, a), bar)
+    warm_args = (target, points[0].params, threads)
+    status = "interrupted"
+    try:
+        if cells:
+            if local and backend != "serial":
+                plan.warm(target, points[0].params)  # compile once here: workers load the Numba cache
+            RUNNERS[backend](cells, book, n_workers=workers, warm_args=warm_args, client=client,
+                             address=address, start_method=start_method)
+        status = "complete" if book.n_failed == 0 else "complete with failed runs"
+    finally:
+        if bar is not None:
+            bar.close()
+        order = {p.run_id(s): (p.index, s) for p in points for s in seed_list}
+        table, runs_table = store.consolidate(order)
+        wall = time.perf_counter() - t0
+        manifest.update(status=status, finished=time.strftime("%Y-%m-%dT%H:%M:%S"), wall_s=wall,
+                        n_runs=n_runs, n_computed=book.n_ok, n_skipped=n_runs - n_todo, n_failed=book.n_failed)
+        write_manifest(manifest_path, manifest)
+    if book.n_failed:
+        warnings.warn(f"sweep {label}: {book.n_failed} of {n_runs} runs failed after {retries} retries; "
+                      f"see status/error in {runs_table}", RuntimeWarning, stacklevel=2)
+    return SweepResult(out, table, runs_table, list(full_grid), n_runs, book.n_ok, n_runs - n_todo,
+                       book.n_failed, wall, backend)
+
+
+def load(out: str | os.PathLike) -> SweepResult:
+    """The :class:`SweepResult` of a finished (or interrupted) sweep folder."""
+    import json
+
+    out = Path(out)
+    m = json.loads((out / "sweep.json").read_text())
+    ext = m.get("format", "csv")
+    return SweepResult(out, out / f"results.{ext}", out / f"runs.{ext}", list(m["grid"]), m.get("n_runs", 0),
+                       m.get("n_computed", 0), m.get("n_skipped", 0), m.get("n_failed", 0),
+                       m.get("wall_s", 0.0), m.get("backend", ""))
+
+
+class _CallableModule(types.ModuleType):
+    """``import fastfa.sweep`` rebinds ``fastfa.sweep`` to this module: keep it callable."""
+
+    def __call__(self, *args, **kwargs) -> SweepResult:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
