@@ -4,6 +4,8 @@
     fastfa list                         # built-in experiments
     fastfa run NAME [--runs N] [--seed S] [--out DIR] [--quick] [--set key=value ...]
     fastfa bench tiles                  # quick speed comparison printed as a table
+    fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
+                 [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
 """
 from __future__ import annotations
 
@@ -57,6 +59,50 @@ def _cmd_bench(args) -> int:
     return quickbench.main(args.what, quick=args.quick)
 
 
+def _parse_grid(items):
+    grid = {}
+    for item in items or []:
+        if "=" not in item:
+            raise SystemExit(f"fastfa: --grid expects name=v1,v2,..., got {item!r}")
+        k, v = item.split("=", 1)
+        vals = []
+        for tok in v.split(","):
+            try:
+                vals.append(json.loads(tok))
+            except json.JSONDecodeError:
+                vals.append(tok)
+        grid[k.strip()] = vals
+    return grid
+
+
+def _cmd_sweep(args) -> int:
+    from .sweep import sweep
+
+    seeds = args.seeds
+    if seeds is not None and "," in seeds:
+        seeds = [int(s) for s in seeds.split(",")]
+    elif seeds is not None:
+        seeds = int(seeds)
+    try:
+        res = sweep(args.name, grid=_parse_grid(args.grid), seeds=seeds, backend=args.backend,
+                    n_workers=args.workers, address=args.address, out=args.out, resume=not args.no_resume,
+                    retries=args.retries, root_seed=args.root_seed, progress=not args.no_progress,
+                    chunk=args.chunk)
+    except (ValueError, TypeError, ImportError) as err:
+        print(f"fastfa: {err}", file=sys.stderr)
+        return 2
+    print(f"{args.name}: {res.n_runs} runs ({res.n_computed} computed, {res.n_skipped} already done, "
+          f"{res.n_failed} failed) in {res.wall_s:.2f} s on backend {res.backend}")
+    try:
+        s = res.summary()
+    except ImportError:
+        pass
+    else:
+        print(s.to_string(index=False))
+    print(f"results in {res.table} and {res.runs_table}")
+    return 1 if res.n_failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fastfa", description="Fast RL with function approximation.")
     p.add_argument("--version", action="version", version=f"fastfa {__version__}")
@@ -79,6 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("what", choices=["tiles"], help="what to compare")
     sp.add_argument("--quick", action="store_true", help="fewer repetitions")
     sp.set_defaults(func=_cmd_bench)
+
+    sp = sub.add_parser("sweep", help="parameter study of an experiment over a grid x seeds (see docs/sweep.md)")
+    sp.add_argument("name", help="experiment name with a sweep cell (see `fastfa list`)")
+    sp.add_argument("--grid", action="append", metavar="NAME=V1,V2,...",
+                    help="values of one parameter (repeatable; default: the experiment's grid)")
+    sp.add_argument("--seeds", default=None, help="number of seeds, or a list of seed indices 0,1,5")
+    sp.add_argument("--backend", default="process", choices=["serial", "process", "dask", "ray"])
+    sp.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
+    sp.add_argument("--address", default=None, help="Dask scheduler tcp://HOST:8786, or Ray auto / ray://HOST:10001")
+    sp.add_argument("--out", default=None, help="sweep folder (default sweeps/NAME)")
+    sp.add_argument("--no-resume", action="store_true", help="start afresh, deleting earlier results in --out")
+    sp.add_argument("--retries", type=int, default=2, help="extra attempts of a failing cell (default 2)")
+    sp.add_argument("--root-seed", type=int, default=0, help="root of the seed streams (default 0)")
+    sp.add_argument("--chunk", type=int, default=None, help="seeds per cell (default: automatic)")
+    sp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sp.set_defaults(func=_cmd_sweep)
     return p
 
 

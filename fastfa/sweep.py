@@ -140,7 +140,8 @@ def _resolve_target(obj) -> tuple[tuple, str, Mapping | None, int | None]:
         from .experiments._base import _REGISTRY
 
         registered = _REGISTRY.get(obj.name)
-        target = ("experiment", obj.name) if registered is obj else ("callable", obj.cell)
+        target = ("experiment", obj.name, getattr(obj.fn, "__module__", None)) if registered is obj \
+            else ("callable", obj.cell)
         return target, obj.name, obj.grid, obj.default_runs
     if callable(obj):
         fn = getattr(obj, "func", obj)  # functools.partial

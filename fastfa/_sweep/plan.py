@@ -127,7 +127,7 @@ class CellTask:
     """One unit of work: a point and a chunk of seed indices.  Picklable."""
 
     cell_id: str
-    target: tuple           # ("experiment", name) or ("callable", fn)
+    target: tuple           # ("experiment", name, module) or ("callable", fn)
     params: dict
     point_hash: int
     seeds: tuple
@@ -163,12 +163,18 @@ _CELLS: dict = {}
 
 
 def resolve(target: tuple) -> Callable:
-    kind, obj = target
+    """The cell of ``("callable", fn)`` or ``("experiment", name, module)``: the module that
+    registered the experiment is imported first, so experiments outside fastfa work too."""
+    kind, obj = target[:2]
     if kind == "callable":
         return obj
     if obj not in _CELLS:
+        import importlib
+
         from ..experiments import get
 
+        if len(target) > 2 and target[2]:
+            importlib.import_module(target[2])
         exp = get(obj)
         if exp.cell is None:
             raise ValueError(f"experiment {obj!r} has no sweep cell")

@@ -68,3 +68,24 @@ def logging_cell(params, seeds, log_dir, stop_after=None):
     for ss in seeds:
         (log / f"{params['alpha']}_{params['lam']}-{ss.spawn_key[-1]}-{len(list(log.iterdir()))}").write_text("")
     return rw_cell(params, seeds)
+
+
+def register_test_experiment(name="test-sweep-rw"):
+    """Register (idempotently) an experiment with rw_cell as its sweep cell; returns its name."""
+    from fastfa.experiments import Result, experiment
+
+    def run(ctx):  # pragma: no cover - only the cell is used
+        return Result(table={}, metrics={}, config={})
+
+    from fastfa.experiments._base import _REGISTRY
+
+    if name not in _REGISTRY:
+        experiment(name, "5-state random walk TD(0) (sweep tests)", default_runs=4, cell=rw_cell,
+                   grid={"alpha": [0.1, 0.5]})(run)
+    return name
+
+
+import multiprocessing  # noqa: E402
+
+if multiprocessing.parent_process() is not None:  # a worker: the driver registered it in a fixture
+    register_test_experiment()

@@ -13,7 +13,7 @@ import pytest
 import fastfa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sweep_cells import crash_once_cell, flaky_cell, logging_cell, rw_cell  # noqa: E402
+from sweep_cells import crash_once_cell, flaky_cell, logging_cell, register_test_experiment, rw_cell  # noqa: E402
 
 pd = pytest.importorskip("pandas")
 
@@ -167,6 +167,39 @@ def test_summary_plot_and_rliable(tmp_path, reference):
     want = df[(df.alpha == 0.5) & (df.lam == 0.9) & (df.x == 10)].sort_values("seed").value.to_numpy()
     np.testing.assert_array_equal(got, want)
     assert reference.to_rliable(by=["alpha"], task="lam")["alpha=0.1"].shape == (5, 2)
+
+
+@pytest.fixture
+def test_experiment():
+    from fastfa.experiments._base import _REGISTRY
+
+    name = register_test_experiment()
+    yield name
+    _REGISTRY.pop(name, None)
+
+
+def test_experiment_by_name_and_cli(tmp_path, test_experiment, capsys):
+    from fastfa.cli import main
+
+    res = fastfa.sweep(test_experiment, out=tmp_path / "byname", progress=False, n_workers=2)
+    assert res.params == ["alpha"] and res.n_computed == 2 * 4  # default grid and default_runs
+    df = res.df
+    assert sorted(df.alpha.unique()) == [0.1, 0.5] and sorted(df.seed.unique()) == [0, 1, 2, 3]
+    ref = fastfa.sweep(rw_cell, grid={"alpha": [0.1, 0.5]}, seeds=4, backend="serial",
+                       out=tmp_path / "fn", progress=False)
+    pd.testing.assert_frame_equal(df, ref.df)
+    out = tmp_path / "cli"
+    rc = main(["sweep", test_experiment, "--grid", "alpha=0.1,0.2", "--grid", "episodes=3", "--seeds", "3",
+               "--backend", "serial", "--out", str(out), "--no-progress"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "6 runs (6 computed, 0 already done, 0 failed)" in text and "rmsve" in text
+    cli = fastfa.sweep.load(out)
+    assert set(cli.df.x) == {1, 2, 3} and list(cli.df.columns[1:3]) == ["alpha", "episodes"]
+    assert main(["sweep", test_experiment, "--seeds", "3", "--backend", "serial", "--out", str(out),
+                 "--grid", "alpha=0.1,0.2", "--grid", "episodes=3", "--no-progress"]) == 0
+    assert "(0 computed, 6 already done" in capsys.readouterr().out
+    assert main(["sweep", "no-such-experiment", "--out", str(out)]) == 2
 
 
 def test_bad_arguments(tmp_path):
