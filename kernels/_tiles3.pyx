@@ -13,8 +13,8 @@ hash over int hashes modulo 2**61 - 1).
 """
 from libc.math cimport floor, isfinite
 from libc.stdint cimport int64_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcmp, memcpy
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcpy
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
 from cpython.list cimport PyList_New, PyList_SET_ITEM
@@ -27,6 +27,8 @@ import warnings
 from itertools import zip_longest
 
 import numpy as np
+
+cdef object _NDARRAY = np.ndarray
 
 DEF MAXC = 64                    # coordinates handled on the C path (1 + floats + ints)
 cdef int64_t QLIM = 1LL << 61    # |floor(f * numtilings)| handled on the C path
@@ -41,6 +43,8 @@ cdef int64_t HMOD = (1LL << 61) - 1
 cdef inline uint64_t _int_hash(int64_t v) nogil:
     """Python's hash(int) for |v| < 2**63."""
     cdef int64_t h
+    if -HMOD < v < HMOD:      # the usual case: no division
+        return <uint64_t>(-2) if v == -1 else <uint64_t>v
     if v >= 0:
         h = v % HMOD
     else:
@@ -66,7 +70,10 @@ cdef inline int64_t py_tuple_hash(const int64_t* c, int n) nogil:
 
 cdef inline int64_t pymod(int64_t a, int64_t m) nogil:
     """a % m with Python's sign convention (m != 0)."""
-    cdef int64_t r = a % m
+    cdef int64_t r
+    if m > 0 and (m & (m - 1)) == 0:
+        return a & (m - 1)     # power of two: two's complement mask = Python's modulo
+    r = a % m
     if r != 0 and ((r < 0) != (m < 0)):
         r += m
     return r
@@ -80,14 +87,62 @@ cdef inline int64_t floordiv(int64_t a, int64_t b) nogil:
     return q
 
 
+cdef inline bint _same(const int64_t* a, const int64_t* b, int n) nogil:
+    cdef int i
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+cdef inline int _log2_or_neg(int64_t nt) nogil:
+    """log2(nt) when nt is a power of two, else -1 (then division is used)."""
+    cdef int k = 0
+    if nt <= 0 or (nt & (nt - 1)) != 0:
+        return -1
+    while (1LL << k) != nt:
+        k += 1
+    return k
+
+
+cdef inline void _tiling_coords(const int64_t* q, int nq, int64_t nt, int shift, int64_t t,
+                                const int64_t* w, bint wrap, const int64_t* iv, int ni,
+                                int64_t* out) nogil:
+    """tiles3 coordinates of tiling t: (t, (q_k + b) // nt ..., ints) with b = t, 3t, 5t...;
+    tileswrap: c = (q_k + b % nt) // nt, then c % w_k when w_k != 0."""
+    cdef int k
+    cdef int64_t b = t, c, a
+    out[0] = t
+    for k in range(nq):
+        if wrap:
+            a = q[k] + pymod(b, nt)
+        else:
+            a = q[k] + b
+        if shift >= 0:
+            c = a >> shift          # arithmetic shift = floor division by a power of two
+        else:
+            c = floordiv(a, nt)
+        if wrap and w[k] != 0:
+            c = pymod(c, w[k])
+        out[1 + k] = c
+        b += 2 * t
+    for k in range(ni):
+        out[1 + nq + k] = iv[k]
+
+
 cdef inline uint64_t _table_hash(const int64_t* c, int n) nogil:
-    """Cheap internal hash for the open-addressing table (not Python's)."""
+    """Internal hash for the open-addressing table (not Python's): multiply-mix + fmix64."""
     cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t>n
     cdef int i
     for i in range(n):
         h = (h ^ <uint64_t>c[i]) * 0xBF58476D1CE4E5B9ULL
-        h ^= h >> 29
-    return h ^ (h >> 32)
+        h = (h << 27) | (h >> 37)
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    h ^= h >> 33
+    h *= 0xC4CEB9FE1A85EC53ULL
+    h ^= h >> 33
+    return h
 
 
 def hash_coords(coords):
@@ -102,6 +157,11 @@ def hash_coords(coords):
 
 
 # ---------------------------------------------------------------- the IHT
+cdef struct Slot:
+    uint64_t hash
+    int64_t off
+
+
 cdef class IHT:
     """Index hash table: assigns consecutive indices 0, 1, 2... to new tile coordinates.
 
@@ -118,25 +178,19 @@ cdef class IHT:
     cdef readonly Py_ssize_t size
     cdef public Py_ssize_t overfullCount
     cdef Py_ssize_t _count
-    # C table of int-tuple keys
-    cdef int64_t* _slots          # entry id per slot, -1 empty; nslots is a power of two
-    cdef Py_ssize_t _nslots
-    cdef int64_t* _arena          # concatenated keys
+    # C table of int-tuple keys.  Records live in an arena, in insertion order:
+    # [n, index, k_1 .. k_n]; a slot holds (table hash, record offset), offset -1 when empty.
+    cdef Slot* _slots
+    cdef Py_ssize_t _nslots        # a power of two, at least twice the number of records
+    cdef int64_t* _arena
     cdef Py_ssize_t _arena_len, _arena_cap
-    cdef int64_t* _off            # per entry: offset into arena
-    cdef int* _len                # per entry: key length
-    cdef uint64_t* _hash          # per entry: table hash
-    cdef int64_t* _val            # per entry: index
-    cdef Py_ssize_t _nent, _ent_cap
+    cdef Py_ssize_t _nent
     cdef dict _other              # non-integer keys
+    cdef list _pyidx              # cached Python ints 0..count-1 (no allocation per returned index)
 
     def __cinit__(self, sizeval):
         self._slots = NULL
         self._arena = NULL
-        self._off = NULL
-        self._len = NULL
-        self._hash = NULL
-        self._val = NULL
 
     def __init__(self, sizeval):
         if isinstance(sizeval, bool) or not hasattr(sizeval, "__index__"):
@@ -148,99 +202,100 @@ cdef class IHT:
         self.overfullCount = 0
         self._count = 0
         self._other = {}
-        self._nslots = 64
-        self._slots = <int64_t*>malloc(self._nslots * sizeof(int64_t))
-        for i in range(self._nslots):
-            self._slots[i] = -1
-        self._ent_cap = 0
+        self._pyidx = []
         self._nent = 0
+        self._nslots = 64
+        self._slots = <Slot*>malloc(self._nslots * sizeof(Slot))
+        for i in range(self._nslots):
+            self._slots[i].off = -1
         self._arena_len = 0
-        self._arena_cap = 0
-        self._grow_entries(64)
-        self._arena_cap = 256
+        self._arena_cap = 1024
         self._arena = <int64_t*>malloc(self._arena_cap * sizeof(int64_t))
         if self._slots == NULL or self._arena == NULL:
             raise MemoryError()
 
     def __dealloc__(self):
-        free(self._slots); free(self._arena); free(self._off); free(self._len)
-        free(self._hash); free(self._val)
-
-    cdef int _grow_entries(self, Py_ssize_t cap) except -1:
-        self._off = <int64_t*>realloc(self._off, cap * sizeof(int64_t))
-        self._len = <int*>realloc(self._len, cap * sizeof(int))
-        self._hash = <uint64_t*>realloc(self._hash, cap * sizeof(uint64_t))
-        self._val = <int64_t*>realloc(self._val, cap * sizeof(int64_t))
-        if self._off == NULL or self._len == NULL or self._hash == NULL or self._val == NULL:
-            raise MemoryError()
-        self._ent_cap = cap
-        return 0
+        free(self._slots)
+        free(self._arena)
 
     cdef int _rehash(self) except -1:
-        cdef Py_ssize_t n = self._nslots * 2, i, s
-        cdef int64_t* slots = <int64_t*>malloc(n * sizeof(int64_t))
+        cdef Py_ssize_t n = self._nslots * 2, i, s, off = 0
+        cdef uint64_t h
+        cdef Slot* slots = <Slot*>malloc(n * sizeof(Slot))
         if slots == NULL:
             raise MemoryError()
         for i in range(n):
-            slots[i] = -1
-        for i in range(self._nent):
-            s = self._hash[i] & (n - 1)
-            while slots[s] != -1:
+            slots[i].off = -1
+        while off < self._arena_len:
+            h = _table_hash(self._arena + off + 2, <int>self._arena[off])
+            s = h & (n - 1)
+            while slots[s].off != -1:
                 s = (s + 1) & (n - 1)
-            slots[s] = i
+            slots[s].hash = h
+            slots[s].off = off
+            off += 2 + self._arena[off]
         free(self._slots)
         self._slots = slots
         self._nslots = n
         return 0
 
-    cdef int64_t _find(self, const int64_t* c, int n, uint64_t h) nogil:
-        """Entry id of key c[:n], or -(slot+1) for the empty slot where it would go."""
+    cdef inline Py_ssize_t _find(self, const int64_t* c, int n, uint64_t h) nogil:
+        """Arena offset of key c[:n], or -(slot+1) for the empty slot where it would go."""
         cdef Py_ssize_t mask = self._nslots - 1
         cdef Py_ssize_t s = h & mask
-        cdef int64_t e
+        cdef int64_t off
+        cdef int64_t* rec
         while True:
-            e = self._slots[s]
-            if e == -1:
+            off = self._slots[s].off
+            if off == -1:
                 return -(s + 1)
-            if self._hash[e] == h and self._len[e] == n and \
-                    memcmp(self._arena + self._off[e], c, n * sizeof(int64_t)) == 0:
-                return e
+            if self._slots[s].hash == h:
+                rec = self._arena + off
+                if rec[0] == n and _same(rec + 2, c, n):
+                    return off
             s = (s + 1) & mask
 
     cdef int64_t lookup(self, const int64_t* c, int n, bint readonly) except -2:
         """Index for int key c[:n]; -1 for a readonly miss."""
         cdef uint64_t h = _table_hash(c, n)
-        cdef int64_t e = self._find(c, n, h)
+        cdef Py_ssize_t off = self._find(c, n, h)
         cdef Py_ssize_t slot
-        if e >= 0:
-            return self._val[e]
+        if off >= 0:
+            return self._arena[off + 1]
         if readonly:
             return -1
         if self._count >= self.size:
             self._overflow()
             return pymod(py_tuple_hash(c, n), self.size)
         # insert
-        if self._nent == self._ent_cap:
-            self._grow_entries(self._ent_cap * 2)
-        if self._arena_len + n > self._arena_cap:
-            while self._arena_len + n > self._arena_cap:
+        if self._arena_len + n + 2 > self._arena_cap:
+            while self._arena_len + n + 2 > self._arena_cap:
                 self._arena_cap *= 2
             self._arena = <int64_t*>realloc(self._arena, self._arena_cap * sizeof(int64_t))
             if self._arena == NULL:
                 raise MemoryError()
-        slot = -e - 1
-        memcpy(self._arena + self._arena_len, c, n * sizeof(int64_t))
-        self._off[self._nent] = self._arena_len
-        self._len[self._nent] = n
-        self._hash[self._nent] = h
-        self._val[self._nent] = self._count
-        self._slots[slot] = self._nent
-        self._arena_len += n
+        slot = -off - 1
+        self._arena[self._arena_len] = n
+        self._arena[self._arena_len + 1] = self._count
+        memcpy(self._arena + self._arena_len + 2, c, n * sizeof(int64_t))
+        self._slots[slot].hash = h
+        self._slots[slot].off = self._arena_len
+        self._arena_len += n + 2
         self._nent += 1
         self._count += 1
         if self._nent * 2 > self._nslots:
             self._rehash()
         return self._count - 1
+
+    cdef inline object pyint(self, int64_t r):
+        """Python int r, from a cache for indices below size (they repeat a lot)."""
+        cdef Py_ssize_t n = len(self._pyidx)
+        if r >= self.size:
+            return r
+        while n <= r:
+            self._pyidx.append(n)
+            n += 1
+        return self._pyidx[r]
 
     cdef void _overflow(self):
         if self.overfullCount == 0:
@@ -280,14 +335,20 @@ cdef class IHT:
         self._count += 1
         return self._count - 1
 
+    cdef list _records(self):
+        """[(key tuple, index)] of the int-tuple entries, in insertion order."""
+        cdef Py_ssize_t off = 0, j, n
+        out = []
+        while off < self._arena_len:
+            n = self._arena[off]
+            out.append((tuple([self._arena[off + 2 + j] for j in range(n)]), self._arena[off + 1]))
+            off += 2 + n
+        return out
+
     @property
     def dictionary(self):
-        """A dict {coordinates tuple: index} (a copy, built on demand)."""
-        out = {}
-        cdef Py_ssize_t i, j
-        for i in range(self._nent):
-            key = tuple([self._arena[self._off[i] + j] for j in range(self._len[i])])
-            out[key] = self._val[i]
+        """A dict {coordinates tuple: index} in index order (a copy, built on demand)."""
+        out = dict(self._records())
         out.update(self._other)
         return dict(sorted(out.items(), key=lambda kv: kv[1]))
 
@@ -304,13 +365,10 @@ cdef class IHT:
     # ---- pickle-free persistence (used by fastfa.io through the features layer)
     def state_arrays(self):
         """(keys_flat, key_lengths, values) int64 arrays of the int-tuple entries, in insertion order."""
-        cdef Py_ssize_t i, j
-        order = sorted(range(self._nent), key=lambda e: self._val[e])
-        keys = [self._arena[self._off[i] + j] for i in order for j in range(self._len[i])]
-        lens = [self._len[i] for i in order]
-        vals = [self._val[i] for i in order]
-        return (np.asarray(keys, dtype=np.int64), np.asarray(lens, dtype=np.int64),
-                np.asarray(vals, dtype=np.int64))
+        recs = self._records()
+        keys = [k for key, _ in recs for k in key]
+        return (np.asarray(keys, dtype=np.int64), np.asarray([len(k) for k, _ in recs], dtype=np.int64),
+                np.asarray([v for _, v in recs], dtype=np.int64))
 
     def has_object_keys(self):
         return bool(self._other)
@@ -384,7 +442,7 @@ cdef int _quantize(floats, int64_t nt, int64_t* q, int nq_max) except -2:
     cdef float pf
     cdef int overflow
     cdef int64_t v
-    if type(floats) is np.ndarray:
+    if type(floats) is _NDARRAY:
         if floats.ndim != 1:
             raise ValueError(f"floats must be 1-D, got an array of shape {floats.shape}")
         if floats.dtype == np.float32:
@@ -495,7 +553,7 @@ cdef list _finish(object m, int mode, int64_t nt, int64_t* coords, int ncoord, b
         iht = <IHT>m
         for t in range(nt):
             r = iht.lookup(coords + t * ncoord, ncoord, readonly)
-            item = None if r == -1 else r
+            item = None if r == -1 else iht.pyint(r)
             Py_INCREF(item)
             PyList_SET_ITEM(out, t, item)
     elif mode == 1:
@@ -596,15 +654,9 @@ def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
             return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
         size = ihtORsize.__index__()
     ncoord = 1 + nq + ni
+    cdef int shift = _log2_or_neg(nt)
     for t in range(nt):
-        base = t * ncoord
-        coords[base] = t
-        b = t
-        for k in range(nq):
-            coords[base + 1 + k] = floordiv(q[k] + b, nt)
-            b += 2 * t
-        for j in range(ni):
-            coords[base + 1 + nq + j] = iv[j]
+        _tiling_coords(q, nq, nt, shift, t, q, False, iv, ni, coords + t * ncoord)
     return _finish(ihtORsize, mode, nt, coords, ncoord, readonly, size)
 
 
@@ -656,16 +708,9 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
         return _tileswrap_obj(ihtORsize, numtilings, _as_list(floats), _as_list(wrapwidths), _as_list(ints),
                               readonly)
     ncoord = 1 + nq + ni
+    cdef int shift = _log2_or_neg(nt)
     for t in range(nt):
-        base = t * ncoord
-        coords[base] = t
-        b = t
-        for k in range(nq):
-            c = floordiv(q[k] + pymod(b, nt), nt)
-            coords[base + 1 + k] = pymod(c, w[k]) if w[k] != 0 else c
-            b += 2 * t
-        for j in range(ni):
-            coords[base + 1 + nq + j] = iv[j]
+        _tiling_coords(q, nq, nt, shift, t, w, True, iv, ni, coords + t * ncoord)
     return _finish(ihtORsize, mode, nt, coords, ncoord, readonly, size)
 
 
@@ -674,7 +719,7 @@ cdef list _as_list(x):
         return []
     if type(x) is list:
         return <list>x
-    if type(x) is np.ndarray:
+    if type(x) is _NDARRAY:
         return list(x)
     return list(x)
 
@@ -703,20 +748,33 @@ def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] in
     Trusted inputs (validated by fastfa.tiles3.tiles_batch).  ``wrapwidths`` is
     None or an int64 array with 0 for "no wrap".  Readonly misses give -1.
     Rows are coded in order, so IHT indices match a loop of ``tiles`` calls.
+
+    All tiles of a state are fixed by its quantised floats ``q_k = floor(x_k·n)``
+    and its ints, so a direct-mapped cache keyed by that vector skips the
+    per-tiling hashing for repeated cells.  A row is cached only when its
+    indices cannot change later (hash mode, IHT hits and fresh insertions; not
+    IHT overflow, whose counter must grow on every call), so results and IHT
+    state are exactly those of the row-by-row loop.
     """
     cdef Py_ssize_t n = floats.shape[0], d = floats.shape[1], ni = ints.shape[1]
     cdef int64_t nt = numtilings
     cdef int mode = _mode(ihtORsize)
     cdef int ncoord = 1 + d + ni
+    cdef int kl = d + ni
     cdef int64_t coords[MAXC]
-    cdef int64_t q[MAXC]
+    cdef int64_t key[MAXC]
     cdef int64_t w[MAXC]
-    cdef Py_ssize_t i, k, j
-    cdef int64_t t, b, c, size = 0
+    cdef int shift = _log2_or_neg(numtilings)
+    cdef Py_ssize_t i, k, j, slot, cap = 16
+    cdef int64_t t, size = 0, before
     cdef double p
     cdef bint wrap = wrapwidths is not None
     cdef IHT iht = None
     cdef int64_t[::1] wv
+    cdef int64_t* ckeys
+    cdef int64_t* cvals
+    cdef char* cvalid
+    cdef int64_t* row
     if ncoord > MAXC:
         raise ValueError(f"at most {MAXC - 1} floats + ints per state in a batch, got {d + ni}")
     if mode == 2:
@@ -731,28 +789,43 @@ def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] in
         wv = wrapwidths
         for k in range(d):
             w[k] = wv[k]
-    for i in range(n):
-        for k in range(d):
-            p = floor(floats[i, k] * <double>nt)
-            if not isfinite(p):
-                raise ValueError(f"floats[{i}, {k}] = {floats[i, k]}: tile coding needs finite floats")
-            if p >= QLIM or p <= -QLIM:
-                raise ValueError(f"floats[{i}, {k}] = {floats[i, k]} is too large for batch coding "
-                                 "(|value * numtilings| must stay below 2**61)")
-            q[k] = <int64_t>p
-        for j in range(ni):
-            coords[1 + d + j] = ints[i, j]
-        for t in range(nt):
-            coords[0] = t
-            b = t
+    if n == 0 or nt == 0:
+        return
+    while cap < n and cap < (1 << 14):
+        cap *= 2
+    ckeys = <int64_t*>malloc(cap * (kl + 1) * sizeof(int64_t))
+    cvals = <int64_t*>malloc(cap * nt * sizeof(int64_t))
+    cvalid = <char*>calloc(cap, 1)
+    if ckeys == NULL or cvals == NULL or cvalid == NULL:
+        free(ckeys); free(cvals); free(cvalid)
+        raise MemoryError()
+    try:
+        for i in range(n):
+            row = &out[i, 0]
             for k in range(d):
-                if wrap:
-                    c = floordiv(q[k] + pymod(b, nt), nt)
-                    coords[1 + k] = pymod(c, w[k]) if w[k] != 0 else c
+                p = floor(floats[i, k] * <double>nt)
+                if not isfinite(p):
+                    raise ValueError(f"floats[{i}, {k}] = {floats[i, k]}: tile coding needs finite floats")
+                if p >= QLIM or p <= -QLIM:
+                    raise ValueError(f"floats[{i}, {k}] = {floats[i, k]} is too large for batch coding "
+                                     "(|value * numtilings| must stay below 2**61)")
+                key[k] = <int64_t>p
+            for j in range(ni):
+                key[d + j] = ints[i, j]
+            slot = _table_hash(key, kl) & (cap - 1)
+            if cvalid[slot] and _same(ckeys + slot * (kl + 1), key, kl):
+                memcpy(row, cvals + slot * nt, nt * sizeof(int64_t))
+                continue
+            before = iht.overfullCount if mode == 0 else 0
+            for t in range(nt):
+                _tiling_coords(key, d, nt, shift, t, w, wrap, key + d, ni, coords)
+                if mode == 0:
+                    row[t] = iht.lookup(coords, ncoord, readonly)
                 else:
-                    coords[1 + k] = floordiv(q[k] + b, nt)
-                b += 2 * t
-            if mode == 0:
-                out[i, t] = iht.lookup(coords, ncoord, readonly)
-            else:
-                out[i, t] = pymod(py_tuple_hash(coords, ncoord), size)
+                    row[t] = pymod(py_tuple_hash(coords, ncoord), size)
+            if mode == 1 or iht.overfullCount == before:
+                memcpy(ckeys + slot * (kl + 1), key, kl * sizeof(int64_t))
+                memcpy(cvals + slot * nt, row, nt * sizeof(int64_t))
+                cvalid[slot] = 1
+    finally:
+        free(ckeys); free(cvals); free(cvalid)

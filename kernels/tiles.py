@@ -40,6 +40,12 @@ MINUS_ONE = U(0xFFFFFFFFFFFFFFFF)
 def py_int_hash(v):
     """CPython's hash(int) for an int64 ``v``, as uint64 (two's complement)."""
     v = np.int64(v)
+    if -HMOD < v < HMOD:  # the usual case: hash(v) == v, but hash(-1) == -2
+        if v >= 0:
+            return U(v)
+        if v == -1:
+            v = np.int64(-2)
+        return MINUS_ONE - U(-(v + 1))
     if v >= 0:
         h = v % HMOD
     else:
@@ -50,17 +56,22 @@ def py_int_hash(v):
 
 
 @njit
-def py_tuple_hash_mod(coords, n, size):
-    """``hash(tuple(coords[:n])) % size`` exactly as CPython (>= 3.8, 64-bit), size > 0."""
-    acc = XXP5
-    for i in range(n):
-        acc = acc + py_int_hash(coords[i]) * XXP2
-        acc = (acc << S31) | (acc >> S33)
-        acc = acc * XXP1
+def _xx_lane(acc, v):
+    """One lane of CPython's tuple hash."""
+    acc = acc + py_int_hash(v) * XXP2
+    acc = (acc << S31) | (acc >> S33)
+    return acc * XXP1
+
+
+@njit
+def _xx_finish_mod(acc, n, size):
+    """Finish CPython's tuple hash of n items and reduce it modulo size (Python sign rules)."""
     acc = acc + (U(n) ^ LEN_MIX)
     if acc == MINUS_ONE:
         return np.int64(1546275796) % size
     m = U(size)
+    if (m & (m - U(1))) == U(0):  # power of two: two's complement mask == Python modulo
+        return np.int64(acc & (m - U(1)))
     if acc >> U(63) == U(0):  # non-negative as a signed hash
         return np.int64(acc % m)
     neg = (MINUS_ONE - acc) + U(1)  # |h| of the negative signed hash
@@ -69,33 +80,24 @@ def py_tuple_hash_mod(coords, n, size):
 
 
 @njit
-def tile_coords(q, nq, numtilings, tiling, ints, wrapwidths, out):
-    """Coordinates of one tiling into ``out``; returns their count ``1 + nq + len(ints)``.
-
-    ``q[k] = floor(x_k · numtilings)``; ``wrapwidths`` has length 0 (no wrapping)
-    or ``nq`` (0 entries: that float does not wrap).
-    """
-    out[0] = tiling
-    b = np.int64(tiling)
-    wrap = wrapwidths.shape[0] > 0
-    for k in range(nq):
-        if wrap:
-            c = (q[k] + b % numtilings) // numtilings
-            w = wrapwidths[k]
-            out[1 + k] = c % w if w != 0 else c
-        else:
-            out[1 + k] = (q[k] + b) // numtilings
-        b += 2 * tiling
-    for j in range(ints.shape[0]):
-        out[1 + nq + j] = ints[j]
-    return 1 + nq + ints.shape[0]
+def py_tuple_hash_mod(coords, n, size):
+    """``hash(tuple(coords[:n])) % size`` exactly as CPython (>= 3.8, 64-bit), size > 0."""
+    acc = XXP5
+    for i in range(n):
+        acc = _xx_lane(acc, coords[i])
+    return _xx_finish_mod(acc, n, size)
 
 
 @njit
-def quantize(floats, numtilings, q):
-    """``q[k] = floor(floats[k] · numtilings)`` (float64 arithmetic as tiles3 on Python floats)."""
-    for k in range(floats.shape[0]):
-        q[k] = np.int64(np.floor(floats[k] * numtilings))
+def _coord(x_k, numtilings, tiling, k, wrapwidths):
+    """Coordinate k (0-based float index) of tiling ``tiling`` for the scaled float x_k."""
+    q = np.int64(np.floor(x_k * numtilings))
+    b = np.int64(tiling) * (2 * k + 1)
+    if wrapwidths.shape[0] > 0:
+        c = (q + b % numtilings) // numtilings
+        w = wrapwidths[k]
+        return c % w if w != 0 else c
+    return (q + b) // numtilings
 
 
 @njit
@@ -103,15 +105,18 @@ def tiles_hash(size, numtilings, floats, ints, wrapwidths, out):
     """Stateless tile coding: ``out[t] = hash(coords_t) mod size`` (= tiles3 with an int size).
 
     ``floats`` float64[d] (already scaled), ``ints`` int64[k], ``wrapwidths``
-    int64[0 or d], ``out`` int64[numtilings].
+    int64[0 or d], ``out`` int64[numtilings].  Allocation-free: the tuple hash
+    is accumulated coordinate by coordinate.
     """
     d = floats.shape[0]
-    q = np.empty(d, np.int64)
-    quantize(floats, numtilings, q)
-    coords = np.empty(1 + d + ints.shape[0], np.int64)
+    n = 1 + d + ints.shape[0]
     for t in range(numtilings):
-        n = tile_coords(q, d, numtilings, t, ints, wrapwidths, coords)
-        out[t] = py_tuple_hash_mod(coords, n, size)
+        acc = _xx_lane(XXP5, t)
+        for k in range(d):
+            acc = _xx_lane(acc, _coord(floats[k], numtilings, t, k, wrapwidths))
+        for j in range(ints.shape[0]):
+            acc = _xx_lane(acc, ints[j])
+        out[t] = _xx_finish_mod(acc, n, size)
 
 
 # ------------------------------------------------------------------ array IHT
@@ -178,15 +183,23 @@ def iht_getindex(keys, slots, meta, coords, n, readonly):
 
 
 @njit
+def tiles_iht_into(keys, slots, meta, numtilings, floats, ints, wrapwidths, readonly, coords, out):
+    """:func:`tiles_iht` with a caller-provided scratch ``coords`` (int64[>= 1 + d + k]): no allocation."""
+    d = floats.shape[0]
+    for t in range(numtilings):
+        coords[0] = t
+        for k in range(d):
+            coords[1 + k] = _coord(floats[k], numtilings, t, k, wrapwidths)
+        for j in range(ints.shape[0]):
+            coords[1 + d + j] = ints[j]
+        out[t] = iht_getindex(keys, slots, meta, coords, 1 + d + ints.shape[0], readonly)
+
+
+@njit
 def tiles_iht(keys, slots, meta, numtilings, floats, ints, wrapwidths, readonly, out):
     """tiles3 ``tiles``/``tileswrap`` with an array IHT: ``out[t]`` for t < numtilings (-1: readonly miss)."""
-    d = floats.shape[0]
-    q = np.empty(d, np.int64)
-    quantize(floats, numtilings, q)
-    coords = np.empty(1 + d + ints.shape[0], np.int64)
-    for t in range(numtilings):
-        n = tile_coords(q, d, numtilings, t, ints, wrapwidths, coords)
-        out[t] = iht_getindex(keys, slots, meta, coords, n, readonly)
+    coords = np.empty(1 + floats.shape[0] + ints.shape[0], np.int64)
+    tiles_iht_into(keys, slots, meta, numtilings, floats, ints, wrapwidths, readonly, coords, out)
 
 
 @njit
@@ -199,5 +212,6 @@ def tiles_hash_batch(size, numtilings, floats, ints, wrapwidths, out):
 @njit
 def tiles_iht_batch(keys, slots, meta, numtilings, floats, ints, wrapwidths, readonly, out):
     """Array-IHT coding of every row in order (same IHT state as a loop of single calls)."""
+    coords = np.empty(1 + floats.shape[1] + ints.shape[1], np.int64)
     for i in range(floats.shape[0]):
-        tiles_iht(keys, slots, meta, numtilings, floats[i], ints[i], wrapwidths, readonly, out[i])
+        tiles_iht_into(keys, slots, meta, numtilings, floats[i], ints[i], wrapwidths, readonly, coords, out[i])
