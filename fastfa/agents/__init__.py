@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 
 _LAZY: dict[str, str] = {
+    "GradientMC": ".prediction", "TD0": ".prediction", "NStepTD": ".prediction", "TDLambda": ".prediction",
+    "TrueOnlineTDLambda": ".prediction", "PredictionConfig": ".prediction",
+    "DQN": ".dqn", "DQNConfig": ".dqn",
 }
 
 __all__ = sorted(_LAZY)

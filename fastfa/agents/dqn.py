@@ -1,0 +1,503 @@
+"""DQN (Mnih et al. 2013, 2015) with Double-DQN option, on compiled MLP and replay kernels.
+
+Deep Q-learning (S&B 16.5): an MLP q(s, ·; θ) trained on minibatches drawn
+uniformly from a replay buffer towards y = r + γ max_a q(s', a; θ⁻) with a
+target network θ⁻ copied every C steps (or Polyak-averaged with τ < 1).  The
+maths is in ``fastfa.kernels.dqn``; this file validates, holds state, and
+drives either
+
+* the **Python loop** (``fastfa.loop.run``): any gymnasium env with a Box
+  observation and Discrete actions; each step calls compiled kernels;
+* the **compiled loop** (``kernels.dqn.dqn_train``): env twin, ε-greedy policy,
+  replay and gradient steps fused in one ``@njit`` function, for
+  ``CartPole-v1``, ``Acrobot-v1`` and ``MountainCar-v0`` (and their ``fastfa/``
+  ids).
+
+Both loops draw the same random streams (actions, minibatches, env resets)
+and follow Stable-Baselines3's step order; for the same seed they train the
+same network up to float rounding of the gymnasium vs twin arithmetic (the
+twins are bit-identical, so in practice the same weights).
+
+Example::
+
+    >>> from fastfa.agents import DQN
+    >>> agent = DQN("CartPole-v1", seed=0).learn(total_steps=50_000)
+    >>> agent.evaluate(episodes=10).mean()
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import io as _io
+from ..buffers import ReplayBuffer
+from ..loop import Progress, run
+
+__all__ = ["DQN", "DQNConfig"]
+
+
+@dataclass(frozen=True)
+class DQNConfig:
+    """Hyper-parameters of :class:`DQN` (defaults tuned for CartPole-v1, see docs/dqn.md).
+
+    Attributes:
+        hidden: widths of the hidden layers of the Q-network.
+        activation: hidden activation, ``"relu"`` or ``"tanh"`` (output layer linear).
+        learning_rate: optimiser step size.
+        learning_rate_end: if not None, the step size decays linearly to this value
+            over ``lr_decay_steps`` env steps (stabilises the final policy).
+        lr_decay_steps: length of that decay, in env steps.
+        buffer_size: replay capacity (transitions).
+        learning_starts: env steps of uniformly random actions before learning.
+        batch_size: minibatch size.
+        gamma: discount γ.
+        train_freq: env steps between two training phases.
+        gradient_steps: gradient steps per training phase.
+        target_update_interval: C, env steps between target updates.
+        tau: Polyak coefficient of the target update (1.0 = hard copy).
+        exploration_initial_eps, exploration_final_eps: ε at the start / the end of the decay.
+        exploration_steps: env steps over which ε decays linearly.
+        max_grad_norm: global gradient-norm clipping threshold (inf = none).
+        double_dqn: use the Double-DQN target.
+        loss: ``"huber"`` (κ = ``huber_kappa``) or ``"squared"`` (½δ²).
+        huber_kappa: Huber threshold κ.
+        optimizer: ``"adam"`` or ``"sgd"``.
+        adam_beta1, adam_beta2, adam_eps: Adam constants (torch defaults).
+        dtype: ``"float32"`` (fast) or ``"float64"`` parameters.
+    """
+
+    hidden: tuple = (64, 64)
+    activation: str = "relu"
+    learning_rate: float = 1e-3
+    learning_rate_end: float | None = None
+    lr_decay_steps: int = 0
+    buffer_size: int = 50_000
+    learning_starts: int = 1_000
+    batch_size: int = 64
+    gamma: float = 0.99
+    train_freq: int = 4
+    gradient_steps: int = 1
+    target_update_interval: int = 500
+    tau: float = 1.0
+    exploration_initial_eps: float = 1.0
+    exploration_final_eps: float = 0.05
+    exploration_steps: int = 10_000
+    max_grad_norm: float = 10.0
+    double_dqn: bool = True
+    loss: str = "huber"
+    huber_kappa: float = 1.0
+    optimizer: str = "adam"
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    adam_eps: float = 1e-8
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        h = tuple(int(x) for x in self.hidden)
+        object.__setattr__(self, "hidden", h)
+        if any(x <= 0 for x in h):
+            raise ValueError(f"hidden must hold positive widths, got {self.hidden}")
+        checks = {
+            "activation": self.activation in ("relu", "tanh"),
+            "loss": self.loss in ("huber", "squared"),
+            "optimizer": self.optimizer in ("adam", "sgd"),
+            "dtype": self.dtype in ("float32", "float64"),
+            "learning_rate": self.learning_rate > 0 and math.isfinite(self.learning_rate),
+            "buffer_size": self.buffer_size > 0,
+            "learning_starts": self.learning_starts >= 0,
+            "batch_size": self.batch_size > 0,
+            "gamma": 0 <= self.gamma <= 1,
+            "train_freq": self.train_freq > 0,
+            "gradient_steps": self.gradient_steps >= 0,
+            "target_update_interval": self.target_update_interval > 0,
+            "tau": 0 < self.tau <= 1,
+            "exploration_initial_eps": 0 <= self.exploration_initial_eps <= 1,
+            "exploration_final_eps": 0 <= self.exploration_final_eps <= 1,
+            "exploration_steps": self.exploration_steps >= 0,
+            "max_grad_norm": self.max_grad_norm > 0,
+            "huber_kappa": self.huber_kappa > 0,
+            "lr_decay_steps": self.lr_decay_steps >= 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"DQNConfig.{name}: invalid value {getattr(self, name)!r}")
+        if self.learning_rate_end is not None and not (self.learning_rate_end >= 0):
+            raise ValueError(f"DQNConfig.learning_rate_end must be >= 0, got {self.learning_rate_end!r}")
+
+    def hp_array(self, max_episode_steps: int) -> np.ndarray:
+        from ..kernels import dqn as K
+
+        hp = np.zeros(K.N_HP, np.float64)
+        hp[K.HP_GAMMA] = self.gamma
+        hp[K.HP_LR] = self.learning_rate
+        hp[K.HP_BETA1], hp[K.HP_BETA2], hp[K.HP_ADAM_EPS] = self.adam_beta1, self.adam_beta2, self.adam_eps
+        hp[K.HP_MAX_GRAD_NORM] = self.max_grad_norm
+        hp[K.HP_KAPPA] = self.huber_kappa
+        hp[K.HP_TAU] = self.tau
+        hp[K.HP_EPS_START], hp[K.HP_EPS_END] = self.exploration_initial_eps, self.exploration_final_eps
+        hp[K.HP_EPS_STEPS] = self.exploration_steps
+        hp[K.HP_LEARNING_STARTS] = self.learning_starts
+        hp[K.HP_TRAIN_FREQ] = self.train_freq
+        hp[K.HP_GRAD_STEPS] = self.gradient_steps
+        hp[K.HP_TARGET_INTERVAL] = self.target_update_interval
+        hp[K.HP_BATCH] = self.batch_size
+        hp[K.HP_DOUBLE] = float(self.double_dqn)
+        hp[K.HP_LOSS] = 1.0 if self.loss == "huber" else 0.0
+        hp[K.HP_OPT] = K.OPT_ADAM if self.optimizer == "adam" else K.OPT_SGD
+        hp[K.HP_ACT] = 0.0 if self.activation == "relu" else 1.0
+        if self.learning_rate_end is not None and self.lr_decay_steps > 0:
+            hp[K.HP_LR_END] = self.learning_rate_end
+            hp[K.HP_LR_STEPS] = self.lr_decay_steps
+        hp[K.HP_MAX_EP_STEPS] = max_episode_steps if max_episode_steps else 2**62
+        return hp
+
+
+# env id -> (kernels.dqn ENV_* code, params builder name, max episode steps)
+_TWINS = {"CartPole-v1": (0, "cartpole_params", 500), "Acrobot-v1": (1, "acrobot_params", 500),
+          "MountainCar-v0": (2, "mountaincar_params", 200)}
+for _k in list(_TWINS):
+    _TWINS["fastfa/" + _k] = _TWINS[_k]
+
+
+def _K():
+    from ..kernels import dqn
+
+    return dqn
+
+
+class DQN:
+    """Deep Q-network agent.
+
+    Args:
+        env_or_id: a gymnasium env (Box observation, Discrete actions) or an env id.
+        config: a :class:`DQNConfig`; keyword ``overrides`` replace its fields.
+        seed: root seed; network init, actions, minibatches and env resets each get
+            a stream from ``np.random.SeedSequence(seed).spawn(4)``.
+        compiled: ``"auto"`` (default) trains in the fully compiled loop when the env is
+            given by an id with a compiled twin (CartPole-v1, Acrobot-v1, MountainCar-v0),
+            else in the Python loop; ``True`` requires the twin; ``False`` forces Python.
+    """
+
+    def __init__(self, env_or_id, config: DQNConfig | None = None, *, seed: int | None = None,
+                 compiled: Any = "auto", **overrides):
+        if config is None:
+            config = DQNConfig()
+        if not isinstance(config, DQNConfig):
+            raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
+        if overrides:
+            unknown = set(overrides) - {f.name for f in dataclasses.fields(DQNConfig)}
+            if unknown:
+                raise TypeError(f"unknown DQN option(s): {', '.join(sorted(unknown))}")
+            config = dataclasses.replace(config, **overrides)
+        self.config = config
+        self._setup_env(env_or_id, compiled)
+        if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+        self.seed = None if seed is None else int(seed)
+        ss = np.random.SeedSequence(self.seed)
+        s_init, s_act, s_buf, s_env = ss.spawn(4)
+        self.dtype = np.dtype(config.dtype)
+        K = _K()
+        self.sizes = np.array([self.obs_dim, *config.hidden, self.n_actions], np.int64)
+        self.theta = np.empty(K.mlp_n_params(self.sizes), self.dtype)
+        K.mlp_init(self.theta, self.sizes, np.random.default_rng(s_init))
+        self.theta_target = self.theta.copy()
+        self.adam_m = np.zeros_like(self.theta)
+        self.adam_v = np.zeros_like(self.theta)
+        self.rng = np.random.default_rng(s_act)
+        self.env_seed = int(s_env.generate_state(1)[0] & 0x7FFFFFFF)
+        self.env_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.env_seed)))
+        self.buffer = ReplayBuffer(config.buffer_size, (self.obs_dim,), obs_dtype=self.dtype,
+                                   seed=np.random.default_rng(s_buf), validate=False)
+        self.cnt = np.zeros(K.N_CNT, np.int64)
+        self.cnt[K.C_BAD_STEP] = -1
+        self.hp = config.hp_array(self.max_episode_steps)
+        self.env_state = np.zeros(8, np.float64)
+        self.x_cur = np.zeros(self.obs_dim, np.float32)
+        self.ep_ret_cur = np.zeros(1, np.float64)
+        self.episode_returns: list[float] = []
+        self.episode_lengths: list[int] = []
+        self.episode_end_steps: list[int] = []
+        self._acts1 = np.empty(K.mlp_acts_size(self.sizes, 1), self.dtype)
+        self._started_python = False
+
+    # ------------------------------------------------------------------ env handling
+    def _setup_env(self, env_or_id, compiled):
+        import gymnasium
+
+        self.env_id = None
+        env = None
+        if isinstance(env_or_id, str):
+            self.env_id = env_or_id
+        elif isinstance(env_or_id, gymnasium.Env):
+            env = env_or_id
+            spec = getattr(env, "spec", None)
+            self.env_id = getattr(spec, "id", None)
+        else:
+            raise TypeError(f"env_or_id must be a gymnasium Env or an env id string, got {type(env_or_id).__name__}")
+        twin = _TWINS.get(self.env_id) if self.env_id else None
+        if compiled not in ("auto", True, False):
+            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
+        if compiled is True and twin is None:
+            raise ValueError(f"compiled=True: env {self.env_id!r} has no compiled twin; "
+                             f"known: {', '.join(sorted(_TWINS))}")
+        self.compiled = twin is not None and (compiled is True or (compiled == "auto" and env is None))
+        if env is None:
+            env = gymnasium.make(self.env_id)
+        self.env = env
+        obs_space, act_space = env.observation_space, env.action_space
+        if not isinstance(obs_space, gymnasium.spaces.Box):
+            raise TypeError(f"DQN needs a Box observation space, got {obs_space}")
+        if not isinstance(act_space, gymnasium.spaces.Discrete):
+            raise TypeError(f"DQN needs a Discrete action space, got {act_space}")
+        self.obs_shape = tuple(obs_space.shape)
+        self.obs_dim = int(np.prod(self.obs_shape))
+        self.n_actions = int(act_space.n)
+        self.action_start = int(act_space.start)
+        spec = getattr(env, "spec", None)
+        self.max_episode_steps = getattr(spec, "max_episode_steps", None) or 0
+        if twin is not None:
+            from ..kernels import envs_classic
+
+            self._env_kind = twin[0]
+            self._env_params = getattr(envs_classic, twin[1])()
+            self.max_episode_steps = twin[2]
+        else:
+            self._env_kind, self._env_params = -1, np.zeros(1)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def num_timesteps(self) -> int:
+        return int(self.cnt[_K().C_STEPS])
+
+    @property
+    def n_updates(self) -> int:
+        return int(self.cnt[_K().C_UPDATES])
+
+    @property
+    def exploration_rate(self) -> float:
+        return float(_K().epsilon_at(self.hp, self.cnt[_K().C_STEPS]))
+
+    def learn(self, total_steps: int, *, progress: bool = False, callback=None, chunk: int | None = None):
+        """Train for ``total_steps`` more environment steps; returns ``self``.
+
+        Compiled loop: the episode in progress carries over between calls (so
+        ``learn(a); learn(b)`` equals ``learn(a + b)``); ``chunk`` (default 10 000
+        steps) sets how often ``callback(agent) -> bool|None`` and the progress bar
+        run (``False`` from the callback stops).  Python loop: each call starts a new
+        episode; ``callback`` is the per-episode callback of ``fastfa.loop.run``.
+        Raises ``FloatingPointError`` naming the env step if a loss becomes non-finite.
+        """
+        if not isinstance(total_steps, (int, np.integer)) or isinstance(total_steps, bool) or total_steps <= 0:
+            raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
+        if self.compiled:
+            self._learn_compiled(int(total_steps), progress, callback, chunk)
+        else:
+            first = not self._started_python
+            self._started_python = True
+            log = run(self.env, self, total_steps=int(total_steps), seed=self.env_seed if first else None,
+                      callback=callback, progress=progress)
+            if log.interrupted:
+                return self
+        return self
+
+    def _learn_compiled(self, total, progress, callback, chunk):
+        K = _K()
+        chunk = int(chunk or 10_000)
+        bar = Progress(total, "DQN steps", enabled=progress)
+        b = self.buffer
+        done = 0
+        try:
+            while done < total:
+                n = min(chunk, total - done)
+                ret = np.empty(n, np.float64)
+                lens = np.empty(n, np.int64)
+                ends = np.empty(n, np.int64)
+                n_ep = K.dqn_train(self._env_kind, self._env_params, self.env_state, self.env_rng, self.x_cur,
+                                   self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt,
+                                   self.hp, self.rng, b.obs, b.actions, b.rewards, b.next_obs, b.terminated,
+                                   b.state, b.rng, n, ret, lens, ends, self.ep_ret_cur)
+                self.episode_returns.extend(ret[:n_ep].tolist())
+                self.episode_lengths.extend(lens[:n_ep].tolist())
+                self.episode_end_steps.extend(ends[:n_ep].tolist())
+                self._check_finite()
+                done += n
+                bar.update(n)
+                if callback is not None and callback(self) is False:
+                    break
+        finally:
+            bar.close()
+
+    def _check_finite(self):
+        K = _K()
+        bad = int(self.cnt[K.C_BAD_STEP])
+        if bad >= 0:
+            raise FloatingPointError(
+                f"DQN: the loss became non-finite at env step {bad} (after {self.n_updates} gradient steps); "
+                "training stopped. Lower learning_rate, keep max_grad_norm finite, or use loss='huber'.")
+
+    def _obs(self, obs, name="obs"):
+        x = np.asarray(obs)
+        if x.shape != self.obs_shape:
+            raise ValueError(f"{name} must have shape {self.obs_shape}, got {x.shape}")
+        x = x.reshape(self.obs_dim).astype(self.dtype)
+        if not np.isfinite(x).all():
+            raise ValueError(f"{name} contains NaN or inf: {obs!r}")
+        return x
+
+    def q_values(self, obs) -> np.ndarray:
+        """q(obs, ·; θ) for one observation (shape ``(n_actions,)``) or a batch (``(N, n_actions)``)."""
+        K = _K()
+        x = np.asarray(obs)
+        single = x.shape == self.obs_shape
+        if single:
+            x = x[None]
+        if x.shape[1:] != self.obs_shape:
+            raise ValueError(f"obs must have shape {self.obs_shape} or (N, *{self.obs_shape}), got {np.shape(obs)}")
+        x = np.ascontiguousarray(x.reshape(len(x), self.obs_dim), self.dtype)
+        if not np.isfinite(x).all():
+            raise ValueError("obs contains NaN or inf")
+        acts = np.empty(K.mlp_acts_size(self.sizes, len(x)), self.dtype)
+        q = K.mlp_forward(self.theta, self.sizes, int(self.hp[K.HP_ACT]), x, acts).copy()
+        return q[0] if single else q
+
+    value = q_values
+
+    def predict(self, obs, deterministic: bool = True):
+        """Greedy action (``deterministic``) or ε-greedy at the current ε; batch in, batch out."""
+        q = self.q_values(obs)
+        a = np.argmax(q, axis=-1)
+        if not deterministic:
+            eps = self.exploration_rate
+            if q.ndim == 1:
+                if self.rng.random() < eps:
+                    a = self.rng.integers(0, self.n_actions)
+            else:
+                explore = self.rng.random(len(a)) < eps
+                a = np.where(explore, self.rng.integers(0, self.n_actions, len(a)), a)
+        return a + self.action_start if q.ndim > 1 else int(a) + self.action_start
+
+    def evaluate(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
+        """Returns of ``episodes`` greedy episodes (compiled twin when available, else the gymnasium env)."""
+        if not isinstance(episodes, (int, np.integer)) or episodes <= 0:
+            raise ValueError(f"episodes must be a positive int, got {episodes!r}")
+        K = _K()
+        out = np.empty(episodes, np.float64)
+        if self._env_kind >= 0:
+            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+            K.dqn_evaluate(self._env_kind, self._env_params, rng, self.theta, self.sizes, int(self.hp[K.HP_ACT]),
+                           self.obs_dim, episodes, self.max_episode_steps, out)
+            return out
+        import gymnasium
+
+        env = gymnasium.make(self.env_id) if self.env_id else self.env
+        for e in range(episodes):
+            obs, _ = env.reset(seed=seed if e == 0 else None)
+            g, done = 0.0, False
+            while not done:
+                obs, r, term, trunc, _ = env.step(self.predict(obs))
+                g += float(r)
+                done = term or trunc
+            out[e] = g
+        return out
+
+    # ------------------------------------------------------------------ Learner protocol (Python loop)
+    def _act(self, x):
+        K = _K()
+        if self.cnt[K.C_STEPS] < self.config.learning_starts or self.rng.random() < self.exploration_rate:
+            return int(self.rng.integers(0, self.n_actions))
+        return int(K.dqn_greedy(self.theta, self.sizes, int(self.hp[K.HP_ACT]), x, self._acts1))
+
+    def begin_episode(self, obs):
+        self._x = self._obs(obs)
+        self._ep_ret, self._ep_len = 0.0, 0
+        return self._act(self._x) + self.action_start
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        K = _K()
+        x2 = self._obs(next_obs, "next_obs")
+        a = int(action) - self.action_start
+        if not 0 <= a < self.n_actions:
+            raise ValueError(f"action must be in [{self.action_start}, {self.action_start + self.n_actions}), "
+                             f"got {action!r}")
+        if not math.isfinite(reward):
+            raise ValueError(f"reward must be finite, got {reward!r}")
+        b = self.buffer
+        from ..kernels.replay import replay_add
+
+        replay_add(b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.state, self._x, a, reward, x2,
+                   bool(terminated))
+        self.cnt[K.C_STEPS] += 1
+        self._ep_ret += reward
+        self._ep_len += 1
+        t = self.cnt[K.C_STEPS]
+        if t % self.config.target_update_interval == 0:
+            K.polyak_update(self.theta_target, self.theta, self.config.tau)
+        if terminated or truncated:
+            self.cnt[K.C_EPISODES] += 1
+            self.episode_returns.append(self._ep_ret)
+            self.episode_end_steps.append(int(t))
+            self.episode_lengths.append(self._ep_len)
+        if t % self.config.train_freq == 0 and t > self.config.learning_starts:
+            K.dqn_train_steps(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt, self.hp,
+                              b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.state, b.rng,
+                              self.config.gradient_steps)
+            self._check_finite()
+        if terminated or truncated:
+            return 0
+        self._x = x2
+        return self._act(x2) + self.action_start
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path, include_buffer: bool = False):
+        """Write weights, optimiser state, counters, RNG states (and the buffer if asked) to ``path``.
+
+        With ``include_buffer=True`` a loaded agent continues training exactly as this one would.
+        """
+        meta = {"config": dataclasses.asdict(self.config), "env_id": self.env_id, "seed": self.seed,
+                "compiled": self.compiled, "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng),
+                "env_seed": self.env_seed, "started_python": self._started_python,
+                "episode_returns": self.episode_returns, "episode_end_steps": self.episode_end_steps,
+                "episode_lengths": self.episode_lengths}
+        arrays = {"theta": self.theta, "theta_target": self.theta_target, "adam_m": self.adam_m,
+                  "adam_v": self.adam_v, "cnt": self.cnt, "env_state": self.env_state, "x_cur": self.x_cur,
+                  "ep_ret_cur": self.ep_ret_cur, "sizes": self.sizes}
+        if include_buffer:
+            bmeta, barrays = self.buffer.to_dict()
+            meta["buffer"] = bmeta
+            arrays.update(barrays)
+        return _io.save(path, "DQN", meta, arrays)
+
+    @classmethod
+    def load(cls, path, env=None) -> "DQN":
+        """Rebuild an agent saved by :meth:`save` (on ``env``, or on the saved env id)."""
+        _, meta, arrays = _io.load(path, kind="DQN")
+        cfg = dict(meta["config"])
+        cfg["hidden"] = tuple(cfg["hidden"])
+        target = env if env is not None else meta["env_id"]
+        if target is None:
+            raise ValueError(f"{path}: no env id stored; pass env=")
+        agent = cls(target, DQNConfig(**cfg), seed=meta["seed"], compiled=meta["compiled"])
+        if tuple(arrays["sizes"]) != tuple(agent.sizes):
+            raise ValueError(f"{path}: network sizes {tuple(arrays['sizes'])} do not fit the env "
+                             f"({tuple(agent.sizes)})")
+        for k in ("theta", "theta_target", "adam_m", "adam_v", "cnt", "env_state", "x_cur", "ep_ret_cur"):
+            getattr(agent, k)[...] = arrays[k]
+        agent.rng = _io.rng_from_state(meta["rng"])
+        agent.env_rng = _io.rng_from_state(meta["env_rng"])
+        agent._started_python = meta.get("started_python", False)
+        agent.episode_returns = list(meta.get("episode_returns", []))
+        agent.episode_lengths = list(meta.get("episode_lengths", []))
+        agent.episode_end_steps = list(meta.get("episode_end_steps", []))
+        if "buffer" in meta:
+            agent.buffer = ReplayBuffer.from_dict(meta["buffer"], arrays)
+        return agent
+
+    def __repr__(self):
+        mode = "compiled" if self.compiled else "python"
+        return (f"DQN({self.env_id!r}, net={tuple(int(s) for s in self.sizes)}, {mode}, steps={self.num_timesteps}, "
+                f"updates={self.n_updates})")
