@@ -8,7 +8,7 @@ import math
 import warnings
 from itertools import zip_longest
 
-__all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch_py"]
+__all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch_py", "tiles_unchecked"]
 
 
 def _positive_int(value, name):
@@ -107,7 +107,11 @@ def hashcoords(coordinates, m, readonly=False):
 def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
     """Tile indices for floats (unit grid) and ints; see fastfa.tiles3."""
     numtilings, floats = _check(ihtORsize, numtilings, floats)
-    ints = list(ints) if ints is not None else []
+    return tiles_unchecked(ihtORsize, numtilings, floats, list(ints) if ints is not None else [], readonly)
+
+
+def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False):
+    """The published algorithm without input checks (the speed baseline of ``fastfa bench tiles``)."""
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
     for tiling in range(numtilings):
