@@ -24,9 +24,9 @@ RW_N, RW_J, RW_START = range(3)
 
 
 def randomwalk_params(n_states=1000, max_jump=100, start=None):
-    """``[n_states, max_jump, start]`` (start defaults to ``n_states // 2``, i.e. 500)."""
+    """``[n_states, max_jump, start]`` (start defaults to the centre ``(n_states + 1) // 2``: 500, or 10 of 19)."""
     if start is None:
-        start = n_states // 2
+        start = (n_states + 1) // 2
     return np.array([n_states, max_jump, start], dtype=np.float64)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 _LAZY: dict[str, str] = {
+    "LinearV": ".linear_v",
 }
 
 __all__ = sorted(_LAZY)

@@ -47,13 +47,13 @@ class RandomWalkEnv(gymnasium.Env):
     −1 on terminating left, +1 on terminating right, 0 otherwise (γ = 1).
 
     ## Starting State
-    ``start`` (default N // 2 = 500).
+    ``start`` (default the centre (N + 1) // 2: 500).
 
     ## Episode End
     Termination at either end; no time limit.
 
     ## Arguments
-    ``n_states`` (1000), ``max_jump`` (100), ``start`` (N // 2).
+    ``n_states`` (1000), ``max_jump`` (100), ``start`` ((N + 1) // 2).
     """
 
     metadata = {"render_modes": []}
@@ -64,7 +64,7 @@ class RandomWalkEnv(gymnasium.Env):
         if render_mode is not None:
             raise ValueError(f"render_mode: RandomWalk does not render (got {render_mode!r})")
         if start is None:
-            start = n_states // 2
+            start = (n_states + 1) // 2
         if not (1 <= start <= n_states):
             raise ValueError(f"start must be in [1, {n_states}], got {start}")
         from ..kernels.envs_randomwalk import randomwalk_params
@@ -133,7 +133,7 @@ def randomwalk_state_distribution(n_states: int = 1000, max_jump: int = 100, sta
     """
     _check(n_states, max_jump)
     if start is None:
-        start = n_states // 2
+        start = (n_states + 1) // 2
     if not (1 <= start <= n_states):
         raise ValueError(f"start must be in [1, {n_states}], got {start}")
     P, _ = randomwalk_transition_matrix(n_states, max_jump)

@@ -96,6 +96,14 @@ class _DenseBasis:
     def __repr__(self):
         return f"{type(self).__name__}({self._repr_args()}, n_features={self.n_features})"
 
+    def get_state(self) -> tuple[dict, dict]:
+        """``(meta, arrays)``: the constructor arguments (JSON-able), for :mod:`fastfa.io`."""
+        return dict(self._args, low=self.low.tolist(), high=self.high.tolist()), {}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict):
+        return cls(**meta)
+
 
 class Polynomial(_DenseBasis):
     """Polynomial basis ``x_i(s) = ∏_k s_k^{c_ik}``, ``c_ik ∈ {0..order}`` (S&B 9.5.1).
@@ -112,6 +120,7 @@ class Polynomial(_DenseBasis):
         self._init_box(low, high)
         self.order = _check_order(order)
         self.interaction = _check_interaction(interaction, self.n_dims)
+        self._args = {"order": self.order, "interaction": self.interaction}
         self.exponents = _table(self.n_dims, self.order + 1, self.interaction)
         self._rows = self.exponents.shape[0]
 
@@ -144,6 +153,7 @@ class Fourier(_DenseBasis):
         self._init_box(low, high)
         self.order = _check_order(order)
         self.interaction = _check_interaction(interaction, self.n_dims)
+        self._args = {"order": self.order, "interaction": self.interaction}
         self.frequencies = _table(self.n_dims, self.order + 1, self.interaction)
         self._rows = self.frequencies.shape[0]
 
@@ -189,6 +199,7 @@ class Wavelet(_DenseBasis):
         if self.levels > 30:
             raise ValueError(f"levels must be <= 30, got {levels}")
         self.order = _check_interaction(order, self.n_dims)
+        self._args = {"levels": self.levels, "order": self.order}
         self.functions = _table(self.n_dims, 2 ** self.levels, self.order)
         self._rows = self.functions.shape[0]
 
@@ -231,6 +242,7 @@ class RBF(_DenseBasis):
         if not np.isfinite(width) or width <= 0:
             raise ValueError(f"width must be a positive finite float, got {width}")
         self.width = width
+        self._args = {"centres_per_dim": self.centres_per_dim.tolist(), "width": width}
         self._inv = np.full(self.n_dims, 1.0 / (2.0 * width * width))
         self._rows = self.centres.shape[0]
 

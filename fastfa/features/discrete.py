@@ -65,6 +65,14 @@ class Discretizer:
     def __repr__(self):
         return f"Discretizer(low={self.low.tolist()}, high={self.high.tolist()}, bins={self.bins.tolist()})"
 
+    def get_state(self) -> tuple[dict, dict]:
+        """``(meta, arrays)``: the constructor arguments, for :mod:`fastfa.io`."""
+        return {"low": self.low.tolist(), "high": self.high.tolist(), "bins": self.bins.tolist()}, {}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict):
+        return cls(**meta, **{k: v for k, v in arrays.items()})
+
     def cell(self, obs) -> tuple:
         """Per-dimension bin numbers of ``obs``."""
         return tuple(int(v) for v in np.unravel_index(int(self.indices(obs)[0]), tuple(self.bins)))
@@ -122,6 +130,14 @@ class StateAggregation:
 
     def __repr__(self):
         return f"StateAggregation(n_states={self.n_states}, n_groups={self.n_groups}, first={self.first})"
+
+    def get_state(self) -> tuple[dict, dict]:
+        """``(meta, arrays)``: the constructor arguments, for :mod:`fastfa.io`."""
+        return {"n_states": self.n_states, "n_groups": self.n_groups, "first": self.first}, {}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict):
+        return cls(**meta, **{k: v for k, v in arrays.items()})
 
     def _states(self, obs, batch):
         s = np.asarray(obs)
@@ -218,6 +234,14 @@ class CoarseCoding:
 
     def __repr__(self):
         return f"CoarseCoding(n_features={self.n_features}, radius={self.radius})"
+
+    def get_state(self) -> tuple[dict, dict]:
+        """``(meta, arrays)``: the constructor arguments, for :mod:`fastfa.io`."""
+        return {"low": self.low.tolist(), "high": self.high.tolist(), "radius": self.radius}, {"centres": self.centres}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict):
+        return cls(**meta, **{k: v for k, v in arrays.items()})
 
     def _norm(self, x):
         return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)

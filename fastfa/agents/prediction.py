@@ -1,0 +1,277 @@
+"""Linear prediction agents for a fixed policy (S&B chapters 9 and 12).
+
+Each agent = ``features`` + :class:`fastfa.approx.LinearV` + a fixed policy +
+a frozen config; it learns ``v_π`` on any gymnasium env through
+``fastfa.loop.run`` with compiled update kernels (:mod:`fastfa.kernels.prediction`):
+
+* :class:`GradientMC`: ``w ← w + α [G_t − v̂(S_t)] x(S_t)`` after each episode (9.3);
+* :class:`TD0`: semi-gradient TD(0), ``δ = R + γ v̂(S') − v̂(S)`` (9.3);
+* :class:`NStepTD`: n-step semi-gradient TD with ``G_{t:t+n}`` (9.4, eq. 9.15);
+* :class:`TDLambda`: semi-gradient TD(λ), accumulating or replacing traces (12.2);
+* :class:`TrueOnlineTDLambda`: true online TD(λ), dutch traces (12.5).
+
+**Step size.** ``alpha`` is used as given.  With tile coding (``n_active``
+features of value 1 per state), the book's convention is
+``alpha = a / n_active``, e.g. ``0.1 / tc.n_tilings`` (S&B 9.5.4): the step
+then moves v̂(S_t) a fraction ≈ a of the error.
+
+Terminal transitions bootstrap with 0; a time-limit truncation bootstraps from
+the last observation (TD methods) and ends the λ / n-step episode there;
+gradient MC treats a truncated episode as ended (its return is cut).
+
+Example::
+
+    >>> import fastfa
+    >>> from fastfa.agents import TD0
+    >>> from fastfa.features import StateAggregation
+    >>> env = fastfa.make("fastfa/RandomWalk1000-v0")
+    >>> agent = TD0(StateAggregation(1000, 10, first=1), alpha=2e-4).learn(env, episodes=1000, seed=0)
+    >>> agent.value(300), agent.values([1, 1000])
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import io as _io
+from ..approx.linear_v import LinearV
+from ..loop import run
+
+__all__ = ["GradientMC", "TD0", "NStepTD", "TDLambda", "TrueOnlineTDLambda", "PredictionConfig"]
+
+
+@dataclass(frozen=True)
+class PredictionConfig:
+    """Hyper-parameters of the prediction agents (each agent uses the fields it needs).
+
+    Attributes:
+        alpha: step size α (> 0); for tile coding use a / n_tilings (see module docs).
+        gamma: discount γ in [0, 1].
+        n: steps of the n-step return (:class:`NStepTD`, >= 1).
+        lam: trace decay λ in [0, 1] (:class:`TDLambda`, :class:`TrueOnlineTDLambda`).
+        trace: ``"accumulating"`` or ``"replacing"`` (:class:`TDLambda`; replacing
+            needs binary features).
+    """
+
+    alpha: float = 0.01
+    gamma: float = 1.0
+    n: int = 1
+    lam: float = 0.0
+    trace: str = "accumulating"
+
+    def __post_init__(self):
+        if not (isinstance(self.alpha, (int, float)) and np.isfinite(self.alpha) and self.alpha > 0):
+            raise ValueError(f"alpha must be a positive finite float, got {self.alpha!r}")
+        if not (isinstance(self.gamma, (int, float)) and 0.0 <= self.gamma <= 1.0):
+            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
+        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise ValueError(f"n must be an int >= 1, got {self.n!r}")
+        if not (isinstance(self.lam, (int, float)) and 0.0 <= self.lam <= 1.0):
+            raise ValueError(f"lam must be in [0, 1], got {self.lam!r}")
+        if self.trace not in ("accumulating", "replacing"):
+            raise ValueError(f"trace must be 'accumulating' or 'replacing', got {self.trace!r}")
+
+
+class _Predictor:
+    """Shared surface: construction, learn (via fastfa.loop.run), value, values, save/load."""
+
+    _fields: tuple = ()
+
+    def __init__(self, features, config: PredictionConfig | None = None, *, policy=None, seed: int | None = None,
+                 **overrides):
+        if config is None:
+            config = PredictionConfig(**overrides)
+        elif overrides:
+            config = dataclasses.replace(config, **overrides)
+        if not isinstance(config, PredictionConfig):
+            raise TypeError(f"config must be a PredictionConfig, got {type(config).__name__}")
+        if config.trace == "replacing" and not getattr(features, "sparse", False):
+            raise ValueError("trace='replacing' needs binary (sparse) features")
+        self.config = config
+        self.approx = LinearV(features)
+        self.features = features
+        self.policy = policy
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self._action_space = None
+        self.log = None
+
+    # -- the fixed policy
+    def _act(self, obs):
+        if self.policy is not None:
+            return self.policy(obs)
+        if self._action_space is None:
+            return 0
+        if getattr(self._action_space, "n", None) == 1:
+            return int(getattr(self._action_space, "start", 0))
+        return self._action_space.sample()
+
+    def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
+              progress: bool = False, callback=None):
+        """Evaluate the policy on ``env`` (a gymnasium env or id) for a budget; returns ``self``.
+
+        Without a ``policy`` the agent acts uniformly at random over ``env.action_space``
+        (seeded from ``seed`` of the constructor), or takes the only action.
+        """
+        if isinstance(env, str):
+            from ..envs import make
+
+            env = make(env)
+        self._action_space = env.action_space
+        if self.policy is None and getattr(env.action_space, "n", None) != 1:
+            env.action_space.seed(self.seed)
+        self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
+                       callback=callback)
+        return self
+
+    @property
+    def w(self) -> np.ndarray:
+        return self.approx.w
+
+    def value(self, obs) -> float:
+        """v̂(obs)."""
+        return self.approx.value(obs)
+
+    def values(self, obs) -> np.ndarray:
+        """v̂ of a batch of observations."""
+        return self.approx.values(obs)
+
+    def predict(self, obs, deterministic: bool = True):
+        """The fixed policy's action (prediction agents do not change the policy)."""
+        return self._act(obs)
+
+    def save(self, path):
+        """Config, features and weights (pickle-free)."""
+        meta, arrays = self.approx.get_state()
+        return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "approx": meta,
+                                                    "seed": self.seed}, arrays)
+
+    @classmethod
+    def load(cls, path, policy=None):
+        _, meta, arrays = _io.load(path, kind=cls.__name__)
+        approx = LinearV.from_state(meta["approx"], arrays)
+        agent = cls(approx.features, PredictionConfig(**meta["config"]), policy=policy, seed=meta["seed"])
+        agent.approx.w[:] = approx.w
+        return agent
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.features!r}, {self.config})"
+
+    # -- Learner protocol pieces
+    def begin_episode(self, obs):
+        self._begin()
+        return self._act(obs)
+
+    def _begin(self):
+        pass
+
+
+class GradientMC(_Predictor):
+    """Gradient Monte Carlo prediction (S&B 9.3): updates towards G_t at the end of each episode."""
+
+    def _begin(self):
+        self._enc, self._rewards = [], []
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        self._enc.append(self.approx.encode(obs))
+        self._rewards.append(reward)
+        return self._act(next_obs)
+
+    def end_episode(self):
+        from ..kernels.prediction import linear_v_update, mc_returns
+
+        g = np.empty(len(self._rewards))
+        mc_returns(np.asarray(self._rewards, dtype=np.float64), float(self.config.gamma), g)
+        for (i, v), gt in zip(self._enc, g):
+            linear_v_update(self.w, i, v, gt, float(self.config.alpha))
+        self._enc, self._rewards = [], []
+
+
+class TD0(_Predictor):
+    """Semi-gradient TD(0) (S&B 9.3): ``w ← w + α [R + γ v̂(S') − v̂(S)] x(S)`` every step."""
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        from ..kernels.prediction import td0_update
+
+        i, v = self.approx.encode(obs)
+        if terminated:
+            i1, v1, g = i, v, 0.0
+        else:
+            (i1, v1), g = self.approx.encode(next_obs), float(self.config.gamma)
+        td0_update(self.w, i, v, float(reward), g, i1, v1, float(self.config.alpha))
+        return self._act(next_obs)
+
+
+class NStepTD(_Predictor):
+    """n-step semi-gradient TD (S&B 9.4): S_τ is updated towards G_{τ:τ+n} once R_{τ+n} is known."""
+
+    def _begin(self):
+        self._enc, self._rewards = [], []
+
+    def _update(self, tau, bootstrap_enc, n_rewards):
+        from ..kernels.prediction import discounted_return, linear_v_update, v_value
+
+        cfg = self.config
+        boot = 0.0 if bootstrap_enc is None else v_value(self.w, *bootstrap_enc)
+        rewards = np.asarray(self._rewards[tau:tau + n_rewards], dtype=np.float64)
+        g = discounted_return(rewards, float(cfg.gamma), boot if bootstrap_enc is not None else 0.0)
+        i, v = self._enc[tau]
+        linear_v_update(self.w, i, v, g, float(cfg.alpha))
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        n = self.config.n
+        self._enc.append(self.approx.encode(obs))
+        self._rewards.append(float(reward))
+        t = len(self._rewards)  # rewards R_1..R_t known; S_t is next_obs
+        ended = terminated or truncated
+        nxt = None if terminated else self.approx.encode(next_obs)
+        tau = t - n
+        if tau >= 0:
+            self._update(tau, nxt, n)
+        if ended:
+            for tau in range(max(t - n + 1, 0), t):
+                self._update(tau, nxt, t - tau)
+        return self._act(next_obs)
+
+
+class TDLambda(_Predictor):
+    """Semi-gradient TD(λ) with accumulating or replacing traces (S&B 12.2)."""
+
+    def _begin(self):
+        self._z = np.zeros(self.approx.n_features)
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        from ..kernels.prediction import ACCUMULATE, REPLACE, td_lambda_update
+
+        cfg = self.config
+        i, v = self.approx.encode(obs)
+        if terminated:
+            i1, v1, g = i, v, 0.0
+        else:
+            (i1, v1), g = self.approx.encode(next_obs), float(cfg.gamma)
+        td_lambda_update(self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha), float(cfg.lam),
+                         ACCUMULATE if cfg.trace == "accumulating" else REPLACE)
+        return self._act(next_obs)
+
+
+class TrueOnlineTDLambda(_Predictor):
+    """True online TD(λ) with dutch traces (S&B 12.5); equals the online λ-return algorithm."""
+
+    def _begin(self):
+        self._z = np.zeros(self.approx.n_features)
+        self._v_old = 0.0
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        from ..kernels.prediction import true_online_td_update
+
+        cfg = self.config
+        i, v = self.approx.encode(obs)
+        if terminated:
+            i1, v1, g = i, v, 0.0
+        else:
+            (i1, v1), g = self.approx.encode(next_obs), float(cfg.gamma)
+        _, self._v_old = true_online_td_update(self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha),
+                                               float(cfg.lam), self._v_old)
+        return self._act(next_obs)
