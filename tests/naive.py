@@ -73,3 +73,5 @@ def ref_tileswrap(m, numtilings, floats, wrapwidths, ints=(), readonly=False):
         out.append(ref_hashcoords(coords, m, readonly))
     return out
 from naive_control import *  # noqa
+from naive_features import *  # noqa
+from naive_prediction import *  # noqa
