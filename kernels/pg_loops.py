@@ -1,0 +1,267 @@
+"""Fully compiled policy-gradient training loops over the compiled twins (Short Corridor, Puck World).
+
+Each function trains ONE run from an explicit ``np.random.Generator`` and
+writes per-episode results to ``out`` arrays; populations of runs are many
+calls (``nogil``: fastfa runs them on threads, one Generator per run spawned
+from ``np.random.SeedSequence``, so results never depend on the thread count).
+Return value: 0 on success, or ``-(episode + 1)`` when a parameter became
+non-finite (the Python wrapper raises ``FloatingPointError``).
+
+Short Corridor (S&B Example 13.1, Fig 13.1/13.2): features x(s, right) = [1, 0],
+x(s, left) = [0, 1] in every state, softmax policy, REINFORCE (13.3) ::
+
+    for t = 0 … T−1:  G ← Σ_{k>t} γ^{k−t−1} R_k;  δ ← G − w;  w ← w + α_w δ  (baseline, 13.4)
+                      θ ← θ + α γᵗ δ ∇ ln π(A_t|S_t, θ)   (θ updated step by step, as the book)
+
+Puck World (Gaussian policy, tile-coded features of (target − puck, velocity)):
+REINFORCE with optional learned baseline, and one-step actor-critic with
+eligibility traces (S&B 13.5, continuing form: no γᵗ factor, truncation
+bootstraps) ::
+
+    δ = R + γ v̂(S') − v̂(S);  z_w ← γλ_w z_w + x(S);  z_θ ← γλ_θ z_θ + ∇ ln π(A|S)
+    w ← w + α_w δ z_w;  θ ← θ + α_θ δ z_θ
+"""
+import math
+
+import numpy as np
+
+from ._jit import njit
+from .pg_envs import puckworld_reset, puckworld_step
+from .policy_gradient import categorical_sample, gaussian_sparse_update, softmax_sa_probs, softmax_sa_sparse_update
+from .tilecoding import tc_indices
+
+
+# ------------------------------------------------------------------ short corridor
+
+
+@njit
+def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, n_episodes, max_steps, rng,
+                             returns_out, p_right_out):
+    """REINFORCE (α_w ≤ 0) or REINFORCE with baseline (α_w > 0) on the short corridor.
+
+    θ float64[2] (θ[0] weighs x(·, right), θ[1] x(·, left)); w float64[1] the baseline,
+    both updated in place.  ``gamma_t``: multiply by γᵗ as in the book.  Episodes
+    longer than ``max_steps`` are cut (the cut episode still learns from its return).
+    ``returns_out[e]`` = return of episode e, ``p_right_out[e]`` = π(right) after it.
+    """
+    x_sa = np.array([[0.0, 1.0], [1.0, 0.0]])  # rows: action 0 (left), 1 (right)
+    idx_sa = np.array([[1], [0]], dtype=np.int64)
+    probs = np.empty(2)
+    acts = np.empty(max_steps, np.int64)
+    gs = np.empty(max_steps)
+    for ep in range(n_episodes):
+        s = 0
+        T = 0
+        while T < max_steps:
+            softmax_sa_probs(theta, x_sa, probs)
+            a = categorical_sample(probs, rng)
+            acts[T] = a
+            T += 1
+            move = 1 if a == 1 else -1
+            if s == 1:
+                move = -move
+            s = max(0, s + move)
+            if s == 3:
+                break
+        returns_out[ep] = -float(T)
+        g = 0.0
+        for t in range(T - 1, -1, -1):  # G_t for reward −1 per step, built backwards
+            g = -1.0 + gamma * g
+            gs[t] = g
+        disc = 1.0
+        for t in range(T):
+            delta = gs[t]
+            if alpha_w > 0.0:
+                delta = gs[t] - w[0]
+                w[0] += alpha_w * delta
+            softmax_sa_sparse_update(theta, idx_sa, acts[t], alpha * (disc if gamma_t else 1.0) * delta, probs)
+            disc *= gamma
+        if not (math.isfinite(theta[0]) and math.isfinite(theta[1]) and math.isfinite(w[0])):
+            return -(ep + 1)
+        softmax_sa_probs(theta, x_sa, probs)
+        p_right_out[ep] = probs[1]
+    return 0
+
+
+# ------------------------------------------------------------------ puck world
+
+
+@njit
+def _pw_obs4(state, out):
+    out[0] = state[4] - state[0]
+    out[1] = state[5] - state[1]
+    out[2] = state[2]
+    out[3] = state[3]
+
+
+@njit
+def _v(w, idx):
+    v = 0.0
+    for k in range(idx.shape[0]):
+        v += w[idx[k]]
+    return v
+
+
+@njit
+def puckworld_reinforce(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
+                        meta, theta_mu, ls_b, w, alpha, alpha_ls, alpha_w, gamma, ls_min, ls_max,
+                        n_episodes, ep_len, rng, ret_out, dist_out):
+    """Monte Carlo policy gradient with a Gaussian policy on Puck World (the lecture's example).
+
+    θ_μ float64[size, 2], ls_b float64[2] (state-independent learned log-std), w float64[size]
+    (baseline v̂, used when α_w > 0).  Episodes of ``ep_len`` steps (a truncated continuing
+    task: G_t is the discounted return to the end of the episode; no γᵗ factor).
+    ``ret_out[e]``: undiscounted return; ``dist_out[e]``: mean puck-target distance.
+    """
+    state = np.empty(9)
+    obs = np.empty(4)
+    ints = np.zeros(0, np.int64)
+    idx = np.empty((ep_len, n_tilings), np.int64)
+    acts = np.empty((ep_len, 2))
+    rews = np.empty(ep_len)
+    gs = np.empty(ep_len)
+    mu = np.empty(2)
+    ls = np.empty(2)
+    for ep in range(n_episodes):
+        puckworld_reset(env_params, state, rng)
+        dsum = 0.0
+        for t in range(ep_len):
+            _pw_obs4(state, obs)
+            tc_indices(obs, ints, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
+                       meta, idx[t])
+            for d in range(2):
+                m = 0.0
+                for k in range(n_tilings):
+                    m += theta_mu[idx[t, k], d]
+                lsd = min(ls_max, max(ls_min, ls_b[d]))
+                acts[t, d] = m + math.exp(lsd) * rng.standard_normal()
+            r = puckworld_step(env_params, state, acts[t, 0], acts[t, 1], rng)
+            rews[t] = r
+            dsum += math.sqrt((state[0] - state[4]) ** 2 + (state[1] - state[5]) ** 2)
+        g = 0.0
+        ret = 0.0
+        for t in range(ep_len - 1, -1, -1):
+            g = rews[t] + gamma * g
+            gs[t] = g
+            ret += rews[t]
+        for t in range(ep_len):
+            delta = gs[t]
+            if alpha_w > 0.0:
+                delta -= _v(w, idx[t])
+                for k in range(n_tilings):
+                    w[idx[t, k]] += alpha_w * delta
+            gaussian_sparse_update(theta_mu, ls_b, idx[t], acts[t], alpha * delta, alpha_ls * delta,
+                                   ls_min, ls_max, mu, ls)
+        ret_out[ep] = ret
+        dist_out[ep] = dsum / ep_len
+        if not (math.isfinite(ls_b[0]) and math.isfinite(ls_b[1]) and math.isfinite(ret)):
+            return -(ep + 1)
+        for k in range(idx.shape[0]):
+            for j in range(n_tilings):
+                if not (math.isfinite(theta_mu[idx[k, j], 0]) and math.isfinite(theta_mu[idx[k, j], 1])):
+                    return -(ep + 1)
+    return 0
+
+
+@njit
+def puckworld_actor_critic(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
+                           meta, theta_mu, ls_b, w, alpha, alpha_ls, alpha_w, gamma, lam, lam_w, ls_min, ls_max,
+                           n_episodes, ep_len, rng, ret_out, dist_out):
+    """Actor-critic with eligibility traces (S&B 13.5) and a Gaussian policy on Puck World.
+
+    Same arrays as :func:`puckworld_reinforce`; λ_θ = ``lam``, λ_w = ``lam_w``.  With
+    λ = λ_w = 0 the updates are sparse (one-step actor-critic, O(n_tilings) per step);
+    otherwise dense traces over ``size`` features are decayed every step.
+    """
+    state = np.empty(9)
+    obs = np.empty(4)
+    ints = np.zeros(0, np.int64)
+    x_t = np.empty(n_tilings, np.int64)
+    x_tp1 = np.empty(n_tilings, np.int64)
+    a = np.empty(2)
+    mu = np.empty(2)
+    ls = np.empty(2)
+    traces = lam > 0.0 or lam_w > 0.0
+    z_mu = np.zeros((size if traces else 0, 2))
+    z_b = np.zeros(2)
+    z_w = np.zeros(size if traces else 0)
+    for ep in range(n_episodes):
+        puckworld_reset(env_params, state, rng)
+        if traces:
+            z_mu[:] = 0.0
+            z_w[:] = 0.0
+            z_b[:] = 0.0
+        _pw_obs4(state, obs)
+        tc_indices(obs, ints, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, x_t)
+        ret = 0.0
+        dsum = 0.0
+        for t in range(ep_len):
+            for d in range(2):
+                m = 0.0
+                for k in range(n_tilings):
+                    m += theta_mu[x_t[k], d]
+                mu[d] = m
+                ls[d] = min(ls_max, max(ls_min, ls_b[d]))
+                a[d] = m + math.exp(ls[d]) * rng.standard_normal()
+            r = puckworld_step(env_params, state, a[0], a[1], rng)
+            ret += r
+            dsum += math.sqrt((state[0] - state[4]) ** 2 + (state[1] - state[5]) ** 2)
+            _pw_obs4(state, obs)
+            tc_indices(obs, ints, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta,
+                       x_tp1)
+            delta = r + gamma * _v(w, x_tp1) - _v(w, x_t)  # truncation bootstraps: never terminal
+            if not traces:
+                for k in range(n_tilings):
+                    w[x_t[k]] += alpha_w * delta
+                gaussian_sparse_update(theta_mu, ls_b, x_t, a, alpha * delta, alpha_ls * delta, ls_min, ls_max, mu, ls)
+            else:
+                gl = gamma * lam
+                z_mu *= gl
+                for d in range(2):
+                    z_b[d] *= gl
+                    inv_var = math.exp(-2.0 * ls[d])
+                    diff = a[d] - mu[d]
+                    for k in range(n_tilings):
+                        z_mu[x_t[k], d] += diff * inv_var
+                    if ls_min <= ls_b[d] <= ls_max:
+                        z_b[d] += diff * diff * inv_var - 1.0
+                z_w *= gamma * lam_w
+                for k in range(n_tilings):
+                    z_w[x_t[k]] += 1.0
+                w += (alpha_w * delta) * z_w
+                theta_mu += (alpha * delta) * z_mu
+                for d in range(2):
+                    ls_b[d] += alpha_ls * delta * z_b[d]
+            for k in range(n_tilings):
+                x_t[k] = x_tp1[k]
+        ret_out[ep] = ret
+        dist_out[ep] = dsum / ep_len
+        if not (math.isfinite(ls_b[0]) and math.isfinite(ls_b[1]) and math.isfinite(_v(w, x_t))
+                and math.isfinite(theta_mu[x_t[0], 0]) and math.isfinite(theta_mu[x_t[0], 1])):
+            return -(ep + 1)
+    return 0
+
+
+@njit
+def puckworld_greedy_rollout(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
+                             meta, theta_mu, n_steps, rng, states_out):
+    """Run the mean action μ(s) (clipped) for ``n_steps``; ``states_out`` [n_steps + 1, 9] gets the states."""
+    state = np.empty(9)
+    obs = np.empty(4)
+    ints = np.zeros(0, np.int64)
+    x_t = np.empty(n_tilings, np.int64)
+    puckworld_reset(env_params, state, rng)
+    states_out[0] = state
+    dsum = 0.0
+    for t in range(n_steps):
+        _pw_obs4(state, obs)
+        tc_indices(obs, ints, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, x_t)
+        f0 = 0.0
+        f1 = 0.0
+        for k in range(n_tilings):
+            f0 += theta_mu[x_t[k], 0]
+            f1 += theta_mu[x_t[k], 1]
+        puckworld_step(env_params, state, f0, f1, rng)
+        states_out[t + 1] = state
+        dsum += math.sqrt((state[0] - state[4]) ** 2 + (state[1] - state[5]) ** 2)
+    return dsum / max(n_steps, 1)
