@@ -45,24 +45,24 @@ def q_value(w, i, v, a):
 def greedy_action(q, rng):
     """argmax_a q[a] with ties broken uniformly at random (one ``rng.integers`` draw only on ties)."""
     best = q[0]
+    arg = 0
     n_best = 1
     for a in range(1, q.shape[0]):
         if q[a] > best:
             best = q[a]
+            arg = a
             n_best = 1
         elif q[a] == best:
             n_best += 1
     if n_best == 1:
-        for a in range(q.shape[0]):
-            if q[a] == best:
-                return a
+        return arg
     k = rng.integers(0, n_best)
-    for a in range(q.shape[0]):
+    for a in range(arg, q.shape[0]):
         if q[a] == best:
             if k == 0:
                 return a
             k -= 1
-    return 0  # unreachable
+    return arg  # unreachable
 
 
 @njit

@@ -1,0 +1,93 @@
+"""Fused compiled loops and populations: fast path = generic path, thread-count invariance, book numbers."""
+import numpy as np
+import pytest
+from conftest import JIT_DISABLED, scale
+
+from fastfa.agents.population import TileSpec, run_population, spawn_generators
+from fastfa.kernels import control_loop as L
+from fastfa.kernels import envs_classic as ec
+
+BOX = TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8)
+
+
+def _run(fn, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
+    cf, ci, nf = BOX.arrays()
+    w = np.zeros((nf, 3))
+    st = np.zeros(2)
+    steps = np.zeros(n_ep, np.int64)
+    rets = np.zeros(n_ep)
+    e, a = spawn_generators([np.random.SeedSequence(seed)])
+    if fn is L.mountaincar_sarsa_run:
+        out = fn(ec.mountaincar_params(), st, e[0], max_steps, True, cf, ci, w, 0.5 / 8, 1.0, eps, n_ep, max_total,
+                 a[0], steps, rets)
+    else:
+        out = fn(0, ec.mountaincar_params(), st, e[0], max_steps, True, cf, ci, w, alg, 0.5 / 8, 1.0, lam, eps,
+                 trace, n_ep, max_total, a[0], steps, rets)
+    return out, steps, rets, w
+
+
+@pytest.mark.parametrize("eps,max_steps,max_total", [(0.0, 0, 0), (0.1, 200, 0), (0.0, 0, 3000)])
+def test_written_out_mountaincar_sarsa_equals_generic(eps, max_steps, max_total):
+    n_ep = scale(30, 3)
+    for seed in (0, 1):
+        o1, s1, r1, w1 = _run(L.mountaincar_sarsa_run, seed, n_ep, eps, max_steps, max_total)
+        o2, s2, r2, w2 = _run(L.control_run_generic, seed, n_ep, eps, max_steps, max_total)
+        assert o1 == o2
+        np.testing.assert_array_equal(s1, s2)
+        np.testing.assert_array_equal(r1, r2)
+        np.testing.assert_array_equal(w1, w2)
+    if max_steps:
+        assert s1.max() <= max_steps
+    if max_total:
+        assert o1[1] == max_total and o1[0] < n_ep and s1[: o1[0]].sum() <= max_total
+
+
+def test_population_threads_and_seed_independence():
+    n_ep = scale(20, 1)
+    seeds = np.random.SeedSequence(5).spawn(4)
+    a = run_population("MountainCar-v0", "sarsa", alphas=[0.2 / 8, 0.5 / 8], seeds=seeds, episodes=n_ep, threads=1)
+    b = run_population("MountainCar-v0", "sarsa", alphas=[0.2 / 8, 0.5 / 8], seeds=seeds, episodes=n_ep, threads=2)
+    np.testing.assert_array_equal(a["steps"], b["steps"])
+    # a run's numbers do not depend on the other seeds or alphas in the call
+    c = run_population("MountainCar-v0", "sarsa", alphas=[0.5 / 8], seeds=seeds[2:3], episodes=n_ep)
+    np.testing.assert_array_equal(c["steps"][0, 0, 0], a["steps"][1, 0, 2])
+    # different seeds differ
+    assert not np.array_equal(a["steps"][1, 0, 0], a["steps"][1, 0, 1])
+    assert a["steps"].shape == (2, 1, 4, n_ep) and a["env_steps"] == a["steps"].sum()
+
+
+@pytest.mark.parametrize("alg", ["expected_sarsa", "q_learning", "sarsa_lambda", "true_online_sarsa_lambda"])
+def test_population_other_algorithms_thread_invariant(alg):
+    n_ep = scale(5, 1)
+    kw = dict(alphas=[0.3 / 8], lams=[0.9], runs=2, episodes=n_ep, epsilon=0.05, max_steps=scale(0, 40))
+    a = run_population("MountainCar-v0", alg, threads=1, **kw)
+    b = run_population("MountainCar-v0", alg, threads=2, **kw)
+    np.testing.assert_array_equal(a["steps"], b["steps"])
+    assert (a["steps"] > 0).all()
+
+
+def test_population_validation():
+    with pytest.raises(ValueError, match="alphas"):
+        run_population("MountainCar-v0", "sarsa", alphas=[0.0], runs=1, episodes=1)
+    with pytest.raises(ValueError, match="lams"):
+        run_population("MountainCar-v0", "sarsa_lambda", alphas=[0.1], lams=[1.5], runs=1, episodes=1)
+    with pytest.raises(ValueError, match="algorithm"):
+        run_population("MountainCar-v0", "dqn", alphas=[0.1], runs=1, episodes=1)
+    with pytest.raises(ValueError, match="tiles"):
+        run_population("CartPole-v1", "sarsa", alphas=[0.1], runs=1, episodes=1)
+    with pytest.raises(ValueError, match="env_id"):
+        run_population("Pendulum-v1", "sarsa", alphas=[0.1], runs=1, episodes=1)
+
+
+@pytest.mark.skipif(JIT_DISABLED, reason="needs compiled speed (thousands of episodes)")
+def test_mountaincar_sarsa_matches_book():
+    """S&B Fig 10.2 / 10.4 (n = 1): with 8 tilings and α = 0.5/8 the first episode takes ~1500 steps
+    (averaged), the mean over episodes 1-50 is ~280, and by episode 100-500 episodes take ~110-150 steps."""
+    r = run_population("MountainCar-v0", "sarsa", alphas=[0.1 / 8, 0.5 / 8], runs=30, episodes=200, seed=1)
+    s = r["steps"][:, 0]  # [alpha, run, episode]
+    first50 = s[:, :, :50].mean(axis=(1, 2))
+    assert 240 < first50[1] < 330, first50
+    assert first50[0] > first50[1] + 150  # small alpha learns more slowly (Fig 10.2)
+    late = s[1, :, 150:].mean()
+    assert 105 < late < 160, late
+    assert 1000 < s[1, :, 0].mean() < 2200
