@@ -25,13 +25,24 @@ def feature_table(features, n_states: int):
     return idx, val
 
 
-def generators(seed: int, n_runs: int, repeat: int = 1):
-    """Generators for ``repeat`` x ``n_runs`` members: member ``p * n_runs + j`` uses run j's stream
-    (``SeedSequence(seed).spawn(n_runs)[j]``), so every parameter point sees the same episodes."""
+def seed_sequences(seed, n_runs: int | None = None):
+    """``seed``: an int root (spawned into ``n_runs`` children) or a list of SeedSequences (used as is)."""
+    if isinstance(seed, (int, np.integer)):
+        if n_runs is None:
+            raise ValueError("n_runs is required with an int seed")
+        return np.random.SeedSequence(int(seed)).spawn(n_runs)
+    seqs = list(seed)
+    if not all(isinstance(q, np.random.SeedSequence) for q in seqs):
+        raise TypeError("seed must be an int or a list of numpy.random.SeedSequence")
+    return seqs
+
+
+def generators(seqs, repeat: int = 1):
+    """Generators for ``repeat`` x ``len(seqs)`` members: member ``p * n_runs + j`` uses run j's stream
+    (a fresh Generator from ``seqs[j]``), so every parameter point sees the same episodes."""
     from ..kernels._jit import JIT_DISABLED
 
-    children = np.random.SeedSequence(seed).spawn(n_runs)
-    gens = [np.random.default_rng(children[j]) for _ in range(repeat) for j in range(n_runs)]
+    gens = [np.random.default_rng(q) for _ in range(repeat) for q in seqs]
     if JIT_DISABLED:
         return gens
     from numba.typed import List
@@ -39,10 +50,13 @@ def generators(seed: int, n_runs: int, repeat: int = 1):
     return List(gens)
 
 
-def population(method: str, features, *, seed: int, n_runs: int, alphas, n_episodes: int, log_at,
+def population(method: str, features, *, seed, n_runs: int | None = None, alphas, n_episodes: int, log_at,
                ns=None, lams=None, gamma: float = 1.0, n_states: int = 1000, max_jump: int = 100,
                weights: str = "mu"):
     """Run ``len(alphas)`` parameter points (alphas[p], ns[p], lams[p]) x ``n_runs`` seeds.
+
+    ``seed`` is an int root seed (run j uses ``SeedSequence(seed).spawn(n_runs)[j]``) or a list
+    of SeedSequences (one per run).
 
     Returns ``(err, w, steps)``: err float64[P, n_runs, len(log_at)] (RMS error after
     those episodes; ``weights="mu"``: on-policy weighted RMSVE, ``"uniform"``: plain RMS over
@@ -52,6 +66,8 @@ def population(method: str, features, *, seed: int, n_runs: int, alphas, n_episo
     from ..kernels.envs_randomwalk import randomwalk_params
     from ..kernels.prediction_pop import randomwalk_population
 
+    seqs = seed_sequences(seed, n_runs)
+    n_runs = len(seqs)
     alphas = np.asarray(alphas, dtype=np.float64).ravel()
     P = alphas.shape[0]
     ns = np.ones(P, np.int64) if ns is None else np.broadcast_to(np.asarray(ns, np.int64), (P,))
@@ -68,7 +84,7 @@ def population(method: str, features, *, seed: int, n_runs: int, alphas, n_episo
     out_err = np.full((M, log_at.shape[0]), np.nan)
     out_w = np.zeros((M, F))
     out_steps = np.zeros(M, np.int64)
-    randomwalk_population(generators(seed, n_runs, P), randomwalk_params(n_states, max_jump), METHODS[method],
+    randomwalk_population(generators(seqs, P), randomwalk_params(n_states, max_jump), METHODS[method],
                           np.repeat(alphas, n_runs), np.repeat(ns, n_runs), np.repeat(lams, n_runs),
                           float(gamma), idx, val, v_true, err_w, log_at, int(n_episodes), out_err, out_w, out_steps)
     return (out_err.reshape(P, n_runs, -1), out_w.reshape(P, n_runs, F), int(out_steps.sum()))
@@ -78,3 +94,44 @@ def values_from_weights(features, w, n_states: int = 1000):
     """v̂ of states 1..N for weights ``w`` (F,) or (..., F)."""
     idx, val = feature_table(features, n_states)
     return (np.asarray(w)[..., idx[1:-1]] * val[1:-1]).sum(axis=-1)
+
+
+# ---------------------------------------------------------------- tidy tables and params
+def merge_params(ctx_params, defaults: dict) -> dict:
+    """``defaults`` overridden by ``--set`` values; unknown names raise ValueError."""
+    unknown = set(ctx_params) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {sorted(unknown)}; this experiment takes {sorted(defaults)}")
+    out = dict(defaults)
+    out.update(ctx_params)
+    return out
+
+
+def curve_rows(err, log_at, metric: str, **params):
+    """Tidy rows of ``err`` float64[n_runs, len(log_at)] with constant parameter columns."""
+    n_runs, n_x = err.shape
+    cols = {"run": np.repeat(np.arange(n_runs), n_x), **{k: np.full(n_runs * n_x, v, dtype=object)
+                                                          for k, v in params.items()},
+            "x": np.tile(np.asarray(log_at), n_runs), "metric": np.full(n_runs * n_x, metric, dtype=object),
+            "value": np.asarray(err, dtype=np.float64).ravel()}
+    return cols
+
+
+def concat(tables, columns):
+    """Stack tidy tables; a column missing from a table is filled with ''."""
+    out = {c: [] for c in columns}
+    for t in tables:
+        n = len(t["value"])
+        for c in columns:
+            out[c].append(np.asarray(t[c], dtype=object) if c in t else np.full(n, "", dtype=object))
+    return {c: np.concatenate(v) if v else np.zeros(0) for c, v in out.items()}
+
+
+def group_targets(n_groups: int, n_states: int = 1000, max_jump: int = 100):
+    """μ-weighted mean of v_π in each aggregation group: where gradient MC with aggregation converges (S&B 9.3)."""
+    from ..envs.random_walk import randomwalk_state_distribution, randomwalk_true_values
+
+    v = randomwalk_true_values(n_states, max_jump)
+    mu = randomwalk_state_distribution(n_states, max_jump)
+    g = (np.arange(n_states) * n_groups) // n_states
+    return np.array([np.sum(mu[g == k] * v[g == k]) / np.sum(mu[g == k]) for k in range(n_groups)])
