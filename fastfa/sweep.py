@@ -205,6 +205,10 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
                           ("chunk", chunk, 1), ("threads_per_worker", threads_per_worker, 1)):
         if val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < lo):
             raise ValueError(f"{name} must be an int >= {lo}, got {val!r}")
+    if client is not None and backend != "dask":
+        raise ValueError(f"client= is a dask.distributed Client: it needs backend='dask', not {backend!r}")
+    if address is not None and backend not in ("dask", "ray"):
+        raise ValueError(f"address= is for backend='dask' or 'ray', not {backend!r}")
     if backend == "dask":
         try:
             import distributed  # noqa: F401

@@ -213,6 +213,10 @@ def test_bad_arguments(tmp_path):
         run(tmp_path, "x", grid={"alpha": [0.1, "a"]})
     with pytest.raises(ValueError, match="retries"):
         run(tmp_path, "x", retries=-1)
+    with pytest.raises(ValueError, match="address"):
+        run(tmp_path, "x", backend="process", address="tcp://127.0.0.1:8786")
+    with pytest.raises(ValueError, match="client"):
+        run(tmp_path, "x", backend="serial", client=object())
     with pytest.raises(TypeError, match="fn_or_experiment"):
         run(tmp_path, "x", fn=42)
     with pytest.raises(ValueError, match="unknown experiment"):
