@@ -117,6 +117,7 @@ def test_learn_in_pieces_and_save_load_resume(tmp_path):
     np.testing.assert_array_equal(DQN.load(path2).theta, part.theta)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_non_finite_loss_stops_with_step():
     ag = DQN("CartPole-v1", seed=0, **{**SMALL, "learning_rate": 1e25, "loss": "squared", "optimizer": "sgd",
                                        "max_grad_norm": float("inf")})

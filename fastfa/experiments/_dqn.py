@@ -1,0 +1,105 @@
+"""Shared runner of the DQN experiments (``cartpole-dqn``, ``acrobot-dqn``).
+
+Per seed: train ``fastfa.agents.DQN`` in the compiled loop, pausing every
+``eval_every`` env steps for ``eval_episodes`` deterministic (greedy)
+evaluation episodes on the compiled twin; record the evaluation curve, the
+first env step and training wall time (evaluations excluded) at which the
+mean evaluation return reached ``threshold``, and the final evaluation.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._base import Context, Result
+
+
+def _param(ctx: Context, name: str, default):
+    v = ctx.params.get(name, default)
+    return type(default)(v) if default is not None and not isinstance(default, (tuple, dict)) else v
+
+
+def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps: int, quick_steps: int,
+                       config_overrides: dict | None = None) -> Result:
+    from ..agents.dqn import DQN, DQNConfig
+
+    n_runs = ctx.n_runs(10, quick=2)
+    steps = _param(ctx, "total_steps", quick_steps if ctx.quick else total_steps)
+    eval_every = _param(ctx, "eval_every", 2_500 if not ctx.quick else 2_000)
+    eval_episodes = _param(ctx, "eval_episodes", 10)
+    overrides = dict(config_overrides or {})
+    for k, v in ctx.params.items():
+        if k not in ("total_steps", "eval_every", "eval_episodes"):
+            overrides[k] = tuple(v) if isinstance(v, list) else v
+    config = DQNConfig(**overrides)
+    seeds = [int(s.generate_state(1)[0] & 0x7FFFFFFF) for s in np.random.SeedSequence(ctx.seed).spawn(n_runs)]
+    cols = {"run": [], "x": [], "metric": [], "value": []}
+    first_step, first_wall, final, train_wall = [], [], [], []
+    env_steps = 0
+    for run, seed in enumerate(seeds):
+        agent = DQN(env_id, config, seed=seed, compiled=True)
+        agent.evaluate(1, seed=0)  # load compiled code before timing
+        wall = 0.0
+        hit_step, hit_wall = None, None
+        done = 0
+        while done < steps:
+            n = min(eval_every, steps - done)
+            t0 = time.perf_counter()
+            agent.learn(n)
+            wall += time.perf_counter() - t0
+            done += n
+            ev = agent.evaluate(eval_episodes, seed=10_000 * run + done)
+            for m, v in (("eval_return", ev.mean()), ("wall_time_s", wall)):
+                cols["run"].append(run)
+                cols["x"].append(done)
+                cols["metric"].append(m)
+                cols["value"].append(float(v))
+            if hit_step is None and ev.mean() >= threshold:
+                hit_step, hit_wall = done, wall
+        for i, (g, end) in enumerate(zip(agent.episode_returns, agent.episode_end_steps)):
+            cols["run"].append(run)
+            cols["x"].append(end)
+            cols["metric"].append("train_return")
+            cols["value"].append(float(g))
+        first_step.append(hit_step)
+        first_wall.append(hit_wall)
+        final.append(float(ev.mean()))
+        train_wall.append(wall)
+        env_steps += steps
+    solved = [f >= threshold for f in final]
+    reached = [s for s in first_step if s is not None]
+    metrics = {
+        "threshold": threshold,
+        "final_eval_mean": final,
+        "final_solved": int(sum(solved)),
+        "runs": n_runs,
+        "first_step_to_threshold": first_step,
+        "first_wall_s_to_threshold": first_wall,
+        "median_first_step_to_threshold": float(np.median(reached)) if reached else None,
+        "train_wall_s": train_wall,
+        "mean_train_wall_s": float(np.mean(train_wall)),
+        "seeds": seeds,
+    }
+    cfg = {"env_id": env_id, "total_steps": steps, "eval_every": eval_every, "eval_episodes": eval_episodes,
+           "dqn": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()}}
+
+    def plot(table, path: Path):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        sel = table["metric"] == "eval_return"
+        for r in np.unique(table["run"][sel]):
+            m = sel & (table["run"] == r)
+            ax.plot(table["x"][m], table["value"][m], lw=1, alpha=0.8)
+        ax.axhline(threshold, color="k", ls="--", lw=0.8, label=f"threshold {threshold:g}")
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel(f"mean return, {eval_episodes} greedy episodes")
+        ax.set_title(f"DQN on {env_id}: {sum(solved)}/{n_runs} runs at >= {threshold:g} at the end")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+    return Result(table=cols, metrics=metrics, config=cfg, env_steps=env_steps, plot=plot)

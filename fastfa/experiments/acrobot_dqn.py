@@ -1,0 +1,17 @@
+"""``fastfa run acrobot-dqn``: DQN on Acrobot-v1 (compiled loop), 10 seeds x 50k steps.
+
+Reports, per seed, the env steps and training wall time to first reach a mean
+return >= -100 (gymnasium's reward threshold for Acrobot-v1) over 10
+deterministic evaluation episodes, the final evaluation, and a learning-curve
+plot.  Hyper-parameters: ``DQNConfig`` defaults; override with ``--set``.
+"""
+from __future__ import annotations
+
+from ._base import Context, Result, experiment
+from ._dqn import run_dqn_experiment
+
+
+@experiment("acrobot-dqn", "DQN on Acrobot-v1: steps and wall time to eval return >= -100, 10 seeds",
+            default_runs=10)
+def run(ctx: Context) -> Result:
+    return run_dqn_experiment(ctx, "Acrobot-v1", threshold=-100.0, total_steps=50_000, quick_steps=10_000)
