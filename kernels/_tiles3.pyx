@@ -87,6 +87,38 @@ cdef inline int64_t floordiv(int64_t a, int64_t b) nogil:
     return q
 
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FASTFA_PREFETCH(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define FASTFA_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void _prefetch "FASTFA_PREFETCH"(const void* p) nogil
+
+
+cdef inline void _py_hash_many(const int64_t* coords, int nt, int n, int64_t size, int64_t* out) nogil:
+    """out[t] = hash(tuple(coords[t*n:(t+1)*n])) % size for t < nt, lane by lane so the
+    nt independent multiply chains of the tuple hash overlap."""
+    cdef uint64_t acc[MAXC]
+    cdef int t, t0, m, i
+    for t0 in range(0, nt, MAXC):
+        m = min(MAXC, nt - t0)
+        for t in range(m):
+            acc[t] = XXP5
+        for i in range(n):
+            for t in range(m):
+                acc[t] += _int_hash(coords[(t0 + t) * n + i]) * XXP2
+                acc[t] = ((acc[t] << 31) | (acc[t] >> 33)) * XXP1
+        for t in range(m):
+            acc[t] += (<uint64_t>n) ^ (XXP5 ^ 3527539ULL)
+            if acc[t] == <uint64_t>(-1):
+                out[t0 + t] = pymod(1546275796, size)
+            else:
+                out[t0 + t] = pymod(<int64_t>acc[t], size)
+
+
 cdef inline bint _same(const int64_t* a, const int64_t* b, int n) nogil:
     cdef int i
     for i in range(n):
@@ -257,7 +289,24 @@ cdef class IHT:
 
     cdef int64_t lookup(self, const int64_t* c, int n, bint readonly) except -2:
         """Index for int key c[:n]; -1 for a readonly miss."""
-        cdef uint64_t h = _table_hash(c, n)
+        return self.lookup_h(c, n, _table_hash(c, n), readonly)
+
+    cdef int lookup_many(self, const int64_t* coords, int nt, int n, bint readonly, int64_t* out) except -1:
+        """out[t] = lookup(coords[t*n : (t+1)*n]) for t < nt, hashing all keys first and
+        prefetching their slots so the nt table probes overlap in memory."""
+        cdef uint64_t h[MAXC]
+        cdef int t, t0, m
+        for t0 in range(0, nt, MAXC):
+            m = min(MAXC, nt - t0)
+            for t in range(m):
+                h[t] = _table_hash(coords + (t0 + t) * n, n)
+                _prefetch(&self._slots[h[t] & (self._nslots - 1)])
+            for t in range(m):
+                out[t0 + t] = self.lookup_h(coords + (t0 + t) * n, n, h[t], readonly)
+        return 0
+
+    cdef int64_t lookup_h(self, const int64_t* c, int n, uint64_t h, bint readonly) except -2:
+        """:meth:`lookup` with the table hash ``h`` of the key already computed."""
         cdef Py_ssize_t off = self._find(c, n, h)
         cdef Py_ssize_t slot
         if off >= 0:
@@ -549,16 +598,18 @@ cdef list _finish(object m, int mode, int64_t nt, int64_t* coords, int ncoord, b
     cdef IHT iht
     cdef int64_t t, r, j
     cdef object item
+    cdef int64_t idx[MAXC * 64]
     if mode == 0:
         iht = <IHT>m
+        iht.lookup_many(coords, <int>nt, ncoord, readonly, idx)
         for t in range(nt):
-            r = iht.lookup(coords + t * ncoord, ncoord, readonly)
-            item = None if r == -1 else iht.pyint(r)
+            item = None if idx[t] == -1 else iht.pyint(idx[t])
             Py_INCREF(item)
             PyList_SET_ITEM(out, t, item)
     elif mode == 1:
+        _py_hash_many(coords, <int>nt, ncoord, size, idx)
         for t in range(nt):
-            item = pymod(py_tuple_hash(coords + t * ncoord, ncoord), size)
+            item = idx[t]
             Py_INCREF(item)
             PyList_SET_ITEM(out, t, item)
     else:
@@ -761,7 +812,7 @@ def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] in
     cdef int mode = _mode(ihtORsize)
     cdef int ncoord = 1 + d + ni
     cdef int kl = d + ni
-    cdef int64_t coords[MAXC]
+    cdef int64_t* coords
     cdef int64_t key[MAXC]
     cdef int64_t w[MAXC]
     cdef int shift = _log2_or_neg(numtilings)
@@ -793,11 +844,12 @@ def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] in
         return
     while cap < n and cap < (1 << 14):
         cap *= 2
+    coords = <int64_t*>malloc(nt * ncoord * sizeof(int64_t))
     ckeys = <int64_t*>malloc(cap * (kl + 1) * sizeof(int64_t))
     cvals = <int64_t*>malloc(cap * nt * sizeof(int64_t))
     cvalid = <char*>calloc(cap, 1)
-    if ckeys == NULL or cvals == NULL or cvalid == NULL:
-        free(ckeys); free(cvals); free(cvalid)
+    if ckeys == NULL or cvals == NULL or cvalid == NULL or coords == NULL:
+        free(ckeys); free(cvals); free(cvalid); free(coords)
         raise MemoryError()
     try:
         for i in range(n):
@@ -818,14 +870,14 @@ def tiles_batch(ihtORsize, numtilings, double[:, ::1] floats, int64_t[:, ::1] in
                 continue
             before = iht.overfullCount if mode == 0 else 0
             for t in range(nt):
-                _tiling_coords(key, d, nt, shift, t, w, wrap, key + d, ni, coords)
-                if mode == 0:
-                    row[t] = iht.lookup(coords, ncoord, readonly)
-                else:
-                    row[t] = pymod(py_tuple_hash(coords, ncoord), size)
+                _tiling_coords(key, d, nt, shift, t, w, wrap, key + d, ni, coords + t * ncoord)
+            if mode == 0:
+                iht.lookup_many(coords, <int>nt, ncoord, readonly, row)
+            else:
+                _py_hash_many(coords, <int>nt, ncoord, size, row)
             if mode == 1 or iht.overfullCount == before:
                 memcpy(ckeys + slot * (kl + 1), key, kl * sizeof(int64_t))
                 memcpy(cvals + slot * nt, row, nt * sizeof(int64_t))
                 cvalid[slot] = 1
     finally:
-        free(ckeys); free(cvals); free(cvalid)
+        free(ckeys); free(cvals); free(cvalid); free(coords)
