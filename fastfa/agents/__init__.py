@@ -12,6 +12,8 @@ _LAZY: dict[str, str] = {
     "GradientMC": ".prediction", "TD0": ".prediction", "NStepTD": ".prediction", "TDLambda": ".prediction",
     "TrueOnlineTDLambda": ".prediction", "PredictionConfig": ".prediction",
     "DQN": ".dqn", "DQNConfig": ".dqn",
+    "Reinforce": ".policy_gradient", "ReinforceBaseline": ".policy_gradient", "ActorCritic": ".policy_gradient",
+    "QAC": ".policy_gradient", "PGConfig": ".policy_gradient", "ConstantFeatures": ".policy_gradient",
 }
 
 __all__ = sorted(_LAZY)

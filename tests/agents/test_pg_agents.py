@@ -1,0 +1,138 @@
+"""Python-loop policy-gradient agents: equal to the compiled loops, hand-computed steps, learning, errors."""
+import gymnasium
+import numpy as np
+import pytest
+from conftest import scale
+from gymnasium import spaces
+
+from fastfa.agents import QAC, ActorCritic, ConstantFeatures, PGConfig, Reinforce, ReinforceBaseline
+from fastfa.kernels import pg_loops
+
+
+class Bandit(gymnasium.Env):
+    """One-step episodes; Discrete(k): reward = means[a]; Box(1): reward = -(a - 0.5)^2."""
+
+    def __init__(self, continuous=False, means=(0.0, 1.0, 0.2)):
+        self.observation_space = spaces.Box(0.0, 1.0, (1,), np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, (1,), np.float32) if continuous else spaces.Discrete(len(means))
+        self.means, self.continuous = means, continuous
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(1, np.float32), {}
+
+    def step(self, a):
+        r = -float((a[0] - 0.5) ** 2) if self.continuous else float(self.means[a])
+        return np.zeros(1, np.float32), r, True, False, {}
+
+
+def _sc_agent(cls, **kw):
+    env = gymnasium.make("fastfa/ShortCorridor-v0")
+    agent = cls(ConstantFeatures(), env.action_space, seed=5, **kw)
+    agent.policy.theta[0] = [1.47, -1.47]  # (left, right): pi(right) ~ 0.05 as in the book
+    return env, agent
+
+
+@pytest.mark.parametrize("baseline", [False, True])
+def test_reinforce_python_equals_compiled(baseline):
+    n = scale(60, 15)
+    kw = dict(alpha=2 ** -9, alpha_w=2 ** -6) if baseline else dict(alpha=2 ** -12)
+    env, agent = _sc_agent(ReinforceBaseline if baseline else Reinforce, **kw)
+    agent.learn(env, episodes=n, seed=0)
+    th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
+    pg_loops.short_corridor_reinforce(th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, n, 10 ** 6,
+                                      np.random.default_rng(5), R, P)
+    np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
+    np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
+    if baseline:
+        assert agent.w[0] == pytest.approx(w[0], rel=1e-9)
+
+
+def test_actor_critic_hand_step_with_traces():
+    cfg = PGConfig(alpha=0.1, alpha_w=0.5, gamma=0.9, lam=0.5, lam_w=0.8)
+    env, agent = _sc_agent(ActorCritic, **{k: getattr(cfg, k) for k in ("alpha", "alpha_w", "gamma", "lam", "lam_w")})
+    agent.policy.theta[0] = [0.0, 0.0]
+    agent.w[0] = -2.0
+    agent.begin_episode(0)
+    a0 = agent._at
+    agent.step(0, a0, -1.0, 1, False, False)
+    # delta = -1 + 0.9 (-2) - (-2) = -0.8; z_w = 1; w = -2 + 0.5 (-0.8); z_theta = grad = e_a - 0.5
+    assert agent.w[0] == pytest.approx(-2.4)
+    g = np.array([-0.5, -0.5])
+    g[a0] += 1
+    np.testing.assert_allclose(agent.policy.theta[0], 0.1 * -0.8 * g)
+    th1, a1, p1 = agent.policy.theta[0].copy(), agent._at, agent.policy.probs(np.ones(1))
+    agent.step(1, a1, -1.0, 3, True, False)  # terminal: delta = -1 - v(S)
+    delta = -1.0 - (-2.4)
+    g1 = -p1.copy()
+    g1[a1] += 1
+    z = 0.9 * 0.5 * g + 0.9 * g1  # I = gamma after one step (gamma_t)
+    np.testing.assert_allclose(agent.policy.theta[0], th1 + 0.1 * delta * z, atol=1e-12)
+    assert agent.w[0] == pytest.approx(-2.4 + 0.5 * delta * (0.9 * 0.8 + 1))
+
+
+@pytest.mark.parametrize("cls", [Reinforce, ReinforceBaseline, ActorCritic, QAC])
+def test_agents_learn_discrete_bandit(cls):
+    env = Bandit()
+    agent = cls(ConstantFeatures(), env.action_space, alpha=0.2, alpha_w=0.2, seed=1)
+    agent.learn(env, episodes=scale(400, 200), seed=0)
+    p = agent.policy.probs(np.ones(1))
+    assert p[1] > 0.8 and agent.predict(np.zeros(1)) == 1
+
+
+@pytest.mark.parametrize("cls", [Reinforce, ReinforceBaseline, ActorCritic])
+def test_agents_learn_gaussian_bandit(cls):
+    env = Bandit(continuous=True)
+    agent = cls(ConstantFeatures(), env.action_space, alpha=0.05, alpha_w=0.2, init_std=0.5, seed=2)
+    agent.learn(env, episodes=scale(1500, 600), seed=0)
+    assert agent.predict(np.zeros(1))[0] == pytest.approx(0.5, abs=0.15)
+    a = agent.predict(np.zeros(1), deterministic=False)
+    assert a.shape == (1,) and a.dtype == np.float32 and -1 <= a[0] <= 1
+
+
+def test_n_rollouts_holds_theta_then_averages():
+    env, agent = _sc_agent(Reinforce, alpha=2 ** -10, n_rollouts=3)
+    th0 = agent.policy.theta.copy()
+    agent.learn(env, episodes=2, seed=0)
+    np.testing.assert_array_equal(agent.policy.theta, th0)
+    agent.learn(env, episodes=1)
+    assert not np.array_equal(agent.policy.theta, th0)
+
+
+def test_save_load_roundtrip(tmp_path):
+    from fastfa.features import TileCoder
+
+    env = gymnasium.make("fastfa/PuckWorldDiscrete-v0")
+    tc = TileCoder(low=np.zeros(6), high=np.ones(6), tiles_per_dim=2, n_tilings=2, size=512)
+    agent = ActorCritic(tc, env.action_space, alpha=0.01, alpha_w=0.05, seed=3)
+    agent.learn(env, total_steps=scale(300, 50), seed=0)
+    obs = env.reset(seed=1)[0]
+    agent.save(tmp_path / "ac")
+    back = ActorCritic.load(tmp_path / "ac")
+    np.testing.assert_array_equal(back.policy.theta, agent.policy.theta)
+    assert back.value(obs) == agent.value(obs) and back.predict(obs) == agent.predict(obs)
+    assert back.predict(obs, deterministic=False) == agent.predict(obs, deterministic=False)
+
+
+def test_errors():
+    sp = spaces.Discrete(2)
+    with pytest.raises(ValueError, match="alpha"):
+        Reinforce(ConstantFeatures(), sp, alpha=0.0)
+    with pytest.raises(ValueError, match="alpha_w"):
+        ActorCritic(ConstantFeatures(), sp, alpha_w=-1.0)
+    with pytest.raises(ValueError, match="init_std"):
+        Reinforce(ConstantFeatures(), spaces.Box(-1, 1, (1,)), init_std=0.0)
+    with pytest.raises(TypeError, match="action_space"):
+        Reinforce(ConstantFeatures(), spaces.MultiBinary(3))
+    with pytest.raises(TypeError, match="Discrete"):
+        QAC(ConstantFeatures(), spaces.Box(-1, 1, (1,)))
+    with pytest.raises(TypeError, match="no value"):
+        Reinforce(ConstantFeatures(), sp).value(0)
+    env, agent = _sc_agent(Reinforce, alpha=1e307)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        agent.learn(env, episodes=20, seed=0)
+    env, agent = _sc_agent(ActorCritic, alpha_w=1e308)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        agent.learn(env, episodes=20, seed=0)
+    with pytest.raises(ValueError, match="action_space"):
+        Reinforce(ConstantFeatures(), spaces.Discrete(3)).learn(env, episodes=1)
