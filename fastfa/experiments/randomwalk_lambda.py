@@ -1,0 +1,105 @@
+"""S&B Figures 12.3, 12.6 and 12.8: λ sweeps on the 19-state random walk.
+
+Tabular (one feature per state) prediction on the 19-state random walk of
+Example 7.1 (start in the centre, ±1 steps, reward −1 / +1 at the left /
+right end, γ = 1): RMS error over the 19 states at the end of each of the
+first 10 episodes, averaged over those episodes and 100 runs, as a function
+of α for λ ∈ {0, .4, .8, .9, .95, .975, .99, 1}, for
+
+* ``lambda_return``: the offline λ-return algorithm (Fig 12.3);
+* ``td_lambda``: semi-gradient TD(λ), accumulating traces (Fig 12.6; it
+  diverges for large λ and α: those errors are inf/NaN in the table);
+* ``true_online``: true online TD(λ) (Fig 12.8; close to the λ-return algorithm).
+
+``fastfa run randomwalk-lambda [--runs N] [--quick] [--set methods=[...] lams=[...] alphas=[...]]``
+
+Table rows: ``run, agent, lam, alpha, x (episode 1..10), metric="rms_error", value``.
+Metrics: ``best`` per method (λ, α, error) and ``min_error_by_lam`` per method (finite only).
+``--quick``: 20 runs.  Sweep unit: ``cell({"method": "true_online", "lam": 0.8, "alpha": 0.4}, seeds)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Result, experiment
+from ._randomwalk import concat, curve_rows, merge_params, population
+
+LAMS = [0.0, 0.4, 0.8, 0.9, 0.95, 0.975, 0.99, 1.0]
+ALPHAS = [round(0.05 * k, 2) for k in range(21)]
+METHODS = {"lambda_return": "lambda_return", "td_lambda": "td_lambda_acc", "true_online": "true_online"}
+DEFAULTS = {"methods": list(METHODS), "lams": LAMS, "alphas": ALPHAS, "episodes": 10, "n_states": 19}
+
+
+def _sweep(method, lams, alphas, seeds, episodes, n_states):
+    from ..features import StateAggregation
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    A, L = np.meshgrid(np.asarray(alphas, float), np.asarray(lams, float))
+    with np.errstate(over="ignore", invalid="ignore"):
+        err, _, steps = population(METHODS[method], StateAggregation(n_states, n_states, first=1), seed=seeds,
+                                   alphas=A.ravel(), lams=L.ravel(), n_episodes=episodes,
+                                   log_at=np.arange(1, episodes + 1), weights="uniform", n_states=n_states,
+                                   max_jump=1)
+    return err, A.ravel(), L.ravel(), steps
+
+
+def cell(params, seeds):
+    """One (method, λ, α) point for every SeedSequence in ``seeds``."""
+    p = merge_params(params, {"method": "true_online", "lam": 0.8, "alpha": 0.4, "episodes": 10, "n_states": 19})
+    e = int(p["episodes"])
+    err, _, _, _ = _sweep(p["method"], [float(p["lam"])], [float(p["alpha"])], list(seeds), e, int(p["n_states"]))
+    k = len(seeds)
+    return {"seed": np.repeat(np.arange(k), e), "x": np.tile(np.arange(1, e + 1), k),
+            "metric": np.full(k * e, "rms_error"), "value": err[0].ravel()}
+
+
+def plot(table, path):
+    import matplotlib.pyplot as plt
+
+    methods = [m for m in METHODS if (table["agent"] == m).any()]
+    fig, axes = plt.subplots(1, len(methods), figsize=(5 * len(methods), 4.2), squeeze=False)
+    titles = {"lambda_return": "Off-line λ-return (Fig 12.3)", "td_lambda": "TD(λ) (Fig 12.6)",
+              "true_online": "True online TD(λ) (Fig 12.8)"}
+    for ax, m in zip(axes[0], methods):
+        sel = table["agent"] == m
+        lam, al = table["lam"][sel].astype(float), table["alpha"][sel].astype(float)
+        val = table["value"][sel].astype(float)
+        for lv in np.unique(lam):
+            alphas = np.unique(al[lam == lv])
+            means = [val[(lam == lv) & (al == a)].mean() for a in alphas]
+            ax.plot(alphas, means, label=f"λ={lv:g}")
+        ax.set_ylim(0.25, 0.55)
+        ax.set_xlabel("α")
+        ax.set_title(titles[m])
+    axes[0][0].set_ylabel("RMS error at the end of the episode\nover the first 10 episodes")
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+@experiment("randomwalk-lambda", "S&B Figs 12.3/12.6/12.8: offline λ-return, TD(λ), true online TD(λ) sweeps",
+            default_runs=100, cell=cell, grid={"method": list(METHODS), "lam": LAMS, "alpha": ALPHAS})
+def run(ctx) -> Result:
+    p = merge_params(ctx.params, DEFAULTS)
+    n_runs = ctx.n_runs(100, quick=20)
+    seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
+    e = int(p["episodes"])
+    parts, best, by_lam, steps = [], {}, {}, 0
+    for m in p["methods"]:
+        err, A, L, s = _sweep(m, p["lams"], p["alphas"], seeds, e, int(p["n_states"]))
+        steps += s
+        parts += [curve_rows(err[k], np.arange(1, e + 1), "rms_error", agent=m, lam=float(L[k]), alpha=float(A[k]))
+                  for k in range(len(A))]
+        with np.errstate(invalid="ignore", over="ignore"):
+            avg = err.mean(axis=(1, 2))
+        avg = np.where(np.isfinite(avg), avg, np.inf)
+        b = int(np.argmin(avg))
+        best[m] = {"lam": float(L[b]), "alpha": float(A[b]), "error": float(avg[b])}
+        by_lam[m] = {str(lv): float(avg[L == lv].min()) if np.isfinite(avg[L == lv].min()) else None
+                     for lv in p["lams"]}
+    table = concat(parts, ["run", "agent", "lam", "alpha", "x", "metric", "value"])
+    config = dict(p, runs=n_runs, features="tabular (StateAggregation(19, 19))", quick=ctx.quick)
+    return Result(table=table, metrics={"best": best, "min_error_by_lam": by_lam}, config=config, env_steps=steps,
+                  plot=plot)
