@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import os
+import re
+import sys
 import traceback
 from typing import Any, Callable
 
@@ -21,7 +23,7 @@ class WorkerDied(RuntimeError):
 
 def describe(err: BaseException) -> str:
     tb = "".join(traceback.format_exception_only(type(err), err)).strip()
-    return tb[-2000:]
+    return re.sub(r"\x1b\[[0-9;]*m", "", tb)[-2000:]  # no terminal colours (Ray)
 
 
 class Book:
@@ -103,8 +105,12 @@ def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args:
     if start_method is None:
         start_method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(start_method)
-    if start_method == "forkserver":
-        ctx.set_forkserver_preload(["numpy", "fastfa._sweep.plan"])
+    if start_method == "forkserver":  # workers fork from a server that has imported these once
+        target = warm_args[0]
+        mod = target[2] if target[0] == "experiment" and len(target) > 2 else \
+            getattr(getattr(target[1], "func", target[1]), "__module__", None)
+        ctx.set_forkserver_preload([m for m in ("numpy", "numba", "fastfa._sweep.plan", mod)
+                                    if m and m != "__main__"])
     queue = collections.deque(cells)
     suspects: collections.deque = collections.deque()
     running: dict = {}
@@ -214,8 +220,10 @@ def run_ray(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_ar
     owned = not ray.is_initialized()
     if owned:
         kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-        if address is None:
+        if address is None:  # a local Ray: its workers see the driver's sys.path, as process workers do
             kw["num_cpus"] = n_workers
+            path = os.pathsep.join(p for p in [os.environ.get("PYTHONPATH", ""), *sys.path] if p)
+            kw["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
         ray.init(address=address, **kw)
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(run_cell)
