@@ -14,6 +14,7 @@ _LAZY: dict[str, str] = {
     "DQN": ".dqn", "DQNConfig": ".dqn",
     "Reinforce": ".policy_gradient", "ReinforceBaseline": ".policy_gradient", "ActorCritic": ".policy_gradient",
     "QAC": ".policy_gradient", "PGConfig": ".policy_gradient", "ConstantFeatures": ".policy_gradient",
+    "A2C": ".a2c",
 }
 
 __all__ = sorted(_LAZY)
