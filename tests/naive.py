@@ -75,3 +75,4 @@ def ref_tileswrap(m, numtilings, floats, wrapwidths, ints=(), readonly=False):
 from naive_control import *  # noqa
 from naive_features import *  # noqa
 from naive_prediction import *  # noqa
+from naive_mlp import *  # noqa
