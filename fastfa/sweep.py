@@ -272,7 +272,7 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
     try:
         if cells:
             if local and backend != "serial":
-                plan.warm(target, points[0].params)  # compile once here: workers load the Numba cache
+                plan.warm(target, points[0].params, one_run=True)  # compile once: workers load the cache
             RUNNERS[backend](cells, book, n_workers=workers, warm_args=warm_args, client=client,
                              address=address, start_method=start_method)
         status = "complete" if book.n_failed == 0 else "complete with failed runs"

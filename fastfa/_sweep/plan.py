@@ -209,17 +209,27 @@ def set_threads(threads: int | None) -> None:
             pass
 
 
-def warm(target: tuple, params: Mapping[str, Any], threads: int | None = None) -> None:
+def warm(target: tuple, params: Mapping[str, Any], threads: int | None = None, one_run: bool = False) -> bool:
     """Compile (or load from the Numba cache) the cell's kernels: call it with no seeds.
 
-    A cell called with an empty seed list should return empty columns; cells that
-    cannot are simply compiled by their first real call.
+    A cell called with an empty seed list should return empty columns.  When it
+    cannot, ``one_run=True`` (the driver, before starting workers, so that the
+    Numba cache is written once) runs it on one throw-away seed instead; workers
+    then compile or load in their first real call.  Returns True when warmed.
     """
     set_threads(threads)
     try:
-        resolve(target)(dict(params), [])
+        cell = resolve(target)  # errors surface (and are recorded) in the cells themselves
+        cell(dict(params), [])
+        return True
     except Exception:  # noqa: BLE001 - warming is best effort
-        pass
+        if not one_run:
+            return False
+    try:
+        cell(dict(params), [np.random.SeedSequence(0)])
+        return True
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def run_cell(task: CellTask) -> dict:
