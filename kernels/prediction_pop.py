@@ -125,7 +125,7 @@ def _run_member(rng, env_params, method, alpha, n, lam, gamma, idx, val, v_true,
                 break
         steps += T
         episode_update(method, w, z, states, rewards, T, gamma, idx, val, alpha, n, lam, buf)
-        while j < log_at.shape[0] and log_at[j] == e:
+        while j < log_at.shape[0] and log_at[j] <= e:
             out_err[j] = rms_error(w, idx, val, 1, v_true, err_w)
             j += 1
     out_w[:] = w

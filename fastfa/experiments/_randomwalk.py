@@ -97,6 +97,11 @@ def values_from_weights(features, w, n_states: int = 1000):
 
 
 # ---------------------------------------------------------------- tidy tables and params
+def log_points(episodes: int, n: int = 100) -> np.ndarray:
+    """About ``n`` evenly spaced episode numbers in [1, episodes], ending at ``episodes``."""
+    return np.unique(np.clip(np.linspace(episodes / n, episodes, n).astype(np.int64), 1, None))
+
+
 def merge_params(ctx_params, defaults: dict) -> dict:
     """``defaults`` overridden by ``--set`` values; unknown names raise ValueError."""
     unknown = set(ctx_params) - set(defaults)

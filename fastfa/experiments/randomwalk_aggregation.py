@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Result, experiment
-from ._randomwalk import concat, curve_rows, group_targets, merge_params, population
+from ._randomwalk import concat, curve_rows, group_targets, log_points, merge_params, population
 
 DEFAULTS = {"alpha": 2e-5, "episodes": 100_000, "groups": 10}
 QUICK = {"alpha": 2e-4, "episodes": 10_000, "groups": 10}
@@ -58,7 +58,7 @@ def run(ctx) -> Result:
     n_runs = ctx.n_runs(1)
     feats = StateAggregation(1000, int(p["groups"]), first=1)
     episodes = int(p["episodes"])
-    log_at = np.unique(np.linspace(episodes / 100, episodes, 100).astype(np.int64))
+    log_at = log_points(episodes)
     err, w, steps = population("mc", feats, seed=ctx.seed, n_runs=n_runs, alphas=[p["alpha"]],
                                n_episodes=episodes, log_at=log_at)
     states = np.arange(1, 1001)

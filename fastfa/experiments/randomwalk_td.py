@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Result, experiment
-from ._randomwalk import concat, curve_rows, merge_params, population
+from ._randomwalk import concat, curve_rows, log_points, merge_params, population
 
 NS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 ALPHAS = [round(0.1 * k, 1) for k in range(11)]
@@ -89,7 +89,7 @@ def run(ctx) -> Result:
     n_runs = ctx.n_runs(100, quick=20)
     episodes = int(p["episodes"])
     feats = StateAggregation(1000, 10, first=1)
-    log_at = np.unique(np.linspace(episodes / 100, episodes, 100).astype(np.int64))
+    log_at = log_points(episodes)
     td_err, w, steps0 = population("nstep", feats, seed=ctx.seed, n_runs=1, alphas=[p["alpha"]], ns=[1],
                                    n_episodes=episodes, log_at=log_at)
     states = np.arange(1, 1001)
