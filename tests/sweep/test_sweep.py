@@ -246,3 +246,18 @@ def test_module_is_callable_and_import_is_light(tmp_path):
                           check=True).stdout.strip() == "ok"
     importlib.import_module("fastfa.sweep")
     assert callable(fastfa.sweep)
+
+
+def test_real_experiment_same_table_serial_and_process(tmp_path):
+    from fastfa.experiments import names
+
+    if "randomwalk-lambda" not in names():
+        pytest.skip("randomwalk-lambda experiment not available")
+    grid = {"method": ["true_online"], "lam": [0.0, 0.9], "alpha": [0.2, 0.6]}
+    a = fastfa.sweep("randomwalk-lambda", grid=grid, seeds=3, backend="serial", out=tmp_path / "s", progress=False)
+    b = fastfa.sweep("randomwalk-lambda", grid=grid, seeds=3, backend="process", n_workers=2, chunk=2,
+                     out=tmp_path / "p", progress=False)
+    assert a.n_computed == b.n_computed == 12 and len(a.df) == 12 * 10
+    pd.testing.assert_frame_equal(a.df, b.df)
+    s = a.summary(by=["lam", "alpha"])
+    assert np.isfinite(s["mean"]).all() and (s["mean"] < 0.6).all()
