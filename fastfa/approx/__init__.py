@@ -10,6 +10,7 @@ import importlib
 
 _LAZY: dict[str, str] = {
     "LinearV": ".linear_v",
+    "LinearQ": ".linear_q",
 }
 
 __all__ = sorted(_LAZY)

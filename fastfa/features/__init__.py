@@ -10,6 +10,7 @@ import importlib
 
 _LAZY: dict[str, str] = {
     "TileCoder": ".tile_coder",
+    "GridTileCoder": ".grid_tiles",
     "Discretizer": ".discrete",
     "StateAggregation": ".discrete",
     "CoarseCoding": ".discrete",

@@ -1,0 +1,446 @@
+"""Linear control agents (S&B chapters 10 and 12): SARSA, Expected SARSA, Q-learning, n-step SARSA,
+SARSA(λ), true online SARSA(λ), Monte Carlo control, and a discretised tabular Q-learning baseline.
+
+Each agent is ``features + LinearQ + ε-greedy + ControlConfig``; the maths is in
+:mod:`fastfa.kernels.control`, stepping in :func:`fastfa.loop.run`.  With a
+:class:`~fastfa.features.GridTileCoder` on MountainCar-v0 / CartPole-v1 /
+Acrobot-v1 (gymnasium's or the compiled twin), ``learn`` runs the fused compiled
+loop instead (see :mod:`fastfa.agents._control_compiled`) and gives the same
+numbers as the Python loop for the same seeds (``compiled=False`` forces Python).
+
+Example (S&B Fig 10.2, one run)::
+
+    >>> import gymnasium
+    >>> from fastfa.agents import Sarsa
+    >>> from fastfa.features import GridTileCoder
+    >>> env = gymnasium.make("MountainCar-v0", max_episode_steps=10_000)
+    >>> agent = Sarsa(GridTileCoder([-1.2, -0.07], [0.5, 0.07], 8, 8), n_actions=3, alpha=0.5 / 8, seed=0)
+    >>> agent.learn(env, episodes=100, seed=0).log.lengths[-1]   # ~ 100-200 steps
+
+Caveats: Q-learning and Expected SARSA with function approximation are off-policy
+semi-gradient methods and can diverge (S&B 11.2-11.3, the deadly triad); the
+agents stop with ``FloatingPointError`` when the weights stop being finite.
+Observations outside the tile coder's box are clipped to it (documented on the
+feature class); non-finite observations and invalid actions raise ``ValueError``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import io as _io
+from ..approx.linear_q import LinearQ
+from ..loop import run
+
+__all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "NStepSarsa", "SarsaLambda",
+           "TrueOnlineSarsaLambda", "MCControl", "DiscretizedQLearning"]
+
+_TRACES = {"accumulating": 0, "replacing": 1, "replacing_clear": 2}
+
+
+def _num(x):
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    """Hyper-parameters of the control agents (each agent uses the fields it needs).
+
+    Attributes:
+        alpha: step size per active feature (> 0); with tile coding use a / tilings (book: 0.5/8).
+        gamma: discount in [0, 1].
+        epsilon: ε of the ε-greedy behaviour policy in [0, 1] (ties broken at random).
+        epsilon_decay: ε ← max(epsilon_min, ε · epsilon_decay) after each episode, in (0, 1].
+        epsilon_min: floor of the decayed ε, in [0, epsilon].
+        n: steps of the n-step return (:class:`NStepSarsa`, >= 1).
+        lam: trace decay λ in [0, 1] (:class:`SarsaLambda`, :class:`TrueOnlineSarsaLambda`).
+        trace: ``"accumulating"``, ``"replacing"`` or ``"replacing_clear"`` (replacing and
+            clearing the other actions' traces of the same features, S&B 12.7) for
+            :class:`SarsaLambda`; replacing needs binary features.
+    """
+
+    alpha: float = 0.5 / 8
+    gamma: float = 1.0
+    epsilon: float = 0.0
+    epsilon_decay: float = 1.0
+    epsilon_min: float = 0.0
+    n: int = 1
+    lam: float = 0.0
+    trace: str = "replacing"
+
+    def __post_init__(self):
+        if not (_num(self.alpha) and np.isfinite(self.alpha) and self.alpha > 0):
+            raise ValueError(f"alpha must be a finite float > 0, got {self.alpha!r}")
+        if not (_num(self.gamma) and 0.0 <= self.gamma <= 1.0):
+            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
+        if not (_num(self.epsilon) and 0.0 <= self.epsilon <= 1.0):
+            raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
+        if not (_num(self.epsilon_decay) and 0.0 < self.epsilon_decay <= 1.0):
+            raise ValueError(f"epsilon_decay must be in (0, 1], got {self.epsilon_decay!r}")
+        if not (_num(self.epsilon_min) and 0.0 <= self.epsilon_min <= self.epsilon):
+            raise ValueError(f"epsilon_min must be in [0, epsilon={self.epsilon}], got {self.epsilon_min!r}")
+        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise ValueError(f"n must be an int >= 1, got {self.n!r}")
+        if not (_num(self.lam) and 0.0 <= self.lam <= 1.0):
+            raise ValueError(f"lam must be in [0, 1], got {self.lam!r}")
+        if self.trace not in _TRACES:
+            raise ValueError(f"trace must be one of {sorted(_TRACES)}, got {self.trace!r}")
+
+
+class _Control:
+    """Shared surface: config, LinearQ, ε-greedy, learn (Python or compiled loop), predict/value/save/load."""
+
+    _alg: int | None = None  # code of the compiled loop (None: Python loop only)
+
+    def __init__(self, features, n_actions: int, config: ControlConfig | None = None, *, seed: int | None = None,
+                 **overrides):
+        if config is None:
+            config = ControlConfig(**overrides)
+        elif overrides:
+            config = dataclasses.replace(config, **overrides)
+        if not isinstance(config, ControlConfig):
+            raise TypeError(f"config must be a ControlConfig, got {type(config).__name__}")
+        if config.trace != "accumulating" and self._uses_traces and not getattr(features, "sparse", False):
+            raise ValueError(f"trace={config.trace!r} needs binary (sparse) features")
+        self.config = config
+        self.approx = LinearQ(features, n_actions)
+        self.features = features
+        self.n_actions = self.approx.n_actions
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.epsilon = float(config.epsilon)
+        self._trace_code = _TRACES[config.trace]
+        self._qb = np.empty(self.n_actions)
+        self.log = None
+        self._cur = None  # (i, v, a) of S_t, A_t
+
+    _uses_traces = False
+
+    # ------------------------------------------------------------------ public surface
+    @property
+    def w(self) -> np.ndarray:
+        return self.approx.w
+
+    def q_values(self, obs) -> np.ndarray:
+        return self.approx.q_values(obs)
+
+    def value(self, obs) -> float:
+        """max_a q̂(obs, a)."""
+        return self.approx.value(obs)
+
+    def predict(self, obs, deterministic: bool = True) -> int:
+        """Greedy action (lowest index among ties) or, if not deterministic, an ε-greedy one."""
+        q = self.approx.q_values(obs)
+        if deterministic:
+            return int(np.argmax(q))
+        from ..kernels.control import eps_greedy
+
+        return int(eps_greedy(q, self.epsilon, self.rng))
+
+    def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
+              progress: bool = False, callback=None, compiled: bool | str = "auto"):
+        """Learn on ``env`` (a gymnasium env or id) for a budget; returns ``self`` (``self.log``: episodes).
+
+        ``compiled="auto"`` runs the fused compiled loop when possible (module docs), ``True`` requires it
+        (``ValueError`` if impossible), ``False`` always uses the Python loop.  Same numbers either way.
+        """
+        if isinstance(env, str):
+            from ..envs import make
+
+            env = make(env)
+        n = getattr(env.action_space, "n", None)
+        if n != self.n_actions:
+            raise ValueError(f"env: action space {env.action_space} does not match n_actions={self.n_actions}")
+        if compiled not in ("auto", True, False):
+            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
+        from ._control_compiled import env_kind, run_compiled
+        from ..features.grid_tiles import GridTileCoder
+
+        why = None
+        kind = env_kind(env)
+        if compiled is False:
+            why = "compiled=False"
+        elif self._alg is None:
+            why = f"{type(self).__name__} has no compiled loop"
+        elif kind is None:
+            why = "the env is not a known compiled twin (or has extra wrappers)"
+        elif not isinstance(self.features, GridTileCoder):
+            why = "the features are not a GridTileCoder"
+        elif int(np.prod(self.features.low.shape)) != env.observation_space.shape[0]:
+            why = "the tile coder's box does not match the observation"
+        elif callback is not None or progress:
+            why = "a callback or progress bar needs the Python loop"
+        if why is None:
+            self.log = run_compiled(self, env, kind[0], kind[1], self._alg, episodes=episodes,
+                                    total_steps=total_steps, seed=seed)
+        elif compiled is True:
+            raise ValueError(f"compiled=True but the compiled loop cannot run: {why}")
+        else:
+            self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
+                           callback=callback)
+        self._check_finite()
+        return self
+
+    def _check_finite(self):
+        if not np.isfinite(self.approx.w).all():
+            raise FloatingPointError(
+                f"{type(self).__name__}: weights became non-finite (divergence; S&B 11.2-11.3). "
+                f"Lower alpha (now {self.config.alpha}) or use an on-policy method.")
+
+    def save(self, path):
+        """Config, features, weights and the RNG state (pickle-free)."""
+        meta, arrays = self.approx.get_state()
+        return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "approx": meta,
+                                                    "seed": self.seed, "epsilon": self.epsilon,
+                                                    "rng": _io.rng_state(self.rng)}, arrays)
+
+    @classmethod
+    def load(cls, path):
+        _, meta, arrays = _io.load(path, kind=cls.__name__)
+        approx = LinearQ.from_state(meta["approx"], arrays)
+        agent = cls(approx.features, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
+        agent.approx.w[:] = approx.w
+        agent.epsilon = float(meta["epsilon"])
+        agent.rng = _io.rng_from_state(meta["rng"])
+        return agent
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.features!r}, n_actions={self.n_actions}, {self.config})"
+
+    # ------------------------------------------------------------------ Learner protocol
+    def _encode(self, obs):
+        return self.approx.encode(obs)
+
+    def _act(self, i, v):
+        from ..kernels.control import eps_greedy, q_values
+
+        q_values(self.approx.w, i, v, self._qb)
+        return int(eps_greedy(self._qb, self.epsilon, self.rng))
+
+    def _check_action(self, action):
+        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) or not (
+                0 <= action < self.n_actions):
+            raise ValueError(f"action must be an int in [0, {self.n_actions}), got {action!r}")
+
+    def begin_episode(self, obs):
+        i, v = self._encode(obs)
+        i = i.copy()
+        v = v.copy()
+        a = self._act(i, v)
+        self._cur = (i, v, a)
+        self._begin()
+        return a
+
+    def _begin(self):
+        pass
+
+    def _end_of_episode(self):
+        c = self.config
+        self.epsilon = max(c.epsilon_min, self.epsilon * c.epsilon_decay)
+
+    def end_episode(self):
+        self._end_of_episode()
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        self._check_action(action)
+        i0, v0, a0 = self._cur
+        if int(action) != a0:  # a user-chosen action replaces the agent's (off-policy use)
+            a0 = int(action)
+        if not np.isfinite(reward):
+            raise ValueError(f"reward must be finite, got {reward!r}")
+        if terminated:
+            self._update(i0, v0, a0, float(reward), 0.0, i0, v0, 0)
+            self._cur = None
+            return 0
+        i1, v1 = self._encode(next_obs)
+        i1 = i1.copy()
+        v1 = v1.copy()
+        a1 = self._next(i0, v0, a0, float(reward), i1, v1)
+        self._cur = (i1, v1, a1)
+        return a1
+
+    def _next(self, i0, v0, a0, r, i1, v1):
+        """SARSA family: choose A′ from the current weights, then update with it."""
+        a1 = self._act(i1, v1)
+        self._update(i0, v0, a0, r, self.config.gamma, i1, v1, a1)
+        return a1
+
+
+class Sarsa(_Control):
+    """Episodic semi-gradient SARSA (S&B 10.1): δ = R + γ q̂(S′, A′) − q̂(S, A), w ← w + α δ ∇q̂(S, A)."""
+
+    _alg = 0
+
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+        from ..kernels.control import sarsa_update
+
+        sarsa_update(self.approx.w, i0, v0, a0, r, g, i1, v1, a1, self.config.alpha)
+
+
+class _UpdateThenAct(_Control):
+    def _next(self, i0, v0, a0, r, i1, v1):
+        self._update(i0, v0, a0, r, self.config.gamma, i1, v1, 0)
+        return self._act(i1, v1)
+
+
+class QLearning(_UpdateThenAct):
+    """Semi-gradient Q-learning (S&B 6.5, 10.1): target R + γ max_a q̂(S′, a). Off-policy: may diverge (S&B 11)."""
+
+    _alg = 2
+
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+        from ..kernels.control import q_learning_update
+
+        q_learning_update(self.approx.w, i0, v0, a0, r, g, i1, v1, self.config.alpha, self._qb)
+
+
+class ExpectedSarsa(_UpdateThenAct):
+    """Semi-gradient Expected SARSA (S&B 6.6): target R + γ Σ_a π(a|S′) q̂(S′, a) under the ε-greedy policy."""
+
+    _alg = 1
+
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+        from ..kernels.control import expected_sarsa_update
+
+        expected_sarsa_update(self.approx.w, i0, v0, a0, r, g, i1, v1, self.epsilon, self.config.alpha, self._qb)
+
+
+class SarsaLambda(_Control):
+    """SARSA(λ) with accumulating / replacing (/ clearing) traces (S&B 12.7)."""
+
+    _alg = 3
+    _uses_traces = True
+
+    def _begin(self):
+        self._z = np.zeros_like(self.approx.w)
+
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+        from ..kernels.control import sarsa_lambda_update
+
+        c = self.config
+        sarsa_lambda_update(self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha, c.lam, self._trace_code)
+
+
+class TrueOnlineSarsaLambda(_Control):
+    """True online SARSA(λ) with dutch traces (S&B 12.8; van Seijen et al. 2016)."""
+
+    _alg = 4
+
+    def _begin(self):
+        self._z = np.zeros_like(self.approx.w)
+        self._q_old = 0.0
+
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+        from ..kernels.control import true_online_sarsa_update
+
+        c = self.config
+        _, self._q_old = true_online_sarsa_update(self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha,
+                                                  c.lam, self._q_old)
+
+
+class NStepSarsa(_Control):
+    """Episodic semi-gradient n-step SARSA (S&B 10.2, box): G_{τ:τ+n} = Σ γ^k R + γ^n q̂(S_{τ+n}, A_{τ+n})."""
+
+    def _begin(self):
+        self._buf = [self._cur]  # (i, v, a) of S_τ ... S_t
+        self._rew = []
+
+    def _flush(self, bootstrap_state):
+        from ..kernels.control import linear_q_update, nstep_return, q_value
+
+        i0, v0, a0 = self._buf.pop(0)
+        c = self.config
+        boot = 0.0
+        if bootstrap_state is not None:
+            ib, vb, ab = bootstrap_state
+            boot = q_value(self.approx.w, ib, vb, ab)
+        g = nstep_return(np.asarray(self._rew[: c.n], dtype=np.float64), c.gamma, boot)
+        self._rew.pop(0)
+        linear_q_update(self.approx.w, i0, v0, a0, g, c.alpha)
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        self._check_action(action)
+        if not np.isfinite(reward):
+            raise ValueError(f"reward must be finite, got {reward!r}")
+        i0, v0, a0 = self._buf[-1]
+        if int(action) != a0:
+            self._buf[-1] = (i0, v0, int(action))
+        self._rew.append(float(reward))
+        if terminated:
+            while self._buf:
+                self._flush(None)
+            return 0
+        i1, v1 = self._encode(next_obs)
+        i1, v1 = i1.copy(), v1.copy()
+        a1 = self._act(i1, v1)
+        self._buf.append((i1, v1, a1))
+        if len(self._rew) == self.config.n:
+            self._flush(self._buf[-1])
+        if truncated:  # bootstrap every pending return from the last state
+            while len(self._buf) > 1:
+                self._flush(self._buf[-1])
+        self._cur = self._buf[-1]
+        return a1
+
+
+class MCControl(_Control):
+    """Monte Carlo control with linear q̂ (the lecture's G_t target): every-visit updates at episode end,
+    w ← w + α (G_t − q̂(S_t, A_t)) ∇q̂(S_t, A_t), processed backwards from the last step."""
+
+    def _begin(self):
+        self._ep = [self._cur]
+        self._rew = []
+
+    def step(self, obs, action, reward, next_obs, terminated, truncated):
+        self._check_action(action)
+        if not np.isfinite(reward):
+            raise ValueError(f"reward must be finite, got {reward!r}")
+        i0, v0, a0 = self._ep[-1]
+        if int(action) != a0:
+            self._ep[-1] = (i0, v0, int(action))
+        self._rew.append(float(reward))
+        if terminated or truncated:
+            return 0
+        i1, v1 = self._encode(next_obs)
+        i1, v1 = i1.copy(), v1.copy()
+        a1 = self._act(i1, v1)
+        self._ep.append((i1, v1, a1))
+        return a1
+
+    def end_episode(self):
+        from ..kernels.control import linear_q_update
+
+        g = 0.0
+        for t in range(len(self._rew) - 1, -1, -1):
+            g = self._rew[t] + self.config.gamma * g
+            i, v, a = self._ep[t]
+            linear_q_update(self.approx.w, i, v, a, g, self.config.alpha)
+        self._end_of_episode()
+
+
+class DiscretizedQLearning(QLearning):
+    """The lecture's "discretise the continuous MDP" baseline: tabular Q-learning on a uniform grid.
+
+    Args:
+        low, high: the box to discretise (observations outside are clipped into border cells).
+        bins: cells per dimension.  Other arguments as :class:`QLearning` (alpha is the tabular step size).
+    """
+
+    def __init__(self, low, high, bins, n_actions: int, config: ControlConfig | None = None, *,
+                 seed: int | None = None, **overrides):
+        from ..features.discrete import Discretizer
+
+        super().__init__(Discretizer(low, high, bins), n_actions, config, seed=seed, **overrides)
+
+    @classmethod
+    def load(cls, path):
+        _, meta, arrays = _io.load(path, kind=cls.__name__)
+        approx = LinearQ.from_state(meta["approx"], arrays)
+        f = approx.features
+        agent = cls(f.low, f.high, f.bins, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
+        agent.approx.w[:] = approx.w
+        agent.epsilon = float(meta["epsilon"])
+        agent.rng = _io.rng_from_state(meta["rng"])
+        return agent
