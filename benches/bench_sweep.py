@@ -66,6 +66,7 @@ def main():
     ap.add_argument("--only", default=None)
     ap.add_argument("--cell", default="mc", help="mc (benches/sweep_mc_cell.py) or experiment:NAME")
     ap.add_argument("--out", default="/tmp/fastfa-bench-sweep")
+    ap.add_argument("--repeat", type=int, default=1, help="interleaved repetitions; the table shows min and median")
     args = ap.parse_args()
     grid = {"alpha": ALPHAS, "lam": LAMS} if args.cell == "mc" else {}
     base = {"cell": args.cell, "grid": grid, "runs": args.runs}
@@ -88,23 +89,30 @@ def main():
     # warm the Numba cache once
     measure("warm", {**base, "grid": {k: v[:1] for k, v in grid.items()}, "runs": 1, "backend": "serial",
                      "out": args.out + "/warm"})
-    rows = []
-    for name in only:
-        spec, env = configs[name]
-        if "ray" in name:
-            try:
-                import ray  # noqa: F401
-            except ImportError:
-                print(f"{name}: ray not installed, skipped", file=sys.stderr)
-                continue
-        r = measure(name, {**spec, "out": f"{args.out}/{name}"}, env)
-        rows.append((name, r))
-        print(f"{name}: {r}", file=sys.stderr, flush=True)
-    print("| config | sweep s | process wall s | rows | checksum |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, r in rows:
-        print(f"| {name} | {r['sweep_s']:.2f} | {r['wall_s']:.2f} | {r['rows']} | {r['checksum']:.6g} |")
+    results: dict = {name: [] for name in only}
+    for rep in range(args.repeat):
+        for name in only:
+            spec, env = configs[name]
+            if "ray" in name:
+                try:
+                    import ray  # noqa: F401
+                except ImportError:
+                    print(f"{name}: ray not installed, skipped", file=sys.stderr)
+                    continue
+            r = measure(name, {**spec, "out": f"{args.out}/{name}"}, env)
+            r["load"] = os.getloadavg()[0]
+            results[name].append(r)
+            print(f"{rep} {name}: {r}", file=sys.stderr, flush=True)
+    print("| config | sweep s (min) | sweep s (median) | end-to-end s (min) | rows | value checksum | load avg |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    import statistics
 
+    for name, rs in results.items():
+        if not rs:
+            continue
+        sw = [r["sweep_s"] for r in rs]
+        print(f"| {name} | {min(sw):.2f} | {statistics.median(sw):.2f} | {min(r['wall_s'] for r in rs):.2f} | "
+              f"{rs[0]['rows']} | {rs[0]['checksum']:.10g} | {statistics.mean(r['load'] for r in rs):.1f} |")
 
 if __name__ == "__main__":
     main()

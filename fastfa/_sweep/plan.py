@@ -19,6 +19,7 @@ import json
 import math
 import os
 import platform
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -68,14 +69,18 @@ def normalize_grid(grid: Mapping[str, Any]) -> dict[str, list]:
     return out
 
 
+_PLAIN = re.compile(r"[A-Za-z_][\w.+\-]*\Z")
+
+
 def _fmt(v: Any) -> str:
-    """Canonical text of a parameter value: 0 and 0.0 -> '0', 0.1 -> '0.1', 'x' -> '"x"'."""
+    """Canonical text of a parameter value: 0 and 0.0 -> '0', 0.1 -> '0.1', 'td' -> 'td',
+    'a,b' -> '"a,b"' (strings are quoted when they could be confused with numbers or separators)."""
     if isinstance(v, bool):
         return str(v)
     if _is_number(v):
         f = float(v)
         return str(int(f)) if f.is_integer() and abs(f) < 2**53 else repr(f)
-    return json.dumps(v)
+    return v if _PLAIN.match(v) and v not in ("True", "False") else json.dumps(v)
 
 
 @dataclass(frozen=True)
