@@ -64,9 +64,13 @@ def tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, 
     ``wrapw`` int64[0 or d]; ``disp`` int64[d]; hash mode when ``keys.shape[0] == 0``
     (indices in ``[0, size)``), else array IHT (inserting unseen tiles).
     """
-    d = obs.shape[0]
-    q = np.empty(d, np.int64)
-    coords = np.empty(1 + d + ints.shape[0], np.int64)
+    q = np.empty(obs.shape[0], np.int64)
+    coords = np.empty(1 + obs.shape[0] + ints.shape[0], np.int64)
+    _tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out)
+
+
+@njit
+def _tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out):
     use_iht = keys.shape[0] > 0
     for t in range(n_tilings):
         n = tc_coords(obs, ints, low, high, scale, wrapw, disp, n_tilings, t, q, coords)
@@ -80,8 +84,11 @@ def tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, 
 def tc_indices_batch(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, out):
     """:func:`tc_indices` for every row (``obs`` float64[n, d], ``ints`` int64[n, k], ``out`` int64[n, T]),
     in row order (an IHT ends as after a loop of single calls)."""
+    q = np.empty(obs.shape[1], np.int64)
+    coords = np.empty(1 + obs.shape[1] + ints.shape[1], np.int64)
     for i in range(obs.shape[0]):
-        tc_indices(obs[i], ints[i], low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, out[i])
+        _tc_indices(obs[i], ints[i], low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords,
+                    out[i])
 
 
 @njit

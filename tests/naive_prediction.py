@@ -21,7 +21,7 @@ def naive_randomwalk_episode(rng, n=1000, jump=100, start=500):
     s = start
     while True:
         states.append(s)
-        k = int(rng.integers(0, 2 * jump))
+        k = int(rng.random() * (2 * jump))
         s += -(k + 1) if k < jump else k - jump + 1
         if s <= 0:
             rewards.append(-1.0)

@@ -161,8 +161,23 @@ class _Predictor:
 
     # -- Learner protocol pieces
     def begin_episode(self, obs):
+        self._last = None
         self._begin()
         return self._act(obs)
+
+    def _encode_transition(self, obs, next_obs, terminated):
+        """``(i, v, i1, v1, γ)`` of a transition; reuses the previous step's encoding of ``obs``."""
+        last = self._last
+        if last is not None and last[0] is obs:
+            i, v = last[1]
+        else:
+            i, v = self.approx.encode(obs)
+        if terminated:
+            self._last = None
+            return i, v, i, v, 0.0
+        enc = self.approx.encode(next_obs)
+        self._last = (next_obs, enc)
+        return i, v, enc[0], enc[1], float(self.config.gamma)
 
     def _begin(self):
         pass
@@ -195,11 +210,7 @@ class TD0(_Predictor):
     def step(self, obs, action, reward, next_obs, terminated, truncated):
         from ..kernels.prediction import td0_update
 
-        i, v = self.approx.encode(obs)
-        if terminated:
-            i1, v1, g = i, v, 0.0
-        else:
-            (i1, v1), g = self.approx.encode(next_obs), float(self.config.gamma)
+        i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
         td0_update(self.w, i, v, float(reward), g, i1, v1, float(self.config.alpha))
         return self._act(next_obs)
 
@@ -222,11 +233,12 @@ class NStepTD(_Predictor):
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
         n = self.config.n
-        self._enc.append(self.approx.encode(obs))
+        i, v, i1, v1, _ = self._encode_transition(obs, next_obs, terminated)
+        self._enc.append((i, v))
         self._rewards.append(float(reward))
         t = len(self._rewards)  # rewards R_1..R_t known; S_t is next_obs
         ended = terminated or truncated
-        nxt = None if terminated else self.approx.encode(next_obs)
+        nxt = None if terminated else (i1, v1)
         tau = t - n
         if tau >= 0:
             self._update(tau, nxt, n)
@@ -246,11 +258,7 @@ class TDLambda(_Predictor):
         from ..kernels.prediction import ACCUMULATE, REPLACE, td_lambda_update
 
         cfg = self.config
-        i, v = self.approx.encode(obs)
-        if terminated:
-            i1, v1, g = i, v, 0.0
-        else:
-            (i1, v1), g = self.approx.encode(next_obs), float(cfg.gamma)
+        i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
         td_lambda_update(self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha), float(cfg.lam),
                          ACCUMULATE if cfg.trace == "accumulating" else REPLACE)
         return self._act(next_obs)
@@ -267,11 +275,7 @@ class TrueOnlineTDLambda(_Predictor):
         from ..kernels.prediction import true_online_td_update
 
         cfg = self.config
-        i, v = self.approx.encode(obs)
-        if terminated:
-            i1, v1, g = i, v, 0.0
-        else:
-            (i1, v1), g = self.approx.encode(next_obs), float(cfg.gamma)
+        i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
         _, self._v_old = true_online_td_update(self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha),
                                                float(cfg.lam), self._v_old)
         return self._act(next_obs)

@@ -66,6 +66,7 @@ class LinearV:
                 raise ValueError("w must be finite")
             self.w = w
         self._arange = np.arange(F, dtype=np.int64)
+        self._ones = np.ones(max(int(getattr(features, "n_active", None) or 1), 1))  # shared values (v = 1)
 
     @property
     def n_features(self) -> int:
@@ -74,8 +75,13 @@ class LinearV:
     def encode(self, obs):
         """``(i, v)``: int64 indices and float64 values of x(obs) (sparse: the active features, v = 1)."""
         if self.sparse:
-            i = np.ascontiguousarray(self.features.indices(obs), dtype=np.int64)
-            return i, np.ones(i.shape[0])
+            i = self.features.indices(obs)
+            if i.dtype != np.int64 or not i.flags.c_contiguous:
+                i = np.ascontiguousarray(i, dtype=np.int64)
+            k = i.shape[0]
+            if k > self._ones.shape[0]:
+                self._ones = np.ones(2 * k)
+            return i, self._ones[:k]
         return self._arange, self.features.transform(obs)
 
     def encode_batch(self, obs):

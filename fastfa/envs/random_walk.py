@@ -136,8 +136,15 @@ def randomwalk_state_distribution(n_states: int = 1000, max_jump: int = 100, sta
         start = (n_states + 1) // 2
     if not (1 <= start <= n_states):
         raise ValueError(f"start must be in [1, {n_states}], got {start}")
+    return _distribution(int(n_states), int(max_jump), int(start)).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _distribution(n_states, max_jump, start):
     P, _ = randomwalk_transition_matrix(n_states, max_jump)
     h = np.zeros(n_states)
     h[start - 1] = 1.0
     eta = np.linalg.solve(np.eye(n_states) - P.T, h)
-    return eta / eta.sum()
+    mu = eta / eta.sum()
+    mu.setflags(write=False)
+    return mu

@@ -166,6 +166,10 @@ class StateAggregation:
     def indices(self, obs) -> np.ndarray:
         from ..kernels.features import aggregate
 
+        if isinstance(obs, (int, np.integer)) and not isinstance(obs, bool):  # fast path (Python loop agents)
+            s = int(obs)
+            if self.first <= s < self.first + self.n_states:
+                return np.array([(s - self.first) * self.n_groups // self.n_states], dtype=np.int64)
         s = self._states(obs, False)
         return np.array([aggregate(s, self.first, self.n_states, self.n_groups)], dtype=np.int64)
 
