@@ -35,7 +35,17 @@ from .tilecoding import tc_indices
 
 
 @njit
-def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, n_episodes, max_steps, rng,
+def _sc_probs(theta, x_sa, min_prob, probs):
+    softmax_sa_probs(theta, x_sa, probs)
+    if min_prob > 0.0:
+        i = 0 if probs[0] < probs[1] else 1
+        if probs[i] < min_prob:
+            probs[i] = min_prob
+            probs[1 - i] = 1.0 - min_prob
+
+
+@njit
+def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, min_prob, n_episodes, max_steps, rng,
                              returns_out, p_right_out):
     """REINFORCE (α_w ≤ 0) or REINFORCE with baseline (α_w > 0) on the short corridor.
 
@@ -43,6 +53,9 @@ def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, n_episode
     both updated in place.  ``gamma_t``: multiply by γᵗ as in the book.  Episodes
     longer than ``max_steps`` are cut (the cut episode still learns from its return).
     ``returns_out[e]`` = return of episode e, ``p_right_out[e]`` = π(right) after it.
+    ``min_prob`` > 0: the action probabilities are floored at ``min_prob`` (the smaller one is
+    set to it) both for acting and in the score x(s,a) − Σ_b π(b) x(s,b), as in the reference
+    code behind the book's figures (keeps every episode finite); 0: the exact softmax.
     """
     x_sa = np.array([[0.0, 1.0], [1.0, 0.0]])  # rows: action 0 (left), 1 (right)
     idx_sa = np.array([[1], [0]], dtype=np.int64)
@@ -53,7 +66,7 @@ def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, n_episode
         s = 0
         T = 0
         while T < max_steps:
-            softmax_sa_probs(theta, x_sa, probs)
+            _sc_probs(theta, x_sa, min_prob, probs)
             a = categorical_sample(probs, rng)
             acts[T] = a
             T += 1
@@ -74,11 +87,17 @@ def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, n_episode
             if alpha_w > 0.0:
                 delta = gs[t] - w[0]
                 w[0] += alpha_w * delta
-            softmax_sa_sparse_update(theta, idx_sa, acts[t], alpha * (disc if gamma_t else 1.0) * delta, probs)
+            step = alpha * (disc if gamma_t else 1.0) * delta
+            if min_prob > 0.0:  # score with the floored probabilities
+                _sc_probs(theta, x_sa, min_prob, probs)
+                theta[0] += step * ((1.0 if acts[t] == 1 else 0.0) - probs[1])
+                theta[1] += step * ((1.0 if acts[t] == 0 else 0.0) - probs[0])
+            else:
+                softmax_sa_sparse_update(theta, idx_sa, acts[t], step, probs)
             disc *= gamma
         if not (math.isfinite(theta[0]) and math.isfinite(theta[1]) and math.isfinite(w[0])):
             return -(ep + 1)
-        softmax_sa_probs(theta, x_sa, probs)
+        _sc_probs(theta, x_sa, min_prob, probs)
         p_right_out[ep] = probs[1]
     return 0
 

@@ -44,7 +44,7 @@ def run_population(fn, n_runs: int, n_threads: int | None = None) -> list:
 
 def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float = 1.0, gamma_t: bool = True,
                              episodes: int = 1000, runs: int = 100, seed: int = 0, theta0=(-1.47, 1.47),
-                             max_steps: int = 100_000, n_threads: int | None = None) -> dict:
+                             max_steps: int = 100_000, min_prob: float = 0.0, n_threads: int | None = None) -> dict:
     """REINFORCE (``alpha_w=0``) or REINFORCE with baseline on ``fastfa/ShortCorridor-v0``, compiled.
 
     Args:
@@ -53,6 +53,9 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
         gamma: discount γ (book: 1).  gamma_t: include the γᵗ factor (S&B 13.3).
         theta0: initial θ = (weight of x(·, right), weight of x(·, left)); the default gives
             π(right) ≈ 0.05 as in the book's figures.
+        max_steps: episodes are cut after this many steps.
+        min_prob: floor on the action probabilities (0 = exact softmax; 0.05 = the reference code
+            of the book's figures, which keeps a collapsing policy from never finishing).
     Returns:
         ``{"returns": [runs, episodes], "p_right": [runs, episodes], "steps": int}``.
     """
@@ -63,6 +66,8 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
     if not 0.0 <= float(gamma) <= 1.0:
         raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
     episodes, runs, max_steps = _posint("episodes", episodes), _posint("runs", runs), _posint("max_steps", max_steps)
+    if not 0.0 <= float(min_prob) < 0.5:
+        raise ValueError(f"min_prob must be in [0, 0.5), got {min_prob!r}")
     th0 = np.asarray(theta0, dtype=np.float64)
     if th0.shape != (2,) or not np.all(np.isfinite(th0)):
         raise ValueError(f"theta0 must be 2 finite numbers, got {theta0!r}")
@@ -72,7 +77,8 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
 
     def one(i):
         th, w = th0.copy(), np.zeros(1)
-        st = pg_loops.short_corridor_reinforce(th, w, alpha, alpha_w, float(gamma), bool(gamma_t), episodes,
+        st = pg_loops.short_corridor_reinforce(th, w, alpha, alpha_w, float(gamma), bool(gamma_t), float(min_prob),
+                                               episodes,
                                                max_steps, np.random.default_rng(seeds[i]), R[i], P[i])
         if st < 0:
             raise FloatingPointError(f"run {i}: policy parameters became non-finite in episode {-st - 1} "

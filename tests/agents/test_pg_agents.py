@@ -40,7 +40,7 @@ def test_reinforce_python_equals_compiled(baseline):
     env, agent = _sc_agent(ReinforceBaseline if baseline else Reinforce, **kw)
     agent.learn(env, episodes=n, seed=0)
     th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    pg_loops.short_corridor_reinforce(th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, n, 10 ** 6,
+    pg_loops.short_corridor_reinforce(th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, 0.0, n, 10 ** 6,
                                       np.random.default_rng(5), R, P)
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
     np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
