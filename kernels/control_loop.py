@@ -23,8 +23,8 @@ truncation (``max_steps`` > 0) is not terminal: the update bootstraps from S′
 import numpy as np
 
 from ._jit import njit
-from .control import (eps_greedy, greedy_action, expected_sarsa_update, q_learning_update, q_values, sarsa_lambda_update,
-                      sarsa_update, true_online_sarsa_update)
+from .control import eps_greedy, expected_sarsa_update, greedy_action, q_learning_update, q_values, sarsa_update
+from .control_traces import sarsa_lambda_sparse, traces_clear, true_online_sparse
 from .envs_classic import (acrobot_obs, acrobot_reset, acrobot_step, cartpole_obs, cartpole_reset,
                            cartpole_step, mountaincar_obs, mountaincar_reset, mountaincar_step)
 from .gridtiles import grid_tiles
@@ -70,7 +70,7 @@ def env_obs(kind, state, obs32, out):
 
 @njit
 def control_run(env_kind, env_params, env_state, env_rng, max_steps, reset_first,
-                cf, ci, w, alg, alpha, gamma, lam, epsilon, trace,
+                cf, ci, w, alg, alpha, gamma, lam, epsilon, trace, trace_min,
                 n_episodes, max_total_steps, rng, ep_steps, ep_returns):
     """Run up to ``n_episodes`` episodes of linear control; see :func:`control_run_generic`.
 
@@ -81,17 +81,18 @@ def control_run(env_kind, env_params, env_state, env_rng, max_steps, reset_first
         return mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first, cf, ci, w, alpha,
                                      gamma, epsilon, n_episodes, max_total_steps, rng, ep_steps, ep_returns)
     return control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, reset_first, cf, ci, w, alg,
-                               alpha, gamma, lam, epsilon, trace, n_episodes, max_total_steps, rng, ep_steps,
-                               ep_returns)
+                               alpha, gamma, lam, epsilon, trace, trace_min, n_episodes, max_total_steps, rng,
+                               ep_steps, ep_returns)
 
 
 @njit
 def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, reset_first,
-                        cf, ci, w, alg, alpha, gamma, lam, epsilon, trace,
+                        cf, ci, w, alg, alpha, gamma, lam, epsilon, trace, trace_min,
                         n_episodes, max_total_steps, rng, ep_steps, ep_returns):
     """Run up to ``n_episodes`` episodes (and at most ``max_total_steps`` steps if > 0) of linear
     control with grid-tile-coded states; ``w`` float64[F, A] learns in place.
 
+    ``trace_min``: see :mod:`control_traces` (0: exact).
     ``reset_first`` False: the first episode starts from ``env_state`` as given (already reset by
     the caller, e.g. gymnasium's ``env.reset(seed=...)``).  Writes each finished episode's length
     and return to ``ep_steps``/``ep_returns``; returns (episodes finished, total steps).  The
@@ -106,7 +107,12 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
     i_t = np.empty(numt, np.int64)
     ones = np.ones(numt)
     qb = np.empty(n_a)
-    z = np.zeros((w.shape[0], n_a)) if (alg == ALG_SARSA_LAMBDA or alg == ALG_TRUE_ONLINE) else np.zeros((1, 1))
+    traced = alg == ALG_SARSA_LAMBDA or alg == ALG_TRUE_ONLINE
+    z = np.zeros((w.shape[0], n_a)) if traced else np.zeros((1, 1))
+    mark = np.zeros(z.size, np.uint8)
+    lst = np.zeros(z.size, np.int64)
+    n_lst = 0
+    out2 = np.zeros(1)
     total = 0
     done_eps = 0
     for ep in range(n_episodes):
@@ -116,8 +122,8 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
         grid_tiles(x, cf, ci, i_tm1)
         q_values(w, i_tm1, ones, qb)
         a_tm1 = eps_greedy(qb, epsilon, rng)
-        if z.shape[0] > 1:
-            z[:] = 0.0
+        if traced:
+            n_lst = traces_clear(z.ravel(), mark, lst, n_lst)
         q_old = 0.0
         steps = 0
         ret = 0.0
@@ -131,9 +137,11 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
                 if alg == ALG_SARSA:
                     sarsa_update(w, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, 0, alpha)
                 elif alg == ALG_SARSA_LAMBDA:
-                    sarsa_lambda_update(w, z, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, 0, alpha, lam, trace)
+                    n_lst = sarsa_lambda_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, 0.0, i_tm1, 0, alpha, lam,
+                                                trace, trace_min)
                 elif alg == ALG_TRUE_ONLINE:
-                    true_online_sarsa_update(w, z, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, 0, alpha, lam, q_old)
+                    n_lst = true_online_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, 0.0, i_tm1, 0, alpha, lam,
+                                               q_old, trace_min, out2)
                 elif alg == ALG_Q_LEARNING:
                     q_learning_update(w, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, alpha, qb)
                 else:
@@ -168,10 +176,12 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
                 q_values(w, i_t, ones, qb)
                 a_t = eps_greedy(qb, epsilon, rng)
                 if alg == ALG_SARSA_LAMBDA:
-                    sarsa_lambda_update(w, z, i_tm1, ones, a_tm1, r, gamma, i_t, ones, a_t, alpha, lam, trace)
+                    n_lst = sarsa_lambda_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam,
+                                                trace, trace_min)
                 else:
-                    _, q_old = true_online_sarsa_update(w, z, i_tm1, ones, a_tm1, r, gamma, i_t, ones, a_t,
-                                                        alpha, lam, q_old)
+                    n_lst = true_online_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam,
+                                               q_old, trace_min, out2)
+                    q_old = out2[0]
             if max_steps > 0 and steps >= max_steps:
                 break
             if max_total_steps > 0 and total >= max_total_steps:

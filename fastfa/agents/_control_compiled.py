@@ -6,7 +6,7 @@ The compiled loop (``fastfa.kernels.control_loop.control_run``) is used when
   wrapped only by gymnasium's ``TimeLimit``, ``OrderEnforcing`` and
   ``PassiveEnvChecker`` (the wrappers ``gymnasium.make`` adds) and not rendering;
 * the features are a :class:`fastfa.features.GridTileCoder`;
-* the algorithm is SARSA, Expected SARSA, Q-learning, SARSA(λ) or true online SARSA(λ);
+* the algorithm is SARSA, Expected SARSA, Q-learning, n-step SARSA, SARSA(λ) or true online SARSA(λ);
 * no callback and no progress bar are asked for.
 
 It then does exactly what the Python loop does: ``env.reset(seed=...)`` in Python
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+NSTEP = 5  # algorithm code of n-step SARSA (its own kernel)
 _WRAPPERS = ("TimeLimit", "OrderEnforcing", "PassiveEnvChecker")
 _KINDS = {"MountainCarEnv": 0, "CartPoleEnv": 1, "AcrobotEnv": 2}
 _MODULES = ("gymnasium.envs.classic_control", "fastfa.envs.classic")
@@ -75,6 +76,7 @@ def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, see
     import time
 
     from ..kernels.control_loop import control_run
+    from ..kernels.control_nstep import nstep_sarsa_run
     from ..loop import EpisodeLog
 
     t0 = time.perf_counter()
@@ -99,9 +101,14 @@ def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, see
             break
         left = budget - done_total if budget else 0
         k = log.n_episodes
-        n_done, n_steps = control_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf, f.ci,
-                                      agent.approx.w, alg, cfg.alpha, cfg.gamma, cfg.lam, agent.epsilon,
-                                      agent._trace_code, want, left, agent.rng, steps[k:], rets[k:])
+        if alg == NSTEP:
+            n_done, n_steps = nstep_sarsa_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf,
+                                              f.ci, agent.approx.w, int(cfg.n), cfg.alpha, cfg.gamma, agent.epsilon,
+                                              want, left, agent.rng, steps[k:], rets[k:])
+        else:
+            n_done, n_steps = control_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf,
+                                          f.ci, agent.approx.w, alg, cfg.alpha, cfg.gamma, cfg.lam, agent.epsilon,
+                                          agent._trace_code, 0.0, want, left, agent.rng, steps[k:], rets[k:])
         first = False
         done_total += n_steps
         log.returns.extend(rets[k:k + n_done].tolist())

@@ -343,6 +343,8 @@ class TrueOnlineSarsaLambda(_Control):
 class NStepSarsa(_Control):
     """Episodic semi-gradient n-step SARSA (S&B 10.2, box): G_{τ:τ+n} = Σ γ^k R + γ^n q̂(S_{τ+n}, A_{τ+n})."""
 
+    _alg = 5
+
     def _begin(self):
         self._buf = [self._cur]  # (i, v, a) of S_τ ... S_t
         self._rew = []

@@ -24,7 +24,8 @@ import numpy as np
 
 __all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
 
-ALGORITHMS = {"sarsa": 0, "expected_sarsa": 1, "q_learning": 2, "sarsa_lambda": 3, "true_online_sarsa_lambda": 4}
+ALGORITHMS = {"sarsa": 0, "expected_sarsa": 1, "q_learning": 2, "sarsa_lambda": 3, "true_online_sarsa_lambda": 4,
+              "nstep_sarsa": 5}
 TRACES = {"accumulate": 0, "replace": 1, "replace_clear": 2}
 ENV_KINDS = {"MountainCar-v0": 0, "fastfa/MountainCar-v0": 0, "CartPole-v1": 1, "fastfa/CartPole-v1": 1,
              "Acrobot-v1": 2, "fastfa/Acrobot-v1": 2}
@@ -76,9 +77,11 @@ def spawn_generators(seeds):
     return env_g, ag_g
 
 
-def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), runs: int | None = None, episodes: int,
+def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None, runs: int | None = None,
+                   episodes: int,
                    seeds=None, seed: int = 0, epsilon: float = 0.0, gamma: float = 1.0, trace: str = "replace",
-                   tiles: TileSpec | None = None, max_steps: int = 0, threads: int | None = None) -> dict:
+                   tiles: TileSpec | None = None, max_steps: int = 0, threads: int | None = None,
+                   trace_min: float = 0.0) -> dict:
     """Run ``len(alphas) x len(lams) x runs`` independent learners for ``episodes`` episodes each.
 
     Args:
@@ -86,6 +89,7 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), runs: in
         algorithm: one of :data:`ALGORITHMS`.
         alphas: step sizes (per active feature, e.g. ``0.5/8`` for 8 tilings); each > 0.
         lams: trace-decay values in [0, 1] (used by the λ algorithms).
+        ns: n-step values (>= 1) for ``nstep_sarsa``: they take the place of ``lams`` (second axis).
         runs, seeds, seed: ``seeds`` (list of ``np.random.SeedSequence``) or ``runs`` seeds spawned
             from ``np.random.SeedSequence(seed)``.
         episodes: episodes per run.
@@ -93,6 +97,8 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), runs: in
         trace: ``accumulate``, ``replace`` or ``replace_clear`` (S&B 12.7).
         tiles: the tile coding; default 8 tilings of 8x8 over the book's Mountain Car box.
         max_steps: time limit per episode (0 = none, as in the book).
+        trace_min: λ algorithms drop traces below this magnitude (0: exact; see
+            ``fastfa.kernels.control_traces``).
         threads: worker threads (None: ``numba.get_num_threads()``, i.e. the cores).
 
     Returns: dict with ``steps`` int64 and ``returns`` float64 arrays shaped
@@ -104,6 +110,7 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), runs: in
     import numba
 
     from ..kernels.control_loop import control_run, mountaincar_sarsa_run
+    from ..kernels.control_nstep import nstep_sarsa_run
 
     if env_id not in ENV_KINDS:
         raise ValueError(f"env_id must be one of {sorted(ENV_KINDS)}, got {env_id!r}")
@@ -115,10 +122,19 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), runs: in
     lams = np.atleast_1d(np.asarray(lams, dtype=np.float64))
     if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
         raise ValueError(f"alphas must be finite and > 0, got {alphas.tolist()}")
-    if lams.size == 0 or np.any(~np.isfinite(lams)) or np.any((lams < 0) | (lams > 1)):
+    if algorithm == "nstep_sarsa":
+        ns_ = np.atleast_1d(np.asarray(ns if ns is not None else [1]))
+        if ns_.size == 0 or ns_.dtype.kind not in "iu" or np.any(ns_ < 1):
+            raise ValueError(f"ns must be ints >= 1, got {ns!r}")
+        lams = ns_.astype(np.float64)
+    elif ns is not None:
+        raise ValueError("ns is only used by algorithm='nstep_sarsa'")
+    if lams.size == 0 or np.any(~np.isfinite(lams)) or (algorithm != "nstep_sarsa" and np.any((lams < 0) | (lams > 1))):
         raise ValueError(f"lams must be in [0, 1], got {lams.tolist()}")
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must be in [0, 1], got {epsilon!r}")
+    if not (np.isfinite(trace_min) and 0.0 <= trace_min < 1.0):
+        raise ValueError(f"trace_min must be in [0, 1), got {trace_min!r}")
     if not 0.0 <= gamma <= 1.0:
         raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
     if not isinstance(episodes, (int, np.integer)) or episodes <= 0:
@@ -164,8 +180,13 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), runs: in
                                   float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0, rngs[c],
                                   steps[c], rets[c])
             return
+        if alg == 5:
+            nstep_sarsa_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w,
+                            int(cell_lam[c]), float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0, rngs[c],
+                            steps[c], rets[c])
+            return
         control_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w, alg,
-                    float(cell_alpha[c]), float(gamma), float(cell_lam[c]), float(epsilon), tr, n_ep, 0,
+                    float(cell_alpha[c]), float(gamma), float(cell_lam[c]), float(epsilon), tr, float(trace_min), n_ep, 0,
                     rngs[c], steps[c], rets[c])
 
     work(0, 0)  # zero episodes (no draws): compiles or loads from the cache, outside the timing

@@ -15,7 +15,8 @@ CASES = [(Sarsa, {}), (Sarsa, dict(epsilon=0.2, epsilon_decay=0.8, epsilon_min=0
          (QLearning, dict(epsilon=0.1)), (ExpectedSarsa, dict(epsilon=0.1)),
          (SarsaLambda, dict(lam=0.9, alpha=0.3 / 8, trace="replacing_clear")),
          (SarsaLambda, dict(lam=0.8, alpha=0.1 / 8, trace="accumulating")),
-         (TrueOnlineSarsaLambda, dict(lam=0.9, alpha=0.3 / 8))]
+         (TrueOnlineSarsaLambda, dict(lam=0.9, alpha=0.3 / 8)),
+         (NStepSarsa, dict(n=4, alpha=0.3 / 8)), (NStepSarsa, dict(n=3, epsilon=0.1))]
 
 
 def _learn(cls, kw, env, compiled, **budget):
@@ -38,10 +39,11 @@ def test_python_loop_equals_compiled_loop(cls, kw):
 
 def test_total_steps_budget_and_twin_env_and_cartpole():
     n = scale(1500, 300)
-    a = _learn(Sarsa, {}, gymnasium.make("MountainCar-v0"), False, total_steps=n)
-    b = _learn(Sarsa, {}, fastfa.make("MountainCar-v0", compiled=True), True, total_steps=n)
-    assert a.log.lengths == b.log.lengths and a.log.total_steps == b.log.total_steps == n
-    np.testing.assert_array_equal(a.w, b.w)
+    for cls, kw in [(Sarsa, {}), (NStepSarsa, dict(n=8))]:
+        a = _learn(cls, kw, gymnasium.make("MountainCar-v0"), False, total_steps=n)
+        b = _learn(cls, kw, fastfa.make("MountainCar-v0", compiled=True), True, total_steps=n)
+        assert a.log.lengths == b.log.lengths and a.log.total_steps == b.log.total_steps == n
+        np.testing.assert_array_equal(a.w, b.w)
     box = ([-2.4, -3.0, -0.21, -3.5], [2.4, 3.0, 0.21, 3.5])
     ws = []
     for compiled in (False, True):
@@ -53,7 +55,7 @@ def test_total_steps_budget_and_twin_env_and_cartpole():
 
 
 def test_compiled_true_rejected_when_impossible():
-    ag = NStepSarsa(GridTileCoder(*MC_BOX), 3, n=4)
+    ag = MCControl(GridTileCoder(*MC_BOX), 3)
     with pytest.raises(ValueError, match="no compiled loop"):
         ag.learn(gymnasium.make("MountainCar-v0"), episodes=1, compiled=True)
     ag = Sarsa(GridTileCoder(*MC_BOX), 3)

@@ -22,7 +22,7 @@ def _run(fn, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
                  a[0], steps, rets)
     else:
         out = fn(0, ec.mountaincar_params(), st, e[0], max_steps, True, cf, ci, w, alg, 0.5 / 8, 1.0, lam, eps,
-                 trace, n_ep, max_total, a[0], steps, rets)
+                 trace, 0.0, n_ep, max_total, a[0], steps, rets)
     return out, steps, rets, w
 
 
@@ -64,6 +64,16 @@ def test_population_other_algorithms_thread_invariant(alg):
     b = run_population("MountainCar-v0", alg, threads=2, **kw)
     np.testing.assert_array_equal(a["steps"], b["steps"])
     assert (a["steps"] > 0).all()
+
+
+def test_trace_min_prunes_and_stays_close():
+    n_ep = scale(10, 1)
+    kw = dict(alphas=[0.3 / 8], lams=[0.9], runs=2, episodes=n_ep, max_steps=scale(0, 60))
+    exact = run_population("MountainCar-v0", "sarsa_lambda", **kw)
+    approx = run_population("MountainCar-v0", "sarsa_lambda", trace_min=1e-3, **kw)
+    assert exact["steps"][..., 0].tolist() != [] and (approx["steps"] > 0).all()
+    if n_ep >= 10:  # learning quality is unchanged to within noise
+        assert abs(approx["steps"].mean() - exact["steps"].mean()) < 0.25 * exact["steps"].mean()
 
 
 def test_population_validation():
