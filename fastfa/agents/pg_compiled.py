@@ -102,7 +102,8 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
                     seed: int = 0, alpha: float = 0.01, alpha_ls: float = 0.001, alpha_w: float = 0.1,
                     gamma: float = 0.98, lam: float = 0.0, lam_w: float = 0.0, init_std: float = 1.0,
                     std_bounds=(0.05, 2.0), tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4096,
-                    env_kwargs: dict | None = None, n_threads: int | None = None) -> dict:
+                    env_kwargs: dict | None = None, eval_every: int = 0, eval_episodes: int = 10,
+                    n_threads: int | None = None) -> dict:
     """Train Gaussian-policy agents on Puck World with the compiled loops.
 
     ``alpha``, ``alpha_ls``, ``alpha_w`` are per-tiling step sizes divided by ``n_tilings``
@@ -110,8 +111,14 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
     baseline.  Actions are clipped to [-1, 1]² by the environment step; learning uses the
     unclipped draw (see :class:`fastfa.policies.GaussianLinear`).
 
+    ``eval_every`` > 0: every that many episodes (and at the start), the mean action μ(s) is
+    run greedily for ``eval_episodes`` episodes of ``ep_len`` steps from fixed start seeds
+    (the same for every run and method); ``eval_distance`` [runs, n_evals] holds the mean
+    puck-target distance, ``eval_x`` the episode counts.
+
     Returns ``{"returns", "distance": [runs, episodes], "theta_mu": [runs, size, 2],
-    "log_std": [runs, 2], "w": [runs, size], "steps": int, "features": TileCoder}``.
+    "log_std": [runs, 2], "w": [runs, size], "steps": int, "features": TileCoder,
+    "eval_x", "eval_distance"}``.
     """
     from ..kernels import pg_envs, pg_loops
 
@@ -134,21 +141,43 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
     R, D = np.empty((runs, episodes)), np.empty((runs, episodes))
     TH, LS, W = np.zeros((runs, tc.size, 2)), np.full((runs, 2), np.log(init_std)), np.zeros((runs, tc.size))
     args = tc.kernel_args()
+    chunk = episodes if eval_every <= 0 else int(eval_every)
+    eval_x = list(range(0, episodes + 1, chunk)) if eval_every > 0 else []
+    if eval_x and eval_x[-1] != episodes:
+        eval_x.append(episodes)
+    ED = np.empty((runs, len(eval_x)))
+    states = np.empty((ep_len + 1, 9))
+
+    def evaluate(theta):
+        return float(np.mean([pg_loops.puckworld_greedy_rollout(env_params, *args, theta, ep_len,
+                                                                np.random.default_rng(10_000 + e), states.copy())
+                              for e in range(eval_episodes)]))
 
     def one(i):
         rng = np.random.default_rng(seeds[i])
-        if method == "reinforce":
-            st = pg_loops.puckworld_reinforce(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
-                                              alpha_w / k, float(gamma), ls_min, ls_max, episodes, ep_len, rng,
-                                              R[i], D[i])
-        else:
-            st = pg_loops.puckworld_actor_critic(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
-                                                 alpha_w / k, float(gamma), float(lam), float(lam_w), ls_min,
-                                                 ls_max, episodes, ep_len, rng, R[i], D[i])
-        if st < 0:
-            raise FloatingPointError(f"run {i}: parameters became non-finite in episode {-st - 1} "
-                                     f"(alpha={alpha}, alpha_w={alpha_w}); use smaller step sizes")
+        done, j = 0, 0
+        if eval_x:
+            ED[i, 0], j = evaluate(TH[i]), 1
+        while done < episodes:
+            n = min(chunk, episodes - done)
+            sl = slice(done, done + n)
+            if method == "reinforce":
+                st = pg_loops.puckworld_reinforce(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
+                                                  alpha_w / k, float(gamma), ls_min, ls_max, n, ep_len, rng,
+                                                  R[i, sl], D[i, sl])
+            else:
+                st = pg_loops.puckworld_actor_critic(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
+                                                     alpha_w / k, float(gamma), float(lam), float(lam_w), ls_min,
+                                                     ls_max, n, ep_len, rng, R[i, sl], D[i, sl])
+            if st < 0:
+                raise FloatingPointError(f"run {i}: parameters became non-finite in episode {done - st - 1} "
+                                         f"(alpha={alpha}, alpha_w={alpha_w}); use smaller step sizes")
+            done += n
+            if eval_x:
+                ED[i, j] = evaluate(TH[i])
+                j += 1
 
     run_population(one, runs, n_threads)
     return {"returns": R, "distance": D, "theta_mu": TH, "log_std": LS, "w": W,
-            "steps": runs * episodes * ep_len, "features": tc}
+            "steps": runs * episodes * ep_len, "features": tc, "eval_x": np.array(eval_x),
+            "eval_distance": ED, "env_params": env_params}

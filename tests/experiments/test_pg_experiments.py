@@ -18,3 +18,16 @@ def test_short_corridor_experiment(tmp_path):
     assert json.loads((tmp_path / "short-corridor" / "summary.json").read_text())["rows"] == 4 * 2 * (60 if JIT_DISABLED else 300)
     if not JIT_DISABLED:  # Fig 13.2: the baseline learns faster
         assert m["reinforce_baseline_first200_return"] > m["reinforce_first200_return"] + 5
+
+
+@pytest.mark.parametrize("name", ["puckworld-reinforce", "puckworld-actor-critic"])
+def test_puckworld_experiments(tmp_path, name):
+    s = run_experiment(name, runs=1, quick=True, out=tmp_path, progress=False,
+                       params={"episodes": 2 if JIT_DISABLED else 100})
+    m = s["metrics"]
+    assert m["random_policy"] > 0.35 and m["zero_force"] > 0.35
+    gif = tmp_path / name / "trajectory.gif"
+    assert gif.exists() and gif.stat().st_size > 1000
+    if not JIT_DISABLED:
+        finals = [v for k, v in m.items() if k.endswith("final_greedy_distance")]
+        assert all(f < 0.6 * m["zero_force"] for f in finals)

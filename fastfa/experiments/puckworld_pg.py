@@ -1,0 +1,144 @@
+"""``puckworld-reinforce`` and ``puckworld-actor-critic``: Gaussian policies on Puck World (the lecture's example).
+
+Policy: μ(s) linear in tile-coded features of (target − puck, velocity) (8 tilings of 4⁴ tiles,
+hashed to 16384 features), σ learned or fixed; critic / baseline linear in the same features.
+Training runs fully compiled (``fastfa.agents.pg_compiled.puckworld_train``), episodes of 300
+steps; every 50 episodes the mean action is run greedily for 10 fixed-seed episodes and the
+mean puck-target distance is recorded.  References: a uniformly random force and no force.
+
+* ``puckworld-reinforce``: Monte Carlo policy gradient, plain (fixed σ = 1) and with a learned
+  baseline (and learned σ).
+* ``puckworld-actor-critic``: one-step actor-critic, compared with REINFORCE with baseline on
+  the same budget.
+
+Both save ``OUT/NAME/trajectory.gif`` (pillow) of the trained greedy policy (600 steps, the
+target jumps after 300) and plot the learning curves.
+Table: ``run``, ``method``, ``x`` = training episodes, ``metric`` = ``greedy_distance``, ``value``.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._base import Context, Result, experiment
+
+COMMON = dict(ep_len=300, tiles_per_dim=4, n_tilings=8, size=16384, eval_every=50, eval_episodes=10)
+METHODS = {
+    "reinforce": ("reinforce", dict(gamma=0.97, alpha=0.0005, alpha_ls=0.0, alpha_w=0.0)),
+    "reinforce_baseline": ("reinforce", dict(gamma=0.97, alpha=0.005, alpha_ls=0.0005, alpha_w=0.1)),
+    "actor_critic": ("actor_critic", dict(gamma=0.9, alpha=0.01, alpha_ls=0.001, alpha_w=0.5)),
+}
+
+
+def _reference_distances(ep_len: int, episodes: int) -> dict:
+    """Mean distance of a uniformly random force and of no force, same fixed start seeds as the evaluation."""
+    from ..kernels import pg_envs
+
+    P = pg_envs.puckworld_params()
+    out = {}
+    for name in ("random_policy", "zero_force"):
+        d = []
+        for e in range(episodes):
+            rng = np.random.default_rng(10_000 + e)
+            act = np.random.default_rng(e)
+            s = np.empty(9)
+            pg_envs.puckworld_reset(P, s, rng)
+            tot = 0.0
+            for _ in range(ep_len):
+                f = act.uniform(-1, 1, 2) if name == "random_policy" else (0.0, 0.0)
+                pg_envs.puckworld_step(P, s, f[0], f[1], rng)
+                tot += np.hypot(s[0] - s[4], s[1] - s[5])
+            d.append(tot / ep_len)
+        out[name] = float(np.mean(d))
+    return out
+
+
+def save_trajectory_gif(result: dict, path: Path, n_steps: int = 600, every: int = 4, seed: int = 12345) -> Path | None:
+    """Greedy rollout of run 0's policy drawn with ``fastfa.envs.pg_envs.draw_puckworld``; None without pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    from ..envs.pg_envs import draw_puckworld
+    from ..kernels import pg_loops
+
+    tc, P = result["features"], result["env_params"]
+    states = np.empty((n_steps + 1, 9))
+    pg_loops.puckworld_greedy_rollout(P, *tc.kernel_args(), result["theta_mu"][0], n_steps,
+                                      np.random.default_rng(seed), states)
+    frames = [Image.fromarray(draw_puckworld(P, states[t], size=192)) for t in range(0, n_steps + 1, every)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0)
+    return path
+
+
+def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result:
+    from ..agents.pg_compiled import puckworld_train
+
+    runs = ctx.n_runs(8, quick=2)
+    episodes = int(ctx.params.get("episodes", 100 if ctx.quick else 600))
+    cols = {"run": [], "method": [], "x": [], "metric": [], "value": []}
+    metrics: dict = {}
+    steps = 0
+    results = {}
+    puckworld_train("actor_critic", episodes=1, runs=1, ep_len=10)  # compile outside the timing
+    puckworld_train("reinforce", episodes=1, runs=1, ep_len=10, alpha_w=0.0)
+    for k, m in enumerate(methods):
+        algo, kw = METHODS[m]
+        t0 = time.perf_counter()
+        r = puckworld_train(algo, episodes=episodes, runs=runs, seed=ctx.seed + k, **COMMON, **kw)
+        wall = time.perf_counter() - t0
+        results[m] = r
+        steps += r["steps"]
+        for i in range(runs):
+            n = len(r["eval_x"])
+            cols["run"] += [i] * n
+            cols["method"] += [m] * n
+            cols["x"] += r["eval_x"].tolist()
+            cols["metric"] += ["greedy_distance"] * n
+            cols["value"] += r["eval_distance"][i].tolist()
+        curve = r["eval_distance"].mean(axis=0)
+        below = np.nonzero(curve < 0.15)[0]
+        metrics[f"{m}_final_greedy_distance"] = float(curve[-1])
+        metrics[f"{m}_episodes_to_distance_0.15"] = int(r["eval_x"][below[0]]) if below.size else None
+        metrics[f"{m}_steps_per_s"] = r["steps"] / wall  # includes the greedy evaluations
+    metrics.update(_reference_distances(COMMON["ep_len"], COMMON["eval_episodes"]))
+    metrics["untrained_greedy_distance"] = float(results[methods[0]]["eval_distance"][:, 0].mean())
+    gif = save_trajectory_gif(results[gif_method], ctx.out / "trajectory.gif")
+    metrics["trajectory_gif"] = str(gif) if gif else None
+
+    def plot(table, path: Path):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for m in methods:
+            sel = table["method"] == m
+            xs = np.unique(table["x"][sel])
+            ys = [table["value"][sel & (table["x"] == x)].mean() for x in xs]
+            ax.plot(xs, ys, marker="o", ms=3, label=m)
+        ax.axhline(metrics["random_policy"], color="r", ls="--", lw=0.8, label="uniform random force")
+        ax.axhline(metrics["zero_force"], color="gray", ls=":", lw=0.8, label="no force")
+        ax.set_xlabel("training episodes (300 steps each)")
+        ax.set_ylabel(f"mean puck-target distance, greedy (mean of {runs} runs)")
+        ax.set_title(f"Puck World: {name}")
+        ax.set_ylim(0, None)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+    config = {"methods": {m: METHODS[m] for m in methods}, **COMMON, "episodes": episodes, "runs": runs}
+    return Result(table=cols, metrics=metrics, config=config, env_steps=steps, plot=plot)
+
+
+@experiment("puckworld-reinforce", "Puck World: Monte Carlo policy gradient (Gaussian on tile codes), "
+            "plain and with baseline", default_runs=8)
+def run_reinforce(ctx: Context) -> Result:
+    return _run(ctx, ["reinforce", "reinforce_baseline"], "reinforce_baseline", "REINFORCE")
+
+
+@experiment("puckworld-actor-critic", "Puck World: one-step actor-critic vs REINFORCE with baseline",
+            default_runs=8)
+def run_actor_critic(ctx: Context) -> Result:
+    return _run(ctx, ["actor_critic", "reinforce_baseline"], "actor_critic", "actor-critic vs REINFORCE")
