@@ -20,13 +20,15 @@ decays linearly from ε₀ to ε₁ over ``eps_steps`` env steps.
 Hyper-parameters travel in one float64 array ``hp`` (indices ``HP_*``) so the
 signature stays fixed; loop counters in an int64 array ``cnt`` (``C_*``).
 Environments are the compiled twins of ``fastfa.kernels.envs_classic``
-chosen by an integer ``env_kind`` (``ENV_*``).
+(CartPole, Acrobot, MountainCar) and ``fastfa.kernels.pg_envs`` (discrete
+Puck World), chosen by an integer ``env_kind`` (``ENV_*``).
 """
 import numpy as np
 
 from ._jit import njit
 from .envs_classic import (acrobot_obs, acrobot_reset, acrobot_step, cartpole_obs, cartpole_reset,
                            cartpole_step, mountaincar_obs, mountaincar_reset, mountaincar_step)
+from .pg_envs import puckworld_discrete_force, puckworld_obs, puckworld_reset, puckworld_step
 from .mlp import (adam_step, clip_grad_norm, mlp_acts_size, mlp_backward, mlp_forward, mlp_init,  # noqa: F401
                   mlp_n_params, mlp_work_size,
                   polyak_update, sgd_step, td_loss)
@@ -45,6 +47,8 @@ OPT_SGD = 1
 ENV_CARTPOLE = 0
 ENV_ACROBOT = 1
 ENV_MOUNTAINCAR = 2
+ENV_PUCKWORLD_DISCRETE = 3
+ENV_STATE_LEN = 16  # >= the state length of every twin
 
 
 @njit
@@ -164,23 +168,33 @@ def env_reset(kind, params, state, rng, obs):
     elif kind == ENV_ACROBOT:
         acrobot_reset(params, state, rng)
         acrobot_obs(state, obs)
-    else:
+    elif kind == ENV_MOUNTAINCAR:
         mountaincar_reset(params, state, rng)
         mountaincar_obs(state, obs)
+    else:
+        puckworld_reset(params, state, rng)
+        puckworld_obs(params, state, obs)
 
 
 @njit
-def env_step(kind, params, state, action, obs):
-    """Step the compiled twin; writes the next observation; returns (reward, terminated)."""
+def env_step(kind, params, state, action, obs, rng):
+    """Step the compiled twin; writes the next observation; returns (reward, terminated).
+
+    ``rng`` is the env's Generator (Puck World's target jumps draw from it, as gymnasium's ``np_random``)."""
     if kind == ENV_CARTPOLE:
         r, d = cartpole_step(params, state, action)
         cartpole_obs(state, obs)
     elif kind == ENV_ACROBOT:
         r, d = acrobot_step(params, state, action)
         acrobot_obs(state, obs)
-    else:
+    elif kind == ENV_MOUNTAINCAR:
         r, d = mountaincar_step(params, state, action)
         mountaincar_obs(state, obs)
+    else:
+        fx, fy = puckworld_discrete_force(action)
+        r = puckworld_step(params, state, fx, fy, rng)
+        d = False
+        puckworld_obs(params, state, obs)
     return r, d
 
 
@@ -221,7 +235,7 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
             for k in range(x_cur.shape[0]):
                 x_q[k] = x_cur[k]
             a = dqn_greedy(theta, sizes, a_fn, x_q, acts1)
-        r, d = env_step(env_kind, env_params, env_state, a, x_next)
+        r, d = env_step(env_kind, env_params, env_state, a, x_next, env_rng)
         cnt[C_EP_LEN] += 1
         ep_ret_cur[0] += r
         replay_add(obs, act, rew, next_obs, term, bstate, x_cur, a, r, x_next, d)
@@ -248,7 +262,7 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
 @njit
 def dqn_evaluate(env_kind, env_params, rng, theta, sizes, act, obs_dim, n_episodes, max_len, returns):
     """Greedy (deterministic) returns of ``n_episodes`` episodes of the compiled twin into ``returns``."""
-    state = np.zeros(8, np.float64)
+    state = np.zeros(ENV_STATE_LEN, np.float64)
     x = np.empty(obs_dim, np.float32)
     xq = np.empty(obs_dim, theta.dtype)
     acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
@@ -259,7 +273,7 @@ def dqn_evaluate(env_kind, env_params, rng, theta, sizes, act, obs_dim, n_episod
             for k in range(obs_dim):
                 xq[k] = x[k]
             a = dqn_greedy(theta, sizes, act, xq, acts1)
-            r, d = env_step(env_kind, env_params, state, a, x)
+            r, d = env_step(env_kind, env_params, state, a, x, rng)
             g += r
             if d:
                 break

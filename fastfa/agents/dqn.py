@@ -11,7 +11,7 @@ drives either
 * the **compiled loop** (``kernels.dqn.dqn_train``): env twin, ε-greedy policy,
   replay and gradient steps fused in one ``@njit`` function, for
   ``CartPole-v1``, ``Acrobot-v1`` and ``MountainCar-v0`` (and their ``fastfa/``
-  ids).
+  ids) and ``fastfa/PuckWorldDiscrete-v0`` (default parameters).
 
 Both loops draw the same random streams (actions, minibatches, env resets)
 and follow Stable-Baselines3's step order; for the same seed they train the
@@ -161,6 +161,7 @@ _TWINS = {"CartPole-v1": (0, "cartpole_params", 500), "Acrobot-v1": (1, "acrobot
           "MountainCar-v0": (2, "mountaincar_params", 200)}
 for _k in list(_TWINS):
     _TWINS["fastfa/" + _k] = _TWINS[_k]
+_TWINS["fastfa/PuckWorldDiscrete-v0"] = (3, "puckworld_params", 600)  # default params only
 
 
 def _K():
@@ -178,7 +179,8 @@ class DQN:
         seed: root seed; network init, actions, minibatches and env resets each get
             a stream from ``np.random.SeedSequence(seed).spawn(4)``.
         compiled: ``"auto"`` (default) trains in the fully compiled loop when the env is
-            given by an id with a compiled twin (CartPole-v1, Acrobot-v1, MountainCar-v0),
+            given by an id with a compiled twin (CartPole-v1, Acrobot-v1, MountainCar-v0,
+            fastfa/PuckWorldDiscrete-v0),
             else in the Python loop; ``True`` requires the twin; ``False`` forces Python.
     """
 
@@ -216,7 +218,7 @@ class DQN:
         self.cnt = np.zeros(K.N_CNT, np.int64)
         self.cnt[K.C_BAD_STEP] = -1
         self.hp = config.hp_array(self.max_episode_steps)
-        self.env_state = np.zeros(8, np.float64)
+        self.env_state = np.zeros(K.ENV_STATE_LEN, np.float64)
         self.x_cur = np.zeros(self.obs_dim, np.float32)
         self.ep_ret_cur = np.zeros(1, np.float64)
         self.episode_returns: list[float] = []
@@ -261,10 +263,11 @@ class DQN:
         spec = getattr(env, "spec", None)
         self.max_episode_steps = getattr(spec, "max_episode_steps", None) or 0
         if twin is not None:
-            from ..kernels import envs_classic
+            from ..kernels import envs_classic, pg_envs
 
             self._env_kind = twin[0]
-            self._env_params = getattr(envs_classic, twin[1])()
+            mod = pg_envs if twin[1].startswith("puckworld") else envs_classic
+            self._env_params = getattr(mod, twin[1])()
             self.max_episode_steps = twin[2]
         else:
             self._env_kind, self._env_params = -1, np.zeros(1)

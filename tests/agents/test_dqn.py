@@ -87,11 +87,12 @@ def test_determinism_same_seed_bit_identical():
     assert not np.array_equal(a.theta, c.theta)
 
 
-def test_python_loop_equals_compiled_loop():
-    """Same seed: gymnasium CartPole through fastfa.loop.run == the fused compiled loop (twin is bit-identical)."""
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "fastfa/PuckWorldDiscrete-v0"])
+def test_python_loop_equals_compiled_loop(env_id):
+    """Same seed: the gymnasium env through fastfa.loop.run == the fused compiled loop (twins are bit-identical)."""
     n = scale(1200, 300)
-    comp = _weights(5, n)
-    py = DQN(gymnasium.make("CartPole-v1"), seed=5, **SMALL)
+    comp = DQN(env_id, seed=5, **SMALL).learn(n)
+    py = DQN(gymnasium.make(env_id), seed=5, **SMALL)
     assert not py.compiled and comp.compiled
     py.learn(n)
     assert py.n_updates == comp.n_updates > 0
