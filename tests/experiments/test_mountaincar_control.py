@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import scale
+from conftest import JIT_DISABLED, scale
 
 from fastfa.experiments import get, run_experiment
 
@@ -30,3 +30,61 @@ def test_mountaincar_sarsa_cell_independent_of_other_seeds():
     b = exp.cell({"alpha": 0.5 / 8, "episodes": e}, seeds[1:2])
     np.testing.assert_array_equal(np.asarray(a["value"])[a["seed"] == 1], b["value"])
     assert set(exp.grid) == {"alpha"}
+
+
+def test_nstep_and_lambda_experiments_quick(tmp_path):
+    e = scale(6, 2)
+    s = run_experiment("mountaincar-nstep", runs=2, out=tmp_path, quick=True, progress=False, plot=False,
+                       params={"episodes": e, "sweep_episodes": e, "ns": [1, 4], "alpha8": [0.5]})
+    assert s["metrics"]["fig10.4 best n"] in (1, 4) and s["env_steps"] > 0
+    s = run_experiment("mountaincar-lambda", runs=2, out=tmp_path, quick=True, progress=False, plot=False,
+                       params={"episodes": e, "episodes_1211": e, "lams": [0.0, 0.9], "alpha8": [0.8],
+                               "alpha8_1211": [0.8], "max_steps": scale(5000, 100)})
+    assert set(k for k in s["metrics"] if k.startswith("fig12.11")) == {
+        "fig12.11 true online: best mean return", "fig12.11 accumulating: best mean return",
+        "fig12.11 replacing: best mean return", "fig12.11 replacing, clear others: best mean return"}
+    assert (tmp_path / "mountaincar-lambda" / "results.csv").exists()
+
+
+@pytest.mark.skipif(JIT_DISABLED, reason="needs compiled speed")
+def test_fig_10_4_and_12_10_numbers_reduced():
+    """S&B Fig 10.4: n = 4 at α = 0.5/8 averages ~225 steps over the first 50 episodes, better than n = 1
+    (~280). Fig 12.10: SARSA(λ = 0.92, replacing) at α = 1.2/8 ~180-190, better than λ = 0 (~230)."""
+    from fastfa.agents.population import run_population
+
+    r = run_population("MountainCar-v0", "nstep_sarsa", alphas=[0.5 / 8], ns=[1, 4], runs=20, episodes=50,
+                       max_steps=5000, seed=3)
+    n1, n4 = r["steps"][0].mean(axis=(1, 2))
+    assert 200 < n4 < 255 and 255 < n1 < 320 and n4 < n1 - 20
+    r = run_population("MountainCar-v0", "sarsa_lambda", alphas=[1.2 / 8], lams=[0.0, 0.92], runs=20, episodes=50,
+                       trace_min=1e-3, max_steps=5000, seed=3)
+    l0, l92 = r["steps"][0].mean(axis=(1, 2))
+    assert 160 < l92 < 215 and 205 < l0 < 260 and l92 < l0 - 20
+
+
+def test_baird_diverges_and_reports_it(tmp_path):
+    s = run_experiment("baird", out=tmp_path, progress=False, plot=False, params={"steps": 1000})
+    m = s["metrics"]
+    assert m["td: diverged"] and m["dp: diverged"]
+    if not JIT_DISABLED:
+        assert 200 < m["dp: final w8"] < 500  # Fig 11.2 right: w8 ~ 300 after 1000 sweeps
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        s = run_experiment("baird", out=tmp_path, progress=False, plot=False, params={"steps": 1000, "limit": 50.0})
+    assert s["metrics"]["dp: stopped early at"] is not None
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "baird" / "results.csv")
+    assert np.isfinite(df["value"]).all()
+
+
+def test_baird_kernels_hand_step():
+    from fastfa.kernels.baird import baird_features, baird_semigradient_dp
+
+    X = baird_features()
+    w = np.array([1.0] * 6 + [10.0, 1.0])
+    out = np.zeros((2, 8))
+    baird_semigradient_dp(X, w, 0.01, 0.99, 1, 1e12, out)
+    v = X @ out[0]
+    target = 0.99 * v[6]
+    g = ((target - v)[:, None] * X).sum(axis=0)
+    np.testing.assert_allclose(out[1], out[0] + 0.01 / 7 * g)

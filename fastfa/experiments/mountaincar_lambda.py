@@ -1,0 +1,131 @@
+"""S&B Figures 12.10/12.11: SARSA(λ) and true online SARSA(λ) on Mountain Car (8 tilings, ε = 0, γ = 1).
+
+Fig 12.10: SARSA(λ) with replacing traces; mean steps per episode over the first 50 episodes
+and 100 runs against α x 8, for λ ∈ {0, .68, .84, .92, .96, .98, .99} (larger λ over smaller α,
+as in the book).  Fig 12.11: mean return per episode over the first 20 episodes and 100 runs
+against α x 8 at λ = 0.9 for true online SARSA(λ) and SARSA(λ) with accumulating traces,
+replacing traces, and replacing traces that clear the other actions' traces.
+
+Traces below ``trace_min`` = 1e-3 are dropped (``fastfa.kernels.control_traces``; Sutton's
+own Mountain Car code drops them below 0.01): ``--set trace_min=0`` runs the exact algorithm
+(slower).  Episodes are capped at ``max_steps`` = 5000 steps (bad settings saturate; the
+book's plots stop at 300 steps per episode).
+
+``fastfa run mountaincar-lambda [--runs N] [--quick] [--set lams=[0.9] trace_min=0]``
+
+Table rows: ``panel`` (``fig12.10`` / ``fig12.11``), ``method``, ``lam``, ``alpha``, ``run``,
+``x`` = 0, ``metric`` (``mean_steps_first_episodes`` / ``mean_return_first_episodes``), ``value``.
+``--quick``: 5 runs, 20 / 10 episodes, 3 step sizes.
+
+Sweep unit (``fastfa sweep``): ``cell({"lam": 0.92, "alpha": 0.1875}, seeds)`` (Fig 12.10 point).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Result, experiment
+from ._mountaincar import params
+
+LAMS = [0.0, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99]
+ALPHA8 = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8]
+MAX_ALPHA8 = {0.0: 1.8, 0.68: 1.8, 0.84: 1.6, 0.92: 1.4, 0.96: 1.0, 0.98: 0.6, 0.99: 0.4}
+METHODS = {"true online": ("true_online_sarsa_lambda", "replace"), "accumulating": ("sarsa_lambda", "accumulate"),
+           "replacing": ("sarsa_lambda", "replace"), "replacing, clear others": ("sarsa_lambda", "replace_clear")}
+DEFAULTS = {"lams": LAMS, "alpha8": ALPHA8, "episodes": 50, "episodes_1211": 20, "lam_1211": 0.9,
+            "alpha8_1211": [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8], "trace_min": 1e-3, "max_steps": 5000,
+            "threads": None}
+QUICK = dict(DEFAULTS, alpha8=[0.4, 0.8, 1.2], alpha8_1211=[0.4, 0.8, 1.2], episodes=20, episodes_1211=10,
+             lams=[0.0, 0.84, 0.96])
+
+
+def _pop(alg, trace, alphas, lams, seeds, episodes, trace_min, max_steps, threads=None):
+    from ..agents.population import run_population
+
+    return run_population("MountainCar-v0", alg, alphas=alphas, lams=lams, seeds=seeds, episodes=int(episodes),
+                          trace=trace, trace_min=float(trace_min), max_steps=int(max_steps), threads=threads)
+
+
+def cell(params_, seeds):
+    """One Fig 12.10 point (λ, α): mean steps over the first ``episodes`` episodes, per seed."""
+    p = params(params_, {"lam": 0.92, "alpha": 1.5 / 8, "episodes": 50, "trace_min": 1e-3, "max_steps": 5000})
+    r = _pop("sarsa_lambda", "replace", [float(p["alpha"])], [float(p["lam"])], list(seeds), p["episodes"],
+             p["trace_min"], p["max_steps"])
+    m = r["steps"][0, 0].mean(axis=1)
+    k = len(m)
+    return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"),
+            "value": m}
+
+
+def plot(table, path):
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, panel, key in ((a1, "fig12.10", "lam"), (a2, "fig12.11", "method")):
+        sel = table["panel"] == panel
+        for g in np.unique(table[key][sel]):
+            s = sel & (table[key] == g)
+            al = table["alpha"][s].astype(float)
+            v = table["value"][s].astype(float)
+            xs = np.unique(al)
+            ax.plot(xs * 8, [v[al == a].mean() for a in xs], marker=".", label=f"{key}={g}" if key == "lam" else g)
+        ax.set_xlabel("α × number of tilings (8)")
+        ax.legend(fontsize=8)
+    a1.set_ylim(170, 300)
+    a1.set_ylabel("Steps per episode (first 50 episodes)")
+    a1.set_title("Figure 12.10: SARSA(λ), replacing traces")
+    a2.set_ylim(-550, -150)
+    a2.set_ylabel("Reward per episode (first 20 episodes)")
+    a2.set_title("Figure 12.11: λ = 0.9")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+@experiment("mountaincar-lambda", "Fig 12.10/12.11: SARSA(lambda) and true online SARSA(lambda) on Mountain Car",
+            default_runs=100, cell=cell, grid={"lam": LAMS, "alpha": [a / 8 for a in ALPHA8]})
+def run(ctx) -> Result:
+    p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
+    n_runs = ctx.n_runs(100, quick=5)
+    seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
+    cols = {k: [] for k in ("panel", "method", "lam", "alpha", "run", "x", "metric", "value")}
+    metrics, env_steps, wall = {}, 0, 0.0
+
+    def add(panel, method, lam, alpha, metric, value):
+        for k, v in (("panel", panel), ("method", method), ("lam", lam), ("alpha", alpha), ("metric", metric)):
+            cols[k].append(np.full(n_runs, v))
+        cols["run"].append(np.arange(n_runs))
+        cols["x"].append(np.zeros(n_runs, int))
+        cols["value"].append(value)
+
+    best = (None, None, np.inf)
+    for lam in p["lams"]:
+        alphas = [a / 8 for a in p["alpha8"] if a <= MAX_ALPHA8.get(float(lam), 1.8) + 1e-9]
+        if not alphas:
+            continue
+        r = _pop("sarsa_lambda", "replace", alphas, [float(lam)], seeds, p["episodes"], p["trace_min"],
+                 p["max_steps"], p["threads"])
+        env_steps += r["env_steps"]
+        wall += r["wall_time_s"]
+        m = r["steps"][:, 0].mean(axis=2)
+        for k, a in enumerate(alphas):
+            add("fig12.10", "replacing", float(lam), a, "mean_steps_first_episodes", m[k])
+            if m[k].mean() < best[2]:
+                best = (float(lam), a, float(m[k].mean()))
+    metrics["fig12.10 best lambda"] = best[0]
+    metrics["fig12.10 best alpha x 8"] = round(best[1] * 8, 3) if best[1] else None
+    metrics["fig12.10 best mean steps (first episodes)"] = round(best[2], 1)
+    alphas = [a / 8 for a in p["alpha8_1211"]]
+    lam = float(p["lam_1211"])
+    for name, (alg, trace) in METHODS.items():
+        r = _pop(alg, trace, alphas, [lam], seeds, p["episodes_1211"], p["trace_min"], p["max_steps"], p["threads"])
+        env_steps += r["env_steps"]
+        wall += r["wall_time_s"]
+        m = r["returns"][:, 0].mean(axis=2)
+        for k, a in enumerate(alphas):
+            add("fig12.11", name, lam, a, "mean_return_first_episodes", m[k])
+        metrics[f"fig12.11 {name}: best mean return"] = round(float(m.mean(axis=1).max()), 1)
+    metrics["env_steps_per_s"] = round(env_steps / wall) if wall else None
+    table = {k: np.concatenate(v) for k, v in cols.items()}
+    config = {"env": "MountainCar-v0 (compiled twin)", "tilings": 8, "epsilon": 0.0, "gamma": 1.0, "runs": n_runs,
+              **p}
+    return Result(table=table, metrics=metrics, config=config, env_steps=env_steps, plot=plot)
