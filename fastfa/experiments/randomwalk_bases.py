@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..loop import Progress
 from ._base import Result, experiment
 from ._randomwalk import concat, curve_rows, merge_params, population
 
@@ -76,6 +77,7 @@ def run(ctx) -> Result:
     n_runs = ctx.n_runs(30, quick=5)
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)  # the same episodes for every basis
     parts, final, steps = [], {}, 0
+    bar = Progress(2 * len(p["orders"]), "randomwalk-bases", enabled=ctx.progress, unit="curve")
     for basis in ("polynomial", "fourier"):
         alpha = float(p["alpha_poly"] if basis == "polynomial" else p["alpha_fourier"])
         for order in p["orders"]:
@@ -83,6 +85,8 @@ def run(ctx) -> Result:
             steps += s
             parts.append(curve_rows(err, log_at, "rmsve", basis=basis, order=int(order), alpha=alpha))
             final[f"{basis}_{order}"] = float(err[:, -1].mean())
+            bar.update(1)
+    bar.close()
     table = concat(parts, ["run", "basis", "order", "alpha", "x", "metric", "value"])
     config = dict(p, runs=n_runs, method="gradient_mc", quick=ctx.quick)
     return Result(table=table, metrics={"final_rmsve": final}, config=config, env_steps=steps, plot=plot)

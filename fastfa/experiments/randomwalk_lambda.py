@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..loop import Progress
 from ._base import Result, experiment
 from ._randomwalk import concat, curve_rows, merge_params, population
 
@@ -87,6 +88,7 @@ def run(ctx) -> Result:
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
     e = int(p["episodes"])
     parts, best, by_lam, steps = [], {}, {}, 0
+    bar = Progress(len(p["methods"]), "randomwalk-lambda", enabled=ctx.progress, unit="method")
     for m in p["methods"]:
         err, A, L, s = _sweep(m, p["lams"], p["alphas"], seeds, e, int(p["n_states"]))
         steps += s
@@ -99,6 +101,8 @@ def run(ctx) -> Result:
         best[m] = {"lam": float(L[b]), "alpha": float(A[b]), "error": float(avg[b])}
         by_lam[m] = {str(lv): float(avg[L == lv].min()) if np.isfinite(avg[L == lv].min()) else None
                      for lv in p["lams"]}
+        bar.update(1)
+    bar.close()
     table = concat(parts, ["run", "agent", "lam", "alpha", "x", "metric", "value"])
     config = dict(p, runs=n_runs, features="tabular (StateAggregation(19, 19))", quick=ctx.quick)
     return Result(table=table, metrics={"best": best, "min_error_by_lam": by_lam}, config=config, env_steps=steps,

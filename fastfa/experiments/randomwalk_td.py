@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..loop import Progress
 from ._base import Result, experiment
 from ._randomwalk import concat, curve_rows, log_points, merge_params, population
 
@@ -90,12 +91,16 @@ def run(ctx) -> Result:
     episodes = int(p["episodes"])
     feats = StateAggregation(1000, 10, first=1)
     log_at = log_points(episodes)
+    bar = Progress(2, "randomwalk-td", enabled=ctx.progress, unit="panel")
     td_err, w, steps0 = population("nstep", feats, seed=ctx.seed, n_runs=1, alphas=[p["alpha"]], ns=[1],
                                    n_episodes=episodes, log_at=log_at)
     states = np.arange(1, 1001)
     v_hat = w[0][:, (states - 1) // 100]
     sweep_seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs + 1)[1:]  # independent of the TD(0) run
+    bar.update(1)
     err, A, Nn, steps1 = _nstep(sweep_seeds, None, p["ns"], p["alphas"], int(p["sweep_episodes"]))
+    bar.update(1)
+    bar.close()
     ep = np.arange(1, int(p["sweep_episodes"]) + 1)
     parts = [curve_rows(v_hat, states, "v_hat", agent="td0"),
              curve_rows(randomwalk_true_values()[None], states, "v_true", agent="true"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..loop import Progress
 from ._base import Result, experiment
 from ._randomwalk import concat, curve_rows, merge_params, population
 
@@ -76,11 +77,14 @@ def run(ctx) -> Result:
     n_runs = ctx.n_runs(30, quick=5)
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
     parts, final, steps = [], {}, 0
+    bar = Progress(len(p["tilings"]), "randomwalk-tiling", enabled=ctx.progress, unit="curve")
     for t in p["tilings"]:
         err, log_at, alpha, s = _curve(int(t), p, seeds, None)
         steps += s
         parts.append(curve_rows(err, log_at, "rmsve", tilings=int(t), alpha=alpha))
         final[str(int(t))] = float(err[:, -1].mean())
+        bar.update(1)
+    bar.close()
     table = concat(parts, ["run", "tilings", "alpha", "x", "metric", "value"])
     config = dict(p, runs=n_runs, method="gradient_mc", offsets="uniform", quick=ctx.quick)
     return Result(table=table, metrics={"final_rmsve": final}, config=config, env_steps=steps, plot=plot)
