@@ -17,7 +17,7 @@ _LAZY: dict[str, str] = {
     "DiscretizedQLearning": ".control", "ControlConfig": ".control", "run_population": ".population",
     "Reinforce": ".policy_gradient", "ReinforceBaseline": ".policy_gradient", "ActorCritic": ".policy_gradient",
     "QAC": ".policy_gradient", "PGConfig": ".policy_gradient", "ConstantFeatures": ".policy_gradient",
-    "A2C": ".a2c",
+    "A2C": ".a2c", "A2CMLP": ".a2c_mlp",
 }
 
 __all__ = sorted(_LAZY)
