@@ -22,7 +22,7 @@ from numba import prange
 
 from ._jit import njit
 from .envs_randomwalk import randomwalk_reset, randomwalk_step
-from .prediction import (ACCUMULATE, REPLACE, linear_v_update, mc_returns, td_lambda_update,
+from .prediction import (ACCUMULATE, REPLACE, discounted_return, linear_v_update, mc_returns, td_lambda_update,
                          true_online_td_update, v_value)
 
 MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE, LAMBDA_RETURN = range(6)
@@ -40,14 +40,11 @@ def episode_update(method, w, z, states, rewards, T, gamma, idx, val, alpha, n, 
     elif method == NSTEP:
         for tau in range(T):
             end = min(tau + n, T)
-            g = 0.0
-            disc = 1.0
-            for k in range(tau, end):
-                g += disc * rewards[k]
-                disc *= gamma
+            boot = 0.0
             if tau + n < T:
                 sn = states[tau + n]
-                g += disc * v_value(w, idx[sn], val[sn])
+                boot = v_value(w, idx[sn], val[sn])
+            g = discounted_return(rewards[tau:end], gamma, boot)  # same arithmetic as the Python agent
             s = states[tau]
             linear_v_update(w, idx[s], val[s], g, alpha)
     elif method == TDL_ACC or method == TDL_REP:
@@ -97,7 +94,7 @@ def rms_error(w, idx, val, first, v_true, weights):
 def _run_member(rng, env_params, method, alpha, n, lam, gamma, idx, val, v_true, err_w, log_at,
                 n_episodes, out_err, out_w):
     F = out_w.shape[0]
-    w = np.zeros(F)
+    w = out_w.copy()  # initial weights on entry
     z = np.zeros(F)
     cap = 1024
     states = np.empty(cap, np.int64)
@@ -138,7 +135,7 @@ def randomwalk_population(gens, env_params, method, alphas, ns, lams, gamma, idx
     """Run every member r for ``n_episodes`` episodes of the random walk ``env_params``.
 
     ``out_err[r, j]``: weighted RMS error (``err_w`` over states 1..N against ``v_true``)
-    after episode ``log_at[j]`` (ascending); ``out_w[r]``: final weights;
+    after episode ``log_at[j]`` (ascending); ``out_w[r]``: initial weights on entry, final on return;
     ``out_steps[r]``: environment steps simulated.
     """
     m = alphas.shape[0]

@@ -109,22 +109,68 @@ class _Predictor:
         return self._action_space.sample()
 
     def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
-              progress: bool = False, callback=None):
+              progress: bool = False, callback=None, compiled: bool = False):
         """Evaluate the policy on ``env`` (a gymnasium env or id) for a budget; returns ``self``.
 
         Without a ``policy`` the agent acts uniformly at random over ``env.action_space``
         (seeded from ``seed`` of the constructor), or takes the only action.
+
+        ``compiled=True`` (random walk only, ``episodes`` budget): run the whole budget in one
+        compiled call on the env's twin, drawing the same random stream as the gymnasium env
+        reset with ``seed``, so the weights equal the Python loop's (tested).
         """
         if isinstance(env, str):
             from ..envs import make
 
             env = make(env)
+        if compiled:
+            return self._learn_compiled(env, episodes, total_steps, seed, callback)
         self._action_space = env.action_space
         if self.policy is None and getattr(env.action_space, "n", None) != 1:
             env.action_space.seed(self.seed)
         self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
                        callback=callback)
         return self
+
+    _method = ""
+
+    def _learn_compiled(self, env, episodes, total_steps, seed, callback):
+        from ..envs.random_walk import RandomWalkEnv
+        from ..experiments._randomwalk import METHODS, feature_table
+        from ..kernels.prediction_pop import randomwalk_population
+        from ..loop import EpisodeLog
+
+        if not isinstance(env.unwrapped, RandomWalkEnv):
+            raise ValueError(f"compiled=True supports the random walk env only, got {env.unwrapped!r}")
+        if episodes is None or total_steps is not None or callback is not None:
+            raise ValueError("compiled=True takes an episodes budget only (no total_steps, no callback)")
+        if not isinstance(episodes, (int, np.integer)) or episodes <= 0:
+            raise ValueError(f"episodes must be a positive int, got {episodes!r}")
+        if self.policy is not None:
+            raise ValueError("compiled=True evaluates the walk's own (only) policy; policy must be None")
+        params = env.unwrapped.params
+        n_states = int(params[0])
+        idx, val = feature_table(self.features, n_states)
+        cfg = self.config
+        method = self._method
+        if method == "td_lambda":
+            method = "td_lambda_acc" if cfg.trace == "accumulating" else "td_lambda_rep"
+        from ..experiments._randomwalk import generators
+
+        gens = generators([np.random.SeedSequence(seed) if seed is not None else np.random.SeedSequence()])
+        F = self.approx.n_features
+        out_w = self.w.reshape(1, F).copy()
+        out_steps = np.zeros(1, np.int64)
+        randomwalk_population(gens, params, METHODS[method], np.array([cfg.alpha], float),
+                              np.array([self._n()], np.int64), np.array([cfg.lam], float), float(cfg.gamma),
+                              idx, val, np.zeros(n_states), np.zeros(n_states), np.zeros(0, np.int64),
+                              int(episodes), np.zeros((1, 0)), out_w, out_steps)
+        self.approx.w[:] = out_w[0]
+        self.log = EpisodeLog(total_steps=int(out_steps[0]))
+        return self
+
+    def _n(self):
+        return 1
 
     @property
     def w(self) -> np.ndarray:
@@ -186,6 +232,8 @@ class _Predictor:
 class GradientMC(_Predictor):
     """Gradient Monte Carlo prediction (S&B 9.3): updates towards G_t at the end of each episode."""
 
+    _method = "mc"
+
     def _begin(self):
         self._enc, self._rewards = [], []
 
@@ -207,6 +255,8 @@ class GradientMC(_Predictor):
 class TD0(_Predictor):
     """Semi-gradient TD(0) (S&B 9.3): ``w ← w + α [R + γ v̂(S') − v̂(S)] x(S)`` every step."""
 
+    _method = "nstep"
+
     def step(self, obs, action, reward, next_obs, terminated, truncated):
         from ..kernels.prediction import td0_update
 
@@ -217,6 +267,11 @@ class TD0(_Predictor):
 
 class NStepTD(_Predictor):
     """n-step semi-gradient TD (S&B 9.4): S_τ is updated towards G_{τ:τ+n} once R_{τ+n} is known."""
+
+    _method = "nstep"
+
+    def _n(self):
+        return int(self.config.n)
 
     def _begin(self):
         self._enc, self._rewards = [], []
@@ -251,6 +306,8 @@ class NStepTD(_Predictor):
 class TDLambda(_Predictor):
     """Semi-gradient TD(λ) with accumulating or replacing traces (S&B 12.2)."""
 
+    _method = "td_lambda"
+
     def _begin(self):
         self._z = np.zeros(self.approx.n_features)
 
@@ -266,6 +323,8 @@ class TDLambda(_Predictor):
 
 class TrueOnlineTDLambda(_Predictor):
     """True online TD(λ) with dutch traces (S&B 12.5); equals the online λ-return algorithm."""
+
+    _method = "true_online"
 
     def _begin(self):
         self._z = np.zeros(self.approx.n_features)

@@ -122,3 +122,24 @@ def test_bad_config(kw, match):
 def test_replacing_needs_binary_features():
     with pytest.raises(ValueError, match="binary"):
         TDLambda(Fourier(0, 1, 2), alpha=0.1, trace="replacing")
+
+
+@pytest.mark.parametrize("agent_cls, kw", [
+    (GradientMC, dict(alpha=0.05)), (TD0, dict(alpha=0.05)), (NStepTD, dict(alpha=0.05, n=3)),
+    (TDLambda, dict(alpha=0.05, lam=0.8)), (TDLambda, dict(alpha=0.05, lam=0.8, trace="replacing")),
+    (TrueOnlineTDLambda, dict(alpha=0.05, lam=0.8)),
+])
+def test_compiled_learn_equals_python_loop(agent_cls, kw):
+    feats = TileCoder(1, N + 1, 4, 4, mode="hash", size=64) if kw.get("trace") else Fourier(1, N, 3)
+    a = agent_cls(feats, gamma=0.95, **kw).learn(_env(), episodes=15, seed=8)
+    b = agent_cls(feats, gamma=0.95, **kw).learn(_env(), episodes=15, seed=8, compiled=True)
+    assert np.array_equal(a.w, b.w) and np.abs(a.w).sum() > 0
+    assert a.log.total_steps == b.log.total_steps
+
+
+def test_compiled_learn_errors():
+    agent = TD0(StateAggregation(N, N, 1), alpha=0.1)
+    with pytest.raises(ValueError, match="episodes budget"):
+        agent.learn(_env(), total_steps=100, compiled=True)
+    with pytest.raises(ValueError, match="random walk env only"):
+        agent.learn("CartPole-v1", episodes=2, compiled=True)
