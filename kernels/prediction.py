@@ -48,6 +48,13 @@ def linear_v_update(w, i, v, target, alpha):
 
 
 @njit
+def linear_v_update_batch(w, I, V, targets, alpha, out_err):
+    """:func:`linear_v_update` for each row in order (``out_err[n] = U_n − v̂(s_n)`` before its update)."""
+    for n in range(I.shape[0]):
+        out_err[n] = linear_v_update(w, I[n], V[n], targets[n], alpha)
+
+
+@njit
 def td0_update(w, i_tm1, v_tm1, r_t, gamma_t, i_t, v_t, alpha):
     """Semi-gradient TD(0) (S&B 9.3)::
 

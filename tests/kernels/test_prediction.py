@@ -129,6 +129,20 @@ def test_true_online_hand_first_step():
     assert np.allclose(w, [1 - 0.15, 0, 1 - 0.15]) and np.allclose(z, [0.8, 0, 0.8])
 
 
+def test_linear_v_update_batch_equals_loop():
+    from fastfa.kernels.prediction import linear_v_update_batch
+
+    rng = np.random.default_rng(3)
+    I = rng.integers(0, 6, (20, 3)).astype(np.int64)
+    V = rng.normal(size=(20, 3))
+    U = rng.normal(size=20)
+    w1, w2 = np.zeros(6), np.zeros(6)
+    out = np.empty(20)
+    linear_v_update_batch(w1, I, V, U, 0.1, out)
+    errs = [linear_v_update(w2, I[n], V[n], U[n], 0.1) for n in range(20)]
+    assert np.array_equal(w1, w2) and np.allclose(out, errs)
+
+
 def test_td0_batch_and_empty():
     w = np.zeros(4)
     I = np.array([[0], [1], [2]], np.int64)
