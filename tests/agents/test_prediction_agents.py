@@ -143,3 +143,12 @@ def test_compiled_learn_errors():
         agent.learn(_env(), total_steps=100, compiled=True)
     with pytest.raises(ValueError, match="random walk env only"):
         agent.learn("CartPole-v1", episodes=2, compiled=True)
+
+
+def test_linear_v_with_variable_active_features():
+    from fastfa.features import CoarseCoding
+
+    cc = CoarseCoding(0, 1, n_centres=11, radius=0.15)
+    V = LinearV(cc, w=np.arange(11.0))
+    assert V.value(0.5) == 4 + 5 + 6 and V.value(0.0) == 0 + 1
+    assert V.values([[0.5], [0.0]]).tolist() == [15.0, 1.0]

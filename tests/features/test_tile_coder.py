@@ -187,3 +187,13 @@ def test_bad_observations_and_actions():
         tc.indices_batch(np.zeros((3, 2)), [0, 1, 5])
     with pytest.raises(ValueError, match="no actions"):
         TileCoder([0], [1], 2, 2).indices([0.5], 1)
+
+
+def test_uniform_offsets_with_wrap_vs_naive():
+    rng = np.random.default_rng(11)
+    tc = TileCoder([0.0, -1.0], [1.0, 1.0], [5, 3], 4, wrap=[True, False], offsets="uniform", size=10**6)
+    for _ in range(scale(60, 15)):
+        x = rng.uniform([-2, -1.5], [3, 1.5])
+        want = naive_tile_hash(x, tc.low, tc.high, tc.tiles_per_dim, 4, 10**6, offsets="uniform",
+                               wrap=[True, False])
+        assert tc.indices(x).tolist() == want.tolist()
