@@ -1,5 +1,9 @@
 """S&B Figures 10.1/10.2: episodic semi-gradient SARSA with tile coding on Mountain Car.
 
+Fig 10.1: the cost-to-go function −max_a q̂(s, a) learned during one run (α = 0.5/8) after
+episodes 1, 12, 104, 1000 and 9000 (``--quick``: 1, 12, 104), on a 40 x 40 grid of
+(position, velocity); saved to ``fig10_1_cost_to_go.npz`` and drawn above Fig 10.2.
+
 8 tilings of 8x8 tiles over position [-1.2, 0.5] x velocity [-0.07, 0.07], weights
 initialised to 0 (optimistic: rewards are -1), ε = 0, γ = 1, no time limit (the book's
 episodes), α ∈ {0.1/8, 0.2/8, 0.5/8}; 100 runs x 500 episodes, steps per episode
@@ -22,8 +26,46 @@ from ._base import Result, experiment
 from ._mountaincar import alpha_label, params, steps_table
 
 ALPHAS = [0.1 / 8, 0.2 / 8, 0.5 / 8]
-DEFAULTS = {"alphas": ALPHAS, "episodes": 500, "epsilon": 0.0, "threads": None}
-QUICK = dict(DEFAULTS, episodes=100)
+DEFAULTS = {"alphas": ALPHAS, "episodes": 500, "epsilon": 0.0, "threads": None,
+            "fig10_1_episodes": [1, 12, 104, 1000, 9000]}
+QUICK = dict(DEFAULTS, episodes=100, fig10_1_episodes=[1, 12, 104])
+GRID = 40
+
+
+def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
+    """One run of the fused loop; −max_a q̂ on a GRID x GRID (position, velocity) grid at each checkpoint.
+
+    Returns (positions, velocities, surfaces float64[len(checkpoints), GRID(vel), GRID(pos)], steps).
+    """
+    from ..agents.population import MOUNTAINCAR_BOX, TileSpec, spawn_generators
+    from ..kernels import envs_classic as ec
+    from ..kernels.control_loop import mountaincar_sarsa_run
+    from ..kernels.gridtiles import grid_tiles
+
+    cf, ci, nf = TileSpec(*MOUNTAINCAR_BOX).arrays()
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    env_g, ag_g = spawn_generators([ss])
+    w = np.zeros((nf, 3))
+    state = np.zeros(2)
+    pos = np.linspace(-1.2, 0.5, GRID)
+    vel = np.linspace(-0.07, 0.07, GRID)
+    out = np.zeros((len(checkpoints), GRID, GRID))
+    idx = np.empty(ci[0], np.int64)
+    done, total = 0, 0
+    for k, ep in enumerate(checkpoints):
+        n = int(ep) - done
+        if n > 0:
+            st = np.zeros(n, np.int64)
+            mountaincar_sarsa_run(ec.mountaincar_params(), state, env_g[0], 0, True, cf, ci, w, alpha, 1.0, 0.0, n, 0,
+                                  ag_g[0], st, np.zeros(n))
+            total += int(st.sum())
+            done = int(ep)
+        for iv, v in enumerate(vel):
+            for ip, p_ in enumerate(pos):
+                grid_tiles(np.array([p_, v]), cf, ci, idx)
+                out[k, iv, ip] = -w[idx].sum(axis=0).max()
+    return pos, vel, out, total
+
 
 
 def _population(alphas, seeds, episodes, epsilon, threads):
@@ -43,10 +85,24 @@ def cell(params_, seeds):
             "metric": np.full(k * e, "steps"), "value": s.ravel()}
 
 
-def plot(table, path):
+def plot(table, path, ctg=None):
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    if ctg is None:
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    else:
+        pos, vel, surf, eps = ctg
+        k = len(eps)
+        fig = plt.figure(figsize=(3.2 * max(k, 2), 8))
+        for j in range(k):
+            a3 = fig.add_subplot(2, k, j + 1, projection="3d")
+            P, V = np.meshgrid(pos, vel)
+            a3.plot_surface(P, V, surf[j], cmap="viridis", linewidth=0)
+            a3.set_title(f"Episode {eps[j]}", fontsize=9)
+            a3.set_xlabel("Position", fontsize=7)
+            a3.set_ylabel("Velocity", fontsize=7)
+            a3.tick_params(labelsize=6)
+        ax = fig.add_subplot(2, 1, 2)
     al = table["alpha"].astype(float)
     for a in np.unique(al):
         sel = al == a
@@ -59,7 +115,8 @@ def plot(table, path):
     ax.set_ylim(100, 1000)
     ax.set_xlabel("Episode")
     ax.set_ylabel("Steps per episode (log scale, mean over runs)")
-    ax.set_title("Figure 10.2: semi-gradient SARSA, 8 tilings")
+    ax.set_title("Figure 10.2: semi-gradient SARSA, 8 tilings" if ctg is None else
+                 "Figure 10.1 (top: cost-to-go −max_a q̂, one run) and Figure 10.2")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -93,6 +150,15 @@ def run(ctx) -> Result:
     metrics["env_steps_per_s"] = round(r["env_steps"] / r["wall_time_s"])
     metrics["population_wall_time_s"] = round(r["wall_time_s"], 3)
     table = steps_table(steps, {"alpha": alphas})
+    eps = [int(e) for e in p["fig10_1_episodes"]]
+    ctg = None
+    if eps:
+        pos, vel, surf, ctg_steps = cost_to_go(np.random.SeedSequence(ctx.seed).spawn(n_runs + 1)[-1], eps)
+        np.savez(ctx.out / "fig10_1_cost_to_go.npz", position=pos, velocity=vel, cost_to_go=surf, episodes=eps)
+        ctg = (pos, vel, surf, eps)
+        metrics["fig10.1 max cost-to-go after last checkpoint"] = round(float(surf[-1].max()), 1)
+        r["env_steps"] += ctg_steps
     config = {"env": "MountainCar-v0 (compiled twin, no time limit)", "algorithm": "semi-gradient SARSA",
               "tilings": 8, "tiles": "8x8", "box": [[-1.2, -0.07], [0.5, 0.07]], "gamma": 1.0, "runs": n_runs, **p}
-    return Result(table=table, metrics=metrics, config=config, env_steps=r["env_steps"], plot=plot)
+    return Result(table=table, metrics=metrics, config=config, env_steps=r["env_steps"],
+                  plot=lambda t, path: plot(t, path, ctg))
