@@ -31,6 +31,8 @@ if spec["cell"] == "mc":
     from sweep_mc_cell import mc_cell as fn
 elif spec["cell"] == "tiny":
     from sweep_mc_cell import tiny_cell as fn
+elif spec["cell"] == "sleep":
+    from sweep_mc_cell import sleep_cell as fn
 else:
     fn = spec["cell"].split(":", 1)[1]
 kw = dict(grid=spec["grid"], seeds=spec["runs"], backend=spec["backend"], out=spec["out"], resume=False,
@@ -71,7 +73,12 @@ def main():
     grid = {"alpha": ALPHAS, "lam": LAMS} if args.cell == "mc" else {}
     base = {"cell": args.cell, "grid": grid, "runs": args.runs}
     tiny = {"cell": "tiny", "grid": {"alpha": list(range(20))}, "runs": 10}
+    sleep = {"cell": "sleep", "grid": {"alpha": list(range(20))}, "runs": 4}  # 20 cells of 1 s
     configs = {
+        "sleep-serial": ({**sleep, "backend": "serial"}, {}),
+        "sleep-process2": ({**sleep, "backend": "process", "workers": 2}, {}),
+        "sleep-dask2": ({**sleep, "backend": "dask", "workers": 2}, {}),
+        "sleep-ray2": ({**sleep, "backend": "ray", "workers": 2}, {}),
         # (spec overrides, env)
         "tiny-serial": ({**tiny, "backend": "serial"}, {}),
         "tiny-process2": ({**tiny, "backend": "process", "workers": 2}, {}),

@@ -113,3 +113,11 @@ def tiny_cell(params, seeds):
     vals = np.array([np.random.default_rng(s).random() for s in seeds])
     n = len(seeds)
     return {"seed": np.arange(n), "x": np.zeros(n, np.int64), "metric": np.full(n, "u"), "value": vals}
+
+
+def sleep_cell(params, seeds):
+    """Sleeps 0.25 s per run (no CPU): isolates a backend's overhead from CPU contention."""
+    import time
+
+    time.sleep(0.25 * len(seeds))
+    return tiny_cell(params, seeds)
