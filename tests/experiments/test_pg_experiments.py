@@ -31,3 +31,12 @@ def test_puckworld_experiments(tmp_path, name):
     if not JIT_DISABLED:
         finals = [v for k, v in m.items() if k.endswith("final_greedy_distance")]
         assert all(f < 0.6 * m["zero_force"] for f in finals)
+
+
+def test_cartpole_a2c_experiment(tmp_path):
+    s = run_experiment("cartpole-a2c", runs=1, quick=True, out=tmp_path, progress=False,
+                       params={"total_steps": 80 if JIT_DISABLED else 16_000, "eval_every": 40 if JIT_DISABLED
+                               else 8_000, "eval_episodes": 1 if JIT_DISABLED else 5})
+    m = s["metrics"]
+    assert len(m["fastfa_final_eval_mean"]) == 1 and m["fastfa_steps_per_s"] > 0
+    assert (tmp_path / "cartpole-a2c" / "cartpole-a2c.png").exists()
