@@ -100,7 +100,11 @@ def mdp_objectives(theta, X, P, R, gamma, p0) -> dict:
 
 
 def mdp_theorem_gradients(theta, X, P, R, gamma, p0) -> dict:
-    """The policy-gradient-theorem right-hand sides for J_1, J_avV and J_avR (see module doc)."""
+    """The policy-gradient-theorem right-hand sides for J_1, J_avV and J_avR (see module doc).
+
+    Also ``"J_avV_discountedQ"`` = (1/(1−γ)) Σ_s d^π(s) Σ_a ∇π(a|s) Q_γ(s,a), the tempting
+    but inexact form with the discounted action values (it ignores ∇d^π).
+    """
     theta, X = _check(theta, X)
     pi, P_pi, r_pi = _policy_matrices(theta, X, P, R)
     S = P_pi.shape[0]
@@ -116,7 +120,7 @@ def mdp_theorem_gradients(theta, X, P, R, gamma, p0) -> dict:
     gp = grad_pi(theta, X)
     g_avr = np.einsum("s,saf,sa->f", d, gp, Qt)
     return {"J_1": np.einsum("s,saf,sa->f", d_gamma, gp, Q), "J_avR": g_avr, "J_avV": g_avr / (1.0 - gamma),
-            "J_avV_discountedQ": np.einsum("s,saf,sa->f", d, gp, Q)}
+            "J_avV_discountedQ": np.einsum("s,saf,sa->f", d, gp, Q) / (1.0 - gamma)}
 
 
 def fd_gradient(f, theta, eps: float = 1e-6) -> np.ndarray:

@@ -40,3 +40,12 @@ def test_cartpole_a2c_experiment(tmp_path):
     m = s["metrics"]
     assert len(m["fastfa_final_eval_mean"]) == 1 and m["fastfa_steps_per_s"] > 0
     assert (tmp_path / "cartpole-a2c" / "cartpole-a2c.png").exists()
+
+
+def test_policy_gradient_theorem_experiment(tmp_path):
+    m = run_experiment("policy-gradient-theorem", quick=True, out=tmp_path, progress=False)["metrics"]
+    assert m["bandit_exact_vs_fd_max_abs"] < 1e-7
+    assert m["lr_rel_error_N10000"] < m["lr_rel_error_N100"] / 3  # ~1/sqrt(N): factor 10 expected
+    for name in ("J_1", "J_avV", "J_avR"):
+        assert m[f"theorem_{name}_rel_residual"] < 1e-5
+    assert m["J_avV_with_discounted_Q_rel_error"] > 1e-3
