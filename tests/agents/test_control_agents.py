@@ -52,6 +52,16 @@ def test_total_steps_budget_and_twin_env_and_cartpole():
         ws.append((ag.w.copy(), ag.log.lengths))
     np.testing.assert_array_equal(ws[0][0], ws[1][0])
     assert ws[0][1] == ws[1][1]
+    hi = [1, 1, 1, 1, 4 * np.pi, 9 * np.pi]
+    ws = []
+    for compiled in (False, True):
+        ag = ExpectedSarsa(GridTileCoder([-h for h in hi], hi, tiles=3, tilings=2), 3, seed=0, alpha=0.2 / 2,
+                           epsilon=0.1, gamma=0.99)
+        ag.learn(gymnasium.make("Acrobot-v1", max_episode_steps=scale(300, 40)), episodes=2, seed=0,
+                 compiled=compiled)
+        ws.append((ag.w.copy(), ag.log.lengths))
+    np.testing.assert_array_equal(ws[0][0], ws[1][0])
+    assert ws[0][1] == ws[1][1]
 
 
 def test_compiled_true_rejected_when_impossible():
