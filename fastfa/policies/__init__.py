@@ -11,6 +11,8 @@ import importlib
 _LAZY: dict[str, str] = {
     "SoftmaxLinear": ".softmax_linear",
     "GaussianLinear": ".gaussian_linear",
+    "SoftmaxMLP": ".mlp_policies",
+    "GaussianMLP": ".mlp_policies",
 }
 
 __all__ = sorted(_LAZY)
