@@ -158,7 +158,7 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None = None,
+def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Sequence[Mapping] | None = None,
           seeds: int | Sequence[int] | None = None, backend: str = "process", n_workers: int | None = None,
           address: str | None = None, client: Any = None, out: str | os.PathLike | None = None,
           resume: bool = True, retries: int = 2, root_seed: int = 0, progress: bool = True,
@@ -171,6 +171,8 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
             ``cell``, or any picklable ``cell(params: dict, seeds: list[SeedSequence]) -> {"seed",
             "x", "metric", "value"}`` (``seed`` indexes ``seeds``; see ``Experiment``).
         grid: name -> values.  Merged over the experiment's default grid (given names replace).
+            A list of such mappings sweeps the union of their points (non-rectangular studies,
+            e.g. ``[{"lam": [0, .68], "alpha": A}, {"lam": [.99], "alpha": A[:2]}]``).
         seeds: number of seeds (indices 0..N-1) or an explicit list of seed indices
             (default: the experiment's ``default_runs``, else 10).
         backend: ``"serial"``, ``"process"`` (default), ``"dask"`` or ``"ray"``.
@@ -214,9 +216,10 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
             import distributed  # noqa: F401
         except ImportError:
             raise ImportError("backend='dask' needs dask.distributed: pip install 'fastfa[dist]'") from None
-    full_grid = plan.normalize_grid({**(default_grid or {}), **(grid or {})})
+    grids = plan.normalize_grids(grid, default_grid)
+    param_names = list(grids[0])
     seed_list = plan.normalize_seeds(seeds if seeds is not None else (default_runs or 10))
-    points = plan.expand(full_grid)
+    points = plan.expand(grids)
 
     out = Path(out) if out is not None else Path("sweeps") / label.replace("/", "_")
     manifest_path = out / "sweep.json"
@@ -229,7 +232,7 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
             raise ValueError(f"out={str(out)!r} holds a sweep of {old.get('target')!r} with root_seed="
                              f"{old.get('root_seed')}; use another folder or resume=False to overwrite")
         fmt = old.get("format") if resume else None
-    store = Store(out, list(full_grid), fmt)
+    store = Store(out, param_names, fmt)
     if not resume:
         store.clear()
     done = store.finished() if resume else set()
@@ -251,7 +254,8 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
 
     from ._version import __version__
 
-    manifest = {"target": label, "grid": full_grid, "seeds": seed_list, "root_seed": root_seed,
+    manifest = {"target": label, "params": param_names, "grid": grids if len(grids) > 1 else grids[0],
+                "n_points": len(points), "seeds": seed_list, "root_seed": root_seed,
                 "format": store.fmt, "backend": backend, "n_workers": workers, "fastfa": __version__,
                 "status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     out.mkdir(parents=True, exist_ok=True)
@@ -288,7 +292,7 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | None 
     if book.n_failed:
         warnings.warn(f"sweep {label}: {book.n_failed} of {n_runs} runs failed after {retries} retries; "
                       f"see status/error in {runs_table}", RuntimeWarning, stacklevel=2)
-    return SweepResult(out, table, runs_table, list(full_grid), n_runs, book.n_ok, n_runs - n_todo,
+    return SweepResult(out, table, runs_table, param_names, n_runs, book.n_ok, n_runs - n_todo,
                        book.n_failed, wall, backend)
 
 
@@ -299,7 +303,7 @@ def load(out: str | os.PathLike) -> SweepResult:
     out = Path(out)
     m = json.loads((out / "sweep.json").read_text())
     ext = m.get("format", "csv")
-    return SweepResult(out, out / f"results.{ext}", out / f"runs.{ext}", list(m["grid"]), m.get("n_runs", 0),
+    return SweepResult(out, out / f"results.{ext}", out / f"runs.{ext}", list(m["params"]), m.get("n_runs", 0),
                        m.get("n_computed", 0), m.get("n_skipped", 0), m.get("n_failed", 0),
                        m.get("wall_s", 0.0), m.get("backend", ""))
 

@@ -115,19 +115,37 @@ def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args:
     suspects: collections.deque = collections.deque()
     running: dict = {}
     pool = None
+
+    def submit(task) -> bool:
+        try:  # a worker may die between two submissions: the pool then refuses new work
+            f = pool.submit(run_cell, task)
+        except (BrokenProcessPool, RuntimeError, OSError, ValueError):
+            return False
+        running[f] = book.started(task)
+        return True
+
     try:
         while queue or suspects or running:
             if pool is None:
                 pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker,
                                            initargs=warm_args)
-            if suspects:
+            refused = False
+            if suspects:  # isolation: one suspect at a time, nothing else in flight
                 if not running:
-                    task = suspects.popleft()
-                    running[pool.submit(run_cell, book.started(task))] = task
+                    if submit(suspects[0]):
+                        suspects.popleft()
+                    else:
+                        refused = True
             else:
                 while queue and len(running) < n_workers:
-                    task = queue.popleft()
-                    running[pool.submit(run_cell, book.started(task))] = task
+                    if not submit(queue[0]):
+                        refused = True
+                        break
+                    queue.popleft()
+            if refused and not running:
+                _kill(pool)
+                pool = None
+                continue
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 wait(list(running))  # a broken pool fails every pending future promptly

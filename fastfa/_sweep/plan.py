@@ -94,18 +94,49 @@ class Point:
         return f"{self.key},seed={seed}" if self.key else f"seed={seed}"
 
 
-def expand(grid: Mapping[str, list]) -> list[Point]:
-    """All points of the grid, first parameter varying slowest (itertools.product order)."""
+def expand(grid: Mapping[str, list] | Sequence[Mapping[str, list]]) -> list[Point]:
+    """All points of the grid, first parameter varying slowest (itertools.product order).
+
+    A list of grids is the union of their points, in order, without repeats.
+    """
     import itertools
 
-    names = list(grid)
-    points = []
-    for i, combo in enumerate(itertools.product(*(grid[n] for n in names))):
-        params = dict(zip(names, combo))
-        key = ",".join(f"{n}={_fmt(params[n])}" for n in sorted(names))
-        h = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
-        points.append(Point(i, params, key, h))
+    grids = [grid] if isinstance(grid, Mapping) else list(grid)
+    points: list[Point] = []
+    seen = set()
+    for g in grids:
+        names = list(g)
+        for combo in itertools.product(*(g[n] for n in names)):
+            params = dict(zip(names, combo))
+            key = ",".join(f"{n}={_fmt(params[n])}" for n in sorted(names))
+            if key in seen:
+                continue
+            seen.add(key)
+            h = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
+            points.append(Point(len(points), params, key, h))
     return points
+
+
+def normalize_grids(grid: Mapping | Sequence[Mapping] | None, default: Mapping | None) -> list[dict[str, list]]:
+    """``grid`` (a mapping, or a list of mappings for a non-rectangular study such as the book's
+    λ-dependent α ranges) merged over ``default``; every sub-grid must name the same parameters."""
+    subs = [grid or {}] if grid is None or isinstance(grid, Mapping) else list(grid)
+    if not subs:
+        raise ValueError("grid: an empty list of grids")
+    for g in subs:
+        if not isinstance(g, Mapping):
+            raise TypeError(f"grid must be a mapping name -> values or a list of such mappings, got {g!r}")
+    out = [normalize_grid({**(default or {}), **g}) for g in subs]
+    names = list(out[0])
+    for g in out[1:]:
+        if set(g) != set(names):
+            raise ValueError(f"grid: every sub-grid must name the same parameters, got {names} and {list(g)}")
+    for n in names:  # ints in one sub-grid and floats in another: floats everywhere
+        vals = [v for g in out for v in g[n]]
+        if all(_is_number(v) for v in vals) and any(isinstance(v, float) for v in vals):
+            for g in out:
+                g[n] = [float(v) for v in g[n]]
+    return [{n: g[n] for n in names} for g in out]
 
 
 def normalize_seeds(seeds: Any) -> list[int]:

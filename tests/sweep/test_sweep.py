@@ -142,6 +142,19 @@ def test_ray_backend(tmp_path, reference):
     pd.testing.assert_frame_equal(res.df, reference.df)
 
 
+def test_list_of_grids_is_a_union_with_the_same_streams(tmp_path, reference):
+    grids = [{"alpha": [0.1, 0.2], "lam": [0]}, {"alpha": [0.5], "lam": [0, 0.9]}, {"alpha": [0.1], "lam": [0.0]}]
+    res = run(tmp_path, "union", backend="serial", grid=grids)
+    assert res.n_runs == 4 * 5  # (0.1, 0), (0.2, 0), (0.5, 0), (0.5, 0.9); the repeat of (0.1, 0) dropped
+    ref = reference.df
+    keep = ((ref.lam == 0) & ref.alpha.isin([0.1, 0.2, 0.5])) | ((ref.alpha == 0.5) & (ref.lam == 0.9))
+    want = ref[keep].sort_values(["alpha", "lam", "seed", "x"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(res.df, want)
+    assert fastfa.sweep.load(tmp_path / "union").params == ["alpha", "lam"]
+    with pytest.raises(ValueError, match="same parameters"):
+        run(tmp_path, "bad", grid=[{"alpha": [0.1]}, {"lam": [0.1]}])
+
+
 def test_summary_plot_and_rliable(tmp_path, reference):
     s = reference.summary(by=["alpha", "lam"])
     assert list(s.columns) == ["alpha", "lam", "metric", "mean", "se", "n", "ci_lo", "ci_hi"]
