@@ -22,61 +22,107 @@ from numba import prange
 
 from ._jit import njit
 from .envs_randomwalk import randomwalk_reset, randomwalk_step
-from .prediction import (ACCUMULATE, REPLACE, discounted_return, linear_v_update, mc_returns, td_lambda_update,
-                         true_online_td_update, v_value)
+from .prediction import mc_returns
 
 MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE, LAMBDA_RETURN = range(6)
 
 
 @njit
+def _tv(w, idx, val, s):
+    """v̂(s) from the feature table (no row views: they cost reference counting in the hot loop)."""
+    acc = 0.0
+    for j in range(idx.shape[1]):
+        acc += val[s, j] * w[idx[s, j]]
+    return acc
+
+
+@njit
+def _tupd(w, idx, val, s, target, alpha):
+    """:func:`fastfa.kernels.prediction.linear_v_update` on table row s (same arithmetic)."""
+    ae = alpha * (target - _tv(w, idx, val, s))
+    for j in range(idx.shape[1]):
+        w[idx[s, j]] += ae * val[s, j]
+
+
+@njit
 def episode_update(method, w, z, states, rewards, T, gamma, idx, val, alpha, n, lam, buf):
     """Apply ``method``'s updates for one stored episode ``states[:T]`` (S_0..S_{T−1}),
-    ``rewards[:T]`` (R_1..R_T, terminating after S_{T−1}); ``buf`` float64[≥ T + 1] scratch."""
+    ``rewards[:T]`` (R_1..R_T, terminating after S_{T−1}); ``buf`` float64[≥ T + 1] scratch.
+
+    The arithmetic is that of the per-step kernels of :mod:`fastfa.kernels.prediction`
+    (``linear_v_update``, ``discounted_return``, ``td_lambda_update``, ``true_online_td_update``),
+    written over the table rows, so results equal the Python agents' bit for bit.
+    """
+    K = idx.shape[1]
+    F = w.shape[0]
     if method == MC:
         mc_returns(rewards[:T], gamma, buf)
         for t in range(T):
-            s = states[t]
-            linear_v_update(w, idx[s], val[s], buf[t], alpha)
+            _tupd(w, idx, val, states[t], buf[t], alpha)
     elif method == NSTEP:
         for tau in range(T):
             end = min(tau + n, T)
-            boot = 0.0
+            g = 0.0
             if tau + n < T:
-                sn = states[tau + n]
-                boot = v_value(w, idx[sn], val[sn])
-            g = discounted_return(rewards[tau:end], gamma, boot)  # same arithmetic as the Python agent
-            s = states[tau]
-            linear_v_update(w, idx[s], val[s], g, alpha)
+                g = _tv(w, idx, val, states[tau + n])
+            for k in range(end - 1, tau - 1, -1):  # discounted_return, backwards
+                g = rewards[k] + gamma * g
+            _tupd(w, idx, val, states[tau], g, alpha)
     elif method == TDL_ACC or method == TDL_REP:
-        trace = ACCUMULATE if method == TDL_ACC else REPLACE
         z[:] = 0.0
         for t in range(T):
             s = states[t]
-            last = t == T - 1
-            s1 = s if last else states[t + 1]
-            td_lambda_update(w, z, idx[s], val[s], rewards[t], 0.0 if last else gamma, idx[s1], val[s1],
-                             alpha, lam, trace)
+            gamma_t = 0.0 if t == T - 1 else gamma
+            for j in range(K):
+                if method == TDL_ACC:
+                    z[idx[s, j]] += val[s, j]
+                else:
+                    z[idx[s, j]] = val[s, j]
+            delta = rewards[t] - _tv(w, idx, val, s)
+            if gamma_t != 0.0:
+                delta += gamma_t * _tv(w, idx, val, states[t + 1])
+            ad = alpha * delta
+            decay = gamma_t * lam
+            for k in range(F):
+                zk = z[k]
+                if zk != 0.0:
+                    w[k] += ad * zk
+                    z[k] = decay * zk
     elif method == TRUE_ONLINE:
         z[:] = 0.0
         v_old = 0.0
         for t in range(T):
             s = states[t]
-            last = t == T - 1
-            s1 = s if last else states[t + 1]
-            _, v_old = true_online_td_update(w, z, idx[s], val[s], rewards[t], 0.0 if last else gamma,
-                                             idx[s1], val[s1], alpha, lam, v_old)
+            gamma_t = 0.0 if t == T - 1 else gamma
+            v_s = _tv(w, idx, val, s)
+            v_next = 0.0
+            if gamma_t != 0.0:
+                v_next = _tv(w, idx, val, states[t + 1])
+            delta = rewards[t] + gamma_t * v_next - v_s
+            c = 1.0 - alpha * _tv(z, idx, val, s)
+            for j in range(K):
+                z[idx[s, j]] += c * val[s, j]
+            coef = alpha * (delta + v_s - v_old)
+            for k in range(F):
+                if z[k] != 0.0:
+                    w[k] += coef * z[k]
+            ax = alpha * (v_s - v_old)
+            for j in range(K):
+                w[idx[s, j]] -= ax * val[s, j]
+            decay = gamma_t * lam
+            for k in range(F):
+                z[k] *= decay
+            v_old = v_next
     elif method == LAMBDA_RETURN:
         g = 0.0  # G^λ_{T-1} = R_T
         for t in range(T - 1, -1, -1):
             if t == T - 1:
                 g = rewards[t]
             else:
-                s1 = states[t + 1]
-                g = rewards[t] + gamma * ((1.0 - lam) * v_value(w, idx[s1], val[s1]) + lam * g)
+                g = rewards[t] + gamma * ((1.0 - lam) * _tv(w, idx, val, states[t + 1]) + lam * g)
             buf[t] = g
         for t in range(T):
-            s = states[t]
-            linear_v_update(w, idx[s], val[s], buf[t], alpha)
+            _tupd(w, idx, val, states[t], buf[t], alpha)
 
 
 @njit
@@ -84,8 +130,7 @@ def rms_error(w, idx, val, first, v_true, weights):
     """``sqrt(Σ_s weights[s] (v̂(first + s) − v_true[s])²)`` (RMSVE with weights = μ, S&B eq. 9.1)."""
     acc = 0.0
     for k in range(v_true.shape[0]):
-        s = first + k
-        e = v_value(w, idx[s], val[s]) - v_true[k]
+        e = _tv(w, idx, val, first + k) - v_true[k]
         acc += weights[k] * e * e
     return np.sqrt(acc)
 
