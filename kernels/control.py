@@ -43,7 +43,8 @@ def q_value(w, i, v, a):
 
 @njit
 def greedy_action(q, rng):
-    """argmax_a q[a] with ties broken uniformly at random (one ``rng.integers`` draw only on ties)."""
+    """argmax_a q[a] with ties broken uniformly at random: only on ties, one draw u = ``rng.random()``
+    picks the ⌊u·n_ties⌋-th tied action."""
     best = q[0]
     arg = 0
     n_best = 1
@@ -56,7 +57,7 @@ def greedy_action(q, rng):
             n_best += 1
     if n_best == 1:
         return arg
-    k = rng.integers(0, n_best)
+    k = np.int64(rng.random() * n_best)  # uniform on 0..n_best-1 (cheaper to compile than rng.integers)
     for a in range(arg, q.shape[0]):
         if q[a] == best:
             if k == 0:
@@ -69,11 +70,11 @@ def greedy_action(q, rng):
 def eps_greedy(q, epsilon, rng):
     """ε-greedy (S&B 5.4): with probability ε a uniform action, else :func:`greedy_action`.
 
-    Draws: if ε > 0 one ``rng.random()`` (then one ``rng.integers`` for the
-    random action); with ε = 0 no draw except for breaking ties.
+    Draws: if ε > 0 one ``rng.random()`` (then one more, u, for the random
+    action ⌊u·A⌋); with ε = 0 no draw except for breaking ties.
     """
     if epsilon > 0.0 and rng.random() < epsilon:
-        return rng.integers(0, q.shape[0])
+        return np.int64(rng.random() * q.shape[0])
     return greedy_action(q, rng)
 
 

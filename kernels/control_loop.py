@@ -293,7 +293,7 @@ def mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first
                 for b in range(n_a):
                     qb[b] += w[row, b]
             if epsilon > 0.0 and rng.random() < epsilon:
-                a_t = rng.integers(0, n_a)
+                a_t = np.int64(rng.random() * n_a)
             else:  # greedy_action, unique-max case inline
                 best = qb[0]
                 a_t = 0

@@ -182,10 +182,10 @@ def test_greedy_tie_breaking_uniform_and_deterministic():
 
 
 def test_eps_greedy_same_stream_as_numpy_draws():
-    """The kernel draws exactly rng.random() then rng.integers(0, A): reproducible from Python."""
+    """The kernel draws exactly rng.random() then u = rng.random() for action ⌊u·A⌋: reproducible from Python."""
     q = np.array([0.0, 1.0, 0.5])
     rng = np.random.default_rng(4); ref = np.random.default_rng(4)
     for _ in range(200):
         a = K.eps_greedy(q, 0.5, rng)
-        expect = ref.integers(0, 3) if ref.random() < 0.5 else 1
+        expect = int(ref.random() * 3) if ref.random() < 0.5 else 1
         assert a == expect
