@@ -13,10 +13,12 @@ def feature_table(features, n_states: int):
     with value 1; dense: ``transform_batch`` with indices 0..F-1).  Terminal rows copy the
     nearest non-terminal row (they are never used for values).
     """
+    from ..features.discrete import StateAggregation
+
     s = np.arange(n_states + 2)
     s_in = np.clip(s, 1, n_states)
     if getattr(features, "sparse", False):
-        obs = s_in if type(features).__name__ == "StateAggregation" else s_in.astype(np.float64).reshape(-1, 1)
+        obs = s_in if isinstance(features, StateAggregation) else s_in.astype(np.float64).reshape(-1, 1)
         idx = np.ascontiguousarray(features.indices_batch(obs), dtype=np.int64)
         val = np.ones(idx.shape, dtype=np.float64)
     else:
