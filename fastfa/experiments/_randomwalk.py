@@ -20,7 +20,8 @@ def feature_table(features, n_states: int):
     if getattr(features, "sparse", False):
         obs = s_in if isinstance(features, StateAggregation) else s_in.astype(np.float64).reshape(-1, 1)
         idx = np.ascontiguousarray(features.indices_batch(obs), dtype=np.int64)
-        val = np.ones(idx.shape, dtype=np.float64)
+        val = (idx >= 0).astype(np.float64)  # CoarseCoding pads rows with -1: value 0 on index 0
+        idx = np.ascontiguousarray(np.where(idx >= 0, idx, 0))
     else:
         val = np.ascontiguousarray(features.transform_batch(s_in.astype(np.float64).reshape(-1, 1)))
         idx = np.ascontiguousarray(np.broadcast_to(np.arange(val.shape[1], dtype=np.int64), val.shape))

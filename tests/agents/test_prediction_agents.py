@@ -152,3 +152,12 @@ def test_linear_v_with_variable_active_features():
     V = LinearV(cc, w=np.arange(11.0))
     assert V.value(0.5) == 4 + 5 + 6 and V.value(0.0) == 0 + 1
     assert V.values([[0.5], [0.0]]).tolist() == [15.0, 1.0]
+
+
+def test_compiled_learn_with_variable_active_features():
+    from fastfa.features import CoarseCoding
+
+    cc = CoarseCoding(1, N, n_centres=7, radius=0.2)
+    a = TDLambda(cc, alpha=0.05, lam=0.5).learn(_env(), episodes=10, seed=2)
+    b = TDLambda(cc, alpha=0.05, lam=0.5).learn(_env(), episodes=10, seed=2, compiled=True)
+    assert np.array_equal(a.w, b.w) and np.abs(a.w).sum() > 0
