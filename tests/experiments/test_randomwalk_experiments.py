@@ -40,11 +40,16 @@ def test_aggregation_staircase(tmp_path):
 def test_td_nstep_u_shapes(tmp_path):
     # Fig 9.2 right: U-shaped curves; intermediate n best (book: n=4 near alpha=0.4, error ~0.27-0.3).
     s = run_experiment("randomwalk-td", runs=scale(20, 2), seed=0, out=tmp_path, quick=True, progress=False,
-                       plot=False, params={"episodes": scale(2000, 20), "ns": [1, 4, 32], "alphas": [0.1, 0.4, 0.9]})
+                       plot=False, params={"episodes": scale(10_000, 20), "ns": [1, 4, 32], "alphas": [0.1, 0.4, 0.9]})
     e = {int(k): v for k, v in s["metrics"]["nstep_avg_error"].items()}
     if JIT_DISABLED:
         assert all(np.isfinite(v).all() for v in e.values())
         return
+    # Fig 9.2 left: TD(0)'s staircase (10 groups) is monotone and its end groups sit ~0.1 closer to 0
+    # than the VE-optimal (gradient MC) values -0.83 / 0.83 (measured, 3 seeds: -0.70..-0.71 / 0.71..0.73).
+    td0 = np.array(s["metrics"]["td0_staircase"])
+    assert np.all(np.diff(td0) > 0)
+    assert -0.76 < td0[0] < -0.64 and 0.64 < td0[-1] < 0.76
     assert e[4][1] < e[4][0] and e[4][1] < e[4][2]       # n=4: minimum at the middle alpha
     assert e[1][2] < e[1][0]                             # n=1 wants a large alpha
     assert e[32][0] < e[32][1] < e[32][2]                # large n wants a small alpha
