@@ -149,3 +149,24 @@ def test_bad_names_and_params(tmp_path):
         get("randomwalk-bases").cell({"basis": "chebyshev"}, np.random.SeedSequence(0).spawn(1))
     with pytest.raises(ValueError, match="method"):
         get("randomwalk-lambda").cell({"method": "sarsa"}, np.random.SeedSequence(0).spawn(1))
+
+
+@pytest.mark.skipif(JIT_DISABLED, reason="book-size numbers: compiled only (the interpreted path is tested above)")
+def test_book_size_levels_fig95_fig910(tmp_path):
+    # Full 5000 episodes with 5 of the book's 30 runs; mean sqrt(VE) over episodes 4001-5000.
+    # Measured (3 seeds): Fourier-5 0.052-0.058, polynomial-5 0.130; one tiling 0.112-0.115, 50 tilings 0.071-0.075.
+    run_experiment("randomwalk-bases", runs=5, seed=0, out=tmp_path, progress=False, plot=False,
+                   params={"orders": [5]})
+    run_experiment("randomwalk-tiling", runs=5, seed=0, out=tmp_path, progress=False, plot=False)
+
+    def late(name, key):
+        out = {}
+        for r in _table(tmp_path / name / "results.csv"):
+            if int(r["x"]) > 4000:
+                out.setdefault(r[key], []).append(float(r["value"]))
+        return {k: np.mean(v) for k, v in out.items()}
+
+    b = late("randomwalk-bases", "basis")
+    assert 0.04 < b["fourier"] < 0.075 and 0.11 < b["polynomial"] < 0.15
+    t = late("randomwalk-tiling", "tilings")
+    assert 0.10 < t["1"] < 0.13 and 0.06 < t["50"] < 0.085
