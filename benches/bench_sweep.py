@@ -70,7 +70,14 @@ def main():
     ap.add_argument("--out", default="/tmp/fastfa-bench-sweep")
     ap.add_argument("--repeat", type=int, default=1, help="interleaved repetitions; the table shows min and median")
     args = ap.parse_args()
-    grid = {"alpha": ALPHAS, "lam": LAMS} if args.cell == "mc" else {}
+    if args.cell == "mc":
+        grid = {"alpha": ALPHAS, "lam": LAMS}
+    elif args.cell == "experiment:mountaincar-lambda":  # the book's Fig 12.10: alpha range shrinks with lambda
+        from fastfa.experiments.mountaincar_lambda import ALPHA8, MAX_ALPHA8
+
+        grid = [{"lam": [lam], "alpha": [a / 8 for a in ALPHA8 if a <= top]} for lam, top in MAX_ALPHA8.items()]
+    else:
+        grid = {}
     base = {"cell": args.cell, "grid": grid, "runs": args.runs}
     tiny = {"cell": "tiny", "grid": {"alpha": list(range(20))}, "runs": 10}
     sleep = {"cell": "sleep", "grid": {"alpha": list(range(20))}, "runs": 4}  # 20 cells of 1 s
@@ -94,7 +101,8 @@ def main():
     }
     only = args.only.split(",") if args.only else list(configs)
     # warm the Numba cache once
-    measure("warm", {**base, "grid": {k: v[:1] for k, v in grid.items()}, "runs": 1, "backend": "serial",
+    first = grid[0] if isinstance(grid, list) else grid
+    measure("warm", {**base, "grid": {k: v[:1] for k, v in first.items()}, "runs": 1, "backend": "serial",
                      "out": args.out + "/warm"})
     results: dict = {name: [] for name in only}
     for rep in range(args.repeat):

@@ -86,11 +86,14 @@ _GREEK = {"alpha": "α", "lam": "λ", "lambda": "λ", "gamma": "γ", "epsilon": 
 
 def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", metric: str | None = None,
                          ax=None, path: str | Path | None = None, band: bool = True, logx: bool = False,
-                         ylim: tuple | None = None, ylabel: str | None = None, title: str | None = None):
+                         ylim: tuple | None = None, ylabel: str | None = None, title: str | None = None,
+                         x_scale: float = 1.0, xlabel: str | None = None):
     """The book's parameter-study figure: ``metric`` (mean over runs and x) against ``x``,
     one curve per value of ``curve`` (e.g. Fig 12.10: RMS error vs α, one curve per λ).
 
     Other swept parameters must have a single value in ``df`` (filter first).
+    ``x_scale`` multiplies the x values (the book plots α × number of tilings:
+    ``x_scale=8, xlabel="α × number of tilings"``).
     Returns the matplotlib Axes; writes ``path`` when given.
     """
     _pandas()
@@ -123,15 +126,16 @@ def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", metric
         part = part.sort_values(x)
         label = None if val is None else f"{_GREEK.get(curve, curve)}={val:g}" if isinstance(val, float) \
             else f"{_GREEK.get(curve, curve)}={val}"
-        (line,) = ax.plot(part[x], part["mean"], marker="o", ms=3, label=label)
+        xs = part[x] * x_scale
+        (line,) = ax.plot(xs, part["mean"], marker="o", ms=3, label=label)
         if band:
-            ax.fill_between(part[x], part["mean"] - part["se"], part["mean"] + part["se"],
+            ax.fill_between(xs, part["mean"] - part["se"], part["mean"] + part["se"],
                             color=line.get_color(), alpha=0.2, lw=0)
     if logx:
         ax.set_xscale("log")
     if ylim is not None:
         ax.set_ylim(*ylim)
-    ax.set_xlabel(_GREEK.get(x, x))
+    ax.set_xlabel(xlabel or (_GREEK.get(x, x) if x_scale == 1 else f"{_GREEK.get(x, x)} × {x_scale:g}"))
     ax.set_ylabel(ylabel or f"{metric} (mean ± SE over runs)")
     if title:
         ax.set_title(title)

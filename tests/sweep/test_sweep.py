@@ -174,6 +174,10 @@ def test_summary_plot_and_rliable(tmp_path, reference):
     png = tmp_path / "study.png"
     ax = reference.plot(x="alpha", curve="lam", path=png)
     assert png.stat().st_size > 1000 and len(ax.get_lines()) == 2
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), GRID["alpha"])
+    ax = reference.plot(x="alpha", curve="lam", x_scale=8)
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), np.multiply(GRID["alpha"], 8))
+    assert ax.get_xlabel() == "α × 8"
     scores = reference.to_rliable(score="last")
     assert set(scores) == {f"alpha={a:g},lam={lam:g}" for a in GRID["alpha"] for lam in GRID["lam"]}
     got = scores["alpha=0.5,lam=0.9"][:, 0]
