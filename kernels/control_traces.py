@@ -18,7 +18,7 @@ from ._jit import njit
 from .control import ACCUMULATE, REPLACE_CLEAR
 
 
-@njit
+@njit(inline="always")
 def traces_clear(zf, mark, lst, n):
     for k in range(n):
         j = lst[k]
@@ -27,7 +27,7 @@ def traces_clear(zf, mark, lst, n):
     return 0
 
 
-@njit
+@njit(inline="always")
 def _touch(mark, lst, n, j):
     if mark[j] == 0:
         mark[j] = 1
@@ -36,7 +36,7 @@ def _touch(mark, lst, n, j):
     return n
 
 
-@njit
+@njit(inline="always")
 def sarsa_lambda_sparse(w, z, mark, lst, n, i_tm1, a_tm1, r_t, gamma_t, i_t, a_t, alpha, lam, trace, trace_min):
     """SARSA(λ) step (see ``control.sarsa_lambda_update``) over the listed traces; returns the list length."""
     n_a = w.shape[1]
@@ -74,7 +74,7 @@ def sarsa_lambda_sparse(w, z, mark, lst, n, i_tm1, a_tm1, r_t, gamma_t, i_t, a_t
     return n
 
 
-@njit
+@njit(inline="always")
 def _prune(zf, mark, lst, n, trace_min):
     k = 0
     while k < n:
@@ -89,7 +89,7 @@ def _prune(zf, mark, lst, n, trace_min):
     return n
 
 
-@njit
+@njit(inline="always")
 def true_online_sparse(w, z, mark, lst, n, i_tm1, a_tm1, r_t, gamma_t, i_t, a_t, alpha, lam, q_old, trace_min, out2):
     """True online SARSA(λ) step (see ``control.true_online_sarsa_update``) over the listed traces.
 

@@ -26,7 +26,7 @@ def _run(fn, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
     return out, steps, rets, w
 
 
-@pytest.mark.parametrize("eps,max_steps,max_total", [(0.0, 0, 0), (0.1, 200, 0), (0.0, 0, 3000)])
+@pytest.mark.parametrize("eps,max_steps,max_total", [(0.0, 0, 0), (0.1, 200, 0), (0.0, 0, scale(3000, 500))])
 def test_written_out_mountaincar_sarsa_equals_generic(eps, max_steps, max_total):
     n_ep = scale(30, 3)
     for seed in (0, 1):
