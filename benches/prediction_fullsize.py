@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from naive_prediction import (naive_mc, naive_nstep, naive_randomwalk_episode,  # noqa: E402
-                              naive_td_lambda, naive_true_online)
+                              naive_td_lambda, naive_true_online_td)
 
 from fastfa.experiments import run_experiment  # noqa: E402
 from fastfa.experiments._randomwalk import feature_table  # noqa: E402
@@ -53,7 +53,7 @@ def dense(method, X, episodes, rng, n_states=1000, jump=100, **kw):
         elif method == "td_lambda":
             naive_td_lambda(w, X[states], r, kw["alpha"], kw["lam"])
         else:
-            naive_true_online(w, X[states], r, kw["alpha"], kw["lam"])
+            naive_true_online_td(w, X[states], r, kw["alpha"], kw["lam"])
         steps += len(states)
     return steps
 

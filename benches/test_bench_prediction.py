@@ -11,7 +11,7 @@ Population benches record ``extra_info["env_steps"]`` so per-step costs can be c
 import numpy as np
 import pytest
 from naive_features import naive_tile_hash  # noqa: F401  (import check)
-from naive_prediction import naive_mc, naive_nstep, naive_randomwalk_episode, naive_true_online
+from naive_prediction import naive_mc, naive_nstep, naive_randomwalk_episode, naive_true_online_td
 
 import fastfa
 import fastfa.tiles3 as t3
@@ -40,7 +40,7 @@ def _baseline(method, X, episodes, seed, n_states=1000, jump=100, **kw):
         elif method == "nstep":
             naive_nstep(w, X[states], rewards, kw["alpha"], kw["n"])
         else:
-            naive_true_online(w, X[states], rewards, kw["alpha"], kw["lam"])
+            naive_true_online_td(w, X[states], rewards, kw["alpha"], kw["lam"])
     return steps
 
 

@@ -79,7 +79,7 @@ def naive_td_lambda(w, X, rewards, alpha, lam, gamma=1.0, replacing=False):
     return w
 
 
-def naive_true_online(w, X, rewards, alpha, lam, gamma=1.0):
+def naive_true_online_td(w, X, rewards, alpha, lam, gamma=1.0):
     """True online TD(λ) (box of S&B 12.5)."""
     z = np.zeros_like(w)
     v_old = 0.0

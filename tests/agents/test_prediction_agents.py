@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from naive_prediction import naive_mc, naive_nstep, naive_td_lambda, naive_true_online
+from naive_prediction import naive_mc, naive_nstep, naive_td_lambda, naive_true_online_td
 
 import fastfa
 from fastfa.agents import TD0, GradientMC, NStepTD, PredictionConfig, TDLambda, TrueOnlineTDLambda
@@ -37,7 +37,7 @@ def _episodes(seed, k):
     (TDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_td_lambda(w, X, r, 0.1, 0.8, 0.9)),
     (TDLambda, dict(alpha=0.1, lam=0.8, trace="replacing"),
      lambda w, X, r: naive_td_lambda(w, X, r, 0.1, 0.8, 0.9, replacing=True)),
-    (TrueOnlineTDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_true_online(w, X, r, 0.1, 0.8, 0.9)),
+    (TrueOnlineTDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_true_online_td(w, X, r, 0.1, 0.8, 0.9)),
 ])
 def test_agents_match_naive_on_env_episodes(agent_cls, kw, naive):
     feats = TileCoder(1, N + 1, 4, 4, mode="iht", size=64) if kw.get("trace") else StateAggregation(N, 19, 1)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 from conftest import scale
-from naive_prediction import (naive_lambda_return, naive_mc, naive_nstep, naive_td_lambda, naive_true_online)
+from naive_prediction import (naive_lambda_return, naive_mc, naive_nstep, naive_td_lambda, naive_true_online_td)
 
 from fastfa.features import Fourier, TileCoder
 from fastfa.kernels.prediction import (ACCUMULATE, REPLACE, discounted_return, linear_v_update, td0_update,
@@ -95,7 +95,7 @@ def test_episode_update_matches_naive(feat, method, kw):
         elif method in (TDL_ACC, TDL_REP):
             naive_td_lambda(w_n, Xe, rewards, alpha, kw["lam"], gamma, replacing=method == TDL_REP)
         elif method == TRUE_ONLINE:
-            naive_true_online(w_n, Xe, rewards, alpha, kw["lam"], gamma)
+            naive_true_online_td(w_n, Xe, rewards, alpha, kw["lam"], gamma)
         else:
             naive_lambda_return(w_n, Xe, rewards, alpha, kw["lam"], gamma)
         assert np.allclose(w_k, w_n, atol=1e-12)
