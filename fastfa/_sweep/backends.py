@@ -206,17 +206,17 @@ def run_dask(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_a
             futures[f] = task
             return f
 
-        ac = as_completed([submit(t) for t in cells])
+        # results travel with the completion notice (no extra round trip per cell)
+        ac = as_completed([submit(t) for t in cells], with_results=True, raise_errors=False)
         try:
-            for f in ac:
+            for f, res in ac:
                 task = futures.pop(f)
-                try:
-                    out = f.result()
-                except Exception as err:  # noqa: BLE001 - includes KilledWorker
+                if f.status == "error" or isinstance(res, BaseException):  # includes KilledWorker
+                    err = res[1] if isinstance(res, tuple) else res
                     if book.failed(task, err):
                         ac.add(submit(task))
                 else:
-                    book.done(task, out)
+                    book.done(task, res)
                 f.release()
         except BaseException:
             client.cancel(list(futures))

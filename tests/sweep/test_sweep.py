@@ -64,7 +64,17 @@ def test_dask_in_process_and_two_worker_cluster(tmp_path, reference):
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
                             dashboard_address=None) as client:
         a = run(tmp_path, "dask_inproc", backend="dask", client=client)
+        flaky_dir = tmp_path / "flaky"
+        flaky_dir.mkdir()
+        with pytest.warns(RuntimeWarning, match="10 of 30 runs failed"):
+            f = run(tmp_path, "dask_flaky", backend="dask", client=client, retries=1,
+                    fn=functools.partial(flaky_cell, marker_dir=str(flaky_dir)))
     pd.testing.assert_frame_equal(a.df, reference.df)
+    runs = f.runs
+    assert (runs[runs.alpha == 0.5].status == "failed").all()
+    assert runs[runs.alpha == 0.5].error.str.contains("alpha=0.5 is cursed").all()
+    assert (runs[runs.alpha == 0.2].attempts == 2).all() and (runs[runs.alpha != 0.5].status == "ok").all()
+    pd.testing.assert_frame_equal(f.df, reference.df[reference.df.alpha != 0.5].reset_index(drop=True))
     marker = tmp_path / "markers"
     marker.mkdir()
     # a 2-worker process LocalCluster started by sweep; one worker dies (os._exit) on its first
