@@ -10,6 +10,7 @@ Table rows: ``metric = "v_hat"`` (x = state, per run), ``"v_true"`` and ``"mu"``
 ``"rmsve"`` (x = episode, per run).  Headline metrics: ``final_rmsve``, ``staircase`` (the
 group values, mean over runs), ``group_targets`` and ``max_staircase_error`` (largest
 distance between the two).  ``--quick``: 10 000 episodes with α = 2·10⁻⁴.
+Sweep unit: ``cell({"groups": 20, "alpha": 2e-5, "episodes": 100000}, seeds)`` (√VE curve).
 """
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ from ._randomwalk import concat, curve_rows, group_targets, log_points, merge_pa
 
 DEFAULTS = {"alpha": 2e-5, "episodes": 100_000, "groups": 10}
 QUICK = {"alpha": 2e-4, "episodes": 10_000, "groups": 10}
+
+
+def cell(params, seeds):
+    """The √VE curve of gradient MC with ``groups`` groups and step ``alpha`` for every SeedSequence."""
+    from ..features import StateAggregation
+
+    p = merge_params(params, {"alpha": 2e-5, "episodes": 100_000, "groups": 10})
+    episodes = int(p["episodes"])
+    log_at = log_points(episodes)
+    err, _, _ = population("mc", StateAggregation(1000, int(p["groups"]), first=1), seed=list(seeds),
+                           alphas=[float(p["alpha"])], n_episodes=episodes, log_at=log_at)
+    k = len(seeds)
+    return {"seed": np.repeat(np.arange(k), len(log_at)), "x": np.tile(log_at, k),
+            "metric": np.full(k * len(log_at), "rmsve"), "value": err[0].ravel()}
 
 
 def plot(table, path):
@@ -49,7 +64,7 @@ def plot(table, path):
 
 
 @experiment("randomwalk-aggregation", "S&B Fig 9.1: gradient MC, 10-group state aggregation, 1000-state walk",
-            default_runs=1)
+            default_runs=1, cell=cell, grid={"groups": [5, 10, 20, 50], "alpha": [2e-5, 5e-5, 1e-4]})
 def run(ctx) -> Result:
     from ..envs.random_walk import randomwalk_state_distribution, randomwalk_true_values
     from ..features import StateAggregation

@@ -114,6 +114,7 @@ def test_lambda_sweeps(tmp_path):
 
 
 @pytest.mark.parametrize("name, params", [
+    ("randomwalk-aggregation", {"groups": 20, "alpha": 1e-3, "episodes": 5}),
     ("randomwalk-td", {"n": 4, "alpha": 0.4, "sweep_episodes": 3}),
     ("randomwalk-lambda", {"method": "td_lambda", "lam": 0.5, "alpha": 0.3, "episodes": 3}),
     ("randomwalk-bases", {"basis": "fourier", "order": 3, "alpha": 1e-3, "episodes": 4, "log_every": 2}),
