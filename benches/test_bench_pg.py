@@ -141,3 +141,46 @@ def test_a2c_sb3(benchmark):
 
     benchmark.pedantic(go, rounds=1, iterations=1)
     benchmark.extra_info["env_steps_per_s"] = A2C_STEPS / benchmark.stats.stats.min
+
+
+@pytest.mark.benchmark(group="puckworld-actor-critic")
+def test_puckworld_ac_compiled(benchmark):
+    from fastfa.agents.pg_compiled import puckworld_train
+
+    kw = dict(alpha=0.01, alpha_ls=0.001, alpha_w=0.5, gamma=0.9, tiles_per_dim=4, size=16384, runs=1, n_threads=1)
+    puckworld_train("actor_critic", episodes=1, ep_len=10, **kw)
+    out = {}
+
+    def go():
+        out["r"] = puckworld_train("actor_critic", episodes=100, ep_len=300, **kw)
+
+    benchmark.pedantic(go, rounds=3, iterations=1)
+    benchmark.extra_info["env_steps_per_s"] = out["r"]["steps"] / benchmark.stats.stats.min
+
+
+@pytest.mark.benchmark(group="puckworld-actor-critic")
+def test_puckworld_ac_python_agent(benchmark):
+    """The ActorCritic agent (Python loop) with the same features and a Gaussian policy (dense x)."""
+    import gymnasium
+
+    from fastfa.agents import ActorCritic
+    from fastfa.agents.pg_compiled import puckworld_features
+
+    class Rel:  # the compiled loop's features: tiles of (target - puck, velocity)
+        sparse, n_features = True, 16384
+
+        def __init__(self):
+            self.tc = puckworld_features(4, 8, 16384)
+
+        def indices(self, obs):
+            return self.tc.indices([obs[4] - obs[0], obs[5] - obs[1], obs[2], obs[3]])
+
+    env = gymnasium.make("fastfa/PuckWorld-v0", max_episode_steps=300)
+    agent = ActorCritic(Rel(), env.action_space, alpha=0.01 / 8, alpha_w=0.5 / 8, gamma=0.9, gamma_t=False, seed=0)
+    out = {}
+
+    def go():
+        out["log"] = agent.learn(env, episodes=1, seed=0).log
+
+    benchmark.pedantic(go, rounds=2, iterations=1)
+    benchmark.extra_info["env_steps_per_s"] = out["log"].total_steps / benchmark.stats.stats.min
