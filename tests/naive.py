@@ -76,3 +76,5 @@ from naive_control import *  # noqa
 from naive_features import *  # noqa
 from naive_prediction import *  # noqa
 from naive_mlp import *  # noqa
+from naive_pg import *  # noqa
+from naive_pg_envs import *  # noqa
