@@ -177,3 +177,36 @@ def coarse_batch(s, centres, radius2, out, counts):
         counts[i] = coarse(s[i], centres, radius2, out[i])
         for j in range(counts[i], out.shape[1]):
             out[i, j] = -1
+
+
+# ------------------------------------------------------------------ one call per observation (Python layer)
+@njit
+def polynomial_obs(obs, low, high, C, out):
+    """:func:`normalize` then :func:`polynomial` (one dispatch from Python)."""
+    s = np.empty(obs.shape[0])
+    normalize(obs, low, high, s)
+    polynomial(s, C, out)
+
+
+@njit
+def fourier_obs(obs, low, high, C, out):
+    """:func:`normalize` then :func:`fourier`."""
+    s = np.empty(obs.shape[0])
+    normalize(obs, low, high, s)
+    fourier(s, C, out)
+
+
+@njit
+def wavelet_obs(obs, low, high, C, out):
+    """:func:`normalize` then :func:`wavelet`."""
+    s = np.empty(obs.shape[0])
+    normalize(obs, low, high, s)
+    wavelet(s, C, out)
+
+
+@njit
+def rbf_obs(obs, low, high, centres, inv_two_sigma2, out):
+    """:func:`normalize` then :func:`rbf`."""
+    s = np.empty(obs.shape[0])
+    normalize(obs, low, high, s)
+    rbf(s, centres, inv_two_sigma2, out)

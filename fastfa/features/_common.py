@@ -1,6 +1,8 @@
 """Validation helpers shared by the feature classes (private)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -49,6 +51,9 @@ def as_pos_int(value, name, minimum=1):
 
 def as_obs(obs, d, name="obs"):
     """One observation as contiguous float64[d] (a scalar is accepted when d == 1); finite."""
+    if type(obs) is np.ndarray and obs.dtype == np.float64 and obs.shape == (d,) and obs.flags.c_contiguous:
+        if math.isfinite(obs.sum()):  # fast path; a non-finite (or overflowing) sum falls through to the check
+            return obs
     x = np.asarray(obs)
     if x.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be numeric, got dtype {x.dtype}")

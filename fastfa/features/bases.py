@@ -53,6 +53,8 @@ class _DenseBasis:
     """Shared plumbing: box, normalisation, transform/transform_batch over ``_kernel``/``_kernel_batch``."""
 
     sparse = False
+    _obs_kernel = None
+    _obs_kernel_name = ""
 
     def _init_box(self, low, high):
         self.low, self.high = as_box(low, high)
@@ -76,10 +78,14 @@ class _DenseBasis:
 
     def transform(self, obs, out=None) -> np.ndarray:
         """Feature vector of one observation: float64[n_features]."""
-        s = self.normalize(obs)
+        x = as_obs(obs, self.n_dims)
         if out is None:
             out = np.empty(self.n_features)
-        self._eval(s, out)
+        if self._obs_kernel is None:
+            from ..kernels import features as K
+
+            type(self)._obs_kernel = staticmethod(getattr(K, self._obs_kernel_name))
+        self._obs_kernel(x, self.low, self.high, *self._tables(), out)
         return out
 
     def transform_batch(self, obs) -> np.ndarray:
@@ -124,6 +130,11 @@ class Polynomial(_DenseBasis):
         self.exponents = _table(self.n_dims, self.order + 1, self.interaction)
         self._rows = self.exponents.shape[0]
 
+    _obs_kernel_name = "polynomial_obs"
+
+    def _tables(self):
+        return (self.exponents,)
+
     def _repr_args(self):
         return f"order={self.order}, d={self.n_dims}"
 
@@ -156,6 +167,11 @@ class Fourier(_DenseBasis):
         self._args = {"order": self.order, "interaction": self.interaction}
         self.frequencies = _table(self.n_dims, self.order + 1, self.interaction)
         self._rows = self.frequencies.shape[0]
+
+    _obs_kernel_name = "fourier_obs"
+
+    def _tables(self):
+        return (self.frequencies,)
 
     def _repr_args(self):
         return f"order={self.order}, d={self.n_dims}"
@@ -203,6 +219,11 @@ class Wavelet(_DenseBasis):
         self.functions = _table(self.n_dims, 2 ** self.levels, self.order)
         self._rows = self.functions.shape[0]
 
+    _obs_kernel_name = "wavelet_obs"
+
+    def _tables(self):
+        return (self.functions,)
+
     def _repr_args(self):
         return f"levels={self.levels}, order={self.order}, d={self.n_dims}"
 
@@ -245,6 +266,11 @@ class RBF(_DenseBasis):
         self._args = {"centres_per_dim": self.centres_per_dim.tolist(), "width": width}
         self._inv = np.full(self.n_dims, 1.0 / (2.0 * width * width))
         self._rows = self.centres.shape[0]
+
+    _obs_kernel_name = "rbf_obs"
+
+    def _tables(self):
+        return (self.centres, self._inv)
 
     def _repr_args(self):
         return f"centres_per_dim={self.centres_per_dim.tolist()}, width={self.width}"

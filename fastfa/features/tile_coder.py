@@ -40,6 +40,16 @@ from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
 __all__ = ["TileCoder"]
 
 _MODES = ("hash", "iht")
+_TC = None
+
+
+def _kernel():
+    global _TC
+    if _TC is None:
+        from ..kernels.tilecoding import tc_indices
+
+        _TC = tc_indices
+    return _TC
 _OFFSETS = ("asymmetric", "uniform")
 
 
@@ -129,6 +139,8 @@ class TileCoder:
 
     # ------------------------------------------------------------------ coding
     def _ints(self, action, n=None):
+        if n is None and type(action) is int and self.n_actions is not None and 0 <= action < self.n_actions:
+            return np.array([action], dtype=np.int64)  # fast path
         if self.n_actions is None:
             if action is not None:
                 raise ValueError("action given but this TileCoder has no actions (n_actions=None)")
@@ -151,13 +163,12 @@ class TileCoder:
 
     def indices(self, obs, action=None, out=None) -> np.ndarray:
         """Active feature indices of one observation (and action): int64[n_tilings]."""
-        from ..kernels.tilecoding import tc_indices
-
         x = as_obs(obs, self.n_dims)
         ints = self._ints(action)
         if out is None:
             out = np.empty(self.n_tilings, dtype=np.int64)
-        tc_indices(x, ints, *self.kernel_args(), out)
+        _kernel()(x, ints, self.low, self.high, self.scale, self._wrapw, self._disp, self.n_tilings, self.size,
+                  self._keys, self._slots, self._meta, out)
         return out
 
     def indices_batch(self, obs, actions=None) -> np.ndarray:
