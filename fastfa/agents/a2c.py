@@ -147,7 +147,21 @@ class A2C(_PGAgent):
                 break
         return self
 
+    def save(self, path):
+        """Config, features, policy and critic (pickle-free; the vector envs are not saved)."""
+        return super().save(path)
+
     @classmethod
-    def load(cls, path, features=None):
-        raise NotImplementedError("A2C.load is not implemented yet (A2C.save writes the same file format as "
-                                  "ActorCritic; load the arrays with fastfa.io.load)")
+    def load(cls, path, env, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
+        """Rebuild an A2C saved by :meth:`save` on ``env`` (id or callable); envs start fresh."""
+        from .. import io as _io
+        from .policy_gradient import ActorCritic
+
+        _, meta, arrays = _io.load(path, kind="A2C")
+        saved = ActorCritic._from_loaded(meta, arrays, features)  # same file layout
+        agent = cls(saved.features, env, saved.config, n_envs=n_envs, n_steps=n_steps, seed=meta["seed"])
+        agent.w = saved.w
+        for k, v in saved.policy.state_dict().items():
+            setattr(agent.policy, k, v)
+        agent.rng = saved.rng
+        return agent

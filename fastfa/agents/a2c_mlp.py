@@ -57,6 +57,10 @@ class A2CMLP:
                                                                   max_grad_norm, max_len, n_envs, n_steps]
         self.act = mlp.ACT_TANH if activation == "tanh" else mlp.ACT_RELU
         h = [int(x) for x in hidden]
+        self._init_args = dict(env_id=env_id, n_envs=int(n_envs), n_steps=int(n_steps), gamma=float(gamma),
+                               learning_rate=float(learning_rate), vf_coef=float(vf_coef),
+                               max_grad_norm=float(max_grad_norm), rms_alpha=float(rms_alpha),
+                               rms_eps=float(rms_eps), hidden=h, activation=activation, seed=seed)
         self.sizes_pi = np.array([self.obs_dim, *h, self.n_actions], np.int64)
         self.sizes_v = np.array([self.obs_dim, *h, 1], np.int64)
         ss = np.random.SeedSequence(seed)
@@ -130,3 +134,31 @@ class A2CMLP:
             return int(np.argmax(logits))
         p = np.exp(logits - logits.max())
         return int(self.rng.choice(self.n_actions, p=p / p.sum()))
+
+    _STATE = ("theta_pi", "theta_v", "rms_pi", "rms_v", "env_states", "obs", "ep_len", "ep_ret")
+
+    def save(self, path):
+        """Everything needed to resume bit-identically (parameters, RMSprop state, envs, RNGs), pickle-free."""
+        from .. import io as _io
+
+        arrays = {k: getattr(self, k) for k in self._STATE}
+        arrays.update(episode_returns=self.episode_returns, episode_end_steps=self.episode_end_steps)
+        meta = {"args": self._init_args, "num_timesteps": int(self.num_timesteps), "n_episodes": int(self.n_episodes),
+                "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng)}
+        return _io.save(path, "A2CMLP", meta, arrays)
+
+    @classmethod
+    def load(cls, path) -> "A2CMLP":
+        from .. import io as _io
+
+        _, meta, arrays = _io.load(path, kind="A2CMLP")
+        args = dict(meta["args"])
+        args["hidden"] = tuple(args["hidden"])
+        agent = cls(args.pop("env_id"), **args)
+        for k in cls._STATE:
+            getattr(agent, k)[...] = arrays[k]
+        agent._ret = np.array(arrays["episode_returns"], dtype=np.float64)
+        agent._end = np.array(arrays["episode_end_steps"], dtype=np.int64)
+        agent.n_episodes, agent.num_timesteps = int(meta["n_episodes"]), int(meta["num_timesteps"])
+        agent.rng, agent.env_rng = _io.rng_from_state(meta["rng"]), _io.rng_from_state(meta["env_rng"])
+        return agent

@@ -269,11 +269,15 @@ class _PGAgent:
     @classmethod
     def load(cls, path, features=None):
         """Rebuild an agent saved by :meth:`save` (pass ``features`` for non-fastfa feature objects)."""
+        _, meta, arrays = _io.load(path, kind=cls.__name__)
+        return cls._from_loaded(meta, arrays, features)
+
+    @classmethod
+    def _from_loaded(cls, meta, arrays, features=None):
         from gymnasium import spaces
 
         from ..approx.linear_v import features_from_state
 
-        _, meta, arrays = _io.load(path, kind=cls.__name__)
         if features is None:
             if meta["features"]["class"] == "ConstantFeatures":
                 features = ConstantFeatures()
@@ -285,8 +289,9 @@ class _PGAgent:
                                                                       np.array(sp["high"], np.float32))
         cfg = dict(meta["config"])
         cfg["std_bounds"] = tuple(cfg["std_bounds"])
-        agent = cls(features, space, PGConfig(**cfg), seed=meta["seed"])
-        agent.w[:] = arrays["w"]
+        agent = object.__new__(cls)  # QAC/A2C constructors need more than the saved state
+        _PGAgent.__init__(agent, features, space, PGConfig(**cfg), seed=meta["seed"])
+        agent.w = np.array(arrays["w"], dtype=np.float64)
         for k, v in arrays.items():
             if k.startswith("policy."):
                 setattr(agent.policy, k[len("policy."):], np.array(v, dtype=np.float64))

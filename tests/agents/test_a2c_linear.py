@@ -57,3 +57,14 @@ def test_a2c_errors():
         a.learn(total_steps=2000)
     with pytest.raises(ValueError, match="total_steps"):
         a.learn(total_steps=0)
+
+
+def test_a2c_save_load(tmp_path):
+    a = A2C(Fourier(LOW, HIGH, order=1), "CartPole-v1", alpha=0.05, alpha_w=0.05, n_envs=2, n_steps=3, seed=0)
+    a.learn(total_steps=300)
+    a.save(tmp_path / "lin")
+    b = A2C.load(tmp_path / "lin", "CartPole-v1", n_envs=2, n_steps=3)
+    np.testing.assert_array_equal(a.policy.theta, b.policy.theta)
+    np.testing.assert_array_equal(a.w, b.w)
+    obs = np.array([0.01, 0.0, -0.02, 0.1])
+    assert a.predict(obs) == b.predict(obs) and a.value(obs) == b.value(obs)

@@ -120,3 +120,15 @@ def test_a2c_mlp_errors():
         a.learn(5000)
     with pytest.raises(ValueError, match="total_steps"):
         a.learn(0)
+
+
+def test_a2c_mlp_save_load_resumes_bit_identically(tmp_path):
+    n = scale(2000, 40)
+    a = A2CMLP("CartPole-v1", seed=3).learn(n)
+    a.save(tmp_path / "a2c")
+    b = A2CMLP.load(tmp_path / "a2c")
+    a.learn(n)
+    b.learn(n)
+    np.testing.assert_array_equal(a.theta_pi, b.theta_pi)
+    np.testing.assert_array_equal(a.episode_returns, b.episode_returns)
+    assert b.num_timesteps == a.num_timesteps and b.predict(np.zeros(4)) == a.predict(np.zeros(4))

@@ -48,6 +48,35 @@ def test_reinforce_python_equals_compiled(baseline):
         assert agent.w[0] == pytest.approx(w[0], rel=1e-9)
 
 
+@pytest.mark.parametrize("gamma_t", [True, False])
+def test_reinforce_discounted_gamma_t_switch_equals_compiled(gamma_t):
+    n = scale(40, 10)
+    env, agent = _sc_agent(Reinforce, alpha=2 ** -11, gamma=0.9, gamma_t=gamma_t)
+    agent.learn(env, episodes=n, seed=0)
+    th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
+    pg_loops.short_corridor_reinforce(th, w, 2 ** -11, 0.0, 0.9, gamma_t, 0.0, n, 10 ** 6, np.random.default_rng(5),
+                                      R, P)
+    np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
+    np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
+
+
+def test_qac_hand_step():
+    env, agent = _sc_agent(QAC, alpha=0.1, alpha_w=0.5, gamma=0.9)
+    agent.policy.theta[0] = [0.0, 0.0]
+    agent.w[0] = [-1.0, -3.0]  # Q(s, left), Q(s, right)
+    a0 = agent.begin_episode(0)
+    q0 = agent.w[0, a0]
+    agent.step(0, a0, -1.0, 1, False, False)
+    a1 = agent._at
+    g = np.array([-0.5, -0.5])
+    g[a0] += 1
+    np.testing.assert_allclose(agent.policy.theta[0], 0.1 * q0 * g)  # actor: alpha Q(S,A) grad ln pi
+    q1 = [-1.0, -3.0][a1] if a1 != a0 else q0  # Q(S', A') read before the critic update
+    want = q0 + 0.5 * (-1.0 + 0.9 * q1 - q0)
+    assert agent.w[0, a0] == pytest.approx(want)
+    assert agent.value(0) == pytest.approx(agent.policy.probs(np.ones(1)) @ agent.w[0])
+
+
 def test_actor_critic_hand_step_with_traces():
     cfg = PGConfig(alpha=0.1, alpha_w=0.5, gamma=0.9, lam=0.5, lam_w=0.8)
     env, agent = _sc_agent(ActorCritic, **{k: getattr(cfg, k) for k in ("alpha", "alpha_w", "gamma", "lam", "lam_w")})
