@@ -19,7 +19,7 @@ import numpy as np
 from ._jit import njit
 
 
-@njit
+@njit(inline="always")
 def q_values(w, i, v, out):
     """``out[a] = q̂(s, a) = Σ_j v_j w[i_j, a]`` for every action a."""
     n_a = w.shape[1]
@@ -32,7 +32,7 @@ def q_values(w, i, v, out):
             out[a] += vj * w[row, a]
 
 
-@njit
+@njit(inline="always")
 def q_value(w, i, v, a):
     """``q̂(s, a) = Σ_j v_j w[i_j, a]``."""
     s = 0.0
@@ -41,7 +41,7 @@ def q_value(w, i, v, a):
     return s
 
 
-@njit
+@njit(inline="always")
 def greedy_action(q, rng):
     """argmax_a q[a] with ties broken uniformly at random: only on ties, one draw u = ``rng.random()``
     picks the ⌊u·n_ties⌋-th tied action."""
@@ -66,7 +66,7 @@ def greedy_action(q, rng):
     return arg  # unreachable
 
 
-@njit
+@njit(inline="always")
 def eps_greedy(q, epsilon, rng):
     """ε-greedy (S&B 5.4): with probability ε a uniform action, else :func:`greedy_action`.
 
@@ -78,7 +78,7 @@ def eps_greedy(q, epsilon, rng):
     return greedy_action(q, rng)
 
 
-@njit
+@njit(inline="always")
 def eps_greedy_expectation(q, epsilon):
     """E_π[q(s, ·)] under ε-greedy with ties split evenly: ε·mean(q) + (1 − ε)·max(q)."""
     n_a = q.shape[0]
@@ -91,7 +91,7 @@ def eps_greedy_expectation(q, epsilon):
     return epsilon * total / n_a + (1.0 - epsilon) * best
 
 
-@njit
+@njit(inline="always")
 def linear_q_update(w, i, v, a, target, alpha):
     """w[:, a] ← w[:, a] + α (U − q̂(s, a)) x(s); returns δ = U − q̂(s, a) (S&B 10.1, eq. 10.1).
 
@@ -104,7 +104,7 @@ def linear_q_update(w, i, v, a, target, alpha):
     return delta
 
 
-@njit
+@njit(inline="always")
 def sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, a_t, alpha):
     """Episodic semi-gradient SARSA (S&B 10.1)::
 
@@ -117,7 +117,7 @@ def sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, a_t, alpha):
     return linear_q_update(w, i_tm1, v_tm1, a_tm1, target, alpha)
 
 
-@njit
+@njit(inline="always")
 def q_learning_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, alpha, q_buf):
     """Semi-gradient Q-learning (S&B 6.5 with linear q̂; may diverge off-policy, S&B 11.2)::
 
@@ -132,7 +132,7 @@ def q_learning_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, alpha, q_b
     return linear_q_update(w, i_tm1, v_tm1, a_tm1, target, alpha)
 
 
-@njit
+@njit(inline="always")
 def expected_sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, epsilon, alpha, q_buf):
     """Semi-gradient Expected SARSA (S&B 6.6, 10.1) for an ε-greedy target policy::
 
@@ -145,7 +145,7 @@ def expected_sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, epsilo
     return linear_q_update(w, i_tm1, v_tm1, a_tm1, target, alpha)
 
 
-@njit
+@njit(inline="always")
 def nstep_return(rewards, gamma, bootstrap):
     """G_{t:t+n} = Σ_k γ^k R_{t+k+1} + γ^n · bootstrap (S&B eq. 7.1/10.4), evaluated backwards.
 
