@@ -291,9 +291,18 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
         write_manifest(manifest_path, manifest)
     if book.n_failed:
         warnings.warn(f"sweep {label}: {book.n_failed} of {n_runs} runs failed after {retries} retries; "
-                      f"see status/error in {runs_table}", RuntimeWarning, stacklevel=2)
+                      f"see status/error in {runs_table}", RuntimeWarning, stacklevel=_caller_level())
     return SweepResult(out, table, runs_table, param_names, n_runs, book.n_ok, n_runs - n_todo,
                        book.n_failed, wall, backend)
+
+
+def _caller_level() -> int:
+    """warnings stacklevel of the first frame outside fastfa (through fastfa.sweep wrappers)."""
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    f, level = sys._getframe(1), 1
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(pkg + os.sep):
+        f, level = f.f_back, level + 1
+    return level
 
 
 def load(out: str | os.PathLike) -> SweepResult:

@@ -107,9 +107,10 @@ def test_process_pool_survives_dead_worker(tmp_path, reference):
 def test_errors_are_retried_then_recorded(tmp_path, reference):
     marker = tmp_path / "markers"
     marker.mkdir()
-    with pytest.warns(RuntimeWarning, match="10 of 30 runs failed"):
-        res = run(tmp_path, "flaky", backend="serial", retries=1,
-                  fn=functools.partial(flaky_cell, marker_dir=str(marker)))
+    with pytest.warns(RuntimeWarning, match="10 of 30 runs failed") as rec:
+        res = fastfa.sweep(functools.partial(flaky_cell, marker_dir=str(marker)), grid=GRID, seeds=5,
+                           backend="serial", retries=1, out=tmp_path / "flaky", progress=False)
+    assert [w.filename for w in rec] == [__file__]  # the warning points at the caller
     runs = res.runs
     bad = runs[runs.alpha == 0.5]
     assert (bad.status == "failed").all() and (bad.attempts == 2).all()
