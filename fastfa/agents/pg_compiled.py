@@ -44,7 +44,8 @@ def run_population(fn, n_runs: int, n_threads: int | None = None) -> list:
 
 def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float = 1.0, gamma_t: bool = True,
                              episodes: int = 1000, runs: int = 100, seed: int = 0, theta0=(-1.47, 1.47),
-                             max_steps: int = 100_000, min_prob: float = 0.0, n_threads: int | None = None) -> dict:
+                             max_steps: int = 100_000, min_prob: float = 0.0, n_threads: int | None = None,
+                             seed_sequences=None) -> dict:
     """REINFORCE (``alpha_w=0``) or REINFORCE with baseline on ``fastfa/ShortCorridor-v0``, compiled.
 
     Args:
@@ -56,6 +57,8 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
         max_steps: episodes are cut after this many steps.
         min_prob: floor on the action probabilities (0 = exact softmax; 0.05 = the reference code
             of the book's figures, which keeps a collapsing policy from never finishing).
+        seed_sequences: optional list of ``np.random.SeedSequence`` (one per run, overrides
+            ``seed``/``runs``), e.g. the seeds of a ``fastfa sweep`` cell.
     Returns:
         ``{"returns": [runs, episodes], "p_right": [runs, episodes], "steps": int}``.
     """
@@ -71,7 +74,11 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
     th0 = np.asarray(theta0, dtype=np.float64)
     if th0.shape != (2,) or not np.all(np.isfinite(th0)):
         raise ValueError(f"theta0 must be 2 finite numbers, got {theta0!r}")
-    seeds = np.random.SeedSequence(seed).spawn(runs)
+    if seed_sequences is not None:
+        seeds = list(seed_sequences)
+        runs = len(seeds)
+    else:
+        seeds = np.random.SeedSequence(seed).spawn(runs)
     R = np.empty((runs, episodes))
     P = np.empty((runs, episodes))
 

@@ -28,8 +28,24 @@ CONFIGS = [("reinforce", 2 ** -12, 0.0), ("reinforce", 2 ** -13, 0.0), ("reinfor
            ("reinforce_baseline", 2 ** -9, 2 ** -6)]
 
 
+def cell(params, seeds):
+    """One (α, α_w) point for every SeedSequence in ``seeds`` (``fastfa sweep short-corridor``):
+    per-episode returns; α_w = 0 is plain REINFORCE.  Params: alpha, alpha_w, episodes, min_prob."""
+    from ..agents.pg_compiled import short_corridor_reinforce
+
+    alpha = float(params.get("alpha", 2 ** -13))
+    alpha_w = float(params.get("alpha_w", 0.0))
+    e = int(params.get("episodes", 1000))
+    out = short_corridor_reinforce(alpha, alpha_w=alpha_w, episodes=e, max_steps=1000,
+                                   min_prob=float(params.get("min_prob", 0.05)), seed_sequences=seeds, n_threads=1)
+    k = len(seeds)
+    return {"seed": np.repeat(np.arange(k), e), "x": np.tile(np.arange(1, e + 1), k),
+            "metric": np.full(k * e, "return"), "value": out["returns"].ravel()}
+
+
 @experiment("short-corridor", "S&B Fig 13.1/13.2: REINFORCE with and without baseline on the short corridor",
-            default_runs=100)
+            default_runs=100, cell=cell,
+            grid={"alpha": [2.0 ** -k for k in range(9, 16)], "alpha_w": [0.0, 2.0 ** -6]})
 def run(ctx: Context) -> Result:
     from ..agents.pg_compiled import short_corridor_reinforce
     from ..envs import short_corridor_value

@@ -49,3 +49,15 @@ def test_policy_gradient_theorem_experiment(tmp_path):
     for name in ("J_1", "J_avV", "J_avR"):
         assert m[f"theorem_{name}_rel_residual"] < 1e-5
     assert m["J_avV_with_discounted_Q_rel_error"] > 1e-3
+
+
+def test_short_corridor_sweep_cell_is_per_seed():
+    from fastfa.experiments import get
+
+    exp = get("short-corridor")
+    seeds = np.random.SeedSequence(5).spawn(3)
+    a = exp.cell({"alpha": 2 ** -12, "episodes": 20}, seeds)
+    b = exp.cell({"alpha": 2 ** -12, "episodes": 20}, seeds[1:2])
+    assert len(a["value"]) == 60 and set(a["seed"]) == {0, 1, 2}
+    np.testing.assert_array_equal(np.asarray(a["value"])[np.asarray(a["seed"]) == 1], b["value"])
+    assert "alpha" in exp.grid and "alpha_w" in exp.grid
