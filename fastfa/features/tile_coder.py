@@ -66,7 +66,9 @@ class TileCoder:
             as an extra integer coordinate (features of (state, action) pairs).
         offsets: ``"asymmetric"`` (1, 3, 5, ...; default) or ``"uniform"``.
         mode: ``"hash"`` (stateless, default) or ``"iht"`` (tiles3 index hash table).
-        size: number of features (hash modulus or IHT capacity).
+        size: number of features (hash modulus or IHT capacity); :meth:`suggested_size`
+            gives a size with room for every tile.  An IHT that fills up warns once
+            (``RuntimeWarning``) and then hashes new tiles (collisions).
 
     Attributes:
         n_features: ``size``.  n_active: ``n_tilings``.  sparse: True.
@@ -109,6 +111,7 @@ class TileCoder:
             self._slots = np.full(1, -1, dtype=np.int64)
             self._meta = np.array([0, 0, self.size], dtype=np.int64)
         self._noint = np.zeros(0, dtype=np.int64)
+        self._warned = False
 
     # ------------------------------------------------------------------ properties
     @property
@@ -169,7 +172,20 @@ class TileCoder:
             out = np.empty(self.n_tilings, dtype=np.int64)
         _kernel()(x, ints, self.low, self.high, self.scale, self._wrapw, self._disp, self.n_tilings, self.size,
                   self._keys, self._slots, self._meta, out)
+        if self._meta[1] and not self._warned:
+            self._warn_full()
         return out
+
+    def _warn_full(self):
+        import warnings
+
+        self._warned = True
+        warnings.warn(f"TileCoder: the IHT of size {self.size} is full; new tiles now share indices (hash "
+                      f"collisions). Use a larger size (>= {self.suggested_size()}).", RuntimeWarning, stacklevel=3)
+
+    def suggested_size(self) -> int:
+        """``n_tilings · ∏(tiles_per_dim + 1) · n_actions``: enough indices for every tile (no collision in iht mode)."""
+        return int(self.n_tilings * np.prod(self.tiles_per_dim + 1) * (self.n_actions or 1))
 
     def indices_batch(self, obs, actions=None) -> np.ndarray:
         """Indices of every row of ``obs`` (n, d) with ``actions`` (n,) or one int: int64[n, n_tilings]."""
@@ -179,6 +195,8 @@ class TileCoder:
         ints = self._ints(actions, n=x.shape[0])
         out = np.empty((x.shape[0], self.n_tilings), dtype=np.int64)
         tc_indices_batch(x, ints, *self.kernel_args(), out)
+        if self._meta[1] and not self._warned:
+            self._warn_full()
         return out
 
     def indices_all_actions(self, obs) -> np.ndarray:

@@ -13,6 +13,7 @@ def _scaled(tc, x):
 
 
 @pytest.mark.filterwarnings("ignore:IHT full")
+@pytest.mark.filterwarnings("ignore:TileCoder")
 def test_asymmetric_iht_equals_tiles3():
     rng = np.random.default_rng(0)
     tc = TileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8, n_actions=3, mode="iht", size=512)
@@ -79,6 +80,7 @@ def test_clipping_to_box():
     assert not (tc.indices([0.5, 3]) == tc.indices([-1, 3])).all()
 
 
+@pytest.mark.filterwarnings("ignore:TileCoder")
 def test_batch_equals_loop_and_iht_state():
     rng = np.random.default_rng(4)
     x = rng.uniform(-1, 1, (50, 2))
@@ -95,6 +97,19 @@ def test_batch_equals_loop_and_iht_state():
     assert (all_a[1] == t1.indices(x[0], 1)).all()
 
 
+def test_iht_full_warns_once_and_suggested_size():
+    tc = TileCoder([0, 0], [1, 1], 4, 2, n_actions=3, mode="iht", size=10)
+    assert tc.suggested_size() == 2 * 25 * 3
+    with pytest.warns(RuntimeWarning, match="IHT of size 10 is full"):
+        tc.indices_batch(np.random.default_rng(0).uniform(0, 1, (40, 2)), 0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="TileCoder")
+        tc.indices([0.3, 0.3], 1)  # no second warning
+
+
+@pytest.mark.filterwarnings("ignore:TileCoder")
 def test_iht_overfull_matches_naive():
     rng = np.random.default_rng(5)
     tc = TileCoder([0], [1], 20, 4, mode="iht", size=30)
