@@ -24,6 +24,7 @@ itself is callable: ``fastfa.sweep(...)`` works before and after it is imported.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -36,6 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 __all__ = ["sweep", "load", "SweepResult", "summary", "plot_parameter_study", "to_rliable"]
 
 BACKENDS = ("serial", "process", "dask", "ray")
+_CALLS = itertools.count()
 
 
 @dataclass
@@ -246,7 +248,7 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
     threads = threads_per_worker
     if threads is None and local and backend != "serial":
         threads = max(1, _cpus() // workers)
-    tag = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}"
+    tag = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}{next(_CALLS):03d}"  # unique part names
     cells = plan.make_cells(target, points, missing, root_seed, workers, chunk, tag,
                             threads if backend != "serial" else threads_per_worker)
     by_index = {p.index: p for p in points}
