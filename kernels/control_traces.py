@@ -63,23 +63,15 @@ def sarsa_lambda_sparse(w, z, mark, lst, n, i_tm1, a_tm1, r_t, gamma_t, i_t, a_t
         delta += gamma_t * qn
     ad = alpha * delta
     decay = gamma_t * lam
-    for k in range(n):
+    k = 0
+    while k < n:  # one pass: update, decay, and drop traces below trace_min (swap-remove)
         j = lst[k]
         zk = zf[j]
         if zk != 0.0:
             wf[j] += ad * zk
-            zf[j] = decay * zk
-    if trace_min > 0.0:
-        n = _prune(zf, mark, lst, n, trace_min)
-    return n
-
-
-@njit(inline="always")
-def _prune(zf, mark, lst, n, trace_min):
-    k = 0
-    while k < n:
-        j = lst[k]
-        if abs(zf[j]) < trace_min:
+            zk = decay * zk
+            zf[j] = zk
+        if zk == 0.0 or abs(zk) < trace_min:  # zero traces leave the list (exact)
             zf[j] = 0.0
             mark[j] = 0
             n -= 1
@@ -114,18 +106,24 @@ def true_online_sparse(w, z, mark, lst, n, i_tm1, a_tm1, r_t, gamma_t, i_t, a_t,
         z[i_tm1[j], a_tm1] += c * 1.0
         n = _touch(mark, lst, n, i_tm1[j] * n_a + a_tm1)
     coef = alpha * (delta + q - q_old)
-    for k in range(n):
+    decay = gamma_t * lam
+    k = 0
+    while k < n:  # w += coef·z and z ← γλz in one pass (the −α(Q − Q_old)x term below touches only x)
         j = lst[k]
-        if zf[j] != 0.0:
-            wf[j] += coef * zf[j]
+        zj = zf[j]
+        if zj != 0.0:
+            wf[j] += coef * zj
+        zj *= decay
+        zf[j] = zj
+        if zj == 0.0 or abs(zj) < trace_min:
+            zf[j] = 0.0
+            mark[j] = 0
+            n -= 1
+            lst[k] = lst[n]
+        else:
+            k += 1
     ax = alpha * (q - q_old)
     for j in range(i_tm1.shape[0]):
         w[i_tm1[j], a_tm1] -= ax * 1.0
-    decay = gamma_t * lam
-    for k in range(n):
-        j = lst[k]
-        zf[j] *= decay
-    if trace_min > 0.0:
-        n = _prune(zf, mark, lst, n, trace_min)
     out2[0] = q_next
     return n
