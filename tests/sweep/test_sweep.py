@@ -70,6 +70,10 @@ def test_dask_in_process_and_two_worker_cluster(tmp_path, reference):
             f = run(tmp_path, "dask_flaky", backend="dask", client=client, retries=1,
                     fn=functools.partial(flaky_cell, marker_dir=str(flaky_dir)))
     pd.testing.assert_frame_equal(a.df, reference.df)
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        by_address = run(tmp_path, "dask_address", backend="dask", address=cluster.scheduler_address, chunk=5)
+    pd.testing.assert_frame_equal(by_address.df, reference.df)
     runs = f.runs
     assert (runs[runs.alpha == 0.5].status == "failed").all()
     assert runs[runs.alpha == 0.5].error.str.contains("alpha=0.5 is cursed").all()
@@ -148,9 +152,15 @@ def test_resume_computes_only_missing_runs(tmp_path, reference):
 
 
 def test_ray_backend(tmp_path, reference):
+    """Needs ray: pip install 'fastfa[ray]' (or PYTHONPATH to a folder holding it); ~10 s."""
     pytest.importorskip("ray")
-    res = run(tmp_path, "ray", backend="ray", n_workers=2)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    res = run(tmp_path, "ray", backend="ray", n_workers=2,
+              fn=functools.partial(crash_once_cell, marker_dir=str(marker)))
+    assert list(marker.iterdir()), "no worker died: the test proves nothing"
     pd.testing.assert_frame_equal(res.df, reference.df)
+    assert (res.runs.status == "ok").all() and res.runs[res.runs.alpha == 0.2].attempts.min() == 2
 
 
 def test_list_of_grids_is_a_union_with_the_same_streams(tmp_path, reference):
