@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .policy_gradient import PGConfig, _PGAgent
+from ._pg_base import PGConfig, _PGAgent
 
 __all__ = ["A2C"]
 

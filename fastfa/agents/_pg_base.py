@@ -1,0 +1,280 @@
+"""Shared pieces of the linear policy-gradient agents: :class:`PGConfig`, :class:`ConstantFeatures`
+and the agent surface (construction from features + action space, learn, predict, value, save/load).
+
+The algorithms themselves are in :mod:`fastfa.agents.policy_gradient`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import io as _io
+from ..loop import run
+
+__all__ = ["PGConfig", "ConstantFeatures"]
+
+
+@dataclass(frozen=True)
+class PGConfig:
+    """Hyper-parameters of the policy-gradient agents (each uses the fields it needs).
+
+    Attributes:
+        alpha: policy step size α^θ (> 0).  With tile coding divide by the number of tilings.
+        alpha_w: critic / baseline step size α^w (> 0).
+        alpha_std: step size of the Gaussian log-std parameters (None: = alpha; 0: fixed std).
+        gamma: discount γ in [0, 1].
+        gamma_t: multiply the policy step by γᵗ (the book's I factor); False drops it.
+        lam: actor trace decay λ^θ in [0, 1] (:class:`ActorCritic`).
+        lam_w: critic trace decay λ^w in [0, 1] (:class:`ActorCritic`).
+        n_rollouts: episodes per policy update for REINFORCE (the lecture's averaged G̃), >= 1.
+        init_std: initial σ of a Gaussian policy (> 0).
+        std_bounds: (σ_min, σ_max) clip of the Gaussian σ.
+    """
+
+    alpha: float = 0.01
+    alpha_w: float = 0.1
+    alpha_std: float | None = None
+    gamma: float = 1.0
+    gamma_t: bool = True
+    lam: float = 0.0
+    lam_w: float = 0.0
+    n_rollouts: int = 1
+    init_std: float = 1.0
+    std_bounds: tuple = (float(np.exp(-5.0)), float(np.exp(2.0)))
+
+    def __post_init__(self):
+        for name in ("alpha", "alpha_w"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v <= 0:
+                raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+        if self.alpha_std is not None and not (np.isfinite(self.alpha_std) and self.alpha_std >= 0):
+            raise ValueError(f"alpha_std must be None or a finite number >= 0, got {self.alpha_std!r}")
+        for name in ("gamma", "lam", "lam_w"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {v!r}")
+        if isinstance(self.n_rollouts, bool) or not isinstance(self.n_rollouts, (int, np.integer)) \
+                or self.n_rollouts < 1:
+            raise ValueError(f"n_rollouts must be an int >= 1, got {self.n_rollouts!r}")
+        if not (np.isfinite(self.init_std) and self.init_std > 0):
+            raise ValueError(f"init_std must be > 0 (a zero std has no density), got {self.init_std!r}")
+        lo, hi = self.std_bounds
+        if not (0 < lo < hi < np.inf):
+            raise ValueError(f"std_bounds must satisfy 0 < min < max < inf, got {self.std_bounds!r}")
+
+
+class ConstantFeatures:
+    """x(s) = [1] for every state: the book's short-corridor features (all states look alike).
+
+    With a per-action softmax, θ[0, a] is the preference of action a: exactly S&B Example 13.1's
+    x(s, right) = [1, 0], x(s, left) = [0, 1].
+    """
+
+    n_features = 1
+    sparse = False
+
+    def transform(self, obs):
+        return np.ones(1)
+
+    def get_state(self):
+        return {}, {}
+
+    @classmethod
+    def from_state(cls, meta, arrays):
+        return cls()
+
+
+class _PGAgent:
+    """Shared surface: construction from an env / action space, learn, predict, value, save/load."""
+
+    has_critic = True
+
+    def __init__(self, features, action_space, config: PGConfig | None = None, *, seed: int | None = None,
+                 **overrides):
+        from gymnasium import spaces
+
+        from ..policies import GaussianLinear, SoftmaxLinear
+
+        if config is None:
+            config = PGConfig(**overrides)
+        elif overrides:
+            config = dataclasses.replace(config, **overrides)
+        if not isinstance(config, PGConfig):
+            raise TypeError(f"config must be a PGConfig, got {type(config).__name__}")
+        if not hasattr(features, "n_features") or not (hasattr(features, "indices") or hasattr(features, "transform")):
+            raise TypeError(f"features must be a fastfa feature object, got {type(features).__name__}")
+        self.config, self.features = config, features
+        self.sparse = bool(getattr(features, "sparse", False))
+        F = int(features.n_features)
+        if isinstance(action_space, spaces.Discrete):
+            self.discrete = True
+            self.policy = SoftmaxLinear(F, int(action_space.n))
+        elif isinstance(action_space, spaces.Box) and len(action_space.shape) == 1:
+            self.discrete = False
+            self.policy = GaussianLinear(F, action_space.shape[0], low=action_space.low, high=action_space.high,
+                                         init_std=config.init_std, std_bounds=config.std_bounds)
+        else:
+            raise TypeError(f"action_space must be Discrete or a 1-D Box, got {action_space!r}")
+        self.action_space = action_space
+        self.w = np.zeros(F)  # linear critic / baseline v̂(s) = w·x(s)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.log = None
+        self._batch, self._n_eps = None, 0  # REINFORCE with n_rollouts > 1
+
+    # -- features and policy glue
+    def _x(self, obs):
+        """Sparse: int64 active indices; dense: float64 vector.  Gaussian policies get the dense vector."""
+        if self.sparse:
+            x = np.ascontiguousarray(self.features.indices(obs), dtype=np.int64)
+            if self.discrete:
+                return x
+            d = np.zeros(int(self.features.n_features))
+            np.add.at(d, x, 1.0)
+            return d
+        x = np.asarray(self.features.transform(obs), dtype=np.float64)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("features: x(obs) contains NaN or inf (check the observation and feature bounds)")
+        return x
+
+    def _v(self, x) -> float:
+        if x.dtype.kind in "iu":
+            return float(self.w[x].sum())
+        return float(self.w @ x)
+
+    def _grad_v(self, x):
+        if x.dtype.kind in "iu":
+            g = np.zeros_like(self.w)
+            np.add.at(g, x, 1.0)
+            return g
+        return x
+
+    def _sample(self, x):
+        """(action for the env, action for learning)."""
+        if self.discrete:
+            a = self.policy.sample(x, self.rng)
+            return a, a
+        raw, clipped = self.policy.sample(x, self.rng)
+        return clipped.astype(self.action_space.dtype), raw
+
+    def _step_policy(self, x, a, step):
+        if not np.isfinite(step):
+            raise FloatingPointError(f"{type(self).__name__}: the policy step became non-finite ({step}); training "
+                                     f"stopped (alpha={self.config.alpha} too large?)")
+        if self.discrete:
+            self.policy.update(x, a, step)
+        else:
+            s_std = step if self.config.alpha_std is None else step * self.config.alpha_std / self.config.alpha
+            self.policy.update(x, a, step, s_std)
+
+    def _grad_log_pi(self, x, a) -> list:
+        if self.discrete:
+            return [self.policy.grad_log_prob(x, a)]
+        g = self.policy.grad_log_prob(x, a)
+        return [g["theta_mu"], g["log_std_b"], g["log_std_w"]]
+
+    def _params(self) -> list:
+        if self.discrete:
+            return [self.policy.theta]
+        return [self.policy.theta_mu, self.policy.log_std_b, self.policy.log_std_w]
+
+    def _add_to_policy(self, grads, alpha):
+        cfg = self.config
+        if self.discrete:
+            new = [self.policy.theta + alpha * grads[0]]
+        else:
+            a_std = alpha if cfg.alpha_std is None else alpha * cfg.alpha_std / cfg.alpha
+            new = [self.policy.theta_mu + alpha * grads[0], self.policy.log_std_b + a_std * grads[1],
+                   self.policy.log_std_w + a_std * grads[2]]
+        if not all(np.all(np.isfinite(p)) for p in new):
+            raise FloatingPointError(f"{type(self).__name__}: policy parameters became non-finite; training "
+                                     f"stopped (alpha={cfg.alpha} too large?)")
+        if self.discrete:
+            self.policy.theta = new[0]
+        else:
+            self.policy.theta_mu, self.policy.log_std_b, self.policy.log_std_w = new
+
+    def _check_w(self):
+        if not np.all(np.isfinite(self.w)):
+            raise FloatingPointError(f"{type(self).__name__}: critic weights became non-finite; training "
+                                     f"stopped (alpha_w={self.config.alpha_w} too large?)")
+
+    # -- public surface
+    def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
+              progress: bool = False, callback=None):
+        """Train on ``env`` (gymnasium env or id) for a budget; returns ``self`` (log in ``self.log``)."""
+        if isinstance(env, str):
+            from ..envs import make
+
+            env = make(env)
+        if env.action_space != self.action_space:
+            raise ValueError(f"env.action_space {env.action_space} differs from the agent's {self.action_space}")
+        self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
+                       callback=callback)
+        return self
+
+    def predict(self, obs, deterministic: bool = True):
+        """Greedy action (argmax π / clipped mean) or a sample from π."""
+        x = self._x(obs)
+        if not deterministic:
+            return self._sample(x)[0]
+        if self.discrete:
+            return self.policy.greedy(x)
+        mu, _ = self.policy.mean_std(x)
+        return np.clip(mu, self.policy.low, self.policy.high).astype(self.action_space.dtype)
+
+    def value(self, obs) -> float:
+        """v̂(obs) of the critic / baseline."""
+        if not self.has_critic:
+            raise TypeError(f"{type(self).__name__} learns no value function (use ReinforceBaseline or ActorCritic)")
+        return self._v(self._x(obs))
+
+    def save(self, path):
+        """Config, action space, features and parameters in one pickle-free file."""
+        from ..approx.linear_v import features_to_state
+
+        fmeta, farr = features_to_state(self.features)
+        space = ({"n": int(self.action_space.n)} if self.discrete else
+                 {"low": self.action_space.low.tolist(), "high": self.action_space.high.tolist()})
+        arrays = {"w": self.w, **{f"policy.{k}": v for k, v in self.policy.state_dict().items()},
+                  **{f"features.{k}": v for k, v in farr.items()}}
+        return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "space": space,
+                                                    "features": fmeta, "seed": self.seed,
+                                                    "rng": _io.rng_state(self.rng)}, arrays)
+
+    @classmethod
+    def load(cls, path, features=None):
+        """Rebuild an agent saved by :meth:`save` (pass ``features`` for non-fastfa feature objects)."""
+        _, meta, arrays = _io.load(path, kind=cls.__name__)
+        return cls._from_loaded(meta, arrays, features)
+
+    @classmethod
+    def _from_loaded(cls, meta, arrays, features=None):
+        from gymnasium import spaces
+
+        from ..approx.linear_v import features_from_state
+
+        if features is None:
+            if meta["features"]["class"] == "ConstantFeatures":
+                features = ConstantFeatures()
+            else:
+                fa = {k[len("features."):]: a for k, a in arrays.items() if k.startswith("features.")}
+                features = features_from_state(meta["features"], fa)
+        sp = meta["space"]
+        space = spaces.Discrete(sp["n"]) if "n" in sp else spaces.Box(np.array(sp["low"], np.float32),
+                                                                      np.array(sp["high"], np.float32))
+        cfg = dict(meta["config"])
+        cfg["std_bounds"] = tuple(cfg["std_bounds"])
+        agent = object.__new__(cls)  # QAC/A2C constructors need more than the saved state
+        _PGAgent.__init__(agent, features, space, PGConfig(**cfg), seed=meta["seed"])
+        agent.w = np.array(arrays["w"], dtype=np.float64)
+        for k, v in arrays.items():
+            if k.startswith("policy."):
+                setattr(agent.policy, k[len("policy."):], np.array(v, dtype=np.float64))
+        agent.rng = _io.rng_from_state(meta["rng"])
+        return agent
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.features!r}, {self.action_space}, {self.config})"
