@@ -152,6 +152,8 @@ def puckworld_reinforce(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp
                 m = 0.0
                 for k in range(n_tilings):
                     m += theta_mu[idx[t, k], d]
+                if not (math.isfinite(m) and math.isfinite(ls_b[d])):
+                    return -(ep + 1)
                 lsd = min(ls_max, max(ls_min, ls_b[d]))
                 acts[t, d] = m + math.exp(lsd) * rng.standard_normal()
             r = puckworld_step(env_params, state, acts[t, 0], acts[t, 1], rng)
@@ -219,6 +221,8 @@ def puckworld_actor_critic(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_d
                 m = 0.0
                 for k in range(n_tilings):
                     m += theta_mu[x_t[k], d]
+                if not (math.isfinite(m) and math.isfinite(ls_b[d])):
+                    return -(ep + 1)
                 mu[d] = m
                 ls[d] = min(ls_max, max(ls_min, ls_b[d]))
                 a[d] = m + math.exp(ls[d]) * rng.standard_normal()
@@ -229,6 +233,8 @@ def puckworld_actor_critic(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_d
             tc_indices(obs, ints, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta,
                        x_tp1)
             delta = r + gamma * _v(w, x_tp1) - _v(w, x_t)  # truncation bootstraps: never terminal
+            if not math.isfinite(delta):
+                return -(ep + 1)
             if not traces:
                 for k in range(n_tilings):
                     w[x_t[k]] += alpha_w * delta

@@ -84,3 +84,10 @@ def test_puckworld_agents_beat_doing_nothing(method, kw):
     zero = greedy(np.zeros_like(r["theta_mu"][0]))
     learned = np.mean([greedy(t) for t in r["theta_mu"]])
     assert zero > 0.35 and learned < 0.5 * zero
+
+
+@pytest.mark.parametrize("method", ["reinforce", "actor_critic"])
+def test_puckworld_divergence_is_reported(method):
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        puckworld_train(method, episodes=scale(20, 3), runs=1, alpha=1e300, alpha_ls=0.0, alpha_w=1e300,
+                        tiles_per_dim=2, size=256)
