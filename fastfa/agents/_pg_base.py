@@ -144,6 +144,14 @@ class _PGAgent:
             return float(self.w[x].sum())
         return float(self.w @ x)
 
+    def _add_v(self, x, scale):
+        """w ← w + scale·x(s) (sparse: on the active features only)."""
+        if x.dtype.kind in "iu":
+            np.add.at(self.w, x, scale)
+        else:
+            self.w += scale * x
+        self._check_w()
+
     def _grad_v(self, x):
         if x.dtype.kind in "iu":
             g = np.zeros_like(self.w)

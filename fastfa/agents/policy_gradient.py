@@ -73,8 +73,7 @@ class Reinforce(_PGAgent):
                 delta = G[t]
                 if self._baseline:
                     delta = G[t] - self._v(x)
-                    self.w += cfg.alpha_w * delta * self._grad_v(x)
-                    self._check_w()
+                    self._add_v(x, cfg.alpha_w * delta)
                 self._step_policy(x, a, cfg.alpha * (disc if cfg.gamma_t else 1.0) * delta)
                 disc *= cfg.gamma
             return
@@ -86,8 +85,7 @@ class Reinforce(_PGAgent):
             delta = G[t]
             if self._baseline:
                 delta = G[t] - self._v(x)
-                self.w += cfg.alpha_w * delta * self._grad_v(x)
-                self._check_w()
+                self._add_v(x, cfg.alpha_w * delta)
             scale = (disc if cfg.gamma_t else 1.0) * delta
             for acc, gr in zip(self._batch, self._grad_log_pi(x, a)):
                 acc += scale * gr
@@ -109,8 +107,9 @@ class ActorCritic(_PGAgent):
     """One-step actor-critic with eligibility traces λ^θ, λ^w (S&B 13.5); λ = 0: the one-step version."""
 
     def begin_episode(self, obs):
-        self._z_w = np.zeros_like(self.w)
-        self._z = [np.zeros_like(p) for p in self._params()]
+        if self.config.lam > 0.0 or self.config.lam_w > 0.0:
+            self._z_w = np.zeros_like(self.w)
+            self._z = [np.zeros_like(p) for p in self._params()]
         self._I = 1.0
         self._xt = self._x(obs)
         a_env, self._at = self._sample(self._xt)
@@ -121,21 +120,29 @@ class ActorCritic(_PGAgent):
         x, a = self._xt, self._at
         x1 = None if terminated else self._x(next_obs)
         delta = reward + (0.0 if terminated else cfg.gamma * self._v(x1)) - self._v(x)
-        self._z_w *= cfg.gamma * cfg.lam_w
-        self._z_w += self._grad_v(x)
         i_fac = self._I if cfg.gamma_t else 1.0
-        for z, gr in zip(self._z, self._grad_log_pi(x, a)):
-            z *= cfg.gamma * cfg.lam
-            z += i_fac * gr
-        self.w += cfg.alpha_w * delta * self._z_w
-        self._check_w()
-        self._add_to_policy([delta * z for z in self._z], cfg.alpha)
+        if cfg.lam == 0.0 and cfg.lam_w == 0.0:  # one-step actor-critic: sparse updates, no traces
+            self._add_v(x, cfg.alpha_w * delta)
+            self._step_policy(x, a, cfg.alpha * delta * i_fac)
+        else:
+            self._trace_update(x, a, delta, i_fac)
         self._I *= cfg.gamma
         if terminated or truncated:
             return action
         self._xt = x1
         a_env, self._at = self._sample(x1)
         return a_env
+
+    def _trace_update(self, x, a, delta, i_fac):
+        cfg = self.config
+        self._z_w *= cfg.gamma * cfg.lam_w
+        self._z_w += self._grad_v(x)
+        for z, gr in zip(self._z, self._grad_log_pi(x, a)):
+            z *= cfg.gamma * cfg.lam
+            z += i_fac * gr
+        self.w += cfg.alpha_w * delta * self._z_w
+        self._check_w()
+        self._add_to_policy([delta * z for z in self._z], cfg.alpha)
 
 
 class QAC(_PGAgent):

@@ -165,3 +165,23 @@ def test_errors():
         agent.learn(env, episodes=20, seed=0)
     with pytest.raises(ValueError, match="action_space"):
         Reinforce(ConstantFeatures(), spaces.Discrete(3)).learn(env, episodes=1)
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_one_step_sparse_path_equals_trace_path(continuous):
+    """λ = 0 takes sparse updates; λ = 1e-300 takes the dense trace code: same parameters."""
+    import dataclasses
+
+    from fastfa.features import TileCoder
+
+    env_id = "fastfa/PuckWorld-v0" if continuous else "fastfa/PuckWorldDiscrete-v0"
+    env = gymnasium.make(env_id, max_episode_steps=scale(60, 20))
+    tc = TileCoder(low=np.zeros(6), high=np.ones(6), tiles_per_dim=2, n_tilings=4, size=1024)
+    kw = dict(alpha=0.05, alpha_w=0.2, gamma=0.9, init_std=0.5, seed=7)
+    fast = ActorCritic(tc, env.action_space, **kw).learn(env, episodes=2, seed=0)
+    slow = ActorCritic(tc, env.action_space, **kw)
+    slow.config = dataclasses.replace(slow.config, lam=1e-300, lam_w=1e-300)
+    slow.learn(env, episodes=2, seed=0)
+    np.testing.assert_allclose(fast.w, slow.w, rtol=1e-9, atol=1e-12)
+    for p, q in zip(fast._params(), slow._params()):
+        np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
