@@ -138,11 +138,16 @@ def iht_new(size, max_coords):
 
 @njit
 def _table_hash(coords, n):
+    """Internal hash of the open-addressing table (not Python's): multiply-rotate + fmix64."""
     h = U(0x9E3779B97F4A7C15) ^ U(n)
     for i in range(n):
         h = (h ^ U(coords[i])) * U(0xBF58476D1CE4E5B9)
-        h = h ^ (h >> U(29))
-    return h ^ (h >> U(32))
+        h = (h << U(27)) | (h >> U(37))
+    h = h ^ (h >> U(33))
+    h = h * U(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> U(33))
+    h = h * U(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> U(33))
 
 
 @njit
@@ -153,12 +158,23 @@ def iht_getindex(keys, slots, meta, coords, n, readonly):
     get ``hash(key) mod size`` and ``meta[1]`` (overfull count) grows; a
     readonly miss returns -1.
     """
+    r = _iht_find(keys, slots, coords, n)
+    if r >= 0:
+        return r
+    if readonly:
+        return np.int64(-1)
+    return _iht_insert(keys, slots, meta, coords, n, -r - 1)
+
+
+@njit
+def _iht_find(keys, slots, coords, n):
+    """Entry (= index) of key coords[:n], or -(slot + 1) of the empty slot where it belongs."""
     mask = slots.shape[0] - 1
     s = np.int64(_table_hash(coords, n) & U(mask))
     while True:
         e = slots[s]
         if e == -1:
-            break
+            return -(s + 1)
         if keys[e, 0] == n:
             same = True
             for i in range(n):
@@ -168,8 +184,11 @@ def iht_getindex(keys, slots, meta, coords, n, readonly):
             if same:
                 return e
         s = (s + 1) & mask
-    if readonly:
-        return np.int64(-1)
+
+
+@njit
+def _iht_insert(keys, slots, meta, coords, n, s):
+    """Insert a new key at empty slot s (or hash it when the table is full, as tiles3 does)."""
     count = meta[0]
     if count >= meta[2]:
         meta[1] += 1
