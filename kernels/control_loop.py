@@ -96,7 +96,9 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
     ``reset_first`` False: the first episode starts from ``env_state`` as given (already reset by
     the caller, e.g. gymnasium's ``env.reset(seed=...)``).  Writes each finished episode's length
     and return to ``ep_steps``/``ep_returns``; returns (episodes finished, total steps).  The
-    episode cut by ``max_total_steps`` is not counted.
+    episode cut by ``max_total_steps`` is not counted.  If q̂ stops being finite (divergence) the
+    run stops at once, that episode uncounted: fewer episodes than asked without a step budget
+    means divergence.
     """
     n_a = w.shape[1]
     numt = ci[0]
@@ -182,6 +184,10 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
                     n_lst = true_online_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam,
                                                q_old, trace_min, out2)
                     q_old = out2[0]
+            qa = qb[a_t]
+            if qa - qa != 0.0:  # q̂ is inf or NaN: the weights diverged; stop here (callers report it)
+                cut = True
+                break
             if max_steps > 0 and steps >= max_steps:
                 break
             if max_total_steps > 0 and total >= max_total_steps:
@@ -310,6 +316,9 @@ def mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first
             ad = alpha * ((-1.0 + gamma * qb[a_t]) - q_sa)
             for j in range(numt):
                 w[i_tm1[j], a_tm1] += ad
+            if ad - ad != 0.0:  # inf or NaN: diverged; stop (callers report it)
+                cut = True
+                break
             if max_steps > 0 and steps >= max_steps:
                 break
             if max_total_steps > 0 and total >= max_total_steps:

@@ -87,6 +87,10 @@ def nstep_sarsa_run(env_kind, env_params, env_state, env_rng, max_steps, reset_f
             q_values(w, I[new], ones, qb)
             A[new] = eps_greedy(qb, epsilon, rng)
             nb += 1
+            qa = qb[A[new]]
+            if qa - qa != 0.0:  # diverged (inf or NaN q̂): stop, episode uncounted
+                cut = True
+                break
             if nr == n:
                 h = _flush(w, I, A, R, h, nr, n, new, gamma, alpha, ones, tmp)
                 nb -= 1

@@ -115,8 +115,15 @@ def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, see
         log.lengths.extend(steps[k:k + n_done].tolist())
         for _ in range(n_done):
             agent._end_of_episode()
-        if n_done < want or (budget and done_total >= budget):
+        if budget and done_total >= budget:
             break
+        if n_done < want:  # no budget cut: the loop stopped because q̂ stopped being finite
+            log.total_steps = done_total
+            log.wall_time_s = time.perf_counter() - t0
+            agent.log = log
+            raise FloatingPointError(
+                f"{type(agent).__name__}: q-values became non-finite after {done_total} steps (divergence; "
+                f"S&B 11.2-11.3); the run stopped there. Lower alpha (now {cfg.alpha}) or use an on-policy method.")
     log.total_steps = done_total
     log.wall_time_s = time.perf_counter() - t0
     return log

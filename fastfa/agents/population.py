@@ -18,6 +18,7 @@ Example (Fig 10.2, 3 alphas x 100 runs x 500 episodes)::
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,7 +104,9 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
 
     Returns: dict with ``steps`` int64 and ``returns`` float64 arrays shaped
     ``[len(alphas), len(lams), runs, episodes]``, ``alphas``, ``lams``, ``env_steps``, ``wall_time_s``
-    (the compiled run itself, after compilation / cache loading).
+    (the compiled run itself, after compilation / cache loading), ``diverged`` bool
+    ``[len(alphas), len(lams), runs]``: runs stopped because q̂ stopped being finite (a
+    ``RuntimeWarning`` names them; their remaining episodes hold steps -1 and return NaN).
     """
     import time
 
@@ -173,21 +176,28 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
 
     fast = kind == 0 and alg == 0 and ci[-1] >= 0 and cf.shape[1] == 2
 
+    diverged = np.zeros(cells, dtype=bool)
+
     def work(c, n_ep=int(episodes)):
+        done = _work(c, n_ep)
+        if done < n_ep:  # the loop stopped because q̂ stopped being finite
+            diverged[c] = True
+            steps[c, done:] = -1
+            rets[c, done:] = np.nan
+
+    def _work(c, n_ep):
         w = np.zeros((nf, n_act))
         if fast:  # same numbers as control_run; loads less compiled code
-            mountaincar_sarsa_run(params, np.zeros(2), env_rngs[c], int(max_steps), True, cf, ci, w,
-                                  float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0, rngs[c],
-                                  steps[c], rets[c])
-            return
+            return mountaincar_sarsa_run(params, np.zeros(2), env_rngs[c], int(max_steps), True, cf, ci, w,
+                                         float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0, rngs[c],
+                                         steps[c], rets[c])[0]
         if alg == 5:
-            nstep_sarsa_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w,
-                            int(cell_lam[c]), float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0, rngs[c],
-                            steps[c], rets[c])
-            return
-        control_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w, alg,
-                    float(cell_alpha[c]), float(gamma), float(cell_lam[c]), float(epsilon), tr, float(trace_min), n_ep, 0,
-                    rngs[c], steps[c], rets[c])
+            return nstep_sarsa_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w,
+                                   int(cell_lam[c]), float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0,
+                                   rngs[c], steps[c], rets[c])[0]
+        return control_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w, alg,
+                           float(cell_alpha[c]), float(gamma), float(cell_lam[c]), float(epsilon), tr,
+                           float(trace_min), n_ep, 0, rngs[c], steps[c], rets[c])[0]
 
     work(0, 0)  # zero episodes (no draws): compiles or loads from the cache, outside the timing
     t0 = time.perf_counter()
@@ -201,5 +211,11 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
             list(pool.map(work, range(cells)))
     wall = time.perf_counter() - t0
     shape = (n_a, n_l, n_r, episodes)
+    if diverged.any():
+        bad = sorted({(float(a), float(l)) for a, l in zip(cell_alpha[diverged], cell_lam[diverged])})
+        warnings.warn(f"run_population: {int(diverged.sum())} of {cells} runs diverged (q̂ not finite) and were "
+                      f"stopped, at (alpha, lam/n) = {bad}; their remaining episodes are steps -1, return NaN "
+                      "(see result['diverged'])", RuntimeWarning, stacklevel=2)
     return {"steps": steps.reshape(shape), "returns": rets.reshape(shape), "alphas": alphas, "lams": lams,
-            "env_steps": int(steps.sum()), "wall_time_s": wall}
+            "env_steps": int(np.clip(steps, 0, None).sum()), "wall_time_s": wall,
+            "diverged": diverged.reshape(shape[:3])}

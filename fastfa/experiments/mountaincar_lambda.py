@@ -6,6 +6,10 @@ as in the book).  Fig 12.11: mean return per episode over the first 20 episodes 
 against α x 8 at λ = 0.9 for true online SARSA(λ) and SARSA(λ) with accumulating traces,
 replacing traces, and replacing traces that clear the other actions' traces.
 
+Runs whose q̂ stops being finite (accumulating traces at large α) are stopped at once and
+reported (``RuntimeWarning``, metric ``diverged runs``); their (λ, α) point is NaN (left out of
+the plot, as the book leaves out diverging settings).
+
 Traces below ``trace_min`` = 1e-3 are dropped (``fastfa.kernels.control_traces``; Sutton's
 own Mountain Car code drops them below 0.01): ``--set trace_min=0`` runs the exact algorithm
 (slower).  Episodes are capped at ``max_steps`` = 5000 steps (bad settings saturate; the
@@ -69,6 +73,7 @@ def plot(table, path):
             v = table["value"][s].astype(float)
             xs = np.unique(al)
             ax.plot(xs * 8, [v[al == a].mean() for a in xs], marker=".", label=f"{key}={g}" if key == "lam" else g)
+            # a NaN point (a run diverged at that alpha) is left out of the curve, as in the book
         ax.set_xlabel("α × number of tilings (8)")
         ax.legend(fontsize=8)
     a1.set_ylim(170, 300)
@@ -89,7 +94,7 @@ def run(ctx) -> Result:
     n_runs = ctx.n_runs(100, quick=5)
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
     cols = {k: [] for k in ("panel", "method", "lam", "alpha", "run", "x", "metric", "value")}
-    metrics, env_steps, wall = {}, 0, 0.0
+    metrics, env_steps, wall, n_div = {}, 0, 0.0, 0
 
     def add(panel, method, lam, alpha, metric, value):
         for k, v in (("panel", panel), ("method", method), ("lam", lam), ("alpha", alpha), ("metric", metric)):
@@ -107,24 +112,30 @@ def run(ctx) -> Result:
                  p["max_steps"], p["threads"])
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]
-        m = r["steps"][:, 0].mean(axis=2)
+        m = np.where(r["diverged"][:, 0], np.nan, r["steps"][:, 0].mean(axis=2))  # diverged runs: NaN
+        n_div += int(r["diverged"].sum())
         for k, a in enumerate(alphas):
             add("fig12.10", "replacing", float(lam), a, "mean_steps_first_episodes", m[k])
             if m[k].mean() < best[2]:
                 best = (float(lam), a, float(m[k].mean()))
-    metrics["fig12.10 best lambda"] = best[0]
-    metrics["fig12.10 best alpha x 8"] = round(best[1] * 8, 3) if best[1] else None
-    metrics["fig12.10 best mean steps (first episodes)"] = round(best[2], 1)
+    if best[0] is not None:
+        metrics["fig12.10 best lambda"] = best[0]
+        metrics["fig12.10 best alpha x 8"] = round(best[1] * 8, 3)
+        metrics["fig12.10 best mean steps (first episodes)"] = round(best[2], 1)
     alphas = [a / 8 for a in p["alpha8_1211"]]
     lam = float(p["lam_1211"])
     for name, (alg, trace) in (METHODS.items() if alphas else ()):  # alpha8_1211=[] skips Fig 12.11
         r = _pop(alg, trace, alphas, [lam], seeds, p["episodes_1211"], p["trace_min"], p["max_steps"], p["threads"])
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]
-        m = r["returns"][:, 0].mean(axis=2)
+        m = np.where(r["diverged"][:, 0], np.nan, r["returns"][:, 0].mean(axis=2))
+        n_div += int(r["diverged"].sum())
         for k, a in enumerate(alphas):
             add("fig12.11", name, lam, a, "mean_return_first_episodes", m[k])
-        metrics[f"fig12.11 {name}: best mean return"] = round(float(m.mean(axis=1).max()), 1)
+        means = m.mean(axis=1)  # NaN where a run diverged
+        metrics[f"fig12.11 {name}: best mean return"] = (round(float(np.nanmax(means)), 1)
+                                                         if np.isfinite(means).any() else None)
+    metrics["diverged runs (excluded: NaN)"] = n_div
     metrics["env_steps_per_s"] = round(env_steps / wall) if wall else None
     table = {k: np.concatenate(v) for k, v in cols.items()}
     config = {"env": "MountainCar-v0 (compiled twin)", "tilings": 8, "epsilon": 0.0, "gamma": 1.0, "runs": n_runs,

@@ -117,7 +117,7 @@ def run(ctx) -> Result:
         r = _pop(alphas, [int(n)], seeds, p["sweep_episodes"], p["max_steps"], p["threads"])
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]
-        m = r["steps"][:, 0].mean(axis=2)  # [alpha, run]
+        m = np.where(r["diverged"][:, 0], np.nan, r["steps"][:, 0].mean(axis=2))  # [alpha, run]; diverged: NaN
         for k, a in enumerate(alphas):
             add("fig10.4", int(n), a, np.arange(n_runs), np.zeros(n_runs, int), "mean_steps_first_episodes", m[k])
             if m[k].mean() < best[2]:

@@ -191,7 +191,21 @@ def test_out_of_box_observation_is_clipped():
 def test_divergence_is_an_error_not_silent_nan():
     ag = QLearning(GridTileCoder(*MC_BOX), 3, alpha=50.0, gamma=1.0, epsilon=0.5, seed=0)
     with pytest.raises(FloatingPointError, match="non-finite"):
-        ag.learn(gymnasium.make("MountainCar-v0"), episodes=5, seed=0)
+        ag.learn(gymnasium.make("MountainCar-v0"), episodes=5, seed=0)  # compiled loop: stops at once
+    ag = QLearning(GridTileCoder(*MC_BOX), 3, alpha=50.0, gamma=1.0, epsilon=0.5, seed=0)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        ag.learn(gymnasium.make("MountainCar-v0"), episodes=5, seed=0, compiled=False)
+
+
+def test_population_reports_divergence():
+    from fastfa.agents.population import run_population
+
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        r = run_population("MountainCar-v0", "q_learning", alphas=[50.0, 0.5 / 8], runs=2, episodes=3, epsilon=0.5,
+                           max_steps=200)
+    assert r["diverged"][0].all() and not r["diverged"][1].any()
+    assert (r["steps"][0, 0, :, -1] == -1).all() and np.isnan(r["returns"][0, 0, :, -1]).all()
+    assert np.isfinite(r["returns"][1]).all()
 
 
 def test_config_object_and_overrides():
