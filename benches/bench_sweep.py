@@ -62,6 +62,30 @@ def measure(name, spec, env_extra=None):
     return r
 
 
+def _burn(n=6_000_000):
+    t = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i * i % 7
+    return time.perf_counter() - t
+
+
+def machine_scaling() -> float:
+    """What 2 processes can get from this machine right now: 2 pure-Python jobs serially vs in
+    2 processes (1.0 = no second core available, 2.0 = two idle cores)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    t = time.perf_counter()
+    _burn(), _burn()
+    one = time.perf_counter() - t
+    with ProcessPoolExecutor(2) as ex:
+        ex.submit(abs, 1).result()
+        t = time.perf_counter()
+        list(ex.map(_burn, [6_000_000, 6_000_000]))
+        two = time.perf_counter() - t
+    return one / two
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=30)
@@ -118,6 +142,8 @@ def main():
             r["load"] = os.getloadavg()[0]
             results[name].append(r)
             print(f"{rep} {name}: {r}", file=sys.stderr, flush=True)
+    print(f"machine check: 2 pure-Python jobs in 2 processes vs serially: {machine_scaling():.2f}x "
+          f"(load average {os.getloadavg()[0]:.1f})\n")
     print("| config | sweep s (min) | sweep s (median) | end-to-end s (min) | rows | value checksum | load avg |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     import statistics
