@@ -142,7 +142,7 @@ class ReplayBuffer:
         want = ((o.shape[0],) if batch and o.ndim else ()) + self.obs_shape
         if o.shape != want:
             raise ValueError(f"{name} must have shape {('N',) if batch else ()}{self.obs_shape}, got {o.shape}")
-        if self.validate and o.dtype.kind == "f" and not np.isfinite(o).all():
+        if self.validate and o.dtype.kind == "f" and batch and not np.isfinite(o).all():
             raise ValueError(f"{name} contains NaN or inf")
         return o.reshape((o.shape[0], self._obs_dim) if batch else (self._obs_dim,)).astype(self.obs_dtype, copy=False)
 
@@ -151,11 +151,17 @@ class ReplayBuffer:
         want = ((n,) if n is not None else ()) + self.action_shape
         if a.shape != want:
             raise ValueError(f"action must have shape {want}, got {a.shape}")
-        if self.validate and a.dtype.kind == "f" and not np.isfinite(a).all():
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"action must be numeric, got dtype {a.dtype}")
+        if self.action_dtype.kind in "iu" and a.dtype.kind == "f":
+            if not np.array_equal(a, np.round(a)):
+                raise ValueError(f"action must be integer-valued for action_dtype {self.action_dtype}, got {a}")
+        elif self.validate and n is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
             raise ValueError("action contains NaN or inf")
-        if self.action_dtype.kind in "iu" and a.dtype.kind == "f" and not np.array_equal(a, np.round(a)):
-            raise ValueError(f"action must be integer-valued for action_dtype {self.action_dtype}")
         return a.astype(self.action_dtype, copy=False)
+
+    _BAD = {-1: "obs contains NaN or inf", -2: "next_obs contains NaN or inf", -3: "reward must be finite",
+            -4: "action contains NaN or inf"}
 
     # ------------------------------------------------------------------ add
     def add(self, obs, action, reward, next_obs, terminated) -> None:
@@ -163,14 +169,23 @@ class ReplayBuffer:
         o = self._check_obs("obs", obs)
         o2 = self._check_obs("next_obs", next_obs)
         a = self._check_action(action)
-        r = float(reward)
-        if self.validate and not math.isfinite(r):
-            raise ValueError(f"reward must be finite, got {reward!r}")
-        self._add(o, a if self._act_dim else a[()], r, o2, bool(terminated))
+        if not self._act_dim:
+            a = a[()]
+        try:
+            r = float(reward)
+        except (TypeError, ValueError):
+            raise TypeError(f"reward must be a real number, got {reward!r}") from None
+        pos = self._add(o, a, r, o2, bool(terminated))
+        if pos < 0:
+            raise ValueError(self._BAD[pos] + (f" (reward={reward!r})" if pos == -3 else ""))
 
     def _add(self, o, a, r, o2, d):
-        _kernels().replay_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
-                              self.state, o, a, r, o2, d)
+        K = _K or _kernels()
+        if self.validate:
+            return K.replay_add_checked(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
+                                        self.state, o, a, r, o2, d)
+        return K.replay_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
+                            self.state, o, a, r, o2, d)
 
     def add_batch(self, obs, actions, rewards, next_obs, terminated) -> None:
         """Store N transitions (arrays with a leading axis N), in order."""
@@ -321,13 +336,15 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         return super().storage + (self.sum_tree, self.min_tree, self.pstate)
 
     def _add(self, o, a, r, o2, d):
-        _kernels().per_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state,
-                           self.sum_tree, self.min_tree, self.pstate, o, a, r, o2, d)
+        K = _K or _kernels()
+        f = K.per_add_checked if self.validate else K.per_add
+        return f(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state,
+                 self.sum_tree, self.min_tree, self.pstate, o, a, r, o2, d)
 
     def _add_batch(self, o, a, r, o2, d):
         for i in range(o.shape[0]):
             self._add(np.ascontiguousarray(o[i], self.obs_dtype), a[i], float(r[i]),
-                      np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))
+                      np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))  # inputs checked by add_batch
 
     def sample(self, batch_size: int) -> PrioritizedTransitions:
         """``batch_size`` transitions with P(i) ∝ pᵢ^α, plus ``weights`` and ``indices``."""
@@ -343,24 +360,26 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         return PrioritizedTransitions(*self._shape_out(*out), w, idx)
 
     def update_priorities(self, indices, priorities) -> None:
-        """Set the priorities of rows ``indices`` to ``priorities + eps`` (priorities ≥ 0, finite)."""
+        """Set the priorities of rows ``indices`` to ``priorities + eps`` (priorities ≥ 0, finite).
+
+        All entries are validated before any is applied.
+        """
         idx = np.asarray(indices)
         p = np.asarray(priorities, np.float64)
         if idx.ndim != 1 or p.shape != idx.shape:
             raise ValueError(f"indices and priorities must be 1-D of equal length, got {idx.shape} and {p.shape}")
-        if idx.size and idx.dtype.kind not in "iu":
-            raise TypeError(f"indices must be integers, got {idx.dtype}")
-        n = len(self)
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"indices must be in [0, {n}), got range [{idx.min()}, {idx.max()}]")
-        if not np.isfinite(p).all():
-            raise ValueError("priorities must be finite")
-        if (p < 0).any():
-            raise ValueError(f"priorities must be >= 0, got min {p.min()}")
-        p = p + self.eps
-        if (p <= 0).any():
-            raise ValueError("priorities + eps must be > 0 (set eps > 0 to allow zero priorities)")
-        _kernels().per_update(self.sum_tree, self.min_tree, self.pstate, idx.astype(np.int64), p, self.alpha)
+        if idx.dtype != np.int64:
+            if idx.size and idx.dtype.kind not in "iu":
+                raise TypeError(f"indices must be integers, got {idx.dtype}")
+            idx = idx.astype(np.int64)
+        k, code = (_K or _kernels()).per_update_checked(self.sum_tree, self.min_tree, self.pstate, idx, p,
+                                                         self.alpha, self.eps, self.state[1])
+        if k >= 0:
+            what = {1: f"indices must be in [0, {len(self)}), got {idx[k]}",
+                    2: f"priorities must be finite, got {p[k]}",
+                    3: f"priorities must be >= 0, got {p[k]}",
+                    4: "priorities + eps must be > 0 (set eps > 0 to allow zero priorities)"}[code]
+            raise ValueError(f"{what} (entry {k}); no priority was updated")
 
     def priorities(self) -> np.ndarray:
         """Current pᵢ^α of the stored rows (a copy)."""

@@ -192,3 +192,66 @@ def per_update(sum_tree, min_tree, pstate, idx, priorities, alpha):
         sumtree_set(sum_tree, min_tree, idx[k], pa)
         if pa > pstate[0]:
             pstate[0] = pa
+
+
+# ------------------------------------------------------------- checked entry points (one call from Python)
+
+@njit
+def _all_finite(x):
+    for v in x.flat:
+        if not np.isfinite(v):
+            return False
+    return True
+
+
+@njit
+def replay_add_checked(obs, act, rew, next_obs, term, state, o, a, r, o2, d):
+    """:func:`replay_add` after checking that o, o2, r (and a float a) are finite.
+
+    Returns the row written, or −1 (o), −2 (o2), −3 (r), −4 (a) for the first non-finite input
+    (nothing is stored then).
+    """
+    if not _all_finite(o):
+        return -1
+    if not _all_finite(o2):
+        return -2
+    if not np.isfinite(r):
+        return -3
+    if not _all_finite(np.asarray(a)):
+        return -4
+    return replay_add(obs, act, rew, next_obs, term, state, o, a, r, o2, d)
+
+
+@njit
+def per_add_checked(obs, act, rew, next_obs, term, state, sum_tree, min_tree, pstate, o, a, r, o2, d):
+    """:func:`per_add` with the checks of :func:`replay_add_checked` (same return codes)."""
+    pos = replay_add_checked(obs, act, rew, next_obs, term, state, o, a, r, o2, d)
+    if pos >= 0:
+        sumtree_set(sum_tree, min_tree, pos, pstate[0])
+    return pos
+
+
+@njit
+def per_update_checked(sum_tree, min_tree, pstate, idx, priorities, alpha, eps, size):
+    """:func:`per_update` with priorities + eps, after validating every entry first.
+
+    Returns −1 if all is well (and applies the update), else the position k of the first
+    bad entry with a code: returns (k, code), code 1 index out of [0, size), 2 priority not
+    finite, 3 priority < 0, 4 priority + eps ≤ 0.  Nothing is updated when an entry is bad.
+    """
+    for k in range(idx.shape[0]):
+        if idx[k] < 0 or idx[k] >= size:
+            return k, 1
+        p = priorities[k]
+        if not np.isfinite(p):
+            return k, 2
+        if p < 0:
+            return k, 3
+        if p + eps <= 0:
+            return k, 4
+    for k in range(idx.shape[0]):
+        pa = (priorities[k] + eps) ** alpha
+        sumtree_set(sum_tree, min_tree, idx[k], pa)
+        if pa > pstate[0]:
+            pstate[0] = pa
+    return -1, 0
