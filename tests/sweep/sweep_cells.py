@@ -37,6 +37,8 @@ def rw_cell(params, seeds):
 def crash_once_cell(params, seeds, marker_dir, always=False):
     """Like rw_cell, but the worker process dies (os._exit) on the first attempt of alpha=0.2 cells
     (and on every attempt of alpha=0.5, lam=0.9 cells when `always`)."""
+    if not seeds:  # a warm-up call: record which process made it
+        (Path(marker_dir) / f"warm-{os.getpid()}").write_text("")
     if always and params["alpha"] == 0.5 and params["lam"] == 0.9 and seeds:
         os._exit(4)
     if params["alpha"] == 0.2 and seeds:

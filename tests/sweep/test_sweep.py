@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,12 @@ def reference(tmp_path_factory):
 
 
 def test_table_shape_and_streams(reference):
+    try:
+        import pyarrow  # noqa: F401
+        ext = ".parquet"
+    except ImportError:
+        ext = ".csv"
+    assert reference.table.name == "results" + ext and reference.runs_table.name == "runs" + ext
     df = reference.df
     assert list(df.columns) == ["run", "alpha", "lam", "seed", "x", "metric", "value"]
     assert len(df) == 6 * 5 * 10 and reference.n_computed == 30 and reference.n_failed == 0
@@ -85,8 +92,12 @@ def test_dask_in_process_and_two_worker_cluster(tmp_path, reference):
     # attempt of the alpha=0.2 cells: the sweep still finishes with every result
     b = run(tmp_path, "dask_cluster", backend="dask", n_workers=2,
             fn=functools.partial(crash_once_cell, marker_dir=str(marker)))
-    assert list(marker.iterdir()), "the crash never happened: the test proves nothing"
+    assert list(marker.glob("crashed-*")), "the crash never happened: the test proves nothing"
     pd.testing.assert_frame_equal(b.df, reference.df)
+    # kernels warmed in the driver and in every worker (WorkerPlugin), including the restarted one
+    warm = {int(p.name.split("-")[1]) for p in marker.glob("warm-*")}
+    assert os.getpid() in warm and len(warm - {os.getpid()}) >= 3
+    assert set(b.runs.pid) <= warm
     assert b.n_failed == 0 and set(b.runs.status) == {"ok"}
 
 
@@ -96,7 +107,9 @@ def test_process_pool_survives_dead_worker(tmp_path, reference):
     with pytest.warns(RuntimeWarning, match="5 of 30 runs failed"):
         res = run(tmp_path, "crash", backend="process", n_workers=2, chunk=3, retries=1,
                   fn=functools.partial(crash_once_cell, marker_dir=str(marker), always=True))
-    assert len(list(marker.iterdir())) == 4  # alpha=0.2 x 2 lams x 2 chunks died once each
+    assert len(list(marker.glob("crashed-*"))) == 4  # alpha=0.2 x 2 lams x 2 chunks died once each
+    warm = {int(p.name.split("-")[1]) for p in marker.glob("warm-*")}  # driver + every (re)started worker
+    assert os.getpid() in warm and set(res.runs[res.runs.status == "ok"].pid) <= warm
     runs = res.runs
     cursed = (runs.alpha == 0.5) & (runs.lam == 0.9)
     assert (runs[~cursed].status == "ok").all() and res.n_failed == 5
@@ -158,7 +171,7 @@ def test_ray_backend(tmp_path, reference):
     marker.mkdir()
     res = run(tmp_path, "ray", backend="ray", n_workers=2,
               fn=functools.partial(crash_once_cell, marker_dir=str(marker)))
-    assert list(marker.iterdir()), "no worker died: the test proves nothing"
+    assert list(marker.glob("crashed-*")), "no worker died: the test proves nothing"
     pd.testing.assert_frame_equal(res.df, reference.df)
     assert (res.runs.status == "ok").all() and res.runs[res.runs.alpha == 0.2].attempts.min() == 2
 
