@@ -12,7 +12,6 @@ decay (it becomes 0 and leaves the list), as in Sutton's own Mountain Car code
 (minimum trace 0.01): a small, documented approximation that keeps the list
 short when γλ is close to 1.  ``trace_min`` = 0 is exact.
 """
-import numpy as np
 
 from ._jit import njit
 from .control import ACCUMULATE, REPLACE_CLEAR

@@ -1,5 +1,6 @@
-"""Linear control agents (S&B chapters 10 and 12): SARSA, Expected SARSA, Q-learning, n-step SARSA,
-SARSA(λ), true online SARSA(λ), Monte Carlo control, and a discretised tabular Q-learning baseline.
+"""Linear control agents (S&B chapters 10 and 12): SARSA, Expected SARSA, Q-learning, SARSA(λ),
+true online SARSA(λ) here; n-step SARSA, Monte Carlo control and the discretised tabular
+Q-learning baseline in :mod:`fastfa.agents.control_more` (same surface).
 
 Each agent is ``features + LinearQ + ε-greedy + ControlConfig``; the maths is in
 :mod:`fastfa.kernels.control`, stepping in :func:`fastfa.loop.run`.  With a
@@ -34,8 +35,8 @@ from .. import io as _io
 from ..approx.linear_q import LinearQ
 from ..loop import run
 
-__all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "NStepSarsa", "SarsaLambda",
-           "TrueOnlineSarsaLambda", "MCControl", "DiscretizedQLearning"]
+__all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda", "TrueOnlineSarsaLambda"]
+# NStepSarsa, MCControl and DiscretizedQLearning live in fastfa.agents.control_more
 
 _TRACES = {"accumulating": 0, "replacing": 1, "replacing_clear": 2}
 
@@ -338,111 +339,3 @@ class TrueOnlineSarsaLambda(_Control):
         c = self.config
         _, self._q_old = true_online_sarsa_update(self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha,
                                                   c.lam, self._q_old)
-
-
-class NStepSarsa(_Control):
-    """Episodic semi-gradient n-step SARSA (S&B 10.2, box): G_{τ:τ+n} = Σ γ^k R + γ^n q̂(S_{τ+n}, A_{τ+n})."""
-
-    _alg = 5
-
-    def _begin(self):
-        self._buf = [self._cur]  # (i, v, a) of S_τ ... S_t
-        self._rew = []
-
-    def _flush(self, bootstrap_state):
-        from ..kernels.control import linear_q_update, nstep_return, q_value
-
-        i0, v0, a0 = self._buf.pop(0)
-        c = self.config
-        boot = 0.0
-        if bootstrap_state is not None:
-            ib, vb, ab = bootstrap_state
-            boot = q_value(self.approx.w, ib, vb, ab)
-        g = nstep_return(np.asarray(self._rew[: c.n], dtype=np.float64), c.gamma, boot)
-        self._rew.pop(0)
-        linear_q_update(self.approx.w, i0, v0, a0, g, c.alpha)
-
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
-        self._check_action(action)
-        if not np.isfinite(reward):
-            raise ValueError(f"reward must be finite, got {reward!r}")
-        i0, v0, a0 = self._buf[-1]
-        if int(action) != a0:
-            self._buf[-1] = (i0, v0, int(action))
-        self._rew.append(float(reward))
-        if terminated:
-            while self._buf:
-                self._flush(None)
-            return 0
-        i1, v1 = self._encode(next_obs)
-        i1, v1 = i1.copy(), v1.copy()
-        a1 = self._act(i1, v1)
-        self._buf.append((i1, v1, a1))
-        if len(self._rew) == self.config.n:
-            self._flush(self._buf[-1])
-        if truncated:  # bootstrap every pending return from the last state
-            while len(self._buf) > 1:
-                self._flush(self._buf[-1])
-        self._cur = self._buf[-1]
-        return a1
-
-
-class MCControl(_Control):
-    """Monte Carlo control with linear q̂ (the lecture's G_t target): every-visit updates at episode end,
-    w ← w + α (G_t − q̂(S_t, A_t)) ∇q̂(S_t, A_t), processed backwards from the last step."""
-
-    def _begin(self):
-        self._ep = [self._cur]
-        self._rew = []
-
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
-        self._check_action(action)
-        if not np.isfinite(reward):
-            raise ValueError(f"reward must be finite, got {reward!r}")
-        i0, v0, a0 = self._ep[-1]
-        if int(action) != a0:
-            self._ep[-1] = (i0, v0, int(action))
-        self._rew.append(float(reward))
-        if terminated or truncated:
-            return 0
-        i1, v1 = self._encode(next_obs)
-        i1, v1 = i1.copy(), v1.copy()
-        a1 = self._act(i1, v1)
-        self._ep.append((i1, v1, a1))
-        return a1
-
-    def end_episode(self):
-        from ..kernels.control import linear_q_update
-
-        g = 0.0
-        for t in range(len(self._rew) - 1, -1, -1):
-            g = self._rew[t] + self.config.gamma * g
-            i, v, a = self._ep[t]
-            linear_q_update(self.approx.w, i, v, a, g, self.config.alpha)
-        self._end_of_episode()
-
-
-class DiscretizedQLearning(QLearning):
-    """The lecture's "discretise the continuous MDP" baseline: tabular Q-learning on a uniform grid.
-
-    Args:
-        low, high: the box to discretise (observations outside are clipped into border cells).
-        bins: cells per dimension.  Other arguments as :class:`QLearning` (alpha is the tabular step size).
-    """
-
-    def __init__(self, low, high, bins, n_actions: int, config: ControlConfig | None = None, *,
-                 seed: int | None = None, **overrides):
-        from ..features.discrete import Discretizer
-
-        super().__init__(Discretizer(low, high, bins), n_actions, config, seed=seed, **overrides)
-
-    @classmethod
-    def load(cls, path):
-        _, meta, arrays = _io.load(path, kind=cls.__name__)
-        approx = LinearQ.from_state(meta["approx"], arrays)
-        f = approx.features
-        agent = cls(f.low, f.high, f.bins, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
-        agent.approx.w[:] = approx.w
-        agent.epsilon = float(meta["epsilon"])
-        agent.rng = _io.rng_from_state(meta["rng"])
-        return agent
