@@ -87,7 +87,7 @@ def _cmd_sweep(args) -> int:
         res = sweep(args.name, grid=_parse_grid(args.grid), seeds=seeds, backend=args.backend,
                     n_workers=args.workers, address=args.address, out=args.out, resume=not args.no_resume,
                     retries=args.retries, root_seed=args.root_seed, progress=not args.no_progress,
-                    chunk=args.chunk)
+                    chunk=args.chunk, threads_per_worker=args.threads_per_worker)
     except (ValueError, TypeError, ImportError) as err:
         print(f"fastfa: {err}", file=sys.stderr)
         return 2
@@ -139,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--retries", type=int, default=2, help="extra attempts of a failing cell (default 2)")
     sp.add_argument("--root-seed", type=int, default=0, help="root of the seed streams (default 0)")
     sp.add_argument("--chunk", type=int, default=None, help="seeds per cell (default: automatic)")
+    sp.add_argument("--threads-per-worker", type=int, default=None,
+                    help="Numba threads per local worker (default: CPUs // workers)")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
     sp.set_defaults(func=_cmd_sweep)
     return p
