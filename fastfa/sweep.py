@@ -153,6 +153,16 @@ def _resolve_target(obj) -> tuple[tuple, str, Mapping | None, int | None]:
                     f"cell(params, seeds), got {type(obj).__name__}")
 
 
+def _cluster_threads(client) -> int | None:
+    """Worker threads of a Dask cluster (sizes the default chunking), None if unknown."""
+    if client is None:
+        return None
+    try:
+        return sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or None
+    except Exception:  # noqa: BLE001 - only a sizing hint
+        return None
+
+
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -179,7 +189,8 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
             (default: the experiment's ``default_runs``, else 10).
         backend: ``"serial"``, ``"process"`` (default), ``"dask"`` or ``"ray"``.
         n_workers: worker processes for ``process`` and a Dask LocalCluster / local Ray
-            (default: the CPUs available); also sets the default chunking.
+            (default: the CPUs available; on a running Dask cluster, its worker threads);
+            also sets the default chunking.
         address: Dask scheduler (``tcp://host:8786``) or Ray (``"auto"``, ``"ray://host:10001"``).
         client: an existing ``dask.distributed.Client`` (wins over ``address``).
         out: the sweep folder (default ``sweeps/<experiment>``).
@@ -244,7 +255,12 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
 
     local = backend == "process" or (backend == "dask" and client is None and address is None) \
         or (backend == "ray" and address is None)
-    workers = 1 if backend == "serial" else (n_workers or _cpus())
+    own_client = None
+    if backend == "dask" and client is None and address is not None:
+        from distributed import Client
+
+        client = own_client = Client(address)
+    workers = 1 if backend == "serial" else (n_workers or _cluster_threads(client) or _cpus())
     threads = threads_per_worker
     if threads is None and local and backend != "serial":
         threads = max(1, _cpus() // workers)
@@ -283,6 +299,8 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
                              address=address, start_method=start_method)
         status = "complete" if book.n_failed == 0 else "complete with failed runs"
     finally:
+        if own_client is not None:
+            own_client.close()
         if bar is not None:
             bar.close()
         order = {p.run_id(s): (p.index, s) for p in points for s in seed_list}

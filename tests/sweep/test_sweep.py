@@ -79,7 +79,7 @@ def test_dask_in_process_and_two_worker_cluster(tmp_path, reference):
     pd.testing.assert_frame_equal(a.df, reference.df)
     with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
                                   dashboard_address=None) as cluster:
-        by_address = run(tmp_path, "dask_address", backend="dask", address=cluster.scheduler_address, chunk=5)
+        by_address = run(tmp_path, "dask_address", backend="dask", address=cluster.scheduler_address)
     pd.testing.assert_frame_equal(by_address.df, reference.df)
     runs = f.runs
     assert (runs[runs.alpha == 0.5].status == "failed").all()
