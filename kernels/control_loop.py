@@ -227,6 +227,10 @@ def mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first
     lo1 = cf[0, 1]
     hi1 = cf[1, 1]
     n1 = cf[2, 1]
+    o0 = cf[3, 0]
+    o1 = cf[3, 1]
+    qm0 = cf[4, 0]
+    qm1 = cf[4, 1]
     force = env_params[5]
     grav = -env_params[6]
     ms = env_params[2]
@@ -247,8 +251,8 @@ def mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first
         # code S_0
         x0 = min(max(np.float64(np.float32(pos)), lo0), hi0)
         x1 = min(max(np.float64(np.float32(vel)), lo1), hi1)
-        q0 = np.int64(np.floor((n0 * x0 / (hi0 - lo0)) * numt))
-        q1 = np.int64(np.floor((n1 * x1 / (hi1 - lo1)) * numt))
+        q0 = np.int64(min(np.floor((n0 * (x0 - o0) / (hi0 - lo0)) * numt), qm0))
+        q1 = np.int64(min(np.floor((n1 * (x1 - o1) / (hi1 - lo1)) * numt), qm1))
         for t in range(numt):
             i_tm1[t] = t * per + (((q0 + t) >> sh) - b0) * s0 + (((q1 + 3 * t) >> sh) - b1) * s1
         for b in range(n_a):
@@ -288,8 +292,8 @@ def mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first
                 break
             x0 = min(max(np.float64(np.float32(pos)), lo0), hi0)
             x1 = min(max(np.float64(np.float32(vel)), lo1), hi1)
-            q0 = np.int64(np.floor((n0 * x0 / (hi0 - lo0)) * numt))
-            q1 = np.int64(np.floor((n1 * x1 / (hi1 - lo1)) * numt))
+            q0 = np.int64(min(np.floor((n0 * (x0 - o0) / (hi0 - lo0)) * numt), qm0))
+            q1 = np.int64(min(np.floor((n1 * (x1 - o1) / (hi1 - lo1)) * numt), qm1))
             for t in range(numt):
                 i_t[t] = t * per + (((q0 + t) >> sh) - b0) * s0 + (((q1 + 3 * t) >> sh) - b1) * s1
             for b in range(n_a):

@@ -13,7 +13,13 @@ tiles3 one up to a relabelling of the weights.  No table, no collisions, a few
 integer operations per tiling.  Points outside the box are clipped to it
 (finite values); the Python layer validates before calling.
 
-Layout (built by :func:`grid_spec`): ``cf`` float64[3, d] rows low, high, n;
+``anchor=True`` measures from ``low`` instead (``s_k = n_k·(x_k − low_k)/(high_k − low_k)``)
+and puts ``x = high`` in the last cell: with one tiling this is the uniform grid of
+``n_k`` cells per dimension starting at ``low`` (a discretiser, the lecture's
+"discretise the MDP"); index = row-major cell number.
+
+Layout (built by :func:`grid_spec`): ``cf`` float64[5, d] rows low, high, n, origin (0 or
+low), largest q (``n·T − 1`` when anchored, else +inf);
 ``ci`` int64[3 + 2d]: T, tiles_per_tiling, base[d], stride[d], log2(T) (-1 if T is not a power of 2).
 """
 import math
@@ -23,26 +29,28 @@ import numpy as np
 from ._jit import njit
 
 
-def grid_spec(low, high, n_tiles, numtilings):
+def grid_spec(low, high, n_tiles, numtilings, anchor=False):
     """Arrays ``(cf, ci, n_features)`` for :func:`grid_tiles` over the box [low, high]."""
     low = np.asarray(low, dtype=np.float64)
     high = np.asarray(high, dtype=np.float64)
     n = np.broadcast_to(np.asarray(n_tiles, dtype=np.float64), low.shape).copy()
     d = low.shape[0]
     t = int(numtilings)
+    origin = low.copy() if anchor else np.zeros(d)
+    qmax = n * t - 1 if anchor else np.full(d, np.inf)
     base = np.empty(d, np.int64)
     width = np.empty(d, np.int64)
     for k in range(d):
-        q_lo = math.floor((n[k] * low[k] / (high[k] - low[k])) * t)
-        q_hi = math.floor((n[k] * high[k] / (high[k] - low[k])) * t)
+        q_lo = math.floor((n[k] * (low[k] - origin[k]) / (high[k] - low[k])) * t)
+        q_hi = min(math.floor((n[k] * (high[k] - origin[k]) / (high[k] - low[k])) * t), qmax[k])
         base[k] = q_lo // t
-        width[k] = (q_hi + (2 * k + 1) * (t - 1)) // t - base[k] + 1
+        width[k] = (int(q_hi) + (2 * k + 1) * (t - 1)) // t - base[k] + 1
     stride = np.empty(d, np.int64)
     s = 1
     for k in range(d - 1, -1, -1):
         stride[k] = s
         s *= int(width[k])
-    cf = np.stack([low, high, n])
+    cf = np.stack([low, high, n, origin, qmax])
     shift = t.bit_length() - 1 if t & (t - 1) == 0 else -1
     ci = np.concatenate([np.array([t, s], np.int64), base, stride, np.array([shift], np.int64)])
     return cf, ci, t * s
@@ -65,7 +73,10 @@ def grid_tiles(x, cf, ci, out):
             xk = lo
         elif xk > hi:
             xk = hi
-        q = np.int64(math.floor((cf[2, k] * xk / (hi - lo)) * numt))
+        qf = math.floor((cf[2, k] * (xk - cf[3, k]) / (hi - lo)) * numt)
+        if qf > cf[4, k]:  # anchored grids: x = high falls in the last cell
+            qf = cf[4, k]
+        q = np.int64(qf)
         base = ci[2 + k]
         stride = ci[2 + d + k]
         off = 2 * k + 1

@@ -98,6 +98,10 @@ class MCControl(_Control):
 class DiscretizedQLearning(QLearning):
     """The lecture's "discretise the continuous MDP" baseline: tabular Q-learning on a uniform grid.
 
+    The grid is ``GridTileCoder(low, high, bins, tilings=1, anchor=True)``: ``bins`` cells per
+    dimension starting at ``low``, one active cell per state, so Q-learning is tabular; on the
+    compiled twins it runs in the fused compiled loop.
+
     Args:
         low, high: the box to discretise (observations outside are clipped into border cells).
         bins: cells per dimension.  Other arguments as :class:`QLearning` (alpha is the tabular step size).
@@ -105,16 +109,17 @@ class DiscretizedQLearning(QLearning):
 
     def __init__(self, low, high, bins, n_actions: int, config: ControlConfig | None = None, *,
                  seed: int | None = None, **overrides):
-        from ..features.discrete import Discretizer
+        from ..features.grid_tiles import GridTileCoder
 
-        super().__init__(Discretizer(low, high, bins), n_actions, config, seed=seed, **overrides)
+        super().__init__(GridTileCoder(low, high, bins, tilings=1, anchor=True), n_actions, config, seed=seed,
+                         **overrides)
 
     @classmethod
     def load(cls, path):
         _, meta, arrays = _io.load(path, kind=cls.__name__)
         approx = LinearQ.from_state(meta["approx"], arrays)
         f = approx.features
-        agent = cls(f.low, f.high, f.bins, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
+        agent = cls(f.low, f.high, f.tiles, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
         agent.approx.w[:] = approx.w
         agent.epsilon = float(meta["epsilon"])
         agent.rng = _io.rng_from_state(meta["rng"])

@@ -42,17 +42,20 @@ class TileSpec:
         low, high: the box (observations are clipped to it).
         tiles: tiles per dimension per tiling (int or one per dimension).
         tilings: number of tilings (a power of two takes the fastest path).
+        anchor: cells start at ``low`` (with one tiling: a plain discretiser; see GridTileCoder).
     """
 
     low: tuple
     high: tuple
     tiles: int | tuple = 8
     tilings: int = 8
+    anchor: bool = False
 
     def arrays(self):
         from ..kernels.gridtiles import grid_spec
 
-        return grid_spec(np.asarray(self.low, float), np.asarray(self.high, float), self.tiles, self.tilings)
+        return grid_spec(np.asarray(self.low, float), np.asarray(self.high, float), self.tiles, self.tilings,
+                         self.anchor)
 
 
 def _env_params(kind: int) -> np.ndarray:

@@ -11,6 +11,9 @@ weights ``[n_features, n_actions]`` (:class:`fastfa.approx.LinearQ`).
 **Observations outside the box are clipped to it** (a value below ``low`` codes
 like ``low``); non-finite observations raise ``ValueError``.
 
+``anchor=True`` with ``tilings=1`` is a plain discretiser: ``tiles`` cells per dimension
+starting at ``low`` (``high`` falls in the last cell), numbered row-major.
+
 Example::
 
     >>> from fastfa.features import GridTileCoder
@@ -34,19 +37,23 @@ class GridTileCoder:
         low, high: the box (scalars or length-d), finite, low < high.
         tiles: tiles per dimension per tiling (int or length-d ints >= 1).
         tilings: number of tilings (>= 1); a power of two takes the fastest compiled path.
+        anchor: measure from ``low`` (cells start at ``low``) instead of tiles3's origin 0.
 
     Attributes: ``n_features``, ``n_active`` (= tilings), ``sparse`` (True).
     """
 
     sparse = True
 
-    def __init__(self, low, high, tiles=8, tilings: int = 8):
+    def __init__(self, low, high, tiles=8, tilings: int = 8, anchor: bool = False):
         from ..kernels.gridtiles import grid_spec
 
         self.low, self.high = as_box(low, high)
         self.tiles = as_int_vector(tiles, self.low.shape[0], "tiles")
         self.tilings = as_pos_int(tilings, "tilings")
-        self.cf, self.ci, self._nf = grid_spec(self.low, self.high, self.tiles, self.tilings)
+        if not isinstance(anchor, (bool, np.bool_)):
+            raise TypeError(f"anchor must be a bool, got {anchor!r}")
+        self.anchor = bool(anchor)
+        self.cf, self.ci, self._nf = grid_spec(self.low, self.high, self.tiles, self.tilings, self.anchor)
         self._out = np.empty(self.tilings, np.int64)
 
     @property
@@ -63,7 +70,7 @@ class GridTileCoder:
 
     def __repr__(self):
         return (f"GridTileCoder(low={self.low.tolist()}, high={self.high.tolist()}, tiles={self.tiles.tolist()}, "
-                f"tilings={self.tilings})")
+                f"tilings={self.tilings}, anchor={self.anchor})")
 
     def indices(self, obs) -> np.ndarray:
         """int64[tilings]: the active feature of each tiling."""
@@ -94,8 +101,8 @@ class GridTileCoder:
 
     def get_state(self) -> tuple[dict, dict]:
         return {"low": self.low.tolist(), "high": self.high.tolist(), "tiles": self.tiles.tolist(),
-                "tilings": self.tilings}, {}
+                "tilings": self.tilings, "anchor": self.anchor}, {}
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict) -> "GridTileCoder":
-        return cls(meta["low"], meta["high"], meta["tiles"], meta["tilings"])
+        return cls(meta["low"], meta["high"], meta["tiles"], meta["tilings"], meta.get("anchor", False))

@@ -123,6 +123,16 @@ def test_nstep_hand_computed():
     assert ag.w[0].max() == 0.5 and ag.w[1].max() == 1.0
 
 
+def test_discretized_q_learning_compiled_equals_python():
+    ws = []
+    for compiled in (False, True):
+        ag = DiscretizedQLearning(*MC_BOX, 12, 3, alpha=0.5, seed=3, epsilon=0.05)
+        ag.learn(gymnasium.make("MountainCar-v0"), episodes=scale(4, 1), seed=5, compiled=compiled)
+        ws.append((ag.w.copy(), ag.log.lengths))
+    np.testing.assert_array_equal(ws[0][0], ws[1][0])
+    assert ws[0][1] == ws[1][1] and ws[0][0].shape == (144, 3)
+
+
 def test_discretized_q_learning_learns_chain_and_saves(tmp_path):
     ag = DiscretizedQLearning(0.0, 2.0, 3, 2, alpha=0.5, gamma=0.9, epsilon=0.1, seed=0)
     ag.learn(Chain(), episodes=50, seed=0)

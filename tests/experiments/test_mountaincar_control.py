@@ -91,3 +91,11 @@ def test_baird_kernels_hand_step():
     target = 0.99 * v[6]
     g = ((target - v)[:, None] * X).sum(axis=0)
     np.testing.assert_allclose(out[1], out[0] + 0.01 / 7 * g)
+
+
+def test_mountaincar_discretized_quick(tmp_path):
+    e = scale(20, 2)
+    s = run_experiment("mountaincar-discretized", runs=2, out=tmp_path, quick=True, progress=False, plot=False,
+                       params={"episodes": e, "bins": [6], "max_steps": scale(5000, 300)})
+    assert set(s["metrics"]) >= {"grid 6x6: mean steps, episodes 1-50", "tiles 8x8x8: mean steps, episodes 1-50"}
+    assert s["env_steps"] > 0

@@ -35,3 +35,18 @@ def test_clip_and_hand_case():
     grid_tiles(np.array([1.0]), cf, ci, out); assert list(out) == [2, 5]
     grid_tiles(np.array([7.0]), cf, ci, out); assert list(out) == [2, 5]  # clipped to high
     grid_tiles(np.array([-7.0]), cf, ci, out); assert list(out) == [0, 3]
+
+
+def test_anchored_single_tiling_is_the_discretizer():
+    from fastfa.features import Discretizer
+
+    rng = np.random.default_rng(7)
+    low, high, bins = np.array([-1.2, -0.07]), np.array([0.5, 0.07]), [7, 5]
+    cf, ci, nf = grid_spec(low, high, bins, 1, anchor=True)
+    assert nf == 35
+    disc = Discretizer(low, high, bins)
+    out = np.empty(1, np.int64)
+    pts = np.vstack([rng.uniform(low, high, (scale(2000, 300), 2)), low, high, [[0.5, -0.07], [-1.2, 0.07]]])
+    for x in pts:
+        grid_tiles(x, cf, ci, out)
+        assert out[0] == disc.indices(x)[0], x
