@@ -25,8 +25,13 @@ def start_client(client, address, n_workers, threads=None):
     if address is not None:
         c = Client(address)
         return c, [c]
+    import dask
+
     env = {"NUMBA_NUM_THREADS": str(threads)} if threads else {}
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, env=env)
+    # Dask's statistical profiler samples every worker thread each 10 ms; measured here it made
+    # compiled population cells 1.6-1.9x slower (benches/sweep.md): off for the cluster we start
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, env=env)
     c = Client(cluster)
     return c, [c, cluster]
