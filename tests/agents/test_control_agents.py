@@ -222,3 +222,15 @@ def test_config_object_and_overrides():
     cfg = ControlConfig(alpha=0.1, epsilon=0.1)
     ag = Sarsa(GridTileCoder(*MC_BOX), 3, cfg, epsilon=0.0)
     assert ag.config.alpha == 0.1 and ag.config.epsilon == 0.0
+
+
+def test_same_seed_identical_different_seed_differs():
+    def go(seed, env_seed):
+        ag = Sarsa(GridTileCoder(*MC_BOX), 3, seed=seed, epsilon=0.1)
+        ag.learn(gymnasium.make("MountainCar-v0"), episodes=scale(3, 1), seed=env_seed)
+        return ag.w.copy(), ag.log.lengths
+
+    a, b = go(1, 1), go(1, 1)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], go(2, 1)[0])  # agent seed matters (epsilon draws, ties)
+    assert not np.array_equal(a[0], go(1, 2)[0])  # env seed matters (start states)
