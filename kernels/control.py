@@ -236,3 +236,27 @@ def true_online_sarsa_update(w, z, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, 
     for k in range(zf.shape[0]):
         zf[k] *= decay
     return delta, q_next
+
+
+# ------------------------------------------------------------ fused Python-loop agent steps
+@njit
+def sarsa_step(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, alpha, epsilon, rng, q_buf):
+    """One non-terminal SARSA step for a Python loop, in one call: q_buf ← q̂(S′, ·),
+    A′ ~ ε-greedy(q_buf), then :func:`sarsa_update`; returns A′ (same draws and floats as the
+    three separate calls)."""
+    q_values(w, i_t, v_t, q_buf)
+    a_t = eps_greedy(q_buf, epsilon, rng)
+    sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, a_t, alpha)
+    return a_t
+
+
+@njit
+def q_step(expected, w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, alpha, epsilon, rng, q_buf):
+    """One non-terminal Q-learning (``expected`` False) or Expected SARSA step for a Python loop:
+    update, then A′ ~ ε-greedy(q̂(S′, ·)) from the updated weights; returns A′."""
+    if expected:
+        expected_sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, epsilon, alpha, q_buf)
+    else:
+        q_learning_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, alpha, q_buf)
+    q_values(w, i_t, v_t, q_buf)
+    return eps_greedy(q_buf, epsilon, rng)

@@ -274,6 +274,12 @@ class Sarsa(_Control):
 
     _alg = 0
 
+    def _next(self, i0, v0, a0, r, i1, v1):
+        from ..kernels.control import sarsa_step
+
+        return int(sarsa_step(self.approx.w, i0, v0, a0, r, self.config.gamma, i1, v1, self.config.alpha,
+                              self.epsilon, self.rng, self._qb))
+
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
         from ..kernels.control import sarsa_update
 
@@ -281,9 +287,13 @@ class Sarsa(_Control):
 
 
 class _UpdateThenAct(_Control):
+    _expected = False
+
     def _next(self, i0, v0, a0, r, i1, v1):
-        self._update(i0, v0, a0, r, self.config.gamma, i1, v1, 0)
-        return self._act(i1, v1)
+        from ..kernels.control import q_step
+
+        return int(q_step(self._expected, self.approx.w, i0, v0, a0, r, self.config.gamma, i1, v1,
+                          self.config.alpha, self.epsilon, self.rng, self._qb))
 
 
 class QLearning(_UpdateThenAct):
@@ -301,6 +311,7 @@ class ExpectedSarsa(_UpdateThenAct):
     """Semi-gradient Expected SARSA (S&B 6.6): target R + γ Σ_a π(a|S′) q̂(S′, a) under the ε-greedy policy."""
 
     _alg = 1
+    _expected = True
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
         from ..kernels.control import expected_sarsa_update

@@ -189,3 +189,27 @@ def test_eps_greedy_same_stream_as_numpy_draws():
         a = K.eps_greedy(q, 0.5, rng)
         expect = int(ref.random() * 3) if ref.random() < 0.5 else 1
         assert a == expect
+
+
+@pytest.mark.parametrize("kind", ["sarsa", "q", "expected"])
+def test_fused_python_loop_steps_equal_separate_calls(kind):
+    rng0 = np.random.default_rng(8)
+    w1 = rng0.normal(size=(F, A)); w1[:, 1] = w1[:, 0]  # some ties
+    w2 = w1.copy()
+    r1, r2 = np.random.default_rng(3), np.random.default_rng(3)
+    qb = np.empty(A)
+    for _ in range(30):
+        i0, v0 = _feat(rng0); i1, v1 = _feat(rng0); a0 = int(rng0.integers(A)); r = float(rng0.normal())
+        if kind == "sarsa":
+            a = K.sarsa_step(w1, i0, v0, a0, r, 0.9, i1, v1, 0.1, 0.2, r1, qb)
+            K.q_values(w2, i1, v1, qb); b = K.eps_greedy(qb, 0.2, r2)
+            K.sarsa_update(w2, i0, v0, a0, r, 0.9, i1, v1, b, 0.1)
+        else:
+            a = K.q_step(kind == "expected", w1, i0, v0, a0, r, 0.9, i1, v1, 0.1, 0.2, r1, qb)
+            if kind == "expected":
+                K.expected_sarsa_update(w2, i0, v0, a0, r, 0.9, i1, v1, 0.2, 0.1, qb)
+            else:
+                K.q_learning_update(w2, i0, v0, a0, r, 0.9, i1, v1, 0.1, qb)
+            K.q_values(w2, i1, v1, qb); b = K.eps_greedy(qb, 0.2, r2)
+        assert a == b
+        np.testing.assert_array_equal(w1, w2)
