@@ -13,7 +13,8 @@ for fig10.3; 0 for fig10.4), ``metric`` (``steps`` / ``mean_steps_first_episodes
 Metrics: Fig 10.3 mean steps per episode (first 50 / last 50) per n, Fig 10.4 best (n, α) and
 its value, ``env_steps_per_s``.  ``--quick``: 10 runs, 100 + 20 episodes, fewer α.
 
-Sweep unit (``fastfa sweep``): ``cell({"n": 4, "alpha": 0.0625}, seeds)`` (mean steps, first 50 episodes).
+Sweep unit (``fastfa sweep``): ``cell({"nstep": 4, "alpha": 0.0625}, seeds)`` (mean steps, first 50
+episodes; ``fastfa sweep mountaincar-nstep --grid nstep=1,4 --grid alpha=0.0625``).
 """
 from __future__ import annotations
 
@@ -37,9 +38,13 @@ def _pop(alpha, ns, seeds, episodes, max_steps=0, threads=None):
 
 
 def cell(params_, seeds):
-    """One (n, α): mean steps per episode over the first ``sweep_episodes`` episodes, per seed."""
-    p = params(params_, {"n": 4, "alpha": 0.5 / 8, "sweep_episodes": 50, "max_steps": 5000})
-    r = _pop([float(p["alpha"])], [int(p["n"])], list(seeds), p["sweep_episodes"], p["max_steps"])
+    """One (n, α): mean steps per episode over the first ``sweep_episodes`` episodes, per seed.
+
+    The sweep parameter is called ``nstep`` (``n`` is accepted too; the sweep summary uses a
+    column ``n`` for counts)."""
+    p = params(params_, {"nstep": 4, "n": None, "alpha": 0.5 / 8, "sweep_episodes": 50, "max_steps": 5000})
+    n = int(p["n"] if p["n"] is not None else p["nstep"])
+    r = _pop([float(p["alpha"])], [n], list(seeds), p["sweep_episodes"], p["max_steps"])
     m = r["steps"][0, 0].mean(axis=1)
     k = len(m)
     return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"),
@@ -83,7 +88,7 @@ def plot(table, path):
 
 
 @experiment("mountaincar-nstep", "Fig 10.3/10.4: n-step semi-gradient SARSA on Mountain Car", default_runs=100,
-            cell=cell, grid={"n": NS, "alpha": [a / 8 for a in ALPHA8]})
+            cell=cell, grid={"nstep": NS, "alpha": [a / 8 for a in ALPHA8]})
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=10)

@@ -99,3 +99,13 @@ def test_mountaincar_discretized_quick(tmp_path):
                        params={"episodes": e, "bins": [6], "max_steps": scale(5000, 300)})
     assert set(s["metrics"]) >= {"grid 6x6: mean steps, episodes 1-50", "tiles 8x8x8: mean steps, episodes 1-50"}
     assert s["env_steps"] > 0
+
+
+def test_nstep_cell_names():
+    exp = get("mountaincar-nstep")
+    seeds = np.random.SeedSequence(0).spawn(1)
+    e = scale(3, 1)
+    a = exp.cell({"nstep": 2, "alpha": 0.05, "sweep_episodes": e, "max_steps": scale(5000, 200)}, seeds)
+    b = exp.cell({"n": 2, "alpha": 0.05, "sweep_episodes": e, "max_steps": scale(5000, 200)}, seeds)
+    np.testing.assert_array_equal(a["value"], b["value"])
+    assert set(exp.grid) == {"nstep", "alpha"}
