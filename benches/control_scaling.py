@@ -1,6 +1,6 @@
 """2-core scaling of populations: best-of-N wall time for 1 and 2 threads (run as a script).
 
-    python benches/control_scaling.py [repeats]
+    python benches/control_scaling.py [repeats [runs episodes]]
 
 Runs the same population (64 runs x 300 episodes of Mountain Car SARSA, ~2.4 M steps) with 1 and 2
 worker threads, alternating, and prints the best wall time of each, the speed-up, CPU/wall and
@@ -39,6 +39,9 @@ def calibration(repeats):
     return best[1] / best[2]
 
 
+RUNS, EPISODES = 64, 300
+
+
 def main(repeats=7):
     print(f"calibration (perfectly parallel nogil loop): 2 threads vs 1: {calibration(repeats):.2f}x")
     run_population("MountainCar-v0", "sarsa", alphas=[0.5 / 8], runs=1, episodes=2)
@@ -46,7 +49,7 @@ def main(repeats=7):
     for _ in range(repeats):
         for th in (1, 2):
             c0, t0 = time.process_time(), time.perf_counter()
-            r = run_population("MountainCar-v0", "sarsa", alphas=[0.5 / 8], runs=64, episodes=300, threads=th)
+            r = run_population("MountainCar-v0", "sarsa", alphas=[0.5 / 8], runs=RUNS, episodes=EPISODES, threads=th)
             w, c = time.perf_counter() - t0, time.process_time() - c0
             if w < best[th][0]:
                 best[th] = (w, c, r["env_steps"])
@@ -57,4 +60,6 @@ def main(repeats=7):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        RUNS, EPISODES = int(sys.argv[2]), int(sys.argv[3])
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
