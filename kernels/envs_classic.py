@@ -253,3 +253,20 @@ def acrobot_obs(state, out):
     out[3] = np.float32(math.sin(state[1]))
     out[4] = np.float32(state[2])
     out[5] = np.float32(state[3])
+
+
+# ------------------------------------------------------- one call per step from Python
+@njit
+def twin_step(kind, params, state, action, obs):
+    """``<env>_step`` then ``<env>_obs`` for env ``kind`` (0 MountainCar, 1 CartPole, 2 Acrobot) in one
+    call (the gymnasium-compatible classes call this once per ``step``)."""
+    if kind == 0:
+        r, term = mountaincar_step(params, state, action)
+        mountaincar_obs(state, obs)
+    elif kind == 1:
+        r, term = cartpole_step(params, state, action)
+        cartpole_obs(state, obs)
+    else:
+        r, term = acrobot_step(params, state, action)
+        acrobot_obs(state, obs)
+    return r, term

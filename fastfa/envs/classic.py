@@ -11,6 +11,7 @@ No rendering (``render_mode`` must be None): use gymnasium's env to watch.
 from __future__ import annotations
 
 import math
+import operator
 
 import gymnasium
 import numpy as np
@@ -37,6 +38,9 @@ class _TwinEnv(gymnasium.Env):
         self._reset_fn = getattr(k, f"{self._name}_reset")
         self._step_fn = getattr(k, f"{self._name}_step")
         self._obs_fn = getattr(k, f"{self._name}_obs")
+        self._twin_step = k.twin_step
+        self._kind = ("mountaincar", "cartpole", "acrobot").index(self._name)
+        self._n_actions = int(self.action_space.n)
         self.state = np.zeros(self._state_len, dtype=np.float64)
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._started = False
@@ -56,10 +60,14 @@ class _TwinEnv(gymnasium.Env):
     def step(self, action):
         if not self._started:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an int in [0, {self.action_space.n}), got {action!r}")
-        reward, terminated = self._step_fn(self.params, self.state, int(action))
-        return self._get_obs(), float(reward), bool(terminated), False, {}
+        try:
+            a = operator.index(action)
+        except TypeError:
+            a = -1
+        if not 0 <= a < self._n_actions:
+            raise ValueError(f"action must be an int in [0, {self._n_actions}), got {action!r}")
+        reward, terminated = self._twin_step(self._kind, self.params, self.state, a, self._obs)
+        return self._obs.copy(), float(reward), bool(terminated), False, {}
 
 
 class MountainCarEnv(_TwinEnv):
