@@ -92,6 +92,11 @@ def test_bad_action_and_step_before_reset():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="action"):
         env.step(3)
+    with pytest.raises(ValueError, match="action"):
+        env.step(1.0)
+    with pytest.raises(ValueError, match="action"):
+        env.step(-1)
+    assert env.step(np.int64(2))[0].shape == (2,)
     with pytest.raises(ValueError, match="render_mode"):
         fastfa.make("MountainCar-v0", compiled=True, render_mode="human")
     with pytest.raises(ValueError, match="compiled twin"):
