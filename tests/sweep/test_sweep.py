@@ -288,13 +288,13 @@ def test_module_is_callable_and_import_is_light(tmp_path):
         "print('ok')\n"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "ok"
+                          check=True, cwd=tmp_path).stdout.strip() == "ok"
     code = ("import sys, fastfa.sweep\n"
             "heavy = [m for m in ('numba', 'pandas', 'dask', 'distributed', 'ray', 'pyarrow') "
             "if m in sys.modules]\n"
             "assert not heavy, heavy\nassert callable(fastfa.sweep)\nprint('ok')\n")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "ok"
+                          check=True, cwd=tmp_path).stdout.strip() == "ok"
     importlib.import_module("fastfa.sweep")
     assert callable(fastfa.sweep)
 
