@@ -64,3 +64,46 @@ def fd_grad(f, theta, eps=1e-6):
         theta[i] = old
         g[i] = (fp - fm) / (2 * eps)
     return g
+
+
+def ref_puckworld_ac_dense(tc, env_params, theta_mu, ls_b, w, alpha, alpha_ls, alpha_w, gamma, lam, lam_w,
+                           ls_min, ls_max, n_episodes, ep_len, rng):
+    """Actor-critic with DENSE eligibility traces on Puck World (S&B 13.5), plain NumPy, in place.
+
+    Same random stream as ``pg_loops.puckworld_actor_critic``: reset, two normals per step, env step.
+    Returns the per-episode returns.
+    """
+    import math
+
+    from fastfa.kernels.pg_envs import puckworld_reset, puckworld_step
+
+    def feats(s):
+        return tc.indices(np.array([s[4] - s[0], s[5] - s[1], s[2], s[3]]))
+
+    rets = []
+    state = np.empty(9)
+    for _ in range(n_episodes):
+        z_mu, z_w, z_b = np.zeros_like(theta_mu), np.zeros_like(w), np.zeros(2)
+        puckworld_reset(env_params, state, rng)
+        x = feats(state)
+        ret = 0.0
+        for _t in range(ep_len):
+            mu = theta_mu[x].sum(axis=0)
+            ls = np.clip(ls_b, ls_min, ls_max)
+            a = np.array([mu[d] + math.exp(ls[d]) * rng.standard_normal() for d in range(2)])
+            r = puckworld_step(env_params, state, a[0], a[1], rng)
+            ret += r
+            x2 = feats(state)
+            delta = r + gamma * w[x2].sum() - w[x].sum()
+            inv_var = np.exp(-2.0 * ls)
+            z_mu *= gamma * lam
+            np.add.at(z_mu, x, (a - mu) * inv_var)
+            z_b = gamma * lam * z_b + np.where((ls_min <= ls_b) & (ls_b <= ls_max), (a - mu) ** 2 * inv_var - 1, 0.0)
+            z_w *= gamma * lam_w
+            np.add.at(z_w, x, 1.0)
+            w += alpha_w * delta * z_w
+            theta_mu += alpha * delta * z_mu
+            ls_b += alpha_ls * delta * z_b
+            x = x2
+        rets.append(ret)
+    return np.array(rets)

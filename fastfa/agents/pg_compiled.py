@@ -107,7 +107,8 @@ def puckworld_features(tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4
 
 def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len: int = 300, runs: int = 4,
                     seed: int = 0, alpha: float = 0.01, alpha_ls: float = 0.001, alpha_w: float = 0.1,
-                    gamma: float = 0.98, lam: float = 0.0, lam_w: float = 0.0, init_std: float = 1.0,
+                    gamma: float = 0.98, lam: float = 0.0, lam_w: float = 0.0, trace_min: float = 1e-8,
+                    init_std: float = 1.0,
                     std_bounds=(0.05, 2.0), tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4096,
                     env_kwargs: dict | None = None, eval_every: int = 0, eval_episodes: int = 10,
                     n_threads: int | None = None) -> dict:
@@ -117,6 +118,10 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
     internally (S&B 9.5.4 convention).  ``alpha_w=0`` with ``method="reinforce"`` means no
     baseline.  Actions are clipped to [-1, 1]² by the environment step; learning uses the
     unclipped draw (see :class:`fastfa.policies.GaussianLinear`).
+
+    ``lam``/``lam_w`` > 0 (actor-critic): traces are kept sparse, and a feature whose actor and
+    critic traces are all ≤ ``trace_min`` leaves the trace list (0: exact, the list then only loses
+    traces that underflow to 0; the default 1e-8 changes the updates by < 1e-8 · α per dropped feature).
 
     ``eval_every`` > 0: every that many episodes (and at the start), the mean action μ(s) is
     run greedily for ``eval_episodes`` episodes of ``ep_len`` steps from fixed start seeds
@@ -135,6 +140,7 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
     alpha_w = _pos("alpha_w", alpha_w, allow_zero=method == "reinforce")
     if not 0.0 <= float(gamma) <= 1.0:
         raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+    trace_min = _pos("trace_min", trace_min, allow_zero=True)
     for nm, v in (("lam", lam), ("lam_w", lam_w)):
         if not 0.0 <= float(v) <= 1.0:
             raise ValueError(f"{nm} must be in [0, 1], got {v!r}")
@@ -175,7 +181,7 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
             else:
                 st = pg_loops.puckworld_actor_critic(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
                                                      alpha_w / k, float(gamma), float(lam), float(lam_w), ls_min,
-                                                     ls_max, n, ep_len, rng, R[i, sl], D[i, sl])
+                                                     ls_max, trace_min, n, ep_len, rng, R[i, sl], D[i, sl])
             if st < 0:
                 raise FloatingPointError(f"run {i}: parameters became non-finite in episode {done - st - 1} "
                                          f"(alpha={alpha}, alpha_w={alpha_w}); use smaller step sizes")

@@ -91,3 +91,44 @@ def test_puckworld_divergence_is_reported(method):
     with pytest.raises(FloatingPointError, match="non-finite"):
         puckworld_train(method, episodes=scale(20, 3), runs=1, alpha=1e300, alpha_ls=0.0, alpha_w=1e300,
                         tiles_per_dim=2, size=256)
+
+
+def test_pw_tiles_equals_tile_coder():
+    from fastfa.agents.pg_compiled import puckworld_features
+    from fastfa.kernels import pg_loops
+
+    rng = np.random.default_rng(5)
+    obs = rng.uniform(-1.3, 1.3, size=(scale(500, 50), 4)) * np.array([1, 1, 0.05, 0.05])
+    q, c, out = np.empty(4, np.int64), np.empty(5, np.int64), np.empty(8, np.int64)
+    for tc in (puckworld_features(4, 8, 16384), puckworld_features(3, 6, 1000)):  # fast path, general path
+        out = np.empty(tc.n_tilings, np.int64)
+        for o in obs:
+            pg_loops.pw_tiles(o, *tc.kernel_args(), q, c, out)
+            np.testing.assert_array_equal(out, tc.indices(o))
+
+
+@pytest.mark.parametrize("lam,lam_w", [(0.7, 0.9), (0.0, 0.5)])
+def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
+    """trace_min = 0: the sparse trace list gives the dense-trace updates (plain NumPy reference)."""
+    from fastfa.agents.pg_compiled import puckworld_features
+    from fastfa.kernels import pg_envs, pg_loops
+    from naive_pg import ref_puckworld_ac_dense
+
+    tc, P, k = puckworld_features(4, 8, 2048), pg_envs.puckworld_params(), 8
+    hp = (0.05 / k, 0.01 / k, 0.5 / k, 0.9, lam, lam_w, np.log(0.05), np.log(2.0))
+    E, L = 3, scale(120, 30)
+    th, b, w = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
+    ret = np.empty(E)
+    assert pg_loops.puckworld_actor_critic(P, *tc.kernel_args(), th, b, w, *hp, 0.0, E, L, np.random.default_rng(3),
+                                           ret, np.empty(E)) == 0
+    th2, b2, w2 = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
+    ret2 = ref_puckworld_ac_dense(tc, P, th2, b2, w2, *hp, E, L, np.random.default_rng(3))
+    np.testing.assert_allclose(th, th2, atol=1e-11)
+    np.testing.assert_allclose(w, w2, atol=1e-11)
+    np.testing.assert_allclose(b, b2, atol=1e-11)
+    np.testing.assert_allclose(ret, ret2, atol=1e-9)
+    # trace_min > 0 drops negligible traces only: nearly the same parameters
+    th3, b3, w3 = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
+    pg_loops.puckworld_actor_critic(P, *tc.kernel_args(), th3, b3, w3, *hp, 1e-8, E, L, np.random.default_rng(3),
+                                    np.empty(E), np.empty(E))
+    assert np.abs(th3 - th).max() < 1e-6 and np.abs(w3 - w).max() < 1e-6
