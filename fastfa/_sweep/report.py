@@ -44,7 +44,8 @@ def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 
         level: confidence level of ``ci_lo`` / ``ci_hi``.
 
     Returns:
-        DataFrame with columns ``*by, mean, se, n, ci_lo, ci_hi``, ordered as the grid.
+        DataFrame with columns ``*by, mean, se, n, ci_lo, ci_hi``, ordered as the grid
+        (``value_mean, value_se, ...`` when a parameter is named like one of them, e.g. ``n``).
     """
     pd = _pandas()
     if ci not in ("se", "bootstrap"):
@@ -59,15 +60,15 @@ def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 
         by.append("metric")
     runs = per_run(df, by)
     g = runs.groupby(by, sort=False, dropna=False)["value"]
-    out = g.agg(mean="mean", n="count", sd="std").reset_index()
-    out["se"] = out["sd"] / np.sqrt(out["n"])
-    out = out.drop(columns="sd")
+    out = g.agg(_mean="mean", _n="count", _sd="std").reset_index()
+    out["_se"] = out["_sd"] / np.sqrt(out["_n"])
+    out = out.drop(columns="_sd")
     if ci == "se":
         from statistics import NormalDist
 
         z = NormalDist().inv_cdf(0.5 + level / 2)
-        out["ci_lo"] = out["mean"] - z * out["se"]
-        out["ci_hi"] = out["mean"] + z * out["se"]
+        out["_ci_lo"] = out["_mean"] - z * out["_se"]
+        out["_ci_hi"] = out["_mean"] + z * out["_se"]
     else:
         rng = np.random.default_rng(seed)
         lo, hi = [], []
@@ -76,9 +77,13 @@ def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 
             means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
             lo.append(np.quantile(means, (1 - level) / 2))
             hi.append(np.quantile(means, 1 - (1 - level) / 2))
-        out["ci_lo"], out["ci_hi"] = lo, hi
+        out["_ci_lo"], out["_ci_hi"] = lo, hi
+    stats = ["mean", "se", "n", "ci_lo", "ci_hi"]
+    # a swept parameter may be called like a statistic (e.g. n-step "n"): then prefix the statistics
+    names = {f"_{k}": (f"value_{k}" if set(stats) & set(by) else k) for k in stats}
+    out = out.rename(columns=names)
     out.attrs["ci"] = f"{ci} {level:g}"
-    return out[[*by, "mean", "se", "n", "ci_lo", "ci_hi"]]
+    return out[[*by, *names.values()]]
 
 
 _GREEK = {"alpha": "α", "lam": "λ", "lambda": "λ", "gamma": "γ", "epsilon": "ε", "eps": "ε", "n": "n"}
@@ -127,9 +132,10 @@ def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", metric
         label = None if val is None else f"{_GREEK.get(curve, curve)}={val:g}" if isinstance(val, float) \
             else f"{_GREEK.get(curve, curve)}={val}"
         xs = part[x] * x_scale
-        (line,) = ax.plot(xs, part["mean"], marker="o", ms=3, label=label)
+        mean, se = (part["value_mean"], part["value_se"]) if "value_mean" in part else (part["mean"], part["se"])
+        (line,) = ax.plot(xs, mean, marker="o", ms=3, label=label)
         if band:
-            ax.fill_between(xs, part["mean"] - part["se"], part["mean"] + part["se"],
+            ax.fill_between(xs, mean - se, mean + se,
                             color=line.get_color(), alpha=0.2, lw=0)
     if logx:
         ax.set_xscale("log")

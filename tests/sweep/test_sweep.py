@@ -253,6 +253,17 @@ def test_experiment_by_name_and_cli(tmp_path, test_experiment, capsys):
     assert main(["sweep", "no-such-experiment", "--out", str(out)]) == 2
 
 
+def test_parameter_named_like_a_statistic(tmp_path):
+    res = fastfa.sweep(rw_cell, grid={"alpha": [0.1, 0.5], "n": [1, 2]}, seeds=3, backend="serial",
+                       out=tmp_path / "n", progress=False)
+    s = res.summary(by=["n", "alpha"])
+    assert list(s.columns) == ["n", "alpha", "metric", "value_mean", "value_se", "value_n", "value_ci_lo",
+                               "value_ci_hi"]
+    assert (s.value_n == 3).all() and list(s.n) == [1, 2, 1, 2]  # grid order
+    ax = res.plot(x="n", curve="alpha")
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1, 2])
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="backend"):
         run(tmp_path, "x", backend="mpi")
