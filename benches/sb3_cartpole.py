@@ -4,10 +4,11 @@ the final evaluation: mean of 10 deterministic episodes) per seed.
 
     python benches/sb3_cartpole.py --seeds 3 --fastfa-seeds 10 [--steps 50000] [--threads 1]
 
-The hyper-parameters are ``fastfa.agents.DQNConfig()``'s defaults (the tuned CartPole settings)
-translated to SB3 arguments (SB3 has no Double DQN: the default uses ``double_dqn=False``;
-a linear learning-rate decay becomes SB3's learning-rate schedule; ``exploration_steps``
-becomes ``exploration_fraction``).  Needs ``pip install torch==2.13.0 stable-baselines3==2.9.2``.
+Three rows per seed: ``fastfa-same`` and ``sb3`` use identical hyper-parameters
+(``DQNConfig()`` defaults with ``double_dqn=False, loss="huber"``: SB3 has no Double DQN and its
+loss is Huber(1); the linear
+learning-rate decay becomes SB3's learning-rate schedule; ``exploration_steps`` becomes
+``exploration_fraction``); ``fastfa-default`` is fastfa's tuned default (Double DQN).  Needs ``pip install torch==2.13.0 stable-baselines3==2.9.2``.
 """
 from __future__ import annotations
 
@@ -71,16 +72,20 @@ def main():
     ap.add_argument("--steps", type=int, default=50_000)
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
     args = ap.parse_args()
-    cfg = DQNConfig()
+    import dataclasses
+
+    default = DQNConfig()
+    cfg = dataclasses.replace(default, double_dqn=False, loss="huber")
     rows = []
     DQN("CartPole-v1", cfg, seed=0).learn(cfg.train_freq * 2 + cfg.learning_starts)  # load compiled code
-    for seed in range(args.fastfa_seeds):
-        ag = DQN("CartPole-v1", cfg, seed=seed)
-        t0 = time.perf_counter()
-        ag.learn(args.steps)
-        wall = time.perf_counter() - t0
-        rows.append(("fastfa", seed, wall, float(ag.evaluate(10, seed=1000 + seed).mean()), ag.n_updates))
-        print(rows[-1], flush=True)
+    for name, c, n in (("fastfa-same", cfg, args.seeds), ("fastfa-default", default, args.fastfa_seeds)):
+        for seed in range(n):
+            ag = DQN("CartPole-v1", c, seed=seed)
+            t0 = time.perf_counter()
+            ag.learn(args.steps)
+            wall = time.perf_counter() - t0
+            rows.append((name, seed, wall, float(ag.evaluate(10, seed=1000 + seed).mean()), ag.n_updates))
+            print(rows[-1], flush=True)
     try:
         import torch
         from stable_baselines3 import DQN as SB3DQN
@@ -95,12 +100,12 @@ def main():
             wall = time.perf_counter() - t0
             rows.append(("sb3", seed, wall, eval_sb3(model, 1000 + seed), model._n_updates))
             print(rows[-1], flush=True)
-    print(f"\nCartPole-v1, {args.steps} steps, config: {cfg}\n")
+    print(f"\nCartPole-v1, {args.steps} steps, same-params config: {cfg}\n")
     print("| library | seed | learn wall time (s) | final eval (10 greedy episodes) | gradient steps |")
     print("|---|---|---|---|---|")
     for lib, seed, wall, ev, nup in rows:
         print(f"| {lib} | {seed} | {wall:.2f} | {ev:.1f} | {nup} |")
-    for lib in ("fastfa", "sb3"):
+    for lib in ("fastfa-same", "sb3", "fastfa-default"):
         r = [x for x in rows if x[0] == lib]
         if r:
             print(f"\n{lib}: mean wall {np.mean([x[2] for x in r]):.2f} s, final eval >= 475 in "

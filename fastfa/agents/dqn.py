@@ -70,25 +70,25 @@ class DQNConfig:
         dtype: ``"float32"`` (fast) or ``"float64"`` parameters.
     """
 
-    hidden: tuple = (64, 64)
+    hidden: tuple = (128, 128)
     activation: str = "relu"
-    learning_rate: float = 1e-3
-    learning_rate_end: float | None = None
-    lr_decay_steps: int = 0
-    buffer_size: int = 50_000
+    learning_rate: float = 2.3e-3
+    learning_rate_end: float | None = 0.0
+    lr_decay_steps: int = 50_000
+    buffer_size: int = 100_000
     learning_starts: int = 1_000
-    batch_size: int = 64
+    batch_size: int = 128
     gamma: float = 0.99
-    train_freq: int = 4
-    gradient_steps: int = 1
-    target_update_interval: int = 500
+    train_freq: int = 256
+    gradient_steps: int = 128
+    target_update_interval: int = 10
     tau: float = 1.0
     exploration_initial_eps: float = 1.0
-    exploration_final_eps: float = 0.05
-    exploration_steps: int = 10_000
+    exploration_final_eps: float = 0.04
+    exploration_steps: int = 8_000
     max_grad_norm: float = 10.0
     double_dqn: bool = True
-    loss: str = "huber"
+    loss: str = "squared"
     huber_kappa: float = 1.0
     optimizer: str = "adam"
     adam_beta1: float = 0.9

@@ -162,8 +162,8 @@ def test_predict_shapes():
 
 @pytest.mark.skipif(JIT_DISABLED, reason="learning run needs compiled code")
 def test_learns_cartpole_reduced_budget():
-    """Default (tuned) config, 20k steps: greedy evaluation far above random (~22)."""
+    """Default (tuned) config, 20k of its 50k steps: greedy evaluation far above random (~22)."""
     ag = DQN("CartPole-v1", seed=0)
     ag.learn(20_000)
     ev = ag.evaluate(10, seed=123)
-    assert ev.mean() >= 150, ev
+    assert ev.mean() >= 195, ev  # 380 on this machine; a random policy scores ~22
