@@ -144,10 +144,13 @@ def test_a2c_sb3(benchmark):
 
 
 @pytest.mark.benchmark(group="puckworld-actor-critic")
-def test_puckworld_ac_compiled(benchmark):
+@pytest.mark.parametrize("lam", [0.0, 0.9])
+def test_puckworld_ac_compiled(benchmark, lam):
+    """One-step (λ = 0, sparse updates) and λ = 0.9 (sparse trace list, trace_min 1e-8; the experiment's setting)."""
     from fastfa.agents.pg_compiled import puckworld_train
 
-    kw = dict(alpha=0.01, alpha_ls=0.001, alpha_w=0.5, gamma=0.9, tiles_per_dim=4, size=16384, runs=1, n_threads=1)
+    kw = dict(alpha=0.01, alpha_ls=0.001, alpha_w=0.5, gamma=0.9, lam=lam, lam_w=lam, tiles_per_dim=4, size=16384,
+              runs=1, n_threads=1)
     puckworld_train("actor_critic", episodes=1, ep_len=10, **kw)
     out = {}
 
