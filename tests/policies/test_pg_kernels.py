@@ -64,9 +64,10 @@ def test_log_prob_finite_when_prob_underflows():
     assert np.allclose(g[0], [1.0, -1.0, 0.0])
 
 
-@pytest.mark.parametrize("B", [0, 1, 37])
-def test_softmax_batch_grad_vs_reference(B):
-    F, A = 16, 4
+@pytest.mark.parametrize("B,A", [(0, 4), (1, 4), (37, 4), (64, 2), (33, 2), (20, 3), (21, 5), (8, 6)])
+def test_softmax_batch_grad_vs_reference(B, A):
+    """A ≤ 4 takes the register path (padding actions), A > 4 the general kernel: both = the reference."""
+    F = 16
     theta = RNG.normal(size=(F, A))
     x, a, w = RNG.normal(size=(B, F)), RNG.integers(0, A, B), RNG.normal(size=B)
     pol = SoftmaxLinear(F, A, theta=theta)
@@ -76,6 +77,22 @@ def test_softmax_batch_grad_vs_reference(B):
     # the batch is the weighted sum of single-sample scores
     single = sum((w[i] * pol.grad_log_prob(x[i], int(a[i])) for i in range(B)), np.zeros((F, A)))
     assert np.allclose(g, single, atol=1e-12)
+
+
+@pytest.mark.parametrize("A", [2, 4, 5])
+def test_softmax_batch_grad_extreme_and_uniform(A):
+    """Huge preferences (π underflows to 0) stay finite and exact; θ = 0 gives z = A (ln of 1…4 tested)."""
+    F, B = 5, 11
+    x, a, w = RNG.normal(size=(B, F)), RNG.integers(0, A, B), RNG.normal(size=B)
+    probs, grad = np.empty((B, A)), np.empty((F, A))
+    theta = RNG.normal(size=(F, A)) * 300.0
+    total = K.softmax_pa_batch_grad(theta, x, a, w, probs, grad)
+    gr, tr = ref_pa_batch_grad(theta, x, a, w)
+    assert np.all(np.isfinite(grad)) and np.allclose(grad, gr, atol=1e-10)
+    assert total == pytest.approx(tr, rel=1e-12)
+    total = K.softmax_pa_batch_grad(np.zeros((F, A)), x, a, w, probs, grad)
+    assert total == pytest.approx(-np.log(A) * w.sum(), rel=1e-14, abs=1e-14)
+    assert np.allclose(probs, 1.0 / A, rtol=1e-15)
 
 
 def test_softmax_sa_batch_grad():
