@@ -115,10 +115,10 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
     results = {}
     puckworld_train("actor_critic", episodes=1, runs=1, ep_len=10)  # compile outside the timing
     puckworld_train("reinforce", episodes=1, runs=1, ep_len=10, alpha_w=0.0)
-    for k, m in enumerate(methods):
+    for m in methods:
         algo, kw = METHODS[m]
         t0 = time.perf_counter()
-        r = puckworld_train(algo, episodes=episodes, runs=runs, seed=ctx.seed + k, **COMMON, **kw)
+        r = puckworld_train(algo, episodes=episodes, runs=runs, seed=ctx.seed, **COMMON, **kw)  # same seeds per method
         wall = time.perf_counter() - t0
         results[m] = r
         steps += r["steps"]
