@@ -71,10 +71,13 @@ def main():
     ap.add_argument("--fastfa-seeds", type=int, default=10)
     ap.add_argument("--steps", type=int, default=50_000)
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--hidden", default=None, help="override the hidden widths of both, e.g. 64,64")
     args = ap.parse_args()
     import dataclasses
 
     default = DQNConfig()
+    if args.hidden:
+        default = dataclasses.replace(default, hidden=tuple(int(h) for h in args.hidden.split(",")))
     cfg = dataclasses.replace(default, double_dqn=False, loss="huber")
     rows = []
     DQN("CartPole-v1", cfg, seed=0).learn(cfg.train_freq * 2 + cfg.learning_starts)  # load compiled code
