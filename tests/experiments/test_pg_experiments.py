@@ -22,7 +22,9 @@ def test_short_corridor_experiment(tmp_path):
 
 @pytest.mark.parametrize("name", ["puckworld-reinforce", "puckworld-actor-critic"])
 def test_puckworld_experiments(tmp_path, name):
-    s = run_experiment(name, runs=1, quick=True, out=tmp_path, progress=False,
+    # 2 runs: the tuned REINFORCE with baseline (alpha = 0.05) has occasional slow runs (run 0 of seed 0
+    # is at 0.27 after 100 episodes; 1 of 24 runs misses 0.15 in 600 episodes), so a mean is checked
+    s = run_experiment(name, runs=1 if JIT_DISABLED else 2, quick=True, out=tmp_path, progress=False,
                        params={"episodes": 2 if JIT_DISABLED else 100})
     m = s["metrics"]
     assert m["random_policy"] > 0.35 and m["zero_force"] > 0.35
