@@ -167,3 +167,35 @@ def test_learns_cartpole_reduced_budget():
     ag.learn(20_000)
     ev = ag.evaluate(10, seed=123)
     assert ev.mean() >= 195, ev  # 380 on this machine; a random policy scores ~22
+
+
+class _GridObsEnv(gymnasium.Env):
+    """Tiny env: Box obs of shape (2, 2), Discrete(3, start=1); reward 1 for action 2, 10-step episodes."""
+
+    observation_space = gymnasium.spaces.Box(-1.0, 1.0, (2, 2), np.float32)
+    action_space = gymnasium.spaces.Discrete(3, start=1)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self.np_random.uniform(-1, 1, (2, 2)).astype(np.float32), {}
+
+    def step(self, action):
+        assert action in (1, 2, 3), action
+        self.t += 1
+        obs = self.np_random.uniform(-1, 1, (2, 2)).astype(np.float32)
+        return obs, float(action == 2), False, self.t >= 10, {}
+
+
+def test_python_loop_any_box_discrete_env(tmp_path):
+    ag = DQN(_GridObsEnv(), seed=0, **{**SMALL, "learning_starts": 50, "exploration_steps": 200,
+                                       "gamma": 0.0, "learning_rate": 1e-2, "learning_rate_end": None})
+    assert not ag.compiled and ag.sizes.tolist() == [4, 16, 16, 3]
+    ag.learn(scale(1500, 400))
+    assert ag.predict(np.zeros((2, 2))) in (1, 2, 3)
+    if not JIT_DISABLED:
+        assert ag.predict(np.zeros((2, 2))) == 2  # learned the rewarding action (offset by start=1)
+    assert len(ag.episode_returns) == ag.num_timesteps // 10
+    path = ag.save(tmp_path / "grid")
+    again = DQN.load(path, env=_GridObsEnv())
+    np.testing.assert_array_equal(again.q_values(np.ones((2, 2))), ag.q_values(np.ones((2, 2))))
