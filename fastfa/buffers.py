@@ -88,7 +88,8 @@ class ReplayBuffer:
         validate: check shapes and finiteness on every ``add`` (turn off in hot loops
             once your pipeline is known to be correct).
 
-    Sampling is uniform with replacement over the stored transitions.
+    Sampling is uniform with replacement over the stored transitions; asking for more
+    transitions than are stored raises ``ValueError``.
     """
 
     _kind = "ReplayBuffer"
@@ -218,6 +219,10 @@ class ReplayBuffer:
         n = int(self.state[1])
         if n == 0:
             raise ValueError("cannot sample from an empty buffer")
+        if batch_size > n:
+            raise ValueError(f"batch_size ({batch_size}) exceeds the {n} stored transitions; add more first "
+                             "(samples are drawn with replacement, but a batch larger than the buffer is "
+                             "almost always a bug)")
         return n
 
     def _shape_out(self, o, a, r, o2, d):

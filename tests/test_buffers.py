@@ -23,9 +23,9 @@ def test_add_sample_roundtrip_and_fields():
     buf = ReplayBuffer(10, obs_shape=(2,), seed=0)
     _fill(buf, 4)
     assert len(buf) == 4 and not buf.full
-    s = buf.sample(50)
-    assert s.obs.shape == (50, 2) and s.obs.dtype == np.float32
-    assert s.actions.shape == (50,) and s.actions.dtype == np.int64
+    s = buf.sample(4)
+    assert s.obs.shape == (4, 2) and s.obs.dtype == np.float32
+    assert s.actions.shape == (4,) and s.actions.dtype == np.int64
     assert s.rewards.dtype == np.float32 and s.terminated.dtype == np.bool_
     i = s.obs[:, 0].astype(int)
     assert set(i) <= {0, 1, 2, 3}
@@ -39,7 +39,7 @@ def test_uniform_chi_square():
     n, draws = 20, scale(40_000, 4_000)
     buf = ReplayBuffer(n, obs_shape=(1,), seed=1)
     _fill(buf, n)
-    counts = np.bincount(buf.sample(draws).obs[:, 0].astype(int), minlength=n)
+    counts = sum(np.bincount(buf.sample(n).obs[:, 0].astype(int), minlength=n) for _ in range(draws // n))
     expected = draws / n
     chi2 = ((counts - expected) ** 2 / expected).sum()
     assert chi2 < _chi2_crit(n - 1), chi2
@@ -53,10 +53,10 @@ def test_wrap_around_and_capacity_one():
     _fill(buf, 12)  # rows hold 10, 11, 7, 8, 9
     assert len(buf) == 5 and buf.full and buf.state[0] == 2
     np.testing.assert_array_equal(buf.obs[:, 0], [10, 11, 7, 8, 9])
-    assert set(buf.sample(200).obs[:, 0].astype(int)) == {7, 8, 9, 10, 11}
+    assert set(np.concatenate([buf.sample(5).obs[:, 0] for _ in range(40)]).astype(int)) == {7, 8, 9, 10, 11}
     one = ReplayBuffer(1, obs_shape=(3,), seed=0)
     _fill(one, 3)
-    s = one.sample(4)
+    s = one.sample(1)
     assert len(one) == 1 and np.all(s.obs == 2) and np.all(s.next_obs == 3)
 
 
@@ -70,16 +70,16 @@ def test_add_batch_equals_repeated_add_and_longer_than_capacity():
         b2.add(o[i], a[i], r[i], o2[i], d[i])
     for f in ("obs", "next_obs", "actions", "rewards", "terminated", "state"):
         np.testing.assert_array_equal(getattr(b1, f), getattr(b2, f))
-    s1, s2 = b1.sample(16), b2.sample(16)
+    s1, s2 = b1.sample(8), b2.sample(8)
     np.testing.assert_array_equal(s1.obs, s2.obs)
 
 
 def test_shapes_images_and_vector_actions():
     buf = ReplayBuffer(4, obs_shape=(2, 3), obs_dtype=np.uint8, action_shape=(2,), action_dtype=np.float32, seed=0)
     buf.add(np.ones((2, 3), np.uint8), [0.5, -0.5], 1.0, np.zeros((2, 3), np.uint8), True)
-    s = buf.sample(3)
-    assert s.obs.shape == (3, 2, 3) and s.obs.dtype == np.uint8
-    assert s.actions.shape == (3, 2) and s.actions.dtype == np.float32
+    s = buf.sample(1)
+    assert s.obs.shape == (1, 2, 3) and s.obs.dtype == np.uint8
+    assert s.actions.shape == (1, 2) and s.actions.dtype == np.float32
     np.testing.assert_array_equal(s.actions[0], [0.5, -0.5])
 
 
@@ -127,11 +127,17 @@ def test_bad_input():
     assert len(buf) == 2  # failed adds stored nothing
 
 
-def test_sampling_more_than_stored_is_with_replacement():
+def test_sampling_more_than_stored_is_an_error():
     buf = ReplayBuffer(100, (1,), seed=0)
     _fill(buf, 3)
-    s = buf.sample(64)  # documented: uniform with replacement, as Mnih et al. / SB3 / cpprb
-    assert s.obs.shape == (64, 1) and set(s.obs[:, 0].astype(int)) == {0, 1, 2}
+    with pytest.raises(ValueError, match=r"batch_size \(4\) exceeds the 3 stored"):
+        buf.sample(4)
+    s = buf.sample(3)  # with replacement: repeats are possible, every row is a stored one
+    assert s.obs.shape == (3, 1) and set(s.obs[:, 0].astype(int)) <= {0, 1, 2}
+    per = PrioritizedReplayBuffer(10, (1,), seed=0)
+    _fill(per, 2)
+    with pytest.raises(ValueError, match="exceeds"):
+        per.sample(3)
 
 
 def test_save_load_resumes_exactly(tmp_path):
@@ -141,7 +147,7 @@ def test_save_load_resumes_exactly(tmp_path):
     path = buf.save(tmp_path / "rb")
     other = ReplayBuffer.load(path)
     assert len(other) == 6 and other.capacity == 6
-    np.testing.assert_array_equal(buf.sample(8).obs, other.sample(8).obs)
+    np.testing.assert_array_equal(buf.sample(6).obs, other.sample(6).obs)
     _fill(buf, 2, start=100)
     _fill(other, 2, start=100)
     np.testing.assert_array_equal(buf.obs, other.obs)
@@ -160,8 +166,8 @@ def test_per_proportional_to_priority():
     p = (prio + buf.eps) ** 0.7
     p /= p.sum()
     counts = np.zeros(n)
-    for _ in range(draws // 64):
-        counts += np.bincount(buf.sample(64).indices, minlength=n)
+    for _ in range(draws // n):
+        counts += np.bincount(buf.sample(n).indices, minlength=n)
     expected = counts.sum() * p
     chi2 = ((counts - expected) ** 2 / expected).sum()
     assert chi2 < _chi2_crit(n - 1), (counts, expected)
@@ -175,7 +181,7 @@ def test_per_weights_and_new_rows_get_max_priority():
     _fill(buf, 4)
     np.testing.assert_array_equal(buf.priorities(), 1.0)  # max priority at start
     buf.update_priorities(np.array([0, 1, 2, 3]), np.array([1.0, 2.0, 3.0, 4.0]))
-    s = buf.sample(32)
+    s = buf.sample(4)
     P = (s.indices + 1) / 10.0
     w = (4 * P) ** -1.0
     np.testing.assert_allclose(s.weights, w / (4 * 0.1) ** -1.0, rtol=1e-6)
@@ -187,7 +193,7 @@ def test_per_weights_and_new_rows_get_max_priority():
     u = PrioritizedReplayBuffer(4, (1,), seed=5, alpha=0.0, beta=0.0)
     _fill(u, 4)
     u.update_priorities(np.arange(4), np.array([1.0, 100.0, 1.0, 1.0]))
-    np.testing.assert_allclose(u.sample(16).weights, 1.0)
+    np.testing.assert_allclose(u.sample(4).weights, 1.0)
 
 
 def test_per_sum_tree_exact_and_wraps():
@@ -224,7 +230,7 @@ def test_per_bad_input_and_save_load(tmp_path):
     path = buf.save(tmp_path / "per")
     other = PrioritizedReplayBuffer.load(path)
     assert (other.alpha, other.beta) == (buf.alpha, buf.beta)
-    s1, s2 = buf.sample(10), other.sample(10)
+    s1, s2 = buf.sample(3), other.sample(3)
     np.testing.assert_array_equal(s1.indices, s2.indices)
     np.testing.assert_array_equal(s1.weights, s2.weights)
 
