@@ -29,7 +29,7 @@ from ._jit import njit
 from .pg_envs import puckworld_reset, puckworld_step
 from .policy_gradient import categorical_sample, softmax_sa_probs, softmax_sa_sparse_update
 from .tilecoding import _tc_indices
-from .tiles import py_tuple_hash_mod
+from .tiles import LEN_MIX, MINUS_ONE, S31, S33, XXP1, XXP2, XXP5, py_tuple_hash_mod
 
 
 # ------------------------------------------------------------------ short corridor
@@ -130,14 +130,32 @@ def pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size,
         _tc_indices(obs, np.zeros(0, np.int64), tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size,
                     keys, slots, meta, q, coords, out)
         return
+    nonneg = True
     for k in range(d):
         x = min(max(obs[k], tc_low[k]), tc_high[k])
         q[k] = np.int64(np.floor((x - tc_low[k]) * tc_scale[k] * n_tilings))
+        nonneg = nonneg and q[k] >= 0 and tc_disp[k] >= 0
+    if not nonneg or (size & (size - 1)) != 0:
+        for t in range(n_tilings):
+            coords[0] = t
+            for k in range(d):
+                coords[1 + k] = (q[k] + np.int64(t) * tc_disp[k]) >> shift
+            out[t] = py_tuple_hash_mod(coords, 1 + d, size)
+        return
+    # CPython's tuple hash inlined for non-negative coordinates (hash(v) = v) and a power-of-two size
+    mask = np.uint64(size - 1)
+    fin = np.uint64(1 + d) ^ LEN_MIX
     for t in range(n_tilings):
-        coords[0] = t
+        acc = XXP5 + np.uint64(t) * XXP2
+        acc = ((acc << S31) | (acc >> S33)) * XXP1
         for k in range(d):
-            coords[1 + k] = (q[k] + np.int64(t) * tc_disp[k]) >> shift
-        out[t] = py_tuple_hash_mod(coords, 1 + d, size)
+            acc = acc + np.uint64((q[k] + np.int64(t) * tc_disp[k]) >> shift) * XXP2
+            acc = ((acc << S31) | (acc >> S33)) * XXP1
+        acc = acc + fin
+        if acc == MINUS_ONE:  # CPython maps a hash of -1 to 1546275796
+            out[t] = np.int64(1546275796) & np.int64(size - 1)
+        else:
+            out[t] = np.int64(acc & mask)
 
 
 @njit
