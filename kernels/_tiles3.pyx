@@ -31,6 +31,9 @@ import numpy as np
 cdef object _NDARRAY = np.ndarray
 
 DEF MAXC = 64                    # coordinates handled on the C path (1 + floats + ints)
+DEF MEMO = 512                   # entries of an IHT's memo of tiles() calls (power of two)
+DEF MEMOK = 16                   # longest memo key + 1: [numtilings, nq, q..., ints...]
+DEF MEMOV = 32                   # most tilings a memo entry holds
 cdef int64_t QLIM = 1LL << 61    # |floor(f * numtilings)| handled on the C path
 
 cdef uint64_t XXP1 = 11400714785074694791ULL
@@ -219,10 +222,18 @@ cdef class IHT:
     cdef Py_ssize_t _nent
     cdef dict _other              # non-integer keys
     cdef list _pyidx              # cached Python ints 0..count-1 (no allocation per returned index)
+    # memo of whole tiles() calls: key [numtilings, nq, q..., ints...] -> numtilings indices.
+    # Only rows whose indices are permanent are stored (no overflow, no readonly miss).
+    cdef int64_t* _mkeys
+    cdef int64_t* _mvals
+    cdef char* _mvalid
 
     def __cinit__(self, sizeval):
         self._slots = NULL
         self._arena = NULL
+        self._mkeys = NULL
+        self._mvals = NULL
+        self._mvalid = NULL
 
     def __init__(self, sizeval):
         if isinstance(sizeval, bool) or not hasattr(sizeval, "__index__"):
@@ -249,6 +260,36 @@ cdef class IHT:
     def __dealloc__(self):
         free(self._slots)
         free(self._arena)
+        free(self._mkeys)
+        free(self._mvals)
+        free(self._mvalid)
+
+    cdef bint memo_get(self, const int64_t* key, int klen, int nt, int64_t* out) noexcept:
+        cdef Py_ssize_t slot
+        if self._mvalid == NULL:
+            return False
+        slot = _table_hash(key, klen) & (MEMO - 1)
+        if self._mvalid[slot] and self._mkeys[slot * MEMOK] == klen and \
+                _same(self._mkeys + slot * MEMOK + 1, key, klen):
+            memcpy(out, self._mvals + slot * MEMOV, nt * sizeof(int64_t))
+            return True
+        return False
+
+    cdef void memo_put(self, const int64_t* key, int klen, int nt, const int64_t* vals) noexcept:
+        cdef Py_ssize_t slot
+        if self._mvalid == NULL:
+            self._mkeys = <int64_t*>malloc(MEMO * MEMOK * sizeof(int64_t))
+            self._mvals = <int64_t*>malloc(MEMO * MEMOV * sizeof(int64_t))
+            self._mvalid = <char*>calloc(MEMO, 1)
+            if self._mkeys == NULL or self._mvals == NULL or self._mvalid == NULL:
+                free(self._mkeys); free(self._mvals); free(self._mvalid)
+                self._mkeys = NULL; self._mvals = NULL; self._mvalid = NULL
+                return
+        slot = _table_hash(key, klen) & (MEMO - 1)
+        self._mkeys[slot * MEMOK] = klen
+        memcpy(self._mkeys + slot * MEMOK + 1, key, klen * sizeof(int64_t))
+        memcpy(self._mvals + slot * MEMOV, vals, nt * sizeof(int64_t))
+        self._mvalid[slot] = 1
 
     cdef int _rehash(self) except -1:
         cdef Py_ssize_t n = self._nslots * 2, i, s, off = 0
@@ -458,6 +499,12 @@ cdef bint _as_int64(tuple t, int64_t* buf):
 
 # ---------------------------------------------------------------- validation helpers
 cdef int _check_numtilings(numtilings) except -1:
+    cdef int overflow
+    cdef int64_t v
+    if PyLong_CheckExact(numtilings):
+        v = PyLong_AsLongLongAndOverflow(numtilings, &overflow)
+        if not overflow and 0 < v <= (1 << 30):
+            return 0
     if isinstance(numtilings, bool) or not isinstance(numtilings, int):
         if hasattr(numtilings, "__index__") and not isinstance(numtilings, bool):
             return _check_numtilings(numtilings.__index__())
@@ -477,11 +524,24 @@ cdef int _mode(ihtORsize) except -1:
         return 2
     if isinstance(ihtORsize, bool):
         raise TypeError("ihtORsize must be an IHT, a positive int or None, got bool")
-    if isinstance(ihtORsize, int) or (hasattr(ihtORsize, "__index__") and not isinstance(ihtORsize, IHT)):
+    if PyLong_CheckExact(ihtORsize) or isinstance(ihtORsize, int) or hasattr(ihtORsize, "__index__"):
         if ihtORsize.__index__() <= 0:
             raise ValueError(f"ihtORsize must be a positive int when an int, got {ihtORsize}")
         return 1
     raise TypeError(f"ihtORsize must be an IHT, a positive int or None, got {type(ihtORsize).__name__}")
+
+
+cdef int64_t _hash_size(ihtORsize) except -2:
+    """The int size of hash mode when it is below 2**62 (C path), else -1 (exact object path)."""
+    cdef int overflow
+    cdef int64_t v
+    if PyLong_CheckExact(ihtORsize):
+        v = PyLong_AsLongLongAndOverflow(ihtORsize, &overflow)
+    else:
+        v = PyLong_AsLongLongAndOverflow(ihtORsize.__index__(), &overflow)
+    if overflow or v >= (1LL << 62):
+        return -1
+    return v
 
 
 cdef int _quantize(floats, int64_t nt, int64_t* q, int nq_max) except -2:
@@ -592,31 +652,58 @@ cdef int _ints(ints, int64_t* out, int nmax) except -2:
 
 
 # ---------------------------------------------------------------- tiles / tileswrap
-cdef list _finish(object m, int mode, int64_t nt, int64_t* coords, int ncoord, bint readonly, int64_t size):
-    """Hash each tiling's coordinates (coords is [nt, ncoord]) into the result list."""
-    cdef list out = PyList_New(nt)
-    cdef IHT iht
-    cdef int64_t t, r, j
-    cdef object item
-    cdef int64_t idx[MAXC * 64]
+cdef int _compute(object m, int mode, int64_t nt, int64_t* coords, int ncoord, bint readonly, int64_t size,
+                  int64_t* idx) except -1:
+    """idx[t] = index of tiling t's coordinates (coords is [nt, ncoord]); -1 for a readonly miss."""
     if mode == 0:
-        iht = <IHT>m
-        iht.lookup_many(coords, <int>nt, ncoord, readonly, idx)
-        for t in range(nt):
-            item = None if idx[t] == -1 else iht.pyint(idx[t])
-            Py_INCREF(item)
-            PyList_SET_ITEM(out, t, item)
-    elif mode == 1:
-        _py_hash_many(coords, <int>nt, ncoord, size, idx)
-        for t in range(nt):
-            item = idx[t]
-            Py_INCREF(item)
-            PyList_SET_ITEM(out, t, item)
+        (<IHT>m).lookup_many(coords, <int>nt, ncoord, readonly, idx)
     else:
-        for t in range(nt):
-            item = [coords[t * ncoord + j] for j in range(ncoord)]
-            Py_INCREF(item)
-            PyList_SET_ITEM(out, t, item)
+        _py_hash_many(coords, <int>nt, ncoord, size, idx)
+    return 0
+
+
+cdef list _int_cache = []
+
+
+cdef inline object _pyint_small(int64_t r):
+    """Python int r from a module cache for 0 <= r < 2**16 (hash-mode indices repeat a lot)."""
+    cdef Py_ssize_t n = len(_int_cache)
+    if r < 0 or r >= 65536:
+        return r
+    while n <= r:
+        _int_cache.append(n)
+        n += 1
+    return _int_cache[r]
+
+
+cdef list _build(object m, int mode, int64_t nt, const int64_t* idx):
+    cdef list out = PyList_New(nt)
+    cdef int64_t t
+    cdef object item
+    for t in range(nt):
+        if mode == 0:
+            item = None if idx[t] == -1 else (<IHT>m).pyint(idx[t])
+        else:
+            item = _pyint_small(idx[t])
+        Py_INCREF(item)
+        PyList_SET_ITEM(out, t, item)
+    return out
+
+
+cdef list _finish(object m, int mode, int64_t nt, int64_t* coords, int ncoord, bint readonly, int64_t size):
+    """The result list of one call (coords is [nt, ncoord]; mode 2 returns the coordinates)."""
+    cdef int64_t idx[MAXC * 64]
+    cdef list out
+    cdef int64_t t, j
+    cdef object item
+    if mode != 2:
+        _compute(m, mode, nt, coords, ncoord, readonly, size, idx)
+        return _build(m, mode, nt, idx)
+    out = PyList_New(nt)
+    for t in range(nt):
+        item = [coords[t * ncoord + j] for j in range(ncoord)]
+        Py_INCREF(item)
+        PyList_SET_ITEM(out, t, item)
     return out
 
 
@@ -701,11 +788,36 @@ def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
     if nq < 0 or ni < 0 or 1 + nq + ni > MAXC or nt * (1 + nq + ni) > MAXC * 64:
         return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
     if mode == 1:
-        if ihtORsize.__index__() >= (1LL << 62):
+        size = _hash_size(ihtORsize)
+        if size < 0:
             return _tiles_obj(ihtORsize, numtilings, _as_list(floats), _as_list(ints), readonly)
-        size = ihtORsize.__index__()
     ncoord = 1 + nq + ni
     cdef int shift = _log2_or_neg(nt)
+    cdef int64_t key[MEMOK]
+    cdef int64_t idx[MEMOV]
+    cdef int klen = 2 + nq + ni
+    cdef IHT iht
+    cdef Py_ssize_t before
+    if mode == 0 and klen < MEMOK and nt <= MEMOV:
+        # memo: all tiles of a call are fixed by (numtilings, q, ints); reuse permanent answers
+        iht = <IHT>ihtORsize
+        key[0] = nt
+        key[1] = nq
+        memcpy(key + 2, q, nq * sizeof(int64_t))
+        memcpy(key + 2 + nq, iv, ni * sizeof(int64_t))
+        if iht.memo_get(key, klen, <int>nt, idx):
+            return _build(iht, 0, nt, idx)
+        for t in range(nt):
+            _tiling_coords(q, nq, nt, shift, t, q, False, iv, ni, coords + t * ncoord)
+        before = iht.overfullCount
+        iht.lookup_many(coords, <int>nt, ncoord, readonly, idx)
+        if iht.overfullCount == before:
+            for t in range(nt):
+                if idx[t] == -1:
+                    break
+            else:
+                iht.memo_put(key, klen, <int>nt, idx)
+        return _build(iht, 0, nt, idx)
     for t in range(nt):
         _tiling_coords(q, nq, nt, shift, t, q, False, iv, ni, coords + t * ncoord)
     return _finish(ihtORsize, mode, nt, coords, ncoord, readonly, size)
@@ -751,10 +863,9 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
                 fast = False
                 break
     if mode == 1:
-        if ihtORsize.__index__() >= (1LL << 62):
+        size = _hash_size(ihtORsize)
+        if size < 0:
             fast = False
-        else:
-            size = ihtORsize.__index__()
     if not fast:
         return _tileswrap_obj(ihtORsize, numtilings, _as_list(floats), _as_list(wrapwidths), _as_list(ints),
                               readonly)

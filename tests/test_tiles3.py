@@ -253,3 +253,24 @@ def test_large_float_takes_exact_path():
     want = ref_tiles(None, 2, [f])
     assert t3.tiles(None, 2, [f]) == want
     assert want[0][1] == math.floor(f * 2) // 2
+
+
+@pytest.mark.parametrize("size", [5, 40, 4096])
+def test_repeated_states_memo_is_exact(size):
+    """Calls repeat (as in SARSA: tiles(s', a') then tiles(s, a) next step): the per-IHT memo
+    of whole calls must give exactly the published results, readonly and overflow included."""
+    rng = random.Random(size)
+    states = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(12)]
+    ref, ours = RefIHT(size), t3.IHT(size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(4000):
+            x = rng.choice(states)
+            nt = rng.choice([4, 8])
+            ints = [rng.randint(0, 2)]
+            ro = rng.random() < 0.3
+            assert t3.tiles(ours, nt, x, ints, ro) == ref_tiles(ref, nt, x, ints, ro)
+            if rng.random() < 0.1:  # a lookup on the same coordinates through getindex
+                key = (0, *[math.floor(v * nt) // nt for v in x], *ints)
+                assert ours.getindex(key, ro) == ref.getindex(key, ro)
+    assert ours.overfullCount == ref.overfull and ours.dictionary == ref.table
