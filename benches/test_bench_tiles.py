@@ -21,6 +21,25 @@ BATCH_X = RNG.uniform(0, 8, size=(100_000, 2))
 BATCH_A = RNG.integers(0, 3, size=(100_000, 1))
 
 
+FRESH_2D = [list(s) for s in RNG.uniform(0, 8, size=(200_000, 2))]
+
+
+def _fresh_chunks(n=1000):
+    """Each round a new slice of 1000 never-seen states (the memo of repeated calls cannot help)."""
+    import itertools
+
+    return itertools.cycle([FRESH_2D[i:i + n] for i in range(0, len(FRESH_2D), n)])
+
+
+def _per_call_fresh(fn, table, nt, ints):
+    chunks = _fresh_chunks()
+
+    def run():
+        for s in next(chunks):
+            fn(table, nt, s, ints)
+    return run
+
+
 def _per_call(fn, table, nt, states, ints):
     def run():
         for s in states:
@@ -30,12 +49,23 @@ def _per_call(fn, table, nt, states, ints):
 
 @pytest.mark.benchmark(group="per-call 8 tilings, 2-D + 1 int, IHT 4096 (1000 calls)")
 def test_percall_8x2_fastfa(benchmark):
+    # the same 1000 states every round (as an agent revisiting states): the memo answers most calls
     benchmark(_per_call(t3.tiles, t3.IHT(4096), 8, STATES_2D, [1]))
 
 
 @pytest.mark.benchmark(group="per-call 8 tilings, 2-D + 1 int, IHT 4096 (1000 calls)")
 def test_percall_8x2_pure_tiles3(benchmark):
     benchmark(_per_call(ref_tiles, RefIHT(4096), 8, STATES_2D, [1]))
+
+
+@pytest.mark.benchmark(group="per-call, never-repeated states: 8 tilings, 2-D + 1 int, IHT 65536 (1000 calls)")
+def test_percall_fresh_8x2_fastfa(benchmark):
+    benchmark(_per_call_fresh(t3.tiles, t3.IHT(65536), 8, [1]))
+
+
+@pytest.mark.benchmark(group="per-call, never-repeated states: 8 tilings, 2-D + 1 int, IHT 65536 (1000 calls)")
+def test_percall_fresh_8x2_pure_tiles3(benchmark):
+    benchmark(_per_call_fresh(ref_tiles, RefIHT(65536), 8, [1]))
 
 
 @pytest.mark.benchmark(group="per-call 32 tilings, 4-D, IHT 65536 (1000 calls)")
