@@ -104,9 +104,10 @@ def test_batch_pure_tiles3_loop(benchmark):
 @njit
 def _numba_loop(keys, slots, meta, x, a, out):
     nowrap = np.zeros(0, np.int64)
+    coords = np.empty(4, np.int64)
     s = 0
     for i in range(x.shape[0]):
-        K.tiles_iht(keys, slots, meta, 8, x[i], a[i], nowrap, False, out)
+        K.tiles_iht_into(keys, slots, meta, 8, x[i], a[i], nowrap, False, coords, out)
         s += out[0]
     return s
 
