@@ -236,20 +236,34 @@ def clip_grad_norm(grad, max_norm):
 
 
 @njit
+def _adam_loop(theta, grad, m, v, beta1, beta2, c1, c2, step, inv_bc2, eps):
+    for k in range(theta.shape[0]):
+        g = grad[k]
+        mk = beta1 * m[k] + c1 * g
+        vk = beta2 * v[k] + c2 * g * g
+        m[k] = mk
+        v[k] = vk
+        theta[k] -= step * mk / (np.sqrt(vk) * inv_bc2 + eps)
+
+
+@njit
 def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
     """Adam (Kingma & Ba 2015), as torch.optim.Adam, step number ``t`` ≥ 1, in place::
 
         m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
         θ ← θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)
+
+    The element loop runs in the parameters' precision (float32 arithmetic for
+    float32 parameters, as torch does), which lets it vectorise.
     """
     bc1 = 1.0 - beta1 ** t
-    bc2 = np.sqrt(1.0 - beta2 ** t)
+    inv_bc2 = 1.0 / np.sqrt(1.0 - beta2 ** t)
     step = lr / bc1
-    for k in range(theta.shape[0]):
-        g = grad[k]
-        m[k] = beta1 * m[k] + (1.0 - beta1) * g
-        v[k] = beta2 * v[k] + (1.0 - beta2) * g * g
-        theta[k] -= step * m[k] / (np.sqrt(v[k]) / bc2 + eps)
+    if theta.itemsize == 4:  # float32 parameters
+        _adam_loop(theta, grad, m, v, np.float32(beta1), np.float32(beta2), np.float32(1.0 - beta1),
+                   np.float32(1.0 - beta2), np.float32(step), np.float32(inv_bc2), np.float32(eps))
+    else:
+        _adam_loop(theta, grad, m, v, beta1, beta2, 1.0 - beta1, 1.0 - beta2, step, inv_bc2, eps)
 
 
 @njit

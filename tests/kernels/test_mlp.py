@@ -173,3 +173,17 @@ def test_sgd_decreases_loss_regression():
         K.mlp_backward(theta, sizes, K.ACT_TANH, x, acts, d.reshape(64, 1).copy(), grad, work)
         K.adam_step(theta, grad, m, v, t, 1e-2, 0.9, 0.999, 1e-8)
     assert losses[-1] < losses[0] / 10
+
+
+def test_adam_float32_close_to_float64():
+    rng = np.random.default_rng(9)
+    th64 = rng.normal(size=50)
+    th32 = th64.astype(np.float32)
+    m64, v64 = np.zeros(50), np.zeros(50)
+    m32, v32 = np.zeros(50, np.float32), np.zeros(50, np.float32)
+    for t in range(1, 20):
+        g = rng.normal(size=50)
+        K.adam_step(th64, g, m64, v64, t, 1e-2, 0.9, 0.999, 1e-8)
+        K.adam_step(th32, g.astype(np.float32), m32, v32, t, 1e-2, 0.9, 0.999, 1e-8)
+    assert th32.dtype == np.float32
+    np.testing.assert_allclose(th32, th64, rtol=1e-5, atol=1e-5)
