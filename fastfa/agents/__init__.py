@@ -6,7 +6,7 @@ import kernels).  To add a public name, add one line to _LAZY:
 """
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_names
 
 _LAZY: dict[str, str] = {
     "GradientMC": ".prediction", "TD0": ".prediction", "NStepTD": ".prediction", "TDLambda": ".prediction",
@@ -23,14 +23,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)
