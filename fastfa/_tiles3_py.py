@@ -8,7 +8,8 @@ import math
 import warnings
 from itertools import zip_longest
 
-__all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch_py", "tiles_unchecked"]
+__all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch_py", "tiles_unchecked", "tileswrap_unchecked",
+           "check_floats"]
 
 
 def _positive_int(value, name):
@@ -73,6 +74,11 @@ def _check(ihtORsize, numtilings, floats):
         raise ValueError(f"numtilings must be >= 1, got {numtilings}")
     if not (ihtORsize is None or type(ihtORsize) is IHT):
         _positive_int(ihtORsize, "ihtORsize")
+    return numtilings, check_floats(floats, numtilings)
+
+
+def check_floats(floats, numtilings):
+    """``floats`` as a list, each a finite number whose product with numtilings is finite."""
     try:
         floats = list(floats)
     except TypeError:
@@ -92,7 +98,7 @@ def _check(ihtORsize, numtilings, floats):
             ok = True  # a huge Python int: exact arithmetic, no overflow
         if not ok:
             raise ValueError(f"floats[{i}] = {f!r}: floats[i] * numtilings overflows to infinity")
-    return numtilings, floats
+    return floats
 
 
 def hashcoords(coordinates, m, readonly=False):
@@ -110,8 +116,10 @@ def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
     return tiles_unchecked(ihtORsize, numtilings, floats, list(ints) if ints is not None else [], readonly)
 
 
-def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False):
-    """The published algorithm without input checks (the speed baseline of ``fastfa bench tiles``)."""
+def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False, hashcoords=hashcoords):
+    """The published algorithm without input checks (also the exact object path of the
+    compiled extension, which passes its own ``hashcoords``, and the speed baseline of
+    ``fastfa bench tiles``)."""
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
     for tiling in range(numtilings):
@@ -125,13 +133,9 @@ def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False):
     return result
 
 
-def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False):
-    """Tile indices with wrapping floats; see fastfa.tiles3."""
-    numtilings, floats = _check(ihtORsize, numtilings, floats)
-    wrapwidths = list(wrapwidths)
-    if len(wrapwidths) > len(floats):
-        raise ValueError(f"wrapwidths has {len(wrapwidths)} entries but floats only {len(floats)}")
-    ints = list(ints) if ints is not None else []
+def tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False,
+                        hashcoords=hashcoords):
+    """tileswrap's published algorithm (with the parameter typo fixed), without input checks."""
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
     for tiling in range(numtilings):
@@ -144,6 +148,16 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
         coords.extend(ints)
         result.append(hashcoords(coords, ihtORsize, readonly))
     return result
+
+
+def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False):
+    """Tile indices with wrapping floats; see fastfa.tiles3."""
+    numtilings, floats = _check(ihtORsize, numtilings, floats)
+    wrapwidths = list(wrapwidths)
+    if len(wrapwidths) > len(floats):
+        raise ValueError(f"wrapwidths has {len(wrapwidths)} entries but floats only {len(floats)}")
+    return tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths,
+                               list(ints) if ints is not None else [], readonly)
 
 
 def tiles_batch_py(ihtORsize, numtilings, floats, ints, wrapwidths, readonly, out):

@@ -24,9 +24,10 @@ cimport cython
 
 import math
 import warnings
-from itertools import zip_longest
 
 import numpy as np
+
+from fastfa import _tiles3_py as _py
 
 cdef object _NDARRAY = np.ndarray
 
@@ -717,56 +718,16 @@ def _hashcoords_obj(coordinates, m, readonly=False):
     return h % m.__index__()
 
 
-@cython.cdivision(False)
 def _tiles_obj(ihtORsize, numtilings, floats, ints, readonly):
     """The published algorithm on Python objects (exact for huge floats and odd ints)."""
-    _check_finite(floats, numtilings)
-    qfloats = [math.floor(f * numtilings) for f in floats]
-    result = []
-    for tiling in range(numtilings):
-        tilingX2 = tiling * 2
-        coords = [tiling]
-        b = tiling
-        for q in qfloats:
-            coords.append((q + b) // numtilings)
-            b += tilingX2
-        coords.extend(ints)
-        result.append(_hashcoords_obj(coords, ihtORsize, readonly))
-    return result
+    floats = _py.check_floats(floats, numtilings)
+    return _py.tiles_unchecked(ihtORsize, numtilings, floats, ints, readonly, hashcoords=_hashcoords_obj)
 
 
-@cython.cdivision(False)
 def _tileswrap_obj(ihtORsize, numtilings, floats, wrapwidths, ints, readonly):
-    _check_finite(floats, numtilings)
-    qfloats = [math.floor(f * numtilings) for f in floats]
-    result = []
-    for tiling in range(numtilings):
-        tilingX2 = tiling * 2
-        coords = [tiling]
-        b = tiling
-        for q, width in zip_longest(qfloats, wrapwidths):
-            c = (q + b % numtilings) // numtilings
-            coords.append(c % width if width else c)
-            b += tilingX2
-        coords.extend(ints)
-        result.append(_hashcoords_obj(coords, ihtORsize, readonly))
-    return result
-
-
-def _check_finite(floats, numtilings):
-    for i, f in enumerate(floats):
-        try:
-            ok = math.isfinite(f)
-        except TypeError:
-            raise TypeError(f"floats[{i}] must be a number, got {type(f).__name__}") from None
-        if not ok:
-            raise ValueError(f"floats[{i}] = {f!r}: tile coding needs finite floats")
-        try:
-            ok = math.isfinite(f * numtilings)
-        except OverflowError:
-            ok = True  # a huge Python int: exact arithmetic, no overflow
-        if not ok:
-            raise ValueError(f"floats[{i}] = {f!r}: floats[i] * numtilings overflows to infinity")
+    floats = _py.check_floats(floats, numtilings)
+    return _py.tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths, ints, readonly,
+                                   hashcoords=_hashcoords_obj)
 
 
 def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
