@@ -25,6 +25,15 @@ def baird_features():
 
 
 @njit
+def _dot(x, w):
+    """x·w as a plain loop (``@`` in Numba needs SciPy's BLAS, which fastfa does not require)."""
+    acc = 0.0
+    for k in range(x.shape[0]):
+        acc += x[k] * w[k]
+    return acc
+
+
+@njit
 def _bad(w, limit):
     for k in range(w.shape[0]):
         if not np.isfinite(w[k]) or abs(w[k]) > limit:
@@ -50,7 +59,7 @@ def baird_offpolicy_td(X, w, alpha, gamma, n_steps, limit, rng, out):
         else:
             s2 = 6
             rho = 7.0
-        delta = gamma * (X[s2] @ w) - X[s] @ w
+        delta = gamma * _dot(X[s2], w) - _dot(X[s], w)
         if rho != 0.0:
             for k in range(8):
                 w[k] += alpha * rho * delta * X[s, k]
@@ -72,10 +81,10 @@ def baird_semigradient_dp(X, w, alpha, gamma, n_sweeps, limit, out):
     out[0] = w
     g = np.zeros(8)
     for t in range(n_sweeps):
-        target = gamma * (X[6] @ w)
+        target = gamma * _dot(X[6], w)
         g[:] = 0.0
         for s in range(7):
-            delta = target - X[s] @ w
+            delta = target - _dot(X[s], w)
             for k in range(8):
                 g[k] += delta * X[s, k]
         for k in range(8):

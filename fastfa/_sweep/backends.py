@@ -106,11 +106,15 @@ def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args:
         start_method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(start_method)
     if start_method == "forkserver":  # workers fork from a server that has imported these once
+        # Not fastfa itself: on Python < 3.12 the server ignores the parent's sys.path and
+        # imports with the current directory first, so from a source checkout it would load
+        # the uninstalled tree (no fastfa.kernels).  Workers import fastfa after fork, with
+        # the parent's sys.path restored.
         target = warm_args[0]
         mod = target[2] if target[0] == "experiment" and len(target) > 2 else \
             getattr(getattr(target[1], "func", target[1]), "__module__", None)
-        ctx.set_forkserver_preload([m for m in ("numpy", "numba", "fastfa._sweep.plan", mod)
-                                    if m and m != "__main__"])
+        ctx.set_forkserver_preload([m for m in ("numpy", "numba", mod)
+                                    if m and m != "__main__" and not m.startswith("fastfa")])
     queue = collections.deque(cells)
     suspects: collections.deque = collections.deque()
     running: dict = {}
