@@ -57,14 +57,6 @@ class IHT:
         d[obj] = count
         return count
 
-    def state_arrays(self):
-        import numpy as np
-
-        items = sorted(self.dictionary.items(), key=lambda kv: kv[1])
-        keys = [c for k, _ in items for c in k]
-        return (np.asarray(keys, dtype=np.int64), np.asarray([len(k) for k, _ in items], dtype=np.int64),
-                np.asarray([v for _, v in items], dtype=np.int64))
-
 
 def _check(ihtORsize, numtilings, floats):
     if isinstance(numtilings, bool) or not hasattr(numtilings, "__index__"):

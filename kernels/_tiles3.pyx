@@ -181,17 +181,6 @@ cdef inline uint64_t _table_hash(const int64_t* c, int n) nogil:
     return h
 
 
-def hash_coords(coords):
-    """Python's ``hash(tuple(coords))`` for int64-range ints, computed in C."""
-    cdef int64_t buf[MAXC]
-    cdef int n = len(coords)
-    if n > MAXC:
-        return hash(tuple(coords))
-    for i in range(n):
-        buf[i] = coords[i]
-    return py_tuple_hash(buf, n)
-
-
 # ---------------------------------------------------------------- the IHT
 cdef struct Slot:
     uint64_t hash
@@ -452,17 +441,6 @@ cdef class IHT:
 
     def __repr__(self):
         return f"IHT(size={self.size}, count={self._count}, overfullCount={self.overfullCount})"
-
-    # ---- pickle-free persistence (used by fastfa.io through the features layer)
-    def state_arrays(self):
-        """(keys_flat, key_lengths, values) int64 arrays of the int-tuple entries, in insertion order."""
-        recs = self._records()
-        keys = [k for key, _ in recs for k in key]
-        return (np.asarray(keys, dtype=np.int64), np.asarray([len(k) for k, _ in recs], dtype=np.int64),
-                np.asarray([v for _, v in recs], dtype=np.int64))
-
-    def has_object_keys(self):
-        return bool(self._other)
 
 
 cdef bint _as_int64(tuple t, int64_t* buf):
