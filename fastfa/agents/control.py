@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import io as _io
+from .._checks import check_int_min, check_interval, check_positive
 from ..approx.linear_q import LinearQ
 from ..loop import run
 
@@ -39,10 +40,6 @@ __all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda"
 # NStepSarsa, MCControl and DiscretizedQLearning live in fastfa.agents.control_more
 
 _TRACES = {"accumulating": 0, "replacing": 1, "replacing_clear": 2}
-
-
-def _num(x):
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
 
 
 @dataclass(frozen=True)
@@ -72,20 +69,13 @@ class ControlConfig:
     trace: str = "replacing"
 
     def __post_init__(self):
-        if not (_num(self.alpha) and np.isfinite(self.alpha) and self.alpha > 0):
-            raise ValueError(f"alpha must be a finite float > 0, got {self.alpha!r}")
-        if not (_num(self.gamma) and 0.0 <= self.gamma <= 1.0):
-            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
-        if not (_num(self.epsilon) and 0.0 <= self.epsilon <= 1.0):
-            raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
-        if not (_num(self.epsilon_decay) and 0.0 < self.epsilon_decay <= 1.0):
-            raise ValueError(f"epsilon_decay must be in (0, 1], got {self.epsilon_decay!r}")
-        if not (_num(self.epsilon_min) and 0.0 <= self.epsilon_min <= self.epsilon):
-            raise ValueError(f"epsilon_min must be in [0, epsilon={self.epsilon}], got {self.epsilon_min!r}")
-        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
-            raise ValueError(f"n must be an int >= 1, got {self.n!r}")
-        if not (_num(self.lam) and 0.0 <= self.lam <= 1.0):
-            raise ValueError(f"lam must be in [0, 1], got {self.lam!r}")
+        check_positive("alpha", self.alpha)
+        check_interval("gamma", self.gamma, 0.0, 1.0)
+        check_interval("epsilon", self.epsilon, 0.0, 1.0)
+        check_interval("epsilon_decay", self.epsilon_decay, 0.0, 1.0, low_open=True)
+        check_interval("epsilon_min", self.epsilon_min, 0.0, self.epsilon)
+        check_int_min("n", self.n, 1)
+        check_interval("lam", self.lam, 0.0, 1.0)
         if self.trace not in _TRACES:
             raise ValueError(f"trace must be one of {sorted(_TRACES)}, got {self.trace!r}")
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import io as _io
+from .._checks import check_int_min, check_interval, check_positive
 from ..approx.linear_v import LinearV
 from ..loop import run
 
@@ -62,14 +63,10 @@ class PredictionConfig:
     trace: str = "accumulating"
 
     def __post_init__(self):
-        if not (isinstance(self.alpha, (int, float)) and np.isfinite(self.alpha) and self.alpha > 0):
-            raise ValueError(f"alpha must be a positive finite float, got {self.alpha!r}")
-        if not (isinstance(self.gamma, (int, float)) and 0.0 <= self.gamma <= 1.0):
-            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
-        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
-            raise ValueError(f"n must be an int >= 1, got {self.n!r}")
-        if not (isinstance(self.lam, (int, float)) and 0.0 <= self.lam <= 1.0):
-            raise ValueError(f"lam must be in [0, 1], got {self.lam!r}")
+        check_positive("alpha", self.alpha)
+        check_interval("gamma", self.gamma, 0.0, 1.0)
+        check_int_min("n", self.n, 1)
+        check_interval("lam", self.lam, 0.0, 1.0)
         if self.trace not in ("accumulating", "replacing"):
             raise ValueError(f"trace must be 'accumulating' or 'replacing', got {self.trace!r}")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_positive  # noqa: F401  (shared; re-exported for the policy modules)
+
 
 def check_int(name: str, value, low: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -22,10 +24,3 @@ def check_finite_param(name: str, arr: np.ndarray) -> None:
     if not np.all(np.isfinite(arr)):
         raise FloatingPointError(f"{name}: policy parameters became non-finite (NaN or inf); "
                                  "the step size is probably too large. Training stopped.")
-
-
-def check_positive(name: str, value) -> float:
-    v = float(value)
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
