@@ -25,7 +25,7 @@ import numpy as np
 
 from . import io as _io
 
-__all__ = ["ReplayBuffer", "PrioritizedReplayBuffer", "Transitions", "PrioritizedTransitions"]
+__all__ = ["ReplayBuffer", "PrioritizedReplayBuffer", "Transitions", "PrioritizedTransitions", "NStepTransitions"]
 
 
 class Transitions(NamedTuple):
@@ -36,6 +36,19 @@ class Transitions(NamedTuple):
     rewards: np.ndarray
     next_obs: np.ndarray
     terminated: np.ndarray
+
+
+class NStepTransitions(NamedTuple):
+    """An n-step sample (``ReplayBuffer(n_step>1)``): ``rewards`` = Σ_{k<K} γᵏ R_{t+k+1},
+    ``next_obs`` = S_{t+K}, ``terminated`` = the window ended on a terminal state,
+    ``discounts`` = γᴷ (0 when terminated); target = rewards + discounts · max Q(next_obs)."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    next_obs: np.ndarray
+    terminated: np.ndarray
+    discounts: np.ndarray
 
 
 class PrioritizedTransitions(NamedTuple):
@@ -87,6 +100,13 @@ class ReplayBuffer:
             ``np.random.Generator`` is used as is.
         validate: check shapes and finiteness on every ``add`` (turn off in hot loops
             once your pipeline is known to be correct).
+        n_step: 1 (default) samples one-step :class:`Transitions` exactly as before;
+            n > 1 makes :meth:`sample` return :class:`NStepTransitions` (n-step discounted
+            return, observation K ≤ n steps later, ``discounts`` = γᴷ or 0 at a terminal).
+            Windows stop at ``terminated`` and at ``truncated`` (pass ``truncated=True`` to
+            :meth:`add` at time-limit ends: the return is cut there and bootstraps from the
+            truncated episode's last observation with γᴷ), and at the newest stored row.
+        gamma: discount γ ∈ [0, 1] of the n-step return.
 
     Sampling is uniform with replacement over the stored transitions; asking for more
     transitions than are stored raises ``ValueError``.
@@ -95,7 +115,18 @@ class ReplayBuffer:
     _kind = "ReplayBuffer"
 
     def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, action_shape=(),
-                 action_dtype=np.int64, seed=None, validate: bool = True):
+                 action_dtype=np.int64, seed=None, validate: bool = True, *, n_step: int = 1,
+                 gamma: float = 0.99):
+        if not isinstance(n_step, (int, np.integer)) or isinstance(n_step, bool) or n_step < 1:
+            raise ValueError(f"n_step must be an int >= 1, got {n_step!r}")
+        try:
+            gamma = float(gamma)
+        except (TypeError, ValueError):
+            raise TypeError(f"gamma must be a real number, got {gamma!r}") from None
+        if not (0.0 <= gamma <= 1.0):
+            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+        self.n_step = int(n_step)
+        self.gamma = gamma
         if not isinstance(capacity, (int, np.integer)) or isinstance(capacity, bool) or capacity <= 0:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")
         self.capacity = int(capacity)
@@ -117,6 +148,7 @@ class ReplayBuffer:
         self.actions = np.zeros((cap, self._act_dim) if self._act_dim else (cap,), self.action_dtype)
         self.rewards = np.zeros(cap, np.float32)
         self.terminated = np.zeros(cap, np.bool_)
+        self.truncated = np.zeros(cap, np.bool_)  # episode cut by a time limit (n-step windows stop there)
         self.state = np.zeros(2, np.int64)  # [pos, size]
         self._reshape = len(self.obs_shape) != 1 or len(self.action_shape) > 1
 
@@ -165,8 +197,9 @@ class ReplayBuffer:
             -4: "action contains NaN or inf"}
 
     # ------------------------------------------------------------------ add
-    def add(self, obs, action, reward, next_obs, terminated) -> None:
-        """Store one transition (``terminated``: a terminal state, bootstrap with 0)."""
+    def add(self, obs, action, reward, next_obs, terminated, truncated: bool = False) -> None:
+        """Store one transition (``terminated``: a terminal state, bootstrap with 0;
+        ``truncated``: the episode was cut after it, used by n-step windows only)."""
         o = self._check_obs("obs", obs)
         o2 = self._check_obs("next_obs", next_obs)
         a = self._check_action(action)
@@ -179,6 +212,7 @@ class ReplayBuffer:
         pos = self._add(o, a, r, o2, bool(terminated))
         if pos < 0:
             raise ValueError(self._BAD[pos] + (f" (reward={reward!r})" if pos == -3 else ""))
+        self.truncated[pos] = bool(truncated)
 
     def _add(self, o, a, r, o2, d):
         K = _K or _kernels()
@@ -188,8 +222,8 @@ class ReplayBuffer:
         return K.replay_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
                             self.state, o, a, r, o2, d)
 
-    def add_batch(self, obs, actions, rewards, next_obs, terminated) -> None:
-        """Store N transitions (arrays with a leading axis N), in order."""
+    def add_batch(self, obs, actions, rewards, next_obs, terminated, truncated=None) -> None:
+        """Store N transitions (arrays with a leading axis N), in order (``truncated``: N flags, default False)."""
         o = self._check_obs("obs", obs, batch=True)
         n = o.shape[0]
         o2 = self._check_obs("next_obs", next_obs, batch=True)
@@ -202,6 +236,11 @@ class ReplayBuffer:
             raise ValueError(f"rewards and terminated must have {n} entries, got {r.shape[0]}, {d.shape[0]}")
         if self.validate and not np.isfinite(r).all():
             raise ValueError("rewards contain NaN or inf")
+        t = np.zeros(n, np.bool_) if truncated is None else np.asarray(truncated).reshape(-1).astype(np.bool_)
+        if t.shape[0] != n:
+            raise ValueError(f"truncated must have {n} entries, got {t.shape[0]}")
+        rows = (int(self.state[0]) + np.arange(n)) % self.capacity
+        self.truncated[rows] = t  # later rows win, as with repeated add()
         for start in range(0, n, self.capacity):  # keep row order identical to repeated add()
             self._add_batch(o[start:start + self.capacity], a[start:start + self.capacity],
                             r[start:start + self.capacity], o2[start:start + self.capacity],
@@ -239,11 +278,20 @@ class ReplayBuffer:
                 np.empty(B, np.float32), np.empty((B, self._obs_dim), self.obs_dtype), np.empty(B, np.bool_))
 
     def sample(self, batch_size: int) -> Transitions:
-        """``batch_size`` transitions drawn uniformly with replacement from the stored ones."""
+        """``batch_size`` transitions drawn uniformly with replacement from the stored ones
+        (:class:`NStepTransitions` when ``n_step > 1``, same rows for the same Generator state)."""
         self._check_batch(batch_size)
         u = self.rng.random(batch_size)
         idx = np.empty(batch_size, np.int64)
         out = self._out(batch_size)
+        if self.n_step > 1:
+            g = np.empty(batch_size, np.float32)
+            (_K or _kernels()).replay_sample_nstep_into(
+                self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.truncated, self.state,
+                self.n_step, self.gamma, u, idx, *out, g)
+            if self._reshape:
+                out = self._shape_out(*out)
+            return NStepTransitions(*out, g)
         (_K or _kernels()).replay_sample_into(self.obs, self.actions, self.rewards, self.next_obs,
                                               self.terminated, self.state, u, idx, *out)
         if self._reshape:
@@ -254,12 +302,14 @@ class ReplayBuffer:
     def _meta(self) -> dict:
         return {"capacity": self.capacity, "obs_shape": list(self.obs_shape), "obs_dtype": self.obs_dtype.str,
                 "action_shape": list(self.action_shape), "action_dtype": self.action_dtype.str,
-                "validate": self.validate, "rng": _io.rng_state(self.rng)}
+                "validate": self.validate, "rng": _io.rng_state(self.rng), "n_step": self.n_step,
+                "gamma": self.gamma}
 
     def _arrays(self) -> dict:
         n = len(self)  # only the filled rows are written
         return {"obs": self.obs[:n], "next_obs": self.next_obs[:n], "actions": self.actions[:n],
-                "rewards": self.rewards[:n], "terminated": self.terminated[:n], "state": self.state}
+                "rewards": self.rewards[:n], "terminated": self.terminated[:n], "truncated": self.truncated[:n],
+                "state": self.state}
 
     def to_dict(self, prefix: str = "buffer."):
         """``(meta, arrays)`` to embed in another fastfa file (e.g. an agent checkpoint)."""
@@ -270,6 +320,8 @@ class ReplayBuffer:
         kw = dict(capacity=meta["capacity"], obs_shape=tuple(meta["obs_shape"]), obs_dtype=np.dtype(meta["obs_dtype"]),
                   action_shape=tuple(meta["action_shape"]), action_dtype=np.dtype(meta["action_dtype"]),
                   validate=meta.get("validate", True))
+        if meta.get("n_step", 1) != 1:
+            kw.update(n_step=meta["n_step"], gamma=meta["gamma"])
         if cls is PrioritizedReplayBuffer or issubclass(cls, PrioritizedReplayBuffer):
             kw.update(alpha=meta["alpha"], beta=meta["beta"], eps=meta.get("eps", 1e-6))
         buf = cls(seed=_io.rng_from_state(meta["rng"]), **kw)
@@ -280,6 +332,8 @@ class ReplayBuffer:
         n = int(arrays["state"][1])
         for k in ("obs", "next_obs", "actions", "rewards", "terminated"):
             getattr(self, k)[:n] = arrays[k]
+        if "truncated" in arrays:  # files written before n-step support have none
+            self.truncated[:n] = arrays["truncated"]
         self.state[:] = arrays["state"]
 
     def save(self, path) -> "Path":  # noqa: F821

@@ -78,3 +78,4 @@ from naive_prediction import *  # noqa
 from naive_mlp import *  # noqa
 from naive_pg import *  # noqa
 from naive_pg_envs import *  # noqa
+from naive_replay import *  # noqa
