@@ -107,6 +107,12 @@ class ReplayBuffer:
             :meth:`add` at time-limit ends: the return is cut there and bootstraps from the
             truncated episode's last observation with γᴷ), and at the newest stored row.
         gamma: discount γ ∈ [0, 1] of the n-step return.
+        store_next_obs: True (default) keeps a full ``next_obs`` array.  False stores each
+            observation once: ``next_obs`` is kept (in ``buf.extra``, grown as needed) only
+            where it is not bit-identical to the next row's ``obs`` (episode ends and the
+            newest row), so observation memory is about halved; samples are identical.
+            Not combinable with ``n_step > 1``; compiled code uses ``compact_storage`` with
+            ``replay_add_compact`` / ``replay_sample_compact``.
 
     Sampling is uniform with replacement over the stored transitions; asking for more
     transitions than are stored raises ``ValueError``.
@@ -116,7 +122,7 @@ class ReplayBuffer:
 
     def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, action_shape=(),
                  action_dtype=np.int64, seed=None, validate: bool = True, *, n_step: int = 1,
-                 gamma: float = 0.99):
+                 gamma: float = 0.99, store_next_obs: bool = True):
         if not isinstance(n_step, (int, np.integer)) or isinstance(n_step, bool) or n_step < 1:
             raise ValueError(f"n_step must be an int >= 1, got {n_step!r}")
         try:
@@ -127,6 +133,9 @@ class ReplayBuffer:
             raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
         self.n_step = int(n_step)
         self.gamma = gamma
+        self.store_next_obs = bool(store_next_obs)
+        if not self.store_next_obs and self.n_step > 1:
+            raise ValueError("store_next_obs=False is not supported together with n_step > 1")
         if not isinstance(capacity, (int, np.integer)) or isinstance(capacity, bool) or capacity <= 0:
             raise ValueError(f"capacity must be a positive int, got {capacity!r}")
         self.capacity = int(capacity)
@@ -144,7 +153,13 @@ class ReplayBuffer:
         self._act_dim = int(np.prod(self.action_shape)) if self.action_shape else 0
         cap = self.capacity
         self.obs = np.zeros((cap, self._obs_dim), self.obs_dtype)
-        self.next_obs = np.zeros((cap, self._obs_dim), self.obs_dtype)
+        if self.store_next_obs:
+            self.next_obs = np.zeros((cap, self._obs_dim), self.obs_dtype)
+        else:  # compact: next_obs only where it differs from the next row's obs
+            self.next_obs = None
+            self.extra = np.zeros((max(2, cap // 64), self._obs_dim), self.obs_dtype)  # doubles when full
+            self.nxt = np.full(cap, -1, np.int32)  # 4 bytes per row of overhead
+            self.estate = np.zeros(2, np.int64)  # [oldest slot, count] of the extra FIFO ring
         self.actions = np.zeros((cap, self._act_dim) if self._act_dim else (cap,), self.action_dtype)
         self.rewards = np.zeros(cap, np.float32)
         self.terminated = np.zeros(cap, np.bool_)
@@ -156,7 +171,37 @@ class ReplayBuffer:
     @property
     def storage(self):
         """``(obs, act, rew, next_obs, term, state)``: the arrays the Numba kernels take."""
+        if not self.store_next_obs:
+            raise TypeError("a store_next_obs=False buffer has no next_obs array; use buf.compact_storage")
         return self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state
+
+    @property
+    def compact_storage(self):
+        """``(obs, act, rew, extra, nxt, term, state, estate)`` for ``replay_add_compact`` (without
+        ``estate`` for ``replay_sample_compact``) of a ``store_next_obs=False`` buffer."""
+        return self.obs, self.actions, self.rewards, self.extra, self.nxt, self.terminated, self.state, self.estate
+
+    def _grow_extra(self):
+        E, c, t = self.extra.shape[0], int(self.estate[1]), int(self.estate[0])
+        order = (t + np.arange(c)) % E
+        new = np.zeros((2 * E, self._obs_dim), self.obs_dtype)
+        new[:c] = self.extra[order]
+        m = self.nxt >= 0
+        self.nxt[m] = (self.nxt[m] - t) % E
+        self.extra = new
+        self.estate[0] = 0
+
+    def _add_compact(self, o, a, r, o2, d):
+        if self.validate:
+            for code, x in ((-1, o), (-2, o2), (-3, r), (-4, a)):
+                if np.asarray(x).dtype.kind == "f" and not np.isfinite(x).all():
+                    return code
+        K = _K or _kernels()
+        pos = K.replay_add_compact(*self.compact_storage, o, a, r, o2, d)
+        if pos == -5:
+            self._grow_extra()
+            pos = K.replay_add_compact(*self.compact_storage, o, a, r, o2, d)
+        return pos
 
     def __len__(self) -> int:
         return int(self.state[1])
@@ -216,6 +261,8 @@ class ReplayBuffer:
 
     def _add(self, o, a, r, o2, d):
         K = _K or _kernels()
+        if not self.store_next_obs:
+            return self._add_compact(o, a, r, o2, d)
         if self.validate:
             return K.replay_add_checked(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
                                         self.state, o, a, r, o2, d)
@@ -247,6 +294,11 @@ class ReplayBuffer:
                             d[start:start + self.capacity])
 
     def _add_batch(self, o, a, r, o2, d):
+        if not self.store_next_obs:
+            for i in range(o.shape[0]):
+                self._add_compact(np.ascontiguousarray(o[i], self.obs_dtype), a[i], float(r[i]),
+                                  np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))
+            return
         _kernels().replay_add_batch(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
                                     self.state, np.ascontiguousarray(o, self.obs_dtype), a,
                                     r, np.ascontiguousarray(o2, self.obs_dtype), d)
@@ -292,6 +344,11 @@ class ReplayBuffer:
             if self._reshape:
                 out = self._shape_out(*out)
             return NStepTransitions(*out, g)
+        if not self.store_next_obs:
+            (_K or _kernels()).replay_sample_compact_into(*self.compact_storage[:7], u, idx, *out)
+            if self._reshape:
+                out = self._shape_out(*out)
+            return Transitions._make(out)
         (_K or _kernels()).replay_sample_into(self.obs, self.actions, self.rewards, self.next_obs,
                                               self.terminated, self.state, u, idx, *out)
         if self._reshape:
@@ -303,10 +360,14 @@ class ReplayBuffer:
         return {"capacity": self.capacity, "obs_shape": list(self.obs_shape), "obs_dtype": self.obs_dtype.str,
                 "action_shape": list(self.action_shape), "action_dtype": self.action_dtype.str,
                 "validate": self.validate, "rng": _io.rng_state(self.rng), "n_step": self.n_step,
-                "gamma": self.gamma}
+                "gamma": self.gamma, "store_next_obs": self.store_next_obs}
 
     def _arrays(self) -> dict:
         n = len(self)  # only the filled rows are written
+        if not self.store_next_obs:
+            return {"obs": self.obs[:n], "actions": self.actions[:n], "rewards": self.rewards[:n],
+                    "terminated": self.terminated[:n], "truncated": self.truncated[:n], "state": self.state,
+                    "extra": self.extra, "nxt": self.nxt[:n], "estate": self.estate}
         return {"obs": self.obs[:n], "next_obs": self.next_obs[:n], "actions": self.actions[:n],
                 "rewards": self.rewards[:n], "terminated": self.terminated[:n], "truncated": self.truncated[:n],
                 "state": self.state}
@@ -322,6 +383,8 @@ class ReplayBuffer:
                   validate=meta.get("validate", True))
         if meta.get("n_step", 1) != 1:
             kw.update(n_step=meta["n_step"], gamma=meta["gamma"])
+        if not meta.get("store_next_obs", True):
+            kw.update(store_next_obs=False)
         if cls is PrioritizedReplayBuffer or issubclass(cls, PrioritizedReplayBuffer):
             kw.update(alpha=meta["alpha"], beta=meta["beta"], eps=meta.get("eps", 1e-6))
         buf = cls(seed=_io.rng_from_state(meta["rng"]), **kw)
@@ -331,7 +394,13 @@ class ReplayBuffer:
     def _restore(self, arrays):
         n = int(arrays["state"][1])
         for k in ("obs", "next_obs", "actions", "rewards", "terminated"):
+            if k == "next_obs" and not self.store_next_obs:
+                continue
             getattr(self, k)[:n] = arrays[k]
+        if not self.store_next_obs:
+            self.extra = np.array(arrays["extra"], self.obs_dtype)
+            self.nxt[:n] = arrays["nxt"]
+            self.estate[:] = arrays["estate"]
         if "truncated" in arrays:  # files written before n-step support have none
             self.truncated[:n] = arrays["truncated"]
         self.state[:] = arrays["state"]
