@@ -81,16 +81,22 @@ def replay_sample_into(obs, act, rew, next_obs, term, state, u, idx, o_out, a_ou
 
 
 @njit
+def _batch_out(obs, act, rew, next_obs, term, batch):
+    """Fresh output arrays for a sample of ``batch`` rows: (idx, obs, act, rew, next_obs, term)."""
+    return (np.empty(batch, np.int64),
+            np.empty((batch,) + obs.shape[1:], obs.dtype),
+            np.empty((batch,) + act.shape[1:], act.dtype),
+            np.empty(batch, rew.dtype),
+            np.empty((batch,) + next_obs.shape[1:], next_obs.dtype),
+            np.empty(batch, term.dtype))
+
+
+@njit
 def replay_sample(obs, act, rew, next_obs, term, state, rng, batch):
     """Uniform sample of ``batch`` rows (for compiled code); returns new arrays
     (obs, act, rew, next_obs, term, idx)."""
     u = rng.random(batch)
-    idx = np.empty(batch, np.int64)
-    o_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
-    a_out = np.empty((batch,) + act.shape[1:], act.dtype)
-    r_out = np.empty(batch, rew.dtype)
-    o2_out = np.empty((batch,) + next_obs.shape[1:], next_obs.dtype)
-    d_out = np.empty(batch, term.dtype)
+    idx, o_out, a_out, r_out, o2_out, d_out = _batch_out(obs, act, rew, next_obs, term, batch)
     replay_sample_into(obs, act, rew, next_obs, term, state, u, idx, o_out, a_out, r_out, o2_out, d_out)
     return o_out, a_out, r_out, o2_out, d_out, idx
 
@@ -169,12 +175,7 @@ def replay_sample_nstep(obs, act, rew, next_obs, term, trunc, state, rng, batch,
     """Uniform n-step sample (for compiled code); returns new arrays
     (obs, act, n-step return, next_obs, term, discounts, idx)."""
     u = rng.random(batch)
-    idx = np.empty(batch, np.int64)
-    o_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
-    a_out = np.empty((batch,) + act.shape[1:], act.dtype)
-    r_out = np.empty(batch, rew.dtype)
-    o2_out = np.empty((batch,) + next_obs.shape[1:], next_obs.dtype)
-    d_out = np.empty(batch, term.dtype)
+    idx, o_out, a_out, r_out, o2_out, d_out = _batch_out(obs, act, rew, next_obs, term, batch)
     g_out = np.empty(batch, rew.dtype)
     replay_sample_nstep_into(obs, act, rew, next_obs, term, trunc, state, n, gamma, u, idx,
                              o_out, a_out, r_out, o2_out, d_out, g_out)
@@ -263,12 +264,7 @@ def replay_sample_compact_into(obs, act, rew, extra, nxt, term, state, u, idx, o
 def replay_sample_compact(obs, act, rew, extra, nxt, term, state, rng, batch):
     """Uniform sample from compact storage (for compiled code); returns (obs, act, rew, next_obs, term, idx)."""
     u = rng.random(batch)
-    idx = np.empty(batch, np.int64)
-    o_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
-    a_out = np.empty((batch,) + act.shape[1:], act.dtype)
-    r_out = np.empty(batch, rew.dtype)
-    o2_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
-    d_out = np.empty(batch, term.dtype)
+    idx, o_out, a_out, r_out, o2_out, d_out = _batch_out(obs, act, rew, obs, term, batch)
     replay_sample_compact_into(obs, act, rew, extra, nxt, term, state, u, idx, o_out, a_out, r_out, o2_out, d_out)
     return o_out, a_out, r_out, o2_out, d_out, idx
 
@@ -350,13 +346,8 @@ def per_sample_into(obs, act, rew, next_obs, term, state, sum_tree, min_tree, be
 def per_sample(obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng, batch, beta):
     """Prioritised sample (for compiled code); returns (obs, act, rew, next_obs, term, idx, weights, ok)."""
     u = rng.random(batch)
-    idx = np.empty(batch, np.int64)
     w = np.empty(batch, np.float32)
-    o_out = np.empty((batch,) + obs.shape[1:], obs.dtype)
-    a_out = np.empty((batch,) + act.shape[1:], act.dtype)
-    r_out = np.empty(batch, rew.dtype)
-    o2_out = np.empty((batch,) + next_obs.shape[1:], next_obs.dtype)
-    d_out = np.empty(batch, term.dtype)
+    idx, o_out, a_out, r_out, o2_out, d_out = _batch_out(obs, act, rew, next_obs, term, batch)
     ok = per_sample_into(obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w,
                          o_out, a_out, r_out, o2_out, d_out)
     return o_out, a_out, r_out, o2_out, d_out, idx, w, ok
