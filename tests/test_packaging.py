@@ -102,7 +102,9 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     r = _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
     assert r.returncode == 0, r.stderr
     py = venv / "bin" / "python"
-    r = _run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(whl)])
+    # --ignore-installed: the venv sees the system site-packages (for numpy/numba), where a fastfa
+    # of the same version may already be installed (CI installs it there); pip would then skip.
+    r = _run([str(py), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(whl)])
     assert r.returncode == 0, r.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
