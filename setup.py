@@ -42,8 +42,12 @@ def extensions():
         return []
     from Cython.Build import cythonize
 
+    import numpy
+
     exts = [
         Extension("fastfa.kernels._tiles3", ["kernels/_tiles3.pyx"]),
+        Extension("fastfa.kernels._replay", ["kernels/_replay.pyx"], include_dirs=[numpy.get_include()],
+                  define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]),
     ]
     return cythonize(
         exts,

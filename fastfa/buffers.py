@@ -2,7 +2,12 @@
 (:class:`PrioritizedReplayBuffer`, Schaul et al. 2016), on preallocated typed arrays.
 
 Both validate their input once per call and then run the Numba kernels of
-``fastfa.kernels.replay``.  The same arrays can be used from inside your own
+``fastfa.kernels.replay``.  The common Python-side calls (``add`` of an ndarray of
+the storage dtype, ``sample``, PER ``sample``/``update_priorities``) take a C fast
+path (the Cython extension ``fastfa.kernels._replay``) that works on the same
+arrays and gives bit-identical results; without the compiled extension
+(``FASTFA_NO_EXT=1``) everything runs through the Numba kernels (``COMPILED`` is
+False then).  The same arrays can be used from inside your own
 ``@njit`` code: ``buf.storage`` is the tuple ``(obs, act, rew, next_obs, term,
 state)`` (``obs`` flattened to 2-D), to pass to
 ``fastfa.kernels.replay.replay_add(*buf.storage, o, a, r, o2, d)`` and
@@ -25,7 +30,16 @@ import numpy as np
 
 from . import io as _io
 
-__all__ = ["ReplayBuffer", "PrioritizedReplayBuffer", "Transitions", "PrioritizedTransitions", "NStepTransitions"]
+try:
+    from .kernels._replay import Ring as _Ring
+
+    COMPILED = True
+except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to load: Numba path only
+    _Ring = None
+    COMPILED = False
+
+__all__ = ["ReplayBuffer", "PrioritizedReplayBuffer", "Transitions", "PrioritizedTransitions", "NStepTransitions",
+           "COMPILED"]
 
 
 class Transitions(NamedTuple):
@@ -146,6 +160,7 @@ class ReplayBuffer:
         for nm, dt in (("obs_dtype", self.obs_dtype), ("action_dtype", self.action_dtype)):
             if dt.kind not in "biuf":
                 raise TypeError(f"{nm} must be a numeric dtype, got {dt}")
+        self._fast = None  # C fast path (set below when the extension is available)
         self.validate = bool(validate)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
             np.random.SeedSequence(seed))
@@ -166,6 +181,26 @@ class ReplayBuffer:
         self.truncated = np.zeros(cap, np.bool_)  # episode cut by a time limit (n-step windows stop there)
         self.state = np.zeros(2, np.int64)  # [pos, size]
         self._reshape = len(self.obs_shape) != 1 or len(self.action_shape) > 1
+        self._fast = self._make_fast() if _Ring is not None and self.store_next_obs else None
+        self._fast_sample = self._fast if self.n_step == 1 else None
+
+    def _make_fast(self):
+        try:
+            return _Ring(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.truncated,
+                         self.state, self.obs_shape, self.action_shape, self.validate, Transitions)
+        except (TypeError, ValueError):  # e.g. a non-native byte order: the Numba path handles it
+            return None
+
+    @property
+    def validate(self) -> bool:
+        """Check shapes and finiteness on every ``add`` (settable)."""
+        return self._validate
+
+    @validate.setter
+    def validate(self, value: bool) -> None:
+        self._validate = bool(value)
+        if self._fast is not None:
+            self._fast.validate = self._validate
 
     # ------------------------------------------------------------------ access
     @property
@@ -245,6 +280,9 @@ class ReplayBuffer:
     def add(self, obs, action, reward, next_obs, terminated, truncated: bool = False) -> None:
         """Store one transition (``terminated``: a terminal state, bootstrap with 0;
         ``truncated``: the episode was cut after it, used by n-step windows only)."""
+        f = self._fast
+        if f is not None and f.add(obs, action, reward, next_obs, terminated, truncated) >= 0:
+            return
         o = self._check_obs("obs", obs)
         o2 = self._check_obs("next_obs", next_obs)
         a = self._check_action(action)
@@ -332,6 +370,11 @@ class ReplayBuffer:
     def sample(self, batch_size: int) -> Transitions:
         """``batch_size`` transitions drawn uniformly with replacement from the stored ones
         (:class:`NStepTransitions` when ``n_step > 1``, same rows for the same Generator state)."""
+        f = self._fast_sample
+        if f is not None:
+            s = f.sample(batch_size, self.rng)
+            if s is not None:
+                return s
         self._check_batch(batch_size)
         u = self.rng.random(batch_size)
         idx = np.empty(batch_size, np.int64)
@@ -447,6 +490,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.sum_tree = np.zeros(2 * cap2, np.float64)
         self.min_tree = np.full(2 * cap2, np.inf, np.float64)
         self.pstate = np.ones(1, np.float64)  # max priority^alpha so far
+        if self._fast is not None:
+            self._fast.set_prioritized(self.sum_tree, self.min_tree, self.pstate, PrioritizedTransitions)
 
     @property
     def beta(self) -> float:
@@ -476,6 +521,11 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     def sample(self, batch_size: int) -> PrioritizedTransitions:
         """``batch_size`` transitions with P(i) ∝ pᵢ^α, plus ``weights`` and ``indices``."""
+        f = self._fast
+        if f is not None:
+            s = f.per_sample(batch_size, self.rng, self._beta)
+            if s is not None:
+                return s
         self._check_batch(batch_size)
         u = self.rng.random(batch_size)
         idx = np.empty(batch_size, np.int64)
@@ -492,6 +542,9 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
         All entries are validated before any is applied.
         """
+        f = self._fast
+        if f is not None and f.per_update(indices, priorities, self.alpha, self.eps):
+            return
         idx = np.asarray(indices)
         p = np.asarray(priorities, np.float64)
         if idx.ndim != 1 or p.shape != idx.shape:
