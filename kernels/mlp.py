@@ -78,17 +78,47 @@ def mlp_init(theta, sizes, rng):
 
 @njit
 def _dense(x, theta, w_off, n_in, n_out, out):
-    """out[i, :] = b + Σ_k x[i, k] W[k, :]  (W, b read from theta at w_off)."""
+    """out[i, :] = b + Σ_k x[i, k] W[k, :]  (W, b read from theta at w_off), sums in k order."""
     W = theta[w_off:w_off + n_in * n_out].reshape((n_in, n_out))
     b = theta[w_off + n_in * n_out:w_off + (n_in + 1) * n_out]
-    for i in range(x.shape[0]):
+    B = x.shape[0]
+    if n_out >= 16:
+        # wide layer: contiguous AXPY rows (vectorised), skipping the zero inputs ReLU leaves
+        for i in range(B):
+            for j in range(n_out):
+                out[i, j] = b[j]
+            for k in range(n_in):
+                xik = x[i, k]
+                if xik != 0.0:
+                    for j in range(n_out):
+                        out[i, j] += xik * W[k, j]
+        return
+    # few outputs (the action-value head): four rows at a time, four independent sums
+    i = 0
+    while i + 4 <= B:
         for j in range(n_out):
-            out[i, j] = b[j]
-        for k in range(n_in):
-            xik = x[i, k]
-            if xik != 0.0:
-                for j in range(n_out):
-                    out[i, j] += xik * W[k, j]
+            s0 = b[j]
+            s1 = b[j]
+            s2 = b[j]
+            s3 = b[j]
+            for k in range(n_in):
+                w = W[k, j]
+                s0 += x[i, k] * w
+                s1 += x[i + 1, k] * w
+                s2 += x[i + 2, k] * w
+                s3 += x[i + 3, k] * w
+            out[i, j] = s0
+            out[i + 1, j] = s1
+            out[i + 2, j] = s2
+            out[i + 3, j] = s3
+        i += 4
+    while i < B:
+        for j in range(n_out):
+            s = b[j]
+            for k in range(n_in):
+                s += x[i, k] * W[k, j]
+            out[i, j] = s
+        i += 1
 
 
 @njit
@@ -111,9 +141,9 @@ def mlp_forward(theta, sizes, act, x, acts):
         if l < L:
             if act == ACT_RELU:
                 for i in range(B):
-                    for j in range(n_out):
-                        if out[i, j] < 0.0:
-                            out[i, j] = 0.0
+                    for j in range(n_out):  # a select, not a branch (half the signs are random)
+                        v = out[i, j]
+                        out[i, j] = 0.0 if v < 0.0 else v
             else:
                 for i in range(B):
                     for j in range(n_out):
@@ -122,6 +152,51 @@ def mlp_forward(theta, sizes, act, x, acts):
         o += (n_in + 1) * n_out
         a_off += B * n_out
     return h
+
+
+@njit
+def _grad_w(h, d, gW):
+    """gW += hᵀ d, each entry summed over the batch rows i in ascending order.
+
+    Wide layers: contiguous AXPY rows, skipping zero activations; narrow layers (the
+    action-value head): four independent dot products over the batch at once.
+    """
+    B = h.shape[0]
+    n_in = gW.shape[0]
+    n_out = gW.shape[1]
+    if n_out >= 16:
+        for i in range(B):
+            for k in range(n_in):
+                hik = h[i, k]
+                if hik != 0.0:
+                    for j in range(n_out):
+                        gW[k, j] += hik * d[i, j]
+        return
+    k = 0
+    while k + 4 <= n_in:
+        for j in range(n_out):
+            s0 = gW[k, j]
+            s1 = gW[k + 1, j]
+            s2 = gW[k + 2, j]
+            s3 = gW[k + 3, j]
+            for i in range(B):
+                dij = d[i, j]
+                s0 += h[i, k] * dij
+                s1 += h[i, k + 1] * dij
+                s2 += h[i, k + 2] * dij
+                s3 += h[i, k + 3] * dij
+            gW[k, j] = s0
+            gW[k + 1, j] = s1
+            gW[k + 2, j] = s2
+            gW[k + 3, j] = s3
+        k += 4
+    while k < n_in:
+        for j in range(n_out):
+            s = gW[k, j]
+            for i in range(B):
+                s += h[i, k] * d[i, j]
+            gW[k, j] = s
+        k += 1
 
 
 @njit
@@ -162,18 +237,16 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
         for i in range(B):
             for j in range(n_out):
                 gb[j] += d[i, j]
-            for k in range(n_in):
-                hik = h[i, k]
-                if hik != 0.0:
-                    for j in range(n_out):
-                        gW[k, j] += hik * d[i, j]
+        _grad_w(h, d, gW)
         if l > 1:
             # δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}); transpose W once so the inner loop is contiguous
             W = theta[w0:w0 + n_in * n_out].reshape((n_in, n_out))
             WT = work[2 * mB:2 * mB + n_in * n_out].reshape((n_out, n_in))
-            for k in range(n_in):
-                for j in range(n_out):
-                    WT[j, k] = W[k, j]
+            for k0 in range(0, n_in, 16):  # 16 x 16 blocks: both sides stay in cache lines
+                for j0 in range(0, n_out, 16):
+                    for k in range(k0, min(k0 + 16, n_in)):
+                        for j in range(j0, min(j0 + 16, n_out)):
+                            WT[j, k] = W[k, j]
             base = (L - l) % 2 * mB  # ping-pong between two halves of work
             dn = work[base:base + B * n_in].reshape((B, n_in))
             for i in range(B):
@@ -186,8 +259,7 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
                             dn[i, k] += dij * WT[j, k]
                 if act == ACT_RELU:
                     for k in range(n_in):
-                        if h[i, k] <= 0.0:
-                            dn[i, k] = 0.0
+                        dn[i, k] = dn[i, k] if h[i, k] > 0.0 else 0.0
                 else:
                     for k in range(n_in):
                         dn[i, k] *= 1.0 - h[i, k] * h[i, k]
@@ -223,9 +295,32 @@ def td_loss(pred, target, weights, kind, kappa, dpred):
 def clip_grad_norm(grad, max_norm):
     """Scale ``grad`` in place so ‖grad‖₂ ≤ max_norm (torch's rule: × max_norm/(‖g‖+1e−6) when
     that is < 1).  Returns the norm before clipping (float64).  max_norm ≤ 0 or inf: no clipping."""
-    s = 0.0
-    for k in range(grad.shape[0]):
+    n = grad.shape[0]
+    # eight partial sums in float64 (independent chains: not bound by the add latency)
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    k = 0
+    while k + 8 <= n:
+        g0 = float(grad[k])
+        g1 = float(grad[k + 1])
+        g2 = float(grad[k + 2])
+        g3 = float(grad[k + 3])
+        g4 = float(grad[k + 4])
+        g5 = float(grad[k + 5])
+        g6 = float(grad[k + 6])
+        g7 = float(grad[k + 7])
+        s0 += g0 * g0
+        s1 += g1 * g1
+        s2 += g2 * g2
+        s3 += g3 * g3
+        s4 += g4 * g4
+        s5 += g5 * g5
+        s6 += g6 * g6
+        s7 += g7 * g7
+        k += 8
+    s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    while k < n:
         s += float(grad[k]) * float(grad[k])
+        k += 1
     norm = np.sqrt(s)
     if max_norm > 0.0 and np.isfinite(max_norm):
         c = max_norm / (norm + 1e-6)
@@ -235,7 +330,7 @@ def clip_grad_norm(grad, max_norm):
     return norm
 
 
-@njit
+@njit(error_model="numpy")  # no zero-division check in the loop: lets LLVM vectorise it
 def _adam_loop(theta, grad, m, v, beta1, beta2, c1, c2, step, inv_bc2, eps):
     for k in range(theta.shape[0]):
         g = grad[k]

@@ -39,11 +39,14 @@ def test_n_params_and_init_bounds():
 
 
 @pytest.mark.parametrize("act", [K.ACT_RELU, K.ACT_TANH])
-@pytest.mark.parametrize("sizes", [[3, 5, 2], [4, 16, 8, 3], [2, 1]])
-def test_forward_backward_vs_naive(act, sizes):
+@pytest.mark.parametrize("batch", [7, 12])
+@pytest.mark.parametrize("sizes", [[3, 5, 2], [4, 16, 8, 3], [2, 1], [6, 33, 17, 3], [5, 40, 2]])
+def test_forward_backward_vs_naive(act, sizes, batch):
+    """Covers both loop shapes (wide layers >= 16 outputs, narrow heads in blocks of 4 rows/inputs)
+    including the remainder rows/inputs when the batch or the width is not a multiple of 4."""
     rng = np.random.default_rng(1)
     sizes, theta = _net(sizes, seed=2)
-    x = rng.normal(size=(7, sizes[0]))
+    x = rng.normal(size=(batch, sizes[0]))
     out, _ = _fwd(theta, sizes, act, x)
     ref, _ = naive_forward(theta, sizes, act, x)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
