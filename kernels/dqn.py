@@ -10,6 +10,17 @@ q(s, ·; θ), experience replay and a target network θ⁻::
 
 with γ_t = γ·(1 − terminated_t) (a time-limit truncation still bootstraps).
 
+Options (``hp[HP_NSTEP]``, ``hp[HP_PER]``; both off by default, which keeps the
+code path above unchanged):
+
+* n-step returns (S&B 7.1; Hessel et al. 2018): r_t ← G = Σ_{k<K} γᵏ R_{t+k+1} and
+  γ_t ← γᴷ (0 if the window hit a terminal state), x_t ← S_{t+K}, K ≤ n; windows
+  stop at terminal, truncated and newest rows (``replay_nstep_gather``).
+* prioritized replay (Schaul et al. 2016, proportional): minibatch drawn with
+  P(i) ∝ pᵢ^α from the sum-tree, loss weighted by wᵢ = (N·P(i))^−β / maxⱼ wⱼ with β
+  annealed linearly from β₀ to 1 over ``HP_PER_BETA_STEPS`` env steps, and after
+  each gradient step pᵢ ← |δᵢ| + ε for the sampled rows (δ computed before the step).
+
 The compiled loop (``dqn_train``) follows Stable-Baselines3's DQN step order
 so the two can be compared with the same hyper-parameters: act (uniform random
 before ``learning_starts``, then ε-greedy), step, store, count the step,
@@ -32,12 +43,14 @@ from .pg_envs import puckworld_discrete_force, puckworld_obs, puckworld_reset, p
 from .mlp import (adam_step, clip_grad_norm, mlp_acts_size, mlp_backward, mlp_forward, mlp_init,  # noqa: F401
                   mlp_n_params, mlp_work_size,
                   polyak_update, sgd_step, td_loss)
-from .replay import replay_add, replay_sample_into
+from .replay import (per_add, per_sample_indices, per_update, replay_add, replay_gather,
+                     replay_nstep_gather, replay_sample_into, replay_sample_nstep_into)
 
 (HP_GAMMA, HP_LR, HP_BETA1, HP_BETA2, HP_ADAM_EPS, HP_MAX_GRAD_NORM, HP_KAPPA, HP_TAU, HP_EPS_START,
  HP_EPS_END, HP_EPS_STEPS, HP_LEARNING_STARTS, HP_TRAIN_FREQ, HP_GRAD_STEPS, HP_TARGET_INTERVAL,
- HP_BATCH, HP_DOUBLE, HP_LOSS, HP_OPT, HP_ACT, HP_LR_END, HP_LR_STEPS, HP_MAX_EP_STEPS) = range(23)
-N_HP = 23
+ HP_BATCH, HP_DOUBLE, HP_LOSS, HP_OPT, HP_ACT, HP_LR_END, HP_LR_STEPS, HP_MAX_EP_STEPS,
+ HP_PER, HP_PER_ALPHA, HP_PER_BETA0, HP_PER_BETA_STEPS, HP_PER_EPS, HP_NSTEP) = range(29)
+N_HP = 29  # HP_PER = 0 and HP_NSTEP <= 1: uniform one-step replay
 # counters: env steps so far, gradient steps (Adam t), finished episodes, length of the episode
 # in progress, 1 if an episode is in progress, step at which a non-finite loss appeared (-1: none)
 C_STEPS, C_UPDATES, C_EPISODES, C_EP_LEN, C_IN_EPISODE, C_BAD_STEP = range(6)
@@ -112,10 +125,49 @@ def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, wei
 
 
 @njit
-def dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs, term,
-                    bstate, rng, n):
-    """``n`` gradient steps on uniform minibatches drawn from the replay arrays with ``rng``.
+def per_beta_at(hp, step):
+    """PER importance exponent β₀ + min(1, step/β_steps)(1 − β₀) (1 when β_steps ≤ 0)."""
+    if hp[HP_PER_BETA_STEPS] <= 0:
+        return 1.0
+    frac = min(1.0, step / hp[HP_PER_BETA_STEPS])
+    return hp[HP_PER_BETA0] + frac * (1.0 - hp[HP_PER_BETA0])
 
+
+@njit
+def dqn_sample(hp, step, obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, u,
+               idx, x_tm1, a_tm1, r_t, x_t, d_t, disc, w):
+    """Fill one minibatch from the uniforms ``u`` (rows, 1- or n-step targets' r_t, x_t, discount
+    ``disc``, IS weights ``w``; w = 1 without PER).  Returns False if the PER total priority is 0."""
+    B = u.shape[0]
+    gamma = hp[HP_GAMMA]
+    n = int(hp[HP_NSTEP])
+    if hp[HP_PER] != 0.0:
+        if not per_sample_indices(sum_tree, min_tree, bstate[1], per_beta_at(hp, step), u, idx, w):
+            return False
+        if n > 1:
+            replay_nstep_gather(obs, act, rew, next_obs, term, trunc, bstate, n, gamma, idx,
+                                x_tm1, a_tm1, r_t, x_t, d_t, disc)
+        else:
+            replay_gather(obs, act, rew, next_obs, term, idx, x_tm1, a_tm1, r_t, x_t, d_t)
+    elif n > 1:
+        replay_sample_nstep_into(obs, act, rew, next_obs, term, trunc, bstate, n, gamma, u, idx,
+                                 x_tm1, a_tm1, r_t, x_t, d_t, disc)
+    else:
+        replay_sample_into(obs, act, rew, next_obs, term, bstate, u, idx, x_tm1, a_tm1, r_t, x_t, d_t)
+    if n <= 1:
+        for i in range(B):
+            disc[i] = 0.0 if d_t[i] else gamma
+    return True
+
+
+@njit
+def dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs, term, trunc,
+                    bstate, sum_tree, min_tree, pstate, rng, n):
+    """``n`` gradient steps on minibatches drawn from the replay arrays with ``rng``.
+
+    Uniform (or prioritized, ``hp[HP_PER]``: then ``sum_tree/min_tree/pstate`` are the
+    PER trees, else unused) one-step (or n-step, ``hp[HP_NSTEP]``, needing ``trunc``)
+    minibatches; with PER the sampled rows' priorities become |δ| + ε after each step.
     Returns the mean loss; NaN (and ``cnt[C_BAD_STEP]`` = current env step) if a loss is not finite.
     """
     B = int(hp[HP_BATCH])
@@ -129,19 +181,35 @@ def dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act,
     disc = np.empty(B, dt)
     w = np.ones(B, dt)
     td = np.empty(B, dt)
-    gamma = hp[HP_GAMMA]
+    pri = np.empty(B, np.float64)
+    per = hp[HP_PER] != 0.0
     total = 0.0
     for _ in range(n):
         u = rng.random(B)
-        replay_sample_into(obs, act, rew, next_obs, term, bstate, u, idx, x_tm1, a_tm1, r_t, x_t, d_t)
-        for i in range(B):
-            disc[i] = 0.0 if d_t[i] else gamma
-        loss = dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, disc, x_t, w, adam_m, adam_v, cnt, hp, td)
+        ok = dqn_sample(hp, cnt[C_STEPS], obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, u,
+                        idx, x_tm1, a_tm1, r_t, x_t, d_t, disc, w)
+        loss = dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, disc, x_t, w, adam_m, adam_v, cnt, hp,
+                          td) if ok else np.nan
         if not np.isfinite(loss):
             cnt[C_BAD_STEP] = cnt[C_STEPS]
             return np.nan
+        if per:
+            for i in range(B):
+                pri[i] = abs(float(td[i])) + hp[HP_PER_EPS]
+            per_update(sum_tree, min_tree, pstate, idx, pri, hp[HP_PER_ALPHA])
         total += loss
     return total / max(n, 1)
+
+
+@njit
+def dqn_store(obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, pstate, per, o, a, r, o2, d, t):
+    """Store one transition (with the max priority when ``per``) and its truncation flag ``t``."""
+    if per:
+        pos = per_add(obs, act, rew, next_obs, term, bstate, sum_tree, min_tree, pstate, o, a, r, o2, d)
+    else:
+        pos = replay_add(obs, act, rew, next_obs, term, bstate, o, a, r, o2, d)
+    trunc[pos] = t
+    return pos
 
 
 @njit
@@ -200,8 +268,8 @@ def env_step(kind, params, state, action, obs, rng):
 
 @njit
 def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ, sizes, adam_m, adam_v,
-              cnt, hp, rng, obs, act, rew, next_obs, term, bstate, buf_rng, n_steps,
-              ep_returns, ep_lengths, ep_end_step, ep_ret_cur):
+              cnt, hp, rng, obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, pstate, buf_rng,
+              n_steps, ep_returns, ep_lengths, ep_end_step, ep_ret_cur):
     """Train for ``n_steps`` environment steps entirely in compiled code.
 
     The episode in progress (``env_state``, observation ``x_cur``, ``cnt[C_EP_LEN]``,
@@ -220,6 +288,7 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
     freq = int(hp[HP_TRAIN_FREQ])
     C = max(int(hp[HP_TARGET_INTERVAL]), 1)
     max_len = int(hp[HP_MAX_EP_STEPS])
+    per = hp[HP_PER] != 0.0
     for _ in range(n_steps):
         if cnt[C_IN_EPISODE] == 0:
             env_reset(env_kind, env_params, env_state, env_rng, x_cur)
@@ -238,7 +307,8 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
         r, d = env_step(env_kind, env_params, env_state, a, x_next, env_rng)
         cnt[C_EP_LEN] += 1
         ep_ret_cur[0] += r
-        replay_add(obs, act, rew, next_obs, term, bstate, x_cur, a, r, x_next, d)
+        dqn_store(obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, pstate, per, x_cur, a, r,
+                  x_next, d, cnt[C_EP_LEN] >= max_len)
         cnt[C_STEPS] += 1
         if cnt[C_STEPS] % C == 0:
             polyak_update(theta_targ, theta, hp[HP_TAU])
@@ -253,7 +323,8 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
             x_cur[:] = x_next
         if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
             loss = dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs,
-                                   term, bstate, buf_rng, int(hp[HP_GRAD_STEPS]))
+                                   term, trunc, bstate, sum_tree, min_tree, pstate, buf_rng,
+                                   int(hp[HP_GRAD_STEPS]))
             if not np.isfinite(loss):
                 return n_ep
     return n_ep

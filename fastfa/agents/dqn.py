@@ -2,7 +2,9 @@
 
 Deep Q-learning (S&B 16.5): an MLP q(s, ·; θ) trained on minibatches drawn
 uniformly from a replay buffer towards y = r + γ max_a q(s', a; θ⁻) with a
-target network θ⁻ copied every C steps (or Polyak-averaged with τ < 1).  The
+target network θ⁻ copied every C steps (or Polyak-averaged with τ < 1).
+Options: prioritized replay (``prioritized=True``, Schaul et al. 2016) and
+n-step returns (``n_step=n``, S&B 7.1), alone or together.  The
 maths is in ``fastfa.kernels.dqn``; this file validates, holds state, and
 drives either
 
@@ -34,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from .. import io as _io
-from ..buffers import ReplayBuffer
+from .._checks import check_int_min, check_interval, check_positive
+from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
 
 __all__ = ["DQN", "DQNConfig"]
@@ -68,6 +71,17 @@ class DQNConfig:
         optimizer: ``"adam"`` or ``"sgd"``.
         adam_beta1, adam_beta2, adam_eps: Adam constants (torch defaults).
         dtype: ``"float32"`` (fast) or ``"float64"`` parameters.
+        prioritized: proportional prioritized replay (Schaul et al. 2016): sample row i with
+            P(i) ∝ pᵢ^α, weight its loss by wᵢ = (N·P(i))^−β / maxⱼ wⱼ, and after each gradient
+            step set pᵢ = |δᵢ| + ``per_eps`` for the sampled rows (new rows: the max priority).
+        per_alpha: priority exponent α ≥ 0 (0 = uniform sampling, still IS-weighted).
+        per_beta: initial IS exponent β₀ ∈ [0, 1], annealed linearly to 1 over ``per_beta_steps``.
+        per_beta_steps: env steps (counted from the agent's first step, like ε and the lr decay)
+            over which β reaches 1; 0 = β is 1 from the start.
+        per_eps: ε > 0 added to |δ| so every stored transition keeps a chance to be replayed.
+        n_step: n ≥ 1; n > 1 trains on n-step targets G + γᴷ max q⁻(S_{t+K}), K ≤ n, with
+            windows cut at terminations (no bootstrap), time-limit truncations and the newest
+            transition (bootstrap with γᴷ), exactly as ``ReplayBuffer(n_step=n)``.
     """
 
     hidden: tuple = (128, 128)
@@ -95,6 +109,12 @@ class DQNConfig:
     adam_beta2: float = 0.999
     adam_eps: float = 1e-8
     dtype: str = "float32"
+    prioritized: bool = False
+    per_alpha: float = 0.6
+    per_beta: float = 0.4
+    per_beta_steps: int = 50_000
+    per_eps: float = 1e-6
+    n_step: int = 1
 
     def __post_init__(self):
         h = tuple(int(x) for x in self.hidden)
@@ -127,6 +147,15 @@ class DQNConfig:
                 raise ValueError(f"DQNConfig.{name}: invalid value {getattr(self, name)!r}")
         if self.learning_rate_end is not None and not (self.learning_rate_end >= 0):
             raise ValueError(f"DQNConfig.learning_rate_end must be >= 0, got {self.learning_rate_end!r}")
+        if not isinstance(self.prioritized, (bool, np.bool_)):
+            raise ValueError(f"DQNConfig.prioritized must be True or False, got {self.prioritized!r}")
+        object.__setattr__(self, "prioritized", bool(self.prioritized))
+        for name, check in (("per_alpha", lambda n, v: check_interval(n, v, 0.0, math.inf)),
+                            ("per_beta", lambda n, v: check_interval(n, v, 0.0, 1.0)),
+                            ("per_beta_steps", lambda n, v: check_int_min(n, v, 0)),
+                            ("per_eps", check_positive),
+                            ("n_step", lambda n, v: check_int_min(n, v, 1))):
+            object.__setattr__(self, name, check(f"DQNConfig.{name}", getattr(self, name)))
 
     def hp_array(self, max_episode_steps: int) -> np.ndarray:
         from ..kernels import dqn as K
@@ -153,6 +182,10 @@ class DQNConfig:
             hp[K.HP_LR_END] = self.learning_rate_end
             hp[K.HP_LR_STEPS] = self.lr_decay_steps
         hp[K.HP_MAX_EP_STEPS] = max_episode_steps if max_episode_steps else 2**62
+        hp[K.HP_PER] = float(self.prioritized)
+        hp[K.HP_PER_ALPHA], hp[K.HP_PER_BETA0] = self.per_alpha, self.per_beta
+        hp[K.HP_PER_BETA_STEPS], hp[K.HP_PER_EPS] = self.per_beta_steps, self.per_eps
+        hp[K.HP_NSTEP] = self.n_step
         return hp
 
 
@@ -213,8 +246,7 @@ class DQN:
         self.rng = np.random.default_rng(s_act)
         self.env_seed = int(s_env.generate_state(1)[0] & 0x7FFFFFFF)
         self.env_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.env_seed)))
-        self.buffer = ReplayBuffer(config.buffer_size, (self.obs_dim,), obs_dtype=self.dtype,
-                                   seed=np.random.default_rng(s_buf), validate=False)
+        self.buffer = self._new_buffer(np.random.default_rng(s_buf))
         self.cnt = np.zeros(K.N_CNT, np.int64)
         self.cnt[K.C_BAD_STEP] = -1
         self.hp = config.hp_array(self.max_episode_steps)
@@ -226,6 +258,27 @@ class DQN:
         self.episode_end_steps: list[int] = []
         self._acts1 = np.empty(K.mlp_acts_size(self.sizes, 1), self.dtype)
         self._started_python = False
+        self._in_episode = False  # Python loop: an episode is in progress
+
+    def _new_buffer(self, rng):
+        c = self.config
+        if c.prioritized:  # one-step samples from Python; the agent builds n-step windows itself
+            return PrioritizedReplayBuffer(c.buffer_size, (self.obs_dim,), obs_dtype=self.dtype, seed=rng,
+                                           validate=False, alpha=c.per_alpha, beta=c.per_beta, eps=c.per_eps)
+        kw = dict(n_step=c.n_step, gamma=c.gamma) if c.n_step > 1 else {}
+        return ReplayBuffer(c.buffer_size, (self.obs_dim,), obs_dtype=self.dtype, seed=rng, validate=False, **kw)
+
+    _NO_TREE = (np.zeros(2), np.full(2, np.inf), np.ones(1))  # placeholders for the PER arrays (unused)
+
+    def _buffer_args(self):
+        """(obs, act, rew, next_obs, term, trunc, state, sum_tree, min_tree, pstate) for the kernels."""
+        b = self.buffer
+        tree = (b.sum_tree, b.min_tree, b.pstate) if isinstance(b, PrioritizedReplayBuffer) else self._NO_TREE
+        return (b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.truncated, b.state) + tree
+
+    def _sync_beta(self):
+        if isinstance(self.buffer, PrioritizedReplayBuffer):  # informative: the kernels use hp and the step
+            self.buffer.beta = min(1.0, float(_K().per_beta_at(self.hp, self.cnt[_K().C_STEPS])))
 
     # ------------------------------------------------------------------ env handling
     def _setup_env(self, env_or_id, compiled):
@@ -302,17 +355,21 @@ class DQN:
         else:
             first = not self._started_python
             self._started_python = True
-            log = run(self.env, self, total_steps=int(total_steps), seed=self.env_seed if first else None,
-                      callback=callback, progress=progress)
-            if log.interrupted:
-                return self
+            self._in_episode = False
+            try:
+                run(self.env, self, total_steps=int(total_steps), seed=self.env_seed if first else None,
+                    callback=callback, progress=progress)
+            finally:
+                if self._in_episode and len(self.buffer):  # the budget cut the episode: stop n-step windows
+                    self.buffer.truncated[(self.buffer.state[0] - 1) % self.buffer.capacity] = True
+                self._sync_beta()
         return self
 
     def _learn_compiled(self, total, progress, callback, chunk):
         K = _K()
         chunk = int(chunk or 10_000)
         bar = Progress(total, "DQN steps", enabled=progress)
-        b = self.buffer
+        bargs = self._buffer_args()
         done = 0
         try:
             while done < total:
@@ -322,8 +379,7 @@ class DQN:
                 ends = np.empty(n, np.int64)
                 n_ep = K.dqn_train(self._env_kind, self._env_params, self.env_state, self.env_rng, self.x_cur,
                                    self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt,
-                                   self.hp, self.rng, b.obs, b.actions, b.rewards, b.next_obs, b.terminated,
-                                   b.state, b.rng, n, ret, lens, ends, self.ep_ret_cur)
+                                   self.hp, self.rng, *bargs, self.buffer.rng, n, ret, lens, ends, self.ep_ret_cur)
                 self.episode_returns.extend(ret[:n_ep].tolist())
                 self.episode_lengths.extend(lens[:n_ep].tolist())
                 self.episode_end_steps.extend(ends[:n_ep].tolist())
@@ -334,6 +390,7 @@ class DQN:
                     break
         finally:
             bar.close()
+            self._sync_beta()
 
     def _check_finite(self):
         K = _K()
@@ -418,6 +475,7 @@ class DQN:
     def begin_episode(self, obs):
         self._x = self._obs(obs)
         self._ep_ret, self._ep_len = 0.0, 0
+        self._in_episode = True
         return self._act(self._x) + self.action_start
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
@@ -429,11 +487,8 @@ class DQN:
                              f"got {action!r}")
         if not math.isfinite(reward):
             raise ValueError(f"reward must be finite, got {reward!r}")
-        b = self.buffer
-        from ..kernels.replay import replay_add
-
-        replay_add(b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.state, self._x, a, reward, x2,
-                   bool(terminated))
+        bargs = self._buffer_args()
+        K.dqn_store(*bargs, self.config.prioritized, self._x, a, reward, x2, bool(terminated), bool(truncated))
         self.cnt[K.C_STEPS] += 1
         self._ep_ret += reward
         self._ep_len += 1
@@ -441,14 +496,14 @@ class DQN:
         if t % self.config.target_update_interval == 0:
             K.polyak_update(self.theta_target, self.theta, self.config.tau)
         if terminated or truncated:
+            self._in_episode = False
             self.cnt[K.C_EPISODES] += 1
             self.episode_returns.append(self._ep_ret)
             self.episode_end_steps.append(int(t))
             self.episode_lengths.append(self._ep_len)
         if t % self.config.train_freq == 0 and t > self.config.learning_starts:
             K.dqn_train_steps(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt, self.hp,
-                              b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.state, b.rng,
-                              self.config.gradient_steps)
+                              *bargs, self.buffer.rng, self.config.gradient_steps)
             self._check_finite()
         if terminated or truncated:
             return 0
@@ -497,7 +552,11 @@ class DQN:
         agent.episode_lengths = list(meta.get("episode_lengths", []))
         agent.episode_end_steps = list(meta.get("episode_end_steps", []))
         if "buffer" in meta:
-            agent.buffer = ReplayBuffer.from_dict(meta["buffer"], arrays)
+            cls_b = type(agent.buffer)
+            if meta["buffer"].get("class") != cls_b._kind:
+                raise ValueError(f"{path}: stored buffer is a {meta['buffer'].get('class')}, the config needs a "
+                                 f"{cls_b._kind}")
+            agent.buffer = cls_b.from_dict(meta["buffer"], arrays)
         return agent
 
     def __repr__(self):
