@@ -271,6 +271,8 @@ class ReplayBuffer:
                 raise ValueError(f"action must be integer-valued for action_dtype {self.action_dtype}, got {a}")
         elif self.validate and n is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
             raise ValueError("action contains NaN or inf")
+        if len(self.action_shape) > 1:  # stored flat, like observations
+            a = a.reshape(((n,) if n is not None else ()) + (self._act_dim,))
         return a.astype(self.action_dtype, copy=False)
 
     _BAD = {-1: "obs contains NaN or inf", -2: "next_obs contains NaN or inf", -3: "reward must be finite",
@@ -515,7 +517,12 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                  self.sum_tree, self.min_tree, self.pstate, o, a, r, o2, d)
 
     def _add_batch(self, o, a, r, o2, d):
+        f = self._fast
+        if f is not None:  # rows in the observation shape, for the C path
+            so, so2 = o.reshape((o.shape[0],) + self.obs_shape), o2.reshape((o.shape[0],) + self.obs_shape)
         for i in range(o.shape[0]):
+            if f is not None and f.add(so[i], a[i], r[i], so2[i], d[i], None) >= 0:
+                continue
             self._add(np.ascontiguousarray(o[i], self.obs_dtype), a[i], float(r[i]),
                       np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))  # inputs checked by add_batch
 

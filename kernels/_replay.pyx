@@ -171,7 +171,8 @@ cdef class Ring:
 
     def add(self, obs, action, reward, next_obs, terminated, truncated=False):
         """Store one transition if every input is on the fast path and valid; returns the row,
-        or −1 when nothing was done (the caller's validating path then handles the inputs)."""
+        or −1 when nothing was done (the caller's validating path then handles the inputs).
+        ``truncated=None`` leaves the row's truncation flag unchanged."""
         cdef int64_t ai = 0, pos
         cdef double ad = 0.0, r
         cdef float af
@@ -219,7 +220,7 @@ cdef class Ring:
             if self.validate and not _all_finite(cnp.PyArray_BYTES(aa), self.act_dim, self.act_type):
                 return -1
         d = PyObject_IsTrue(terminated)
-        t = PyObject_IsTrue(truncated)
+        t = -1 if truncated is None else PyObject_IsTrue(truncated)
         # every check passed: write row pos (replay_add / per_add)
         pos = self.state[0]
         memcpy(self.obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>obs), self.obs_bytes)
@@ -235,7 +236,8 @@ cdef class Ring:
         self.rew[pos] = <float>r
         memcpy(self.next_obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>next_obs), self.obs_bytes)
         self.term[pos] = d
-        self.trunc[pos] = t
+        if t >= 0:  # None: leave the truncation flag as it is (add_batch sets them first)
+            self.trunc[pos] = t
         self.state[0] = (pos + 1) % self.cap
         if self.state[1] < self.cap:
             self.state[1] += 1
