@@ -21,6 +21,7 @@ from fastfa.agents import DQN
 QUICK = os.environ.get("FASTFA_EXAMPLE_QUICK") == "1"
 STEPS = 2_000 if QUICK else 50_000
 # Keyword arguments override DQNConfig fields; the quick budget uses a small net.
+# Options: prioritized=True (prioritized replay), n_step=3 (3-step returns); see docs/dqn.md.
 overrides = dict(hidden=(32, 32), lr_decay_steps=STEPS, exploration_steps=1_000) if QUICK else {}
 
 agent = DQN("CartPole-v1", seed=0, **overrides)

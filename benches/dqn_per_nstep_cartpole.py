@@ -1,0 +1,42 @@
+"""CartPole-v1, 50k steps, compiled loop: DQN defaults vs prioritized replay and/or n-step returns.
+
+    python benches/dqn_per_nstep_cartpole.py --seeds 5 --configs default,per+n3
+
+Per seed and config: wall time of ``learn(50_000)`` and the final evaluation (mean of 10 greedy
+episodes, ``evaluate(10, seed=1000 + s)``, as the tuning table of benches/dqn.md); solved = >= 475.
+All other hyper-parameters are the ``DQNConfig()`` defaults (tuned for uniform one-step replay).
+"""
+import argparse
+import time
+
+import numpy as np
+
+from fastfa.agents import DQN
+
+CONFIGS = {"default": {}, "per": dict(prioritized=True), "n3": dict(n_step=3),
+           "per+n3": dict(prioritized=True, n_step=3)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=50_000)
+    ap.add_argument("--configs", default="default,per+n3")
+    args = ap.parse_args()
+    DQN("CartPole-v1", seed=0, **CONFIGS["per+n3"]).learn(2_000)  # compile / load the cache first
+    for name in args.configs.split(","):
+        walls, finals = [], []
+        for s in range(args.first_seed, args.first_seed + args.seeds):
+            ag = DQN("CartPole-v1", seed=s, **CONFIGS[name])
+            t = time.perf_counter()
+            ag.learn(args.steps)
+            walls.append(time.perf_counter() - t)
+            finals.append(float(ag.evaluate(10, seed=1000 + s).mean()))
+            print(f"{name:8s} seed {s}: wall {walls[-1]:5.1f} s  final eval {finals[-1]:6.1f}", flush=True)
+        print(f"{name:8s} solved {sum(f >= 475 for f in finals)}/{len(finals)}  mean final {np.mean(finals):.1f}  "
+              f"mean wall {np.mean(walls):.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
