@@ -54,21 +54,20 @@ def replay_add_batch(obs, act, rew, next_obs, term, state, o, a, r, o2, d):
 
 
 @njit
-def _copy_row(dst, k, src, i):
-    """dst[k, :] = src[i, :] for 2-D arrays (an explicit loop: about twice as fast as the slice copy)."""
-    for j in range(src.shape[1]):
-        dst[k, j] = src[i, j]
-
-
-@njit
 def replay_gather(obs, act, rew, next_obs, term, idx, o_out, a_out, r_out, o2_out, d_out):
-    """Copy rows ``idx`` of the storage into the ``*_out`` arrays."""
+    """Copy rows ``idx`` of the storage into the ``*_out`` arrays.
+
+    (Explicit column loops, written out here: about twice as fast as the row-slice copy
+    ``o_out[k] = obs[i]`` or a helper function for 64 rows of 4 floats.)"""
+    D = obs.shape[1]
     for k in range(idx.shape[0]):
         i = idx[k]
-        _copy_row(o_out, k, obs, i)
+        for j in range(D):
+            o_out[k, j] = obs[i, j]
         a_out[k] = act[i]
         r_out[k] = rew[i]
-        _copy_row(o2_out, k, next_obs, i)
+        for j in range(D):
+            o2_out[k, j] = next_obs[i, j]
         d_out[k] = term[i]
 
 
@@ -157,10 +156,12 @@ def replay_nstep_gather(obs, act, rew, next_obs, term, trunc, state, n, gamma, i
                 break
             if trunc[j]:
                 break
-        _copy_row(o_out, k, obs, i)
+        for c in range(obs.shape[1]):
+            o_out[k, c] = obs[i, c]
         a_out[k] = act[i]
         r_out[k] = ret
-        _copy_row(o2_out, k, next_obs, j)
+        for c in range(obs.shape[1]):
+            o2_out[k, c] = next_obs[j, c]
         d_out[k] = done
         g_out[k] = 0.0 if done else g
 
@@ -246,14 +247,18 @@ def replay_gather_compact(obs, act, rew, extra, nxt, term, idx, o_out, a_out, r_
     cap = obs.shape[0]
     for k in range(idx.shape[0]):
         i = idx[k]
-        _copy_row(o_out, k, obs, i)
+        for c in range(obs.shape[1]):
+            o_out[k, c] = obs[i, c]
         a_out[k] = act[i]
         r_out[k] = rew[i]
         sl = nxt[i]
         if sl >= 0:
-            _copy_row(o2_out, k, extra, sl)
+            for c in range(obs.shape[1]):
+                o2_out[k, c] = extra[sl, c]
         else:
-            _copy_row(o2_out, k, obs, (i + 1) % cap)
+            n = (i + 1) % cap
+            for c in range(obs.shape[1]):
+                o2_out[k, c] = obs[n, c]
         d_out[k] = term[i]
 
 
