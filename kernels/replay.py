@@ -332,8 +332,24 @@ def per_sample_indices(sum_tree, min_tree, size, beta, u, idx, w):
     seg = total / B
     p_min = min_tree[1] / total
     max_w = (size * p_min) ** (-beta)
+    # :func:`sumtree_find` for all B masses at once, level by level and branch-free: the loads
+    # of different samples are independent (their cache misses overlap) and the left/right
+    # coin flip costs no mispredicted branch; same arithmetic, so the same leaves
+    mass = np.empty(B, np.float64)
     for k in range(B):
-        i = sumtree_find(sum_tree, (k + u[k]) * seg)
+        mass[k] = (k + u[k]) * seg
+        idx[k] = 1
+    n = 1
+    while n < cap2:
+        for k in range(B):
+            j = idx[k]
+            left = sum_tree[2 * j]
+            right = not (mass[k] < left)
+            mass[k] -= left * right  # exact: the total is finite, so left is finite and >= 0
+            idx[k] = 2 * j + right
+        n *= 2
+    for k in range(B):
+        i = idx[k] - cap2
         # rounding can land past the data or on a zero leaf: step back to a positive one
         if i >= size:
             i = size - 1
@@ -366,13 +382,37 @@ def per_sample(obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng, ba
 
 
 @njit
+def _sumtree_set_many(sum_tree, min_tree, pstate, idx, pa):
+    """:func:`sumtree_set` of leaves ``idx`` to ``pa`` (in order: a repeated index keeps its last
+    value), then the ancestors level by level (independent loads).  Every internal node ends as
+    the sum/min of its children either way, so the tree equals one-path-at-a-time updates."""
+    B = idx.shape[0]
+    cap2 = sum_tree.shape[0] // 2
+    node = np.empty(B, np.int64)
+    for k in range(B):
+        n = cap2 + idx[k]
+        sum_tree[n] = pa[k]
+        min_tree[n] = pa[k]
+        node[k] = n // 2
+        if pa[k] > pstate[0]:
+            pstate[0] = pa[k]
+    n = cap2 // 2
+    while n >= 1:
+        for k in range(B):
+            j = node[k]
+            sum_tree[j] = sum_tree[2 * j] + sum_tree[2 * j + 1]
+            min_tree[j] = min(min_tree[2 * j], min_tree[2 * j + 1])
+            node[k] = j // 2
+        n //= 2
+
+
+@njit
 def per_update(sum_tree, min_tree, pstate, idx, priorities, alpha):
     """pᵢ ← priorities^α for the rows ``idx`` (priorities ≥ 0); tracks the max in ``pstate[0]``."""
+    pa = np.empty(idx.shape[0], np.float64)
     for k in range(idx.shape[0]):
-        pa = priorities[k] ** alpha
-        sumtree_set(sum_tree, min_tree, idx[k], pa)
-        if pa > pstate[0]:
-            pstate[0] = pa
+        pa[k] = priorities[k] ** alpha
+    _sumtree_set_many(sum_tree, min_tree, pstate, idx, pa)
 
 
 # ------------------------------------------------------------- checked entry points (one call from Python)
@@ -430,9 +470,8 @@ def per_update_checked(sum_tree, min_tree, pstate, idx, priorities, alpha, eps, 
             return k, 3
         if p + eps <= 0:
             return k, 4
+    pa = np.empty(idx.shape[0], np.float64)
     for k in range(idx.shape[0]):
-        pa = (priorities[k] + eps) ** alpha
-        sumtree_set(sum_tree, min_tree, idx[k], pa)
-        if pa > pstate[0]:
-            pstate[0] = pa
+        pa[k] = (priorities[k] + eps) ** alpha
+    _sumtree_set_many(sum_tree, min_tree, pstate, idx, pa)
     return -1, 0

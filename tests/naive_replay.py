@@ -6,7 +6,7 @@ added at global time t lives in row ``t % capacity``.
 """
 import numpy as np
 
-__all__ = ["naive_nstep_row"]
+__all__ = ["naive_nstep_row", "naive_tree_rebuild", "naive_per_indices"]
 
 
 def naive_nstep_row(stream, capacity, row, n, gamma):
@@ -32,3 +32,36 @@ def naive_nstep_row(stream, capacity, row, n, gamma):
             break
     o, a = stream[t0][0], stream[t0][1]
     return o, a, ret, stream[last][3], done, 0.0 if done else disc
+
+
+def naive_tree_rebuild(sum_tree, min_tree):
+    """Sum and min trees recomputed bottom-up from the leaves (node n = f(2n, 2n+1))."""
+    s, m = sum_tree.copy(), min_tree.copy()
+    for n in range(s.shape[0] // 2 - 1, 0, -1):
+        s[n] = s[2 * n] + s[2 * n + 1]
+        m[n] = min(m[2 * n], m[2 * n + 1])
+    return s, m
+
+
+def naive_per_indices(sum_tree, min_tree, size, beta, u):
+    """Stratified proportional sample, one plain descent per draw: (indices, float32 weights)."""
+    cap2 = sum_tree.shape[0] // 2
+    B = len(u)
+    total = sum_tree[1]
+    seg = total / B
+    max_w = (size * (min_tree[1] / total)) ** (-beta)
+    idx, w = [], []
+    for k in range(B):
+        mass, n = (k + u[k]) * seg, 1
+        while n < cap2:
+            if mass < sum_tree[2 * n]:
+                n = 2 * n
+            else:
+                mass -= sum_tree[2 * n]
+                n = 2 * n + 1
+        i = min(n - cap2, size - 1)
+        while sum_tree[cap2 + i] <= 0.0 and i > 0:
+            i -= 1
+        idx.append(i)
+        w.append(np.float32((size * (sum_tree[cap2 + i] / total)) ** (-beta) / max_w))
+    return np.array(idx, np.int64), np.array(w, np.float32)

@@ -290,3 +290,36 @@ def test_save_load_keeps_the_fast_path(tmp_path):
     back = PrioritizedReplayBuffer.load(tmp_path / "b.npz")
     assert back._fast is not None
     _same_sample(buf.sample(6), back.sample(6))
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_per_trees_and_descent_match_plain_reference(fast):
+    """Both paths batch the tree work (level by level); check them against one-descent-per-draw
+    and a bottom-up rebuild of the trees, with repeated indices and zero priorities."""
+    from naive_replay import naive_per_indices, naive_tree_rebuild
+
+    buf = PrioritizedReplayBuffer(300, obs_shape=(1,), seed=8, alpha=0.8, beta=0.6, eps=0.0)
+    if not fast:
+        _numba_only(buf)
+    rng = np.random.default_rng(9)
+    z = np.zeros(1, np.float32)
+    for step in range(scale(400, 150)):
+        buf.add(z + step, 0, 0.0, z, False)
+        if step % 10 == 9:
+            B = int(rng.integers(1, min(40, len(buf)) + 1))
+            g = np.random.default_rng()
+            g.bit_generator.state = buf.rng.bit_generator.state
+            u = g.random(B)  # the uniforms buf.sample(B) will draw
+            want_idx, want_w = naive_per_indices(buf.sum_tree, buf.min_tree, len(buf), buf.beta, u)
+            s = buf.sample(B)
+            np.testing.assert_array_equal(s.indices, want_idx)
+            np.testing.assert_array_equal(s.weights, want_w)
+            idx = np.concatenate([s.indices, s.indices[: B // 2]])
+            p = rng.random(idx.shape[0]) * 5
+            p[rng.random(idx.shape[0]) < 0.1] = 1e-3
+            buf.update_priorities(idx, p)
+            last = dict(zip(idx.tolist(), p.tolist()))  # a repeated index keeps its last priority
+            np.testing.assert_array_equal(buf.priorities()[list(last)], [v ** 0.8 for v in last.values()])
+            st, mt = naive_tree_rebuild(buf.sum_tree, buf.min_tree)
+            np.testing.assert_array_equal(buf.sum_tree, st)
+            np.testing.assert_array_equal(buf.min_tree, mt)
