@@ -181,15 +181,30 @@ class ReplayBuffer:
         self.truncated = np.zeros(cap, np.bool_)  # episode cut by a time limit (n-step windows stop there)
         self.state = np.zeros(2, np.int64)  # [pos, size]
         self._reshape = len(self.obs_shape) != 1 or len(self.action_shape) > 1
-        self._fast = self._make_fast() if _Ring is not None and self.store_next_obs else None
-        self._fast_sample = self._fast if self.n_step == 1 else None
+        self._attach_fast()
 
-    def _make_fast(self):
-        try:
-            return _Ring(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.truncated,
-                         self.state, self.obs_shape, self.action_shape, self.validate, Transitions)
-        except (TypeError, ValueError):  # e.g. a non-native byte order: the Numba path handles it
-            return None
+    def _attach_fast(self):
+        """Point the C fast path (if compiled and applicable) at this buffer's arrays."""
+        f = None
+        if _Ring is not None and self.store_next_obs:
+            try:
+                f = _Ring(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.truncated,
+                          self.state, self.obs_shape, self.action_shape, self.validate, Transitions)
+                if getattr(self, "sum_tree", None) is not None:
+                    f.set_prioritized(self.sum_tree, self.min_tree, self.pstate, PrioritizedTransitions)
+            except (TypeError, ValueError):  # e.g. a non-native byte order: the Numba path handles it
+                f = None
+        self._fast = f
+        self._fast_sample = f if self.n_step == 1 else None
+
+    def __getstate__(self):  # pickle/deepcopy: the C view is rebuilt over the copied arrays
+        d = self.__dict__.copy()
+        d["_fast"] = d["_fast_sample"] = None
+        return d
+
+    def __setstate__(self, d):
+        self.__dict__.update(d)
+        self._attach_fast()
 
     @property
     def validate(self) -> bool:
@@ -492,8 +507,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.sum_tree = np.zeros(2 * cap2, np.float64)
         self.min_tree = np.full(2 * cap2, np.inf, np.float64)
         self.pstate = np.ones(1, np.float64)  # max priority^alpha so far
-        if self._fast is not None:
-            self._fast.set_prioritized(self.sum_tree, self.min_tree, self.pstate, PrioritizedTransitions)
+        self._attach_fast()
 
     @property
     def beta(self) -> float:

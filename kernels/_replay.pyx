@@ -16,7 +16,7 @@ the error with its usual message.
 from libc.math cimport isfinite, pow
 from libc.stdint cimport int64_t, uint8_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memmove
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble, PyFloat_Check
 from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.object cimport PyObject_IsTrue
@@ -223,7 +223,7 @@ cdef class Ring:
         t = -1 if truncated is None else PyObject_IsTrue(truncated)
         # every check passed: write row pos (replay_add / per_add)
         pos = self.state[0]
-        memcpy(self.obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>obs), self.obs_bytes)
+        memmove(self.obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>obs), self.obs_bytes)  # may be a row of obs
         if self.act_dim == 0 and self.act_nd == 0:
             if self.act_type == cnp.NPY_INT64:
                 (<int64_t*>self.act)[pos] = ai
@@ -232,9 +232,9 @@ cdef class Ring:
             else:
                 (<double*>self.act)[pos] = ad
         else:
-            memcpy(self.act + pos * self.act_bytes, cnp.PyArray_BYTES(aa), self.act_bytes)
+            memmove(self.act + pos * self.act_bytes, cnp.PyArray_BYTES(aa), self.act_bytes)
         self.rew[pos] = <float>r
-        memcpy(self.next_obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>next_obs), self.obs_bytes)
+        memmove(self.next_obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>next_obs), self.obs_bytes)
         self.term[pos] = d
         if t >= 0:  # None: leave the truncation flag as it is (add_batch sets them first)
             self.trunc[pos] = t
@@ -246,11 +246,15 @@ cdef class Ring:
         return pos
 
     # ------------------------------------------------------------------ sample
-    cdef int _bind(self, rng) except -1:
-        cap = rng.bit_generator.capsule
+    cdef bint _bind(self, rng) except -1:
+        """Cache the bit generator of ``rng``; False if it is not a ``numpy.random.Generator``."""
+        try:
+            cap = rng.bit_generator.capsule
+        except AttributeError:
+            return False
         self.bitgen = <bitgen_t*>PyCapsule_GetPointer(cap, "BitGenerator")
         self.rng = rng
-        return 0
+        return True
 
     cdef int64_t _batch(self, batch_size):
         """The batch size if it is a valid one (int, 1 ≤ B ≤ size), else −1."""
@@ -302,8 +306,8 @@ cdef class Ring:
         cdef double u
         if B < 0:
             return None
-        if rng is not self.rng:
-            self._bind(rng)
+        if rng is not self.rng and not self._bind(rng):
+            return None
         o = self._empty(B, 0)
         a = self._empty(B, 1)
         r = self._empty(B, 2)
@@ -342,8 +346,8 @@ cdef class Ring:
         total = s[1]
         if not (total > 0.0) or not isfinite(total):
             return None
-        if rng is not self.rng:
-            self._bind(rng)
+        if rng is not self.rng and not self._bind(rng):
+            return None
         o = self._empty(B, 0)
         a = self._empty(B, 1)
         r = self._empty(B, 2)

@@ -323,3 +323,22 @@ def test_per_trees_and_descent_match_plain_reference(fast):
             st, mt = naive_tree_rebuild(buf.sum_tree, buf.min_tree)
             np.testing.assert_array_equal(buf.sum_tree, st)
             np.testing.assert_array_equal(buf.min_tree, mt)
+
+
+def test_pickle_and_deepcopy_rebuild_the_fast_path():
+    import copy
+    import pickle
+
+    buf = PrioritizedReplayBuffer(10, obs_shape=(2,), seed=2)
+    rng = np.random.default_rng(10)
+    for _ in range(12):
+        buf.add(*_transition(buf, rng)[:5])
+    for make in (copy.deepcopy, lambda b: pickle.loads(pickle.dumps(b))):
+        other = make(buf)
+        assert other._fast is not None and other._fast is not buf._fast
+        tr = _transition(buf, rng)[:5]
+        other.add(*tr)  # writes the copy's arrays, not the original's
+        assert not np.array_equal(other.obs, buf.obs)
+        buf.add(*tr)
+        _same_storage(other, buf)
+        _same_sample(other.sample(5), buf.sample(5))
