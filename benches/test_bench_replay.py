@@ -1,5 +1,7 @@
 """Replay buffers: add one transition, sample(64)/(256) from 100k stored, PER sample(64) + priority update.
 fastfa (from Python, and from inside Numba) vs a NumPy ring, cpprb and SB3, in the same run.
+"fastfa" from Python takes the C fast path (fastfa.kernels._replay); "*_numba_path" forces the
+validating Numba path that a build without the extension (FASTFA_NO_EXT=1) uses.
 
     pytest benches/test_bench_replay.py --benchmark-enable --benchmark-only \
         --benchmark-group-by=group --benchmark-columns=mean,median,ops
@@ -92,6 +94,14 @@ def test_sample_fastfa(benchmark, batch):
 
 
 @pytest.mark.parametrize("batch", [64, 256])
+def test_sample_fastfa_numba_path(benchmark, batch):
+    benchmark.group = f"sample({batch}) from 100k"
+    buf = _fastfa()
+    buf._fast_sample = None
+    benchmark(buf.sample, batch)
+
+
+@pytest.mark.parametrize("batch", [64, 256])
 def test_sample_numpy(benchmark, batch):
     benchmark.group = f"sample({batch}) from 100k"
     benchmark(_numpy().sample, batch)
@@ -141,6 +151,13 @@ def test_add_fastfa_unvalidated(benchmark):
     benchmark(buf.add, O1, 1, 1.0, O1, False)
 
 
+def test_add_fastfa_numba_path(benchmark):
+    benchmark.group = "add one transition"
+    buf = ReplayBuffer(N, (D,), seed=0)
+    buf._fast = None
+    benchmark(buf.add, O1, 1, 1.0, O1, False)
+
+
 def test_add_numpy(benchmark):
     benchmark.group = "add one transition"
     benchmark(NumpyRing(N).add, O1, 1, 1.0, O1, False)
@@ -179,9 +196,12 @@ def test_add_fastfa_inside_numba_x1000(benchmark):
 PRIO = np.random.default_rng(1).random(64) + 0.1
 
 
-def test_per_fastfa(benchmark):
+@pytest.mark.parametrize("path", ["c", "numba_path"])
+def test_per_fastfa(benchmark, path):
     benchmark.group = "PER sample(64) + update_priorities, 100k"
     buf = PrioritizedReplayBuffer(N, (D,), seed=0, alpha=0.6, beta=0.4)
+    if path == "numba_path":
+        buf._fast = None
     buf.add_batch(OBS[:2000], ACT[:2000], REW[:2000], NXT[:2000], DONE[:2000])
     buf.obs[:], buf.next_obs[:], buf.actions[:] = OBS, NXT, ACT
     buf.state[:] = [0, N]
@@ -202,3 +222,26 @@ def test_per_cpprb(benchmark):
         s = buf.sample(64, beta=0.4)
         buf.update_priorities(s["indexes"], PRIO)
     benchmark(run)
+
+
+@njit
+def _per_many(obs, act, rew, next_obs, term, state, sum_tree, min_tree, pstate, rng, prio, n):
+    s = 0.0
+    for _ in range(n):
+        o, a, r, o2, d, idx, w, ok = R.per_sample(obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng,
+                                                  64, 0.4)
+        R.per_update(sum_tree, min_tree, pstate, idx, prio, 0.6)
+        s += w[0]
+    return s
+
+
+def test_per_fastfa_inside_numba_x1000(benchmark):
+    """1000 PER sample(64) + per_update from inside a compiled loop (divide by 1000 for one)."""
+    benchmark.group = "PER sample(64) + update_priorities, 100k"
+    buf = PrioritizedReplayBuffer(N, (D,), seed=0, alpha=0.6, beta=0.4)
+    buf.obs[:], buf.next_obs[:], buf.actions[:] = OBS, NXT, ACT
+    buf.state[:] = [0, N]
+    buf.update_priorities(np.arange(N), np.random.default_rng(2).random(N) + 0.01)
+    rng = np.random.default_rng(0)
+    _per_many(*buf.storage, rng, PRIO, 1)
+    benchmark(_per_many, *buf.storage, rng, PRIO, 1000)
