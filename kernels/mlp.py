@@ -19,14 +19,20 @@ and CleanRL use): every W and b entry ~ U(−1/√n_in, 1/√n_in) (Kaiming-unif
 with a = √5 gives exactly this bound for W).
 
 Workspaces: ``acts`` holds the post-activations of every layer for the batch
-(``mlp_acts_size``), ``work`` the backward scratch (``mlp_work_size``).  The
-matrix loops run in i-k-j order so the inner loop is a contiguous AXPY that
-LLVM vectorises without ``fastmath`` (results are exact IEEE, the same in
-every mode).  All kernels work for float32 and float64 parameters.
+(``mlp_acts_size``), ``work`` the backward scratch (``mlp_work_size``).
+Matrix products of layers with ≥ 16 outputs use the register-tiled
+micro-kernels of ``kernels/_simd.py`` (dense 4 × 16 tiles for the forward
+pass, row gathers over the non-zero ReLU entries for the gradients); narrow
+layers (the action-value head) use plain loops with four independent sums.
+Every product adds its terms in ascending order with separate multiply and
+add (no FMA, no ``fastmath``), so the results are exact IEEE and the same in
+every mode, including ``NUMBA_DISABLE_JIT=1``.  All kernels work for float32
+and float64 parameters.
 """
 import numpy as np
 
 from ._jit import njit
+from ._simd import gather_rows, gemm_tiles
 
 ACT_RELU = 0
 ACT_TANH = 1
@@ -74,6 +80,16 @@ def mlp_init(theta, sizes, rng):
         for k in range((n_in + 1) * n_out):
             theta[o + k] = (2.0 * rng.random() - 1.0) * bound
         o += (n_in + 1) * n_out
+
+
+@njit
+def _dense_wide(xf, x_off, B, theta, w_off, n_in, n_out, outf, o_off):
+    """out = x W + b for a layer of ≥ 16 outputs; x (B × n_in) and out (B × n_out) flat, row-major."""
+    b0 = w_off + n_in * n_out
+    for i in range(B):
+        for j in range(n_out):
+            outf[o_off + i * n_out + j] = theta[b0 + j]
+    gemm_tiles(xf, x_off, n_in, 1, B, n_in, theta, w_off, n_out, n_out, outf, o_off, n_out)
 
 
 @njit
@@ -137,7 +153,12 @@ def mlp_forward(theta, sizes, act, x, acts):
         n_in = sizes[l - 1]
         n_out = sizes[l]
         out = acts[a_off:a_off + B * n_out].reshape((B, n_out))
-        _dense(h, theta, o, n_in, n_out, out)
+        if n_out >= 16 and l == 1:
+            _dense_wide(np.ascontiguousarray(x).ravel(), 0, B, theta, o, n_in, n_out, acts, a_off)
+        elif n_out >= 16:
+            _dense_wide(acts, a_off - B * n_in, B, theta, o, n_in, n_out, acts, a_off)
+        else:
+            _dense(h, theta, o, n_in, n_out, out)
         if l < L:
             if act == ACT_RELU:
                 for i in range(B):
@@ -155,23 +176,12 @@ def mlp_forward(theta, sizes, act, x, acts):
 
 
 @njit
-def _grad_w(h, d, gW):
-    """gW += hᵀ d, each entry summed over the batch rows i in ascending order.
-
-    Wide layers: contiguous AXPY rows, skipping zero activations; narrow layers (the
-    action-value head): four independent dot products over the batch at once.
-    """
+def _grad_w_narrow(h, d, gW):
+    """gW += hᵀ d for a narrow layer (the action-value head): four independent dot products
+    over the batch at once, each summed over the rows i in ascending order."""
     B = h.shape[0]
     n_in = gW.shape[0]
     n_out = gW.shape[1]
-    if n_out >= 16:
-        for i in range(B):
-            for k in range(n_in):
-                hik = h[i, k]
-                if hik != 0.0:
-                    for j in range(n_out):
-                        gW[k, j] += hik * d[i, j]
-        return
     k = 0
     while k + 4 <= n_in:
         for j in range(n_out):
@@ -221,7 +231,8 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
     for l in range(L + 1):
         mB = max(mB, sizes[l])
     mB *= B
-    d = dout
+    dsrc = np.ascontiguousarray(dout).ravel()  # δ_l lives in dsrc[d_off:], row-major B × n_l
+    d_off = 0
     for l in range(L, 0, -1):
         n_in = sizes[l - 1]
         n_out = sizes[l]
@@ -230,6 +241,7 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
             h = acts[a_off[l - 2]:a_off[l - 2] + B * n_in].reshape((B, n_in))
         else:
             h = x
+        d = dsrc[d_off:d_off + B * n_out].reshape((B, n_out))
         gW = grad[w0:w0 + n_in * n_out].reshape((n_in, n_out))
         gb = grad[w0 + n_in * n_out:w0 + (n_in + 1) * n_out]
         gW[:, :] = 0.0
@@ -237,11 +249,19 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
         for i in range(B):
             for j in range(n_out):
                 gb[j] += d[i, j]
-        _grad_w(h, d, gW)
+        # ∂L/∂W_l = h_{l−1}ᵀ δ_l: row k of gW gathers the batch rows where h[i, k] ≠ 0
+        if n_out < 16:
+            _grad_w_narrow(h, d, gW)
+        elif l > 1:
+            gather_rows(acts, a_off[l - 2], 1, n_in, n_in, B, dsrc, d_off, n_out, n_out, grad, w0, n_out)
+        else:
+            gather_rows(np.ascontiguousarray(x).ravel(), 0, 1, n_in, n_in, B, dsrc, d_off, n_out, n_out,
+                         grad, w0, n_out)
         if l > 1:
-            # δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}); transpose W once so the inner loop is contiguous
+            # δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}); transpose W once so rows of Wᵀ are contiguous
             W = theta[w0:w0 + n_in * n_out].reshape((n_in, n_out))
-            WT = work[2 * mB:2 * mB + n_in * n_out].reshape((n_out, n_in))
+            wt = 2 * mB
+            WT = work[wt:wt + n_in * n_out].reshape((n_out, n_in))
             for k0 in range(0, n_in, 16):  # 16 x 16 blocks: both sides stay in cache lines
                 for j0 in range(0, n_out, 16):
                     for k in range(k0, min(k0 + 16, n_in)):
@@ -249,21 +269,25 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
                             WT[j, k] = W[k, j]
             base = (L - l) % 2 * mB  # ping-pong between two halves of work
             dn = work[base:base + B * n_in].reshape((B, n_in))
+            dn[:, :] = 0.0
+            if n_out >= 16:
+                gather_rows(dsrc, d_off, n_out, 1, B, n_out, work, wt, n_in, n_in, work, base, n_in)
+            else:
+                for i in range(B):
+                    for j in range(n_out):
+                        dij = d[i, j]
+                        if dij != 0.0:
+                            for k in range(n_in):
+                                dn[i, k] += dij * WT[j, k]
             for i in range(B):
-                for k in range(n_in):
-                    dn[i, k] = 0.0
-                for j in range(n_out):
-                    dij = d[i, j]
-                    if dij != 0.0:
-                        for k in range(n_in):
-                            dn[i, k] += dij * WT[j, k]
                 if act == ACT_RELU:
                     for k in range(n_in):
                         dn[i, k] = dn[i, k] if h[i, k] > 0.0 else 0.0
                 else:
                     for k in range(n_in):
                         dn[i, k] *= 1.0 - h[i, k] * h[i, k]
-            d = dn
+            dsrc = work
+            d_off = base
 
 
 @njit
