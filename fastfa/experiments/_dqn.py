@@ -5,10 +5,18 @@ Per seed: train ``fastfa.agents.DQN`` in the compiled loop, pausing every
 evaluation episodes on the compiled twin; record the evaluation curve, the
 first env step and training wall time (evaluations excluded) at which the
 mean evaluation return reached ``threshold``, and the final evaluation.
+
+Seeds run in parallel threads (``--set threads=N``, default: one per CPU, at
+most one per seed): the compiled training and evaluation loops release the
+GIL.  Results do not depend on the thread count (each seed has its own agent
+and streams); per-seed wall times are measured while the other threads run,
+so use ``--set threads=1`` for isolated timings.
 """
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +39,17 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
     eval_episodes = _param(ctx, "eval_episodes", 10)
     overrides = dict(config_overrides or {})
     for k, v in ctx.params.items():
-        if k not in ("total_steps", "eval_every", "eval_episodes"):
+        if k not in ("total_steps", "eval_every", "eval_episodes", "threads"):
             overrides[k] = tuple(v) if isinstance(v, list) else v
     config = DQNConfig(**overrides)
     seeds = [int(s.generate_state(1)[0] & 0x7FFFFFFF) for s in np.random.SeedSequence(ctx.seed).spawn(n_runs)]
-    cols = {"run": [], "x": [], "metric": [], "value": []}
-    first_step, first_wall, final, train_wall = [], [], [], []
-    env_steps = 0
-    for run, seed in enumerate(seeds):
+    threads = int(ctx.params.get("threads", min(os.cpu_count() or 1, n_runs)))
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+
+    def one_seed(run, seed):
+        """Train and evaluate one seed; returns its table rows and summary numbers."""
+        rows = []
         agent = DQN(env_id, config, seed=seed, compiled=True)
         agent.evaluate(1, seed=0)  # load compiled code before timing
         wall = 0.0
@@ -47,27 +58,37 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
         while done < steps:
             n = min(eval_every, steps - done)
             t0 = time.perf_counter()
-            agent.learn(n)
+            agent.learn(n)  # compiled, releases the GIL: seeds run in parallel threads
             wall += time.perf_counter() - t0
             done += n
             ev = agent.evaluate(eval_episodes, seed=10_000 * run + done)
-            for m, v in (("eval_return", ev.mean()), ("wall_time_s", wall)):
-                cols["run"].append(run)
-                cols["x"].append(done)
-                cols["metric"].append(m)
-                cols["value"].append(float(v))
+            rows += [(run, done, "eval_return", float(ev.mean())), (run, done, "wall_time_s", wall)]
             if hit_step is None and ev.mean() >= threshold:
                 hit_step, hit_wall = done, wall
-        for i, (g, end) in enumerate(zip(agent.episode_returns, agent.episode_end_steps)):
-            cols["run"].append(run)
-            cols["x"].append(end)
-            cols["metric"].append("train_return")
-            cols["value"].append(float(g))
+        rows += [(run, end, "train_return", float(g)) for g, end in zip(agent.episode_returns,
+                                                                          agent.episode_end_steps)]
+        return rows, hit_step, hit_wall, float(ev.mean()), wall
+
+    t_all = time.perf_counter()
+    if threads == 1:
+        outs = [one_seed(run, seed) for run, seed in enumerate(seeds)]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            outs = list(pool.map(one_seed, range(n_runs), seeds))
+    total_wall = time.perf_counter() - t_all
+    cols = {"run": [], "x": [], "metric": [], "value": []}
+    first_step, first_wall, final, train_wall = [], [], [], []
+    for rows, hit_step, hit_wall, fin, wall in outs:  # in run order, whatever the thread count
+        for r, x, m, v in rows:
+            cols["run"].append(r)
+            cols["x"].append(x)
+            cols["metric"].append(m)
+            cols["value"].append(v)
         first_step.append(hit_step)
         first_wall.append(hit_wall)
-        final.append(float(ev.mean()))
+        final.append(fin)
         train_wall.append(wall)
-        env_steps += steps
+    env_steps = steps * n_runs
     solved = [f >= threshold for f in final]
     reached = [s for s in first_step if s is not None]
     metrics = {
@@ -80,6 +101,8 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
         "median_first_step_to_threshold": float(np.median(reached)) if reached else None,
         "train_wall_s": train_wall,
         "mean_train_wall_s": float(np.mean(train_wall)),
+        "threads": threads,
+        "total_wall_s": total_wall,
         "seeds": seeds,
     }
     cfg = {"env_id": env_id, "total_steps": steps, "eval_every": eval_every, "eval_episodes": eval_episodes,

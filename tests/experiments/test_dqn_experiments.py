@@ -28,3 +28,26 @@ def test_dqn_experiment_small(tmp_path, name):
     assert sorted({int(r["x"]) for r in ev}) == [1000, 2000] and {r["run"] for r in ev} == {"0", "1"}
     json.loads((tmp_path / "a" / name / "summary.json").read_text())
     assert "threshold" in m and get(name).default_runs == 10
+
+
+@pytest.mark.skipif(JIT_DISABLED, reason="compiled DQN loop; interpreted run is too slow")
+def test_seeds_in_threads_give_the_same_results(tmp_path):
+    params = {"total_steps": 1_000, "eval_every": 500, "eval_episodes": 2, "hidden": [16, 16],
+              "train_freq": 64, "gradient_steps": 4, "learning_starts": 200}
+    one = run_experiment("cartpole-dqn", runs=3, quick=True, out=tmp_path / "a", params={**params, "threads": 1},
+                         plot=False, progress=False)
+    two = run_experiment("cartpole-dqn", runs=3, quick=True, out=tmp_path / "b", params={**params, "threads": 2},
+                         plot=False, progress=False)
+    assert one["metrics"]["threads"] == 1 and two["metrics"]["threads"] == 2
+    assert one["metrics"]["final_eval_mean"] == two["metrics"]["final_eval_mean"]
+    assert one["metrics"]["first_step_to_threshold"] == two["metrics"]["first_step_to_threshold"]
+    import csv
+
+    def evals(d):
+        return [(r["run"], r["x"], r["value"]) for r in csv.DictReader(open(d / "cartpole-dqn" / "results.csv"))
+                if r["metric"] in ("eval_return", "train_return")]
+
+    assert evals(tmp_path / "a") == evals(tmp_path / "b")
+    with pytest.raises(ValueError, match="threads"):
+        run_experiment("cartpole-dqn", runs=1, quick=True, out=tmp_path / "c", params={**params, "threads": 0},
+                       plot=False, progress=False)
