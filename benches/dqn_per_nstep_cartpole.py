@@ -5,6 +5,11 @@
 Per seed and config: wall time of ``learn(50_000)`` and the final evaluation (mean of 10 greedy
 episodes, ``evaluate(10, seed=1000 + s)``, as the tuning table of benches/dqn.md); solved = >= 475.
 All other hyper-parameters are the ``DQNConfig()`` defaults (tuned for uniform one-step replay).
+
+    python benches/dqn_per_nstep_cartpole.py --step-cost
+
+instead times one training phase (128 gradient steps, batch 128, 128x128 net) per config from a
+full 50k-row buffer (filled with ``learning_starts=50_000``, so no training), median of 15.
 """
 import argparse
 import time
@@ -17,13 +22,33 @@ CONFIGS = {"default": {}, "per": dict(prioritized=True), "n3": dict(n_step=3),
            "per+n3": dict(prioritized=True, n_step=3)}
 
 
+def step_cost():
+    from fastfa.kernels import dqn as K
+
+    for name, kw in CONFIGS.items():
+        ag = DQN("CartPole-v1", seed=0, learning_starts=50_000, **kw).learn(50_000)
+        args = (ag.theta, ag.theta_target, ag.sizes, ag.adam_m, ag.adam_v, ag.cnt, ag.hp, *ag._buffer_args(),
+                ag.buffer.rng, 128)
+        K.dqn_train_steps(*args)
+        ts = []
+        for _ in range(15):
+            t = time.perf_counter()
+            K.dqn_train_steps(*args)
+            ts.append(time.perf_counter() - t)
+        print(f"{name:8s} {np.median(ts) / 128 * 1e6:7.1f} us per gradient step (min {min(ts) / 128 * 1e6:.1f})",
+              flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=50_000)
     ap.add_argument("--configs", default="default,per+n3")
+    ap.add_argument("--step-cost", action="store_true")
     args = ap.parse_args()
+    if args.step_cost:
+        return step_cost()
     DQN("CartPole-v1", seed=0, **CONFIGS["per+n3"]).learn(2_000)  # compile / load the cache first
     for name in args.configs.split(","):
         walls, finals = [], []
