@@ -22,7 +22,8 @@ Workspaces: ``acts`` holds the post-activations of every layer for the batch
 (``mlp_acts_size``), ``work`` the backward scratch (``mlp_work_size``).
 Matrix products of layers with ≥ 16 outputs use the register-tiled
 micro-kernels of ``kernels/_simd.py`` (dense 4 × 16 tiles for the forward
-pass, row gathers over the non-zero ReLU entries for the gradients); narrow
+pass and the back-propagated deltas, row gathers over the non-zero ReLU
+entries for the weight gradients); narrow
 layers (the action-value head) use plain loops with four independent sums.
 Every product adds its terms in ascending order with separate multiply and
 add (no FMA, no ``fastmath``), so the results are exact IEEE and the same in
@@ -271,7 +272,7 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
             dn = work[base:base + B * n_in].reshape((B, n_in))
             dn[:, :] = 0.0
             if n_out >= 16:
-                gather_rows(dsrc, d_off, n_out, 1, B, n_out, work, wt, n_in, n_in, work, base, n_in)
+                gemm_tiles(dsrc, d_off, n_out, 1, B, n_out, work, wt, n_in, n_in, work, base, n_in)
             else:
                 for i in range(B):
                     for j in range(n_out):
