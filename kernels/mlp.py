@@ -24,7 +24,7 @@ Matrix products of layers with ≥ 16 outputs use the register-tiled
 micro-kernels of ``kernels/_simd.py`` (dense 4 × 16 tiles for the forward
 pass and the back-propagated deltas, row gathers over the non-zero ReLU
 entries for the weight gradients); narrow
-layers (the action-value head) use plain loops with four independent sums.
+layers (the action-value head) use plain loops with eight independent sums.
 Every product adds its terms in ascending order with separate multiply and
 add (no FMA, no ``fastmath``), so the results are exact IEEE and the same in
 every mode, including ``NUMBA_DISABLE_JIT=1``.  All kernels work for float32
@@ -87,48 +87,42 @@ def mlp_init(theta, sizes, rng):
 def _dense_wide(xf, x_off, B, theta, w_off, n_in, n_out, outf, o_off):
     """out = x W + b for a layer of ≥ 16 outputs; x (B × n_in) and out (B × n_out) flat, row-major."""
     b0 = w_off + n_in * n_out
-    for i in range(B):
-        for j in range(n_out):
-            outf[o_off + i * n_out + j] = theta[b0 + j]
+    bias = theta[b0:b0 + n_out]
+    for i in range(B):  # slice copies (element loops with computed indices do not vectorise)
+        outf[o_off + i * n_out:o_off + (i + 1) * n_out] = bias
     gemm_tiles(xf, x_off, n_in, 1, B, n_in, theta, w_off, n_out, n_out, outf, o_off, n_out)
 
 
 @njit
 def _dense(x, theta, w_off, n_in, n_out, out):
-    """out[i, :] = b + Σ_k x[i, k] W[k, :]  (W, b read from theta at w_off), sums in k order."""
+    """out[i, :] = b + Σ_k x[i, k] W[k, :] for a narrow layer (the action-value head), sums in
+    k order; eight rows at a time, so eight independent sums hide the add latency."""
     W = theta[w_off:w_off + n_in * n_out].reshape((n_in, n_out))
     b = theta[w_off + n_in * n_out:w_off + (n_in + 1) * n_out]
     B = x.shape[0]
-    if n_out >= 16:
-        # wide layer: contiguous AXPY rows (vectorised), skipping the zero inputs ReLU leaves
-        for i in range(B):
-            for j in range(n_out):
-                out[i, j] = b[j]
-            for k in range(n_in):
-                xik = x[i, k]
-                if xik != 0.0:
-                    for j in range(n_out):
-                        out[i, j] += xik * W[k, j]
-        return
-    # few outputs (the action-value head): four rows at a time, four independent sums
     i = 0
-    while i + 4 <= B:
+    while i + 8 <= B:
         for j in range(n_out):
-            s0 = b[j]
-            s1 = b[j]
-            s2 = b[j]
-            s3 = b[j]
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = b[j]
             for k in range(n_in):
                 w = W[k, j]
                 s0 += x[i, k] * w
                 s1 += x[i + 1, k] * w
                 s2 += x[i + 2, k] * w
                 s3 += x[i + 3, k] * w
+                s4 += x[i + 4, k] * w
+                s5 += x[i + 5, k] * w
+                s6 += x[i + 6, k] * w
+                s7 += x[i + 7, k] * w
             out[i, j] = s0
             out[i + 1, j] = s1
             out[i + 2, j] = s2
             out[i + 3, j] = s3
-        i += 4
+            out[i + 4, j] = s4
+            out[i + 5, j] = s5
+            out[i + 6, j] = s6
+            out[i + 7, j] = s7
+        i += 8
     while i < B:
         for j in range(n_out):
             s = b[j]
@@ -178,29 +172,29 @@ def mlp_forward(theta, sizes, act, x, acts):
 
 @njit
 def _grad_w_narrow(h, d, gW):
-    """gW += hᵀ d for a narrow layer (the action-value head): four independent dot products
+    """gW += hᵀ d for a narrow layer (the action-value head): eight independent dot products
     over the batch at once, each summed over the rows i in ascending order."""
     B = h.shape[0]
     n_in = gW.shape[0]
     n_out = gW.shape[1]
     k = 0
-    while k + 4 <= n_in:
+    while k + 8 <= n_in:
         for j in range(n_out):
-            s0 = gW[k, j]
-            s1 = gW[k + 1, j]
-            s2 = gW[k + 2, j]
-            s3 = gW[k + 3, j]
+            s0, s1, s2, s3 = gW[k, j], gW[k + 1, j], gW[k + 2, j], gW[k + 3, j]
+            s4, s5, s6, s7 = gW[k + 4, j], gW[k + 5, j], gW[k + 6, j], gW[k + 7, j]
             for i in range(B):
                 dij = d[i, j]
                 s0 += h[i, k] * dij
                 s1 += h[i, k + 1] * dij
                 s2 += h[i, k + 2] * dij
                 s3 += h[i, k + 3] * dij
-            gW[k, j] = s0
-            gW[k + 1, j] = s1
-            gW[k + 2, j] = s2
-            gW[k + 3, j] = s3
-        k += 4
+                s4 += h[i, k + 4] * dij
+                s5 += h[i, k + 5] * dij
+                s6 += h[i, k + 6] * dij
+                s7 += h[i, k + 7] * dij
+            gW[k, j], gW[k + 1, j], gW[k + 2, j], gW[k + 3, j] = s0, s1, s2, s3
+            gW[k + 4, j], gW[k + 5, j], gW[k + 6, j], gW[k + 7, j] = s4, s5, s6, s7
+        k += 8
     while k < n_in:
         for j in range(n_out):
             s = gW[k, j]
