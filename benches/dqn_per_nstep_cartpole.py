@@ -19,13 +19,15 @@ import numpy as np
 from fastfa.agents import DQN
 
 CONFIGS = {"default": {}, "per": dict(prioritized=True), "n3": dict(n_step=3),
-           "per+n3": dict(prioritized=True, n_step=3)}
+           "per+n3": dict(prioritized=True, n_step=3), "per+n2": dict(prioritized=True, n_step=2),
+           "per_a04+n3": dict(prioritized=True, n_step=3, per_alpha=0.4)}
 
 
 def step_cost():
     from fastfa.kernels import dqn as K
 
-    for name, kw in CONFIGS.items():
+    for name in ("default", "per", "n3", "per+n3"):
+        kw = CONFIGS[name]
         ag = DQN("CartPole-v1", seed=0, learning_starts=50_000, **kw).learn(50_000)
         args = (ag.theta, ag.theta_target, ag.sizes, ag.adam_m, ag.adam_v, ag.cnt, ag.hp, *ag._buffer_args(),
                 ag.buffer.rng, 128)
