@@ -74,8 +74,16 @@ def test_pure_fallback_without_extension(tmp_path):
             "import importlib, fastfa.tiles3 as t\n"
             "t = importlib.reload(t)\n"
             "assert not t.COMPILED and t.__file__.startswith(%r), t.__file__\n"
-            "print(t.tiles(t.IHT(64), 4, [0.5, 1.25], [1]), t.tiles(4096, 4, [0.5, 1.25]))") % str(out)
-    r = _run([sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(out)))
+            "print(t.tiles(t.IHT(64), 4, [0.5, 1.25], [1]), t.tiles(4096, 4, [0.5, 1.25]))\n"
+            # the replay buffers fall back to their Numba path (run interpreted here: no compile time)
+            "import numpy as np, fastfa.buffers as fb\n"
+            "assert not fb.COMPILED\n"
+            "b = fb.PrioritizedReplayBuffer(8, (2,), seed=0)\n"
+            "b.add(np.zeros(2, np.float32), 1, 1.0, np.ones(2, np.float32), False)\n"
+            "s = b.sample(1); b.update_priorities(s.indices, [2.0])\n"
+            "assert b._fast is None and len(b) == 1 and s.next_obs[0, 0] == 1.0\n") % str(out)
+    r = _run([sys.executable, "-c", code], cwd=tmp_path,
+             env=dict(os.environ, PYTHONPATH=str(out), NUMBA_DISABLE_JIT="1"))
     assert r.returncode == 0, r.stderr
     import fastfa.tiles3 as t3
 
@@ -95,6 +103,7 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     (whl,) = wheels.glob("fastfa-*.whl")
     names = zipfile.ZipFile(whl).namelist()
     assert any(n.startswith("fastfa/kernels/_tiles3") and n.endswith((".so", ".pyd")) for n in names)
+    assert any(n.startswith("fastfa/kernels/_replay") and n.endswith((".so", ".pyd")) for n in names)
     assert "fastfa/kernels/tiles.py" in names and "fastfa/cli.py" in names
     assert not [n for n in names if n.endswith(".c")], "generated C files must not ship"
     assert not [n for n in names if n.startswith(("kernels/", "tests/", "benches/"))]
