@@ -46,8 +46,11 @@ def extensions():
 
     exts = [
         Extension("fastfa.kernels._tiles3", ["kernels/_tiles3.pyx"]),
+        # no a*b+c -> fma contraction (GCC's default where FMA is baseline, e.g. aarch64): the C
+        # fast path must round exactly like the Numba kernels it mirrors
         Extension("fastfa.kernels._replay", ["kernels/_replay.pyx"], include_dirs=[numpy.get_include()],
-                  define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]),
+                  define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                  extra_compile_args=[] if sys.platform == "win32" else ["-ffp-contract=off"]),
     ]
     return cythonize(
         exts,
