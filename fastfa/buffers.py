@@ -195,7 +195,7 @@ class ReplayBuffer:
             except (TypeError, ValueError):  # e.g. a non-native byte order: the Numba path handles it
                 f = None
         self._fast = f
-        self._fast_sample = f if self.n_step == 1 else None
+        self._fast_sample = f if self.n_step == 1 else None  # n_step > 1: sample() uses f.nstep_sample
 
     def __getstate__(self):  # pickle/deepcopy: the C view is rebuilt over the copied arrays
         d = self.__dict__.copy()
@@ -390,6 +390,10 @@ class ReplayBuffer:
         f = self._fast_sample
         if f is not None:
             s = f.sample(batch_size, self.rng)
+            if s is not None:
+                return s
+        if self.n_step > 1 and self._fast is not None:
+            s = self._fast.nstep_sample(batch_size, self.rng, self.n_step, self.gamma, NStepTransitions)
             if s is not None:
                 return s
         self._check_batch(batch_size)

@@ -327,6 +327,71 @@ cdef class Ring:
             free(idx)
         return _tuple_new(self.tcls, (o, a, r, o2, d))
 
+    def nstep_sample(self, batch_size, rng, int64_t n, double gamma, tcls):
+        """n-step sample as ``replay_sample_nstep_into`` with ``u = rng.random(B)`` (same rows,
+        windows, returns and discounts); None when ``batch_size`` is not a valid int in [1, size]."""
+        cdef int64_t B = self._batch(batch_size)
+        cdef int64_t k, i, j, s, m, avail, size = self.state[1], cap = self.cap, oldest
+        cdef int64_t stack[STACK]
+        cdef int64_t* idx = stack
+        cdef cnp.ndarray o, a, r, o2, d, g
+        cdef double u, ret, gg
+        cdef bint done
+        cdef Py_ssize_t ob = self.obs_bytes, ab = self.act_bytes
+        cdef char* po
+        cdef char* pa
+        cdef char* po2
+        cdef float* pr
+        cdef float* pg
+        cdef uint8_t* pd
+        if B < 0:
+            return None
+        if rng is not self.rng and not self._bind(rng):
+            return None
+        o = self._empty(B, 0)
+        a = self._empty(B, 1)
+        r = self._empty(B, 2)
+        o2 = self._empty(B, 0)
+        d = self._empty(B, 3)
+        g = self._empty(B, 2)
+        po, pa, po2 = cnp.PyArray_BYTES(o), cnp.PyArray_BYTES(a), cnp.PyArray_BYTES(o2)
+        pr, pg, pd = <float*>cnp.PyArray_DATA(r), <float*>cnp.PyArray_DATA(g), <uint8_t*>cnp.PyArray_DATA(d)
+        if B > STACK:
+            idx = <int64_t*>malloc(B * sizeof(int64_t))
+            if idx == NULL:
+                raise MemoryError()
+        for k in range(B):
+            u = self.bitgen.next_double(self.bitgen.state)
+            i = <int64_t>(u * <double>size)
+            idx[k] = i if i < size else size - 1
+        oldest = self.state[0] if size == cap else 0
+        for k in range(B):  # replay_nstep_gather
+            i = idx[k]
+            avail = size - ((i - oldest) % cap + cap) % cap  # rows from i to the newest (Python's %)
+            m = n if n < avail else avail
+            gg = 1.0
+            ret = 0.0
+            j = i
+            done = False
+            for s in range(m):
+                j = (i + s) % cap
+                ret += gg * <double>self.rew[j]
+                gg *= gamma
+                if self.term[j]:
+                    done = True
+                    break
+                if self.trunc[j]:
+                    break
+            memcpy(po + k * ob, self.obs + i * ob, ob)
+            memcpy(pa + k * ab, self.act + i * ab, ab)
+            pr[k] = <float>ret
+            memcpy(po2 + k * ob, self.next_obs + j * ob, ob)
+            pd[k] = done
+            pg[k] = <float>(0.0 if done else gg)
+        if idx != stack:
+            free(idx)
+        return _tuple_new(tcls, (o, a, r, o2, d, g))
+
     # ------------------------------------------------------------------ prioritized
     def per_sample(self, batch_size, rng, double beta):
         """``per_sample_into`` with ``u = rng.random(B)`` (stratified descent, IS weights);

@@ -149,7 +149,7 @@ def replay_nstep_gather(obs, act, rew, next_obs, term, trunc, state, n, gamma, i
         done = False
         for s in range(m):
             j = (i + s) % cap
-            ret += g * rew[j]
+            ret += g * np.float64(rew[j])  # float64 also when interpreted (NumPy 2 would keep float32)
             g *= gamma
             if term[j]:
                 done = True

@@ -56,7 +56,8 @@ def _same_storage(a, b):
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
 
 
-@pytest.mark.parametrize("kw", CONFIGS)
+@pytest.mark.parametrize("kw", CONFIGS + [dict(obs_shape=(3,), n_step=3, gamma=0.9),
+                                         dict(obs_shape=(2, 2), obs_dtype=np.uint8, n_step=5, gamma=0.5)])
 def test_uniform_bit_identical_to_numba_path_with_wraparound(kw):
     rng = np.random.default_rng(0)
     a, b = _twins(ReplayBuffer, 23, **kw)
