@@ -113,6 +113,10 @@ cdef class Ring:
                      (obs, cnp.PyArray_TYPE(obs)), (next_obs, cnp.PyArray_TYPE(obs)), (act, cnp.PyArray_TYPE(act))):
             if not _native_ok(a, t):
                 raise TypeError("Ring: storage arrays must be native-endian, C-contiguous and of the expected dtype")
+        for t in (cnp.PyArray_TYPE(obs), cnp.PyArray_TYPE(act)):  # finite checks exist for these floats only
+            if not (cnp.PyTypeNum_ISBOOL(t) or cnp.PyTypeNum_ISINTEGER(t) or t == cnp.NPY_FLOAT32
+                    or t == cnp.NPY_FLOAT64):
+                raise TypeError("Ring: observations and actions must be bool, integer, float32 or float64")
         if len(obs_shape) > 8 or len(action_shape) > 8:
             raise ValueError("Ring: at most 8 dimensions")
         self.arrays = (obs, act, rew, next_obs, term, trunc, state)

@@ -282,6 +282,13 @@ def test_without_the_extension_the_numba_path_is_used(monkeypatch):
     _same_storage(a, b)
 
 
+def test_float16_storage_is_not_taken_by_the_c_path():
+    """The C path has finite checks for float32/float64 only (a float16 NaN must not slip through)."""
+    assert ReplayBuffer(4, obs_shape=(2,), obs_dtype=np.float16)._fast is None
+    assert ReplayBuffer(4, obs_shape=(2,), action_shape=(1,), action_dtype=np.float16)._fast is None
+    assert ReplayBuffer(4, obs_shape=(2,), obs_dtype=np.uint8)._fast is not None
+
+
 def test_save_load_keeps_the_fast_path(tmp_path):
     buf = PrioritizedReplayBuffer(20, obs_shape=(2,), seed=1)
     rng = np.random.default_rng(7)
