@@ -18,11 +18,9 @@ from libc.stdint cimport int64_t, uint8_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_AsDouble, PyFloat_Check
-from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow, PyLong_Check
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check
 from cpython.object cimport PyObject_IsTrue
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.ref cimport Py_INCREF
 
 cimport numpy as cnp
 from numpy.random cimport bitgen_t
@@ -227,7 +225,8 @@ cdef class Ring:
         t = -1 if truncated is None else PyObject_IsTrue(truncated)
         # every check passed: write row pos (replay_add / per_add)
         pos = self.state[0]
-        memmove(self.obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>obs), self.obs_bytes)  # may be a row of obs
+        # memmove: the input may be a row of the storage itself
+        memmove(self.obs + pos * self.obs_bytes, cnp.PyArray_BYTES(<cnp.ndarray>obs), self.obs_bytes)
         if self.act_dim == 0 and self.act_nd == 0:
             if self.act_type == cnp.NPY_INT64:
                 (<int64_t*>self.act)[pos] = ai
