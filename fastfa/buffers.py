@@ -269,7 +269,8 @@ class ReplayBuffer:
         o = np.asarray(o)
         want = ((o.shape[0],) if batch and o.ndim else ()) + self.obs_shape
         if o.shape != want:
-            raise ValueError(f"{name} must have shape {('N',) if batch else ()}{self.obs_shape}, got {o.shape}")
+            raise ValueError(f"{name} must have shape {(('N',) + self.obs_shape) if batch else self.obs_shape}, "
+                             f"got {o.shape}")
         if self.validate and o.dtype.kind == "f" and batch and not np.isfinite(o).all():
             raise ValueError(f"{name} contains NaN or inf")
         return o.reshape((o.shape[0], self._obs_dim) if batch else (self._obs_dim,)).astype(self.obs_dtype, copy=False)
