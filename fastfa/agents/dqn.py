@@ -84,7 +84,7 @@ class DQNConfig:
             transition (bootstrap with γᴷ), exactly as ``ReplayBuffer(n_step=n)``.
     """
 
-    hidden: tuple = (128, 128)
+    hidden: tuple = (64, 64)
     activation: str = "relu"
     learning_rate: float = 2.3e-3
     learning_rate_end: float | None = 0.0
@@ -101,8 +101,8 @@ class DQNConfig:
     exploration_final_eps: float = 0.04
     exploration_steps: int = 8_000
     max_grad_norm: float = 10.0
-    double_dqn: bool = True
-    loss: str = "squared"
+    double_dqn: bool = False
+    loss: str = "huber"
     huber_kappa: float = 1.0
     optimizer: str = "adam"
     adam_beta1: float = 0.9
@@ -114,7 +114,7 @@ class DQNConfig:
     per_beta: float = 0.4
     per_beta_steps: int = 50_000
     per_eps: float = 1e-6
-    n_step: int = 1
+    n_step: int = 4
 
     def __post_init__(self):
         h = tuple(int(x) for x in self.hidden)
