@@ -19,7 +19,7 @@ from naive_replay import naive_nstep_row
 SMALL = dict(hidden=(16, 16), learning_starts=100, train_freq=4, gradient_steps=2, target_update_interval=50,
              exploration_steps=300, buffer_size=500, batch_size=16)
 PUCK = "fastfa/PuckWorldDiscrete-v0"
-OPTIONS = {"per": dict(prioritized=True), "nstep": dict(n_step=3), "per+nstep": dict(prioritized=True, n_step=3)}
+OPTIONS = {"per": dict(prioritized=True, n_step=1), "nstep": dict(n_step=3), "per+nstep": dict(prioritized=True, n_step=3)}
 
 # one episode terminated at row 3, one truncated at row 6, one in progress (rows 7-8)
 _EPISODES = [(1, False, False), (2, False, False), (3, False, False), (4, True, False),
@@ -60,7 +60,7 @@ def test_nstep_targets_hand_checked(per):
     np.testing.assert_array_equal(disc, [0.125, 0, 0, 0, 0.125, 0.25, 0.5, 0.25, 0.5])
     np.testing.assert_array_equal(nxt, [2.5, 3.5, 3.5, 3.5, 6.5, 6.5, 6.5, 8.5, 8.5])
     # n = 1: raw rewards, γ(1 − terminated); a truncation still bootstraps
-    r1, disc1, nxt1 = _sample_all_rows(buf, DQNConfig(gamma=0.5, prioritized=per).hp_array(500))
+    r1, disc1, nxt1 = _sample_all_rows(buf, DQNConfig(gamma=0.5, n_step=1, prioritized=per).hp_array(500))
     np.testing.assert_array_equal(r1, [e[0] for e in _EPISODES])
     np.testing.assert_array_equal(disc1, [0.5, 0.5, 0.5, 0, 0.5, 0.5, 0.5, 0.5, 0.5])
     np.testing.assert_array_equal(nxt1, np.arange(9) + 0.5)
@@ -165,7 +165,7 @@ def test_determinism(opt):
     a, b, c = (DQN("CartPole-v1", seed=s, **SMALL, **OPTIONS[opt]).learn(n) for s in (3, 3, 4))
     np.testing.assert_array_equal(a.theta, b.theta)
     assert not np.array_equal(a.theta, c.theta)
-    base = DQN("CartPole-v1", seed=3, **SMALL).learn(n)  # the option changes training
+    base = DQN("CartPole-v1", seed=3, **SMALL, n_step=1).learn(n)  # the option changes training
     assert not np.array_equal(a.theta, base.theta)
 
 
@@ -197,7 +197,7 @@ def test_nstep_buffer_and_cut_episode():
     last = (int(ag.buffer.state[0]) - 1) % ag.buffer.capacity
     # the budget cut the episode in progress: its last row stops n-step windows
     assert ag.buffer.truncated[last] or ag.buffer.terminated[last]
-    assert DQN("CartPole-v1", seed=0, **SMALL).buffer.n_step == 1
+    assert DQN("CartPole-v1", seed=0, **SMALL, n_step=1).buffer.n_step == 1
 
 
 @pytest.mark.parametrize("name,value", [("per_alpha", -0.1), ("per_alpha", float("nan")), ("per_beta", 1.5),
