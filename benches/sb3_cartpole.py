@@ -4,11 +4,14 @@ the final evaluation: mean of 10 deterministic episodes) per seed.
 
     python benches/sb3_cartpole.py --seeds 3 --fastfa-seeds 10 [--steps 50000] [--threads 1]
 
-Three rows per seed: ``fastfa-same`` and ``sb3`` use identical hyper-parameters
+Rows per seed: ``fastfa-same`` and ``sb3`` use identical hyper-parameters
 (``DQNConfig()`` defaults with ``double_dqn=False, loss="huber"``: SB3 has no Double DQN and its
 loss is Huber(1); the linear
 learning-rate decay becomes SB3's learning-rate schedule; ``exploration_steps`` becomes
-``exploration_fraction``); ``fastfa-default`` is fastfa's tuned default (Double DQN).  Needs ``pip install torch==2.13.0 stable-baselines3==2.9.2``.
+``exploration_fraction``; ``n_step`` becomes SB3's ``n_steps`` (same n-step windows));
+``fastfa-default`` is fastfa's default when that differs (e.g. with ``--hidden``, or defaults
+using Double DQN).  Since the n-step defaults (64x64, n_step=4, no Double DQN, Huber) the defaults
+ARE the same-params config and ``fastfa-same`` runs ``max(--seeds, --fastfa-seeds)`` seeds.  Needs ``pip install torch==2.13.0 stable-baselines3==2.9.2``.
 """
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ def sb3_kwargs(cfg: DQNConfig, steps: int) -> dict:
         raise SystemExit("SB3 has no Double DQN: compare with double_dqn=False")
     if cfg.loss != "huber" or cfg.huber_kappa != 1.0 or cfg.optimizer != "adam" or cfg.tau <= 0:
         raise SystemExit("SB3 uses Huber(1) loss and Adam")
+    if cfg.prioritized:
+        raise SystemExit("SB3 has no prioritized replay")
     lr0, lr1 = cfg.learning_rate, cfg.learning_rate_end
     if lr1 is not None and cfg.lr_decay_steps > 0:
         decay_frac = cfg.lr_decay_steps / steps
@@ -39,7 +44,7 @@ def sb3_kwargs(cfg: DQNConfig, steps: int) -> dict:
     return dict(learning_rate=lr, buffer_size=cfg.buffer_size, learning_starts=cfg.learning_starts,
                 batch_size=cfg.batch_size, gamma=cfg.gamma, train_freq=cfg.train_freq,
                 gradient_steps=cfg.gradient_steps, target_update_interval=cfg.target_update_interval,
-                tau=cfg.tau, exploration_initial_eps=cfg.exploration_initial_eps,
+                tau=cfg.tau, n_steps=cfg.n_step, exploration_initial_eps=cfg.exploration_initial_eps,
                 exploration_final_eps=cfg.exploration_final_eps,
                 exploration_fraction=cfg.exploration_steps / steps, max_grad_norm=cfg.max_grad_norm,
                 policy_kwargs={"net_arch": list(cfg.hidden),
@@ -81,7 +86,10 @@ def main():
     cfg = dataclasses.replace(default, double_dqn=False, loss="huber")
     rows = []
     DQN("CartPole-v1", cfg, seed=0).learn(cfg.train_freq * 2 + cfg.learning_starts)  # load compiled code
-    for name, c, n in (("fastfa-same", cfg, args.seeds), ("fastfa-default", default, args.fastfa_seeds)):
+    runs = (("fastfa-same", cfg, args.seeds), ("fastfa-default", default, args.fastfa_seeds))
+    if cfg == default:  # the defaults are SB3-expressible: one fastfa row set, the same params as SB3
+        runs = (("fastfa-same", cfg, max(args.seeds, args.fastfa_seeds)),)
+    for name, c, n in runs:
         for seed in range(n):
             ag = DQN("CartPole-v1", c, seed=seed)
             t0 = time.perf_counter()
@@ -113,6 +121,10 @@ def main():
         if r:
             print(f"\n{lib}: mean wall {np.mean([x[2] for x in r]):.2f} s, final eval >= 475 in "
                   f"{sum(x[3] >= 475 for x in r)}/{len(r)} seeds")
+    same = [x[2] for x in rows if x[0] == "fastfa-same"]
+    sb3 = [x[2] for x in rows if x[0] == "sb3"]
+    if same and sb3:
+        print(f"\nwall-time ratio SB3 / fastfa (same params, mean per seed): {np.mean(sb3) / np.mean(same):.1f}x")
 
 
 if __name__ == "__main__":
