@@ -91,14 +91,14 @@ class DQNConfig:
     lr_decay_steps: int = 50_000
     buffer_size: int = 100_000
     learning_starts: int = 1_000
-    batch_size: int = 128
+    batch_size: int = 64
     gamma: float = 0.99
     train_freq: int = 256
     gradient_steps: int = 128
     target_update_interval: int = 10
     tau: float = 1.0
     exploration_initial_eps: float = 1.0
-    exploration_final_eps: float = 0.04
+    exploration_final_eps: float = 0.01
     exploration_steps: int = 8_000
     max_grad_norm: float = 10.0
     double_dqn: bool = False
