@@ -2,7 +2,7 @@
 hyper-parameters, measured in the same run.  Prints a Markdown table (wall time of ``learn`` and
 the final evaluation: mean of 10 deterministic episodes) per seed.
 
-    python benches/sb3_cartpole.py --seeds 3 --fastfa-seeds 10 [--steps 50000] [--threads 1]
+    python benches/sb3_cartpole.py --seeds 3 --fastfa-seeds 10 [--steps 50000] [--threads 1] [--set batch_size=64]
 
 Rows per seed: ``fastfa-same`` and ``sb3`` use identical hyper-parameters
 (``DQNConfig()`` defaults with ``double_dqn=False, loss="huber"``: SB3 has no Double DQN and its
@@ -77,12 +77,16 @@ def main():
     ap.add_argument("--steps", type=int, default=50_000)
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
     ap.add_argument("--hidden", default=None, help="override the hidden widths of both, e.g. 64,64")
+    ap.add_argument("--set", action="append", default=[], help="override a DQNConfig field of both, e.g. batch_size=64")
     args = ap.parse_args()
     import dataclasses
 
     default = DQNConfig()
     if args.hidden:
         default = dataclasses.replace(default, hidden=tuple(int(h) for h in args.hidden.split(",")))
+    for kv in args.set:
+        k, v = kv.split("=", 1)
+        default = dataclasses.replace(default, **{k: type(getattr(default, k))(v)})
     cfg = dataclasses.replace(default, double_dqn=False, loss="huber")
     rows = []
     DQN("CartPole-v1", cfg, seed=0).learn(cfg.train_freq * 2 + cfg.learning_starts)  # load compiled code
