@@ -87,7 +87,14 @@ _add("S1-g96", S1, gradient_steps=96)
 _add("SB-n2", SB, n_step=2)
 _add("SB-n3", SB, n_step=3)
 _add("SB-n5", SB, n_step=5)
-_add("SB-n4", SB, n_step=4)
+_add("SB-n4", SB, n_step=4)                          # -> the DQNConfig defaults since this round
+
+# round 7: neighbours of SB-n4
+N4 = CONFIGS["SB-n4"]
+_add("N4-b64", N4, batch_size=64)
+_add("N4-eps.01", N4, exploration_final_eps=0.01)
+_add("S1-n4", S1, n_step=4)                          # Double DQN + squared loss + 4-step
+_add("N4-b64-eps.01", N4, batch_size=64, exploration_final_eps=0.01)
 _add("S1-n3", S1, n_step=3)
 
 
