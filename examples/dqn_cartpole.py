@@ -3,8 +3,8 @@
 Deep Q-learning (Mnih et al. 2015; the semi-gradient Q-learning of Sutton & Barto 10.1/11.3 with a
 neural network, experience replay and a target network, S&B 16.5).  Given by id, "CartPole-v1"
 trains in one fully compiled loop (env twin + ε-greedy + replay + MLP updates, no deep-learning
-framework).  The tuned defaults (128x128 net, 50k steps, docs/dqn.md) take ~20 s here and solve
-CartPole for 9 of 10 seeds (greedy return 500; seed 0 does).
+framework).  The tuned defaults (64x64 net, batch 64, 4-step returns, 50k steps, docs/dqn.md) take
+~1.5 s here and solved CartPole in 30 of 30 tuning/held-out seeds (greedy return >= 475; seed 0: 500).
 First use compiles the DQN kernels (~30 s); later runs load them from Numba's cache.
 Set FASTFA_EXAMPLE_QUICK=1 for a tiny budget.
 
