@@ -298,15 +298,28 @@ cdef class Ring:
             memcpy(o2 + k * ob, self.next_obs + i * ob, ob)
             d[k] = self.term[i]
 
+    cdef int64_t* _uniform_indices(self, int64_t B, int64_t size, int64_t* stack) except NULL:
+        """B row indices floor(u·size), u from the bound Generator (as ``replay_sample_into``),
+        written to ``stack`` or, when B > STACK, to a malloc'ed array the caller frees."""
+        cdef int64_t k, i
+        cdef int64_t* idx = stack
+        if B > STACK:
+            idx = <int64_t*>malloc(B * sizeof(int64_t))
+            if idx == NULL:
+                raise MemoryError()
+        for k in range(B):
+            i = <int64_t>(self.bitgen.next_double(self.bitgen.state) * <double>size)
+            idx[k] = i if i < size else size - 1
+        return idx
+
     def sample(self, batch_size, rng):
         """Uniform sample as ``replay_sample_into`` with ``u = rng.random(B)``; None when
         ``batch_size`` is not a valid int in [1, size] (nothing drawn then)."""
         cdef int64_t B = self._batch(batch_size)
-        cdef int64_t k, i, size = self.state[1]
+        cdef int64_t size = self.state[1]
         cdef int64_t stack[STACK]
         cdef int64_t* idx = stack
         cdef cnp.ndarray o, a, r, o2, d
-        cdef double u
         if B < 0:
             return None
         if rng is not self.rng and not self._bind(rng):
@@ -316,14 +329,7 @@ cdef class Ring:
         r = self._empty(B, 2)
         o2 = self._empty(B, 0)
         d = self._empty(B, 3)
-        if B > STACK:
-            idx = <int64_t*>malloc(B * sizeof(int64_t))
-            if idx == NULL:
-                raise MemoryError()
-        for k in range(B):
-            u = self.bitgen.next_double(self.bitgen.state)
-            i = <int64_t>(u * <double>size)
-            idx[k] = i if i < size else size - 1
+        idx = self._uniform_indices(B, size, stack)
         self._gather(idx, B, cnp.PyArray_BYTES(o), cnp.PyArray_BYTES(a), <float*>cnp.PyArray_DATA(r),
                      cnp.PyArray_BYTES(o2), <uint8_t*>cnp.PyArray_DATA(d))
         if idx != stack:
@@ -338,7 +344,7 @@ cdef class Ring:
         cdef int64_t stack[STACK]
         cdef int64_t* idx = stack
         cdef cnp.ndarray o, a, r, o2, d, g
-        cdef double u, ret, gg
+        cdef double ret, gg
         cdef bint done
         cdef Py_ssize_t ob = self.obs_bytes, ab = self.act_bytes
         cdef char* po
@@ -359,14 +365,7 @@ cdef class Ring:
         g = self._empty(B, 2)
         po, pa, po2 = cnp.PyArray_BYTES(o), cnp.PyArray_BYTES(a), cnp.PyArray_BYTES(o2)
         pr, pg, pd = <float*>cnp.PyArray_DATA(r), <float*>cnp.PyArray_DATA(g), <uint8_t*>cnp.PyArray_DATA(d)
-        if B > STACK:
-            idx = <int64_t*>malloc(B * sizeof(int64_t))
-            if idx == NULL:
-                raise MemoryError()
-        for k in range(B):
-            u = self.bitgen.next_double(self.bitgen.state)
-            i = <int64_t>(u * <double>size)
-            idx[k] = i if i < size else size - 1
+        idx = self._uniform_indices(B, size, stack)
         oldest = self.state[0] if size == cap else 0
         for k in range(B):  # replay_nstep_gather
             i = idx[k]
