@@ -107,19 +107,34 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     assert "fastfa/kernels/tiles.py" in names and "fastfa/cli.py" in names
     assert not [n for n in names if n.endswith(".c")], "generated C files must not ship"
     assert not [n for n in names if n.startswith(("kernels/", "tests/", "benches/"))]
-    venv = tmp_path / "venv"
-    r = _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
-    assert r.returncode == 0, r.stderr
-    py = venv / "bin" / "python"
-    # --ignore-installed: the venv sees the system site-packages (for numpy/numba), where a fastfa
-    # of the same version may already be installed (CI installs it there); pip would then skip.
-    r = _run([str(py), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(whl)])
+    py = _fresh_venv_seeing_running_env(tmp_path / "venv")
+    # --no-index --ignore-installed: install exactly this wheel, even where the running env already has
+    # a fastfa of the same version (the venv sees the running env's site-packages for numpy/numba).
+    r = _run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", str(whl)])
     assert r.returncode == 0, r.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = ("import fastfa, fastfa.tiles3 as t, fastfa.kernels.tiles as k; "
             "assert t.COMPILED; assert str(fastfa.__file__).startswith(%r), fastfa.__file__; "
-            "print(t.tiles(t.IHT(32), 2, [0.1]))" % str(venv))
+            "print(t.tiles(t.IHT(32), 2, [0.1]))" % str(tmp_path / "venv"))
     r = _run([str(py), "-c", code], cwd=elsewhere)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[0, 1]"
+
+
+def _fresh_venv_seeing_running_env(venv):
+    """A new venv whose python sees the *running* environment's packages (numpy, numba, gymnasium).
+
+    `--system-site-packages` would expose the base interpreter's packages, not the virtualenv the
+    tests run in; a .pth line naming the running env's site dirs does what a user's venv does.
+    """
+    import sysconfig
+    r = _run([sys.executable, "-m", "venv", str(venv)])
+    assert r.returncode == 0, r.stderr
+    py = venv / "bin" / "python"
+    r = _run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+    assert r.returncode == 0, r.stderr
+    site = Path(r.stdout.strip())
+    paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (site / "_running_env.pth").write_text("\n".join(paths) + "\n")
+    return py

@@ -19,9 +19,10 @@ TESTS = Path(__file__).resolve().parent
 @pytest.mark.skipif(JIT_DISABLED, reason="already running interpreted")
 def test_suite_passes_interpreted(tmp_path):
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    # node ids are relative to the rootdir, so pin it: an absolute path in --deselect matches nothing
     cmd = [sys.executable, "-m", "pytest", str(TESTS), "-q", "-x", "-p", "no:cacheprovider",
-           "--benchmark-disable", "-W", "ignore::RuntimeWarning",
-           "--deselect", f"{TESTS / 'test_packaging.py'}::test_wheel_installs_and_imports_outside_repo",
+           "--rootdir", str(TESTS.parent), "--benchmark-disable", "-W", "ignore::RuntimeWarning",
+           "--deselect", "tests/test_packaging.py::test_wheel_installs_and_imports_outside_repo",
            "--ignore", str(TESTS / "test_zz_interpreted.py")]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path)  # not the repo root: `-m` puts cwd on sys.path
     tail = "\n".join(r.stdout.splitlines()[-25:])
