@@ -79,3 +79,4 @@ from naive_mlp import *  # noqa
 from naive_pg import *  # noqa
 from naive_pg_envs import *  # noqa
 from naive_replay import *  # noqa
+from naive_trees import *  # noqa

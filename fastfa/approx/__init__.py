@@ -11,6 +11,9 @@ from .._lazy import lazy_names
 _LAZY: dict[str, str] = {
     "LinearV": ".linear_v",
     "LinearQ": ".linear_q",
+    "RegressionTree": ".trees",
+    "ExtraTrees": ".trees",
+    "KNNRegressor": ".knn",
 }
 
 __all__ = sorted(_LAZY)
