@@ -170,6 +170,12 @@ else:
     row_gather64 = _make_row_gather(64)
 
 
+# Integer constants passed to another compiled function are typed Literal[int](value), and each
+# new pattern of literals compiles that function again (gather_rows was compiled 7 times for one
+# MLP); passing np.int64 values keeps one signature per dtype combination.
+_I0, _I1, _I4 = np.int64(0), np.int64(1), np.int64(4)
+
+
 @njit
 def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
     """C[i, j] += Σ_k A[i, k]·B[k, j] (k ascending) on flat arrays (offsets/strides in elements).
@@ -183,7 +189,7 @@ def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
         for j0 in range(0, nb, 16):
             tile4x16(A, a_off + i * a_rs, a_rs, a_cs, B, b_off + j0, ldb, C, c_off + i * ldc + j0, ldc, K)
         if nb < N:
-            gather_rows(A, a_off + i * a_rs, a_rs, a_cs, 4, K, B, b_off + nb, ldb, N - nb, C,
+            gather_rows(A, a_off + i * a_rs, a_rs, a_cs, _I4, K, B, b_off + nb, ldb, N - nb, C,
                         c_off + i * ldc + nb, ldc)
         i += 4
     if i < M:

@@ -33,7 +33,7 @@ and float64 parameters.
 import numpy as np
 
 from ._jit import njit
-from ._simd import gather_rows, gemm_tiles
+from ._simd import _I0, _I1, gather_rows, gemm_tiles
 
 ACT_RELU = 0
 ACT_TANH = 1
@@ -90,7 +90,7 @@ def _dense_wide(xf, x_off, B, theta, w_off, n_in, n_out, outf, o_off):
     bias = theta[b0:b0 + n_out]
     for i in range(B):  # slice copies (element loops with computed indices do not vectorise)
         outf[o_off + i * n_out:o_off + (i + 1) * n_out] = bias
-    gemm_tiles(xf, x_off, n_in, 1, B, n_in, theta, w_off, n_out, n_out, outf, o_off, n_out)
+    gemm_tiles(xf, x_off, n_in, _I1, B, n_in, theta, w_off, n_out, n_out, outf, o_off, n_out)
 
 
 @njit
@@ -141,15 +141,15 @@ def mlp_forward(theta, sizes, act, x, acts):
     """
     B = x.shape[0]
     L = sizes.shape[0] - 1
-    o = 0
-    a_off = 0
+    o = _I0
+    a_off = _I0
     h = x
     for l in range(1, L + 1):
         n_in = sizes[l - 1]
         n_out = sizes[l]
         out = acts[a_off:a_off + B * n_out].reshape((B, n_out))
         if n_out >= 16 and l == 1:
-            _dense_wide(np.ascontiguousarray(x).ravel(), 0, B, theta, o, n_in, n_out, acts, a_off)
+            _dense_wide(np.ascontiguousarray(x).ravel(), _I0, B, theta, o, n_in, n_out, acts, a_off)
         elif n_out >= 16:
             _dense_wide(acts, a_off - B * n_in, B, theta, o, n_in, n_out, acts, a_off)
         else:
@@ -243,7 +243,7 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
         mB = max(mB, sizes[l])
     mB *= B
     dsrc = np.ascontiguousarray(dout).ravel()  # δ_l lives in dsrc[d_off:], row-major B × n_l
-    d_off = 0
+    d_off = _I0
     for l in range(L, 0, -1):
         n_in = sizes[l - 1]
         n_out = sizes[l]
@@ -264,9 +264,9 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
         if n_out < 16:
             _grad_w_narrow(h, d, gW)
         elif l > 1:
-            gather_rows(acts, a_off[l - 2], 1, n_in, n_in, B, dsrc, d_off, n_out, n_out, grad, w0, n_out)
+            gather_rows(acts, a_off[l - 2], _I1, n_in, n_in, B, dsrc, d_off, n_out, n_out, grad, w0, n_out)
         else:
-            gather_rows(np.ascontiguousarray(x).ravel(), 0, 1, n_in, n_in, B, dsrc, d_off, n_out, n_out,
+            gather_rows(np.ascontiguousarray(x).ravel(), _I0, _I1, n_in, n_in, B, dsrc, d_off, n_out, n_out,
                          grad, w0, n_out)
         if l > 1:
             # δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}); transpose W once so rows of Wᵀ are contiguous
@@ -278,7 +278,7 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
             dn = work[base:base + B * n_in].reshape((B, n_in))
             dn[:, :] = 0.0
             if n_out >= 16:
-                gemm_tiles(dsrc, d_off, n_out, 1, B, n_out, work, wt, n_in, n_in, work, base, n_in)
+                gemm_tiles(dsrc, d_off, n_out, _I1, B, n_out, work, wt, n_in, n_in, work, base, n_in)
             else:
                 for i in range(B):
                     for j in range(n_out):
