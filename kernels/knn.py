@@ -78,7 +78,7 @@ def knn_weights(best_d, k, kind, bandwidth, w):
 
 
 @njit
-def _average(Ym, best_i, w, k, out):
+def knn_average(Ym, best_i, w, k, out):
     for a in range(Ym.shape[1]):
         s = 0.0
         for i in range(k):
@@ -95,7 +95,7 @@ def knn_predict_brute(Xm, Ym, size, Q, k, kind, bandwidth, out):
     for n in range(Q.shape[0]):
         knn_brute(Xm, size, Q[n], k, best_i, best_d)
         knn_weights(best_d, k, kind, bandwidth, w)
-        _average(Ym, best_i, w, k, out[n])
+        knn_average(Ym, best_i, w, k, out[n])
 
 
 @njit
@@ -236,4 +236,4 @@ def kdtree_predict(Xm, Ym, perm, start, end, left, right, lo, hi, Q, k, kind, ba
     for n in range(Q.shape[0]):
         kdtree_query(Xm, perm, start, end, left, right, lo, hi, Q[n], k, best_i, best_d, stack)
         knn_weights(best_d, k, kind, bandwidth, w)
-        _average(Ym, best_i, w, k, out[n])
+        knn_average(Ym, best_i, w, k, out[n])
