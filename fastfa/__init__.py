@@ -15,6 +15,7 @@ Public names::
     fastfa.tiles3                                     # drop-in for Sutton's tiles3
     fastfa.features, fastfa.agents, fastfa.policies, fastfa.envs, fastfa.buffers
     fastfa.sweep(...)                                 # parameter studies
+    fastfa.Sarsa, fastfa.DQN, ...                     # every agent of fastfa.agents (same contract)
 """
 from __future__ import annotations
 
@@ -41,8 +42,12 @@ def sweep(*args, **kwargs):
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    agents = importlib.import_module(f"{__name__}.agents")
+    if name in agents._LAZY and name[0].isupper():  # fastfa.Sarsa, fastfa.DQN, ... (loaded on first use)
+        return getattr(agents, name)
     raise AttributeError(f"module 'fastfa' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES)
+    agents = importlib.import_module(f"{__name__}.agents")
+    return sorted(set(globals()) | _SUBMODULES | {n for n in agents._LAZY if n[0].isupper()})

@@ -36,7 +36,9 @@ class Learner(Protocol):
 
 @dataclass
 class EpisodeLog:
-    """What :func:`run` returns: one entry per finished episode."""
+    """The episode log of every agent (``agent.log``) and what :func:`run` returns: one entry per
+    finished episode (``returns``, ``lengths``), plus env steps (``total_steps``, also counting the
+    steps of an episode cut by the budget) and ``wall_time_s``."""
 
     returns: list = field(default_factory=list)
     lengths: list = field(default_factory=list)
@@ -47,6 +49,33 @@ class EpisodeLog:
     @property
     def n_episodes(self) -> int:
         return len(self.returns)
+
+    @property
+    def env_steps(self) -> int:
+        """Environment steps taken (the same as ``total_steps``)."""
+        return self.total_steps
+
+    def extend(self, other: "EpisodeLog") -> None:
+        """Append ``other`` (a later run of the same agent): episodes, steps and wall time add up."""
+        self.returns.extend(other.returns)
+        self.lengths.extend(other.lengths)
+        self.total_steps += other.total_steps
+        self.wall_time_s += other.wall_time_s
+        self.interrupted = other.interrupted
+
+    def copy(self) -> "EpisodeLog":
+        return EpisodeLog(list(self.returns), list(self.lengths), self.total_steps, self.wall_time_s,
+                          self.interrupted)
+
+    def to_dict(self) -> dict:
+        """JSON-able form (saved with an agent)."""
+        return {"returns": [float(r) for r in self.returns], "lengths": [int(n) for n in self.lengths],
+                "total_steps": int(self.total_steps), "wall_time_s": float(self.wall_time_s)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "EpisodeLog":
+        return cls(list(d.get("returns", [])), list(d.get("lengths", [])), int(d.get("total_steps", 0)),
+                   float(d.get("wall_time_s", 0.0)))
 
     def as_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.returns, dtype=np.float64), np.asarray(self.lengths, dtype=np.int64)

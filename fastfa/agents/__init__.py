@@ -1,5 +1,15 @@
 """fastfa.agents: see the module docstrings of the submodules listed in _LAZY.
 
+Every agent has one shape (the agent contract, :mod:`fastfa.agents._contract`)::
+
+    Agent(env, features=None, *, config=None, seed=None, **config_overrides)
+    .learn(total_steps=None, *, episodes=None, callback=None, progress=False,
+           checkpoint_every=None, checkpoint_path=None) -> self
+    .predict(obs, deterministic=True)  .evaluate(env=None, episodes=10, seed=None)
+    .save(path)  Agent.load(path, env=None)  .log  .policy_function()
+
+:mod:`fastfa.agents.registry` maps names ("sarsa", "dqn", ...) to the classes.
+
 Public names are loaded lazily (importing this package does not compile or
 import kernels).  To add a public name, add one line to _LAZY:
 `"Name": ".module"`.
@@ -18,6 +28,7 @@ _LAZY: dict[str, str] = {
     "Reinforce": ".policy_gradient", "ReinforceBaseline": ".policy_gradient", "ActorCritic": ".policy_gradient",
     "QAC": ".policy_gradient", "PGConfig": ".policy_gradient", "ConstantFeatures": ".policy_gradient",
     "A2C": ".a2c", "A2CMLP": ".a2c_mlp", "fitted_q_iteration": ".fqi", "FittedQ": ".fqi",
+    "EvalResult": "._contract",
 }
 
 __all__ = sorted(_LAZY)

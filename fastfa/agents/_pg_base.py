@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import io as _io
 from ..loop import run
+from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
 
 __all__ = ["PGConfig", "ConstantFeatures"]
 
@@ -86,23 +87,35 @@ class ConstantFeatures:
         return cls()
 
 
-class _PGAgent:
-    """Shared surface: construction from an env / action space, learn, predict, value, save/load."""
+class _PGAgent(Contract):
+    """Shared surface: the agent contract, construction from an env, learn, predict, value, save/load."""
 
     has_critic = True
 
-    def __init__(self, features, action_space, config: PGConfig | None = None, *, seed: int | None = None,
+    def __init__(self, env, features=None, *legacy, config: PGConfig | None = None, seed: int | None = None,
                  **overrides):
+        name = type(self).__name__
+        if is_env(env):  # contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
+            if legacy:
+                raise TypeError(f"{name}(env, features=None, *, config=None, seed=None, **overrides): the options "
+                                "are keyword-only")
+            env = resolve_env(env)
+            if features is None:
+                features = default_features(env.observation_space)
+            self._build(features, env.action_space, config, seed, overrides, env)
+            return
+        # 0.1.0 form: Agent(features, action_space, config=None, *, seed=None, **overrides); env given to learn
+        if len(legacy) > 1:
+            raise TypeError(f"{name}: too many positional arguments")
+        warn_legacy(f"{name}(features, action_space, ...)", f"{name}(env, features, config=..., seed=...)")
+        self._build(env, features, legacy[0] if legacy else config, seed, overrides, None)
+
+    def _build(self, features, action_space, config, seed, overrides, env):
         from gymnasium import spaces
 
         from ..policies import GaussianLinear, SoftmaxLinear
 
-        if config is None:
-            config = PGConfig(**overrides)
-        elif overrides:
-            config = dataclasses.replace(config, **overrides)
-        if not isinstance(config, PGConfig):
-            raise TypeError(f"config must be a PGConfig, got {type(config).__name__}")
+        config = make_config(PGConfig, config, overrides, type(self).__name__)
         if not hasattr(features, "n_features") or not (hasattr(features, "indices") or hasattr(features, "transform")):
             raise TypeError(f"features must be a fastfa feature object, got {type(features).__name__}")
         self.config, self.features = config, features
@@ -121,8 +134,12 @@ class _PGAgent:
         self.w = np.zeros(F)  # linear critic / baseline v̂(s) = w·x(s)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self.log = None
         self._batch, self._n_eps = None, 0  # REINFORCE with n_rollouts > 1
+        self._init_contract(env)
+        self._init_critic()
+
+    def _init_critic(self):
+        pass
 
     # -- features and policy glue
     def _x(self, obs):
@@ -210,21 +227,21 @@ class _PGAgent:
                                      f"stopped (alpha_w={self.config.alpha_w} too large?)")
 
     # -- public surface
-    def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
-              progress: bool = False, callback=None):
-        """Train on ``env`` (gymnasium env or id) for a budget; returns ``self`` (log in ``self.log``)."""
-        if isinstance(env, str):
-            from ..envs import make
-
-            env = make(env)
+    def _learn_impl(self, env, total_steps, episodes, seed, callback, progress, compiled):
         if env.action_space != self.action_space:
             raise ValueError(f"env.action_space {env.action_space} differs from the agent's {self.action_space}")
-        self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
-                       callback=callback)
-        return self
+        if compiled is True:
+            raise ValueError(f"compiled=True: {type(self).__name__} on a gymnasium env runs the Python loop "
+                             "(compiled policy-gradient loops: fastfa.agents.pg_compiled)")
+        return run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
+                   callback=callback)
 
     def predict(self, obs, deterministic: bool = True):
-        """Greedy action (argmax π / clipped mean) or a sample from π."""
+        """Greedy action (argmax π / clipped mean) or a sample from π; a batch of observations -> an array."""
+        a = np.asarray(obs)
+        if a.ndim == (1 if hasattr(self.features, "n_states") else 2) and not isinstance(self.features,
+                                                                                       ConstantFeatures):
+            return np.array([self.predict(o, deterministic) for o in a])
         x = self._x(obs)
         if not deterministic:
             return self._sample(x)[0]
@@ -232,6 +249,15 @@ class _PGAgent:
             return self.policy.greedy(x)
         mu, _ = self.policy.mean_std(x)
         return np.clip(mu, self.policy.low, self.policy.high).astype(self.action_space.dtype)
+
+    def policy_function(self):
+        """The greedy policy (most probable action of the softmax) as a jitted ``obs -> action``
+        (Discrete actions and GridTileCoder / StateAggregation features)."""
+        if not self.discrete:
+            raise TypeError("policy_function(): Gaussian policies are not supported yet (Discrete actions only)")
+        from ._policy_fn import greedy_softmax_linear
+
+        return greedy_softmax_linear(self.features, self.policy.theta)
 
     def value(self, obs) -> float:
         """v̂(obs) of the critic / baseline."""
@@ -250,13 +276,17 @@ class _PGAgent:
                   **{f"features.{k}": v for k, v in farr.items()}}
         return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "space": space,
                                                     "features": fmeta, "seed": self.seed,
-                                                    "rng": _io.rng_state(self.rng)}, arrays)
+                                                    "rng": _io.rng_state(self.rng),
+                                                    "contract": self._contract_meta()}, arrays)
 
     @classmethod
-    def load(cls, path, features=None):
-        """Rebuild an agent saved by :meth:`save` (pass ``features`` for non-fastfa feature objects)."""
+    def load(cls, path, env=None, *, features=None):
+        """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id);
+        pass ``features`` for non-fastfa feature objects."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
-        return cls._from_loaded(meta, arrays, features)
+        agent = cls._from_loaded(meta, arrays, features)
+        agent._restore_contract(meta, env)
+        return agent
 
     @classmethod
     def _from_loaded(cls, meta, arrays, features=None):
@@ -276,7 +306,7 @@ class _PGAgent:
         cfg = dict(meta["config"])
         cfg["std_bounds"] = tuple(cfg["std_bounds"])
         agent = object.__new__(cls)  # QAC/A2C constructors need more than the saved state
-        _PGAgent.__init__(agent, features, space, PGConfig(**cfg), seed=meta["seed"])
+        _PGAgent._build(agent, features, space, PGConfig(**cfg), meta["seed"], {}, None)
         agent.w = np.array(arrays["w"], dtype=np.float64)
         for k, v in arrays.items():
             if k.startswith("policy."):

@@ -20,45 +20,71 @@ Example::
     >>> from fastfa.features import Fourier
     >>> import numpy as np
     >>> f = Fourier(low=[-2.4, -3, -0.21, -3], high=[2.4, 3, 0.21, 3], order=2)
-    >>> agent = A2C(f, "CartPole-v1", alpha=0.05, alpha_w=0.1, gamma=0.99, n_envs=8, n_steps=5, seed=0)
+    >>> agent = A2C("CartPole-v1", f, alpha=0.05, alpha_w=0.1, gamma=0.99, n_envs=8, n_steps=5, seed=0)
     >>> agent.learn(total_steps=20_000)                                    # doctest: +SKIP
 """
 from __future__ import annotations
 
+import copy
+import time
+import warnings
+
 import numpy as np
 
+from ..loop import Progress
+from ._contract import default_features, is_env, resolve_env, warn_legacy
 from ._pg_base import PGConfig, _PGAgent
 
 __all__ = ["A2C"]
 
 
 class A2C(_PGAgent):
-    """Linear A2C.  Args: features, env (id or callable making one env), config/overrides,
-    ``n_envs`` (>= 1), ``n_steps`` (>= 1), ``seed``."""
+    """Linear A2C.  ``A2C(env, features=None, *, config=None, n_envs=8, n_steps=5, seed=None, **overrides)``:
+    ``env`` a gymnasium env (copied ``n_envs`` times), an env id, or a callable making one env."""
 
-    def __init__(self, features, env, config: PGConfig | None = None, *, n_envs: int = 8, n_steps: int = 5,
-                 seed: int | None = None, **overrides):
+    def __init__(self, env, features=None, *legacy, config: PGConfig | None = None, n_envs: int = 8,
+                 n_steps: int = 5, seed: int | None = None, **overrides):
         import gymnasium
 
         for name, v in (("n_envs", n_envs), ("n_steps", n_steps)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+        if not (is_env(env) or (callable(env) and not hasattr(env, "n_features"))):
+            # 0.1.0 form: A2C(features, env, config=None, *, n_envs, n_steps, seed, **overrides)
+            warn_legacy("A2C(features, env, ...)", "A2C(env, features, config=..., n_envs=..., seed=...)")
+            env, features = features, env
+            if legacy:
+                config = legacy[0]
+        elif legacy:
+            raise TypeError("A2C(env, features=None, *, config=None, n_envs=8, n_steps=5, seed=None, **overrides): "
+                            "the options are keyword-only")
         if isinstance(env, str):
             from ..envs import make
 
             env_id = env
             env_fn = lambda: make(env_id)  # noqa: E731
+        elif isinstance(env, gymnasium.Env):
+            proto = env
+            env_fn = (lambda: gymnasium.make(proto.spec)) if proto.spec is not None else (
+                lambda: copy.deepcopy(proto))
         elif callable(env):
             env_fn = env
         else:
-            raise TypeError("env must be an env id or a callable returning a gymnasium env")
+            raise TypeError("env must be a gymnasium Env, an env id or a callable returning a gymnasium env")
         self.vec = gymnasium.vector.SyncVectorEnv([env_fn for _ in range(n_envs)],
                                                   autoreset_mode=gymnasium.vector.AutoresetMode.SAME_STEP)
-        super().__init__(features, self.vec.single_action_space, config, seed=seed, **overrides)
+        if features is None:
+            features = default_features(self.vec.single_observation_space)
+        self._build(features, self.vec.single_action_space, config, seed, overrides, None)
+        self.env = resolve_env(env) if is_env(env) else self.vec.envs[0]  # evaluate() re-makes its id
         self.n_envs, self.n_steps = int(n_envs), int(n_steps)
         self.num_timesteps = 0
-        self.episode_returns: list = []
         self._obs = None
+
+    @property
+    def episode_returns(self) -> list:
+        """Returns of the finished episodes in completion order (= ``log.returns``)."""
+        return self.log.returns
 
     def _X(self, obs) -> np.ndarray:
         """Dense feature rows [n, F] of a batch of observations."""
@@ -90,20 +116,45 @@ class A2C(_PGAgent):
             raw[i], env_a[i] = self.policy.sample(X[i], self.rng)
         return env_a, raw
 
-    def learn(self, env=None, *, total_steps: int, seed: int | None = None, progress: bool = False, callback=None):
-        """Train for ``total_steps`` environment steps (summed over the envs); returns ``self``.
-
-        ``self.episode_returns`` lists finished episodes' returns in completion order.
+    def learn(self, *args, total_steps=None, episodes=None, callback=None, progress: bool = False,
+              checkpoint_every=None, checkpoint_path=None, seed=None, env=None):
+        """Train for ``total_steps`` env steps (summed over the envs, whole updates) or until ``episodes``
+        more episodes finished; returns ``self``.  ``callback(info)`` runs after every update with
+        ``{"total_steps", "episodes"}``; ``False`` stops.  Checkpoints are written after the first
+        update past every ``checkpoint_every`` steps; they hold the parameters and the log, not the
+        envs' states, so a resumed run restarts the envs (it is not bit-identical to an uninterrupted one).
         """
-        if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps <= 0:
-            raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
+        from ._contract import check_budget, check_checkpoint, split_learn_args
+
+        total_steps, env = split_learn_args("A2C", args, total_steps, env)
+        if env is not None:
+            warn_legacy("A2C.learn(env, ...)", "A2C(env, ...).learn(total_steps=N)")
+        if total_steps is None and episodes is None and self._pending is not None:
+            total_steps, episodes = self._pending.get("total_steps"), self._pending.get("episodes")
+        total_steps, episodes = check_budget(total_steps, episodes)
+        every, path = check_checkpoint(checkpoint_every, checkpoint_path)
+        self._pending = None
+        if seed is None and self._obs is None:
+            seed = self.seed
+        t0 = time.perf_counter()
+        steps0, eps0, last_ckpt = self.num_timesteps, self.log.n_episodes, self.num_timesteps
+        bar = Progress(total_steps or episodes, "A2C steps" if total_steps else "A2C episodes", enabled=progress)
+        self._run(total_steps, episodes, seed, steps0, eps0, bar, callback, every, path, last_ckpt)
+        bar.close()
+        self.log.total_steps += self.num_timesteps - steps0
+        self.log.wall_time_s += time.perf_counter() - t0
+        return self
+
+    def _run(self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path, last_ckpt):
         cfg = self.config
         if self._obs is None or seed is not None:
             self._obs, _ = self.vec.reset(seed=seed if seed is not None else self.seed)
             self._ep_ret = np.zeros(self.n_envs)
         K, N = self.n_envs, self.n_steps
-        target = self.num_timesteps + total_steps
-        while self.num_timesteps < target:
+        target = self.num_timesteps + total_steps if total_steps else None
+        ep_len = getattr(self, "_ep_len", np.zeros(K, np.int64))
+        while (target is None or self.num_timesteps < target) and (
+                episodes is None or self.log.n_episodes - eps0 < episodes):
             Xs, As, Rs, Dn, Vs = [], [], np.zeros((N, K)), np.zeros((N, K), bool), np.zeros((N, K))
             for t in range(N):
                 X = self._X(self._obs)
@@ -114,9 +165,11 @@ class A2C(_PGAgent):
                 if np.any(trunc & ~term):  # bootstrap from the final observation of truncated episodes
                     for i in np.nonzero(trunc & ~term)[0]:
                         r[i] += cfg.gamma * float(self._X(info["final_obs"][i][None])[0] @ self.w)
+                ep_len += 1
                 for i in np.nonzero(term | trunc)[0]:
-                    self.episode_returns.append(float(self._ep_ret[i]))
-                    self._ep_ret[i] = 0.0
+                    self.log.returns.append(float(self._ep_ret[i]))
+                    self.log.lengths.append(int(ep_len[i]))
+                    self._ep_ret[i], ep_len[i] = 0.0, 0
                 Xs.append(X)
                 As.append(a)
                 Rs[t], Dn[t], Vs[t] = r, term | trunc, X @ self.w
@@ -142,26 +195,55 @@ class A2C(_PGAgent):
                     for s, gr in zip(acc, self._grad_log_pi(X[i], A[i])):
                         s += adv[i] * gr
                 self._add_to_policy([s / B for s in acc], cfg.alpha)
+            self._ep_len = ep_len
+            bar.update(K * N if total_steps else 0)
             if callback is not None and callback({"total_steps": self.num_timesteps,
-                                                  "episodes": len(self.episode_returns)}) is False:
+                                                  "episodes": self.log.n_episodes}) is False:
                 break
-        return self
+            if every is not None and self.num_timesteps - last_ckpt >= every:
+                last_ckpt = self.num_timesteps
+                left = (None if target is None else target - self.num_timesteps,
+                        None if episodes is None else episodes - (self.log.n_episodes - eps0))
+                if all(v is None or v > 0 for v in left):
+                    self._pending = {"total_steps": left[0], "episodes": left[1]}
+                    self.save(path)
+                    self._pending = None
 
     def save(self, path):
         """Config, features, policy and critic (pickle-free; the vector envs are not saved)."""
         return super().save(path)
 
     @classmethod
-    def load(cls, path, env, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
-        """Rebuild an A2C saved by :meth:`save` on ``env`` (id or callable); envs start fresh."""
+    def load(cls, path, env=None, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
+        """Rebuild an A2C saved by :meth:`save` on ``env`` (id, env or callable; default: the saved env id);
+        the envs start fresh."""
         from .. import io as _io
         from .policy_gradient import ActorCritic
 
         _, meta, arrays = _io.load(path, kind="A2C")
         saved = ActorCritic._from_loaded(meta, arrays, features)  # same file layout
-        agent = cls(saved.features, env, saved.config, n_envs=n_envs, n_steps=n_steps, seed=meta["seed"])
+        c = meta.get("contract", {})
+        if env is None:
+            env = c.get("env_id")
+        if env is None:
+            raise ValueError(f"{path}: no env id stored; pass env=")
+        agent = object.__new__(cls)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cls.__init__(agent, env, saved.features, config=saved.config, n_envs=n_envs, n_steps=n_steps,
+                         seed=meta["seed"])
         agent.w = saved.w
         for k, v in saved.policy.state_dict().items():
             setattr(agent.policy, k, v)
         agent.rng = saved.rng
+        from ..loop import EpisodeLog
+
+        agent.log = EpisodeLog.from_dict(c.get("log") or {})
+        agent._pending = c.get("pending")
+        agent.num_timesteps = int(c.get("num_timesteps", 0))
         return agent
+
+    def _contract_meta(self) -> dict:
+        meta = super()._contract_meta()
+        meta["num_timesteps"] = int(self.num_timesteps)
+        return meta

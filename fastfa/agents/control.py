@@ -35,11 +35,20 @@ from .. import io as _io
 from .._checks import check_int_min, check_interval, check_positive
 from ..approx.linear_q import LinearQ
 from ..loop import run
+from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
 
 __all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda", "TrueOnlineSarsaLambda"]
 # NStepSarsa, MCControl and DiscretizedQLearning live in fastfa.agents.control_more
 
 _TRACES = {"accumulating": 0, "replacing": 1, "replacing_clear": 2}
+
+
+def _is_batch(obs, features) -> bool:
+    """True when ``obs`` has one more leading axis than one observation of ``features``."""
+    a = np.asarray(obs)
+    if hasattr(features, "n_states"):  # integer states (StateAggregation)
+        return a.ndim == 1
+    return a.ndim == 2
 
 
 @dataclass(frozen=True)
@@ -80,19 +89,46 @@ class ControlConfig:
             raise ValueError(f"trace must be one of {sorted(_TRACES)}, got {self.trace!r}")
 
 
-class _Control:
-    """Shared surface: config, LinearQ, ε-greedy, learn (Python or compiled loop), predict/value/save/load."""
+class _Control(Contract):
+    """Shared surface: the agent contract (:mod:`fastfa.agents._contract`), LinearQ, ε-greedy, learn
+    (Python or compiled loop), predict/value/save/load."""
 
     _alg: int | None = None  # code of the compiled loop (None: Python loop only)
 
-    def __init__(self, features, n_actions: int, config: ControlConfig | None = None, *, seed: int | None = None,
+    def __init__(self, env, features=None, *legacy, config: ControlConfig | None = None, seed: int | None = None,
                  **overrides):
-        if config is None:
-            config = ControlConfig(**overrides)
-        elif overrides:
-            config = dataclasses.replace(config, **overrides)
-        if not isinstance(config, ControlConfig):
-            raise TypeError(f"config must be a ControlConfig, got {type(config).__name__}")
+        name = type(self).__name__
+        n_actions = overrides.pop("n_actions", None)
+        if is_env(env):  # the contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
+            if legacy or n_actions is not None:
+                raise TypeError(f"{name}(env, features=None, *, config=None, seed=None, **overrides): config and "
+                                "the other options are keyword-only; n_actions comes from env.action_space")
+            env = resolve_env(env)
+            n = getattr(env.action_space, "n", None)
+            if n is None:
+                raise TypeError(f"{name} needs a Discrete action space, got {env.action_space}")
+            if features is None:
+                features = default_features(env.observation_space)
+            self._build(features, int(n), config, seed, overrides, env)
+            return
+        # 0.1.0 form: Agent(features, n_actions, config=None, *, seed=None, **overrides); env given to learn
+        if env is None:
+            feats = features
+        else:
+            feats = env
+            if n_actions is None:
+                n_actions = features
+            elif features is not None:
+                legacy = (features, *legacy)
+        if len(legacy) > 1:
+            raise TypeError(f"{name}: too many positional arguments")
+        if legacy:
+            config = legacy[0]
+        warn_legacy(f"{name}(features, n_actions, ...)", f"{name}(env, features, config=..., seed=...)")
+        self._build(feats, n_actions, config, seed, overrides, None)
+
+    def _build(self, features, n_actions, config, seed, overrides, env):
+        config = make_config(ControlConfig, config, overrides, type(self).__name__)
         if config.trace != "accumulating" and self._uses_traces and not getattr(features, "sparse", False):
             raise ValueError(f"trace={config.trace!r} needs binary (sparse) features")
         self.config = config
@@ -104,8 +140,10 @@ class _Control:
         self.epsilon = float(config.epsilon)
         self._trace_code = _TRACES[config.trace]
         self._qb = np.empty(self.n_actions)
-        self.log = None
         self._cur = None  # (i, v, a) of S_t, A_t
+        self._init_contract(env)
+        if env is not None:
+            self._check_env(env)
 
     _uses_traces = False
 
@@ -121,8 +159,13 @@ class _Control:
         """max_a q̂(obs, a)."""
         return self.approx.value(obs)
 
-    def predict(self, obs, deterministic: bool = True) -> int:
-        """Greedy action (lowest index among ties) or, if not deterministic, an ε-greedy one."""
+    def predict(self, obs, deterministic: bool = True):
+        """Greedy action (lowest index among ties) or, if not deterministic, an ε-greedy one.
+
+        One observation -> an int; a batch (one more leading axis than an observation) -> an int64 array.
+        """
+        if _is_batch(obs, self.features):
+            return np.array([self.predict(o, deterministic) for o in np.asarray(obs)], dtype=np.int64)
         q = self.approx.q_values(obs)
         if deterministic:
             return int(np.argmax(q))
@@ -130,22 +173,20 @@ class _Control:
 
         return int(eps_greedy(q, self.epsilon, self.rng))
 
-    def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
-              progress: bool = False, callback=None, compiled: bool | str = "auto"):
-        """Learn on ``env`` (a gymnasium env or id) for a budget; returns ``self`` (``self.log``: episodes).
+    def policy_function(self):
+        """The greedy policy as a jitted function ``obs (float64 array) -> action (int)``, callable from
+        the user's own Numba code (weights are copied: later learning does not change it)."""
+        from ._policy_fn import greedy_linear_q
 
-        ``compiled="auto"`` runs the fused compiled loop when possible (module docs), ``True`` requires it
-        (``ValueError`` if impossible), ``False`` always uses the Python loop.  Same numbers either way.
-        """
-        if isinstance(env, str):
-            from ..envs import make
+        return greedy_linear_q(self.features, self.approx.w)
 
-            env = make(env)
+    def _check_env(self, env):
         n = getattr(env.action_space, "n", None)
         if n != self.n_actions:
             raise ValueError(f"env: action space {env.action_space} does not match n_actions={self.n_actions}")
-        if compiled not in ("auto", True, False):
-            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
+
+    def _learn_impl(self, env, total_steps, episodes, seed, callback, progress, compiled):
+        self._check_env(env)
         from ._control_compiled import env_kind, run_compiled
         from ..features.grid_tiles import GridTileCoder
 
@@ -164,15 +205,15 @@ class _Control:
         elif callback is not None or progress:
             why = "a callback or progress bar needs the Python loop"
         if why is None:
-            self.log = run_compiled(self, env, kind[0], kind[1], self._alg, episodes=episodes,
-                                    total_steps=total_steps, seed=seed)
+            log = run_compiled(self, env, kind[0], kind[1], self._alg, episodes=episodes,
+                               total_steps=total_steps, seed=seed)
         elif compiled is True:
             raise ValueError(f"compiled=True but the compiled loop cannot run: {why}")
         else:
-            self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
-                           callback=callback)
+            log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
+                      callback=callback)
         self._check_finite()
-        return self
+        return log
 
     def _check_finite(self):
         if not np.isfinite(self.approx.w).all():
@@ -181,20 +222,26 @@ class _Control:
                 f"Lower alpha (now {self.config.alpha}) or use an on-policy method.")
 
     def save(self, path):
-        """Config, features, weights and the RNG state (pickle-free)."""
+        """Config, features, weights, RNG state, env id and log (pickle-free)."""
         meta, arrays = self.approx.get_state()
         return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "approx": meta,
                                                     "seed": self.seed, "epsilon": self.epsilon,
-                                                    "rng": _io.rng_state(self.rng)}, arrays)
+                                                    "rng": _io.rng_state(self.rng),
+                                                    "contract": self._contract_meta()}, arrays)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, env=None):
+        """Rebuild an agent saved by :meth:`save` (files of fastfa 0.1.0 too) on ``env`` (default: the
+        saved env id, if any); ``learn`` then continues."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
         approx = LinearQ.from_state(meta["approx"], arrays)
-        agent = cls(approx.features, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
+        agent = object.__new__(cls)
+        _Control._build(agent, approx.features, approx.n_actions, ControlConfig(**meta["config"]), meta["seed"],
+                        {}, None)
         agent.approx.w[:] = approx.w
         agent.epsilon = float(meta["epsilon"])
         agent.rng = _io.rng_from_state(meta["rng"])
+        agent._restore_contract(meta, env)
         return agent
 
     def __repr__(self):

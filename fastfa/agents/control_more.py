@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import io as _io
-from ..approx.linear_q import LinearQ
+from ._contract import default_features, is_env, resolve_env, warn_legacy
 from .control import ControlConfig, QLearning, _Control
 
 __all__ = ["NStepSarsa", "MCControl", "DiscretizedQLearning"]
@@ -107,20 +106,28 @@ class DiscretizedQLearning(QLearning):
         bins: cells per dimension.  Other arguments as :class:`QLearning` (alpha is the tabular step size).
     """
 
-    def __init__(self, low, high, bins, n_actions: int, config: ControlConfig | None = None, *,
+    def __init__(self, env, features=None, *legacy, bins=10, config: ControlConfig | None = None,
                  seed: int | None = None, **overrides):
         from ..features.grid_tiles import GridTileCoder
 
-        super().__init__(GridTileCoder(low, high, bins, tilings=1, anchor=True), n_actions, config, seed=seed,
-                         **overrides)
-
-    @classmethod
-    def load(cls, path):
-        _, meta, arrays = _io.load(path, kind=cls.__name__)
-        approx = LinearQ.from_state(meta["approx"], arrays)
-        f = approx.features
-        agent = cls(f.low, f.high, f.tiles, approx.n_actions, ControlConfig(**meta["config"]), seed=meta["seed"])
-        agent.approx.w[:] = approx.w
-        agent.epsilon = float(meta["epsilon"])
-        agent.rng = _io.rng_from_state(meta["rng"])
-        return agent
+        if is_env(env):  # contract form: the grid spans the observation box, ``bins`` cells per dimension
+            if legacy:
+                raise TypeError("DiscretizedQLearning(env, features=None, *, bins=10, config=None, seed=None, "
+                                "**overrides): the options are keyword-only")
+            env = resolve_env(env)
+            if features is None:
+                box = default_features(env.observation_space, tilings=1, tiles=1)
+                features = GridTileCoder(box.low, box.high, bins, tilings=1, anchor=True)
+            super().__init__(env, features, config=config, seed=seed, **overrides)
+            return
+        # 0.1.0 form: (low, high, bins, n_actions, config=None, *, seed=None, **overrides)
+        args = (env, features, *legacy)
+        if len(args) < 4 and "n_actions" not in overrides:
+            raise TypeError("DiscretizedQLearning(env, ...) needs a gymnasium env or env id first")
+        low, high, bins_, *rest = args
+        n_actions = rest[0] if rest else overrides.pop("n_actions")
+        if len(rest) > 1:
+            config = rest[1]
+        warn_legacy("DiscretizedQLearning(low, high, bins, n_actions, ...)",
+                    "DiscretizedQLearning(env, bins=..., config=..., seed=...)")
+        self._build(GridTileCoder(low, high, bins_, tilings=1, anchor=True), n_actions, config, seed, overrides, None)

@@ -148,11 +148,10 @@ class ActorCritic(_PGAgent):
 class QAC(_PGAgent):
     """Q actor-critic: linear Q_w(s,a) = w[:, a]·x(s) by Sarsa(0); θ ← θ + α Q_w(S,A) ∇ ln π(A|S)."""
 
-    def __init__(self, features, action_space, config: PGConfig | None = None, *, seed=None, **overrides):
-        super().__init__(features, action_space, config, seed=seed, **overrides)
+    def _init_critic(self):
         if not self.discrete:
             raise TypeError("QAC needs a Discrete action space (its critic is one weight vector per action)")
-        self.w = np.zeros((int(features.n_features), int(action_space.n)))
+        self.w = np.zeros((int(self.features.n_features), int(self.action_space.n)))
 
     def _q(self, x, a) -> float:
         return float(self.w[x, a].sum()) if x.dtype.kind in "iu" else float(x @ self.w[:, a])

@@ -39,6 +39,7 @@ from .. import io as _io
 from .._checks import check_int_min, check_interval, check_positive
 from ..approx.linear_v import LinearV
 from ..loop import run
+from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
 
 __all__ = ["GradientMC", "TD0", "NStepTD", "TDLambda", "TrueOnlineTDLambda", "PredictionConfig"]
 
@@ -71,29 +72,47 @@ class PredictionConfig:
             raise ValueError(f"trace must be 'accumulating' or 'replacing', got {self.trace!r}")
 
 
-class _Predictor:
-    """Shared surface: construction, learn (via fastfa.loop.run), value, values, save/load."""
+class _Predictor(Contract):
+    """Shared surface: the agent contract, construction, learn (via fastfa.loop.run), value, values, save/load."""
 
     _fields: tuple = ()
 
-    def __init__(self, features, config: PredictionConfig | None = None, *, policy=None, seed: int | None = None,
-                 **overrides):
-        if config is None:
-            config = PredictionConfig(**overrides)
-        elif overrides:
-            config = dataclasses.replace(config, **overrides)
-        if not isinstance(config, PredictionConfig):
-            raise TypeError(f"config must be a PredictionConfig, got {type(config).__name__}")
+    def __init__(self, env, features=None, *legacy, policy=None, config: PredictionConfig | None = None,
+                 seed: int | None = None, **overrides):
+        name = type(self).__name__
+        if is_env(env):  # contract form
+            if legacy:
+                raise TypeError(f"{name}(env, features=None, *, policy=None, config=None, seed=None, **overrides): "
+                                "the options are keyword-only")
+            env = resolve_env(env)
+            if features is None:
+                features = default_features(env.observation_space)
+            self._build(features, config, policy, seed, overrides, env)
+            return
+        # 0.1.0 form: Agent(features, config=None, *, policy=None, seed=None, **overrides); env given to learn
+        if len(legacy) > 0:
+            raise TypeError(f"{name}: too many positional arguments")
+        warn_legacy(f"{name}(features, ...)", f"{name}(env, features, policy=..., config=..., seed=...)")
+        self._build(env, features if config is None else config, policy, seed, overrides, None)
+        self._legacy = True
+
+    _legacy = False
+
+    def _build(self, features, config, policy, seed, overrides, env):
+        config = make_config(PredictionConfig, config, overrides, type(self).__name__)
         if config.trace == "replacing" and not getattr(features, "sparse", False):
             raise ValueError("trace='replacing' needs binary (sparse) features")
+        if policy is not None and not callable(policy):
+            raise TypeError(f"policy must be a callable obs -> action (or None: uniform random), got "
+                            f"{type(policy).__name__}")
         self.config = config
         self.approx = LinearV(features)
         self.features = features
         self.policy = policy
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self._action_space = None
-        self.log = None
+        self._action_space = None if env is None else env.action_space
+        self._init_contract(env)
 
     # -- the fixed policy
     def _act(self, obs):
@@ -105,29 +124,28 @@ class _Predictor:
             return int(getattr(self._action_space, "start", 0))
         return self._action_space.sample()
 
-    def learn(self, env, *, episodes: int | None = None, total_steps: int | None = None, seed: int | None = None,
-              progress: bool = False, callback=None, compiled: bool = False):
-        """Evaluate the policy on ``env`` (a gymnasium env or id) for a budget; returns ``self``.
+    def _learn_impl(self, env, total_steps, episodes, seed, callback, progress, compiled):
+        """Evaluate the policy on ``env`` for a budget.
 
         Without a ``policy`` the agent acts uniformly at random over ``env.action_space``
         (seeded from ``seed`` of the constructor), or takes the only action.
 
         ``compiled=True`` (random walk only, ``episodes`` budget): run the whole budget in one
         compiled call on the env's twin, drawing the same random stream as the gymnasium env
-        reset with ``seed``, so the weights equal the Python loop's (tested).
+        reset with ``seed``, so the weights equal the Python loop's (tested).  ``"auto"`` means
+        the Python loop here.
         """
-        if isinstance(env, str):
-            from ..envs import make
-
-            env = make(env)
-        if compiled:
+        if compiled is True:
             return self._learn_compiled(env, episodes, total_steps, seed, callback)
+        first = self._action_space is not env.action_space or self._legacy or not self._action_seeded
         self._action_space = env.action_space
-        if self.policy is None and getattr(env.action_space, "n", None) != 1:
+        if first and self.policy is None and getattr(env.action_space, "n", None) != 1:
             env.action_space.seed(self.seed)
-        self.log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
-                       callback=callback)
-        return self
+            self._action_seeded = True
+        return run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
+                   callback=callback)
+
+    _action_seeded = False
 
     _method = ""
 
@@ -163,8 +181,7 @@ class _Predictor:
                               idx, val, np.zeros(n_states), np.zeros(n_states), np.zeros(0, np.int64),
                               int(episodes), np.zeros((1, 0)), out_w, out_steps)
         self.approx.w[:] = out_w[0]
-        self.log = EpisodeLog(total_steps=int(out_steps[0]))
-        return self
+        return EpisodeLog(total_steps=int(out_steps[0]))
 
     def _n(self):
         return 1
@@ -182,21 +199,48 @@ class _Predictor:
         return self.approx.values(obs)
 
     def predict(self, obs, deterministic: bool = True):
-        """The fixed policy's action (prediction agents do not change the policy)."""
+        """The fixed policy's action (prediction agents do not change the policy); a batch -> an array."""
+        a = np.asarray(obs)
+        if a.ndim == (1 if hasattr(self.features, "n_states") else 2):
+            return np.array([self._act(o) for o in a])
         return self._act(obs)
 
+    def policy_function(self):
+        """The fixed policy as a jitted ``obs -> action``: the ``policy`` itself if it is a Numba
+        dispatcher, a compiled uniform draw (Numba's own generator) when there is no policy."""
+        if self.policy is not None:
+            if hasattr(self.policy, "py_func") or hasattr(self.policy, "signatures"):
+                return self.policy
+            raise TypeError("policy_function(): the policy is a plain Python callable; pass a @numba.njit policy")
+        from numba import njit
+
+        n = int(getattr(self._action_space, "n", 1) or 1)
+        start = int(getattr(self._action_space, "start", 0))
+
+        @njit
+        def uniform(obs):
+            return start + np.random.randint(n)
+
+        return uniform
+
     def save(self, path):
-        """Config, features and weights (pickle-free)."""
+        """Config, features, weights, env id and log (pickle-free; the policy is not saved)."""
         meta, arrays = self.approx.get_state()
         return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "approx": meta,
-                                                    "seed": self.seed}, arrays)
+                                                    "seed": self.seed, "contract": self._contract_meta()}, arrays)
 
     @classmethod
-    def load(cls, path, policy=None):
+    def load(cls, path, env=None, policy=None):
+        """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id)."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
         approx = LinearV.from_state(meta["approx"], arrays)
-        agent = cls(approx.features, PredictionConfig(**meta["config"]), policy=policy, seed=meta["seed"])
+        agent = object.__new__(cls)
+        _Predictor._build(agent, approx.features, PredictionConfig(**meta["config"]), policy, meta["seed"], {}, None)
         agent.approx.w[:] = approx.w
+        agent._restore_contract(meta, env)
+        if agent.env is not None:
+            agent._action_space = agent.env.action_space
+            agent._action_seeded = agent._env_seeded  # the action space's generator was restored
         return agent
 
     def __repr__(self):

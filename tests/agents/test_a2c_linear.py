@@ -6,6 +6,11 @@ from conftest import JIT_DISABLED, scale
 from fastfa.agents import A2C
 from fastfa.features import Fourier
 
+# These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
+# old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested
+# in test_contract.py.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 LOW, HIGH = [-2.4, -3, -0.21, -3], [2.4, 3, 0.21, 3]
 
 

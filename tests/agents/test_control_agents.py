@@ -10,6 +10,11 @@ from fastfa.agents import (ControlConfig, DiscretizedQLearning, ExpectedSarsa, M
                            Sarsa, SarsaLambda, TrueOnlineSarsaLambda)
 from fastfa.features import GridTileCoder
 
+# These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
+# old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested
+# in test_contract.py.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 MC_BOX = ([-1.2, -0.07], [0.5, 0.07])
 CASES = [(Sarsa, {}), (Sarsa, dict(epsilon=0.2, epsilon_decay=0.8, epsilon_min=0.01)),
          (QLearning, dict(epsilon=0.1)), (ExpectedSarsa, dict(epsilon=0.1)),
@@ -174,7 +179,7 @@ def test_validation_errors():
     with pytest.raises(ValueError, match="n_actions"):
         Sarsa(f, 0)
     with pytest.raises(TypeError, match="config"):
-        Sarsa(f, 3, config={"alpha": 0.1})
+        Sarsa(f, 3, config=["alpha", 0.1])
     ag = Sarsa(f, 3, seed=0)
     ag.begin_episode(np.array([-0.5, 0.0]))
     with pytest.raises(ValueError, match="action"):

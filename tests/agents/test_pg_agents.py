@@ -8,6 +8,11 @@ from gymnasium import spaces
 from fastfa.agents import QAC, ActorCritic, ConstantFeatures, PGConfig, Reinforce, ReinforceBaseline
 from fastfa.kernels import pg_loops
 
+# These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
+# old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested
+# in test_contract.py.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 
 class Bandit(gymnasium.Env):
     """One-step episodes; Discrete(k): reward = means[a]; Box(1): reward = -(a - 0.5)^2."""

@@ -7,6 +7,11 @@ from fastfa.agents import TD0, GradientMC, NStepTD, PredictionConfig, TDLambda, 
 from fastfa.approx import LinearV
 from fastfa.features import Fourier, StateAggregation, TileCoder
 
+# These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
+# old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested
+# in test_contract.py.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 N = 19
 
 

@@ -1,0 +1,367 @@
+"""The agent contract shared by every agent: env resolution, default features, config building,
+budget checks, evaluation, the episode log across ``learn`` calls, checkpoints and exact resume.
+
+Every agent has the same shape (see docs/coming_from_sb3.md)::
+
+    Agent(env, features=None, *, config=None, seed=None, **config_overrides)
+      .learn(total_steps=None, *, episodes=None, callback=None, progress=False,
+             checkpoint_every=None, checkpoint_path=None) -> self
+      .predict(obs, deterministic=True)   .evaluate(env=None, episodes=10, seed=None)
+      .save(path)   Agent.load(path, env=None)   .log   .policy_function()
+
+:class:`Contract` holds the verbs that are the same for every agent driven by
+:func:`fastfa.loop.run` (one environment, episode by episode); an agent plugs in
+``_learn_impl(env, total_steps, episodes, seed, callback, progress, compiled) -> EpisodeLog``.
+
+Checkpoints and resume: with ``checkpoint_every=N`` the agent is saved to ``checkpoint_path``
+at the first episode end after every N env steps, together with what the interrupted
+``learn`` still had to do (its remaining budget), the episode log and the env's random
+generator.  ``Agent.load(checkpoint_path).learn()`` (no budget) finishes that ``learn``; the
+result equals the uninterrupted run exactly (same weights, log and generator states).
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["EvalResult", "Contract", "check_budget", "make_config", "resolve_env", "env_id_of", "is_env",
+           "default_features", "evaluate_agent", "warn_legacy", "MAX_BUDGET"]
+
+MAX_BUDGET = 2 ** 62  # larger budgets could overflow the int64 counters of the compiled loops
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """What ``evaluate`` returns: per-episode ``returns`` and ``lengths`` and their summary.
+
+    ``mean_return`` / ``std_return`` are floats; ``mean()``/``std()``, ``len()``, indexing and
+    ``np.asarray(result)`` act on ``returns`` (so code that used the returns array keeps working).
+    """
+
+    returns: np.ndarray
+    lengths: np.ndarray
+    mean_return: float = field(init=False)
+    std_return: float = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "mean_return", float(np.mean(self.returns)) if len(self.returns) else float("nan"))
+        object.__setattr__(self, "std_return", float(np.std(self.returns)) if len(self.returns) else float("nan"))
+
+    def mean(self) -> float:
+        return self.mean_return
+
+    def std(self) -> float:
+        return self.std_return
+
+    def __len__(self):
+        return len(self.returns)
+
+    def __getitem__(self, i):
+        return self.returns[i]
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.returns, dtype=dtype)
+
+    def __repr__(self):
+        return (f"EvalResult(mean_return={self.mean_return:.4g}, std_return={self.std_return:.4g}, "
+                f"episodes={len(self.returns)}, mean_length={np.mean(self.lengths) if len(self.lengths) else 0:.4g})")
+
+
+def is_env(obj) -> bool:
+    """A gymnasium Env (``CompiledEnv`` included) or an env id string."""
+    if isinstance(obj, str):
+        return True
+    import gymnasium
+
+    return isinstance(obj, gymnasium.Env)
+
+
+def resolve_env(env, name: str = "env"):
+    """A gymnasium Env from an Env, a ``CompiledEnv`` or an env id (``fastfa.make``: compiled twin if any)."""
+    import gymnasium
+
+    if isinstance(env, str):
+        from ..envs import make
+
+        return make(env)
+    if isinstance(env, gymnasium.Env):
+        return env
+    raise TypeError(f"{name} must be a gymnasium Env, an env id string or a fastfa.envs.CompiledEnv, "
+                    f"got {type(env).__name__}")
+
+
+def env_id_of(env) -> str | None:
+    """The id an env can be re-made from (``env.spec.id`` or a ``CompiledEnv``'s ``id``), else None."""
+    spec = getattr(env, "spec", None)
+    if spec is not None and getattr(spec, "id", None):
+        return spec.id
+    i = getattr(env, "id", None)
+    return i if isinstance(i, str) else None
+
+
+def default_features(space, *, tilings: int = 8, tiles: int = 8, name: str = "features"):
+    """The book's tile coding over a bounded 1-D ``Box`` (``tilings`` offset grids of ``tiles`` per
+    dimension, S&B 9.5.4 / Fig 10.2), or one feature per state of a ``Discrete`` space."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Discrete):
+        from ..features import StateAggregation
+
+        n = int(space.n)
+        return StateAggregation(n, n, first=int(space.start))
+    if isinstance(space, spaces.Box) and len(space.shape) == 1:
+        # float32 bounds (gymnasium's classic control) back to the decimal they were written as:
+        # MountainCar's -1.2 rather than -1.2000000476837158, so the tiling is the book's
+        low, high = (np.array([float(np.format_float_positional(v)) if np.isfinite(v) else float(v)
+                               for v in np.asarray(b).ravel()]) for b in (space.low, space.high))
+        bad = [i for i in range(low.size) if not (np.isfinite(low[i]) and np.isfinite(high[i]))]
+        if bad:
+            raise ValueError(
+                f"the observation box is unbounded in dimension(s) {bad} (low={low.tolist()}, high={high.tolist()}), "
+                f"so no default tile coding exists: pass {name}=, e.g. "
+                f"{name}=fastfa.features.GridTileCoder(low, high, tiles=8, tilings=8) with finite bounds")
+        from ..features import GridTileCoder
+
+        return GridTileCoder(low, high, tiles, tilings)
+    raise ValueError(f"no default features for the observation space {space}: pass {name}= "
+                     "(a fastfa.features object)")
+
+
+def make_config(config_cls, config, overrides: dict, agent: str):
+    """``config`` (default ``config_cls()``) with ``overrides`` applied; unknown names -> TypeError
+    listing the fields; values are validated by the dataclass (ValueError naming the field and range)."""
+    if config is None:
+        config = config_cls()
+    elif isinstance(config, dict):
+        overrides = {**config, **overrides}
+        config = config_cls()
+    if not isinstance(config, config_cls):
+        raise TypeError(f"{agent}: config must be a {config_cls.__name__} (or a dict of its fields), "
+                        f"got {type(config).__name__}")
+    if overrides:
+        names = {f.name for f in dataclasses.fields(config_cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise TypeError(f"{agent}: unknown option(s) {', '.join(unknown)}; "
+                            f"{config_cls.__name__} fields are: {', '.join(sorted(names))}")
+        config = dataclasses.replace(config, **overrides)
+    return config
+
+
+def check_budget(total_steps, episodes, *, episodes_ok: bool = True):
+    """Validated ``(total_steps, episodes)``: ints in [1, 2**62], at least one given.
+
+    TypeError for a bool, float or other non-int; ValueError for a missing or non-positive budget.
+    """
+    out = []
+    for name, v in (("total_steps", total_steps), ("episodes", episodes)):
+        if v is None:
+            out.append(None)
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name} must be an int (a number of {name.replace('total_', '')}), got {v!r}")
+        if not 1 <= v <= MAX_BUDGET:
+            raise ValueError(f"{name} must be in [1, 2**62], got {v!r}")
+        out.append(int(v))
+    if out[0] is None and out[1] is None:
+        raise ValueError("learn needs a budget: total_steps=N" + (" or episodes=N" if episodes_ok else ""))
+    if out[1] is not None and not episodes_ok:
+        raise ValueError("this agent trains for total_steps only (episodes= is not supported)")
+    return out[0], out[1]
+
+
+def check_checkpoint(every, path):
+    if every is None and path is None:
+        return None, None
+    if every is None or path is None:
+        raise ValueError("checkpoint_every and checkpoint_path go together (give both or neither)")
+    if isinstance(every, (bool, np.bool_)) or not isinstance(every, (int, np.integer)):
+        raise TypeError(f"checkpoint_every must be an int (env steps), got {every!r}")
+    if not 1 <= every <= MAX_BUDGET:
+        raise ValueError(f"checkpoint_every must be in [1, 2**62], got {every!r}")
+    return int(every), path
+
+
+def split_learn_args(name, args, total_steps, env):
+    """``learn(N)`` / ``learn(total_steps=N)`` / deprecated ``learn(env, ...)``: ``(total_steps, env)``."""
+    if len(args) > 1:
+        raise TypeError(f"{name}.learn takes at most one positional argument (total_steps), got {len(args)}")
+    if args:
+        if is_env(args[0]):
+            env = args[0]
+        elif total_steps is not None:
+            raise TypeError(f"{name}.learn got total_steps twice")
+        else:
+            total_steps = args[0]
+    return total_steps, env
+
+
+def warn_legacy(old: str, new: str, stacklevel: int = 3):
+    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
+                  DeprecationWarning, stacklevel=stacklevel)
+
+
+def evaluate_agent(agent, env, episodes: int = 10, seed: int | None = None) -> EvalResult:
+    """Run ``agent.predict(obs)`` (greedy) for ``episodes`` episodes on ``env``; first reset seeded."""
+    if isinstance(episodes, (bool, np.bool_)) or not isinstance(episodes, (int, np.integer)):
+        raise TypeError(f"episodes must be an int, got {episodes!r}")
+    if not 1 <= episodes <= 10 ** 9:
+        raise ValueError(f"episodes must be in [1, 1e9], got {episodes!r}")
+    rets, lens = np.zeros(episodes), np.zeros(episodes, np.int64)
+    for e in range(episodes):
+        obs, _ = env.reset(seed=seed if e == 0 else None)
+        done = False
+        while not done:
+            obs, r, term, trunc, _ = env.step(agent.predict(obs))
+            rets[e] += float(r)
+            lens[e] += 1
+            done = term or trunc
+    return EvalResult(rets, lens)
+
+
+def _rng_of(obj):
+    return getattr(obj, "_np_random", None)
+
+
+class Contract:
+    """The verbs shared by the agents driven episode by episode by :func:`fastfa.loop.run`.
+
+    An agent sets ``self.env`` (or None), ``self.seed``, calls :meth:`_init_contract` and defines
+    ``_learn_impl``.  ``save``/``load`` of the agent store :meth:`_contract_meta` and call
+    :meth:`_restore_contract`.
+    """
+
+    _episodes_ok = True
+
+    def _init_contract(self, env):
+        from ..loop import EpisodeLog
+
+        self.env = env
+        self.log = EpisodeLog()
+        self._pending = None  # remaining budget of an interrupted learn (from a checkpoint)
+        self._env_seeded = False
+
+    # ------------------------------------------------------------------ learn
+    def learn(self, *args, total_steps=None, episodes=None, callback=None, progress: bool = False,
+              checkpoint_every=None, checkpoint_path=None, compiled="auto", env=None, seed=None):
+        """Train for ``total_steps`` env steps or ``episodes`` episodes; returns ``self``.
+
+        ``learn(N)`` is ``learn(total_steps=N)``.
+
+        Args:
+            total_steps, episodes: the budget (ints >= 1; at least one).  Without a budget, an
+                agent loaded from a checkpoint finishes the interrupted ``learn``.
+            callback: ``callback(info) -> bool | None`` after every episode with ``info`` =
+                ``{"episode", "return", "length", "total_steps"}``; ``False`` stops training.
+            progress: show a progress bar.
+            checkpoint_every, checkpoint_path: save the agent to ``checkpoint_path`` at the first
+                episode end after every ``checkpoint_every`` env steps (see the module docs).
+            compiled: ``"auto"`` (fused compiled loop when possible), ``True`` (required) or ``False``.
+            env, seed: deprecated (0.1.0 form ``learn(env, episodes=..., seed=...)``).
+        """
+        name = type(self).__name__
+        total_steps, env = split_learn_args(name, args, total_steps, env)
+        if env is not None:
+            warn_legacy(f"{name}.learn(env, ...)", f"{name}(env, ...).learn(total_steps=N) or "
+                        f".learn(episodes=N) (the env and seed go to the constructor)")
+            self.env = resolve_env(env)
+            reset_seed = seed
+        elif seed is not None:
+            raise TypeError(f"{name}.learn: seed= belongs to the constructor: {name}(env, seed=...)")
+        else:
+            reset_seed = None if self._env_seeded else self.seed
+        if self.env is None:
+            raise ValueError(f"{name}: no environment; construct with {name}(env, ...) or load with env=")
+        if total_steps is None and episodes is None and self._pending is not None:
+            total_steps, episodes = self._pending.get("total_steps"), self._pending.get("episodes")
+        total_steps, episodes = check_budget(total_steps, episodes, episodes_ok=self._episodes_ok)
+        every, path = check_checkpoint(checkpoint_every, checkpoint_path)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        if compiled not in ("auto", True, False):
+            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
+        cb = callback
+        if every is not None:
+            cb = self._checkpointing(callback, every, path, total_steps, episodes)
+        self._env_seeded = True
+        self._pending = None
+        log = self._learn_impl(self.env, total_steps, episodes, reset_seed, cb, progress, compiled)
+        self.log.extend(log)
+        return self
+
+    def _checkpointing(self, callback, every, path, total_steps, episodes):
+        from ..loop import EpisodeLog
+
+        partial = EpisodeLog()
+        last = [0]
+
+        def cb(info):
+            partial.returns.append(info["return"])
+            partial.lengths.append(info["length"])
+            partial.total_steps = info["total_steps"]
+            stop = callback is not None and callback(info) is False
+            if info["total_steps"] - last[0] >= every and not stop:
+                last[0] = info["total_steps"]
+                left_steps = None if total_steps is None else total_steps - info["total_steps"]
+                left_eps = None if episodes is None else episodes - info["episode"]
+                if (left_steps is None or left_steps > 0) and (left_eps is None or left_eps > 0):
+                    self._save_checkpoint(path, partial, {"total_steps": left_steps, "episodes": left_eps})
+            return False if stop else None
+
+        return cb
+
+    def _save_checkpoint(self, path, partial, pending):
+        saved_log = self.log
+        self.log = saved_log.copy()
+        self.log.extend(partial)
+        self._pending = pending
+        try:
+            self.save(path)
+        finally:
+            self.log, self._pending = saved_log, None
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, env=None, episodes: int = 10, seed: int | None = None) -> EvalResult:
+        """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a fresh copy of the
+        training env's id, else the training env itself); the first reset is seeded with ``seed``."""
+        if env is None:
+            eid = env_id_of(self.env) if self.env is not None else None
+            env = resolve_env(eid) if eid is not None else self.env
+            if env is None:
+                raise ValueError(f"{type(self).__name__}.evaluate: no environment; pass env=")
+        return evaluate_agent(self, resolve_env(env), episodes, seed)
+
+    # ------------------------------------------------------------------ persistence helpers
+    def _contract_meta(self) -> dict:
+        from .. import io as _io
+
+        env = self.env
+        meta = {"env_id": env_id_of(env) if env is not None else None, "log": self.log.to_dict(),
+                "pending": self._pending, "env_seeded": self._env_seeded}
+        if self._env_seeded and env is not None:  # the env's generators, so a checkpoint resumes exactly
+            u = env.unwrapped
+            rngs = {"env": _rng_of(u), "action": _rng_of(env.action_space)}
+            meta["env_rngs"] = {k: _io.rng_state(r) for k, r in rngs.items() if r is not None}
+        return meta
+
+    def _restore_contract(self, meta: dict, env):
+        """After load: attach ``env`` (or re-make the saved id), log, pending budget, env generators."""
+        from .. import io as _io
+        from ..loop import EpisodeLog
+
+        c = meta.get("contract", {})
+        if env is None and c.get("env_id"):
+            env = c["env_id"]
+        self.env = resolve_env(env) if env is not None else None
+        self.log = EpisodeLog.from_dict(c.get("log") or {})
+        self._pending = c.get("pending")
+        self._env_seeded = bool(c.get("env_seeded", False))
+        if self.env is not None:
+            rngs = c.get("env_rngs", {})
+            if "env" in rngs:
+                self.env.unwrapped.np_random = _io.rng_from_state(rngs["env"])
+            if "action" in rngs:
+                self.env.action_space._np_random = _io.rng_from_state(rngs["action"])

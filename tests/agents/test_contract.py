@@ -1,0 +1,157 @@
+"""The agent contract, for every agent class in the registry (fastfa.agents.registry).
+
+Agent(env, features=None, *, config=None, seed=None, **overrides); learn -> self; predict (one obs or
+a batch); evaluate; save -> load -> predict identical; load -> learn continues; budgets validated;
+checkpoints resume exactly.  Budgets are tiny: this file is about the shape, not about learning.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+from fastfa.agents import registry
+from fastfa.agents._contract import EvalResult
+from fastfa.loop import EpisodeLog
+
+SMALL = {  # per-agent options that keep the runs short
+    "dqn": dict(hidden=(8,), learning_starts=50, train_freq=16, gradient_steps=2, buffer_size=1000),
+    "a2c-mlp": dict(hidden=(8,), n_envs=2),
+    "a2c": dict(n_envs=2),
+}
+ENVS = {"control": "MountainCar-v0", "prediction": "fastfa/RandomWalk1000-v0", "policy-gradient": "MountainCar-v0",
+        "deep": "CartPole-v1"}
+OBS = {"MountainCar-v0": np.array([[-0.5, 0.0], [0.2, 0.03], [-1.1, -0.05]]),
+       "fastfa/RandomWalk1000-v0": np.array([3, 500, 998]),
+       "CartPole-v1": np.array([[0.0, 0.1, 0.02, -0.1], [0.5, -0.3, -0.1, 0.4], [-1.0, 0.0, 0.15, 0.2]],
+                               np.float32)}
+NAMES = [n for n in registry.names() if registry.entry(n).family != "deep"]  # deep agents: next slice
+
+
+def make(name, seed=0):
+    e = registry.entry(name)
+    return e.load()(ENVS[e.family], seed=seed, **SMALL.get(name, {})), OBS[ENVS[e.family]]
+
+
+def same(a, b):
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_learn_save_load_predict_evaluate(name, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # the contract form warns about nothing
+        agent, obs = make(name)
+        assert agent.learn(total_steps=400) is agent
+    assert isinstance(agent.log, EpisodeLog) and agent.log.total_steps >= 400
+    batch = agent.predict(obs)
+    assert len(batch) == len(obs) and same(batch, [agent.predict(o) for o in obs])
+    path = agent.save(tmp_path / name)
+    loaded = type(agent).load(path)
+    assert same(loaded.predict(obs), batch)
+    assert loaded.log.total_steps == agent.log.total_steps
+    res = agent.evaluate(episodes=2, seed=0)
+    assert isinstance(res, EvalResult) and len(res.returns) == 2 and np.all(res.lengths > 0)
+    assert res.mean_return == pytest.approx(np.mean(res.returns))
+    assert loaded.learn(total_steps=200) is loaded and loaded.log.total_steps >= agent.log.total_steps + 200
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("bad, err", [(None, ValueError), (-1, ValueError), (0, ValueError), (2 ** 63, ValueError),
+                                      (1.5, TypeError), (True, TypeError), (np.float64(3), TypeError)])
+def test_bad_budgets_are_rejected(name, bad, err):
+    agent, _ = make(name)
+    with pytest.raises(err, match="total_steps|budget"):
+        agent.learn(total_steps=bad)
+    with pytest.raises((ValueError, TypeError)):
+        agent.learn(total_steps=10, checkpoint_every=0, checkpoint_path="x")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_options_name_the_field(name):
+    cls = registry.get(name)
+    env = ENVS[registry.entry(name).family]
+    with pytest.raises(TypeError, match="no_such_option"):
+        cls(env, no_such_option=1)
+    field = "learning_rate" if registry.entry(name).family == "deep" else "gamma"
+    with pytest.raises(ValueError, match=field):
+        cls(env, **{field: -3.0})
+
+
+def test_unbounded_box_asks_for_features():
+    from fastfa.agents import Sarsa
+
+    with pytest.raises(ValueError, match="features="):
+        Sarsa("CartPole-v1")
+
+
+@pytest.mark.parametrize("name", ["sarsa", "sarsa-lambda", "td0", "reinforce", "actor-critic"])
+def test_checkpoint_resume_equals_uninterrupted_run(name, tmp_path):
+    """Interrupt learn (Ctrl-C inside a callback), load the last checkpoint in a fresh agent and finish:
+    same weights, log and generator states as one uninterrupted learn."""
+    full, _ = make(name, seed=3)
+    full.learn(total_steps=2000)
+    ckpt = tmp_path / "ckpt.npz"
+
+    def interrupt(info):
+        if info["total_steps"] > 1200:
+            raise KeyboardInterrupt
+
+    cut, _ = make(name, seed=3)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        cut.learn(total_steps=2000, checkpoint_every=300, checkpoint_path=ckpt, callback=interrupt)
+    resumed = type(cut).load(ckpt)
+    assert resumed.log.total_steps < 2000
+    resumed.learn()  # no budget: finish the interrupted learn
+    for k in ("w", "approx", "policy"):
+        if hasattr(full, k):
+            a, b = getattr(full, k), getattr(resumed, k)
+            a, b = (getattr(a, "w", a), getattr(b, "w", b))
+            a, b = (getattr(a, "theta", a), getattr(b, "theta", b))
+            assert same(a, b), k
+    assert full.log.returns == resumed.log.returns and full.log.lengths == resumed.log.lengths
+    assert full.log.total_steps == resumed.log.total_steps
+    assert full.rng.bit_generator.state == resumed.rng.bit_generator.state
+
+
+def test_callback_stops_training():
+    from fastfa.agents import Sarsa
+
+    seen = []
+    agent = Sarsa("MountainCar-v0", seed=0).learn(episodes=10, callback=lambda i: seen.append(i) or len(seen) < 3)
+    assert agent.log.n_episodes == 3 and seen[-1]["episode"] == 3
+
+
+def test_policy_function_inside_user_numba_code():
+    from numba import njit
+
+    from fastfa.agents import Sarsa
+
+    agent = Sarsa("MountainCar-v0", seed=0).learn(episodes=2)
+    pi = agent.policy_function()
+
+    @njit
+    def actions(obs):
+        out = np.empty(obs.shape[0], np.int64)
+        for k in range(obs.shape[0]):
+            out[k] = pi(obs[k])
+        return out
+
+    obs = OBS["MountainCar-v0"]
+    assert same(actions(obs), agent.predict(obs))
+
+
+def test_old_forms_warn_and_show_the_new_form():
+    from fastfa.agents import TD0, Reinforce, Sarsa
+    from fastfa.features import GridTileCoder, StateAggregation
+
+    with pytest.warns(DeprecationWarning, match=r"Sarsa\(env, features"):
+        Sarsa(GridTileCoder([-1.2, -0.07], [0.5, 0.07]), 3)
+    with pytest.warns(DeprecationWarning, match=r"TD0\(env, features"):
+        TD0(StateAggregation(1000, 10, first=1))
+    agent = Sarsa("MountainCar-v0", seed=0)
+    with pytest.warns(DeprecationWarning, match=r"learn\(total_steps=N\)"):
+        agent.learn("MountainCar-v0", episodes=1)
+    import gymnasium
+
+    with pytest.warns(DeprecationWarning, match=r"Reinforce\(env, features"):
+        Reinforce(StateAggregation(4, 4), gymnasium.spaces.Discrete(2))
