@@ -195,16 +195,21 @@ def _box_d2(lo, hi, node, q):
 
 
 @njit
-def kdtree_query(Xm, perm, start, end, left, right, lo, hi, q, k, best_i, best_d, stack):
-    """The k nearest rows to ``q`` (same rows and order as :func:`knn_brute`); ``stack`` int64[≥ nodes]."""
+def kdtree_query(Xm, perm, start, end, left, right, lo, hi, q, k, best_i, best_d, stack, stack_d):
+    """The k nearest rows to ``q`` (same rows and order as :func:`knn_brute`).
+
+    ``stack`` int64 and ``stack_d`` float64 scratch, each ≥ nodes + 1 long (a node waits on the stack
+    with its box distance, computed once).
+    """
     d = Xm.shape[1]
     count = 0
     stack[0] = 0
+    stack_d[0] = 0.0
     top = 1
     while top > 0:
         top -= 1
         node = stack[top]
-        if count == k and _box_d2(lo, hi, node, q) > best_d[k - 1]:
+        if count == k and stack_d[top] > best_d[k - 1]:
             continue
         if left[node] < 0:
             for p in range(start[node], end[node]):
@@ -217,12 +222,12 @@ def kdtree_query(Xm, perm, start, end, left, right, lo, hi, q, k, best_i, best_d
             continue
         a = left[node]
         b = right[node]
-        if _box_d2(lo, hi, a, q) <= _box_d2(lo, hi, b, q):
-            stack[top] = b
-            stack[top + 1] = a
+        da = _box_d2(lo, hi, a, q)
+        db = _box_d2(lo, hi, b, q)
+        if da <= db:  # the nearer child is popped first
+            stack[top], stack_d[top], stack[top + 1], stack_d[top + 1] = b, db, a, da
         else:
-            stack[top] = a
-            stack[top + 1] = b
+            stack[top], stack_d[top], stack[top + 1], stack_d[top + 1] = a, da, b, db
         top += 2
 
 
@@ -233,7 +238,8 @@ def kdtree_predict(Xm, Ym, perm, start, end, left, right, lo, hi, Q, k, kind, ba
     best_d = np.empty(k)
     w = np.empty(k)
     stack = np.empty(start.shape[0] + 1, np.int64)
+    stack_d = np.empty(start.shape[0] + 1)
     for n in range(Q.shape[0]):
-        kdtree_query(Xm, perm, start, end, left, right, lo, hi, Q[n], k, best_i, best_d, stack)
+        kdtree_query(Xm, perm, start, end, left, right, lo, hi, Q[n], k, best_i, best_d, stack, stack_d)
         knn_weights(best_d, k, kind, bandwidth, w)
         knn_average(Ym, best_i, w, k, out[n])

@@ -242,9 +242,49 @@ def tree_apply_row(feature, threshold, left, right, root, x):
 
 
 @njit
+def tree_pack(feature, left, right, packed):
+    """``packed[j] = (feature, right)`` int64[n, 2] for :func:`forest_predict_packed`.
+
+    In depth-first numbering the left child of node j is j + 1 (checked here: returns False
+    otherwise), so a walk needs only the feature (−2 at a leaf), the threshold and the right child.
+    """
+    for j in range(feature.shape[0]):
+        if left[j] >= 0 and left[j] != j + 1:
+            return False
+        packed[j, 0] = feature[j]
+        packed[j, 1] = right[j]
+    return True
+
+
+@njit
+def forest_predict_packed(roots, packed, threshold, value, X, out):
+    """``out[i] = (1/M) Σ_m value[leaf_m(X[i])]`` over the M trees starting at ``roots`` (trees concatenated,
+    child ids absolute; one tree: ``roots = [0]``).  Tree by tree, so one tree's nodes stay in cache;
+    at node j a row goes to j + 1 (left) or ``packed[j, 1]`` (right), see :func:`tree_pack`."""
+    M = roots.shape[0]
+    n = X.shape[0]
+    for i in range(n):
+        out[i] = 0.0
+    for m in range(M):
+        r = roots[m]
+        for i in range(n):
+            j = r
+            f = packed[j, 0]
+            while f >= 0:
+                if X[i, f] <= threshold[j]:
+                    j = j + 1
+                else:
+                    j = packed[j, 1]
+                f = packed[j, 0]
+            out[i] += value[j]
+    if M > 1:
+        for i in range(n):
+            out[i] /= M
+
+
+@njit
 def forest_predict(roots, feature, threshold, left, right, value, X, out):
-    """``out[i] = (1/M) Σ_m value[leaf_m(X[i])]`` over the M trees starting at ``roots``
-    (one tree: ``roots = [0]``; an ensemble: trees concatenated, child ids absolute)."""
+    """:func:`forest_predict_packed` on the unpacked node arrays (one row at a time, all trees)."""
     M = roots.shape[0]
     for i in range(X.shape[0]):
         s = 0.0

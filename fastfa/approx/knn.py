@@ -114,6 +114,18 @@ class KNNRegressor:
         c = kdtree_build(self.X, n, self.leaf_size, *arrs)
         self._tree = (arrs[0],) + tuple(a[:c].copy() for a in arrs[1:])
 
+    def kdtree_arrays(self) -> tuple:
+        """``(perm, start, end, left, right, lo, hi)``: the k-d tree over the stored states (built if needed).
+
+        For :func:`fastfa.kernels.knn.kdtree_query` inside your own ``@njit`` loop (with ``self.X``);
+        valid until the stored states change (``add``).  Requires at least one stored pair.
+        """
+        if self.size == 0:
+            raise RuntimeError("KNNRegressor is empty: add(X, y) first")
+        if self._tree is None:
+            self._build()
+        return self._tree
+
     def predict(self, X) -> np.ndarray:
         """``v̂`` of each row of ``X``: float64[n] (one output) or float64[n, n_outputs]."""
         from ..kernels import knn
@@ -142,8 +154,8 @@ class KNNRegressor:
         if self.algorithm == "kdtree":
             if self._tree is None:
                 self._build()
-            stack = np.empty(self._tree[1].shape[0] + 1, np.int64)
-            knn.kdtree_query(self.X, *self._tree, q[0], k, bi, bd, stack)
+            m = self._tree[1].shape[0] + 1
+            knn.kdtree_query(self.X, *self._tree, q[0], k, bi, bd, np.empty(m, np.int64), np.empty(m))
         else:
             knn.knn_brute(self.X, self.size, q[0], k, bi, bd)
         return bi, bd

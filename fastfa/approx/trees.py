@@ -57,7 +57,7 @@ def _fit_one(X, y, md, mss, msl, K, randomized, rng):
 class _TreeModel:
     """Shared storage and prediction: flat node arrays of one tree or of several concatenated."""
 
-    feature = threshold = left = right = value = n_node = impurity = roots = None
+    feature = threshold = left = right = value = n_node = impurity = roots = packed = None
     n_features_in_: int | None = None
 
     def _set_nodes(self, trees):
@@ -68,6 +68,11 @@ class _TreeModel:
         self.right = np.concatenate([np.where(t >= 0, t + o, t) for t, o in zip(cols[3], offsets)])
         self.value, self.n_node, self.impurity = (np.concatenate(c) for c in cols[4:7])
         self.roots = offsets.astype(np.int64)
+        from ..kernels.tree import tree_pack
+
+        self.packed = np.empty((self.feature.shape[0], 2), np.int64)
+        if not tree_pack(self.feature, self.left, self.right, self.packed):
+            raise RuntimeError("tree nodes are not in depth-first order")  # the builder guarantees it
 
     @property
     def node_count(self) -> int:
@@ -80,18 +85,18 @@ class _TreeModel:
         if self.feature is None:
             return 0
         return sum(a.nbytes for a in (self.feature, self.threshold, self.left, self.right, self.value,
-                                      self.n_node, self.impurity, self.roots))
+                                      self.n_node, self.impurity, self.roots, self.packed))
 
     def predict(self, X) -> np.ndarray:
         """Predictions for the rows of ``X`` (float[n, d], or one row float[d]): float64[n] (or a float)."""
-        from ..kernels.tree import forest_predict
+        from ..kernels.tree import forest_predict_packed
 
         if self.feature is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(X, y) first")
         one = np.ndim(X) == 1
         X = as_rows("X", np.atleast_2d(X) if one else X, self.n_features_in_)
         out = np.empty(X.shape[0])
-        forest_predict(self.roots, self.feature, self.threshold, self.left, self.right, self.value, X, out)
+        forest_predict_packed(self.roots, self.packed, self.threshold, self.value, X, out)
         return float(out[0]) if one else out
 
 

@@ -122,11 +122,11 @@ class TreeRefit:
         return self.buf.nbytes + (self.tree.nbytes if self.tree is not None else 0)
 
     def _predict(self, X):
-        from ..kernels.tree import forest_predict
+        from ..kernels.tree import forest_predict_packed
 
         out = np.empty(X.shape[0])
         t = self.tree
-        forest_predict(t.roots, t.feature, t.threshold, t.left, t.right, t.value, X, out)
+        forest_predict_packed(t.roots, t.packed, t.threshold, t.value, X, out)
         return out
 
     def q(self, x):

@@ -177,3 +177,17 @@ def test_data_are_checked():
         ExtraTrees(2, max_features=3).fit(X, y)
     with pytest.raises(ValueError, match="n_trees must be an int >= 1"):
         ExtraTrees(0)
+
+
+def test_packed_prediction_equals_node_walk():
+    # the packed, tree-by-tree prediction against the plain one-row-at-a-time walk over the node arrays
+    from fastfa.kernels.tree import forest_predict
+
+    X, y = _data(300, 3, seed=5)
+    e = ExtraTrees(6, min_samples_leaf=3, seed=1).fit(X, y)
+    Q = np.random.default_rng(2).random((400, 3))
+    ref = np.empty(400)
+    forest_predict(e.roots, e.feature, e.threshold, e.left, e.right, e.value, Q, ref)
+    np.testing.assert_array_equal(e.predict(Q), ref)
+    inner = e.left >= 0
+    assert e.packed.shape == (e.node_count, 2) and (e.left[inner] == np.flatnonzero(inner) + 1).all()
