@@ -17,6 +17,7 @@ FAST = {
     "features_tour.py": "Fourier step sizes",
     "control_mountain_car.py": "reloaded agent: same value True, same action True",
     "prediction_random_walk.py": "identical values = True",
+    "trees_knn.py": "done: trees and kNN example",
 }
 
 

@@ -14,6 +14,9 @@ with extra-trees (``fqi_trees`` trees, the paper's regressor), ridge least squar
 the same tile features, and an MLP; and fitted policy evaluation with extra-trees on
 the random walk's transitions (``fitted_q_iteration`` with one action).
 
+Runs go to ``workers`` processes (default: min(2, cores); forked after the warm-up, so they
+inherit the compiled kernels); results do not depend on the number of workers.
+
 Costs: wall time per online update (µs per env step, env and Python loop included,
 after a warm-up so compilation is excluded), seconds per FQI iteration, and bytes
 held by each approximator.
@@ -41,9 +44,10 @@ RW_KW = {"linear": dict(tiles=5, tilings=32, alpha=0.05), "knn": dict(capacity=2
 MC_KW = {"linear": dict(alpha=0.5), "knn": dict(capacity=3000, k=4, radius=0.05, alpha=1.0),
          "tree": dict(window=5000, refit=500, min_samples_leaf=5), "mlp": dict(lr=1e-3)}
 DEFAULTS = {"rw_episodes": 150, "rw_log_every": 10, "rw_fpe_iterations": 20, "mc_budget": 15000, "mc_cap": 1000,
-            "epsilon": 0.0, "fqi_samples": 2500, "fqi_iterations": 120, "fqi_eval_every": 40, "fqi_trees": 8}
-QUICK = dict(DEFAULTS, rw_episodes=10, rw_log_every=5, rw_fpe_iterations=3, mc_budget=1500, fqi_samples=300,
-             fqi_iterations=4, fqi_eval_every=2, fqi_trees=2)
+            "epsilon": 0.0, "fqi_samples": 2500, "fqi_iterations": 120, "fqi_eval_every": 40, "fqi_trees": 8,
+            "workers": None}
+QUICK = dict(DEFAULTS, rw_episodes=6, rw_log_every=3, rw_fpe_iterations=2, mc_budget=600, mc_cap=300,
+             fqi_samples=200, fqi_iterations=2, fqi_eval_every=1, fqi_trees=2)
 
 
 class _Rows:
@@ -152,52 +156,87 @@ def plot(table, path):
     plt.close(fig)
 
 
+def _one_run(j, seed, p, v_true):
+    """Every method on run j's seeds; returns (tidy columns, env steps)."""
+    from ..approx import ExtraTrees
+    from . import _approx_tasks as T
+
+    rows = _Rows()
+    env_steps = 0
+    ss = [np.random.SeedSequence([seed, j, task]) for task in range(3)]
+    for name in ONLINE:
+        lr = LEARNERS[name](1, 1, **dict(RW_KW[name], seed=j))
+        at, err, steps, wall = T.run_randomwalk(lr, int(p["rw_episodes"]), ss[0], int(p["rw_log_every"]), v_true)
+        rows.add(j, "randomwalk", name, "rms_error", at, err)
+        rows.add(j, "randomwalk", name, "us_per_step", 0, 1e6 * wall / steps)
+        rows.add(j, "randomwalk", name, "bytes", 0, lr.nbytes)
+        if j == 0:
+            rows.add(j, "randomwalk", name, "v_hat", np.arange(10, 1001, 10),
+                     lr.q_batch(T.rw_x(np.arange(10, 1001, 10)))[:, 0])
+        env_steps += steps
+        lm = LEARNERS[name](2, 3, **dict(MC_KW[name], seed=j))
+        lens, ends, wall = T.run_mountaincar(lm, int(p["mc_budget"]), ss[1], float(p["epsilon"]), int(p["mc_cap"]))
+        rows.add(j, "mountaincar", name, "episode_steps", ends, lens)
+        rows.add(j, "mountaincar", name, "eval_steps", int(p["mc_budget"]), T.mc_evaluate(lm.q_batch))
+        rows.add(j, "mountaincar", name, "us_per_step", 0, 1e6 * wall / int(p["mc_budget"]))
+        rows.add(j, "mountaincar", name, "bytes", 0, lm.nbytes)
+        env_steps += int(p["mc_budget"])
+    _fpe(rows, j, p, ss[0], v_true)
+    mlp = T.MLPRegressor(2, 3, hidden=32, epochs=2, batch=128, seed=j)  # warm-started across iterations
+    lsq = T.TilesLSQ(2, 3)
+    _fqi(rows, j, p, ss[2], {"fqi-trees": lambda: ExtraTrees(int(p["fqi_trees"]), seed=ss[2]),
+                             "fqi-linear": lambda: lsq, "fqi-mlp": lambda: mlp})
+    env_steps += int(p["fqi_samples"])
+    return rows.cols, env_steps
+
+
+def _pool(workers, n_runs):
+    """A fork-based process pool over runs (Linux/macOS), or None: run in this process."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if workers <= 1 or n_runs <= 1 or "fork" not in mp.get_all_start_methods():
+        return None
+    # fork after the warm-up: the workers inherit the loaded kernels (no compilation, no cache reads)
+    return ProcessPoolExecutor(min(workers, n_runs), mp_context=mp.get_context("fork"))
+
+
 @experiment("approximators", "Linear vs tree vs kNN vs MLP online (random walk, Mountain Car) and FQI (batch)",
             default_runs=3)
 def run(ctx) -> Result:
-    from ..approx import ExtraTrees
+    import os
+
     from ..envs.random_walk import randomwalk_true_values
-    from . import _approx_tasks as T
 
     p = merge(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(3, quick=1)
-    v_true = np.asarray(randomwalk_true_values(), float)[-T.N_STATES:]
-    if v_true.shape[0] != T.N_STATES:
-        raise RuntimeError("unexpected true-value table")
-    rows = _Rows()
+    v_true = np.asarray(randomwalk_true_values(), float)
+    workers = p["workers"] if p["workers"] is not None else min(2, os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1 or None, got {workers!r}")
     bar = Progress(n_runs, "approximators", enabled=ctx.progress, unit="run")
     _warm_up(v_true)
-    env_steps = 0
-    for j in range(n_runs):
-        ss = [np.random.SeedSequence([ctx.seed, j, task]) for task in range(3)]
-        for name in ONLINE:
-            lr = LEARNERS[name](1, 1, **dict(RW_KW[name], seed=j))
-            at, err, steps, wall = T.run_randomwalk(lr, int(p["rw_episodes"]), ss[0], int(p["rw_log_every"]), v_true)
-            rows.add(j, "randomwalk", name, "rms_error", at, err)
-            rows.add(j, "randomwalk", name, "us_per_step", 0, 1e6 * wall / steps)
-            rows.add(j, "randomwalk", name, "bytes", 0, lr.nbytes)
-            if j == 0:
-                rows.add(j, "randomwalk", name, "v_hat", np.arange(10, 1001, 10),
-                         lr.q_batch(T.rw_x(np.arange(10, 1001, 10)))[:, 0])
-            env_steps += steps
-            lm = LEARNERS[name](2, 3, **dict(MC_KW[name], seed=j))
-            lens, ends, wall = T.run_mountaincar(lm, int(p["mc_budget"]), ss[1], float(p["epsilon"]), int(p["mc_cap"]))
-            rows.add(j, "mountaincar", name, "episode_steps", ends, lens)
-            rows.add(j, "mountaincar", name, "eval_steps", int(p["mc_budget"]), T.mc_evaluate(lm.q_batch))
-            rows.add(j, "mountaincar", name, "us_per_step", 0, 1e6 * wall / int(p["mc_budget"]))
-            rows.add(j, "mountaincar", name, "bytes", 0, lm.nbytes)
-            env_steps += int(p["mc_budget"])
-        _fpe(rows, j, p, ss[0], v_true)
-        mlp = T.MLPRegressor(2, 3, hidden=32, epochs=2, batch=128, seed=j)  # warm-started across iterations
-        lsq = T.TilesLSQ(2, 3)
-        _fqi(rows, j, p, ss[2], {"fqi-trees": lambda: ExtraTrees(int(p["fqi_trees"]), seed=ss[2]),
-                                 "fqi-linear": lambda: lsq, "fqi-mlp": lambda: mlp})
-        env_steps += int(p["fqi_samples"])
-        bar.update(1)
+    pool = _pool(workers, n_runs)
+    if pool is None:
+        parts = []
+        for j in range(n_runs):
+            parts.append(_one_run(j, ctx.seed, p, v_true))
+            bar.update(1)
+    else:
+        with pool:
+            futures = [pool.submit(_one_run, j, ctx.seed, p, v_true) for j in range(n_runs)]
+            parts = []
+            for f in futures:  # in run order: the table does not depend on which worker finished first
+                parts.append(f.result())
+                bar.update(1)
     bar.close()
+    rows = _Rows()
+    for cols, _ in parts:
+        for k, v in cols.items():
+            rows.cols[k].extend(v)
     table = rows.table()
-    return Result(table=table, metrics=_metrics(table), config=dict(p, runs=n_runs, seed=ctx.seed, rw=RW_KW, mc=MC_KW),
-                  env_steps=env_steps, plot=plot)
+    config = dict(p, runs=n_runs, seed=ctx.seed, workers=workers, rw=RW_KW, mc=MC_KW)
+    return Result(table=table, metrics=_metrics(table), config=config, env_steps=sum(e for _, e in parts), plot=plot)
 
 
 def _metrics(t):
