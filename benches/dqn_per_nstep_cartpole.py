@@ -59,7 +59,7 @@ def main():
             t = time.perf_counter()
             ag.learn(args.steps)
             walls.append(time.perf_counter() - t)
-            finals.append(float(ag.evaluate(10, seed=1000 + s).mean()))
+            finals.append(float(ag.evaluate_returns(10, seed=1000 + s).mean()))
             print(f"{name:8s} seed {s}: wall {walls[-1]:5.1f} s  final eval {finals[-1]:6.1f}", flush=True)
         print(f"{name:8s} solved {sum(f >= 475 for f in finals)}/{len(finals)}  mean final {np.mean(finals):.1f}  "
               f"mean wall {np.mean(walls):.1f} s", flush=True)

@@ -89,17 +89,17 @@ def main():
         default = dataclasses.replace(default, **{k: type(getattr(default, k))(v)})
     cfg = dataclasses.replace(default, double_dqn=False, loss="huber")
     rows = []
-    DQN("CartPole-v1", cfg, seed=0).learn(cfg.train_freq * 2 + cfg.learning_starts)  # load compiled code
+    DQN("CartPole-v1", config=cfg, seed=0).learn(cfg.train_freq * 2 + cfg.learning_starts)  # load compiled code
     runs = (("fastfa-same", cfg, args.seeds), ("fastfa-default", default, args.fastfa_seeds))
     if cfg == default:  # the defaults are SB3-expressible: one fastfa row set, the same params as SB3
         runs = (("fastfa-same", cfg, max(args.seeds, args.fastfa_seeds)),)
     for name, c, n in runs:
         for seed in range(n):
-            ag = DQN("CartPole-v1", c, seed=seed)
+            ag = DQN("CartPole-v1", config=c, seed=seed)
             t0 = time.perf_counter()
             ag.learn(args.steps)
             wall = time.perf_counter() - t0
-            rows.append((name, seed, wall, float(ag.evaluate(10, seed=1000 + seed).mean()), ag.n_updates))
+            rows.append((name, seed, wall, float(ag.evaluate_returns(10, seed=1000 + seed).mean()), ag.n_updates))
             print(rows[-1], flush=True)
     try:
         import torch

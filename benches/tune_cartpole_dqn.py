@@ -111,11 +111,11 @@ def run_config(cfg: dict, seeds: str, steps: int, verbose: bool):
         pairs = [(s, 10_000 * r + steps) for r, s in enumerate(heldout_seeds())]
     finals, walls = [], []
     for s, es in pairs:
-        ag = DQN("CartPole-v1", DQNConfig(**cfg), seed=s, compiled=True)
+        ag = DQN("CartPole-v1", config=DQNConfig(**cfg), seed=s, compiled=True)
         t = time.perf_counter()
         ag.learn(steps)
         walls.append(time.perf_counter() - t)
-        finals.append(float(ag.evaluate(10, seed=es).mean()))
+        finals.append(float(ag.evaluate_returns(10, seed=es).mean()))
         if verbose:
             print(f"   seed {s}: final {finals[-1]:6.1f}  wall {walls[-1]:5.2f} s", flush=True)
     return finals, walls
@@ -139,7 +139,7 @@ def main():
     for kv in args.set:
         k, v = kv.split("=", 1)
         extra[k] = json.loads(v)
-    DQN("CartPole-v1", DQNConfig(**S1), seed=0).learn(2_000)  # compile / load the cache first
+    DQN("CartPole-v1", config=DQNConfig(**S1), seed=0).learn(2_000)  # compile / load the cache first
     for name in args.configs.split(","):
         cfg = dict(CONFIGS[name], **extra)
         if "hidden" in extra:

@@ -27,7 +27,7 @@ _LAZY: dict[str, str] = {
     "DiscretizedQLearning": ".control_more", "ControlConfig": ".control", "run_population": ".population",
     "Reinforce": ".policy_gradient", "ReinforceBaseline": ".policy_gradient", "ActorCritic": ".policy_gradient",
     "QAC": ".policy_gradient", "PGConfig": ".policy_gradient", "ConstantFeatures": ".policy_gradient",
-    "A2C": ".a2c", "A2CMLP": ".a2c_mlp", "fitted_q_iteration": ".fqi", "FittedQ": ".fqi",
+    "A2C": ".a2c", "A2CMLP": ".a2c_mlp", "A2CMLPConfig": ".a2c_mlp", "fitted_q_iteration": ".fqi", "FittedQ": ".fqi",
     "EvalResult": "._contract",
 }
 

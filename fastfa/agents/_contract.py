@@ -145,7 +145,7 @@ def make_config(config_cls, config, overrides: dict, agent: str):
         names = {f.name for f in dataclasses.fields(config_cls)}
         unknown = sorted(set(overrides) - names)
         if unknown:
-            raise TypeError(f"{agent}: unknown option(s) {', '.join(unknown)}; "
+            raise TypeError(f"unknown {agent} option(s) {', '.join(unknown)}; "
                             f"{config_cls.__name__} fields are: {', '.join(sorted(names))}")
         config = dataclasses.replace(config, **overrides)
     return config

@@ -12,37 +12,87 @@ Example::
 
     >>> from fastfa.agents import A2CMLP
     >>> agent = A2CMLP("CartPole-v1", seed=0).learn(200_000)          # doctest: +SKIP
-    >>> agent.evaluate(10).mean()                                     # doctest: +SKIP
+    >>> agent.evaluate(episodes=10).mean_return                       # doctest: +SKIP
 """
 from __future__ import annotations
 
+import dataclasses
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["A2CMLP"]
+from .._checks import check_int_min, check_interval, check_positive
+from ._contract import env_id_of, make_config
+from ._deep import DeepContract
+
+__all__ = ["A2CMLP", "A2CMLPConfig"]
 
 
-class A2CMLP:
-    """Compiled MLP A2C.  Args: env id with a compiled twin; hyper-parameters as SB3's A2C; seed."""
+@dataclass(frozen=True)
+class A2CMLPConfig:
+    """Hyper-parameters of :class:`A2CMLP` (SB3's A2C defaults, RL-Zoo CartPole settings).
 
-    def __init__(self, env_id: str = "CartPole-v1", *, n_envs: int = 8, n_steps: int = 5, gamma: float = 0.99,
-                 learning_rate: float = 7e-4, vf_coef: float = 0.5, max_grad_norm: float = 0.5,
-                 rms_alpha: float = 0.99, rms_eps: float = 1e-5, hidden=(64, 64), activation: str = "tanh",
-                 seed: int | None = None):
+    Attributes:
+        n_envs: parallel envs (int >= 1).
+        n_steps: steps per env and update (int >= 1); an update uses n_envs * n_steps samples.
+        gamma: discount in [0, 1].
+        learning_rate: RMSprop step size (> 0).
+        vf_coef: weight of the value loss (>= 0).
+        max_grad_norm: global gradient-norm clip (>= 0; 0 = no clipping).
+        rms_alpha: RMSprop decay ρ in [0, 1).
+        rms_eps: RMSprop ε (> 0).
+        hidden: widths of the hidden layers of both networks (ints >= 1).
+        activation: ``"tanh"`` or ``"relu"``.
+    """
+
+    n_envs: int = 8
+    n_steps: int = 5
+    gamma: float = 0.99
+    learning_rate: float = 7e-4
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    rms_alpha: float = 0.99
+    rms_eps: float = 1e-5
+    hidden: tuple = (64, 64)
+    activation: str = "tanh"
+
+    def __post_init__(self):
+        check_int_min("n_envs", self.n_envs, 1)
+        check_int_min("n_steps", self.n_steps, 1)
+        check_interval("gamma", self.gamma, 0.0, 1.0)
+        check_positive("learning_rate", self.learning_rate)
+        check_interval("vf_coef", self.vf_coef, 0.0, 1e9)
+        check_interval("max_grad_norm", self.max_grad_norm, 0.0, math.inf)
+        check_interval("rms_alpha", self.rms_alpha, 0.0, 1.0)
+        check_positive("rms_eps", self.rms_eps)
+        h = tuple(self.hidden) if isinstance(self.hidden, (list, tuple)) else (self.hidden,)
+        for x in h:
+            check_int_min("hidden (each width)", x, 1)
+        object.__setattr__(self, "hidden", tuple(int(x) for x in h))
+        if self.activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+
+
+class A2CMLP(DeepContract):
+    """Compiled MLP A2C: ``A2CMLP(env, features=None, *, config=None, seed=None, **overrides)``; ``env`` is an
+    env id (or a gymnasium env made from one) with a compiled twin; options: :class:`A2CMLPConfig`."""
+
+    def __init__(self, env="CartPole-v1", features=None, *, config: A2CMLPConfig | None = None,
+                 seed: int | None = None, **overrides):
         from ..kernels import a2c as KA, dqn, envs_classic, mlp, pg_envs
         from .dqn import _TWINS
 
+        if "env_id" in overrides:
+            env = overrides.pop("env_id")
+        if features is not None:
+            raise TypeError("A2CMLP learns its own features (MLPs): features must be None")
+        env_id = env if isinstance(env, str) else env_id_of(env)
         if env_id not in _TWINS:
-            raise ValueError(f"env_id {env_id!r} has no compiled twin; known: {', '.join(sorted(_TWINS))}")
-        for name, v in (("n_envs", n_envs), ("n_steps", n_steps)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {v!r}")
-        for name, v in (("learning_rate", learning_rate), ("rms_eps", rms_eps)):
-            if not (np.isfinite(v) and v > 0):
-                raise ValueError(f"{name} must be > 0, got {v!r}")
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
-        if activation not in ("tanh", "relu"):
-            raise ValueError(f"activation must be 'tanh' or 'relu', got {activation!r}")
+            raise ValueError(f"env {env_id!r} has no compiled twin; known: {', '.join(sorted(_TWINS))}")
+        c = make_config(A2CMLPConfig, config, overrides, "A2CMLP")
+        self.config = c
+        n_envs, n_steps, hidden, activation = c.n_envs, c.n_steps, c.hidden, c.activation
         kind, params_fn, max_len = _TWINS[env_id]
         self.env_id, self.env_kind = env_id, kind
         self.env_params = getattr(pg_envs if params_fn.startswith("puckworld") else envs_classic, params_fn)()
@@ -53,14 +103,13 @@ class A2CMLP:
         self.n_actions = int(env.action_space.n)
         self.hp = np.zeros(KA.HP_LEN)
         self.hp[[KA.HP_GAMMA, KA.HP_LR, KA.HP_RMS_ALPHA, KA.HP_RMS_EPS, KA.HP_VF_COEF, KA.HP_MAX_GRAD_NORM,
-                 KA.HP_MAX_EP_LEN, KA.HP_N_ENVS, KA.HP_N_STEPS]] = [gamma, learning_rate, rms_alpha, rms_eps, vf_coef,
-                                                                  max_grad_norm, max_len, n_envs, n_steps]
+                 KA.HP_MAX_EP_LEN, KA.HP_N_ENVS, KA.HP_N_STEPS]] = [c.gamma, c.learning_rate, c.rms_alpha, c.rms_eps,
+                                                                  c.vf_coef, c.max_grad_norm, max_len, n_envs, n_steps]
         self.act = mlp.ACT_TANH if activation == "tanh" else mlp.ACT_RELU
         h = [int(x) for x in hidden]
-        self._init_args = dict(env_id=env_id, n_envs=int(n_envs), n_steps=int(n_steps), gamma=float(gamma),
-                               learning_rate=float(learning_rate), vf_coef=float(vf_coef),
-                               max_grad_norm=float(max_grad_norm), rms_alpha=float(rms_alpha),
-                               rms_eps=float(rms_eps), hidden=h, activation=activation, seed=seed)
+        self._init_args = dict(env_id=env_id, **{k: v for k, v in dataclasses.asdict(c).items()}, seed=seed)
+        self._init_args["hidden"] = h
+        self._step_quantum = n_envs * n_steps
         self.sizes_pi = np.array([self.obs_dim, *h, self.n_actions], np.int64)
         self.sizes_v = np.array([self.obs_dim, *h, 1], np.int64)
         ss = np.random.SeedSequence(seed)
@@ -92,12 +141,14 @@ class A2CMLP:
     def episode_end_steps(self) -> np.ndarray:
         return self._end[:self.n_episodes]
 
-    def learn(self, total_steps: int):
-        """Train for ``total_steps`` env steps (whole updates of n_envs·n_steps); returns ``self``."""
-        from ..kernels import a2c as KA
+    _can_chunk = True
 
-        if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps <= 0:
-            raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
+    def _greedy_net(self):
+        return self.theta_pi, self.sizes_pi, self.act, 0
+
+    def _learn_chunk(self, total_steps: int):
+        """Train for ``total_steps`` env steps (whole updates of n_envs·n_steps)."""
+        from ..kernels import a2c as KA
         cap = self.n_episodes + total_steps // 8 + 16  # an episode lasts >= 8 steps in these envs
         ret, end = np.zeros(cap), np.zeros(cap, np.int64)
         ret[:self.n_episodes], end[:self.n_episodes] = self.episode_returns, self.episode_end_steps
@@ -111,20 +162,25 @@ class A2CMLP:
         if status < 0:
             raise FloatingPointError("A2CMLP: the gradient became non-finite; training stopped "
                                      f"(learning_rate={self.hp[KA.HP_LR]} too large?)")
-        return self
 
-    def evaluate(self, episodes: int = 10, seed: int | None = 0) -> np.ndarray:
-        """Greedy returns of ``episodes`` episodes on the compiled twin."""
+    def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
+        """Greedy returns of ``episodes`` episodes in one compiled call on the twin (fast; no lengths) --
+        the same numbers as ``evaluate(episodes=..., seed=...).returns``."""
         from ..kernels import a2c as KA
 
+        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10 ** 9:
+            raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
         out = np.empty(episodes)
         KA.a2c_evaluate(self.env_kind, self.env_params, np.random.default_rng(seed), self.theta_pi, self.sizes_pi,
                         self.act, self.obs_dim, episodes, int(self.hp[KA.HP_MAX_EP_LEN]), out)
         return out
 
-    def predict(self, obs, deterministic: bool = True) -> int:
+    def predict(self, obs, deterministic: bool = True):
+        """Most probable action (``deterministic``) or a sample of the policy; a batch -> an array."""
         from ..kernels import mlp
 
+        if np.ndim(obs) == 2:
+            return np.array([self.predict(o, deterministic) for o in np.asarray(obs)], dtype=np.int64)
         x = np.asarray(obs, dtype=np.float64).reshape(1, self.obs_dim)
         if not np.all(np.isfinite(x)):
             raise ValueError("obs contains NaN or inf")
@@ -137,28 +193,34 @@ class A2CMLP:
 
     _STATE = ("theta_pi", "theta_v", "rms_pi", "rms_v", "env_states", "obs", "ep_len", "ep_ret")
 
-    def save(self, path):
+    def save(self, path, include_buffer: bool = True):
         """Everything needed to resume bit-identically (parameters, RMSprop state, envs, RNGs), pickle-free."""
         from .. import io as _io
 
         arrays = {k: getattr(self, k) for k in self._STATE}
         arrays.update(episode_returns=self.episode_returns, episode_end_steps=self.episode_end_steps)
         meta = {"args": self._init_args, "num_timesteps": int(self.num_timesteps), "n_episodes": int(self.n_episodes),
-                "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng)}
+                "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng),
+                "contract": {"pending": self._pending, "wall_time_s": self._wall_s}}
         return _io.save(path, "A2CMLP", meta, arrays)
 
     @classmethod
-    def load(cls, path) -> "A2CMLP":
+    def load(cls, path, env=None) -> "A2CMLP":
+        """Rebuild an agent saved by :meth:`save` (0.1.0 files too); ``env``: an id or env of the same
+        compiled twin (default: the saved id)."""
         from .. import io as _io
 
         _, meta, arrays = _io.load(path, kind="A2CMLP")
         args = dict(meta["args"])
         args["hidden"] = tuple(args["hidden"])
-        agent = cls(args.pop("env_id"), **args)
+        env_id = args.pop("env_id")
+        agent = cls(env if env is not None else env_id, seed=args.pop("seed", None), **args)
         for k in cls._STATE:
             getattr(agent, k)[...] = arrays[k]
         agent._ret = np.array(arrays["episode_returns"], dtype=np.float64)
         agent._end = np.array(arrays["episode_end_steps"], dtype=np.int64)
         agent.n_episodes, agent.num_timesteps = int(meta["n_episodes"]), int(meta["num_timesteps"])
         agent.rng, agent.env_rng = _io.rng_from_state(meta["rng"]), _io.rng_from_state(meta["env_rng"])
+        c = meta.get("contract", {})
+        agent._pending, agent._wall_s = c.get("pending"), float(c.get("wall_time_s", 0.0))
         return agent

@@ -24,7 +24,7 @@ Example::
 
     >>> from fastfa.agents import DQN
     >>> agent = DQN("CartPole-v1", seed=0).learn(total_steps=50_000)
-    >>> agent.evaluate(episodes=10).mean()
+    >>> agent.evaluate(episodes=10).mean_return
 """
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ from .. import io as _io
 from .._checks import check_int_min, check_interval, check_positive
 from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
+from ._contract import make_config, warn_legacy
+from ._deep import DeepContract
 
 __all__ = ["DQN", "DQNConfig"]
 
@@ -121,30 +123,30 @@ class DQNConfig:
         object.__setattr__(self, "hidden", h)
         if any(x <= 0 for x in h):
             raise ValueError(f"hidden must hold positive widths, got {self.hidden}")
-        checks = {
-            "activation": self.activation in ("relu", "tanh"),
-            "loss": self.loss in ("huber", "squared"),
-            "optimizer": self.optimizer in ("adam", "sgd"),
-            "dtype": self.dtype in ("float32", "float64"),
-            "learning_rate": self.learning_rate > 0 and math.isfinite(self.learning_rate),
-            "buffer_size": self.buffer_size > 0,
-            "learning_starts": self.learning_starts >= 0,
-            "batch_size": self.batch_size > 0,
-            "gamma": 0 <= self.gamma <= 1,
-            "train_freq": self.train_freq > 0,
-            "gradient_steps": self.gradient_steps >= 0,
-            "target_update_interval": self.target_update_interval > 0,
-            "tau": 0 < self.tau <= 1,
-            "exploration_initial_eps": 0 <= self.exploration_initial_eps <= 1,
-            "exploration_final_eps": 0 <= self.exploration_final_eps <= 1,
-            "exploration_steps": self.exploration_steps >= 0,
-            "max_grad_norm": self.max_grad_norm > 0,
-            "huber_kappa": self.huber_kappa > 0,
-            "lr_decay_steps": self.lr_decay_steps >= 0,
+        checks = {  # name: (valid?, allowed values)
+            "activation": (self.activation in ("relu", "tanh"), "'relu' or 'tanh'"),
+            "loss": (self.loss in ("huber", "squared"), "'huber' or 'squared'"),
+            "optimizer": (self.optimizer in ("adam", "sgd"), "'adam' or 'sgd'"),
+            "dtype": (self.dtype in ("float32", "float64"), "'float32' or 'float64'"),
+            "learning_rate": (self.learning_rate > 0 and math.isfinite(self.learning_rate), "a finite number > 0"),
+            "buffer_size": (self.buffer_size > 0, "an int >= 1"),
+            "learning_starts": (self.learning_starts >= 0, "an int >= 0"),
+            "batch_size": (self.batch_size > 0, "an int >= 1"),
+            "gamma": (0 <= self.gamma <= 1, "in [0, 1]"),
+            "train_freq": (self.train_freq > 0, "an int >= 1"),
+            "gradient_steps": (self.gradient_steps >= 0, "an int >= 0"),
+            "target_update_interval": (self.target_update_interval > 0, "an int >= 1"),
+            "tau": (0 < self.tau <= 1, "in (0, 1]"),
+            "exploration_initial_eps": (0 <= self.exploration_initial_eps <= 1, "in [0, 1]"),
+            "exploration_final_eps": (0 <= self.exploration_final_eps <= 1, "in [0, 1]"),
+            "exploration_steps": (self.exploration_steps >= 0, "an int >= 0"),
+            "max_grad_norm": (self.max_grad_norm > 0, "a number > 0 (inf: no clipping)"),
+            "huber_kappa": (self.huber_kappa > 0, "a number > 0"),
+            "lr_decay_steps": (self.lr_decay_steps >= 0, "an int >= 0"),
         }
-        for name, ok in checks.items():
+        for name, (ok, allowed) in checks.items():
             if not ok:
-                raise ValueError(f"DQNConfig.{name}: invalid value {getattr(self, name)!r}")
+                raise ValueError(f"DQNConfig.{name} must be {allowed}, got {getattr(self, name)!r}")
         if self.learning_rate_end is not None and not (self.learning_rate_end >= 0):
             raise ValueError(f"DQNConfig.learning_rate_end must be >= 0, got {self.learning_rate_end!r}")
         if not isinstance(self.prioritized, (bool, np.bool_)):
@@ -203,12 +205,14 @@ def _K():
     return dqn
 
 
-class DQN:
-    """Deep Q-network agent.
+class DQN(DeepContract):
+    """Deep Q-network agent: ``DQN(env, features=None, *, config=None, seed=None, compiled="auto", **overrides)``
+    (the agent contract; learn/evaluate/log/checkpoints in :mod:`fastfa.agents._deep`).
 
     Args:
-        env_or_id: a gymnasium env (Box observation, Discrete actions) or an env id.
-        config: a :class:`DQNConfig`; keyword ``overrides`` replace its fields.
+        env: a gymnasium env (Box observation, Discrete actions) or an env id.
+        features: must be None (the network learns its own features).
+        config: a :class:`DQNConfig` (or a dict of its fields); keyword ``overrides`` replace its fields.
         seed: root seed; network init, actions, minibatches and env resets each get
             a stream from ``np.random.SeedSequence(seed).spawn(4)``.
         compiled: ``"auto"`` (default) trains in the fully compiled loop when the env is
@@ -217,19 +221,18 @@ class DQN:
             else in the Python loop; ``True`` requires the twin; ``False`` forces Python.
     """
 
-    def __init__(self, env_or_id, config: DQNConfig | None = None, *, seed: int | None = None,
+    def __init__(self, env=None, features=None, *, config: DQNConfig | None = None, seed: int | None = None,
                  compiled: Any = "auto", **overrides):
-        if config is None:
-            config = DQNConfig()
-        if not isinstance(config, DQNConfig):
-            raise TypeError(f"config must be a DQNConfig, got {type(config).__name__}")
-        if overrides:
-            unknown = set(overrides) - {f.name for f in dataclasses.fields(DQNConfig)}
-            if unknown:
-                raise TypeError(f"unknown DQN option(s): {', '.join(sorted(unknown))}")
-            config = dataclasses.replace(config, **overrides)
+        if env is None and "env_or_id" in overrides:
+            env = overrides.pop("env_or_id")
+        if isinstance(features, DQNConfig):  # 0.1.0 form DQN(env_or_id, config, ...)
+            warn_legacy("DQN(env, config, ...)", "DQN(env, config=config, seed=...)")
+            features, config = None, features
+        if features is not None:
+            raise TypeError("DQN learns its own features (an MLP): features must be None")
+        config = make_config(DQNConfig, config, overrides, "DQN")
         self.config = config
-        self._setup_env(env_or_id, compiled)
+        self._setup_env(env, compiled)
         if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
         self.seed = None if seed is None else int(seed)
@@ -338,8 +341,21 @@ class DQN:
     def exploration_rate(self) -> float:
         return float(_K().epsilon_at(self.hp, self.cnt[_K().C_STEPS]))
 
-    def learn(self, total_steps: int, *, progress: bool = False, callback=None, chunk: int | None = None):
-        """Train for ``total_steps`` more environment steps; returns ``self``.
+    @property
+    def _can_chunk(self) -> bool:
+        return bool(self.compiled)
+
+    def _learn_chunk(self, n):
+        self._learn_raw(n, chunk=n)
+
+    def _learn_whole(self, total, progress, callback):
+        self._learn_raw(total, progress=progress, callback=callback)
+
+    def _greedy_net(self):
+        return self.theta, self.sizes, int(self.hp[_K().HP_ACT]), self.action_start
+
+    def _learn_raw(self, total_steps: int, *, progress: bool = False, callback=None, chunk: int | None = None):
+        """Train for ``total_steps`` more environment steps (the loops behind :meth:`learn`).
 
         Compiled loop: the episode in progress carries over between calls (so
         ``learn(a); learn(b)`` equals ``learn(a + b)``); ``chunk`` (default 10 000
@@ -441,28 +457,18 @@ class DQN:
                 a = np.where(explore, self.rng.integers(0, self.n_actions, len(a)), a)
         return a + self.action_start if q.ndim > 1 else int(a) + self.action_start
 
-    def evaluate(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
-        """Returns of ``episodes`` greedy episodes (compiled twin when available, else the gymnasium env)."""
-        if not isinstance(episodes, (int, np.integer)) or episodes <= 0:
-            raise ValueError(f"episodes must be a positive int, got {episodes!r}")
+    def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
+        """Returns of ``episodes`` greedy episodes in one compiled call on the twin (fast; no lengths) --
+        the same numbers as ``evaluate(episodes=..., seed=...).returns``; other envs: that path."""
+        if self._env_kind < 0:
+            return self.evaluate(episodes=episodes, seed=seed).returns
+        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10 ** 9:
+            raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
         K = _K()
         out = np.empty(episodes, np.float64)
-        if self._env_kind >= 0:
-            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-            K.dqn_evaluate(self._env_kind, self._env_params, rng, self.theta, self.sizes, int(self.hp[K.HP_ACT]),
-                           self.obs_dim, episodes, self.max_episode_steps, out)
-            return out
-        import gymnasium
-
-        env = gymnasium.make(self.env_id) if self.env_id else self.env
-        for e in range(episodes):
-            obs, _ = env.reset(seed=seed if e == 0 else None)
-            g, done = 0.0, False
-            while not done:
-                obs, r, term, trunc, _ = env.step(self.predict(obs))
-                g += float(r)
-                done = term or trunc
-            out[e] = g
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+        K.dqn_evaluate(self._env_kind, self._env_params, rng, self.theta, self.sizes, int(self.hp[K.HP_ACT]),
+                       self.obs_dim, episodes, self.max_episode_steps, out)
         return out
 
     # ------------------------------------------------------------------ Learner protocol (Python loop)
@@ -520,7 +526,8 @@ class DQN:
                 "compiled": self.compiled, "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng),
                 "env_seed": self.env_seed, "started_python": self._started_python,
                 "episode_returns": self.episode_returns, "episode_end_steps": self.episode_end_steps,
-                "episode_lengths": self.episode_lengths}
+                "episode_lengths": self.episode_lengths,
+                "contract": {"pending": self._pending, "wall_time_s": self._wall_s}}
         arrays = {"theta": self.theta, "theta_target": self.theta_target, "adam_m": self.adam_m,
                   "adam_v": self.adam_v, "cnt": self.cnt, "env_state": self.env_state, "x_cur": self.x_cur,
                   "ep_ret_cur": self.ep_ret_cur, "sizes": self.sizes}
@@ -539,7 +546,7 @@ class DQN:
         target = env if env is not None else meta["env_id"]
         if target is None:
             raise ValueError(f"{path}: no env id stored; pass env=")
-        agent = cls(target, DQNConfig(**cfg), seed=meta["seed"], compiled=meta["compiled"])
+        agent = cls(target, config=DQNConfig(**cfg), seed=meta["seed"], compiled=meta["compiled"])
         if tuple(arrays["sizes"]) != tuple(agent.sizes):
             raise ValueError(f"{path}: network sizes {tuple(arrays['sizes'])} do not fit the env "
                              f"({tuple(agent.sizes)})")
@@ -551,6 +558,8 @@ class DQN:
         agent.episode_returns = list(meta.get("episode_returns", []))
         agent.episode_lengths = list(meta.get("episode_lengths", []))
         agent.episode_end_steps = list(meta.get("episode_end_steps", []))
+        c = meta.get("contract", {})
+        agent._pending, agent._wall_s = c.get("pending"), float(c.get("wall_time_s", 0.0))
         if "buffer" in meta:
             cls_b = type(agent.buffer)
             if meta["buffer"].get("class") != cls_b._kind:

@@ -50,8 +50,8 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
     def one_seed(run, seed):
         """Train and evaluate one seed; returns its table rows and summary numbers."""
         rows = []
-        agent = DQN(env_id, config, seed=seed, compiled=True)
-        agent.evaluate(1, seed=0)  # load compiled code before timing
+        agent = DQN(env_id, config=config, seed=seed, compiled=True)
+        agent.evaluate_returns(1, seed=0)  # load compiled code before timing
         wall = 0.0
         hit_step, hit_wall = None, None
         done = 0
@@ -61,7 +61,7 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
             agent.learn(n)  # compiled, releases the GIL: seeds run in parallel threads
             wall += time.perf_counter() - t0
             done += n
-            ev = agent.evaluate(eval_episodes, seed=10_000 * run + done)
+            ev = agent.evaluate_returns(eval_episodes, seed=10_000 * run + done)
             rows += [(run, done, "eval_return", float(ev.mean())), (run, done, "wall_time_s", wall)]
             if hit_step is None and ev.mean() >= threshold:
                 hit_step, hit_wall = done, wall

@@ -79,7 +79,7 @@ def run(ctx: Context) -> Result:
             agent.learn(min(eval_every, steps - done))
             wall += time.perf_counter() - t0
             done = agent.num_timesteps
-            ev = float(agent.evaluate(eval_episodes, seed=10_000 + r).mean())
+            ev = float(agent.evaluate_returns(eval_episodes, seed=10_000 + r).mean())
             add(r, "fastfa", done, "eval_return", ev)
             add(r, "fastfa", done, "wall_time_s", wall)
         final.append(ev)

@@ -24,7 +24,7 @@ OBS = {"MountainCar-v0": np.array([[-0.5, 0.0], [0.2, 0.03], [-1.1, -0.05]]),
        "fastfa/RandomWalk1000-v0": np.array([3, 500, 998]),
        "CartPole-v1": np.array([[0.0, 0.1, 0.02, -0.1], [0.5, -0.3, -0.1, 0.4], [-1.0, 0.0, 0.15, 0.2]],
                                np.float32)}
-NAMES = [n for n in registry.names() if registry.entry(n).family != "deep"]  # deep agents: next slice
+NAMES = registry.names()
 
 
 def make(name, seed=0):
@@ -111,6 +111,40 @@ def test_checkpoint_resume_equals_uninterrupted_run(name, tmp_path):
     assert full.log.returns == resumed.log.returns and full.log.lengths == resumed.log.lengths
     assert full.log.total_steps == resumed.log.total_steps
     assert full.rng.bit_generator.state == resumed.rng.bit_generator.state
+
+
+@pytest.mark.parametrize("name", ["dqn", "a2c-mlp"])
+def test_checkpoint_resume_of_compiled_deep_agents(name, tmp_path):
+    """Checkpoints of DQN / A2CMLP (written between chunks of the compiled loop, replay buffer included)
+    resume exactly: the network, the optimiser state and the log equal one uninterrupted learn."""
+    full, _ = make(name, seed=5)
+    full.learn(total_steps=1200)
+    ckpt = tmp_path / "ckpt.npz"
+    cut, _ = make(name, seed=5)
+    seen = []
+    cut.learn(total_steps=1200, checkpoint_every=400, checkpoint_path=ckpt,
+              callback=lambda info: seen.append(info["total_steps"]) or info["total_steps"] < 700)  # stops at 800, before that checkpoint
+    resumed = type(cut).load(ckpt)
+    assert resumed.num_timesteps == 400 and resumed.learn() is resumed
+    for k in ("theta", "theta_pi", "theta_v", "adam_m", "rms_pi"):
+        if hasattr(full, k):
+            assert same(getattr(full, k), getattr(resumed, k)), k
+    assert full.log.returns == resumed.log.returns and full.log.total_steps == resumed.log.total_steps
+
+
+def test_dqn_evaluate_gives_the_compiled_evaluation_numbers():
+    """DQN.evaluate (a gymnasium loop over the compiled twin) returns what 0.1.0's compiled evaluation
+    kernel returned for the same seed, and adds the lengths."""
+    from fastfa.kernels import dqn as K
+
+    agent, _ = make("dqn", seed=0)
+    agent.learn(total_steps=2000)
+    res = agent.evaluate(episodes=4, seed=123)
+    out = np.empty(4)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(123)))
+    K.dqn_evaluate(agent._env_kind, agent._env_params, rng, agent.theta, agent.sizes, int(agent.hp[K.HP_ACT]),
+                   agent.obs_dim, 4, agent.max_episode_steps, out)
+    assert same(res.returns, out) and same(res.lengths, out)  # CartPole: +1 per step
 
 
 def test_callback_stops_training():

@@ -1,0 +1,129 @@
+"""The agent contract for the agents that train in their own compiled loop over a number of env
+steps (:class:`~fastfa.agents.DQN`, :class:`~fastfa.agents.A2CMLP`): learn in chunks (callbacks,
+progress, checkpoints between chunks), evaluate, the episode log, checkpoints and exact resume.
+
+Those loops carry the episode in progress, the replay buffer and every generator over calls, so
+``learn(a); learn(b)`` equals ``learn(a + b)``: a checkpoint (written after the chunk that passes
+each ``checkpoint_every`` steps, with the replay buffer) resumes exactly.
+
+An agent provides ``_learn_chunk(n)`` (train ``n`` more env steps in its loop, no callback),
+``_can_chunk`` (True when chunks join exactly), ``_learn_whole(total, progress, callback)`` (the
+other case), ``episode_returns``/``episode_lengths``, ``num_timesteps``, ``env`` or ``env_id``,
+and ``save(path, include_buffer=...)``.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+from ._contract import EvalResult, check_budget, check_checkpoint, evaluate_agent, resolve_env, split_learn_args
+
+__all__ = ["DeepContract"]
+
+
+class DeepContract:
+    _pending = None
+    _wall_s = 0.0
+
+    @property
+    def log(self):
+        """The episode log (:class:`fastfa.loop.EpisodeLog`): returns, lengths, env steps, wall time."""
+        from ..loop import EpisodeLog
+
+        lengths = getattr(self, "episode_lengths", None)
+        return EpisodeLog(returns=[float(r) for r in self.episode_returns],
+                          lengths=[] if lengths is None else [int(n) for n in lengths],
+                          total_steps=int(self.num_timesteps), wall_time_s=float(self._wall_s))
+
+    def learn(self, *args, total_steps=None, episodes=None, callback=None, progress: bool = False,
+              checkpoint_every=None, checkpoint_path=None, chunk=None):
+        """Train for ``total_steps`` more env steps; returns ``self``.  ``learn(N)`` is ``learn(total_steps=N)``.
+
+        ``callback(info) -> bool | None`` sees every finished episode (``info`` =
+        ``{"episode", "return", "length", "total_steps"}``); in the compiled loop it runs after each
+        chunk of ``chunk`` steps (default 10 000) for the episodes of that chunk, and ``False`` stops
+        at the end of the chunk.  ``checkpoint_every=N`` with ``checkpoint_path`` saves the agent with
+        its replay buffer after the chunk passing every N steps (chunks are then N steps);
+        ``Agent.load(checkpoint_path).learn()`` finishes the interrupted ``learn`` exactly.
+        ``episodes=`` is not supported (these agents train by env steps).
+        """
+        name = type(self).__name__
+        total_steps, env = split_learn_args(name, args, total_steps, None)
+        if total_steps is None and episodes is None and self._pending is not None:
+            total_steps = self._pending.get("total_steps")
+        total_steps, _ = check_budget(total_steps, episodes, episodes_ok=False)
+        every, path = check_checkpoint(checkpoint_every, checkpoint_path)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1):
+            raise ValueError(f"chunk must be an int >= 1, got {chunk!r}")
+        self._pending = None
+        t0 = time.perf_counter()
+        try:
+            if not self._can_chunk:
+                if every is not None:
+                    raise ValueError(f"{name}: checkpoints need the compiled loop (this env runs the Python loop)")
+                self._learn_whole(total_steps, progress, callback)
+            else:
+                self._learn_chunks(total_steps, progress, callback, every, path, chunk)
+        finally:
+            self._wall_s += time.perf_counter() - t0
+        return self
+
+    def _learn_chunks(self, total, progress, callback, every, path, chunk):
+        from ..loop import Progress
+
+        step = every or chunk or (10_000 if (callback is not None or progress) else total)
+        q = getattr(self, "_step_quantum", 1)  # whole updates (A2C: n_envs * n_steps env steps)
+        step = -(-step // q) * q
+        bar = Progress(total, f"{type(self).__name__} steps", enabled=progress)
+        done, n_eps, last_ckpt = 0, len(self.episode_returns), 0
+        try:
+            while done < total:
+                before = self.num_timesteps
+                self._learn_chunk(min(step, total - done))
+                done += self.num_timesteps - before
+                bar.update(self.num_timesteps - before)
+                stop = False
+                if callback is not None:
+                    lengths = getattr(self, "episode_lengths", None)
+                    for k in range(n_eps, len(self.episode_returns)):
+                        info = {"episode": k + 1, "return": float(self.episode_returns[k]),
+                                "length": int(lengths[k]) if lengths is not None else -1,
+                                "total_steps": int(self.num_timesteps)}
+                        stop = stop or callback(info) is False
+                n_eps = len(self.episode_returns)
+                if stop:
+                    break
+                if every is not None and done - last_ckpt >= every and done < total:
+                    last_ckpt = done
+                    self._pending = {"total_steps": int(total - done)}
+                    try:
+                        self.save(path, include_buffer=True)
+                    finally:
+                        self._pending = None
+        finally:
+            bar.close()
+
+    def evaluate(self, env=None, episodes: int = 10, seed: int | None = None) -> EvalResult:
+        """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a new env of the
+        training env's id, the compiled twin when there is one); the first reset is seeded with ``seed``."""
+        if isinstance(env, (int, np.integer)) and not isinstance(env, bool):  # 0.1.0: evaluate(episodes, seed)
+            warnings.warn(f"{type(self).__name__}.evaluate(episodes, ...) is deprecated; use "
+                          "evaluate(episodes=N, seed=...) (the first argument is the env)", DeprecationWarning,
+                          stacklevel=2)
+            env, episodes = None, int(env)
+        if env is None:
+            env = getattr(self, "env_id", None) or getattr(self, "env", None)
+        if env is None:
+            raise ValueError(f"{type(self).__name__}.evaluate: no environment; pass env=")
+        return evaluate_agent(self, resolve_env(env), episodes, seed)
+
+    def policy_function(self):
+        """The greedy policy as a jitted ``obs -> action`` (a copy of the current network), callable
+        from the user's own Numba code."""
+        from ._policy_fn import greedy_mlp
+
+        return greedy_mlp(*self._greedy_net())
