@@ -17,23 +17,30 @@ def test_rmsprop_matches_torch_formula():
                                     -2.0 + 0.1 * 0.1 / (np.sqrt(v_ref[1]) + 1e-5)])
 
 
+VF = 0.7  # value-loss coefficient (SB3 default 0.5): a non-default value, so the coefficient is checked
+
+
 def test_first_update_equals_finite_difference_gradient():
-    """With lr tiny and no clipping, one update moves θ by -lr·sign-ish RMSprop of the true gradient:
-    check the actor+critic gradient the kernel uses against finite differences of the A2C loss."""
-    a = A2CMLP("CartPole-v1", n_envs=2, n_steps=3, seed=4, hidden=(5,), max_grad_norm=0.0)
+    """The gradient the kernel applies = central finite differences of the A2C loss, value by value.
+
+    One update from RMSprop state v = 0 leaves v = (1 − ρ) g² and moves θ by −lr·g/(√v + ε), so the kernel's
+    gradient is g = −sign(Δθ)·√(v / (1 − ρ)); it must equal the finite-difference gradient of
+    L = −mean(A ln π(a|s)) + c_v·mean((G − V)²) (float64) to ~1e-6, with a non-default c_v (a wrong value-loss
+    coefficient, a missing 1/B or a sign flip fails; the old sign-only check passed c_v × 100)."""
+    a = A2CMLP("CartPole-v1", n_envs=2, n_steps=3, seed=4, hidden=(5,), max_grad_norm=0.0, vf_coef=VF)
     th_pi, th_v = a.theta_pi.copy(), a.theta_v.copy()
     obs0 = a.obs.copy()
     # replay the collection with the same generators to get the batch and the returns
     env_rng = np.random.default_rng(0)
     a.env_rng = env_rng
     rng_state = a.rng.bit_generator.state
-    a.hp[KA.HP_LR] = 1e-12
+    a.hp[KA.HP_LR] = 1e-9
     a.learn(6)
     # RMSprop first step from v = 0: v = (1-ρ) g², Δθ = -lr g / (sqrt(1-ρ)|g| + ε) ≈ -lr sign(g)/sqrt(1-ρ)
     # so sign(Δθ) = -sign(g): compare signs with the finite-difference gradient of the loss
     from fastfa.kernels import dqn
 
-    a2 = A2CMLP("CartPole-v1", n_envs=2, n_steps=3, seed=4, hidden=(5,), max_grad_norm=0.0)
+    a2 = A2CMLP("CartPole-v1", n_envs=2, n_steps=3, seed=4, hidden=(5,), max_grad_norm=0.0, vf_coef=VF)
     a2.rng.bit_generator.state = rng_state
     X, acts, rews, dones = [], [], [], []
     states = a2.env_states.copy()
@@ -78,19 +85,20 @@ def test_first_update_equals_finite_difference_gradient():
         adv = G - values(th_v, X)
         lg = mlp.mlp_forward(tp, a2.sizes_pi, a2.act, X, np.empty(mlp.mlp_acts_size(a2.sizes_pi, 6)))
         lp = lg[np.arange(6), acts] - np.log(np.exp(lg).sum(axis=1))
-        return -np.mean(adv * lp) + 0.5 * np.mean((G - V) ** 2)
+        return -np.mean(adv * lp) + VF * np.mean((G - V) ** 2)
 
     eps = 1e-6
-    for th, other, new, is_pi in ((th_pi, th_v, a.theta_pi, True), (th_v, th_pi, a.theta_v, False)):
+    rho = a.hp[KA.HP_RMS_ALPHA]
+    for th, other, new, v, is_pi in ((th_pi, th_v, a.theta_pi, a.rms_pi, True), (th_v, th_pi, a.theta_v, a.rms_v, False)):
         fd = np.empty_like(th)
         for j in range(th.size):
             e = np.zeros_like(th)
             e[j] = eps
             f = (lambda t: loss(t, other)) if is_pi else (lambda t: loss(other, t))
             fd[j] = (f(th + e) - f(th - e)) / (2 * eps)
-        big = np.abs(fd) > 1e-6
-        assert big.sum() > 5
-        np.testing.assert_array_equal(np.sign(new - th)[big], -np.sign(fd)[big])
+        g = -np.sign(new - th) * np.sqrt(v / (1.0 - rho))
+        assert np.abs(fd).max() > 1e-3
+        np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8 * np.abs(fd).max())
 
 
 def test_a2c_mlp_learns_cartpole_and_is_deterministic():

@@ -71,7 +71,13 @@ def test_trace_min_prunes_and_stays_close():
     kw = dict(alphas=[0.3 / 8], lams=[0.9], runs=2, episodes=n_ep, max_steps=scale(0, 60))
     exact = run_population("MountainCar-v0", "sarsa_lambda", **kw)
     approx = run_population("MountainCar-v0", "sarsa_lambda", trace_min=1e-3, **kw)
-    assert exact["steps"][..., 0].tolist() != [] and (approx["steps"] > 0).all()
+    assert (approx["steps"] > 0).all()
+    # γλ = 0.9 < trace_min = 0.95: every trace is dropped right after its first update, which is SARSA(0)
+    # exactly (replacing traces); with trace_min = 0 the traces matter (λ = 0.9 differs from λ = 0)
+    cut = run_population("MountainCar-v0", "sarsa_lambda", **{**kw, "lams": [0.9]}, trace_min=0.95)
+    sarsa0 = run_population("MountainCar-v0", "sarsa_lambda", **{**kw, "lams": [0.0]})
+    np.testing.assert_array_equal(cut["steps"], sarsa0["steps"])
+    assert not np.array_equal(exact["steps"], sarsa0["steps"])
     if n_ep >= 10:  # learning quality is unchanged to within noise
         assert abs(approx["steps"].mean() - exact["steps"].mean()) < 0.25 * exact["steps"].mean()
 
