@@ -6,6 +6,9 @@
     fastfa bench tiles                  # quick speed comparison printed as a table
     fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
                  [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
+    fastfa train ALGO ENV_ID [--total-steps N | --episodes N] [--set key=value ...] [--seed S] --save FILE
+    fastfa eval FILE [--env ENV_ID] [--episodes N] [--seed S]
+    fastfa agents                       # the ALGO names of `fastfa train`
 """
 from __future__ import annotations
 
@@ -103,6 +106,15 @@ def _cmd_sweep(args) -> int:
     return 1 if res.n_failed else 0
 
 
+def _cmd_agents(args) -> int:
+    from .agents import registry
+
+    for name in registry.names():
+        e = registry.entry(name)
+        print(f"{name:26s} {e.cls:22s} {e.family:16s} {e.summary}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fastfa", description="Fast RL with function approximation.")
     p.add_argument("--version", action="version", version=f"fastfa {__version__}")
@@ -143,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Numba threads per local worker (default: CPUs // workers)")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
     sp.set_defaults(func=_cmd_sweep)
+
+    from ._cli_train import add_train_eval
+
+    add_train_eval(sub)
+    sp = sub.add_parser("agents", help="list the agents of `fastfa train` (the agent registry)")
+    sp.set_defaults(func=_cmd_agents)
     return p
 
 

@@ -7,7 +7,9 @@ The compiled loop (``fastfa.kernels.control_loop.control_run``) is used when
   ``PassiveEnvChecker`` (the wrappers ``gymnasium.make`` adds) and not rendering;
 * the features are a :class:`fastfa.features.GridTileCoder`;
 * the algorithm is SARSA, Expected SARSA, Q-learning, n-step SARSA, SARSA(λ) or true online SARSA(λ);
-* no callback and no progress bar are asked for.
+* a callback (per episode) or a progress bar keeps the compiled loop: the loop then runs in
+  chunks of episodes (one episode per call with a callback, 16 with a progress bar only) and
+  continues the same episode stream, so the numbers do not change.
 
 It then does exactly what the Python loop does: ``env.reset(seed=...)`` in Python
 (gymnasium draws the start state from ``env.np_random``), the compiled twin
@@ -71,13 +73,16 @@ def env_params(kind) -> np.ndarray:
     return (ec.mountaincar_params, ec.cartpole_params, ec.acrobot_params)[kind]()
 
 
-def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, seed):
-    """Run the fused loop on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``."""
+def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, seed, callback=None, progress=False):
+    """Run the fused loop on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``.
+
+    ``callback(info) -> bool | None`` runs after every episode (``info`` as in :func:`fastfa.loop.run`);
+    ``False`` stops.  ``progress`` shows a bar (env steps or episodes)."""
     import time
 
     from ..kernels.control_loop import control_run
     from ..kernels.control_nstep import nstep_sarsa_run
-    from ..loop import EpisodeLog
+    from ..loop import EpisodeLog, Progress
 
     t0 = time.perf_counter()
     env.reset(seed=seed)
@@ -87,43 +92,60 @@ def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, see
     cfg = agent.config
     n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
     budget = int(total_steps) if total_steps is not None else 0
-    cap = n_ep if episodes is not None else max(1, budget)
-    steps = np.zeros(cap, np.int64)
-    rets = np.zeros(cap, np.float64)
+    buf = 65_536  # episodes per kernel call at most (the calls continue one stream, so results do not change)
+    steps = np.zeros(min(buf, n_ep if episodes is not None else max(1, budget)), np.int64)
+    rets = np.zeros(steps.shape[0], np.float64)
     log = EpisodeLog()
     done_total = 0
     decaying = cfg.epsilon_decay != 1.0
-    chunk = 1 if decaying else n_ep
+    chunk = 1 if (decaying or callback is not None) else (16 if progress else n_ep)
+    bar = Progress(budget or (n_ep if episodes is not None else None), "steps" if budget else "episodes",
+                   enabled=progress)
     first = True
-    while True:
-        want = min(chunk, n_ep - log.n_episodes)
-        if want <= 0:
-            break
-        left = budget - done_total if budget else 0
-        k = log.n_episodes
-        if alg == NSTEP:
-            n_done, n_steps = nstep_sarsa_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf,
-                                              f.ci, agent.approx.w, int(cfg.n), cfg.alpha, cfg.gamma, agent.epsilon,
-                                              want, left, agent.rng, steps[k:], rets[k:])
-        else:
-            n_done, n_steps = control_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf,
-                                          f.ci, agent.approx.w, alg, cfg.alpha, cfg.gamma, cfg.lam, agent.epsilon,
-                                          agent._trace_code, 0.0, want, left, agent.rng, steps[k:], rets[k:])
-        first = False
-        done_total += n_steps
-        log.returns.extend(rets[k:k + n_done].tolist())
-        log.lengths.extend(steps[k:k + n_done].tolist())
-        for _ in range(n_done):
-            agent._end_of_episode()
-        if budget and done_total >= budget:
-            break
-        if n_done < want:  # no budget cut: the loop stopped because q̂ stopped being finite
-            log.total_steps = done_total
-            log.wall_time_s = time.perf_counter() - t0
-            agent.log = log
-            raise FloatingPointError(
-                f"{type(agent).__name__}: q-values became non-finite after {done_total} steps (divergence; "
-                f"S&B 11.2-11.3); the run stopped there. Lower alpha (now {cfg.alpha}) or use an on-policy method.")
+    stop = False
+    try:
+        while not stop:
+            want = min(chunk, n_ep - log.n_episodes, steps.shape[0])
+            if want <= 0:
+                break
+            left = budget - done_total if budget else 0
+            k = log.n_episodes
+            if alg == NSTEP:
+                n_done, n_steps = nstep_sarsa_run(kind, env_params(kind), state, u.np_random, max_steps, not first,
+                                                  f.cf, f.ci, agent.approx.w, int(cfg.n), cfg.alpha, cfg.gamma,
+                                                  agent.epsilon, want, left, agent.rng, steps, rets)
+            else:
+                n_done, n_steps = control_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf,
+                                              f.ci, agent.approx.w, alg, cfg.alpha, cfg.gamma, cfg.lam, agent.epsilon,
+                                              agent._trace_code, 0.0, want, left, agent.rng, steps, rets)
+            first = False
+            done_total += n_steps
+            log.returns.extend(rets[:n_done].tolist())
+            log.lengths.extend(steps[:n_done].tolist())
+            bar.update(n_steps if budget else n_done)
+            for j in range(n_done):
+                agent._end_of_episode()
+                if callback is not None and callback({"episode": k + j + 1, "return": float(rets[j]),
+                                                      "length": int(steps[j]), "total_steps": done_total}) is False:
+                    stop = True
+            if budget and done_total >= budget:
+                break
+            if n_done < want:  # no budget cut: the loop stopped because q̂ stopped being finite
+                bar.close()
+                log.total_steps = done_total
+                log.wall_time_s = time.perf_counter() - t0
+                agent.log.extend(log)
+                raise FloatingPointError(
+                    f"{type(agent).__name__}: q-values became non-finite after {done_total} steps (divergence; "
+                    f"S&B 11.2-11.3); the run stopped there. Lower alpha (now {cfg.alpha}) or use an on-policy "
+                    "method.")
+    except KeyboardInterrupt:  # as fastfa.loop.run: keep what was learned, say so
+        import warnings
+
+        log.interrupted = True
+        warnings.warn(f"interrupted after {log.n_episodes} episodes / {done_total} steps; "
+                      "the agent keeps what it learned", RuntimeWarning, stacklevel=3)
+    bar.close()
     log.total_steps = done_total
     log.wall_time_s = time.perf_counter() - t0
     return log

@@ -202,11 +202,9 @@ class _Control(Contract):
             why = "the features are not a GridTileCoder"
         elif int(np.prod(self.features.low.shape)) != env.observation_space.shape[0]:
             why = "the tile coder's box does not match the observation"
-        elif callback is not None or progress:
-            why = "a callback or progress bar needs the Python loop"
         if why is None:
             log = run_compiled(self, env, kind[0], kind[1], self._alg, episodes=episodes,
-                               total_steps=total_steps, seed=seed)
+                               total_steps=total_steps, seed=seed, callback=callback, progress=progress)
         elif compiled is True:
             raise ValueError(f"compiled=True but the compiled loop cannot run: {why}")
         else:

@@ -147,6 +147,25 @@ def test_dqn_evaluate_gives_the_compiled_evaluation_numbers():
     assert same(res.returns, out) and same(res.lengths, out)  # CartPole: +1 per step
 
 
+@pytest.mark.parametrize("name", ["sarsa", "sarsa-lambda", "n-step-sarsa"])
+def test_per_episode_callback_keeps_the_compiled_loop(name, monkeypatch):
+    """A callback (and a progress bar) runs the fused loop episode by episode: the same infos, weights
+    and log as the Python loop, and the Python loop is not used."""
+    import fastfa.agents.control as control
+
+    def infos(compiled):
+        seen = []
+        agent, _ = make(name, seed=2)
+        agent.learn(total_steps=1500, callback=seen.append, progress=compiled, compiled=compiled)
+        return agent, seen
+
+    py, seen_py = infos(False)
+    monkeypatch.setattr(control, "run", None)  # the compiled path must not fall back to fastfa.loop.run
+    comp, seen_comp = infos(True)
+    assert seen_py == seen_comp and len(seen_py) >= 5
+    assert same(py.w, comp.w) and py.log.lengths == comp.log.lengths
+
+
 def test_callback_stops_training():
     from fastfa.agents import Sarsa
 
