@@ -64,7 +64,7 @@ packages = find_packages(include=["fastfa", "fastfa.*"]) + ["fastfa.kernels"]
 setup(
     packages=packages,
     package_dir={"fastfa": "fastfa", "fastfa.kernels": "kernels"},
-    package_data={"fastfa.kernels": ["*.pxd", "*.pyx"]},
+    package_data={"fastfa.kernels": ["*.pxd", "*.pyx"], "fastfa.experiments": ["*.json"]},
     exclude_package_data={"fastfa.kernels": ["*.c"]},
     ext_modules=extensions(),
     cmdclass={"build_ext": BuildExt},

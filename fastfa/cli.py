@@ -3,6 +3,8 @@
     fastfa --version
     fastfa list                         # built-in experiments
     fastfa run NAME [--runs N] [--seed S] [--out DIR] [--quick] [--set key=value ...]
+                    [--no-plot] [--svg] [--open]
+    fastfa run NAME --help              # the experiment's parameters (name, default, range, doc)
     fastfa bench tiles                  # quick speed comparison printed as a table
     fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
                  [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
@@ -19,12 +21,19 @@ import sys
 from ._version import __version__
 
 
+class UsageError(ValueError):
+    """A malformed command line (exit status 2)."""
+
+
 def _parse_set(items):
     params = {}
     for item in items or []:
         if "=" not in item:
-            raise SystemExit(f"fastfa: --set expects key=value, got {item!r}")
+            raise UsageError(f"--set expects key=value, got {item!r}")
         k, v = item.split("=", 1)
+        k = k.strip()
+        if not k:
+            raise UsageError(f"--set expects key=value, got {item!r}")
         try:
             params[k] = json.loads(v)
         except json.JSONDecodeError:
@@ -41,19 +50,72 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .experiments import run_experiment
+    from .experiments import get, run_experiment
 
+    if args.help or args.name is None:
+        args.parser.print_help()
+        if args.name is not None:
+            return _print_params(args.name)
+        return 0
     try:
-        summary = run_experiment(args.name, runs=args.runs, seed=args.seed, out=args.out, quick=args.quick,
-                                 progress=not args.no_progress, params=_parse_set(args.set))
+        params = _parse_set(args.set)
+        get(args.name)
     except ValueError as err:
         print(f"fastfa: {err}", file=sys.stderr)
         return 2
-    print(f"{summary['experiment']}: {summary['wall_time_s']:.2f} s, {summary['env_steps']:,} env steps")
-    for k, v in summary["metrics"].items():
-        print(f"  {k}: {v}")
+    try:
+        summary = run_experiment(args.name, runs=args.runs, seed=args.seed, out=args.out, quick=args.quick,
+                                 progress=not args.no_progress, params=params, plot=not args.no_plot,
+                                 svg=args.svg)
+    except (ValueError, TypeError) as err:
+        print(f"fastfa: {err}\n(see: fastfa run {args.name} --help)", file=sys.stderr)
+        return 2
+    from .experiments._report import print_summary
+
+    print_summary(summary)
     print(f"results in {args.out}/{args.name}/")
+    if summary.get("plot"):
+        _show_plot(summary["plot"], args.open)
     return 0
+
+
+def _print_params(name: str) -> int:
+    from .experiments import describe, get
+
+    try:
+        exp = get(name)
+    except ValueError as err:
+        print(f"fastfa: {err}", file=sys.stderr)
+        return 2
+    print(f"\n{name}: {exp.description}")
+    print(f"default runs: {exp.default_runs}\nparameters (--set NAME=VALUE; lists as [a,b] or a,b):")
+    print(describe(exp.params) if exp.params is not None else "  (not declared)")
+    if exp.cell is not None:
+        print("sweep cell parameters (fastfa sweep --grid NAME=V1,V2):")
+        print(describe(exp.cell_params) if exp.cell_params is not None else "  (not declared)")
+    return 0
+
+
+def _show_plot(path: str, open_it: bool) -> None:
+    """Print the figure's path and file:// link; with ``--open``, open it in a desktop viewer."""
+    import os
+    from pathlib import Path
+
+    uri = Path(path).resolve().as_uri()
+    print(f"figure: {path}  ({uri})")
+    if not open_it:
+        return
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("--open: no display here (DISPLAY/WAYLAND_DISPLAY unset); open the file above yourself")
+        return
+    import webbrowser
+
+    try:
+        ok = webbrowser.open(uri)
+    except Exception:  # noqa: BLE001 - a viewer failing must not fail the run
+        ok = False
+    if not ok:
+        print("--open: no viewer found; open the file above yourself")
 
 
 def _cmd_bench(args) -> int:
@@ -66,7 +128,7 @@ def _parse_grid(items):
     grid = {}
     for item in items or []:
         if "=" not in item:
-            raise SystemExit(f"fastfa: --grid expects name=v1,v2,..., got {item!r}")
+            raise UsageError(f"--grid expects name=v1,v2,..., got {item!r}")
         k, v = item.split("=", 1)
         vals = []
         for tok in v.split(","):
@@ -82,10 +144,15 @@ def _cmd_sweep(args) -> int:
     from .sweep import sweep
 
     seeds = args.seeds
-    if seeds is not None and "," in seeds:
-        seeds = [int(s) for s in seeds.split(",")]
-    elif seeds is not None:
-        seeds = int(seeds)
+    try:
+        if seeds is not None and "," in seeds:
+            seeds = [int(s) for s in seeds.split(",")]
+        elif seeds is not None:
+            seeds = int(seeds)
+    except ValueError:
+        print(f"fastfa: --seeds expects a number of seeds (e.g. 30) or a list of seed indices (0,1,5), "
+              f"got {args.seeds!r}", file=sys.stderr)
+        return 2
     try:
         res = sweep(args.name, grid=_parse_grid(args.grid), seeds=seeds, backend=args.backend,
                     n_workers=args.workers, address=args.address, out=args.out, resume=not args.no_resume,
@@ -123,15 +190,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="list the built-in experiments")
     sp.set_defaults(func=_cmd_list)
 
-    sp = sub.add_parser("run", help="run a built-in experiment and write results.csv, summary.json, a plot")
-    sp.add_argument("name", help="experiment name (see `fastfa list`)")
+    sp = sub.add_parser("run", help="run a built-in experiment and write results.csv, summary.json, a plot",
+                        add_help=False)
+    sp.add_argument("-h", "--help", action="store_true", help="show this help and the experiment's parameters")
+    sp.add_argument("name", nargs="?", help="experiment name (see `fastfa list`)")
     sp.add_argument("--runs", type=int, default=None, help="independent runs (default: the experiment's)")
     sp.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     sp.add_argument("--out", default="runs", help="output folder (default ./runs)")
     sp.add_argument("--quick", action="store_true", help="reduced size, for a smoke check")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override an experiment parameter")
-    sp.set_defaults(func=_cmd_run)
+    sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override an experiment parameter (see `fastfa run NAME --help`)")
+    sp.add_argument("--no-plot", action="store_true", help="do not draw the figure")
+    sp.add_argument("--svg", action="store_true", help="also write the figure as SVG")
+    sp.add_argument("--open", action="store_true", help="open the figure in a desktop viewer (no-op when headless)")
+    sp.set_defaults(func=_cmd_run, parser=sp)
 
     sp = sub.add_parser("bench", help="print a quick speed comparison against the outside baseline")
     sp.add_argument("what", choices=["tiles"], help="what to compare")

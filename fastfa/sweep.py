@@ -153,6 +153,17 @@ def _resolve_target(obj) -> tuple[tuple, str, Mapping | None, int | None]:
                     f"cell(params, seeds), got {type(obj).__name__}")
 
 
+def _cell_params(obj):
+    """The declared cell parameters of an experiment name/object (None: undeclared or a callable)."""
+    from .experiments import Experiment
+
+    if isinstance(obj, str):
+        from .experiments import get
+
+        obj = get(obj)
+    return obj.cell_params if isinstance(obj, Experiment) else None
+
+
 def _cluster_threads(client) -> int | None:
     """Worker threads of a Dask cluster (sizes the default chunking), None if unknown."""
     if client is None:
@@ -230,6 +241,12 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
         except ImportError:
             raise ImportError("backend='dask' needs dask.distributed: pip install 'fastfa[dist]'") from None
     grids = plan.normalize_grids(grid, default_grid)
+    decl = _cell_params(fn_or_experiment)
+    if decl is not None:  # declared cell parameters: every name and value checked before anything runs
+        from .experiments._params import resolve_grid
+
+        for g in grids:
+            resolve_grid(decl, g, owner=f"the sweep cell of {label!r}")
     param_names = list(grids[0])
     seed_list = plan.normalize_seeds(seeds if seeds is not None else (default_runs or 10))
     points = plan.expand(grids)

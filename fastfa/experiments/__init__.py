@@ -20,5 +20,7 @@ wall_time_s, env_steps, metrics) and, when matplotlib is installed,
 from __future__ import annotations
 
 from ._base import Context, Experiment, Result, experiment, get, names, run_experiment, write_table
+from ._params import Bool, Choice, Float, Int, Param, defaults, describe, resolve, resolve_grid
 
-__all__ = ["Context", "Experiment", "Result", "experiment", "get", "names", "run_experiment", "write_table"]
+__all__ = ["Context", "Experiment", "Result", "experiment", "get", "names", "run_experiment", "write_table",
+           "Param", "Int", "Float", "Bool", "Choice", "defaults", "describe", "resolve", "resolve_grid"]

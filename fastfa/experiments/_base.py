@@ -10,11 +10,12 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from .._version import __version__
+from ._params import Param, resolve, resolve_grid
 
 _REGISTRY: dict[str, "Experiment"] = {}
 _DISCOVERED = False
@@ -84,6 +85,10 @@ class Experiment:
             ``x``, ``metric``, ``value`` (equal-length arrays).  Results for a seed must
             not depend on which other seeds share the call.
         grid: the default parameter grid of the sweep (name -> list of values).
+        params: declared parameters of ``fn`` (:class:`~fastfa.experiments.Param`): ``--set``
+            values are checked against them before the run starts; ``fn`` receives the
+            complete, converted dict in ``ctx.params``.  None: undeclared (takes no parameters).
+        cell_params: declared parameters of ``cell`` (the names a sweep grid may use).
     """
 
     name: str
@@ -92,16 +97,23 @@ class Experiment:
     default_runs: int | None = None
     cell: Cell | None = None
     grid: Mapping[str, list] | None = None
+    params: tuple | None = None
+    cell_params: tuple | None = None
 
 
 def experiment(name: str, description: str, default_runs: int | None = None, *,
-               cell: Cell | None = None, grid: Mapping[str, list] | None = None):
+               cell: Cell | None = None, grid: Mapping[str, list] | None = None,
+               params: Sequence[Param] | None = None, cell_params: Sequence[Param] | None = None):
     """Decorator registering ``fn(ctx) -> Result`` under ``name`` (see :class:`Experiment`)."""
 
     def deco(fn):
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"experiment {name!r} registered twice")
-        _REGISTRY[name] = Experiment(name, description, fn, default_runs, cell, grid)
+        decl = None if params is None else tuple(params)
+        cdecl = None if cell_params is None else tuple(cell_params)
+        if grid is not None and cdecl is not None:
+            resolve_grid(cdecl, grid, owner=f"the sweep cell of {name!r}")
+        _REGISTRY[name] = Experiment(name, description, fn, default_runs, cell, grid, decl, cdecl)
         return fn
 
     return deco
@@ -164,39 +176,67 @@ def write_table(table: Mapping[str, Any], path: Path) -> int:
     return nrows
 
 
+def check_run_args(runs, seed) -> None:
+    """``runs``: None or an int in [1, 10**6]; ``seed``: an int in [0, 2**63 - 1]."""
+    for name, v, lo, hi in (("runs", runs, 1, 10**6), ("seed", seed, 0, 2**63 - 1)):
+        if v is None and name == "runs":
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name} must be an int in [{lo}, {hi}], got {v!r}")
+        if not lo <= v <= hi:
+            raise ValueError(f"{name} must be an int in [{lo}, {hi}], got {v!r}")
+
+
 def run_experiment(name: str, *, runs: int | None = None, seed: int = 0, out: str | Path = "runs",
                    quick: bool = False, progress: bool = True, params: Mapping[str, Any] | None = None,
-                   plot: bool = True) -> dict:
-    """Run experiment ``name`` and write its files; returns the summary dict."""
+                   plot: bool = True, svg: bool = False) -> dict:
+    """Run experiment ``name`` and write its files; returns the summary dict.
+
+    ``params`` are checked against the experiment's declared parameters before anything runs
+    (``ValueError``/``TypeError`` naming the parameter and the allowed values).  With ``plot``
+    (default) the book-style figure is written to ``OUT/NAME/NAME.png`` (``svg``: also
+    ``NAME.svg``) and its path is ``summary["plot"]``.
+    """
     exp = get(name)
-    if runs is not None and (not isinstance(runs, (int, np.integer)) or runs <= 0):
-        raise ValueError(f"runs must be a positive int, got {runs!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    check_run_args(runs, seed)
+    if exp.params is None:  # undeclared (an experiment outside fastfa): passed through unchecked
+        resolved = dict(params or {})
+    else:
+        resolved = resolve(exp.params, params, quick=quick, owner=f"experiment {name!r}")
     folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
-    ctx = Context(runs=runs, seed=int(seed), quick=quick, out=folder, progress=progress, params=dict(params or {}))
+    ctx = Context(runs=runs, seed=int(seed), quick=quick, out=folder, progress=progress, params=resolved)
     t0 = time.perf_counter()
     res = exp.fn(ctx)
     wall = time.perf_counter() - t0
     nrows = write_table(res.table, folder / "results.csv")
-    summary = {"experiment": name, "description": exp.description, "config": res.config, "seed": int(seed),
-               "runs": runs, "quick": quick, "versions": _versions(), "wall_time_s": wall,
+    summary = {"experiment": name, "description": exp.description, "config": res.config, "params": resolved,
+               "seed": int(seed), "runs": runs, "quick": quick, "versions": _versions(), "wall_time_s": wall,
                "env_steps": int(res.env_steps), "metrics": res.metrics, "rows": nrows}
     if plot and res.plot is not None:
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-        except ImportError:
-            warnings.warn("matplotlib is not installed (pip install 'fastfa[plot]'): no PNG written",
-                          RuntimeWarning, stacklevel=2)
-        else:
-            png = folder / f"{name}.png"
-            table = {k: np.asarray(v) for k, v in res.table.items()}
-            res.plot(table, png)
-            summary["plot"] = str(png)
+        summary.update(_draw(res, name, folder, runs if runs is not None else res.config.get("runs"),
+                             int(seed), svg))
     from ..io import _jsonable
 
     (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2))
     return summary
+
+
+def _draw(res: Result, name: str, folder: Path, runs, seed: int, svg: bool) -> dict:
+    from . import _plot
+
+    try:
+        _plot.use_headless_backend()
+    except ImportError:
+        warnings.warn("matplotlib is not installed (pip install matplotlib): no PNG written",
+                      RuntimeWarning, stacklevel=3)
+        return {}
+    png = folder / f"{name}.png"
+    runs_txt = f"{runs} runs" if runs is not None else "runs: see summary.json"
+    _plot.prepare(name, f"fastfa {__version__} · fastfa run {name} · {runs_txt} · root seed {seed}", svg=svg)
+    table = {k: np.asarray(v) for k, v in res.table.items()}
+    res.plot(table, png)
+    out = {"plot": str(png), "book_drawn": [e["source"] for e in _plot.drawn()]}
+    if svg:
+        out["plot_svg"] = str(png.with_suffix(".svg"))
+    return out

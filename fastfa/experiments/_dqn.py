@@ -111,6 +111,8 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
 
+        from ._plot import save_figure
+
         fig, ax = plt.subplots(figsize=(7, 4))
         sel = table["metric"] == "eval_return"
         for r in np.unique(table["run"][sel]):
@@ -122,7 +124,7 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
         ax.set_title(f"DQN on {env_id}: {sum(solved)}/{n_runs} runs at >= {threshold:g} at the end")
         ax.legend(loc="lower right")
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
         plt.close(fig)
 
     return Result(table=cols, metrics=metrics, config=cfg, env_steps=env_steps, plot=plot)

@@ -115,6 +115,8 @@ def _fpe(rows, j, p, ss, v_true):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     m, task, meth = table["metric"], table["task"], table["method"]
     x, v = table["x"].astype(float), table["value"].astype(float)
     colors = {"linear": "tab:blue", "knn": "tab:green", "tree": "tab:orange", "mlp": "tab:red",
@@ -152,7 +154,7 @@ def plot(table, path):
                title="Mountain Car: fitted Q-iteration (batch)")
     axs[2].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

@@ -28,6 +28,8 @@ W0 = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 10.0, 1.0]
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, panel, title in zip(axes, ("td", "dp"), ("Semi-gradient off-policy TD", "Semi-gradient DP")):
         sel = table["panel"] == panel
@@ -39,7 +41,7 @@ def plot(table, path):
         ax.legend(fontsize=7, ncol=2)
     fig.suptitle("Figure 11.2: Baird's counterexample")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

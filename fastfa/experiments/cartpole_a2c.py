@@ -104,6 +104,8 @@ def run(ctx: Context) -> Result:
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
 
+        from ._plot import save_figure
+
         fig, ax = plt.subplots(figsize=(7, 4))
         for m, style in (("fastfa", "-"), ("sb3", "--")):
             for r in range(runs):
@@ -116,7 +118,7 @@ def run(ctx: Context) -> Result:
         ax.set_title("A2C on CartPole-v1 (8 envs x 5 steps, RMSprop 7e-4)")
         ax.legend()
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
         plt.close(fig)
 
     config = {"n_envs": 8, "n_steps": 5, "gamma": 0.99, "learning_rate": 7e-4, "hidden": [64, 64],

@@ -27,6 +27,8 @@ QUICK = dict(DEFAULTS, episodes=100, bins=[10, 20])
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     for m in dict.fromkeys(table["method"].tolist()):
         s = table["method"] == m
@@ -41,7 +43,7 @@ def plot(table, path):
     ax.set_title("Discretised tabular Q-learning vs tile-coded SARSA")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

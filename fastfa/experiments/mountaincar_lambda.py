@@ -64,6 +64,8 @@ def cell(params_, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, panel, key in ((a1, "fig12.10", "lam"), (a2, "fig12.11", "method")):
         sel = table["panel"] == panel
@@ -83,7 +85,7 @@ def plot(table, path):
     a2.set_ylabel("Reward per episode (first 20 episodes)")
     a2.set_title("Figure 12.11: λ = 0.9")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

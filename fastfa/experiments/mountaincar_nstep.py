@@ -54,6 +54,8 @@ def cell(params_, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
     panel = table["panel"]
     sel = panel == "fig10.3"
@@ -83,7 +85,7 @@ def plot(table, path):
     a2.set_title("Figure 10.4")
     a2.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

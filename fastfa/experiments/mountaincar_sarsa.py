@@ -24,11 +24,26 @@ import numpy as np
 
 from ._base import Result, experiment
 from ._mountaincar import alpha_label, params, steps_table
+from ._params import Float, Int, defaults, resolve
 
 ALPHAS = [0.1 / 8, 0.2 / 8, 0.5 / 8]
-DEFAULTS = {"alphas": ALPHAS, "episodes": 500, "epsilon": 0.0, "threads": None,
-            "fig10_1_episodes": [1, 12, 104, 1000, 9000]}
-QUICK = dict(DEFAULTS, episodes=100, fig10_1_episodes=[1, 12, 104])
+PARAMS = (
+    Float("alphas", ALPHAS, "step sizes α of the Fig 10.2 curves (per feature; the book's 0.1/8, 0.2/8, 0.5/8)",
+          low=0.0, high=1.0, low_open=True, many=True, max_len=64),
+    Int("episodes", 500, "episodes per run (Fig 10.2)", low=1, high=100_000, quick=100),
+    Float("epsilon", 0.0, "ε of the ε-greedy policy (the book: 0, optimistic zero weights explore)",
+          low=0.0, high=1.0),
+    Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
+    Int("fig10_1_episodes", [1, 12, 104, 1000, 9000], "episodes after which Fig 10.1 draws the cost-to-go "
+        "([] skips Fig 10.1)", low=1, high=100_000, many=True, max_len=12, allow_empty=True, quick=[1, 12, 104]),
+)
+CELL_PARAMS = (
+    Float("alpha", 0.5 / 8, "step size α (per feature)", low=0.0, high=1.0, low_open=True),
+    Int("episodes", 500, "episodes per run", low=1, high=100_000),
+    Float("epsilon", 0.0, "ε of the ε-greedy policy", low=0.0, high=1.0),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 GRID = 40
 
 
@@ -77,7 +92,7 @@ def _population(alphas, seeds, episodes, epsilon, threads):
 
 def cell(params_, seeds):
     """One α for every SeedSequence in ``seeds``: steps per episode."""
-    p = params(params_, {"alpha": 0.5 / 8, "episodes": 500, "epsilon": 0.0})
+    p = resolve(CELL_PARAMS, params_, owner="the mountaincar-sarsa cell")
     r = _population([float(p["alpha"])], list(seeds), p["episodes"], p["epsilon"], None)
     s = r["steps"][0, 0]
     k, e = s.shape
@@ -87,6 +102,8 @@ def cell(params_, seeds):
 
 def plot(table, path, ctg=None):
     import matplotlib.pyplot as plt
+
+    from ._plot import save_figure
 
     if ctg is None:
         fig, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -119,7 +136,7 @@ def plot(table, path, ctg=None):
                  "Figure 10.1 (top: cost-to-go −max_a q̂, one run) and Figure 10.2")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -138,7 +155,7 @@ def summarize(steps, alphas):
 
 
 @experiment("mountaincar-sarsa", "Fig 10.1/10.2: semi-gradient SARSA, 8 tilings, Mountain Car", default_runs=100,
-            cell=cell, grid={"alpha": ALPHAS})
+            cell=cell, grid={"alpha": ALPHAS}, params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=10)

@@ -63,6 +63,8 @@ def run(ctx: Context) -> Result:
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
 
+        from ._plot import save_figure
+
         sel = table["metric"] == "lr_relative_error"
         xs = np.unique(table["x"][sel])
         ys = [table["value"][sel & (table["x"] == x)].mean() for x in xs]
@@ -74,7 +76,7 @@ def run(ctx: Context) -> Result:
         ax.set_title("Single-step MDP (5 actions): score-function estimator")
         ax.legend()
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
         plt.close(fig)
 
     return Result(table=cols, metrics=metrics, config={"contexts": 3, "actions": 5, "features": 4, "noise": 1.0,

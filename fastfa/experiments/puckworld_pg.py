@@ -158,6 +158,8 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
 
+        from ._plot import save_figure
+
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4))
         for m in methods:
             sel = (table["method"] == m) & (table["metric"] == "greedy_distance")
@@ -182,7 +184,7 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
         ax.set_ylim(0, None)
         ax.legend()
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
         plt.close(fig)
 
     config = {"methods": {m: METHODS[m] for m in methods}, **COMMON, "episodes": episodes, "runs": runs,

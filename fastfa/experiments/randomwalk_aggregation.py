@@ -40,6 +40,8 @@ def cell(params, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
     m = table["metric"]
     s = table["x"][m == "v_true"].astype(float)
@@ -59,7 +61,7 @@ def plot(table, path):
     ax.legend(loc="upper left")
     ax.set_title("Figure 9.1: gradient MC, state aggregation")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

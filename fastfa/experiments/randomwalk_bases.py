@@ -52,6 +52,8 @@ def cell(params, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for basis, style in (("polynomial", "--"), ("fourier", "-")):
         for order in sorted({int(o) for o in table["order"][table["basis"] == basis]}):
@@ -66,7 +68,7 @@ def plot(table, path):
     ax.legend()
     ax.set_title("Figure 9.5: Fourier vs polynomial bases, gradient MC")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

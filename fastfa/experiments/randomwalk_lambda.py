@@ -58,6 +58,8 @@ def cell(params, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     methods = [m for m in METHODS if (table["agent"] == m).any()]
     fig, axes = plt.subplots(1, len(methods), figsize=(5 * len(methods), 4.2), squeeze=False)
     titles = {"lambda_return": "Off-line λ-return (Fig 12.3)", "td_lambda": "TD(λ) (Fig 12.6)",
@@ -76,7 +78,7 @@ def plot(table, path):
     axes[0][0].set_ylabel("RMS error at the end of the episode\nover the first 10 episodes")
     axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

@@ -53,6 +53,8 @@ def cell(params, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.5))
     m, agent = table["metric"], table["agent"]
     s = table["x"][(m == "v_true")].astype(float)
@@ -76,7 +78,7 @@ def plot(table, path):
     a2.legend(fontsize=7)
     fig.suptitle("Figure 9.2: semi-gradient TD(0) with aggregation; n-step TD sweep")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

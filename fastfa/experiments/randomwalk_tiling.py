@@ -52,6 +52,8 @@ def cell(params, seeds):
 def plot(table, path):
     import matplotlib.pyplot as plt
 
+    from ._plot import save_figure
+
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for t in sorted({int(v) for v in table["tilings"]}):
         sel = table["tilings"].astype(int) == t
@@ -66,7 +68,7 @@ def plot(table, path):
     ax.legend()
     ax.set_title("Figure 9.10: tile coding vs state aggregation, gradient MC")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path)
     plt.close(fig)
 
 

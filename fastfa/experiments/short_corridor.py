@@ -84,6 +84,8 @@ def run(ctx: Context) -> Result:
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
 
+        from ._plot import save_figure
+
         v_star = metrics["v_star"]
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         for ax, sel_methods, title in ((axes[0], [("reinforce", a) for a in (2 ** -12, 2 ** -13, 2 ** -14)],
@@ -100,7 +102,7 @@ def run(ctx: Context) -> Result:
             ax.set_title(title)
             ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
         plt.close(fig)
 
     config = {"configs": [list(c) for c in CONFIGS], "gamma": 1.0, "min_prob": min_prob, "max_steps": 1000, "theta0": [-1.47, 1.47], "episodes": episodes,
