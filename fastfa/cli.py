@@ -6,6 +6,7 @@
                     [--no-plot] [--svg] [--open]
     fastfa run NAME --help              # the experiment's parameters (name, default, range, doc)
     fastfa bench tiles                  # quick speed comparison printed as a table
+    fastfa bench startup                # cold (empty Numba cache) and warm start of `fastfa run NAME --quick`
     fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
                  [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
     fastfa train ALGO ENV_ID [--total-steps N | --episodes N] [--set key=value ...] [--seed S] --save FILE
@@ -119,6 +120,14 @@ def _show_plot(path: str, open_it: bool) -> None:
 
 
 def _cmd_bench(args) -> int:
+    if args.what == "startup":
+        from . import startup
+
+        try:
+            return startup.main(args.experiments, top=args.top)
+        except ValueError as err:
+            print(f"fastfa: {err}", file=sys.stderr)
+            return 2
     from . import quickbench
 
     return quickbench.main(args.what, quick=args.quick)
@@ -207,8 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_run, parser=sp)
 
     sp = sub.add_parser("bench", help="print a quick speed comparison against the outside baseline")
-    sp.add_argument("what", choices=["tiles"], help="what to compare")
+    sp.add_argument("what", choices=["tiles", "startup"],
+                    help="tiles: tile coding vs tiles3; startup: cold/warm start of `fastfa run NAME --quick`")
     sp.add_argument("--quick", action="store_true", help="fewer repetitions")
+    sp.add_argument("--experiments", default=None,
+                    help="startup: comma-separated experiment names, or 'all' (default: cartpole-dqn,mountaincar-sarsa)")
+    sp.add_argument("--top", type=int, default=8, help="startup: functions listed per experiment (default 8)")
     sp.set_defaults(func=_cmd_bench)
 
     sp = sub.add_parser("sweep", help="parameter study of an experiment over a grid x seeds (see docs/sweep.md)")
