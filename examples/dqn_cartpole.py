@@ -25,7 +25,7 @@ STEPS = 2_000 if QUICK else 50_000
 overrides = dict(hidden=(32, 32), lr_decay_steps=STEPS, exploration_steps=1_000) if QUICK else {}
 
 agent = DQN("CartPole-v1", seed=0, **overrides)
-print(f"before training: greedy return {agent.evaluate(episodes=5, seed=100).mean():.1f}")
+print(f"before training: greedy return {agent.evaluate(episodes=5, seed=100).mean_return:.1f}")
 
 t = time.perf_counter()
 agent.learn(total_steps=STEPS)
@@ -33,8 +33,8 @@ print(f"trained {agent.num_timesteps:,} env steps, {agent.n_updates:,} gradient 
       f"in {time.perf_counter() - t:.1f} s (incl. compile on first use)")
 
 scores = agent.evaluate(episodes=10, seed=100)             # greedy episodes on the twin
-print(f"greedy return over 10 episodes: mean {scores.mean():.1f}, min {scores.min():.0f}, "
-      f"max {scores.max():.0f}")
+print(f"greedy return over 10 episodes: mean {scores.mean_return:.1f}, min {scores.returns.min():.0f}, "
+      f"max {scores.returns.max():.0f}, lengths {scores.lengths.tolist()}")
 
 obs = np.array([0.0, 0.0, 0.05, 0.0])                      # pole leaning right
 print(f"q(obs, ·) = {agent.q_values(obs)} -> greedy action {agent.predict(obs)} (1 = push right)")
@@ -45,4 +45,4 @@ with tempfile.TemporaryDirectory() as tmp:
     again = DQN.load(path)
     print(f"saved {os.path.getsize(path):,} bytes; reloaded: same q-values "
           f"{np.array_equal(again.q_values(obs), agent.q_values(obs))}, same greedy score "
-          f"{again.evaluate(episodes=10, seed=100).mean():.1f}")
+          f"{again.evaluate(episodes=10, seed=100).mean_return:.1f}")

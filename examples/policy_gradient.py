@@ -35,11 +35,11 @@ print(f"short corridor: best p(right) {p[J.argmax()]:.3f} (2-√2 = {2 - np.sqrt
 # --- 2. REINFORCE with baseline, agent in the Python loop: x(s) = [1], per-action softmax
 #     (θ[0] = the preferences of left and right).  Start as the book's figures: p(right) ≈ 0.05.
 env = gymnasium.make("fastfa/ShortCorridor-v0")
-agent = ReinforceBaseline(ConstantFeatures(), env.action_space, alpha=2 ** -9, alpha_w=2 ** -6, seed=0)
+agent = ReinforceBaseline(env, ConstantFeatures(), alpha=2 ** -9, alpha_w=2 ** -6, seed=0)
 agent.policy.theta[:] = [[1.47, -1.47]]           # in place: θ is the policy's parameter array
 n = 30 if QUICK else 300
 t = time.perf_counter()
-agent.learn(env, episodes=n, seed=0)
+agent.learn(episodes=n)
 returns = np.asarray(agent.log.returns)
 p_right = agent.policy.probs(np.ones(1))[1]      # action 1 = right
 print(f"ReinforceBaseline agent, {n} episodes ({time.perf_counter() - t:.1f} s): mean return "

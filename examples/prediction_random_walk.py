@@ -38,8 +38,8 @@ def errors(agent):
 print(f"1000-state random walk, 10 groups, {EPISODES} episodes each")
 for name, cls, alpha in [("gradient MC", GradientMC, 2e-5), ("TD(0)", TD0, 2e-4)]:
     t = time.perf_counter()
-    agent = cls(StateAggregation(1000, 10, first=1), alpha=alpha)
-    agent.learn(env, episodes=EPISODES, seed=0, compiled=True)
+    agent = cls(env, StateAggregation(1000, 10, first=1), alpha=alpha, seed=0)
+    agent.learn(episodes=EPISODES, compiled=True)
     rms, ve = errors(agent)
     print(f"{name:12s} α={alpha:g}: RMS error {rms:.3f}, √VE {ve:.3f}, "
           f"{time.perf_counter() - t:.1f} s (incl. compile)")
@@ -49,8 +49,7 @@ for name, cls, alpha in [("gradient MC", GradientMC, 2e-5), ("TD(0)", TD0, 2e-4)
 
 # The same agent in the plain Python loop (any gymnasium env works there) gives the same weights.
 n = 20 if QUICK else 200
-a_py = TD0(StateAggregation(1000, 10, first=1), alpha=2e-4).learn(env, episodes=n, seed=1)
-a_c = TD0(StateAggregation(1000, 10, first=1), alpha=2e-4).learn(env, episodes=n, seed=1,
-                                                                  compiled=True)
+a_py = TD0(env, StateAggregation(1000, 10, first=1), alpha=2e-4, seed=1).learn(episodes=n)
+a_c = TD0(env, StateAggregation(1000, 10, first=1), alpha=2e-4, seed=1).learn(episodes=n, compiled=True)
 print(f"Python loop vs compiled loop, {n} episodes: identical values = "
       f"{np.array_equal(a_py.values(states), a_c.values(states))}")

@@ -325,13 +325,18 @@ class Contract:
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, env=None, episodes: int = 10, seed: int | None = None) -> EvalResult:
-        """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a fresh copy of the
-        training env's id, else the training env itself); the first reset is seeded with ``seed``."""
+        """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a fresh env made from
+        the training env's spec, else the training env itself); the first reset is seeded with ``seed``."""
         if env is None:
-            eid = env_id_of(self.env) if self.env is not None else None
-            env = resolve_env(eid) if eid is not None else self.env
-            if env is None:
+            if self.env is None:
                 raise ValueError(f"{type(self).__name__}.evaluate: no environment; pass env=")
+            spec = getattr(self.env, "spec", None)
+            if spec is not None:  # a fresh copy (same kwargs and time limit), the training env is left alone
+                import gymnasium
+
+                env = gymnasium.make(spec)
+            else:
+                env = self.env
         return evaluate_agent(self, resolve_env(env), episodes, seed)
 
     # ------------------------------------------------------------------ persistence helpers

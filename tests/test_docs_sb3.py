@@ -1,0 +1,15 @@
+"""The runnable snippet of docs/coming_from_sb3.md runs (in a temporary folder)."""
+import re
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "coming_from_sb3.md"
+
+
+def test_sb3_page_snippet_runs(tmp_path, monkeypatch):
+    code = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)[0]
+    code = code.replace("total_steps=20_000", "total_steps=2_000").replace("episodes=50", "episodes=3")
+    monkeypatch.chdir(tmp_path)
+    ns = {}
+    exec(compile(code, str(DOC), "exec"), ns)
+    assert ns["again"].predict([0.0, 0.1, 0.02, -0.1]) == ns["action"]
+    assert len(ns["result"].returns) == 5 and ns["sarsa"].log.n_episodes == 3
