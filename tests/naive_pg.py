@@ -70,30 +70,31 @@ def ref_puckworld_ac_dense(tc, env_params, theta_mu, ls_b, w, alpha, alpha_ls, a
                            ls_min, ls_max, n_episodes, ep_len, rng):
     """Actor-critic with DENSE eligibility traces on Puck World (S&B 13.5), plain NumPy, in place.
 
-    Same random stream as ``pg_loops.puckworld_actor_critic``: reset, two normals per step, env step.
+    The environment is ``naive_pg_envs.RefPuckWorld`` (written from the spec, not the compiled twin);
+    ``env_params`` must be the defaults (radius 0.05, ... period 300, no enemy).  Same random stream as
+    ``pg_loops.puckworld_actor_critic``: reset draws, two normals per step, the env step's draws.
     Returns the per-episode returns.
     """
     import math
 
-    from fastfa.kernels.pg_envs import puckworld_reset, puckworld_step
+    from naive_pg_envs import RefPuckWorld
 
-    def feats(s):
-        return tc.indices(np.array([s[4] - s[0], s[5] - s[1], s[2], s[3]]))
+    def feats(env):
+        return tc.indices(np.array([env.tgt[0] - env.p[0], env.tgt[1] - env.p[1], env.v[0], env.v[1]]))
 
     rets = []
-    state = np.empty(9)
     for _ in range(n_episodes):
         z_mu, z_w, z_b = np.zeros_like(theta_mu), np.zeros_like(w), np.zeros(2)
-        puckworld_reset(env_params, state, rng)
-        x = feats(state)
+        env = RefPuckWorld(rng)
+        x = feats(env)
         ret = 0.0
         for _t in range(ep_len):
             mu = theta_mu[x].sum(axis=0)
             ls = np.clip(ls_b, ls_min, ls_max)
             a = np.array([mu[d] + math.exp(ls[d]) * rng.standard_normal() for d in range(2)])
-            r = puckworld_step(env_params, state, a[0], a[1], rng)
+            r = env.step(list(a))
             ret += r
-            x2 = feats(state)
+            x2 = feats(env)
             delta = r + gamma * w[x2].sum() - w[x].sum()
             inv_var = np.exp(-2.0 * ls)
             z_mu *= gamma * lam

@@ -65,3 +65,28 @@ def naive_per_indices(sum_tree, min_tree, size, beta, u):
         idx.append(i)
         w.append(np.float32((size * (sum_tree[cap2 + i] / total)) ** (-beta) / max_w))
     return np.array(idx, np.int64), np.array(w, np.float32)
+
+
+def paper_per_sample(p, beta, u):
+    """Proportional prioritisation from Schaul et al. (2016), written without a sum-tree.
+
+    ``p`` holds the stored rows' p_i^α (any non-negative numbers, at least one positive).  The
+    paper's stratified sampler: the range [0, Σp) is cut into B equal segments and draw k takes the
+    transition whose cumulative-sum interval holds the mass m_k = (k + u_k)·Σp/B, i.e. the smallest i
+    with Σ_{j≤i} p_j > m_k (``np.searchsorted(cumsum, m, "right")``).  A mass at or past the total
+    (rounding) takes the last positive row.  IS weights (paper, eq. 1 and §3.4):
+    w_i = (N·P(i))^(−β) / max_j w_j with P(i) = p_i/Σp and the max over the N stored rows.
+    Returns (indices int64, weights float32).
+    """
+    p = np.asarray(p, np.float64)
+    N, B = p.shape[0], len(u)
+    c = np.cumsum(p)
+    total = c[-1]
+    m = (np.arange(B) + np.asarray(u, np.float64)) * (total / B)
+    idx = np.searchsorted(c, m, side="right")
+    idx[idx >= N] = np.flatnonzero(p > 0)[-1]
+    P = p / total
+    with np.errstate(divide="ignore"):  # a zero priority has an infinite weight (the paper assumes p > 0)
+        w_all = (N * P) ** (-beta)
+        w = (N * P[idx]) ** (-beta) / w_all.max()
+    return idx.astype(np.int64), w.astype(np.float32)
