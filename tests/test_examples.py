@@ -18,6 +18,7 @@ FAST = {
     "control_mountain_car.py": "reloaded agent: same value True, same action True",
     "prediction_random_walk.py": "identical values = True",
     "trees_knn.py": "done: trees and kNN example",
+    "own_experiment.py": "done: own experiment example",
 }
 
 

@@ -22,11 +22,39 @@ from pathlib import Path
 import numpy as np
 
 from ._base import Context, Result
+from ._params import Bool, Float, Int, Param
+
+LOOP_NAMES = ("total_steps", "eval_every", "eval_episodes", "threads")
 
 
-def _param(ctx: Context, name: str, default):
-    v = ctx.params.get(name, default)
-    return type(default)(v) if default is not None and not isinstance(default, (tuple, dict)) else v
+def dqn_params(total_steps: int, quick_steps: int, config_overrides: dict | None = None) -> tuple:
+    """Declared parameters of a DQN experiment: the loop's, then every ``DQNConfig`` field (default:
+    the config default, or the experiment's override; ranges are checked by ``DQNConfig``)."""
+    import dataclasses
+
+    from ..agents.dqn import DQNConfig
+
+    out = [Int("total_steps", total_steps, "env steps of training per seed", low=1, high=1_000_000_000,
+               quick=quick_steps),
+           Int("eval_every", 2_500, "evaluate every this many env steps", low=1, high=1_000_000_000, quick=2_000),
+           Int("eval_episodes", 10, "greedy evaluation episodes", low=1, high=100_000),
+           Int("threads", None, "seeds trained in parallel threads (null: one per CPU, at most one per seed)",
+               low=1, high=1024, optional=True)]
+    over = dict(config_overrides or {})
+    for f in dataclasses.fields(DQNConfig):
+        d = over.get(f.name, f.default)
+        doc = f"DQNConfig.{f.name} (range checked by DQNConfig; see docs/dqn.md)"
+        if isinstance(d, bool):
+            out.append(Bool(f.name, d, doc))
+        elif isinstance(d, tuple):
+            out.append(Int(f.name, list(d), doc, low=1, high=1_000_000, many=True, max_len=16))
+        elif isinstance(d, int):
+            out.append(Int(f.name, d, doc))
+        elif isinstance(d, float) or d is None:
+            out.append(Float(f.name, d, doc, optional="None" in str(f.type)))
+        else:
+            out.append(Param(f.name, "str", d, doc))
+    return tuple(out)
 
 
 def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps: int, quick_steps: int,
@@ -34,16 +62,18 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
     from ..agents.dqn import DQN, DQNConfig
 
     n_runs = ctx.n_runs(10, quick=2)
-    steps = _param(ctx, "total_steps", quick_steps if ctx.quick else total_steps)
-    eval_every = _param(ctx, "eval_every", 2_500 if not ctx.quick else 2_000)
-    eval_episodes = _param(ctx, "eval_episodes", 10)
+    p = dict(ctx.params)
+    steps = int(p.get("total_steps", quick_steps if ctx.quick else total_steps))
+    eval_every = int(p.get("eval_every", 2_500 if not ctx.quick else 2_000))
+    eval_episodes = int(p.get("eval_episodes", 10))
     overrides = dict(config_overrides or {})
-    for k, v in ctx.params.items():
-        if k not in ("total_steps", "eval_every", "eval_episodes", "threads"):
+    for k, v in p.items():
+        if k not in LOOP_NAMES:
             overrides[k] = tuple(v) if isinstance(v, list) else v
     config = DQNConfig(**overrides)
     seeds = [int(s.generate_state(1)[0] & 0x7FFFFFFF) for s in np.random.SeedSequence(ctx.seed).spawn(n_runs)]
-    threads = int(ctx.params.get("threads", min(os.cpu_count() or 1, n_runs)))
+    threads = p.get("threads")
+    threads = int(threads) if threads is not None else min(os.cpu_count() or 1, n_runs)
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
 

@@ -112,7 +112,14 @@ def merge_params(ctx_params, defaults: dict) -> dict:
         raise ValueError(f"unknown parameter(s) {sorted(unknown)}; this experiment takes {sorted(defaults)}")
     out = dict(defaults)
     out.update(ctx_params)
-    return out
+    return check_log_every(out)
+
+
+def check_log_every(p: dict) -> dict:
+    """``log_every`` must not exceed ``episodes`` (no logged point otherwise)."""
+    if "log_every" in p and "episodes" in p and int(p["log_every"]) > int(p["episodes"]):
+        raise ValueError(f"parameter 'log_every' ({p['log_every']}) must be at most 'episodes' ({p['episodes']})")
+    return p
 
 
 def curve_rows(err, log_at, metric: str, **params):

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..loop import Progress
 from ._approx_learners import LEARNERS
+from ._params import Float, Int, defaults
 from ._base import Result, experiment
 from ._mountaincar import params as merge
 
@@ -43,11 +44,21 @@ RW_KW = {"linear": dict(tiles=5, tilings=32, alpha=0.05), "knn": dict(capacity=2
          "tree": dict(window=3000, refit=500, min_samples_leaf=20), "mlp": dict(lr=2e-4)}
 MC_KW = {"linear": dict(alpha=0.5), "knn": dict(capacity=3000, k=4, radius=0.05, alpha=1.0),
          "tree": dict(window=5000, refit=500, min_samples_leaf=5), "mlp": dict(lr=1e-3)}
-DEFAULTS = {"rw_episodes": 150, "rw_log_every": 10, "rw_fpe_iterations": 20, "mc_budget": 15000, "mc_cap": 1000,
-            "epsilon": 0.0, "fqi_samples": 2500, "fqi_iterations": 120, "fqi_eval_every": 40, "fqi_trees": 8,
-            "workers": None}
-QUICK = dict(DEFAULTS, rw_episodes=6, rw_log_every=3, rw_fpe_iterations=2, mc_budget=600, mc_cap=300,
-             fqi_samples=200, fqi_iterations=2, fqi_eval_every=1, fqi_trees=2)
+PARAMS = (
+    Int("rw_episodes", 150, "random-walk TD(0) episodes per learner", low=1, high=1_000_000, quick=6),
+    Int("rw_log_every", 10, "random-walk error logged every this many episodes", low=1, high=1_000_000, quick=3),
+    Int("rw_fpe_iterations", 20, "fitted policy evaluation iterations (random walk)", low=1, high=100_000, quick=2),
+    Int("mc_budget", 15000, "Mountain Car env steps per learner", low=1, high=100_000_000, quick=600),
+    Int("mc_cap", 1000, "cap on the steps of one Mountain Car episode", low=1, high=10_000_000, quick=300),
+    Float("epsilon", 0.0, "ε of the ε-greedy policy (Mountain Car)", low=0.0, high=1.0),
+    Int("fqi_samples", 2500, "transitions collected for fitted Q iteration", low=1, high=10_000_000, quick=200),
+    Int("fqi_iterations", 120, "fitted Q iterations", low=1, high=100_000, quick=2),
+    Int("fqi_eval_every", 40, "FQI policy evaluated every this many iterations", low=1, high=100_000, quick=1),
+    Int("fqi_trees", 8, "trees of the extra-trees regressor", low=1, high=10_000, quick=2),
+    Int("workers", None, "worker processes over runs (null: up to 2)", low=1, high=1024, optional=True),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 class _Rows:
@@ -204,7 +215,7 @@ def _pool(workers, n_runs):
 
 
 @experiment("approximators", "Linear vs tree vs kNN vs MLP online (random walk, Mountain Car) and FQI (batch)",
-            default_runs=3)
+            default_runs=3, params=PARAMS)
 def run(ctx) -> Result:
     import os
 

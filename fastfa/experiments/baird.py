@@ -18,10 +18,19 @@ import warnings
 
 import numpy as np
 
+from ._params import Float, Int, defaults
 from ._base import Result, experiment
 from ._mountaincar import params
 
-DEFAULTS = {"steps": 1000, "alpha": 0.01, "gamma": 0.99, "limit": 1e12, "growth": 10.0}
+PARAMS = (
+    Int("steps", 1000, "TD steps and DP sweeps", low=1, high=100_000_000),
+    Float("alpha", 0.01, "step size α (the book: 0.01)", low=0.0, high=10.0, low_open=True),
+    Float("gamma", 0.99, "discount γ (the book: 0.99)", low=0.0, high=1.0),
+    Float("limit", 1e12, "a run stops when a weight exceeds this (keeps the table finite)", low=0.0, high=1e300,
+          low_open=True),
+    Float("growth", 10.0, "'diverged' = the largest weight grew by more than this factor", low=1.0, high=1e300),
+)
+DEFAULTS = defaults(PARAMS)
 W0 = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 10.0, 1.0]
 
 
@@ -46,7 +55,7 @@ def plot(table, path):
 
 
 @experiment("baird", "Fig 11.2: off-policy semi-gradient TD and DP diverge on Baird's counterexample",
-            default_runs=1)
+            default_runs=1, params=PARAMS)
 def run(ctx) -> Result:
     from ..kernels.baird import baird_features, baird_offpolicy_td, baird_semigradient_dp
 

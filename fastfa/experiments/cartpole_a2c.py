@@ -17,6 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from ._base import Context, Result, experiment
+from ._params import Bool, Int
+
+PARAMS = (
+    Int("total_steps", 500_000, "env steps per run", low=1, high=1_000_000_000, quick=50_000),
+    Int("eval_every", 25_000, "evaluate every this many env steps", low=1, high=1_000_000_000),
+    Int("eval_episodes", 10, "deterministic evaluation episodes", low=1, high=100_000),
+    Bool("sb3", False, "also train stable-baselines3's A2C with the same settings (needs the baselines extra)"),
+)
 
 
 def _sb3_run(steps: int, eval_every: int, seed: int, cb_rows) -> float:
@@ -50,7 +58,7 @@ def _sb3_run(steps: int, eval_every: int, seed: int, cb_rows) -> float:
 
 
 @experiment("cartpole-a2c", "Compiled MLP A2C on CartPole-v1 (SB3/RL-Zoo settings), optional SB3 A2C comparison",
-            default_runs=3)
+            default_runs=3, params=PARAMS)
 def run(ctx: Context) -> Result:
     from ..agents import A2CMLP
 

@@ -17,11 +17,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._params import Float, Int, defaults
 from ._base import Result, experiment
 from ._mountaincar import params
 
-DEFAULTS = {"bins": [6, 10, 20, 40], "episodes": 500, "alpha": 0.5, "max_steps": 5000, "threads": None}
-QUICK = dict(DEFAULTS, episodes=100, bins=[10, 20])
+PARAMS = (
+    Int("bins", [6, 10, 20, 40], "grid cells per dimension of the tabular baselines", low=1, high=512, many=True,
+        max_len=16, quick=[10, 20]),
+    Int("episodes", 500, "episodes per run", low=1, high=100_000, quick=100),
+    Float("alpha", 0.5, "step size of tabular Q-learning", low=0.0, high=1.0, low_open=True),
+    Int("max_steps", 5000, "cap on the steps of one episode", low=1, high=10_000_000),
+    Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def plot(table, path):
@@ -48,7 +57,7 @@ def plot(table, path):
 
 
 @experiment("mountaincar-discretized", "Lecture baseline: tabular Q-learning on a grid vs tile coding, Mountain Car",
-            default_runs=30)
+            default_runs=30, params=PARAMS)
 def run(ctx) -> Result:
     from ..agents.population import MOUNTAINCAR_BOX, TileSpec, run_population
 

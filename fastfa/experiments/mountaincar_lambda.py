@@ -30,17 +30,37 @@ import numpy as np
 
 from ._base import Result, experiment
 from ._mountaincar import params
+from ._params import Float, Int, defaults, resolve
 
 LAMS = [0.0, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99]
 ALPHA8 = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8]
 MAX_ALPHA8 = {0.0: 1.8, 0.68: 1.8, 0.84: 1.6, 0.92: 1.4, 0.96: 1.0, 0.98: 0.6, 0.99: 0.4}
 METHODS = {"true online": ("true_online_sarsa_lambda", "replace"), "accumulating": ("sarsa_lambda", "accumulate"),
            "replacing": ("sarsa_lambda", "replace"), "replacing, clear others": ("sarsa_lambda", "replace_clear")}
-DEFAULTS = {"lams": LAMS, "alpha8": ALPHA8, "episodes": 50, "episodes_1211": 20, "lam_1211": 0.9,
-            "alpha8_1211": [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8], "trace_min": 1e-3, "max_steps": 5000,
-            "threads": None}
-QUICK = dict(DEFAULTS, alpha8=[0.4, 0.8, 1.2], alpha8_1211=[0.4, 0.8, 1.2], episodes=20, episodes_1211=10,
-             lams=[0.0, 0.84, 0.96])
+PARAMS = (
+    Float("lams", LAMS, "λ of the Fig 12.10 curves ([]: Fig 12.11 only)", low=0.0, high=1.0, many=True, max_len=32,
+          allow_empty=True, quick=[0.0, 0.84, 0.96]),
+    Float("alpha8", ALPHA8, "α x 8 of Fig 12.10 (each λ up to the book's largest α)", low=0.0, high=8.0,
+          low_open=True, many=True, max_len=64, quick=[0.4, 0.8, 1.2]),
+    Int("episodes", 50, "episodes per run of Fig 12.10 (the book: the first 50)", low=1, high=100_000, quick=20),
+    Int("episodes_1211", 20, "episodes per run of Fig 12.11 (the book: the first 20)", low=1, high=100_000,
+        quick=10),
+    Float("lam_1211", 0.9, "λ of Fig 12.11", low=0.0, high=1.0),
+    Float("alpha8_1211", [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8], "α x 8 of Fig 12.11 ([]: Fig 12.10 only)",
+          low=0.0, high=8.0, low_open=True, many=True, max_len=64, allow_empty=True, quick=[0.4, 0.8, 1.2]),
+    Float("trace_min", 1e-3, "traces below this are dropped (0: the exact algorithm, slower)", low=0.0, high=1.0),
+    Int("max_steps", 5000, "cap on the steps of one episode", low=1, high=10_000_000),
+    Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
+)
+CELL_PARAMS = (
+    Float("lam", 0.92, "λ of SARSA(λ), replacing traces", low=0.0, high=1.0),
+    Float("alpha", 1.5 / 8, "step size α (per feature)", low=0.0, high=1.0, low_open=True),
+    Int("episodes", 50, "episodes per run (the value is their mean steps)", low=1, high=100_000),
+    Float("trace_min", 1e-3, "traces below this are dropped", low=0.0, high=1.0),
+    Int("max_steps", 5000, "cap on the steps of one episode", low=1, high=10_000_000),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def _pop(alg, trace, alphas, lams, seeds, episodes, trace_min, max_steps, threads=None):
@@ -52,7 +72,7 @@ def _pop(alg, trace, alphas, lams, seeds, episodes, trace_min, max_steps, thread
 
 def cell(params_, seeds):
     """One Fig 12.10 point (λ, α): mean steps over the first ``episodes`` episodes, per seed."""
-    p = params(params_, {"lam": 0.92, "alpha": 1.5 / 8, "episodes": 50, "trace_min": 1e-3, "max_steps": 5000})
+    p = resolve(CELL_PARAMS, params_, owner="the mountaincar-lambda cell")
     r = _pop("sarsa_lambda", "replace", [float(p["alpha"])], [float(p["lam"])], list(seeds), p["episodes"],
              p["trace_min"], p["max_steps"])
     m = r["steps"][0, 0].mean(axis=1)
@@ -90,7 +110,8 @@ def plot(table, path):
 
 
 @experiment("mountaincar-lambda", "Fig 12.10/12.11: SARSA(lambda) and true online SARSA(lambda) on Mountain Car",
-            default_runs=100, cell=cell, grid={"lam": LAMS, "alpha": [a / 8 for a in ALPHA8]})
+            default_runs=100, cell=cell, grid={"lam": LAMS, "alpha": [a / 8 for a in ALPHA8]}, params=PARAMS,
+            cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=5)

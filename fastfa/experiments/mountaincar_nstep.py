@@ -22,12 +22,30 @@ import numpy as np
 
 from ._base import Result, experiment
 from ._mountaincar import alpha_label, params
+from ._params import Float, Int, defaults, resolve
 
 NS = [1, 2, 4, 8, 16]
 ALPHA8 = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6]
 MAX_ALPHA8 = {1: 1.6, 2: 1.4, 4: 1.0, 8: 0.7, 16: 0.5}
-DEFAULTS = {"episodes": 500, "sweep_episodes": 50, "ns": NS, "alpha8": ALPHA8, "max_steps": 5000, "threads": None}
-QUICK = dict(DEFAULTS, episodes=100, sweep_episodes=20, alpha8=[0.2, 0.5, 1.0])
+PARAMS = (
+    Int("episodes", 500, "episodes per run of Fig 10.3", low=1, high=100_000, quick=100),
+    Int("sweep_episodes", 50, "episodes per run of the Fig 10.4 α sweep (the book: the first 50)", low=1,
+        high=100_000, quick=20),
+    Int("ns", NS, "n of the Fig 10.4 curves", low=1, high=1024, many=True, max_len=32),
+    Float("alpha8", ALPHA8, "α x 8 of the Fig 10.4 sweep (each n up to the book's largest α)", low=0.0, high=8.0,
+          low_open=True, many=True, max_len=64, quick=[0.2, 0.5, 1.0]),
+    Int("max_steps", 5000, "cap on the steps of one α-sweep episode", low=1, high=10_000_000),
+    Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
+)
+CELL_PARAMS = (
+    Int("nstep", 4, "n of n-step SARSA", low=1, high=1024),
+    Int("n", None, "alias of nstep (null: use nstep)", low=1, high=1024, optional=True),
+    Float("alpha", 0.5 / 8, "step size α (per feature)", low=0.0, high=1.0, low_open=True),
+    Int("sweep_episodes", 50, "episodes per run (the value is their mean steps)", low=1, high=100_000),
+    Int("max_steps", 5000, "cap on the steps of one episode", low=1, high=10_000_000),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def _pop(alpha, ns, seeds, episodes, max_steps=0, threads=None):
@@ -42,7 +60,7 @@ def cell(params_, seeds):
 
     The sweep parameter is called ``nstep`` (``n`` is accepted too; the sweep summary uses a
     column ``n`` for counts)."""
-    p = params(params_, {"nstep": 4, "n": None, "alpha": 0.5 / 8, "sweep_episodes": 50, "max_steps": 5000})
+    p = resolve(CELL_PARAMS, params_, owner="the mountaincar-nstep cell")
     n = int(p["n"] if p["n"] is not None else p["nstep"])
     r = _pop([float(p["alpha"])], [n], list(seeds), p["sweep_episodes"], p["max_steps"])
     m = r["steps"][0, 0].mean(axis=1)
@@ -90,7 +108,7 @@ def plot(table, path):
 
 
 @experiment("mountaincar-nstep", "Fig 10.3/10.4: n-step semi-gradient SARSA on Mountain Car", default_runs=100,
-            cell=cell, grid={"nstep": NS, "alpha": [a / 8 for a in ALPHA8]})
+            cell=cell, grid={"nstep": NS, "alpha": [a / 8 for a in ALPHA8]}, params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=10)

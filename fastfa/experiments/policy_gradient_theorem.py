@@ -19,7 +19,7 @@ from ._base import Context, Result, experiment
 
 
 @experiment("policy-gradient-theorem", "Single-step MDP: exact gradient vs likelihood ratio; policy gradient "
-            "theorem for J_1, J_avV, J_avR on a small MDP", default_runs=20)
+            "theorem for J_1, J_avV, J_avR on a small MDP", default_runs=20, params=())
 def run(ctx: Context) -> Result:
     from ..policies import exact as E
 

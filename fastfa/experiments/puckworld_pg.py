@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ._base import Context, Result, experiment
+from ._params import Float, Int
 
 COMMON = dict(ep_len=300, n_tilings=8, size=16384, eval_every=50, eval_episodes=10)
 # Step sizes (per tiling), γ, λ and tiles per dimension: the best of a grid over 4 runs x 200 episodes,
@@ -192,14 +193,20 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
     return Result(table=cols, metrics=metrics, config=config, env_steps=steps, plot=plot)
 
 
+PARAMS = (
+    Int("episodes", 600, "training episodes per run", low=1, high=1_000_000, quick=100),
+    Float("threshold", THRESHOLD, "mean greedy distance counted as 'reached'", low=0.0, high=2.0, low_open=True),
+)
+
+
 @experiment("puckworld-reinforce", "Puck World: Monte Carlo policy gradient (Gaussian on tile codes), "
-            "plain and with baseline", default_runs=8)
+            "plain and with baseline", default_runs=8, params=PARAMS)
 def run_reinforce(ctx: Context) -> Result:
     return _run(ctx, ["reinforce", "reinforce_baseline"], "reinforce_baseline", "REINFORCE")
 
 
 @experiment("puckworld-actor-critic", "Puck World: actor-critic (lambda = 0.9, and one-step) vs REINFORCE with "
-            "baseline; episodes to a mean distance threshold", default_runs=8)
+            "baseline; episodes to a mean distance threshold", default_runs=8, params=PARAMS)
 def run_actor_critic(ctx: Context) -> Result:
     return _run(ctx, ["actor_critic", "actor_critic_1step", "reinforce_baseline"], "actor_critic",
                 "actor-critic vs REINFORCE")

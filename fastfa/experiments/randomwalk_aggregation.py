@@ -17,17 +17,25 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import Result, experiment
+from ._params import Float, Int, defaults, resolve
 from ._randomwalk import concat, curve_rows, group_targets, log_points, merge_params, population
 
-DEFAULTS = {"alpha": 2e-5, "episodes": 100_000, "groups": 10}
-QUICK = {"alpha": 2e-4, "episodes": 10_000, "groups": 10}
+PARAMS = (
+    Float("alpha", 2e-5, "step size α of gradient MC (the book: 2·10⁻⁵)", low=0.0, high=1.0, low_open=True,
+          quick=2e-4),
+    Int("episodes", 100_000, "episodes (the book: 100 000)", low=1, high=100_000_000, quick=10_000),
+    Int("groups", 10, "groups of the state aggregation (1000 states)", low=1, high=1000),
+)
+CELL_PARAMS = PARAMS[:3]
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def cell(params, seeds):
     """The √VE curve of gradient MC with ``groups`` groups and step ``alpha`` for every SeedSequence."""
     from ..features import StateAggregation
 
-    p = merge_params(params, {"alpha": 2e-5, "episodes": 100_000, "groups": 10})
+    p = resolve(CELL_PARAMS, params, owner="the randomwalk-aggregation cell")
     episodes = int(p["episodes"])
     log_at = log_points(episodes)
     err, _, _ = population("mc", StateAggregation(1000, int(p["groups"]), first=1), seed=list(seeds),
@@ -66,7 +74,8 @@ def plot(table, path):
 
 
 @experiment("randomwalk-aggregation", "S&B Fig 9.1: gradient MC, 10-group state aggregation, 1000-state walk",
-            default_runs=1, cell=cell, grid={"groups": [5, 10, 20, 50], "alpha": [2e-5, 5e-5, 1e-4]})
+            default_runs=1, cell=cell, grid={"groups": [5, 10, 20, 50], "alpha": [2e-5, 5e-5, 1e-4]},
+            params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     from ..envs.random_walk import randomwalk_state_distribution, randomwalk_true_values
     from ..features import StateAggregation

@@ -18,10 +18,25 @@ import numpy as np
 
 from ..loop import Progress
 from ._base import Result, experiment
-from ._randomwalk import concat, curve_rows, merge_params, population
+from ._params import Choice, Float, Int, defaults, resolve
+from ._randomwalk import check_log_every, concat, curve_rows, merge_params, population
 
-DEFAULTS = {"episodes": 5000, "orders": [5, 10, 20], "alpha_poly": 1e-4, "alpha_fourier": 5e-5, "log_every": 50}
-QUICK = dict(DEFAULTS, episodes=1000, log_every=50)
+PARAMS = (
+    Int("episodes", 5000, "episodes per run (the book: 5000)", low=1, high=10_000_000, quick=1000),
+    Int("orders", [5, 10, 20], "orders of the polynomial and Fourier bases", low=1, high=1000, many=True, max_len=16),
+    Float("alpha_poly", 1e-4, "step size α of the polynomial bases", low=0.0, high=1.0, low_open=True),
+    Float("alpha_fourier", 5e-5, "step size α of the Fourier bases", low=0.0, high=1.0, low_open=True),
+    Int("log_every", 50, "error logged every this many episodes (at most episodes)", low=1, high=10_000_000),
+)
+CELL_PARAMS = (
+    Choice("basis", "fourier", "the basis", ["polynomial", "fourier"]),
+    Int("order", 5, "order of the basis", low=1, high=1000),
+    Float("alpha", 5e-5, "step size α", low=0.0, high=1.0, low_open=True),
+    Int("episodes", 5000, "episodes per run", low=1, high=10_000_000),
+    Int("log_every", 50, "error logged every this many episodes (at most episodes)", low=1, high=10_000_000),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def _features(basis, order):
@@ -41,7 +56,7 @@ def _curve(basis, order, alpha, seed, n_runs, episodes, log_every):
 
 def cell(params, seeds):
     """One (basis, order, α) learning curve for every SeedSequence in ``seeds``."""
-    p = merge_params(params, {"basis": "fourier", "order": 5, "alpha": 5e-5, "episodes": 5000, "log_every": 50})
+    p = check_log_every(resolve(CELL_PARAMS, params, owner="the randomwalk-bases cell"))
     err, log_at, _ = _curve(p["basis"], p["order"], float(p["alpha"]), list(seeds), None, int(p["episodes"]),
                             int(p["log_every"]))
     k = len(seeds)
@@ -73,7 +88,8 @@ def plot(table, path):
 
 
 @experiment("randomwalk-bases", "S&B Fig 9.5: polynomial vs Fourier bases (orders 5/10/20), gradient MC",
-            default_runs=30, cell=cell, grid={"basis": ["polynomial", "fourier"], "order": [5, 10, 20]})
+            default_runs=30, cell=cell, grid={"basis": ["polynomial", "fourier"], "order": [5, 10, 20]},
+            params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     p = merge_params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(30, quick=5)

@@ -23,12 +23,27 @@ import numpy as np
 
 from ..loop import Progress
 from ._base import Result, experiment
+from ._params import Choice, Float, Int, defaults, resolve
 from ._randomwalk import concat, curve_rows, merge_params, population
 
 LAMS = [0.0, 0.4, 0.8, 0.9, 0.95, 0.975, 0.99, 1.0]
 ALPHAS = [round(0.05 * k, 2) for k in range(21)]
 METHODS = {"lambda_return": "lambda_return", "td_lambda": "td_lambda_acc", "true_online": "true_online"}
-DEFAULTS = {"methods": list(METHODS), "lams": LAMS, "alphas": ALPHAS, "episodes": 10, "n_states": 19}
+PARAMS = (
+    Choice("methods", list(METHODS), "methods swept (Figs 12.3, 12.6, 12.8)", list(METHODS), many=True),
+    Float("lams", LAMS, "λ of the curves", low=0.0, high=1.0, many=True, max_len=64),
+    Float("alphas", ALPHAS, "step sizes α on the x axis", low=0.0, high=1.0, many=True, max_len=256),
+    Int("episodes", 10, "episodes per run (the book: the first 10)", low=1, high=1_000_000),
+    Int("n_states", 19, "non-terminal states of the random walk (the book: 19)", low=3, high=100_001),
+)
+CELL_PARAMS = (
+    Choice("method", "true_online", "the method", list(METHODS)),
+    Float("lam", 0.8, "λ", low=0.0, high=1.0),
+    Float("alpha", 0.4, "step size α", low=0.0, high=1.0),
+    Int("episodes", 10, "episodes per run", low=1, high=1_000_000),
+    Int("n_states", 19, "non-terminal states of the random walk", low=3, high=100_001),
+)
+DEFAULTS = defaults(PARAMS)
 
 
 def _sweep(method, lams, alphas, seeds, episodes, n_states):
@@ -47,7 +62,7 @@ def _sweep(method, lams, alphas, seeds, episodes, n_states):
 
 def cell(params, seeds):
     """One (method, λ, α) point for every SeedSequence in ``seeds``."""
-    p = merge_params(params, {"method": "true_online", "lam": 0.8, "alpha": 0.4, "episodes": 10, "n_states": 19})
+    p = resolve(CELL_PARAMS, params, owner="the randomwalk-lambda cell")
     e = int(p["episodes"])
     err, _, _, _ = _sweep(p["method"], [float(p["lam"])], [float(p["alpha"])], list(seeds), e, int(p["n_states"]))
     k = len(seeds)
@@ -83,7 +98,8 @@ def plot(table, path):
 
 
 @experiment("randomwalk-lambda", "S&B Figs 12.3/12.6/12.8: offline λ-return, TD(λ), true online TD(λ) sweeps",
-            default_runs=100, cell=cell, grid={"method": list(METHODS), "lam": LAMS, "alpha": ALPHAS})
+            default_runs=100, cell=cell, grid={"method": list(METHODS), "lam": LAMS, "alpha": ALPHAS},
+            params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     p = merge_params(ctx.params, DEFAULTS)
     n_runs = ctx.n_runs(100, quick=20)

@@ -22,12 +22,28 @@ import numpy as np
 
 from ..loop import Progress
 from ._base import Result, experiment
+from ._params import Float, Int, defaults, resolve
 from ._randomwalk import concat, curve_rows, log_points, merge_params, population
 
 NS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 ALPHAS = [round(0.1 * k, 1) for k in range(11)]
-DEFAULTS = {"alpha": 2e-4, "episodes": 100_000, "ns": NS, "alphas": ALPHAS, "sweep_episodes": 10}
-QUICK = dict(DEFAULTS, alpha=2e-3, episodes=10_000)
+PARAMS = (
+    Float("alpha", 2e-4, "step size α of the TD(0) panel (the book: 2·10⁻⁴)", low=0.0, high=1.0, low_open=True,
+          quick=2e-3),
+    Int("episodes", 100_000, "episodes of the TD(0) panel (the book: 100 000)", low=1, high=100_000_000,
+        quick=10_000),
+    Int("ns", NS, "n of the n-step TD curves", low=1, high=100_000, many=True, max_len=32),
+    Float("alphas", ALPHAS, "step sizes α of the n-step sweep", low=0.0, high=1.0, many=True, max_len=256),
+    Int("sweep_episodes", 10, "episodes per run of the n-step sweep (the book: the first 10)", low=1,
+        high=1_000_000),
+)
+CELL_PARAMS = (
+    Int("n", 4, "n of n-step TD", low=1, high=100_000),
+    Float("alpha", 0.4, "step size α", low=0.0, high=1.0),
+    Int("sweep_episodes", 10, "episodes per run (the value is the error after each)", low=1, high=1_000_000),
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def _nstep(seed, n_runs, ns, alphas, episodes):
@@ -42,7 +58,7 @@ def _nstep(seed, n_runs, ns, alphas, episodes):
 
 def cell(params, seeds):
     """One (n, α) point of the n-step sweep for every SeedSequence in ``seeds``."""
-    p = merge_params(params, {"n": 4, "alpha": 0.4, "sweep_episodes": 10})
+    p = resolve(CELL_PARAMS, params, owner="the randomwalk-td cell")
     e = int(p["sweep_episodes"])
     err, _, _, _ = _nstep(list(seeds), None, [int(p["n"])], [float(p["alpha"])], e)
     k = len(seeds)
@@ -83,7 +99,7 @@ def plot(table, path):
 
 
 @experiment("randomwalk-td", "S&B Fig 9.2: semi-gradient TD(0) staircase and n-step TD alpha sweep", default_runs=100,
-            cell=cell, grid={"n": NS, "alpha": ALPHAS})
+            cell=cell, grid={"n": NS, "alpha": ALPHAS}, params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     from ..envs.random_walk import randomwalk_true_values
     from ..features import StateAggregation

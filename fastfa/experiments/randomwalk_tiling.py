@@ -17,10 +17,25 @@ import numpy as np
 
 from ..loop import Progress
 from ._base import Result, experiment
-from ._randomwalk import concat, curve_rows, merge_params, population
+from ._params import Float, Int, defaults, resolve
+from ._randomwalk import check_log_every, concat, curve_rows, merge_params, population
 
-DEFAULTS = {"episodes": 5000, "tilings": [1, 50], "alpha": 1e-4, "tile_width": 200, "log_every": 50}
-QUICK = dict(DEFAULTS, episodes=1000)
+PARAMS = (
+    Int("episodes", 5000, "episodes per run (the book: 5000)", low=1, high=10_000_000, quick=1000),
+    Int("tilings", [1, 50], "numbers of tilings compared (1: state aggregation)", low=1, high=1000, many=True,
+        max_len=16),
+    Float("alpha", 1e-4, "step size α before division by the number of tilings", low=0.0, high=1.0,
+          low_open=True),
+    Int("tile_width", 200, "states per tile", low=1, high=1000),
+    Int("log_every", 50, "error logged every this many episodes (at most episodes)", low=1, high=10_000_000),
+)
+CELL_PARAMS = (
+    Int("tilings", 50, "number of tilings", low=1, high=1000),
+    *PARAMS[2:],
+    PARAMS[0],
+)
+DEFAULTS = defaults(PARAMS)
+QUICK = defaults(PARAMS, quick=True)
 
 
 def _features(tilings, tile_width):
@@ -42,7 +57,7 @@ def _curve(tilings, p, seed, n_runs):
 
 def cell(params, seeds):
     """One learning curve (``tilings``; α = alpha / tilings) for every SeedSequence in ``seeds``."""
-    p = merge_params(params, {"tilings": 50, "alpha": 1e-4, "tile_width": 200, "episodes": 5000, "log_every": 50})
+    p = check_log_every(resolve(CELL_PARAMS, params, owner="the randomwalk-tiling cell"))
     err, log_at, _, _ = _curve(int(p["tilings"]), p, list(seeds), None)
     k = len(seeds)
     return {"seed": np.repeat(np.arange(k), len(log_at)), "x": np.tile(log_at, k),
@@ -73,7 +88,7 @@ def plot(table, path):
 
 
 @experiment("randomwalk-tiling", "S&B Fig 9.10: 1 tiling (aggregation) vs 50 tilings, gradient MC", default_runs=30,
-            cell=cell, grid={"tilings": [1, 50]})
+            cell=cell, grid={"tilings": [1, 50]}, params=PARAMS, cell_params=CELL_PARAMS)
 def run(ctx) -> Result:
     p = merge_params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(30, quick=5)

@@ -23,6 +23,19 @@ from pathlib import Path
 import numpy as np
 
 from ._base import Context, Result, experiment
+from ._params import Float, Int, resolve
+
+PARAMS = (
+    Int("episodes", 1000, "episodes per run (the book: 1000)", low=1, high=10_000_000, quick=300),
+    Float("min_prob", 0.05, "floor of each action's probability (as the book's reference code)", low=0.0,
+          high=0.5),
+)
+CELL_PARAMS = (
+    Float("alpha", 2 ** -13, "step size α of the policy", low=0.0, high=1.0, low_open=True),
+    Float("alpha_w", 0.0, "step size of the baseline (0: plain REINFORCE)", low=0.0, high=1.0),
+    Int("episodes", 1000, "episodes per run", low=1, high=10_000_000),
+    Float("min_prob", 0.05, "floor of each action's probability", low=0.0, high=0.5),
+)
 
 CONFIGS = [("reinforce", 2 ** -12, 0.0), ("reinforce", 2 ** -13, 0.0), ("reinforce", 2 ** -14, 0.0),
            ("reinforce_baseline", 2 ** -9, 2 ** -6)]
@@ -33,6 +46,7 @@ def cell(params, seeds):
     per-episode returns; α_w = 0 is plain REINFORCE.  Params: alpha, alpha_w, episodes, min_prob."""
     from ..agents.pg_compiled import short_corridor_reinforce
 
+    params = resolve(CELL_PARAMS, params, owner="the short-corridor cell")
     alpha = float(params.get("alpha", 2 ** -13))
     alpha_w = float(params.get("alpha_w", 0.0))
     e = int(params.get("episodes", 1000))
@@ -45,7 +59,8 @@ def cell(params, seeds):
 
 @experiment("short-corridor", "S&B Fig 13.1/13.2: REINFORCE with and without baseline on the short corridor",
             default_runs=100, cell=cell,
-            grid={"alpha": [2.0 ** -k for k in range(9, 16)], "alpha_w": [0.0, 2.0 ** -6]})
+            grid={"alpha": [2.0 ** -k for k in range(9, 16)], "alpha_w": [0.0, 2.0 ** -6]}, params=PARAMS,
+            cell_params=CELL_PARAMS)
 def run(ctx: Context) -> Result:
     from ..agents.pg_compiled import short_corridor_reinforce
     from ..envs import short_corridor_value
