@@ -191,6 +191,12 @@ def _cmd_agents(args) -> int:
     return 0
 
 
+def _cmd_info(args) -> int:
+    from ._info import main as info_main
+
+    return info_main()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fastfa", description="Fast RL with function approximation.")
     p.add_argument("--version", action="version", version=f"fastfa {__version__}")
@@ -247,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_eval(sub)
     sp = sub.add_parser("agents", help="list the agents of `fastfa train` (the agent registry)")
     sp.set_defaults(func=_cmd_agents)
+    sp = sub.add_parser("info", help="versions, CPU, Numba cache folder, compiled extensions (for bug reports)")
+    sp.set_defaults(func=_cmd_info)
     return p
 
 
