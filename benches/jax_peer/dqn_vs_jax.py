@@ -47,11 +47,11 @@ def _fastfa_worker(steps: int, cores: int):
             agent = DQN("CartPole-v1", seed=seed0)
             t = time.perf_counter()
             agent.learn(steps)
-            return time.perf_counter() - t, [float(agent.evaluate(10, seed=0).mean())]
+            return time.perf_counter() - t, [float(agent.evaluate_returns(10, seed=0).mean())]
         agents = [DQN("CartPole-v1", seed=seed0 + i) for i in range(seeds)]
         t = time.perf_counter()
         list(pool.map(lambda ag: ag.learn(steps), agents))
-        return time.perf_counter() - t, [float(a.evaluate(10, seed=0).mean()) for a in agents]
+        return time.perf_counter() - t, [float(a.evaluate_returns(10, seed=0).mean()) for a in agents]
 
     return run
 
