@@ -30,3 +30,31 @@ def check_int_min(name: str, value, low: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     return int(value)
+
+
+MAX_BUDGET = 2 ** 62  # largest step/episode budget: larger ones could overflow int64 loop counters
+
+
+def _range(low, high) -> str:
+    return f"[{low}, {'2**62' if high == MAX_BUDGET else high}]"
+
+
+def check_count(name: str, value, low: int = 1, high: int = MAX_BUDGET) -> int:
+    """``value`` as an int; TypeError unless it is an int (bool and non-integral floats such as 1.5
+    are refused, never truncated), ValueError unless low <= value <= high."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int in {_range(low, high)}, got {value!r} ({type(value).__name__})")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an int in {_range(low, high)}, got {value!r}")
+    return int(value)
+
+
+def check_budget(total_steps, episodes, *, required: bool = True) -> tuple[int | None, int | None]:
+    """Validate a learning budget before anything is sized from it: ``(total_steps, episodes)`` as
+    ints (or None).  At least one must be given when ``required``; each must be an int in
+    [1, 2**62] (TypeError for a bool, float or other type; ValueError when out of range)."""
+    if required and total_steps is None and episodes is None:
+        raise ValueError("give a budget: total_steps=<int >= 1> or episodes=<int >= 1> (neither was given)")
+    ts = None if total_steps is None else check_count("total_steps", total_steps)
+    ep = None if episodes is None else check_count("episodes", episodes)
+    return ts, ep

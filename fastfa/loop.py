@@ -24,6 +24,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from ._checks import check_budget, check_count
+
 __all__ = ["Learner", "EpisodeLog", "run", "Progress"]
 
 
@@ -124,15 +126,6 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def _check_budget(total_steps, episodes):
-    if total_steps is None and episodes is None:
-        raise ValueError("give total_steps or episodes")
-    if total_steps is not None and (not isinstance(total_steps, (int, np.integer)) or total_steps <= 0):
-        raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
-    if episodes is not None and (not isinstance(episodes, (int, np.integer)) or episodes <= 0):
-        raise ValueError(f"episodes must be a positive int, got {episodes!r}")
-
-
 def run(env, learner: Learner, *, total_steps: int | None = None, episodes: int | None = None,
         seed: int | None = None, callback: Callable[[dict], bool | None] | None = None,
         progress: bool = False, max_episode_steps: int | None = None) -> EpisodeLog:
@@ -151,7 +144,9 @@ def run(env, learner: Learner, *, total_steps: int | None = None, episodes: int 
         progress: show a progress bar.
         max_episode_steps: optional extra time limit (truncation) on top of the env's own.
     """
-    _check_budget(total_steps, episodes)
+    total_steps, episodes = check_budget(total_steps, episodes)
+    if max_episode_steps is not None:
+        max_episode_steps = check_count("max_episode_steps", max_episode_steps)
     log = EpisodeLog()
     bar = Progress(total_steps if total_steps is not None else episodes, "steps" if total_steps else "episodes",
                    enabled=progress)

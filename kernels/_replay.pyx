@@ -103,6 +103,15 @@ cdef class Ring:
     cdef double* pstate
     cdef int64_t cap2
 
+    cdef int _check_state(self) except -1:
+        """Raise unless state = [pos, size] is in range: every fast path indexes rows with it, and the
+        arrays are public (a corrupt state must be an error here, not a write out of bounds)."""
+        cdef int64_t pos = self.state[0], size = self.state[1]
+        if not (0 <= size <= self.cap and 0 <= pos < self.cap):
+            raise ValueError(f"buffer state [pos, size] = [{pos}, {size}] is out of range for capacity "
+                             f"{self.cap}; the buffer's arrays were modified")
+        return 0
+
     def __init__(self, cnp.ndarray obs, cnp.ndarray act, cnp.ndarray rew, cnp.ndarray next_obs,
                  cnp.ndarray term, cnp.ndarray trunc, cnp.ndarray state, obs_shape, action_shape,
                  bint validate, tcls):
@@ -180,6 +189,7 @@ cdef class Ring:
         cdef float af
         cdef int overflow = 0, d, t, k
         cdef cnp.ndarray aa = None
+        self._check_state()
         if not (self._obs_ok(obs) and self._obs_ok(next_obs)):
             return -1
         # reward: float(reward) for Python and NumPy real scalars
@@ -259,13 +269,14 @@ cdef class Ring:
         self.rng = rng
         return True
 
-    cdef int64_t _batch(self, batch_size):
+    cdef int64_t _batch(self, batch_size) except -2:
         """The batch size if it is a valid one (int, 1 ≤ B ≤ size), else −1."""
         cdef int overflow = 0
         cdef int64_t B
         if type(batch_size) is bool or not (PyLong_Check(batch_size) or isinstance(batch_size, _np_integer)):
             return -1
         B = PyLong_AsLongLongAndOverflow(batch_size, &overflow)
+        self._check_state()
         if overflow or B <= 0 or B > self.state[1]:
             return -1
         return B
@@ -474,6 +485,7 @@ cdef class Ring:
         cdef int64_t* node = nstack
         if not self.per or not cnp.PyArray_Check(indices) or not cnp.PyArray_Check(priorities):
             return False
+        self._check_state()
         ix = <cnp.ndarray>indices
         pr = <cnp.ndarray>priorities
         if (cnp.PyArray_NDIM(ix) != 1 or cnp.PyArray_NDIM(pr) != 1 or cnp.PyArray_TYPE(ix) != cnp.NPY_INT64

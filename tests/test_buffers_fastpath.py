@@ -264,7 +264,7 @@ def test_per_errors_apply_nothing():
 
 
 def test_without_the_extension_the_numba_path_is_used(monkeypatch):
-    monkeypatch.setattr(fb, "_Ring", None)
+    monkeypatch.setattr(fb._common, "_Ring", None)
     a = PrioritizedReplayBuffer(12, obs_shape=(2,), seed=3)
     assert a._fast is None
     monkeypatch.undo()

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_budget
+
 NSTEP = 5  # algorithm code of n-step SARSA (its own kernel)
 _WRAPPERS = ("TimeLimit", "OrderEnforcing", "PassiveEnvChecker")
 _KINDS = {"MountainCarEnv": 0, "CartPoleEnv": 1, "AcrobotEnv": 2}
@@ -90,6 +92,7 @@ def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, see
     u = env.unwrapped
     f = agent.features
     cfg = agent.config
+    total_steps, episodes = check_budget(total_steps, episodes)  # before anything is sized from them
     n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
     budget = int(total_steps) if total_steps is not None else 0
     buf = 65_536  # episodes per kernel call at most (the calls continue one stream, so results do not change)

@@ -280,6 +280,7 @@ class _PGAgent(Contract):
                                                     "contract": self._contract_meta()}, arrays)
 
     @classmethod
+    @_io.loader
     def load(cls, path, env=None, *, features=None):
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id);
         pass ``features`` for non-fastfa feature objects."""

@@ -31,6 +31,7 @@ import warnings
 
 import numpy as np
 
+from .. import io as _io
 from ..loop import Progress
 from ._contract import default_features, is_env, resolve_env, warn_legacy
 from ._pg_base import PGConfig, _PGAgent
@@ -214,6 +215,7 @@ class A2C(_PGAgent):
         return super().save(path)
 
     @classmethod
+    @_io.loader
     def load(cls, path, env=None, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
         """Rebuild an A2C saved by :meth:`save` on ``env`` (id, env or callable; default: the saved env id);
         the envs start fresh."""

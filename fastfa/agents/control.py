@@ -228,6 +228,7 @@ class _Control(Contract):
                                                     "contract": self._contract_meta()}, arrays)
 
     @classmethod
+    @_io.loader
     def load(cls, path, env=None):
         """Rebuild an agent saved by :meth:`save` (files of fastfa 0.1.0 too) on ``env`` (default: the
         saved env id, if any); ``learn`` then continues."""

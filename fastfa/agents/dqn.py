@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import io as _io
-from .._checks import check_int_min, check_interval, check_positive
+from .._checks import MAX_BUDGET, check_count
 from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
 from ._contract import make_config, warn_legacy
@@ -118,46 +118,55 @@ class DQNConfig:
     per_eps: float = 1e-6
     n_step: int = 4
 
+    # (field, low, high) of the int fields; (field, low, high, low_open) of the real ones
+    _INTS = (("lr_decay_steps", 0, MAX_BUDGET), ("buffer_size", 1, 2 ** 40), ("learning_starts", 0, MAX_BUDGET),
+             ("batch_size", 1, 2 ** 31), ("train_freq", 1, MAX_BUDGET), ("gradient_steps", 0, 2 ** 31),
+             ("target_update_interval", 1, MAX_BUDGET), ("exploration_steps", 0, MAX_BUDGET),
+             ("per_beta_steps", 0, MAX_BUDGET), ("n_step", 1, 2 ** 20))
+    _REALS = (("learning_rate", 0.0, math.inf, True), ("gamma", 0.0, 1.0, False), ("tau", 0.0, 1.0, True),
+              ("exploration_initial_eps", 0.0, 1.0, False), ("exploration_final_eps", 0.0, 1.0, False),
+              ("max_grad_norm", 0.0, math.inf, True), ("huber_kappa", 0.0, math.inf, True),
+              ("adam_beta1", 0.0, 1.0, False), ("adam_beta2", 0.0, 1.0, False), ("adam_eps", 0.0, math.inf, True),
+              ("per_alpha", 0.0, math.inf, False), ("per_beta", 0.0, 1.0, False), ("per_eps", 0.0, math.inf, True))
+    _CHOICES = (("activation", ("relu", "tanh")), ("loss", ("huber", "squared")), ("optimizer", ("adam", "sgd")),
+                ("dtype", ("float32", "float64")))
+
     def __post_init__(self):
-        h = tuple(int(x) for x in self.hidden)
-        object.__setattr__(self, "hidden", h)
-        if any(x <= 0 for x in h):
-            raise ValueError(f"hidden must hold positive widths, got {self.hidden}")
-        checks = {  # name: (valid?, allowed values)
-            "activation": (self.activation in ("relu", "tanh"), "'relu' or 'tanh'"),
-            "loss": (self.loss in ("huber", "squared"), "'huber' or 'squared'"),
-            "optimizer": (self.optimizer in ("adam", "sgd"), "'adam' or 'sgd'"),
-            "dtype": (self.dtype in ("float32", "float64"), "'float32' or 'float64'"),
-            "learning_rate": (self.learning_rate > 0 and math.isfinite(self.learning_rate), "a finite number > 0"),
-            "buffer_size": (self.buffer_size > 0, "an int >= 1"),
-            "learning_starts": (self.learning_starts >= 0, "an int >= 0"),
-            "batch_size": (self.batch_size > 0, "an int >= 1"),
-            "gamma": (0 <= self.gamma <= 1, "in [0, 1]"),
-            "train_freq": (self.train_freq > 0, "an int >= 1"),
-            "gradient_steps": (self.gradient_steps >= 0, "an int >= 0"),
-            "target_update_interval": (self.target_update_interval > 0, "an int >= 1"),
-            "tau": (0 < self.tau <= 1, "in (0, 1]"),
-            "exploration_initial_eps": (0 <= self.exploration_initial_eps <= 1, "in [0, 1]"),
-            "exploration_final_eps": (0 <= self.exploration_final_eps <= 1, "in [0, 1]"),
-            "exploration_steps": (self.exploration_steps >= 0, "an int >= 0"),
-            "max_grad_norm": (self.max_grad_norm > 0, "a number > 0 (inf: no clipping)"),
-            "huber_kappa": (self.huber_kappa > 0, "a number > 0"),
-            "lr_decay_steps": (self.lr_decay_steps >= 0, "an int >= 0"),
-        }
-        for name, (ok, allowed) in checks.items():
-            if not ok:
-                raise ValueError(f"DQNConfig.{name} must be {allowed}, got {getattr(self, name)!r}")
-        if self.learning_rate_end is not None and not (self.learning_rate_end >= 0):
-            raise ValueError(f"DQNConfig.learning_rate_end must be >= 0, got {self.learning_rate_end!r}")
-        if not isinstance(self.prioritized, (bool, np.bool_)):
-            raise ValueError(f"DQNConfig.prioritized must be True or False, got {self.prioritized!r}")
-        object.__setattr__(self, "prioritized", bool(self.prioritized))
-        for name, check in (("per_alpha", lambda n, v: check_interval(n, v, 0.0, math.inf)),
-                            ("per_beta", lambda n, v: check_interval(n, v, 0.0, 1.0)),
-                            ("per_beta_steps", lambda n, v: check_int_min(n, v, 0)),
-                            ("per_eps", check_positive),
-                            ("n_step", lambda n, v: check_int_min(n, v, 1))):
-            object.__setattr__(self, name, check(f"DQNConfig.{name}", getattr(self, name)))
+        """Check every field (type and range) once; the error names the field and its allowed range."""
+        try:
+            h = tuple(self.hidden)
+        except TypeError:
+            raise ValueError(f"DQNConfig.hidden must be a tuple of ints in [1, 65536], got {self.hidden!r}") from None
+        if not h or any(isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or not 1 <= x <= 65536
+                        for x in h):
+            raise ValueError(f"DQNConfig.hidden must be a non-empty tuple of ints in [1, 65536], got {self.hidden!r}")
+        object.__setattr__(self, "hidden", tuple(int(x) for x in h))
+        for name, choices in self._CHOICES:
+            if getattr(self, name) not in choices:
+                raise ValueError(f"DQNConfig.{name} must be one of {choices}, got {getattr(self, name)!r}")
+        for name, low, high in self._INTS:
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
+                raise ValueError(f"DQNConfig.{name} must be an int in [{low}, {high}], got {v!r}")
+            object.__setattr__(self, name, int(v))
+        for name, low, high, low_open in self._REALS:
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                    and (low < v if low_open else low <= v) and v <= high
+                    and (math.isfinite(v) or name == "max_grad_norm")):  # inf: no clipping
+                raise ValueError(f"DQNConfig.{name} must be a finite number in {'(' if low_open else '['}{low:g}, "
+                                 f"{high:g}], got {v!r}")
+            object.__setattr__(self, name, float(v))
+        if self.batch_size > self.buffer_size:
+            raise ValueError(f"DQNConfig.batch_size ({self.batch_size}) must be <= buffer_size ({self.buffer_size})")
+        e = self.learning_rate_end
+        if e is not None and not (isinstance(e, (int, float, np.integer, np.floating)) and not isinstance(e, bool)
+                                  and math.isfinite(e) and e >= 0):
+            raise ValueError(f"DQNConfig.learning_rate_end must be None or a finite number >= 0, got {e!r}")
+        for name in ("prioritized", "double_dqn"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"DQNConfig.{name} must be True or False, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, bool(getattr(self, name)))
 
     def hp_array(self, max_episode_steps: int) -> np.ndarray:
         from ..kernels import dqn as K
@@ -370,8 +379,7 @@ class DQN(DeepContract):
         episode; ``callback`` is the per-episode callback of ``fastfa.loop.run``.
         Raises ``FloatingPointError`` naming the env step if a loss becomes non-finite.
         """
-        if not isinstance(total_steps, (int, np.integer)) or isinstance(total_steps, bool) or total_steps <= 0:
-            raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
+        total_steps = check_count("total_steps", total_steps)
         if self.compiled:
             self._learn_compiled(int(total_steps), progress, callback, chunk)
         else:
@@ -551,6 +559,7 @@ class DQN(DeepContract):
         return _io.save(path, "DQN", meta, arrays)
 
     @classmethod
+    @_io.loader
     def load(cls, path, env=None) -> "DQN":
         """Rebuild an agent saved by :meth:`save` (on ``env``, or on the saved env id)."""
         _, meta, arrays = _io.load(path, kind="DQN")
@@ -564,7 +573,8 @@ class DQN(DeepContract):
             raise ValueError(f"{path}: network sizes {tuple(arrays['sizes'])} do not fit the env "
                              f"({tuple(agent.sizes)})")
         for k in ("theta", "theta_target", "adam_m", "adam_v", "cnt", "env_state", "x_cur", "ep_ret_cur"):
-            getattr(agent, k)[...] = arrays[k]
+            t = getattr(agent, k)  # exact shape (a corrupt entry must not broadcast), finite values
+            t[...] = _io.check_array(arrays, k, kind="biuf", shape=t.shape, finite=True)
         agent.rng = _io.rng_from_state(meta["rng"])
         agent.env_rng = _io.rng_from_state(meta["env_rng"])
         agent._started_python = meta.get("started_python", False)

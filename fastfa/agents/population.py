@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_count
+
 __all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
 
 ALGORITHMS = {"sarsa": 0, "expected_sarsa": 1, "q_learning": 2, "sarsa_lambda": 3, "true_online_sarsa_lambda": 4,
@@ -143,11 +145,10 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
         raise ValueError(f"trace_min must be in [0, 1), got {trace_min!r}")
     if not 0.0 <= gamma <= 1.0:
         raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
-    if not isinstance(episodes, (int, np.integer)) or episodes <= 0:
-        raise ValueError(f"episodes must be a positive int, got {episodes!r}")
+    episodes = check_count("episodes", episodes)
+    max_steps = check_count("max_steps", max_steps, low=0)
     if seeds is None:
-        if not isinstance(runs, (int, np.integer)) or runs <= 0:
-            raise ValueError(f"runs must be a positive int, got {runs!r}")
+        runs = check_count("runs", runs)
         seeds = np.random.SeedSequence(seed).spawn(int(runs))
     seeds = list(seeds)
     kind = ENV_KINDS[env_id]

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import io as _io
-from .._checks import check_int_min, check_interval, check_positive
+from .._checks import check_count, check_int_min, check_interval, check_positive
 from ..approx.linear_v import LinearV
 from ..loop import run
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
@@ -159,8 +159,7 @@ class _Predictor(Contract):
             raise ValueError(f"compiled=True supports the random walk env only, got {env.unwrapped!r}")
         if episodes is None or total_steps is not None or callback is not None:
             raise ValueError("compiled=True takes an episodes budget only (no total_steps, no callback)")
-        if not isinstance(episodes, (int, np.integer)) or episodes <= 0:
-            raise ValueError(f"episodes must be a positive int, got {episodes!r}")
+        episodes = check_count("episodes", episodes)
         if self.policy is not None:
             raise ValueError("compiled=True evaluates the walk's own (only) policy; policy must be None")
         params = env.unwrapped.params
@@ -230,6 +229,7 @@ class _Predictor(Contract):
                                                     "seed": self.seed, "contract": self._contract_meta()}, arrays)
 
     @classmethod
+    @_io.loader
     def load(cls, path, env=None, policy=None):
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id)."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)

@@ -20,6 +20,8 @@ import importlib
 
 import numpy as np
 
+from .. import io as _io
+
 __all__ = ["LinearV", "features_to_state", "features_from_state"]
 
 
@@ -128,6 +130,7 @@ class LinearV:
         return save(path, "LinearV", meta, arrays)
 
     @classmethod
+    @_io.loader
     def load(cls, path) -> "LinearV":
         from ..io import load
 

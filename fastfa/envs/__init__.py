@@ -33,6 +33,8 @@ def make(env_id: str, compiled: bool = False, **kwargs):
     """
     if not isinstance(env_id, str):
         raise TypeError(f"env_id must be a str, got {type(env_id).__name__}")
+    if compiled is not True and compiled is not False:
+        raise TypeError(f"compiled must be True or False, got {compiled!r}")
     if compiled:
         entry = COMPILED_TWINS.get(env_id)
         if entry is None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..io import loader
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
 
 __all__ = ["TileCoder"]
@@ -264,15 +265,26 @@ class TileCoder:
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict) -> "TileCoder":
-        """Rebuild from :meth:`get_state` output (IHT contents included)."""
+        """Rebuild from :meth:`get_state` output (IHT contents included).
+
+        The IHT arrays are untrusted: their shapes and dtypes, the counts in ``iht_meta`` and the
+        slot table are checked against the configuration and against each other (the table must
+        be exactly the one the stored keys give), so a corrupt table raises ``ValueError``
+        instead of returning negative or out-of-range indices.
+        """
         tc = cls(meta["low"], meta["high"], meta["tiles_per_dim"], meta["n_tilings"], wrap=meta["wrap"],
                  n_actions=meta["n_actions"], offsets=meta["offsets"], mode=meta["mode"], size=meta["size"])
         if tc.mode == "iht":
+            got = {}
             for name, attr in (("iht_keys", "_keys"), ("iht_slots", "_slots"), ("iht_meta", "_meta")):
-                a = np.asarray(arrays[name], dtype=np.int64)
+                a = arrays[name]
+                if not isinstance(a, np.ndarray) or a.dtype.kind not in "iu":
+                    raise ValueError(f"arrays[{name!r}] must be an integer array, got {getattr(a, 'dtype', a)!r}")
                 if a.shape != getattr(tc, attr).shape:
                     raise ValueError(f"arrays[{name!r}] has shape {a.shape}, expected {getattr(tc, attr).shape}")
-                setattr(tc, attr, np.ascontiguousarray(a).copy())
+                got[attr] = np.ascontiguousarray(a, dtype=np.int64).copy()
+            _check_iht(got["_keys"], got["_slots"], got["_meta"], tc.size)
+            tc._keys, tc._slots, tc._meta = got["_keys"], got["_slots"], got["_meta"]
         return tc
 
     def save(self, path):
@@ -283,8 +295,32 @@ class TileCoder:
         return save(path, "TileCoder", meta, arrays)
 
     @classmethod
+    @loader
     def load(cls, path) -> "TileCoder":
+        """Read a file written by :meth:`save`; a corrupt file raises ``fastfa.io.FormatError``."""
         from ..io import load
 
         _, meta, arrays = load(path, kind="TileCoder")
         return cls.from_state(meta, arrays)
+
+
+def _check_iht(keys, slots, meta, size: int) -> None:
+    """ValueError unless (keys, slots, meta) is a consistent array IHT of ``size`` indices: counts in
+    range, every stored key of the right length, and the slot table exactly the one that inserting
+    the stored keys in index order builds (so every lookup ends, and returns an index < count)."""
+    count, overfull = int(meta[0]), int(meta[1])
+    if int(meta[2]) != size or not 0 <= count <= size or overfull < 0:
+        raise ValueError(f"arrays['iht_meta'] = [count, overfull, size] = {meta.tolist()} is inconsistent with "
+                         f"size {size} (need 0 <= count <= size, overfull >= 0)")
+    n = keys.shape[1] - 1
+    if (keys[:count, 0] != n).any():
+        raise ValueError(f"arrays['iht_keys']: the {count} stored keys must all have {n} coordinates")
+    from ..kernels.tiles import iht_getindex, iht_new
+
+    k2, s2, m2 = iht_new(size, n)
+    for e in range(count):
+        if iht_getindex(k2, s2, m2, keys[e, 1:], n, False) != e:
+            raise ValueError(f"arrays['iht_keys']: key {e} repeats an earlier key")
+    if not np.array_equal(s2, slots):
+        raise ValueError("arrays['iht_slots'] does not match the stored keys (corrupt hash table)")
+

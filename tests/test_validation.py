@@ -1,0 +1,127 @@
+"""Bad arguments to public entry points are one clear TypeError/ValueError naming the argument
+(issue 11), checked before any compiled kernel sizes an array from them.
+
+The budgets that crashed the interpreter (a missing or negative budget sized the compiled loop's
+output arrays) run in one subprocess, so a regression fails the test instead of killing a worker.
+"""
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import fastfa
+from fastfa._checks import check_budget, check_count
+
+AGENT_BUDGETS = r"""
+import json, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+from fastfa.agents import Sarsa, NStepSarsa, DiscretizedQLearning, QLearning, SarsaLambda, TD0, Reinforce, DQN, A2CMLP
+from fastfa.agents import run_population
+from fastfa.features import GridTileCoder
+
+BUDGETS = [dict(), dict(total_steps=-10), dict(total_steps=0), dict(episodes=-3), dict(episodes=1.5),
+           dict(total_steps=1.5), dict(total_steps=True), dict(episodes=np.float64(2.0)), dict(total_steps="100"),
+           dict(total_steps=2 ** 70), dict(episodes=2 ** 63)]
+out = []
+def attempt(label, fn):
+    try:
+        fn()
+        out.append([label, "accepted", ""])
+    except Exception as e:  # noqa: BLE001 - the type is what the test checks
+        out.append([label, type(e).__name__, str(e)])
+
+box = ([-1.2, -0.07], [0.6, 0.07])
+for name, make in [("Sarsa", lambda: Sarsa("MountainCar-v0", seed=0)),
+                   ("NStepSarsa", lambda: NStepSarsa("MountainCar-v0", seed=0)),
+                   ("QLearning", lambda: QLearning("MountainCar-v0", seed=0)),
+                   ("SarsaLambda", lambda: SarsaLambda("MountainCar-v0", seed=0)),
+                   ("DiscretizedQLearning", lambda: DiscretizedQLearning("MountainCar-v0", seed=0)),
+                   ("TD0", lambda: TD0("fastfa/RandomWalk1000-v0", seed=0)),
+                   ("Reinforce", lambda: Reinforce("fastfa/ShortCorridor-v0", seed=0))]:
+    for b in BUDGETS:
+        attempt(f"{name}.learn({b})", lambda: make().learn(**b))
+# the 0.1.0 call form of the issue: Sarsa(features, n_actions).learn(env) with no or a negative budget
+for cls in (Sarsa, NStepSarsa):
+    for b in (dict(), dict(total_steps=-10)):
+        attempt(f"legacy {cls.__name__}.learn(env, {b})",
+                lambda: cls(GridTileCoder(*box, 8, 8), 3).learn("MountainCar-v0", **b))
+for b in (dict(), dict(total_steps=-10)):
+    attempt(f"legacy DiscretizedQLearning.learn(env, {b})",
+            lambda: DiscretizedQLearning(*box, 10, 3).learn("MountainCar-v0", **b))
+for v in (-10, 0, 1.5, True, 2 ** 70):
+    attempt(f"DQN.learn({v!r})", lambda: DQN("CartPole-v1", seed=0).learn(v))
+    attempt(f"DQN.evaluate({v!r})", lambda: DQN("CartPole-v1", seed=0).evaluate(v))
+    attempt(f"A2CMLP.evaluate({v!r})", lambda: A2CMLP("CartPole-v1", seed=0).evaluate(v))
+for kw in (dict(episodes=0), dict(episodes=1.5), dict(episodes=True), dict(runs=-1, episodes=2),
+           dict(episodes=2, max_steps=-5), dict(runs=0, episodes=2)):
+    kw.setdefault("runs", 1)
+    attempt(f"run_population({kw})", lambda: run_population("MountainCar-v0", "sarsa", alphas=[0.1], **kw))
+print("RESULTS" + json.dumps(out))
+"""
+
+
+def test_budgets_of_every_agent_and_population_path():
+    r = subprocess.run([sys.executable, "-c", AGENT_BUDGETS], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"interpreter died (rc={r.returncode}): {r.stderr[-2000:]}"
+    results = json.loads(r.stdout.split("RESULTS", 1)[1])
+    assert len(results) > 90
+    bad = [(label, kind, msg) for label, kind, msg in results
+           if kind not in ("TypeError", "ValueError")
+           or not any(w in msg for w in ("total_steps", "episodes", "budget", "runs", "max_steps"))]
+    assert not bad, "\n".join(map(str, bad))
+    floats = [(label, kind) for label, kind, _ in results if "1.5" in label and kind != "TypeError"
+              and "population" not in label]
+    assert not floats, floats  # a float budget is refused as a type error, never truncated
+
+
+def test_check_budget_and_count():
+    assert check_budget(10, None) == (10, None) and check_budget(None, np.int32(3)) == (None, 3)
+    for v, err in ((1.5, TypeError), (True, TypeError), ("5", TypeError), (0, ValueError), (-1, ValueError),
+                   (2 ** 62 + 1, ValueError)):
+        with pytest.raises(err, match=r"total_steps must be an int in \[1, 2\*\*62\]"):
+            check_budget(v, None)
+    with pytest.raises(ValueError, match="give a budget"):
+        check_budget(None, None)
+    with pytest.raises(ValueError, match=r"max_steps must be an int in \[0, 2\*\*62\], got -1"):
+        check_count("max_steps", -1, low=0)
+
+
+@pytest.mark.parametrize("compiled", ["yes", 1, None, "False"])
+def test_make_compiled_must_be_a_bool(compiled):
+    with pytest.raises(TypeError, match="compiled must be True or False"):
+        fastfa.make("MountainCar-v0", compiled=compiled)
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("batch_size", 2000, r"batch_size \(2000\) must be <= buffer_size \(1000\)"),
+    ("hidden", (64, 1.5), "hidden must be a non-empty tuple of ints"),
+    ("hidden", (), "hidden must be a non-empty tuple of ints"),
+    ("hidden", 64, "hidden must be a tuple of ints"),
+    ("train_freq", 2.5, r"train_freq must be an int in \[1, "),
+    ("batch_size", True, r"batch_size must be an int in \[1, "),
+    ("learning_rate", float("nan"), r"learning_rate must be a finite number in \(0, inf\]"),
+    ("gamma", 1.5, r"gamma must be a finite number in \[0, 1\]"),
+    ("adam_beta1", -0.1, "adam_beta1"),
+    ("double_dqn", "no", "double_dqn must be True or False"),
+    ("activation", "sigmoid", "activation must be one of"),
+    ("learning_rate_end", float("inf"), "learning_rate_end must be None or a finite number"),
+])
+def test_dqn_config_fields(field, value, match):
+    from fastfa.agents import DQNConfig
+
+    kw = {"buffer_size": 1000, field: value}
+    with pytest.raises(ValueError, match="DQNConfig." + match):
+        DQNConfig(**kw)
+
+
+def test_isolated_subprocess_reports_a_crash():
+    """The subprocess harness above does see a dead interpreter (so its 0-crash result means something)."""
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import ctypes
+        ctypes.string_at(0)
+    """)], capture_output=True, timeout=60)
+    assert r.returncode != 0
