@@ -54,8 +54,8 @@ for b in (dict(), dict(total_steps=-10)):
             lambda: DiscretizedQLearning(*box, 10, 3).learn("MountainCar-v0", **b))
 for v in (-10, 0, 1.5, True, 2 ** 70):
     attempt(f"DQN.learn({v!r})", lambda: DQN("CartPole-v1", seed=0).learn(v))
-    attempt(f"DQN.evaluate({v!r})", lambda: DQN("CartPole-v1", seed=0).evaluate(v))
-    attempt(f"A2CMLP.evaluate({v!r})", lambda: A2CMLP("CartPole-v1", seed=0).evaluate(v))
+    attempt(f"DQN.evaluate({v!r})", lambda: DQN("CartPole-v1", seed=0).evaluate(episodes=v))
+    attempt(f"A2CMLP.evaluate({v!r})", lambda: A2CMLP("CartPole-v1", seed=0).evaluate(episodes=v))
 for kw in (dict(episodes=0), dict(episodes=1.5), dict(episodes=True), dict(runs=-1, episodes=2),
            dict(episodes=2, max_steps=-5), dict(runs=0, episodes=2)):
     kw.setdefault("runs", 1)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import io as _io
 from .._checks import check_int_min, check_interval, check_positive
 from ._contract import env_id_of, make_config
 from ._deep import DeepContract
@@ -205,6 +206,7 @@ class A2CMLP(DeepContract):
         return _io.save(path, "A2CMLP", meta, arrays)
 
     @classmethod
+    @_io.loader
     def load(cls, path, env=None) -> "A2CMLP":
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too); ``env``: an id or env of the same
         compiled twin (default: the saved id)."""
