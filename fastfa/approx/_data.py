@@ -4,14 +4,20 @@ from __future__ import annotations
 import numpy as np
 
 
+_KERNEL_MAX = 2**62  # larger limits mean "no limit"; kept below int64 overflow when passed to a kernel
+
+
 def check_limit(name: str, value, low: int, high: int | None = None) -> int:
-    """``value`` as an int; ValueError unless it is an int in [low, high] (high None: no upper bound)."""
+    """``value`` as an int; ValueError unless it is an int in [low, high] (high None: no upper bound).
+
+    Values above 2⁶² are returned as 2⁶² (a kernel takes int64; no size or depth gets near that).
+    """
     ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
     ok = ok and value >= low and (high is None or value <= high)
     if not ok:
         rng = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
         raise ValueError(f"{name} must be {rng}, got {value!r}")
-    return int(value)
+    return min(int(value), _KERNEL_MAX)
 
 
 def _numeric(name: str, a) -> np.ndarray:

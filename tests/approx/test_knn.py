@@ -52,6 +52,11 @@ def test_equals_sklearn_kneighbors():
         np.testing.assert_allclose(_memory(X, y, k=10, algorithm=algorithm).predict(Q), ref, rtol=1e-12)
 
 
+def test_huge_k_and_leaf_size():
+    m = _memory(np.array([[0.0], [1.0], [2.0]]), [0.0, 1.0, 5.0], k=10**30, algorithm="kdtree", leaf_size=10**30)
+    assert m.predict([[0.0]])[0] == pytest.approx(2.0, rel=1e-15)  # min(k, size) = 3 neighbours
+
+
 def test_gaussian_weights_hand_computed():
     m = _memory(np.array([[0.0], [1.0], [3.0]]), [0.0, 1.0, 9.0], k=2, kernel="gaussian", bandwidth=1.0)
     # q = 0.25: neighbours 0 (d² = 1/16) and 1 (d² = 9/16); w ∝ exp(-d²/2)

@@ -88,6 +88,17 @@ def test_leaves_and_limits():
     np.testing.assert_array_equal(full.predict(X), y)
 
 
+def test_huge_limits_mean_no_limit():
+    # Python ints beyond int64 must not overflow on their way into a kernel
+    X, y = _data(40, 2)
+    big = 10**30
+    t = RegressionTree(max_depth=big).fit(X, y)
+    assert t.node_count == RegressionTree().fit(X, y).node_count
+    assert RegressionTree(min_samples_split=big).fit(X, y).node_count == 1
+    assert RegressionTree(min_samples_leaf=big).fit(X, y).node_count == 1
+    assert ExtraTrees(2, max_depth=big, seed=0).fit(X, y).node_count > 1
+
+
 def test_degenerate_data():
     assert RegressionTree().fit([[1.0]], [3.0]).predict([[0.0]]).tolist() == [3.0]  # one row: one leaf
     t = RegressionTree().fit(np.ones((5, 2)), np.arange(5.0))  # constant features: no split
