@@ -60,9 +60,9 @@ def test_python_loop_fastfa_agent(benchmark):
     out = {}
 
     def go():
-        ag = Sarsa(GridTileCoder(*BOX), 3, alpha=0.5 / 8, seed=0)
-        ag.learn(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), total_steps=20_000, seed=0,
-                 compiled=False)
+        ag = Sarsa(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), GridTileCoder(*BOX), alpha=0.5 / 8,
+                   seed=0)
+        ag.learn(total_steps=20_000, compiled=False)
         out["n"] = ag.log.total_steps
 
     benchmark.pedantic(go, rounds=2, iterations=1)
@@ -128,9 +128,9 @@ def test_population_threads(benchmark, threads):
 
 def test_python_agent_matches_compiled_for_bench_setting():
     """The bench's compiled and Python paths compute the same thing (not timed)."""
-    a = Sarsa(GridTileCoder(*BOX), 3, seed=0)
-    b = Sarsa(GridTileCoder(*BOX), 3, seed=0)
-    a.learn(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), total_steps=3000, seed=0, compiled=False)
-    b.learn(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), total_steps=3000, seed=0, compiled=True)
+    a = Sarsa(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), GridTileCoder(*BOX), seed=0)
+    b = Sarsa(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), GridTileCoder(*BOX), seed=0)
+    a.learn(total_steps=3000, compiled=False)
+    b.learn(total_steps=3000, compiled=True)
     np.testing.assert_array_equal(a.w, b.w)
     assert time.perf_counter() > 0

@@ -152,8 +152,8 @@ def test_td0_agent_python_loop_fastfa(benchmark):
     from fastfa.agents import TD0
 
     def go():
-        a = TD0(StateAggregation(1000, 10, first=1), alpha=2e-4).learn(fastfa.make("fastfa/RandomWalk1000-v0"),
-                                                                      episodes=20, seed=0)
+        a = TD0(fastfa.make("fastfa/RandomWalk1000-v0"), StateAggregation(1000, 10, first=1), alpha=2e-4,
+                seed=0).learn(episodes=20)
         return a.log.total_steps
 
     go()
@@ -195,7 +195,7 @@ def test_td0_agent_compiled_fastfa(benchmark):
     env = fastfa.make("fastfa/RandomWalk1000-v0")
 
     def go():
-        a = TD0(StateAggregation(1000, 10, first=1), alpha=2e-4).learn(env, episodes=2000, seed=0, compiled=True)
+        a = TD0(env, StateAggregation(1000, 10, first=1), alpha=2e-4, seed=0).learn(episodes=2000, compiled=True)
         return a.log.total_steps
 
     go()

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import JIT_DISABLED
 
 from fastfa import agents
 from fastfa.cli import main
@@ -29,7 +30,8 @@ def test_train_then_eval_a_linear_agent(tmp_path, capsys):
 def test_train_dqn_with_json_overrides(tmp_path, capsys):
     path = tmp_path / "dqn.npz"
     assert main(["train", "dqn", "CartPole-v1", "--total-steps", "600", "--no-progress", "--set", "hidden=[8]",
-                 "--set", "learning_starts=100", "--save", str(path)]) == 0
+                 "--set", "learning_starts=100", "--set", "train_freq=50", "--set", "gradient_steps=2",
+                 "--set", "batch_size=16", "--save", str(path)]) == 0
     assert agents.DQN.load(path).config.hidden == (8,)
     assert main(["eval", str(path), "--episodes", "1", "--env", "CartPole-v1"]) == 0
 
@@ -62,6 +64,7 @@ def test_agents_lists_the_registry(capsys):
         assert name in out
 
 
+@pytest.mark.skipif(JIT_DISABLED, reason="a process test; nothing compiled to check")
 def test_command_line_entry_point(tmp_path):
     env = dict(os.environ)
     proc = subprocess.run([sys.executable, "-m", "fastfa", "train", "q-learning", "MountainCar-v0", "--episodes",

@@ -31,7 +31,9 @@ _LAZY: dict[str, str] = {
     "EvalResult": "._contract",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(_LAZY) + ["registry"]
+
+from . import registry  # noqa: E402  (the name -> class table; cheap, imports no agent)
 
 
 __getattr__, __dir__ = lazy_names(__name__, globals(), _LAZY)

@@ -86,7 +86,10 @@ def resolve_env(env, name: str = "env"):
     if isinstance(env, str):
         from ..envs import make
 
-        return make(env)
+        try:
+            return make(env)
+        except gymnasium.error.Error as err:  # unknown or malformed id: a ValueError naming the argument
+            raise ValueError(f"{name}: cannot make the gymnasium env {env!r}: {err}") from None
     if isinstance(env, gymnasium.Env):
         return env
     raise TypeError(f"{name} must be a gymnasium Env, an env id string or a fastfa.envs.CompiledEnv, "

@@ -45,7 +45,8 @@ class DeepContract:
         ``{"episode", "return", "length", "total_steps"}``); in the compiled loop it runs after each
         chunk of ``chunk`` steps (default 10 000) for the episodes of that chunk, and ``False`` stops
         at the end of the chunk.  ``checkpoint_every=N`` with ``checkpoint_path`` saves the agent with
-        its replay buffer after the chunk passing every N steps (chunks are then N steps);
+        its replay buffer after the chunk passing every N steps (chunks are then N steps; in the
+        Python loop, at the first episode end after every N steps, with the env's generator);
         ``Agent.load(checkpoint_path).learn()`` finishes the interrupted ``learn`` exactly.
         ``episodes=`` is not supported (these agents train by env steps).
         """
@@ -62,10 +63,9 @@ class DeepContract:
         self._pending = None
         t0 = time.perf_counter()
         try:
-            if not self._can_chunk:
-                if every is not None:
-                    raise ValueError(f"{name}: checkpoints need the compiled loop (this env runs the Python loop)")
-                self._learn_whole(total_steps, progress, callback)
+            if not self._can_chunk:  # Python loop: checkpoints at episode ends (with the env's generator)
+                cb = callback if every is None else self._episode_checkpoints(callback, every, path, total_steps)
+                self._learn_whole(total_steps, progress, cb)
             else:
                 self._learn_chunks(total_steps, progress, callback, every, path, chunk)
         finally:
@@ -106,6 +106,23 @@ class DeepContract:
                         self._pending = None
         finally:
             bar.close()
+
+    def _episode_checkpoints(self, callback, every, path, total):
+        last = [0]
+
+        def cb(info):
+            stop = callback is not None and callback(info) is False
+            done = info["total_steps"]
+            if not stop and done - last[0] >= every and done < total:
+                last[0] = done
+                self._pending = {"total_steps": int(total - done)}
+                try:
+                    self.save(path, include_buffer=True)
+                finally:
+                    self._pending = None
+            return False if stop else None
+
+        return cb
 
     def evaluate(self, env=None, episodes: int = 10, seed: int | None = None) -> EvalResult:
         """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a new env of the

@@ -549,6 +549,8 @@ class DQN(DeepContract):
                 "episode_returns": self.episode_returns, "episode_end_steps": self.episode_end_steps,
                 "episode_lengths": self.episode_lengths,
                 "contract": {"pending": self._pending, "wall_time_s": self._wall_s}}
+        if self._started_python and getattr(self.env.unwrapped, "_np_random", None) is not None:
+            meta["contract"]["env_rng"] = _io.rng_state(self.env.unwrapped.np_random)  # exact resume
         arrays = {"theta": self.theta, "theta_target": self.theta_target, "adam_m": self.adam_m,
                   "adam_v": self.adam_v, "cnt": self.cnt, "env_state": self.env_state, "x_cur": self.x_cur,
                   "ep_ret_cur": self.ep_ret_cur, "sizes": self.sizes}
@@ -583,6 +585,8 @@ class DQN(DeepContract):
         agent.episode_end_steps = list(meta.get("episode_end_steps", []))
         c = meta.get("contract", {})
         agent._pending, agent._wall_s = c.get("pending"), float(c.get("wall_time_s", 0.0))
+        if "env_rng" in c and not agent.compiled:
+            agent.env.unwrapped.np_random = _io.rng_from_state(c["env_rng"])
         if "buffer" in meta:
             cls_b = type(agent.buffer)
             if meta["buffer"].get("class") != cls_b._kind:
