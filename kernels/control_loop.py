@@ -1,10 +1,13 @@
-"""Fused compiled episode loops: env step + grid tile coding + ε-greedy + linear update in one @njit.
+"""Fused compiled episode loops: env step + grid tile coding + ε-greedy + linear update in one loop.
 
-One run per call (:func:`control_run`), for the compiled twins in
-``envs_classic`` (``env_kind``: 0 MountainCar, 1 CartPole, 2 Acrobot).  The
-functions release the GIL (``nogil``): populations of runs
-(``fastfa.agents.population``) call them from a pool of threads, one run per
-call, each with its own generators.
+:func:`control_run_tpl` is a *template*: it calls ``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE``
+(a compiled environment's ``reset(params, state, rng)``, ``step(params, state, action, rng)``,
+``observe(params, state, out)``) and reads ``ALG`` (the algorithm) and ``OBS_F32`` (round
+observations to float32, as gymnasium's classic-control envs return them) as globals.
+:func:`fastfa.kernels.specialise.specialise` binds them, giving one small compiled unit per
+(environment, algorithm): the env is inlined and only that algorithm is compiled.  The units
+release the GIL (``nogil``): populations of runs (``fastfa.agents.population``) call them from a
+pool of threads, one run per call, each with its own generators.
 
 Step order (the Python agents in ``fastfa.agents`` make the same calls in the
 same order, so both paths give identical numbers for the same generators):
@@ -16,85 +19,54 @@ same order, so both paths give identical numbers for the same generators):
   choose A′ from the updated weights.
 
 A terminal step updates with γ = 0 and chooses nothing.  A time-limit
-truncation (``max_steps`` > 0) is not terminal: the update bootstraps from S′
+truncation (``budget.max_steps`` > 0) is not terminal: the update bootstraps from S′
 (A′ is chosen as usual) and the episode ends.  ``max_steps`` = 0: no limit
 (the book's episodes).
 """
+from collections import namedtuple
+
 import numpy as np
 
 from ._jit import njit
-from .control import eps_greedy, expected_sarsa_update, greedy_action, q_learning_update, q_values, sarsa_update
+from .control import eps_greedy, expected_sarsa_update, q_learning_update, q_values, sarsa_update
 from .control_traces import sarsa_lambda_sparse, traces_clear, true_online_sparse
-from .envs_classic import (acrobot_obs, acrobot_reset, acrobot_step, cartpole_obs, cartpole_reset,
-                           cartpole_step, mountaincar_obs, mountaincar_reset, mountaincar_step)
 from .gridtiles import grid_tiles
 
-ENV_MOUNTAINCAR, ENV_CARTPOLE, ENV_ACROBOT = 0, 1, 2
-ENV_STATE_LEN = (2, 5, 4)
-ENV_OBS_LEN = (2, 4, 6)
-ENV_ACTIONS = (3, 2, 3)
-ALG_SARSA, ALG_EXPECTED_SARSA, ALG_Q_LEARNING, ALG_SARSA_LAMBDA, ALG_TRUE_ONLINE = range(5)
+# The algorithm codes of the compiled linear-control loops (one numbering, used everywhere).
+ALG_SARSA, ALG_EXPECTED_SARSA, ALG_Q_LEARNING, ALG_SARSA_LAMBDA, ALG_TRUE_ONLINE, ALG_NSTEP_SARSA = range(6)
+
+#: Step sizes and exploration of one run: ``alpha, gamma, lam, epsilon`` (floats), ``trace``
+#: (control_traces' code), ``trace_min`` (float, 0: exact), ``n`` (n-step SARSA's n).
+ControlHP = namedtuple("ControlHP", "alpha gamma lam epsilon trace trace_min n")
+#: How long one call runs: ``n_episodes``, ``max_total_steps`` (0: none), ``max_steps`` (the
+#: episode time limit, 0: none), ``reset_first`` (False: the first episode continues from
+#: ``env_state`` as the caller reset it).
+Budget = namedtuple("Budget", "n_episodes max_total_steps max_steps reset_first")
+
+# bound per specialisation by fastfa.kernels.specialise (placeholders: the template is never compiled as is)
+ENV_RESET = ENV_STEP = ENV_OBSERVE = None
+ALG = ALG_SARSA
+OBS_F32 = True
 
 
-@njit
-def env_reset(kind, params, state, rng):
-    if kind == ENV_MOUNTAINCAR:
-        mountaincar_reset(params, state, rng)
-    elif kind == ENV_CARTPOLE:
-        cartpole_reset(params, state, rng)
-    else:
-        acrobot_reset(params, state, rng)
+def make_hp(alpha, gamma, lam=0.0, epsilon=0.0, trace=0, trace_min=0.0, n=1):
+    """A :data:`ControlHP` with the field types the compiled units expect."""
+    return ControlHP(float(alpha), float(gamma), float(lam), float(epsilon), int(trace), float(trace_min), int(n))
 
 
-@njit
-def env_step(kind, params, state, action):
-    if kind == ENV_MOUNTAINCAR:
-        return mountaincar_step(params, state, action)
-    elif kind == ENV_CARTPOLE:
-        return cartpole_step(params, state, action)
-    return acrobot_step(params, state, action)
+def make_budget(n_episodes, max_total_steps=0, max_steps=0, reset_first=True):
+    """A :data:`Budget` with the field types the compiled units expect."""
+    return Budget(int(n_episodes), int(max_total_steps), int(max_steps), bool(reset_first))
 
 
-@njit
-def env_obs(kind, state, obs32, out):
-    """The float32 observation gymnasium returns, widened to float64 into ``out``."""
-    if kind == ENV_MOUNTAINCAR:
-        mountaincar_obs(state, obs32)
-    elif kind == ENV_CARTPOLE:
-        cartpole_obs(state, obs32)
-    else:
-        acrobot_obs(state, obs32)
-    for k in range(out.shape[0]):
-        out[k] = obs32[k]
+def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, ep_steps, ep_returns):
+    """Run up to ``budget.n_episodes`` episodes (and at most ``budget.max_total_steps`` steps if > 0)
+    of linear control (algorithm ``ALG``) with grid-tile-coded states; ``w`` float64[F, A] learns in
+    place; ``env_state`` is advanced in place.
 
-
-@njit
-def control_run(env_kind, env_params, env_state, env_rng, max_steps, reset_first,
-                cf, ci, w, alg, alpha, gamma, lam, epsilon, trace, trace_min,
-                n_episodes, max_total_steps, rng, ep_steps, ep_returns):
-    """Run up to ``n_episodes`` episodes of linear control; see :func:`control_run_generic`.
-
-    (Mountain Car, SARSA, power-of-two tilings) goes to the written-out
-    :func:`mountaincar_sarsa_run` (bit-identical, about twice as fast).
-    """
-    if env_kind == ENV_MOUNTAINCAR and alg == ALG_SARSA and ci[ci.shape[0] - 1] >= 0 and cf.shape[1] == 2:
-        return mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first, cf, ci, w, alpha,
-                                     gamma, epsilon, n_episodes, max_total_steps, rng, ep_steps, ep_returns)
-    return control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, reset_first, cf, ci, w, alg,
-                               alpha, gamma, lam, epsilon, trace, trace_min, n_episodes, max_total_steps, rng,
-                               ep_steps, ep_returns)
-
-
-@njit
-def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, reset_first,
-                        cf, ci, w, alg, alpha, gamma, lam, epsilon, trace, trace_min,
-                        n_episodes, max_total_steps, rng, ep_steps, ep_returns):
-    """Run up to ``n_episodes`` episodes (and at most ``max_total_steps`` steps if > 0) of linear
-    control with grid-tile-coded states; ``w`` float64[F, A] learns in place.
-
-    ``trace_min``: see :mod:`control_traces` (0: exact).
-    ``reset_first`` False: the first episode starts from ``env_state`` as given (already reset by
-    the caller, e.g. gymnasium's ``env.reset(seed=...)``).  Writes each finished episode's length
+    ``hp.trace_min``: see :mod:`control_traces` (0: exact).
+    ``budget.reset_first`` False: the first episode starts from ``env_state`` as given (already reset
+    by the caller, e.g. gymnasium's ``env.reset(seed=...)``).  Writes each finished episode's length
     and return to ``ep_steps``/``ep_returns``; returns (episodes finished, total steps).  The
     episode cut by ``max_total_steps`` is not counted.  If q̂ stops being finite (divergence) the
     run stops at once, that episode uncounted: fewer episodes than asked without a step budget
@@ -102,9 +74,11 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
     """
     n_a = w.shape[1]
     numt = ci[0]
-    d = cf.shape[1]
-    obs32 = np.empty(d, np.float32)
-    x = np.empty(d)
+    x = np.empty(cf.shape[1])
+    alg = ALG
+    alpha, gamma, lam, epsilon = hp.alpha, hp.gamma, hp.lam, hp.epsilon
+    trace, trace_min = hp.trace, hp.trace_min
+    n_episodes, max_total_steps, max_steps = budget.n_episodes, budget.max_total_steps, budget.max_steps
     i_tm1 = np.empty(numt, np.int64)
     i_t = np.empty(numt, np.int64)
     ones = np.ones(numt)
@@ -118,9 +92,12 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
     total = 0
     done_eps = 0
     for ep in range(n_episodes):
-        if reset_first or ep > 0:
-            env_reset(env_kind, env_params, env_state, env_rng)
-        env_obs(env_kind, env_state, obs32, x)
+        if budget.reset_first or ep > 0:
+            ENV_RESET(env_params, env_state, env_rng)
+        ENV_OBSERVE(env_params, env_state, x)
+        if OBS_F32:
+            for k in range(x.shape[0]):
+                x[k] = np.float32(x[k])
         grid_tiles(x, cf, ci, i_tm1)
         q_values(w, i_tm1, ones, qb)
         a_tm1 = eps_greedy(qb, epsilon, rng)
@@ -131,7 +108,7 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
         ret = 0.0
         cut = False
         while True:
-            r, term = env_step(env_kind, env_params, env_state, a_tm1)
+            r, term = ENV_STEP(env_params, env_state, a_tm1, env_rng)
             steps += 1
             total += 1
             ret += r
@@ -149,7 +126,10 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
                 else:
                     expected_sarsa_update(w, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, epsilon, alpha, qb)
                 break
-            env_obs(env_kind, env_state, obs32, x)
+            ENV_OBSERVE(env_params, env_state, x)
+            if OBS_F32:
+                for k in range(x.shape[0]):
+                    x[k] = np.float32(x[k])
             grid_tiles(x, cf, ci, i_t)
             if alg == ALG_Q_LEARNING or alg == ALG_EXPECTED_SARSA:
                 if alg == ALG_Q_LEARNING:
@@ -207,138 +187,3 @@ def control_run_generic(env_kind, env_params, env_state, env_rng, max_steps, res
     return done_eps, total
 
 
-@njit
-def mountaincar_sarsa_run(env_params, env_state, env_rng, max_steps, reset_first, cf, ci, w, alpha, gamma,
-                          epsilon, n_episodes, max_total_steps, rng, ep_steps, ep_returns):
-    """:func:`control_run` for (Mountain Car, SARSA) written out in one loop body: the same
-    floating-point operations in the same order (bit-identical results), without calls in the
-    hot path.  Requires a power-of-two number of tilings (``ci[-1] >= 0``)."""
-    n_a = w.shape[1]
-    numt = ci[0]
-    per = ci[1]
-    sh = ci[6]
-    b0 = ci[2]
-    b1 = ci[3]
-    s0 = ci[4]
-    s1 = ci[5]
-    lo0 = cf[0, 0]
-    hi0 = cf[1, 0]
-    n0 = cf[2, 0]
-    lo1 = cf[0, 1]
-    hi1 = cf[1, 1]
-    n1 = cf[2, 1]
-    o0 = cf[3, 0]
-    o1 = cf[3, 1]
-    qm0 = cf[4, 0]
-    qm1 = cf[4, 1]
-    force = env_params[5]
-    grav = -env_params[6]
-    ms = env_params[2]
-    pmin = env_params[0]
-    pmax = env_params[1]
-    goal = env_params[3]
-    goal_v = env_params[4]
-    i_tm1 = np.empty(numt, np.int64)
-    i_t = np.empty(numt, np.int64)
-    qb = np.empty(n_a)
-    total = 0
-    done_eps = 0
-    for ep in range(n_episodes):
-        if reset_first or ep > 0:
-            mountaincar_reset(env_params, env_state, env_rng)
-        pos = env_state[0]
-        vel = env_state[1]
-        # code S_0
-        x0 = min(max(np.float64(np.float32(pos)), lo0), hi0)
-        x1 = min(max(np.float64(np.float32(vel)), lo1), hi1)
-        q0 = np.int64(min(np.floor((n0 * (x0 - o0) / (hi0 - lo0)) * numt), qm0))
-        q1 = np.int64(min(np.floor((n1 * (x1 - o1) / (hi1 - lo1)) * numt), qm1))
-        for t in range(numt):
-            i_tm1[t] = t * per + (((q0 + t) >> sh) - b0) * s0 + (((q1 + 3 * t) >> sh) - b1) * s1
-        for b in range(n_a):
-            qb[b] = 0.0
-        for j in range(numt):
-            row = i_tm1[j]
-            for b in range(n_a):
-                qb[b] += w[row, b]
-        a_tm1 = eps_greedy(qb, epsilon, rng)
-        steps = 0
-        ret = 0.0
-        cut = False
-        while True:
-            # env step (mountaincar_step)
-            vel += (a_tm1 - 1) * force + np.cos(3 * pos) * grav
-            if vel < -ms:
-                vel = -ms
-            elif vel > ms:
-                vel = ms
-            pos += vel
-            if pos < pmin:
-                pos = pmin
-            elif pos > pmax:
-                pos = pmax
-            if pos == pmin and vel < 0:
-                vel = 0.0
-            steps += 1
-            total += 1
-            ret += -1.0
-            q_sa = 0.0
-            for j in range(numt):
-                q_sa += w[i_tm1[j], a_tm1]
-            if pos >= goal and vel >= goal_v:
-                ad = alpha * (-1.0 - q_sa)
-                for j in range(numt):
-                    w[i_tm1[j], a_tm1] += ad
-                break
-            x0 = min(max(np.float64(np.float32(pos)), lo0), hi0)
-            x1 = min(max(np.float64(np.float32(vel)), lo1), hi1)
-            q0 = np.int64(min(np.floor((n0 * (x0 - o0) / (hi0 - lo0)) * numt), qm0))
-            q1 = np.int64(min(np.floor((n1 * (x1 - o1) / (hi1 - lo1)) * numt), qm1))
-            for t in range(numt):
-                i_t[t] = t * per + (((q0 + t) >> sh) - b0) * s0 + (((q1 + 3 * t) >> sh) - b1) * s1
-            for b in range(n_a):
-                qb[b] = 0.0
-            for j in range(numt):
-                row = i_t[j]
-                for b in range(n_a):
-                    qb[b] += w[row, b]
-            if epsilon > 0.0 and rng.random() < epsilon:
-                a_t = np.int64(rng.random() * n_a)
-            else:  # greedy_action, unique-max case inline
-                best = qb[0]
-                a_t = 0
-                ties = 1
-                for b in range(1, n_a):
-                    if qb[b] > best:
-                        best = qb[b]
-                        a_t = b
-                        ties = 1
-                    elif qb[b] == best:
-                        ties += 1
-                if ties > 1:
-                    a_t = greedy_action(qb, rng)
-            ad = alpha * ((-1.0 + gamma * qb[a_t]) - q_sa)
-            for j in range(numt):
-                w[i_tm1[j], a_tm1] += ad
-            if ad - ad != 0.0:  # inf or NaN: diverged; stop (callers report it)
-                cut = True
-                break
-            if max_steps > 0 and steps >= max_steps:
-                break
-            if max_total_steps > 0 and total >= max_total_steps:
-                cut = True
-                break
-            tmp = i_tm1
-            i_tm1 = i_t
-            i_t = tmp
-            a_tm1 = a_t
-        env_state[0] = pos
-        env_state[1] = vel
-        if cut:
-            break
-        ep_steps[done_eps] = steps
-        ep_returns[done_eps] = ret
-        done_eps += 1
-        if max_total_steps > 0 and total >= max_total_steps:
-            break
-    return done_eps, total

@@ -17,8 +17,11 @@ import numpy as np
 
 from ._jit import njit
 from .control import eps_greedy, linear_q_update, nstep_return, q_value, q_values
-from .control_loop import env_obs, env_reset, env_step
 from .gridtiles import grid_tiles
+
+# bound per specialisation by fastfa.kernels.specialise (see control_loop: same protocol)
+ENV_RESET = ENV_STEP = ENV_OBSERVE = None
+OBS_F32 = True
 
 
 @njit
@@ -36,13 +39,13 @@ def _flush(w, I, A, R, h, nr, n, boot_slot, gamma, alpha, ones, tmp):
     return (h + 1) % size
 
 
-@njit
-def nstep_sarsa_run(env_kind, env_params, env_state, env_rng, max_steps, reset_first, cf, ci, w, n, alpha, gamma,
-                    epsilon, n_episodes, max_total_steps, rng, ep_steps, ep_returns):
-    """Up to ``n_episodes`` episodes of n-step SARSA; returns (episodes finished, total steps)."""
+def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, ep_steps, ep_returns):
+    """Up to ``budget.n_episodes`` episodes of n-step SARSA (n = ``hp.n``); returns (episodes
+    finished, total steps).  Arguments as :func:`fastfa.kernels.control_loop.control_run_tpl`."""
     n_a = w.shape[1]
     numt = ci[0]
-    d = cf.shape[1]
+    n, alpha, gamma, epsilon = hp.n, hp.alpha, hp.gamma, hp.epsilon
+    n_episodes, max_total_steps, max_steps = budget.n_episodes, budget.max_total_steps, budget.max_steps
     size = n + 1
     I = np.zeros((size, numt), np.int64)
     A = np.zeros(size, np.int64)
@@ -50,14 +53,16 @@ def nstep_sarsa_run(env_kind, env_params, env_state, env_rng, max_steps, reset_f
     tmp = np.zeros(n)
     ones = np.ones(numt)
     qb = np.empty(n_a)
-    obs32 = np.empty(d, np.float32)
-    x = np.empty(d)
+    x = np.empty(cf.shape[1])
     total = 0
     done_eps = 0
     for ep in range(n_episodes):
-        if reset_first or ep > 0:
-            env_reset(env_kind, env_params, env_state, env_rng)
-        env_obs(env_kind, env_state, obs32, x)
+        if budget.reset_first or ep > 0:
+            ENV_RESET(env_params, env_state, env_rng)
+        ENV_OBSERVE(env_params, env_state, x)
+        if OBS_F32:
+            for k in range(x.shape[0]):
+                x[k] = np.float32(x[k])
         h = 0
         grid_tiles(x, cf, ci, I[0])
         q_values(w, I[0], ones, qb)
@@ -69,7 +74,7 @@ def nstep_sarsa_run(env_kind, env_params, env_state, env_rng, max_steps, reset_f
         cut = False
         while True:
             last = (h + nb - 1) % size
-            r, term = env_step(env_kind, env_params, env_state, A[last])
+            r, term = ENV_STEP(env_params, env_state, A[last], env_rng)
             steps += 1
             total += 1
             ret += r
@@ -82,7 +87,10 @@ def nstep_sarsa_run(env_kind, env_params, env_state, env_rng, max_steps, reset_f
                     nr -= 1
                 break
             new = (h + nb) % size
-            env_obs(env_kind, env_state, obs32, x)
+            ENV_OBSERVE(env_params, env_state, x)
+            if OBS_F32:
+                for k in range(x.shape[0]):
+                    x[k] = np.float32(x[k])
             grid_tiles(x, cf, ci, I[new])
             q_values(w, I[new], ones, qb)
             A[new] = eps_greedy(qb, epsilon, rng)

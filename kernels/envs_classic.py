@@ -255,18 +255,42 @@ def acrobot_obs(state, out):
     out[5] = np.float32(state[3])
 
 
-# ------------------------------------------------------- one call per step from Python
+# ------------------------------------------ the compiled-environment protocol (fastfa.envs.CompiledEnv)
+# reset(params, state, rng); step(params, state, action, rng) -> (reward, terminated);
+# observe(params, state, out float64).  The dynamics draw nothing after reset, so ``rng`` is unused
+# in step; observe writes float64 values that equal gymnasium's float32 observation once rounded.
 @njit
-def twin_step(kind, params, state, action, obs):
-    """``<env>_step`` then ``<env>_obs`` for env ``kind`` (0 MountainCar, 1 CartPole, 2 Acrobot) in one
-    call (the gymnasium-compatible classes call this once per ``step``)."""
-    if kind == 0:
-        r, term = mountaincar_step(params, state, action)
-        mountaincar_obs(state, obs)
-    elif kind == 1:
-        r, term = cartpole_step(params, state, action)
-        cartpole_obs(state, obs)
-    else:
-        r, term = acrobot_step(params, state, action)
-        acrobot_obs(state, obs)
-    return r, term
+def mountaincar_env_step(params, state, action, rng):
+    return mountaincar_step(params, state, action)
+
+
+@njit
+def mountaincar_observe(params, state, out):
+    out[0] = state[0]
+    out[1] = state[1]
+
+
+@njit
+def cartpole_env_step(params, state, action, rng):
+    return cartpole_step(params, state, action)
+
+
+@njit
+def cartpole_observe(params, state, out):
+    for i in range(4):
+        out[i] = state[i]
+
+
+@njit
+def acrobot_env_step(params, state, action, rng):
+    return acrobot_step(params, state, action)
+
+
+@njit
+def acrobot_observe(params, state, out):
+    out[0] = math.cos(state[0])
+    out[1] = math.sin(state[0])
+    out[2] = math.cos(state[1])
+    out[3] = math.sin(state[1])
+    out[4] = state[2]
+    out[5] = state[3]

@@ -6,7 +6,7 @@ Each agent is ``features + LinearQ + ε-greedy + ControlConfig``; the maths is i
 :mod:`fastfa.kernels.control`, stepping in :func:`fastfa.loop.run`.  With a
 :class:`~fastfa.features.GridTileCoder` on MountainCar-v0 / CartPole-v1 /
 Acrobot-v1 (gymnasium's or the compiled twin), ``learn`` runs the fused compiled
-loop instead (see :mod:`fastfa.agents._control_compiled`) and gives the same
+loop instead (see :mod:`fastfa.agents.compiled_control`) and gives the same
 numbers as the Python loop for the same seeds (``compiled=False`` forces Python).
 
 Example (S&B Fig 10.2, one run)::
@@ -187,23 +187,23 @@ class _Control(Contract):
 
     def _learn_impl(self, env, total_steps, episodes, seed, callback, progress, compiled):
         self._check_env(env)
-        from ._control_compiled import env_kind, run_compiled
+        from .compiled_control import compiled_target, run_compiled
         from ..features.grid_tiles import GridTileCoder
 
         why = None
-        kind = env_kind(env)
+        target = compiled_target(env)
         if compiled is False:
             why = "compiled=False"
         elif self._alg is None:
             why = f"{type(self).__name__} has no compiled loop"
-        elif kind is None:
-            why = "the env is not a known compiled twin (or has extra wrappers)"
+        elif target is None:
+            why = "the env is neither a fastfa.envs.CompiledEnv nor a known twin (or has extra wrappers)"
         elif not isinstance(self.features, GridTileCoder):
             why = "the features are not a GridTileCoder"
         elif int(np.prod(self.features.low.shape)) != env.observation_space.shape[0]:
             why = "the tile coder's box does not match the observation"
         if why is None:
-            log = run_compiled(self, env, kind[0], kind[1], self._alg, episodes=episodes,
+            log = run_compiled(self, env, target, self._alg, episodes=episodes,
                                total_steps=total_steps, seed=seed, callback=callback, progress=progress)
         elif compiled is True:
             raise ValueError(f"compiled=True but the compiled loop cannot run: {why}")

@@ -30,8 +30,10 @@ __all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
 ALGORITHMS = {"sarsa": 0, "expected_sarsa": 1, "q_learning": 2, "sarsa_lambda": 3, "true_online_sarsa_lambda": 4,
               "nstep_sarsa": 5}
 TRACES = {"accumulate": 0, "replace": 1, "replace_clear": 2}
-ENV_KINDS = {"MountainCar-v0": 0, "fastfa/MountainCar-v0": 0, "CartPole-v1": 1, "fastfa/CartPole-v1": 1,
-             "Acrobot-v1": 2, "fastfa/Acrobot-v1": 2}
+#: env ids with a built-in compiled twin -> its class in fastfa.envs.classic
+ENV_KINDS = {"MountainCar-v0": "MountainCarEnv", "fastfa/MountainCar-v0": "MountainCarEnv",
+             "CartPole-v1": "CartPoleEnv", "fastfa/CartPole-v1": "CartPoleEnv",
+             "Acrobot-v1": "AcrobotEnv", "fastfa/Acrobot-v1": "AcrobotEnv"}
 #: the book's Mountain Car tile coding box (S&B 10.1): position [-1.2, 0.5], velocity [-0.07, 0.07]
 MOUNTAINCAR_BOX = ((-1.2, -0.07), (0.5, 0.07))
 
@@ -60,10 +62,24 @@ class TileSpec:
                          self.anchor)
 
 
-def _env_params(kind: int) -> np.ndarray:
-    from ..kernels import envs_classic as ec
+def _compiled_env(env_id):
+    """The CompiledEnv a population runs on: a built-in twin by id, or the user's CompiledEnv."""
+    from ..envs import classic
+    from ..envs.compiled import CompiledEnv
 
-    return (ec.mountaincar_params, ec.cartpole_params, ec.acrobot_params)[kind]()
+    if isinstance(env_id, str):
+        if env_id not in ENV_KINDS:
+            raise ValueError(f"env_id must be one of {sorted(ENV_KINDS)} or a fastfa.envs.CompiledEnv, "
+                             f"got {env_id!r}")
+        return getattr(classic, ENV_KINDS[env_id])()
+    u = getattr(env_id, "unwrapped", env_id)
+    if not isinstance(u, CompiledEnv):
+        raise TypeError(f"env_id must be an env id (str) or a fastfa.envs.CompiledEnv, got {type(env_id).__name__}")
+    from gymnasium import spaces
+
+    if not isinstance(u.action_space, spaces.Discrete):
+        raise ValueError(f"env_id: linear control needs a Discrete action space, got {u.action_space}")
+    return u
 
 
 def _child(ss: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
@@ -91,7 +107,9 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
     """Run ``len(alphas) x len(lams) x runs`` independent learners for ``episodes`` episodes each.
 
     Args:
-        env_id: a compiled-twin env (``MountainCar-v0``, ``CartPole-v1``, ``Acrobot-v1``).
+        env_id: a compiled-twin env id (``MountainCar-v0``, ``CartPole-v1``, ``Acrobot-v1``) or any
+            :class:`fastfa.envs.CompiledEnv` (the user's own; its ``max_episode_steps`` is a time
+            limit unless ``max_steps`` is given).
         algorithm: one of :data:`ALGORITHMS`.
         alphas: step sizes (per active feature, e.g. ``0.5/8`` for 8 tilings); each > 0.
         lams: trace-decay values in [0, 1] (used by the λ algorithms).
@@ -117,11 +135,10 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
 
     import numba
 
-    from ..kernels.control_loop import control_run, mountaincar_sarsa_run
-    from ..kernels.control_nstep import nstep_sarsa_run
+    from ..kernels.control_loop import make_budget, make_hp
+    from .compiled_control import compiled_unit
 
-    if env_id not in ENV_KINDS:
-        raise ValueError(f"env_id must be one of {sorted(ENV_KINDS)}, got {env_id!r}")
+    cenv = _compiled_env(env_id)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
     if trace not in TRACES:
@@ -151,9 +168,8 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
         runs = check_count("runs", runs)
         seeds = np.random.SeedSequence(seed).spawn(int(runs))
     seeds = list(seeds)
-    kind = ENV_KINDS[env_id]
     if tiles is None:
-        if kind != 0:
+        if cenv.compiled_key != "MountainCar-v0":
             raise ValueError(f"tiles: give a TileSpec box for {env_id} (its observation box is unbounded)")
         tiles = TileSpec(*MOUNTAINCAR_BOX)
     cf, ci, nf = tiles.arrays()
@@ -172,13 +188,17 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
     n_threads = int(threads) if threads is not None else numba.get_num_threads()
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads!r}")
-    params = _env_params(kind)
+    if cf.shape[1] != cenv.observation_space.shape[0]:
+        raise ValueError(f"tiles: the box has {cf.shape[1]} dimensions, the observation "
+                         f"{cenv.observation_space.shape[0]}")
+    params = cenv.params
     alg = ALGORITHMS[algorithm]
     tr = TRACES[trace]
-    s_len = (2, 5, 4)[kind]
-    n_act = (3, 2, 3)[kind]
-
-    fast = kind == 0 and alg == 0 and ci[-1] >= 0 and cf.shape[1] == 2
+    s_len = cenv.state.shape[0]
+    n_act = int(cenv.action_space.n)
+    if not max_steps and cenv.compiled_key is None:
+        max_steps = cenv.max_episode_steps or 0
+    unit = compiled_unit(cenv, alg)
 
     diverged = np.zeros(cells, dtype=bool)
 
@@ -191,17 +211,9 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
 
     def _work(c, n_ep):
         w = np.zeros((nf, n_act))
-        if fast:  # same numbers as control_run; loads less compiled code
-            return mountaincar_sarsa_run(params, np.zeros(2), env_rngs[c], int(max_steps), True, cf, ci, w,
-                                         float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0, rngs[c],
-                                         steps[c], rets[c])[0]
-        if alg == 5:
-            return nstep_sarsa_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w,
-                                   int(cell_lam[c]), float(cell_alpha[c]), float(gamma), float(epsilon), n_ep, 0,
-                                   rngs[c], steps[c], rets[c])[0]
-        return control_run(kind, params, np.zeros(s_len), env_rngs[c], int(max_steps), True, cf, ci, w, alg,
-                           float(cell_alpha[c]), float(gamma), float(cell_lam[c]), float(epsilon), tr,
-                           float(trace_min), n_ep, 0, rngs[c], steps[c], rets[c])[0]
+        h = make_hp(cell_alpha[c], gamma, cell_lam[c], epsilon, tr, trace_min, int(cell_lam[c]) if alg == 5 else 1)
+        return unit(params, np.zeros(s_len), env_rngs[c], cf, ci, w, h, make_budget(n_ep, 0, max_steps, True),
+                    rngs[c], steps[c], rets[c])[0]
 
     work(0, 0)  # zero episodes (no draws): compiles or loads from the cache, outside the timing
     t0 = time.perf_counter()

@@ -1,9 +1,9 @@
 """Environments: gymnasium envs registered under ``fastfa/...`` ids, and their compiled twins.
 
 Each environment module holds a gymnasium ``Env`` class and, where there is
-one, a compiled twin: ``params`` (a small float64 array) + ``state`` (a float64
-array) + a pure ``@njit`` step function in ``fastfa.kernels``, usable inside
-Numba loops.  The gymnasium class and the twin give the same observations,
+one, a compiled twin: a :class:`CompiledEnv` (``reset`` / ``step`` / ``observe``,
+three ``@njit`` functions on a float64 state array, in ``fastfa.kernels``), which
+every fused loop runs.  Users write their own environments the same way.  The gymnasium class and the twin give the same observations,
 rewards and terminations for the same actions and start state.
 
 Registration here is cheap (entry points are strings), so ``import fastfa``
@@ -14,10 +14,12 @@ from __future__ import annotations
 import gymnasium
 
 from ._registry import COMPILED_TWINS, REGISTRY, register_all
+from .check import check_compiled_env
+from .compiled import CompiledEnv
 
 register_all()
 
-__all__ = ["make", "REGISTRY", "COMPILED_TWINS"]
+__all__ = ["make", "CompiledEnv", "check_compiled_env", "REGISTRY", "COMPILED_TWINS"]
 
 
 def make(env_id: str, compiled: bool = False, **kwargs):

@@ -11,11 +11,11 @@ No rendering (``render_mode`` must be None): use gymnasium's env to watch.
 from __future__ import annotations
 
 import math
-import operator
 
-import gymnasium
 import numpy as np
 from gymnasium import spaces
+
+from .compiled import CompiledEnv
 
 
 def _k():
@@ -24,50 +24,22 @@ def _k():
     return envs_classic
 
 
-class _TwinEnv(gymnasium.Env):
-    metadata = {"render_modes": []}
-    _name = ""
+class _TwinEnv(CompiledEnv):
+    """A built-in twin: a :class:`CompiledEnv` over ``fastfa.kernels.envs_classic``'s functions,
+    cached on disk under ``compiled_key`` (its gymnasium id)."""
+
+    _name_ = ""
     _state_len = 0
 
     def __init__(self, render_mode: str | None = None):
         if render_mode is not None:
             raise ValueError(f"render_mode: compiled twins do not render (got {render_mode!r}); "
                              "use gymnasium.make for rendering")
-        self.render_mode = None
         k = _k()
-        self._reset_fn = getattr(k, f"{self._name}_reset")
-        self._step_fn = getattr(k, f"{self._name}_step")
-        self._obs_fn = getattr(k, f"{self._name}_obs")
-        self._twin_step = k.twin_step
-        self._kind = ("mountaincar", "cartpole", "acrobot").index(self._name)
-        self._n_actions = int(self.action_space.n)
-        self.state = np.zeros(self._state_len, dtype=np.float64)
-        self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        self._started = False
-
-    def _get_obs(self):
-        self._obs_fn(self.state, self._obs)
-        return self._obs.copy()
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        if options:
-            raise ValueError(f"options: not supported by the compiled twin (got {options!r})")
-        self._reset_fn(self.params, self.state, self.np_random)
-        self._started = True
-        return self._get_obs(), {}
-
-    def step(self, action):
-        if not self._started:
-            raise RuntimeError("call reset() before step()")
-        try:
-            a = operator.index(action)
-        except TypeError:
-            a = -1
-        if not 0 <= a < self._n_actions:
-            raise ValueError(f"action must be an int in [0, {self._n_actions}), got {action!r}")
-        reward, terminated = self._twin_step(self._kind, self.params, self.state, a, self._obs)
-        return self._obs.copy(), float(reward), bool(terminated), False, {}
+        n = self._name_
+        super().__init__(getattr(k, f"{n}_reset"), getattr(k, f"{n}_env_step"), getattr(k, f"{n}_observe"),
+                         self.params, self._state_len, self.observation_space, self.action_space,
+                         id=self.compiled_key)
 
 
 class MountainCarEnv(_TwinEnv):
@@ -90,7 +62,8 @@ class MountainCarEnv(_TwinEnv):
     truncation after 200 steps (``fastfa/MountainCar-v0``).
     """
 
-    _name = "mountaincar"
+    _name_ = "mountaincar"
+    compiled_key = "MountainCar-v0"
     _state_len = 2
 
     def __init__(self, render_mode: str | None = None, goal_velocity: float = 0.0):
@@ -120,7 +93,8 @@ class CartPoleEnv(_TwinEnv):
     Termination when |angle| > 12 degrees or |position| > 2.4; truncation after 500 steps.
     """
 
-    _name = "cartpole"
+    _name_ = "cartpole"
+    compiled_key = "CartPole-v1"
     _state_len = 5
 
     def __init__(self, render_mode: str | None = None, sutton_barto_reward: bool = False):
@@ -150,7 +124,8 @@ class AcrobotEnv(_TwinEnv):
     Termination when -cos θ1 - cos(θ1 + θ2) > 1; truncation after 500 steps.
     """
 
-    _name = "acrobot"
+    _name_ = "acrobot"
+    compiled_key = "Acrobot-v1"
     _state_len = 4
 
     def __init__(self, render_mode: str | None = None):

@@ -52,9 +52,10 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
 
     Returns (positions, velocities, surfaces float64[len(checkpoints), GRID(vel), GRID(pos)], steps).
     """
+    from ..agents.compiled_control import compiled_unit
     from ..agents.population import MOUNTAINCAR_BOX, TileSpec, spawn_generators
-    from ..kernels import envs_classic as ec
-    from ..kernels.control_loop import mountaincar_sarsa_run
+    from ..envs.classic import MountainCarEnv
+    from ..kernels.control_loop import ALG_SARSA, make_budget, make_hp
     from ..kernels.gridtiles import grid_tiles
 
     cf, ci, nf = TileSpec(*MOUNTAINCAR_BOX).arrays()
@@ -66,13 +67,15 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
     vel = np.linspace(-0.07, 0.07, GRID)
     out = np.zeros((len(checkpoints), GRID, GRID))
     idx = np.empty(ci[0], np.int64)
+    env = MountainCarEnv()
+    run = compiled_unit(env, ALG_SARSA)
+    hp = make_hp(alpha, 1.0)
     done, total = 0, 0
     for k, ep in enumerate(checkpoints):
         n = int(ep) - done
         if n > 0:
             st = np.zeros(n, np.int64)
-            mountaincar_sarsa_run(ec.mountaincar_params(), state, env_g[0], 0, True, cf, ci, w, alpha, 1.0, 0.0, n, 0,
-                                  ag_g[0], st, np.zeros(n))
+            run(env.params, state, env_g[0], cf, ci, w, hp, make_budget(n), ag_g[0], st, np.zeros(n))
             total += int(st.sum())
             done = int(ep)
         for iv, v in enumerate(vel):

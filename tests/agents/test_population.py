@@ -5,33 +5,41 @@ from conftest import JIT_DISABLED, scale
 
 from fastfa.agents.population import TileSpec, run_population, spawn_generators
 from fastfa.kernels import control_loop as L
-from fastfa.kernels import envs_classic as ec
 
 BOX = TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8)
 
 
-def _run(fn, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
+def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
+    from fastfa.agents.compiled_control import compiled_unit
+
     cf, ci, nf = BOX.arrays()
     w = np.zeros((nf, 3))
     st = np.zeros(2)
     steps = np.zeros(n_ep, np.int64)
     rets = np.zeros(n_ep)
     e, a = spawn_generators([np.random.SeedSequence(seed)])
-    if fn is L.mountaincar_sarsa_run:
-        out = fn(ec.mountaincar_params(), st, e[0], max_steps, True, cf, ci, w, 0.5 / 8, 1.0, eps, n_ep, max_total,
-                 a[0], steps, rets)
-    else:
-        out = fn(0, ec.mountaincar_params(), st, e[0], max_steps, True, cf, ci, w, alg, 0.5 / 8, 1.0, lam, eps,
-                 trace, 0.0, n_ep, max_total, a[0], steps, rets)
+    unit = compiled_unit(env, alg)
+    out = unit(env.params, st, e[0], cf, ci, w, L.make_hp(0.5 / 8, 1.0, lam, eps, trace), L.make_budget(
+        n_ep, max_total, max_steps, True), a[0], steps, rets)
     return out, steps, rets, w
 
 
 @pytest.mark.parametrize("eps,max_steps,max_total", [(0.0, 0, 0), (0.1, 200, 0), (0.0, 0, scale(3000, 500))])
-def test_written_out_mountaincar_sarsa_equals_generic(eps, max_steps, max_total):
+def test_builtin_twin_unit_equals_user_written_env_unit(eps, max_steps, max_total):
+    """The cached unit specialised on the built-in Mountain Car and the per-process unit specialised on a
+    user-written Mountain Car (tests/envs/user_envs.py) give bit-identical runs; budgets are honoured."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "envs"))
+    from user_envs import user_mountain_car
+
+    from fastfa.envs.classic import MountainCarEnv
+
     n_ep = scale(30, 3)
     for seed in (0, 1):
-        o1, s1, r1, w1 = _run(L.mountaincar_sarsa_run, seed, n_ep, eps, max_steps, max_total)
-        o2, s2, r2, w2 = _run(L.control_run_generic, seed, n_ep, eps, max_steps, max_total)
+        o1, s1, r1, w1 = _run(MountainCarEnv(), seed, n_ep, eps, max_steps, max_total)
+        o2, s2, r2, w2 = _run(user_mountain_car(), seed, n_ep, eps, max_steps, max_total)
         assert o1 == o2
         np.testing.assert_array_equal(s1, s2)
         np.testing.assert_array_equal(r1, r2)

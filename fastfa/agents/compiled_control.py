@@ -1,9 +1,11 @@
 """When and how a control agent runs the fused compiled loop instead of the Python loop.
 
-The compiled loop (``fastfa.kernels.control_loop.control_run``) is used when
+The compiled loop (``fastfa.kernels.control_loop.control_run_tpl``, specialised per env and
+algorithm) is used when
 
-* the env is gymnasium's or fastfa's MountainCar-v0 / CartPole-v1 / Acrobot-v1,
-  wrapped only by gymnasium's ``TimeLimit``, ``OrderEnforcing`` and
+* the env is a :class:`fastfa.envs.CompiledEnv` — the user's own or a built-in twin
+  (``fastfa.make(id, compiled=True)``) — or gymnasium's MountainCar-v0 / CartPole-v1 / Acrobot-v1
+  (run through its twin), wrapped only by gymnasium's ``TimeLimit``, ``OrderEnforcing`` and
   ``PassiveEnvChecker`` (the wrappers ``gymnasium.make`` adds) and not rendering;
 * the features are a :class:`fastfa.features.GridTileCoder`;
 * the algorithm is SARSA, Expected SARSA, Q-learning, n-step SARSA, SARSA(λ) or true online SARSA(λ);
@@ -12,25 +14,53 @@ The compiled loop (``fastfa.kernels.control_loop.control_run``) is used when
   continues the same episode stream, so the numbers do not change.
 
 It then does exactly what the Python loop does: ``env.reset(seed=...)`` in Python
-(gymnasium draws the start state from ``env.np_random``), the compiled twin
-continues from that state with the same ``env.np_random`` for later resets, the
-agent's ``rng`` for ε-greedy, and the env's time limit as truncation; so the
-numbers (weights, episode lengths, generator states) are identical.
+(the start state comes from ``env.np_random``), the compiled loop continues from that state with
+the same ``env.np_random`` for later resets and env draws, the agent's ``rng`` for ε-greedy, and
+the time limit as truncation; so the numbers (weights, episode lengths, generator states) are
+identical.  A user's env is checked once with :func:`fastfa.envs.check_compiled_env` first.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from .._checks import check_budget
 
-NSTEP = 5  # algorithm code of n-step SARSA (its own kernel)
 _WRAPPERS = ("TimeLimit", "OrderEnforcing", "PassiveEnvChecker")
-_KINDS = {"MountainCarEnv": 0, "CartPoleEnv": 1, "AcrobotEnv": 2}
-_MODULES = ("gymnasium.envs.classic_control", "fastfa.envs.classic")
+_GYM_TWINS = {"MountainCarEnv": "MountainCarEnv", "CartPoleEnv": "CartPoleEnv", "AcrobotEnv": "AcrobotEnv"}
+_ALG_NAMES = ("sarsa", "expected_sarsa", "q_learning", "sarsa_lambda", "true_online", "nstep_sarsa")
 
 
-def env_kind(env):
-    """``(kind, max_episode_steps)`` if ``env`` can run compiled, else None."""
+class Target(NamedTuple):
+    """What a fused loop needs from an env: its compiled env (the env itself, or the twin of
+    gymnasium's env) and the episode time limit (0: none)."""
+    cenv: object
+    max_steps: int
+
+
+def _gym_twin(u):
+    """The built-in CompiledEnv twin of gymnasium's classic env ``u`` (same parameters), or None."""
+    name = type(u).__name__
+    if name not in _GYM_TWINS or not type(u).__module__.startswith("gymnasium.envs.classic_control"):
+        return None
+    from ..envs import classic
+
+    if name == "MountainCarEnv":
+        return classic.MountainCarEnv(goal_velocity=float(getattr(u, "goal_velocity", 0.0)))
+    if name == "CartPoleEnv":
+        if getattr(u, "kinematics_integrator", "euler") != "euler":
+            return None
+        return classic.CartPoleEnv(sutton_barto_reward=bool(getattr(u, "_sutton_barto_reward", False)))
+    if getattr(u, "torque_noise_max", 0.0) != 0.0 or getattr(u, "book_or_nips", "book") != "book":
+        return None
+    return classic.AcrobotEnv()
+
+
+def compiled_target(env):
+    """A :class:`Target` if ``env`` can run in a fused loop, else None."""
+    from ..envs.compiled import CompiledEnv
+
     max_steps = 0
     e = env
     while hasattr(e, "env") and e is not getattr(e, "unwrapped", e):
@@ -40,56 +70,63 @@ def env_kind(env):
         if name == "TimeLimit":
             max_steps = int(getattr(e, "_max_episode_steps", 0) or 0)
         e = e.env
-    name = type(e).__name__
-    if name not in _KINDS or not type(e).__module__.startswith(_MODULES):
-        return None
     if getattr(e, "render_mode", None) is not None:
         return None
-    if name == "MountainCarEnv" and float(getattr(e, "goal_velocity", 0.0)) != 0.0:
-        return None
-    if name == "CartPoleEnv" and getattr(e, "_sutton_barto_reward", False):
-        return None
-    if name == "CartPoleEnv" and getattr(e, "kinematics_integrator", "euler") != "euler":
-        return None
-    if name == "AcrobotEnv" and (getattr(e, "torque_noise_max", 0.0) != 0.0 or getattr(e, "book_or_nips", "book")
-                                 != "book"):
-        return None
-    return _KINDS[name], max_steps
+    if isinstance(e, CompiledEnv):
+        own = e.max_episode_steps or 0
+        if own and (not max_steps or own < max_steps):
+            max_steps = own
+        return Target(e, max_steps)
+    twin = _gym_twin(e)
+    return None if twin is None else Target(twin, max_steps)
 
 
-def twin_state(env, kind) -> np.ndarray:
-    """The unwrapped env's current state as the compiled twin's float64 state array."""
+def _state_after_reset(env, target):
+    """The float64 state array the fused loop advances: the CompiledEnv's own (in place), or a
+    copy of gymnasium's env state in the twin's layout."""
     u = env.unwrapped
-    if type(u).__module__.startswith("fastfa"):
-        return np.array(u.state, dtype=np.float64)
+    if u is target.cenv:
+        return u.state
     s = np.asarray(u.state, dtype=np.float64)
-    if kind == 1:  # CartPole: + steps beyond termination (-1: none yet)
+    if type(target.cenv).__name__ == "CartPoleEnv":  # + steps beyond termination (-1: none yet)
         sb = u.steps_beyond_terminated
-        return np.append(s, -1.0 if sb is None else float(sb))
+        s = np.append(s, -1.0 if sb is None else float(sb))
     return s.copy()
 
 
-def env_params(kind) -> np.ndarray:
-    from ..kernels import envs_classic as ec
+def compiled_unit(cenv, alg):
+    """The fused loop for (env, algorithm code): cached on disk for built-in envs, compiled once per
+    process for a user's env (checked first)."""
+    from ..envs.check import check_compiled_env
+    from ..kernels import control_loop as L
+    from ..kernels import control_nstep as N
+    from ..kernels.specialise import specialise
 
-    return (ec.mountaincar_params, ec.cartpole_params, ec.acrobot_params)[kind]()
+    key = cenv.compiled_key
+    if key is None and not cenv._checked:
+        check_compiled_env(cenv)
+    tpl = N.nstep_sarsa_tpl if alg == L.ALG_NSTEP_SARSA else L.control_run_tpl
+    return specialise(tpl, None if key is None else f"{key}_{_ALG_NAMES[alg]}", key is not None,
+                      ENV_RESET=cenv.reset_fn, ENV_STEP=cenv.step_fn, ENV_OBSERVE=cenv.observe_fn,
+                      OBS_F32=cenv.observation_space.dtype == np.float32, ALG=int(alg))
 
 
-def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, seed, callback=None, progress=False):
+def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress=False):
     """Run the fused loop on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``.
 
     ``callback(info) -> bool | None`` runs after every episode (``info`` as in :func:`fastfa.loop.run`);
     ``False`` stops.  ``progress`` shows a bar (env steps or episodes)."""
     import time
 
-    from ..kernels.control_loop import control_run
-    from ..kernels.control_nstep import nstep_sarsa_run
+    from ..kernels.control_loop import make_budget, make_hp
     from ..loop import EpisodeLog, Progress
 
+    unit = compiled_unit(target.cenv, alg)
     t0 = time.perf_counter()
     env.reset(seed=seed)
-    state = twin_state(env, kind)
-    u = env.unwrapped
+    state = _state_after_reset(env, target)
+    env_rng = env.unwrapped.np_random
+    params = target.cenv.params
     f = agent.features
     cfg = agent.config
     total_steps, episodes = check_budget(total_steps, episodes)  # before anything is sized from them
@@ -113,14 +150,10 @@ def run_compiled(agent, env, kind, max_steps, alg, *, episodes, total_steps, see
                 break
             left = budget - done_total if budget else 0
             k = log.n_episodes
-            if alg == NSTEP:
-                n_done, n_steps = nstep_sarsa_run(kind, env_params(kind), state, u.np_random, max_steps, not first,
-                                                  f.cf, f.ci, agent.approx.w, int(cfg.n), cfg.alpha, cfg.gamma,
-                                                  agent.epsilon, want, left, agent.rng, steps, rets)
-            else:
-                n_done, n_steps = control_run(kind, env_params(kind), state, u.np_random, max_steps, not first, f.cf,
-                                              f.ci, agent.approx.w, alg, cfg.alpha, cfg.gamma, cfg.lam, agent.epsilon,
-                                              agent._trace_code, 0.0, want, left, agent.rng, steps, rets)
+            hp = make_hp(cfg.alpha, cfg.gamma, getattr(cfg, "lam", 0.0), agent.epsilon, agent._trace_code, 0.0,
+                         getattr(cfg, "n", 1))
+            n_done, n_steps = unit(params, state, env_rng, f.cf, f.ci, agent.approx.w, hp,
+                                   make_budget(want, left, target.max_steps, not first), agent.rng, steps, rets)
             first = False
             done_total += n_steps
             log.returns.extend(rets[:n_done].tolist())

@@ -1,0 +1,180 @@
+"""fastfa.envs.CompiledEnv: a user's three jitted functions as a gymnasium env and inside the fused loops."""
+import math
+
+import gymnasium
+import numba
+import numpy as np
+import pytest
+from gymnasium import spaces
+from gymnasium.utils.env_checker import check_env
+from user_envs import user_mountain_car
+
+from fastfa.agents import ExpectedSarsa, NStepSarsa, QLearning, Sarsa, SarsaLambda
+from fastfa.agents.population import TileSpec, run_population
+from fastfa.envs import CompiledEnv, check_compiled_env
+from fastfa.features import GridTileCoder
+
+BOX = ((-1.2, -0.07), (0.5, 0.07))
+
+
+def _tiles():
+    return GridTileCoder(*BOX, 8, 8)
+
+
+def test_user_env_is_a_gymnasium_env_and_matches_gymnasium_step_for_step():
+    env = user_mountain_car()
+    check_env(env, skip_render_check=True)
+    gym = gymnasium.make("MountainCar-v0").unwrapped
+    rng = np.random.default_rng(5)
+    for ep in range(3):
+        o1, _ = env.reset(seed=ep)
+        o2, _ = gym.reset(seed=ep)
+        np.testing.assert_array_equal(o1, o2)
+        assert o1.dtype == np.float32
+        for t in range(300):
+            a = int(rng.integers(3))
+            o1, r1, te1, tr1, _ = env.step(a)
+            o2, r2, te2, tr2, _ = gym.step(a)
+            np.testing.assert_array_equal(o1, o2)
+            assert (r1, te1) == (r2, te2)
+            if te1:
+                break
+
+
+def test_max_episode_steps_truncates():
+    env = user_mountain_car(max_steps=7)
+    env.reset(seed=0)
+    flags = [env.step(1)[3] for _ in range(7)]
+    assert flags == [False] * 6 + [True]
+
+
+@pytest.mark.parametrize("cls,over", [(Sarsa, {}), (SarsaLambda, {"lam": 0.9}), (QLearning, {}),
+                                      (ExpectedSarsa, {}), (NStepSarsa, {"n": 4})])
+def test_compiled_loop_on_user_env_equals_python_loop(cls, over):
+    """Same seed: the fused loop over the user's env and the Python loop over the same env give
+    bit-identical weights, episode lengths and generator states (and so does gymnasium's env)."""
+    out = []
+    for env, compiled in ((user_mountain_car(200), True), (user_mountain_car(200), False),
+                          (gymnasium.make("MountainCar-v0"), False)):
+        ag = cls(env, _tiles(), seed=11, alpha=0.3 / 8, epsilon=0.1, **over)
+        ag.learn(episodes=4, compiled=compiled)
+        out.append((ag.approx.w.copy(), list(ag.log.lengths), ag.rng.bit_generator.state["state"]["state"]))
+    for w, lengths, rng_state in out[1:]:
+        np.testing.assert_array_equal(w, out[0][0])
+        assert lengths == out[0][1]
+        assert rng_state == out[0][2]
+    assert out[0][1] and max(out[0][1]) <= 200 and np.abs(out[0][0]).sum() > 0
+
+
+def test_population_over_user_env_equals_builtin():
+    kw = dict(alphas=[0.5 / 8], runs=3, episodes=5, seed=2, tiles=TileSpec(*BOX), threads=2)
+    mine = run_population(user_mountain_car(), "sarsa", **kw)
+    built = run_population("MountainCar-v0", "sarsa", **kw)
+    np.testing.assert_array_equal(mine["steps"], built["steps"])
+    assert mine["steps"].min() > 0
+
+
+# ------------------------------------------------------------------ check_compiled_env
+@numba.njit
+def _reset(params, state, rng):
+    state[0] = rng.uniform(-0.1, 0.1)
+    state[1] = 0.0
+
+
+@numba.njit
+def _obs(params, state, out):
+    out[0] = state[0]
+    out[1] = state[1]
+
+
+@numba.njit
+def _step_ok(params, state, action, rng):
+    state[0] += 0.01 * (action - 1)
+    state[1] += 1.0
+    return -1.0, state[1] >= 20.0
+
+
+@numba.njit
+def _step_oob(params, state, action, rng):
+    state[0] += 0.01
+    state[2 + action] = 1.0  # past the end of a 2-entry state
+    return -1.0, False
+
+
+@numba.njit
+def _step_params(params, state, action, rng):
+    params[0] += 1.0
+    state[1] += 1.0
+    return -1.0, state[1] >= 20.0
+
+
+@numba.njit
+def _step_nan(params, state, action, rng):
+    state[1] += 1.0
+    return math.nan, state[1] >= 20.0
+
+
+@numba.njit
+def _step_global_random(params, state, action, rng):
+    state[0] = np.random.random()  # hidden global state: not reproducible from the seed
+    state[1] += 1.0
+    return -1.0, state[1] >= 20.0
+
+
+@numba.njit
+def _obs_partial(params, state, out):
+    out[0] = state[0]
+
+
+def _env(step, observe=_obs):
+    box = spaces.Box(-np.inf, np.inf, (2,), np.float64)
+    return CompiledEnv(_reset, step, observe, np.zeros(1), 2, box, spaces.Discrete(3), max_episode_steps=50)
+
+
+def test_check_passes_a_correct_env():
+    env = _env(_step_ok)
+    check_compiled_env(env)
+    assert env._checked
+
+
+@pytest.mark.parametrize("step,observe,words", [
+    (_step_oob, _obs, "out of bounds"),
+    (_step_params, _obs, "params"),
+    (_step_nan, _obs, "non-finite"),
+    (_step_global_random, _obs, "same seed differ"),
+    (_step_ok, _obs_partial, "unset"),
+])
+def test_check_finds_the_bug(step, observe, words):
+    with pytest.raises(ValueError, match=words):
+        check_compiled_env(_env(step, observe))
+
+
+def test_agent_checks_a_user_env_before_compiling():
+    ag = Sarsa(_env(_step_oob), GridTileCoder([-1, 0], [1, 50], 4, 4), seed=0)
+    with pytest.raises(ValueError, match="out of bounds"):
+        ag.learn(episodes=1, compiled=True)
+
+
+@pytest.mark.parametrize("kw,err,words", [
+    (dict(state_size=0), ValueError, "state_size"),
+    (dict(state_size=2.5), ValueError, "state_size"),
+    (dict(params=np.zeros((2, 2))), ValueError, "params"),
+    (dict(observation_space=spaces.Discrete(3)), TypeError, "observation_space"),
+    (dict(action_space=spaces.MultiBinary(2)), TypeError, "action_space"),
+    (dict(max_episode_steps=0), ValueError, "max_episode_steps"),
+    (dict(reset=3), TypeError, "reset"),
+])
+def test_constructor_validates(kw, err, words):
+    args = dict(reset=_reset, step=_step_ok, observe=_obs, params=np.zeros(1), state_size=2,
+                observation_space=spaces.Box(-1, 1, (2,)), action_space=spaces.Discrete(3))
+    args.update(kw)
+    with pytest.raises(err, match=words):
+        CompiledEnv(**args)
+
+
+def test_step_validates_action():
+    env = _env(_step_ok)
+    env.reset(seed=0)
+    for bad in (3, -1, 1.5, "a"):
+        with pytest.raises(ValueError, match="action"):
+            env.step(bad)
