@@ -197,7 +197,7 @@ class _Control(Contract):
         elif self._alg is None:
             why = f"{type(self).__name__} has no compiled loop"
         elif target is None:
-            why = "the env is neither a fastfa.envs.CompiledEnv nor a known twin (or has extra wrappers)"
+            why = "the env is not a fastfa.envs.CompiledEnv or a gymnasium env with a compiled twin (or has extra wrappers)"
         elif not isinstance(self.features, GridTileCoder):
             why = "the features are not a GridTileCoder"
         elif int(np.prod(self.features.low.shape)) != env.observation_space.shape[0]:
