@@ -27,8 +27,13 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._jit import njit
-from .control import eps_greedy, expected_sarsa_update, q_learning_update, q_values, sarsa_update
+from .control import (
+    eps_greedy,
+    expected_sarsa_update,
+    q_learning_update,
+    q_values,
+    sarsa_update,
+)
 from .control_traces import sarsa_lambda_sparse, traces_clear, true_online_sparse
 from .gridtiles import grid_tiles
 

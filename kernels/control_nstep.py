@@ -28,7 +28,7 @@ OBS_F32 = True
 def _flush(w, I, A, R, h, nr, n, boot_slot, gamma, alpha, ones, tmp):
     """Update S_τ (ring slot ``h``) towards its return; returns the new head slot."""
     size = n + 1
-    m = nr if nr < n else n
+    m = min(n, nr)
     for k in range(m):
         tmp[k] = R[(h + k) % size]
     boot = 0.0

@@ -19,6 +19,7 @@ FAST = {
     "prediction_random_walk.py": "identical values = True",
     "trees_knn.py": "done: trees and kNN example",
     "own_experiment.py": "done: own experiment example",
+    "custom_compiled_env.py": "identical weights: True",
 }
 
 

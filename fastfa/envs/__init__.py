@@ -19,7 +19,7 @@ from .compiled import CompiledEnv
 
 register_all()
 
-__all__ = ["make", "CompiledEnv", "check_compiled_env", "REGISTRY", "COMPILED_TWINS"]
+__all__ = ["COMPILED_TWINS", "REGISTRY", "CompiledEnv", "check_compiled_env", "make"]
 
 
 def make(env_id: str, compiled: bool = False, **kwargs):

@@ -96,9 +96,9 @@ def check_compiled_env(env, *, seed: int = 0, steps: int = 300) -> None:
     for t, (x, y) in enumerate(zip(one, two)):
         if not (np.array_equal(x[0], y[0]) and x[1] == y[1] and x[2] == y[2] and np.array_equal(x[3], y[3])):
             _fail(u, f"two runs with the same seed differ at step {t}: draw every random number from rng")
-    from gymnasium.utils.env_checker import check_env
-
     import warnings
+
+    from gymnasium.utils.env_checker import check_env
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

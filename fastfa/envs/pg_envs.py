@@ -12,7 +12,7 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["ShortCorridorEnv", "PuckWorldEnv", "PuckWorldDiscreteEnv", "short_corridor_value"]
+__all__ = ["PuckWorldDiscreteEnv", "PuckWorldEnv", "ShortCorridorEnv", "short_corridor_value"]
 
 
 def _k():

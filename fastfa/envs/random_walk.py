@@ -21,8 +21,12 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["RandomWalkEnv", "randomwalk_transition_matrix", "randomwalk_true_values",
-           "randomwalk_state_distribution"]
+__all__ = [
+    "RandomWalkEnv",
+    "randomwalk_state_distribution",
+    "randomwalk_transition_matrix",
+    "randomwalk_true_values",
+]
 
 
 def _check(n_states, max_jump):

@@ -1,10 +1,10 @@
 """Fused compiled loops and populations: fast path = generic path, thread-count invariance, book numbers."""
 import numpy as np
 import pytest
-from conftest import JIT_DISABLED, scale
-
-from fastfa.agents.population import TileSpec, run_population, spawn_generators
 from fastfa.kernels import control_loop as L
+
+from conftest import JIT_DISABLED, scale
+from fastfa.agents.population import TileSpec, run_population, spawn_generators
 
 BOX = TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8)
 

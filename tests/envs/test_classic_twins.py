@@ -2,11 +2,11 @@
 import gymnasium
 import numpy as np
 import pytest
-from conftest import scale
+from fastfa.kernels import envs_classic as ec
 from gymnasium.utils.env_checker import check_env
 
 import fastfa
-from fastfa.kernels import envs_classic as ec
+from conftest import scale
 
 IDS = ["MountainCar-v0", "CartPole-v1", "Acrobot-v1"]
 

@@ -2,13 +2,13 @@
 import gymnasium
 import numpy as np
 import pytest
-from conftest import scale
+from fastfa.kernels import pg_envs as K
 from gymnasium.utils.env_checker import check_env
 from naive_pg_envs import RefPuckWorld, RefShortCorridor
 
 import fastfa
+from conftest import scale
 from fastfa.envs import short_corridor_value
-from fastfa.kernels import pg_envs as K
 
 
 def test_short_corridor_exact_value():

@@ -1,13 +1,18 @@
 import numpy as np
 import pytest
-from conftest import scale
+from fastfa.kernels.envs_randomwalk import (
+    randomwalk_episode,
+    randomwalk_move,
+    randomwalk_params,
+    randomwalk_reset,
+    randomwalk_step,
+)
 from gymnasium.utils.env_checker import check_env
 from naive_prediction import naive_randomwalk_episode, naive_randomwalk_values
 
 import fastfa
+from conftest import scale
 from fastfa.envs import randomwalk_state_distribution, randomwalk_true_values
-from fastfa.kernels.envs_randomwalk import (randomwalk_episode, randomwalk_move, randomwalk_params,
-                                            randomwalk_reset, randomwalk_step)
 
 
 def test_true_values_match_iterative_dp():
@@ -34,7 +39,7 @@ def test_state_distribution():
         T = randomwalk_episode(params, rng, states, rewards)
         np.add.at(counts, states[:T], 1)
     freq = counts[1:1001] / counts.sum()
-    groups = lambda a: a.reshape(10, 100).sum(axis=1)  # noqa: E731
+    groups = lambda a: a.reshape(10, 100).sum(axis=1)
     assert np.allclose(groups(freq), groups(mu), atol=0.02 if scale(1, 0) else 0.06)
 
 

@@ -3,9 +3,14 @@
 ``user_mountain_car``: gymnasium's MountainCar-v0 (classic_control/mountain_car.py) as three
 @numba.njit functions for fastfa.envs.CompiledEnv; the tests check it against gymnasium itself.
 """
-import math, numpy as np, numba
+import math
+
+import numba
+import numpy as np
 from gymnasium import spaces
+
 from fastfa.envs import CompiledEnv
+
 
 @numba.njit
 def reset(params, state, rng):
