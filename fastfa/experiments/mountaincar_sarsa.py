@@ -133,6 +133,9 @@ def plot(table, path, ctg=None):
         ax.plot(np.arange(1, n_ep + 1), mean, label=f"α={alpha_label(a)}")
     ax.set_yscale("log")
     ax.set_ylim(100, 1000)
+    ax.set_yticks([100, 200, 400, 1000], ["100", "200", "400", "1000"])  # the book's ticks
+    ax.set_yticks([], minor=True)
+    ax.set_xlim(0, max(int(table["x"].max()), 1))
     ax.set_xlabel("Episode")
     ax.set_ylabel("Steps per episode (log scale, mean over runs)")
     ax.set_title("Figure 10.2: semi-gradient SARSA, 8 tilings" if ctg is None else
