@@ -383,3 +383,61 @@ def test_tile_coder_roundtrip_and_generic_corruption(tmp_path):
         TileCoder.load(rewrite(p, tmp_path / "f.npz", meta=lambda m: m.pop("n_tilings")))
     with pytest.raises(FormatError, match="n_tilings"):
         TileCoder.load(rewrite(p, tmp_path / "n.npz", meta=lambda m: m.update(n_tilings=-4)))
+
+
+# ------------------------------------------------------------------ every saved kind
+def _saved_kinds(d):
+    from fastfa.agents import A2CMLP, DQN, TD0, Reinforce, Sarsa
+
+    tc, _ = _tc(d)
+    return {"Sarsa": (Sarsa, Sarsa("MountainCar-v0", seed=0).save(d / "sarsa")),
+            "TD0": (TD0, TD0("fastfa/RandomWalk1000-v0", seed=0).save(d / "td0")),
+            "Reinforce": (Reinforce, Reinforce("fastfa/ShortCorridor-v0", seed=0).save(d / "rf")),
+            "DQN": (DQN, DQN("CartPole-v1", seed=0, buffer_size=64, batch_size=8).save(d / "dqn",
+                                                                                    include_buffer=True)),
+            "A2CMLP": (A2CMLP, A2CMLP("CartPole-v1", seed=0).save(d / "a2c")),
+            "TileCoder": (TileCoder, tc.save(d / "tc2")),
+            "PrioritizedReplayBuffer": (PrioritizedReplayBuffer, _buffer("per").save(d / "per"))}
+
+
+@pytest.fixture(scope="module")
+def saved_kinds(tmp_path_factory):
+    return _saved_kinds(tmp_path_factory.mktemp("kinds"))
+
+
+KIND_NAMES = ["Sarsa", "TD0", "Reinforce", "DQN", "A2CMLP", "TileCoder", "PrioritizedReplayBuffer"]
+
+
+@pytest.mark.parametrize("name", KIND_NAMES)
+def test_every_kind_roundtrips_and_rejects_corrupt_files(saved_kinds, tmp_path, name):
+    cls, p = saved_kinds[name]
+    cls.load(p)
+    blob = p.read_bytes()
+    bad = tmp_path / "bad.npz"
+    for data in (b"", blob[:len(blob) // 2], bytes(np.random.default_rng(1).integers(0, 256, 999, np.uint8))):
+        bad.write_bytes(data)
+        with pytest.raises(FormatError, match="bad.npz"):
+            cls.load(bad)
+    with pytest.raises(FormatError, match="bad.npz: written in file format 2"):
+        cls.load(rewrite(p, bad, header=lambda h: h.update(format=2)))
+    with np.load(p) as d:
+        names = [k for k in d.files if k != "__meta__"]
+    for k in names:
+        if k.endswith("truncated"):
+            continue  # optional: files written before n-step support have none
+        with pytest.raises(FormatError, match=f"bad.npz: .*{k.split('.')[-1]}"):
+            cls.load(rewrite(p, bad, drop=[k]))
+        with pytest.raises(FormatError, match="bad.npz"):
+            cls.load(rewrite(p, bad, replace={k: np.zeros((3, 7, 2))}))
+
+
+def test_agent_files_out_of_range_state(saved_kinds, tmp_path):
+    cls, p = saved_kinds["DQN"]
+    with pytest.raises(FormatError, match=r"array 'buffer.state': \[pos, size\]"):
+        cls.load(rewrite(p, tmp_path / "d.npz", replace={"buffer.state": np.array([10 ** 9, 1])}))
+    cls, p = saved_kinds["A2CMLP"]
+    with pytest.raises(FormatError, match="n_episodes must be an int in"):
+        cls.load(rewrite(p, tmp_path / "a.npz", meta=lambda m: m.update(n_episodes=-5)))
+    cls, p = saved_kinds["Sarsa"]
+    with pytest.raises(FormatError, match="s.npz: invalid Sarsa file: .*alpha"):
+        cls.load(rewrite(p, tmp_path / "s.npz", meta=lambda m: m["config"].update(alpha=-1.0)))

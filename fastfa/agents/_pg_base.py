@@ -308,10 +308,16 @@ class _PGAgent(Contract):
         cfg["std_bounds"] = tuple(cfg["std_bounds"])
         agent = object.__new__(cls)  # QAC/A2C constructors need more than the saved state
         _PGAgent._build(agent, features, space, PGConfig(**cfg), meta["seed"], {}, None)
-        agent.w = np.array(arrays["w"], dtype=np.float64)
-        for k, v in arrays.items():
-            if k.startswith("policy."):
-                setattr(agent.policy, k[len("policy."):], np.array(v, dtype=np.float64))
+        # untrusted file: every array must have exactly the shape the rebuilt agent has (no broadcasting,
+        # no new attributes), and be finite
+        agent.w = np.array(_io.check_array(arrays, "w", kind="biuf", shape=np.shape(agent.w), finite=True),
+                           dtype=np.float64)
+        for k in set(agent.policy.state_dict()) | {k[len("policy."):] for k in arrays if k.startswith("policy.")}:
+            old = getattr(agent.policy, k, None)
+            if not isinstance(old, np.ndarray):
+                raise ValueError(f"array 'policy.{k}': the policy has no such parameter array")
+            setattr(agent.policy, k, np.array(
+                _io.check_array(arrays, "policy." + k, kind="biuf", shape=old.shape, finite=True), dtype=np.float64))
         agent.rng = _io.rng_from_state(meta["rng"])
         return agent
 

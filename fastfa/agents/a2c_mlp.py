@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import io as _io
-from .._checks import check_int_min, check_interval, check_positive
+from .._checks import check_count, check_int_min, check_interval, check_positive
 from ._contract import env_id_of, make_config
 from ._deep import DeepContract
 
@@ -217,11 +217,17 @@ class A2CMLP(DeepContract):
         args["hidden"] = tuple(args["hidden"])
         env_id = args.pop("env_id")
         agent = cls(env if env is not None else env_id, seed=args.pop("seed", None), **args)
-        for k in cls._STATE:
-            getattr(agent, k)[...] = arrays[k]
+        for k in cls._STATE:  # exact shapes (a corrupt entry must not broadcast), finite values
+            target = getattr(agent, k)
+            target[...] = _io.check_array(arrays, k, kind="biuf", shape=target.shape, finite=True)
+        n_ep = len(_io.check_array(arrays, "episode_returns", kind="f", shape=(None,)))
         agent._ret = np.array(arrays["episode_returns"], dtype=np.float64)
-        agent._end = np.array(arrays["episode_end_steps"], dtype=np.int64)
-        agent.n_episodes, agent.num_timesteps = int(meta["n_episodes"]), int(meta["num_timesteps"])
+        agent._end = np.array(_io.check_array(arrays, "episode_end_steps", kind="iu", shape=(n_ep,)), dtype=np.int64)
+        # n_episodes indexes the episode arrays inside the compiled loop: it must be their length
+        agent.n_episodes = check_count("n_episodes", meta["n_episodes"], low=n_ep, high=n_ep)
+        agent.num_timesteps = check_count("num_timesteps", meta["num_timesteps"], low=0)
+        if (agent.ep_len < 0).any():
+            raise ValueError("ep_len must be >= 0")
         agent.rng, agent.env_rng = _io.rng_from_state(meta["rng"]), _io.rng_from_state(meta["env_rng"])
         c = meta.get("contract", {})
         agent._pending, agent._wall_s = c.get("pending"), float(c.get("wall_time_s", 0.0))
