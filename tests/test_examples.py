@@ -20,6 +20,7 @@ FAST = {
     "trees_knn.py": "done: trees and kNN example",
     "own_experiment.py": "done: own experiment example",
     "custom_compiled_env.py": "identical weights: True",
+    "files_and_errors.py": "done: files and errors example",
 }
 
 
