@@ -37,7 +37,7 @@ T = "tests/"
 # (id, kernel file name, original snippet, mutated snippet, tests that must fail, what it breaks)
 MUTANTS = [
     ("tiles-offset", "tilecoding.py", "b = np.int64(tiling) * disp[k]", "b = np.int64(tiling + 1) * disp[k]",
-     [T + "kernels/test_tiles_kernel.py"],
+     [T + "kernels/test_tiles_kernel.py", T + "features/test_tile_coder.py"],
      "tile coding: tiling t displaced as tiling t+1 (index +1)"),
     ("td0-bootstrap-sign", "prediction.py", "target += gamma_t * v_value(w, i_t, v_t)",
      "target -= gamma_t * v_value(w, i_t, v_t)", [T + "kernels/test_prediction.py"],

@@ -166,7 +166,9 @@ def test_learns_cartpole_reduced_budget():
     ag = DQN("CartPole-v1", seed=0)
     ag.learn(20_000)
     ev = ag.evaluate(10, seed=123)
-    assert ev.mean() >= 100, ev  # 164 on this machine (seeds 0-3: 119-171); a random policy scores ~22
+    # band from several seeds, not this one's value: seeds 0-3 gave 119-171 (so 100 is below all four, and
+    # far above a random policy's ~22); a broken update (e.g. wrong TD sign) stays near 22
+    assert ev.mean() >= 100, ev
 
 
 class _GridObsEnv(gymnasium.Env):
