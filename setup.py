@@ -34,7 +34,7 @@ class BuildExt(build_ext):
             super().build_extension(ext)
         except Exception as err:  # CompileError, DistutilsExecError, CCompilerError...
             sys.stderr.write(COMPILER_HELP.format(name=ext.name, err=err))
-            raise SystemExit(f"fastfa: cannot build {ext.name}: no working C compiler ({err})")
+            raise SystemExit(f"fastfa: cannot build {ext.name}: no working C compiler ({err})") from err
 
 
 def extensions():

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from naive import RefIHT, ref_tiles
 
-from fastfa.agents import QLearning, Sarsa
+from fastfa.agents import Sarsa
 from fastfa.agents.population import run_population
 from fastfa.features import GridTileCoder
 

@@ -14,7 +14,6 @@ Groups (each pairs fastfa with its baseline in the same run):
   steps, RMSprop 7e-4, 64-64 tanh actor and critic): ``A2CMLP`` (compiled) vs SB3's ``A2C`` with
   ``DummyVecEnv`` on one torch thread (skipped unless stable-baselines3 is installed).
 """
-import time
 
 import numpy as np
 import pytest

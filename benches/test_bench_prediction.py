@@ -9,7 +9,6 @@ Population benches record ``extra_info["env_steps"]`` so per-step costs can be c
 (see benches/prediction.md).
 """
 import numpy as np
-import pytest
 from naive_features import naive_tile_hash  # noqa: F401  (import check)
 from naive_prediction import naive_mc, naive_nstep, naive_randomwalk_episode, naive_true_online_td
 

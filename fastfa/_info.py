@@ -1,4 +1,5 @@
 """``fastfa info``: what a bug report needs (versions, CPU, Numba cache folder, compiled extensions)."""
+
 from __future__ import annotations
 
 import os
@@ -6,6 +7,7 @@ import platform
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ._version import __version__
 
@@ -52,7 +54,7 @@ def numba_cache_dir() -> tuple[str, bool]:
 
     from .kernels import _jit
 
-    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
+    impl: Any = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")  # noqa: B009  (renamed in numba 0.6x)
     source = _jit.__file__
 
     def probe():  # pragma: no cover - never called, only located
@@ -94,10 +96,11 @@ def info_lines() -> list[str]:
         f"{'DISABLED by NUMBA_DISABLE_JIT' if jit_off else 'on'})",
         f"gymnasium     {_version_of('gymnasium')}",
         f"extensions    tiles3 compiled: {t3.COMPILED}; replay compiled: {fb.COMPILED}",
-        f"cache         numba caches kernels in {cache} ({'writable' if writable else 'NOT writable: kernels compile in every process'};"
-        f" NUMBA_CACHE_DIR={os.environ.get('NUMBA_CACHE_DIR', 'unset')})",
+        f"cache         numba caches kernels in {cache} "
+        f"({'writable' if writable else 'NOT writable: kernels compile in every process'}; "
+        f"NUMBA_CACHE_DIR={os.environ.get('NUMBA_CACHE_DIR', 'unset')})",
         f"cpu           {_cpu_model()} (LLVM target {llvm_name}: {' '.join(flags) or 'no listed vector flags'})",
-        f"threads       {affinity} usable CPUs of {os.cpu_count()}; numba threads {numba.config.NUMBA_NUM_THREADS}",
+        f"threads       {affinity} usable CPUs of {os.cpu_count()}; numba threads {numba.config.NUMBA_NUM_THREADS}",  # type: ignore[attr-defined]
     ]
 
 

@@ -226,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="tiles: tile coding vs tiles3; startup: cold/warm start of `fastfa run NAME --quick`")
     sp.add_argument("--quick", action="store_true", help="fewer repetitions")
     sp.add_argument("--experiments", default=None,
-                    help="startup: comma-separated experiment names, or 'all' (default: cartpole-dqn,mountaincar-sarsa)")
+                    help="startup: comma-separated experiment names, or 'all' "
+                         "(default: cartpole-dqn,mountaincar-sarsa)")
     sp.add_argument("--top", type=int, default=8, help="startup: functions listed per experiment (default 8)")
     sp.set_defaults(func=_cmd_bench)
 

@@ -127,7 +127,7 @@ def save(path: str | os.PathLike, kind: str, meta: Mapping[str, Any],
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **payload)
+            np.savez(fh, **payload)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -10,7 +10,6 @@ reward R_{t+1}, ``gamma_t`` the discount (0 at a terminal transition: no
 bootstrap), ``(i_t, v_t)`` is S_{t+1}.  Updates change ``w`` (and traces
 ``z``) in place and return the TD error δ (or the error U − v̂).
 """
-import numpy as np
 
 from ._jit import njit
 

@@ -92,7 +92,7 @@ def test_compact_compiled_path_save_load_and_errors(tmp_path):
     for x, y in zip(_all_rows(comp), _all_rows(other)):
         np.testing.assert_array_equal(x, y)
     with pytest.raises(TypeError, match="compact_storage"):
-        comp.storage
+        _ = comp.storage
     with pytest.raises(ValueError, match="next_obs contains NaN"):
         comp.add([0, 0, 0], 0, 0.0, [0, np.nan, 0], False)
     with pytest.raises(ValueError, match="n_step"):

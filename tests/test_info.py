@@ -1,4 +1,5 @@
 """`fastfa info`: the facts a bug report needs, including where Numba caches and whether it can write there."""
+
 import os
 import subprocess
 import sys
@@ -10,15 +11,17 @@ from fastfa._info import numba_cache_dir
 def test_info_reports_versions_cache_and_extensions(tmp_path):
     cache = tmp_path / "nbcache"
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-    r = subprocess.run([sys.executable, "-m", "fastfa", "info"], capture_output=True, text=True, env=env,
-                       cwd=tmp_path, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "fastfa", "info"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     lines = dict(ln.split(None, 1) for ln in r.stdout.splitlines() if ln.strip())
     assert lines["fastfa"].startswith(fastfa.__version__ + " ")
-    import numba, numpy
+    import numba
+    import numpy
 
     assert lines["numpy"] == numpy.__version__ and lines["numba"].startswith(numba.__version__)
-    assert "tiles3 compiled: True" in lines["extensions"]           # the test env is a compiled install
+    assert "tiles3 compiled: True" in lines["extensions"]  # the test env is a compiled install
     assert lines["cache"].startswith(f"numba caches kernels in {cache}") and "(writable;" in lines["cache"]
     assert {"python", "gymnasium", "cpu", "threads", "platform"} <= set(lines)
 

@@ -47,7 +47,7 @@ def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 
         DataFrame with columns ``*by, mean, se, n, ci_lo, ci_hi``, ordered as the grid
         (``value_mean, value_se, ...`` when a parameter is named like one of them, e.g. ``n``).
     """
-    pd = _pandas()
+    _pandas()   # the summary needs pandas: a clear ImportError here without it
     if ci not in ("se", "bootstrap"):
         raise ValueError(f"ci must be 'se' or 'bootstrap', got {ci!r}")
     if not 0 < level < 1:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import io as _io
 from . import compact, files, nstep
-from ._common import NStepTransitions, PrioritizedTransitions, Transitions, check_shape, check_state, kernels, \
+from ._common import PrioritizedTransitions, Transitions, check_shape, check_state, kernels, \
     ring_class
 
 __all__ = ["ReplayBuffer"]

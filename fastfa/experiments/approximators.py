@@ -263,7 +263,8 @@ def _metrics(t):
         sel = (m == "eval_steps") & (meth == name)
         if sel.any():
             out["mountaincar_eval_steps"][name] = float(v[sel & (x == x[sel].max())].mean())
-        for metric, key in (("us_per_step", "us_per_step"), ("bytes", "bytes"), ("s_per_iteration", "fqi_s_per_iteration")):
+        for metric, key in (("us_per_step", "us_per_step"), ("bytes", "bytes"),
+                            ("s_per_iteration", "fqi_s_per_iteration")):
             for tk in ("randomwalk", "mountaincar"):
                 sel = (m == metric) & (meth == name) & (task == tk)
                 if sel.any():

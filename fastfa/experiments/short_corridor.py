@@ -120,6 +120,7 @@ def run(ctx: Context) -> Result:
         save_figure(fig, path)
         plt.close(fig)
 
-    config = {"configs": [list(c) for c in CONFIGS], "gamma": 1.0, "min_prob": min_prob, "max_steps": 1000, "theta0": [-1.47, 1.47], "episodes": episodes,
+    config = {"configs": [list(c) for c in CONFIGS], "gamma": 1.0, "min_prob": min_prob, "max_steps": 1000,
+              "theta0": [-1.47, 1.47], "episodes": episodes,
               "runs": runs}
     return Result(table=cols, metrics=metrics, config=config, env_steps=steps, plot=plot)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import itertools
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
@@ -53,8 +55,15 @@ class _DenseBasis:
     """Shared plumbing: box, normalisation, transform/transform_batch over ``_kernel``/``_kernel_batch``."""
 
     sparse = False
-    _obs_kernel = None
+    _obs_kernel: Any = None             # the jitted per-observation kernel, looked up on first use
     _obs_kernel_name = ""
+    # set by each basis's constructor / methods
+    _rows: int
+    _args: dict
+    low: np.ndarray
+    high: np.ndarray
+    _eval_batch: Callable[[np.ndarray, np.ndarray], None]
+    _tables: Callable[[], tuple]
 
     def _init_box(self, low, high):
         self.low, self.high = as_box(low, high)

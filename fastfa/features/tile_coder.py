@@ -185,7 +185,7 @@ class TileCoder:
                       f"collisions). Use a larger size (>= {self.suggested_size()}).", RuntimeWarning, stacklevel=3)
 
     def suggested_size(self) -> int:
-        """``n_tilings · ∏(tiles_per_dim + 1) · n_actions``: enough indices for every tile (no collision in iht mode)."""
+        """``n_tilings · ∏(tiles_per_dim + 1) · n_actions``: indices for every tile (no collision in iht mode)."""
         return int(self.n_tilings * np.prod(self.tiles_per_dim + 1) * (self.n_actions or 1))
 
     def indices_batch(self, obs, actions=None) -> np.ndarray:

@@ -1,5 +1,4 @@
 """`fastfa run approximators` (quick size): every method reports, rows are tidy, a seed reproduces the results."""
-import numpy as np
 import pytest
 from conftest import JIT_DISABLED
 

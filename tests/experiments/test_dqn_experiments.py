@@ -1,7 +1,6 @@
 """cartpole-dqn / acrobot-dqn experiments: tidy table, metrics, determinism (tiny budget)."""
 import json
 
-import numpy as np
 import pytest
 
 from conftest import JIT_DISABLED

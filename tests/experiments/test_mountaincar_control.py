@@ -10,8 +10,8 @@ from fastfa.experiments import get, run_experiment
 
 def test_mountaincar_sarsa_quick(tmp_path):
     eps = scale(60, 2)
-    s = run_experiment("mountaincar-sarsa", runs=3, seed=1, out=tmp_path, quick=True, progress=False,
-                       params={"episodes": eps, "fig10_1_episodes": [1, scale(12, 2)]}, plot=False)
+    run_experiment("mountaincar-sarsa", runs=3, seed=1, out=tmp_path, quick=True, progress=False,
+                   params={"episodes": eps, "fig10_1_episodes": [1, scale(12, 2)]}, plot=False)
     folder = tmp_path / "mountaincar-sarsa"
     ctg = np.load(folder / "fig10_1_cost_to_go.npz")
     assert ctg["cost_to_go"].shape == (2, 40, 40) and (ctg["cost_to_go"] > -1).all()  # rewards -1: q ~<= 0

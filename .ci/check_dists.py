@@ -1,0 +1,64 @@
+"""Check the contents of an sdist and a wheel: what a build needs, nothing generated, the license.
+
+Usage: python .ci/check_dists.py fastfa-X.tar.gz fastfa-X-*.whl
+"""
+
+import sys
+import tarfile
+import zipfile
+
+
+def main(sdist: str, wheel: str) -> int:
+    problems = []
+    with tarfile.open(sdist) as tf:
+        names = [n.split("/", 1)[1] for n in tf.getnames() if "/" in n]
+    for need in (
+        "setup.py",
+        "pyproject.toml",
+        "MANIFEST.in",
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "fastfa/__init__.py",
+        "fastfa/py.typed",
+    ):
+        if need not in names:
+            problems.append(f"sdist lacks {need}")
+    if not [n for n in names if n.startswith("kernels/") and n.endswith(".pyx")]:
+        problems.append("sdist has no kernels/**/*.pyx")
+    bad = [
+        n
+        for n in names
+        if n.endswith((".c", ".so", ".pyd", ".pyc", ".nbi", ".nbc"))
+        or n.startswith(("build/", "dist/", "tests/", "benches/"))
+    ]
+    problems += [f"sdist ships generated or unwanted file {n}" for n in bad]
+
+    wnames = zipfile.ZipFile(wheel).namelist()
+    for ext in ("_tiles3", "_replay"):
+        if not [
+            n
+            for n in wnames
+            if n.startswith("fastfa/kernels/")
+            and f"/{ext}." in "/" + n.rsplit("/", 1)[1]
+            and n.endswith((".so", ".pyd"))
+        ]:
+            problems.append(f"wheel lacks the compiled extension {ext}")
+    if "fastfa/py.typed" not in wnames:
+        problems.append("wheel lacks fastfa/py.typed")
+    if not [n for n in wnames if ".dist-info/" in n and "LICENSE" in n]:
+        problems.append("wheel carries no LICENSE in its .dist-info")
+    bad = [
+        n
+        for n in wnames
+        if n.endswith((".c", ".nbi", ".nbc", ".pyc")) or n.startswith(("kernels/", "tests/", "benches/", "build/"))
+    ]
+    problems += [f"wheel ships unwanted file {n}" for n in bad]
+    for p in problems:
+        print("check_dists:", p, file=sys.stderr)
+    print(f"check_dists: sdist {len(names)} files, wheel {len(wnames)} files: {'ok' if not problems else 'FAILED'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

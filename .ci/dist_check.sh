@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The distributions a user installs: `python -m build` makes the sdist and then the wheel *from that
+# sdist*; the wheel installs into a fresh virtualenv with no working C compiler (CC/CXX=/bin/false,
+# binary-only installs) and passes the smoke test; then it is installed into a read-only folder and
+# run as the unprivileged user `nobody` (root ignores permission bits), with and without a writable
+# home (Numba's user cache), to show that import and a compiled run never need to write into the
+# installed package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+WORK="$(mktemp -d)"
+chmod 755 "$WORK"
+trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+
+python -m pip install -q build
+python -m build --outdir "$WORK/dist" "$ROOT"           # sdist, then the wheel built from the sdist
+SDIST=$(ls "$WORK"/dist/fastfa-*.tar.gz)
+WHEEL=$(ls "$WORK"/dist/fastfa-*.whl)
+python "$ROOT/.ci/check_dists.py" "$SDIST" "$WHEEL"
+
+python -m venv "$WORK/venv"
+VPY="$WORK/venv/bin/python"
+"$VPY" -m pip install -q --upgrade pip
+# no compiler: every dependency must come as a wheel and nothing may be compiled
+CC=/bin/false CXX=/bin/false LDSHARED=/bin/false "$VPY" -m pip install -q --only-binary=:all: "$WHEEL"
+(cd "$WORK" && NUMBA_CACHE_DIR="$WORK/nbcache" "$VPY" "$ROOT/.ci/smoke.py" --out "$WORK/smoke")
+
+# read-only install, run as nobody (from $WORK: never the source tree's fastfa/ on sys.path)
+cd "$WORK"
+RO="$WORK/ro"
+"$VPY" -m pip install -q --no-deps --target "$RO" "$WHEEL"
+chmod -R a-w "$RO"
+chmod -R a+rX "$WORK"
+SITE=$("$VPY" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+    AS_NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+else
+    AS_NOBODY=()                                   # not root: the read-only bits already apply to us
+fi
+mkdir -m 777 "$WORK/home"
+RUN='import warnings, os, sys, fastfa, fastfa.tiles3 as t
+assert fastfa.__file__.startswith(sys.argv[1]), fastfa.__file__
+assert t.COMPILED
+from fastfa import cli
+raise SystemExit(cli.main(["run", "mountaincar-sarsa", "--quick", "--no-progress", "--out", sys.argv[2]]))'
+# 1) a writable home: Numba caches in the user cache folder (~/.cache/numba), no warning
+env -u NUMBA_CACHE_DIR HOME="$WORK/home" PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" \
+    "$VPY" -W error::RuntimeWarning -c "$RUN" "$RO" "$WORK/home/runs"
+test -n "$(find "$WORK/home/.cache/numba" -name '*.nbi' | head -1)" || { echo "no user-cache files"; exit 1; }
+test -z "$(find "$RO" -name '*.nbi' | head -1)" || { echo "cache written into the package"; exit 1; }
+# 2) nothing writable but the output folder: compiles without cache, one clear warning
+mkdir -m 777 "$WORK/out"
+env -u NUMBA_CACHE_DIR HOME=/nonexistent PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" \
+    "$VPY" -c "$RUN" "$RO" "$WORK/out/runs" 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt"; exit 1; }
+grep -c "compiling without cache" "$WORK/stderr.txt" | grep -qx 1 || { cat "$WORK/stderr.txt"; echo "expected one cache warning"; exit 1; }
+echo "dist check: sdist + wheel-from-sdist ok, no-compiler install ok, read-only install ok"
