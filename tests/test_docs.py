@@ -186,6 +186,8 @@ BEING_FIXED = {
     "docs/policy_gradient.md",
     "docs/experiments.md",
     "docs/coming_from_sb3.md",
+    "docs/compiled_envs.md",
+    "docs/io.md",
 }
 
 
