@@ -45,10 +45,10 @@ def extensions():
     import numpy
 
     exts = [
-        Extension("fastfa.kernels._tiles3", ["kernels/_tiles3.pyx"]),
+        Extension("fastfa.kernels.features._tiles3", ["kernels/features/_tiles3.pyx"]),
         # no a*b+c -> fma contraction (GCC's default where FMA is baseline, e.g. aarch64): the C
         # fast path must round exactly like the Numba kernels it mirrors
-        Extension("fastfa.kernels._replay", ["kernels/_replay.pyx"], include_dirs=[numpy.get_include()],
+        Extension("fastfa.kernels.replay._replay", ["kernels/replay/_replay.pyx"], include_dirs=[numpy.get_include()],
                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                   extra_compile_args=[] if sys.platform == "win32" else ["-ffp-contract=off"]),
     ]
@@ -59,13 +59,16 @@ def extensions():
     )
 
 
-packages = find_packages(include=["fastfa", "fastfa.*"]) + ["fastfa.kernels"]
+# kernels/ (a top-level folder, grouped by concept: envs, features, linear, nn, replay, loops, approx)
+# is installed as fastfa.kernels with all its subpackages
+kernel_packages = ["fastfa.kernels"] + ["fastfa.kernels." + p for p in find_packages(where="kernels")]
+packages = find_packages(include=["fastfa", "fastfa.*"]) + kernel_packages
 
 setup(
     packages=packages,
     package_dir={"fastfa": "fastfa", "fastfa.kernels": "kernels"},
-    package_data={"fastfa.kernels": ["*.pxd", "*.pyx"], "fastfa.experiments": ["*.json"]},
-    exclude_package_data={"fastfa.kernels": ["*.c"]},
+    package_data={**{p: ["*.pxd", "*.pyx"] for p in kernel_packages}, "fastfa.experiments": ["*.json"]},
+    exclude_package_data={p: ["*.c"] for p in kernel_packages},
     ext_modules=extensions(),
     cmdclass={"build_ext": BuildExt},
     zip_safe=False,

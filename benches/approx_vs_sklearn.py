@@ -43,7 +43,7 @@ def main(rounds=7):
 
     from fastfa.approx import ExtraTrees, KNNRegressor, RegressionTree
     from fastfa.kernels._jit import njit
-    from fastfa.kernels.knn import kdtree_query
+    from fastfa.kernels.approx.knn import kdtree_query
 
     @njit(cache=False)
     def query_loop(Xm, perm, start, end, left, right, lo, hi, Q, k, out_i):

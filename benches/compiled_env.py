@@ -2,7 +2,7 @@
 
     python benches/compiled_env.py [--episodes 200] [--rounds 7]
 
-Both go through the same fused loop template (fastfa.kernels.control_loop.control_run_tpl),
+Both go through the same fused loop template (fastfa.kernels.loops.control_loop.control_run_tpl),
 specialised on the env's functions; the user's unit is compiled in this process, the built-in
 one loads from the Numba cache.  Rounds are interleaved (A B, B A, ...); the table gives the
 median and the spread (min-max) of env steps per second of one run (one thread, book settings:

@@ -24,7 +24,7 @@ CONFIGS = {"default": {}, "per": dict(prioritized=True), "n3": dict(n_step=3),
 
 
 def step_cost():
-    from fastfa.kernels import dqn as K
+    from fastfa.kernels.nn import dqn as K
 
     for name in ("default", "per", "n3", "per+n3"):
         kw = CONFIGS[name]

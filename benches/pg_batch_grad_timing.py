@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from fastfa.kernels import policy_gradient as K
+from fastfa.kernels.linear import policy_gradient as K
 from test_bench_pg import B, A, F, _data, numpy_batch_grad
 
 

@@ -11,8 +11,9 @@ import numba
 import numpy as np
 
 from fastfa.agents.pg_compiled import puckworld_features
-from fastfa.kernels import pg_envs, pg_loops
-from fastfa.kernels.pg_envs import puckworld_reset, puckworld_step
+from fastfa.kernels.envs import puck_corridor as pg_envs
+from fastfa.kernels.loops import pg_loops
+from fastfa.kernels.envs.puck_corridor import puckworld_reset, puckworld_step
 
 nj = numba.njit(cache=False, nogil=True)
 pw_tiles = pg_loops.pw_tiles

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fastfa.agents.dqn import DQNConfig
-from fastfa.kernels import dqn as K
+from fastfa.kernels.nn import dqn as K
 
 B = 64
 NETS = {"4-64-64-2": (64, 64), "4-256-256-2": (256, 256)}

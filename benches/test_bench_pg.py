@@ -18,7 +18,7 @@ Groups (each pairs fastfa with its baseline in the same run):
 import numpy as np
 import pytest
 
-from fastfa.kernels import policy_gradient as K
+from fastfa.kernels.linear import policy_gradient as K
 
 B, F, A = 1024, 16, 4
 

@@ -1,6 +1,6 @@
 """Replay buffers: add one transition, sample(64)/(256) from 100k stored, PER sample(64) + priority update.
 fastfa (from Python, and from inside Numba) vs a NumPy ring, cpprb and SB3, in the same run.
-"fastfa" from Python takes the C fast path (fastfa.kernels._replay); "*_numba_path" forces the
+"fastfa" from Python takes the C fast path (fastfa.kernels.replay._replay); "*_numba_path" forces the
 validating Numba path that a build without the extension (FASTFA_NO_EXT=1) uses.
 
     pytest benches/test_bench_replay.py --benchmark-enable --benchmark-only \
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
-from fastfa.kernels import replay as R
+from fastfa.kernels.replay import replay as R
 from fastfa.kernels._jit import njit
 
 N, D = 100_000, 4

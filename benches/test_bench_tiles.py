@@ -11,7 +11,7 @@ import pytest
 from naive import RefIHT, ref_tiles
 
 import fastfa.tiles3 as t3
-from fastfa.kernels import tiles as K
+from fastfa.kernels.features import tiles as K
 from fastfa.kernels._jit import njit
 
 RNG = np.random.default_rng(0)

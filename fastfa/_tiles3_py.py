@@ -1,6 +1,6 @@
 """Pure-Python tiles3 (used only when the compiled extension is missing).
 
-Same API, validation and results as ``fastfa.kernels._tiles3``; about 30x slower.
+Same API, validation and results as ``fastfa.kernels.features._tiles3``; about 30x slower.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _positive_int(value, name):
 
 
 class IHT:
-    """Index hash table (see fastfa.kernels._tiles3.IHT)."""
+    """Index hash table (see fastfa.kernels.features._tiles3.IHT)."""
 
     def __init__(self, sizeval):
         self.size = _positive_int(sizeval, "sizeval")

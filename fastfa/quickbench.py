@@ -25,7 +25,7 @@ def bench_tiles(quick: bool = False) -> list[tuple[str, float, float]]:
     """Rows of (case, fastfa seconds per state, baseline seconds per state)."""
     from . import _tiles3_py as pure
     from . import tiles3 as t3
-    from .kernels import tiles as K
+    from .kernels.features import tiles as K
 
     rng = np.random.default_rng(0)
     repeat = 3 if quick else 7
@@ -69,7 +69,7 @@ def bench_tiles(quick: bool = False) -> list[tuple[str, float, float]]:
 
 def _numba_loop():
     from .kernels._jit import njit
-    from .kernels.tiles import tiles_hash
+    from .kernels.features.tiles import tiles_hash
 
     @njit(cache=False)
     def loop(x, a, out):

@@ -34,8 +34,8 @@ import warnings
 import numpy as np
 
 try:
-    from .kernels._tiles3 import IHT, hashcoords, tiles, tileswrap
-    from .kernels._tiles3 import tiles_batch as _tiles_batch
+    from .kernels.features._tiles3 import IHT, hashcoords, tiles, tileswrap
+    from .kernels.features._tiles3 import tiles_batch as _tiles_batch
 
     COMPILED = True
 except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to load

@@ -1,4 +1,4 @@
-"""Register-tiled matrix micro-kernels for the small dense layers of kernels/mlp.py.
+"""Register-tiled matrix micro-kernels for the small dense layers of kernels/nn/mlp.py.
 
 Numba leaves SLP vectorisation off and LLVM's loop vectoriser only ever turns
 the innermost loop into SIMD, so a plain-loop matrix product keeps its

@@ -1,4 +1,4 @@
-"""Plain NumPy references for fastfa.kernels.mlp (dense MLP, losses, Adam, clipping)."""
+"""Plain NumPy references for fastfa.kernels.nn.mlp (dense MLP, losses, Adam, clipping)."""
 import numpy as np
 
 

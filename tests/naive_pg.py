@@ -1,4 +1,4 @@
-"""Plain NumPy references for the policy-gradient kernels (kernels/policy_gradient.py)."""
+"""Plain NumPy references for the policy-gradient kernels (kernels/linear/policy_gradient.py)."""
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-"""Plain-Python reference for n-step replay sampling (fastfa.kernels.replay.replay_nstep_gather).
+"""Plain-Python reference for n-step replay sampling (fastfa.kernels.replay.replay.replay_nstep_gather).
 
 Works from the full stream of transitions in insertion order (no ring arithmetic):
 the buffer holds the last ``min(len(stream), capacity)`` of them, and the transition

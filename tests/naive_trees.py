@@ -1,4 +1,4 @@
-"""Plain references for the tree and nearest-neighbour kernels (fastfa.kernels.tree, fastfa.kernels.knn).
+"""Plain references for the tree and nearest-neighbour kernels (fastfa.kernels.approx.tree, fastfa.kernels.approx.knn).
 
 CART is written from its textbook description (recursive, exhaustive): the split
 of a node maximises the drop in summed squared error

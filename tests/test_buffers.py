@@ -4,7 +4,7 @@ import pytest
 
 from conftest import scale
 from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
-from fastfa.kernels import replay as R
+from fastfa.kernels.replay import replay as R
 
 
 def _fill(buf, n, start=0):

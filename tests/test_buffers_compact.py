@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fastfa.buffers import ReplayBuffer
-from fastfa.kernels import replay as R
+from fastfa.kernels.replay import replay as R
 
 
 def _episodes(rng, T, mean_len, dim=3, dtype=np.float32):

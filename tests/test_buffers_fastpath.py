@@ -1,4 +1,4 @@
-"""fastfa.buffers C fast path (fastfa.kernels._replay.Ring) vs the Numba path: bit-identical
+"""fastfa.buffers C fast path (fastfa.kernels.replay._replay.Ring) vs the Numba path: bit-identical
 storage, samples and sum/min trees on random streams with wrap-around, the two paths and the
 jitted API interleaved on one buffer, fallbacks for other inputs, and clear errors."""
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 import fastfa.buffers as fb
 from conftest import scale
 from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
-from fastfa.kernels import replay as R
+from fastfa.kernels.replay import replay as R
 
 pytestmark = pytest.mark.skipif(not fb.COMPILED, reason="built without the compiled extension (FASTFA_NO_EXT=1)")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fastfa.buffers import NStepTransitions, ReplayBuffer, Transitions
-from fastfa.kernels import replay as R
+from fastfa.kernels.replay import replay as R
 from naive_replay import naive_nstep_row
 
 

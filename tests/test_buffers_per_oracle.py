@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fastfa.buffers import PrioritizedReplayBuffer
-from fastfa.kernels import replay as R
+from fastfa.kernels.replay import replay as R
 from naive_replay import paper_per_sample
 
 

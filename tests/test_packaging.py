@@ -11,7 +11,7 @@ import pytest
 import fastfa
 
 REPO = Path(__file__).resolve().parents[1]
-HAS_SOURCE = (REPO / "setup.py").exists() and (REPO / "kernels" / "_tiles3.pyx").exists()
+HAS_SOURCE = (REPO / "setup.py").exists() and (REPO / "kernels" / "features" / "_tiles3.pyx").exists()
 needs_source = pytest.mark.skipif(not HAS_SOURCE, reason="needs the source tree (setup.py)")
 
 
@@ -32,7 +32,7 @@ def test_console_script_version_and_help():
 
 def test_import_is_cheap_and_registers_envs(tmp_path):
     code = ("import sys, fastfa, gymnasium; "
-            "heavy = [m for m in ('numba', 'fastfa.kernels.tiles', 'matplotlib') if m in sys.modules]; "
+            "heavy = [m for m in ('numba', 'fastfa.kernels.features.tiles', 'matplotlib') if m in sys.modules]; "
             "assert not heavy, heavy; "
             "assert any(k.startswith('fastfa/') for k in gymnasium.registry), 'no fastfa/ env ids'")
     r = _run([sys.executable, "-c", code], cwd=tmp_path)
@@ -102,9 +102,9 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     assert r.returncode == 0, r.stderr
     (whl,) = wheels.glob("fastfa-*.whl")
     names = zipfile.ZipFile(whl).namelist()
-    assert any(n.startswith("fastfa/kernels/_tiles3") and n.endswith((".so", ".pyd")) for n in names)
-    assert any(n.startswith("fastfa/kernels/_replay") and n.endswith((".so", ".pyd")) for n in names)
-    assert "fastfa/kernels/tiles.py" in names and "fastfa/cli.py" in names
+    assert any(n.startswith("fastfa/kernels/features/_tiles3") and n.endswith((".so", ".pyd")) for n in names)
+    assert any(n.startswith("fastfa/kernels/replay/_replay") and n.endswith((".so", ".pyd")) for n in names)
+    assert "fastfa/kernels/features/tiles.py" in names and "fastfa/kernels/loops/control_loop.py" in names and "fastfa/cli.py" in names
     assert not [n for n in names if n.endswith(".c")], "generated C files must not ship"
     assert not [n for n in names if n.startswith(("kernels/", "tests/", "benches/"))]
     py = _fresh_venv_seeing_running_env(tmp_path / "venv")
@@ -114,7 +114,7 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     assert r.returncode == 0, r.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import fastfa, fastfa.tiles3 as t, fastfa.kernels.tiles as k; "
+    code = ("import fastfa, fastfa.tiles3 as t, fastfa.kernels.features.tiles as k; "
             "assert t.COMPILED; assert str(fastfa.__file__).startswith(%r), fastfa.__file__; "
             "print(t.tiles(t.IHT(32), 2, [0.1]))" % str(tmp_path / "venv"))
     r = _run([str(py), "-c", code], cwd=elsewhere)

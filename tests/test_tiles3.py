@@ -17,7 +17,7 @@ IMPLS = [pytest.param(t3, id="compiled"), pytest.param(pure, id="pure")]
 
 def test_compiled_extension_is_used():
     assert t3.COMPILED, "tests must run against the installed package with its compiled extension"
-    assert type(t3.IHT(4)).__module__ == "fastfa.kernels._tiles3"
+    assert type(t3.IHT(4)).__module__ == "fastfa.kernels.features._tiles3"
 
 
 def _random_float(rng):
@@ -209,7 +209,7 @@ def test_tiles_batch_pure_fallback_matches():
     x = np.ascontiguousarray(rng.normal(size=(200, 3)))
     iv = np.zeros((200, 0), np.int64)
     out_c, out_p = np.empty((200, 4), np.int64), np.empty((200, 4), np.int64)
-    from fastfa.kernels._tiles3 import tiles_batch
+    from fastfa.kernels.features._tiles3 import tiles_batch
 
     tiles_batch(1021, 4, x, iv, None, False, out_c)
     pure.tiles_batch_py(1021, 4, x, iv, None, False, out_p)

@@ -12,7 +12,7 @@ Same work as ``fastfa.agents.DQN("CartPole-v1")`` with its default
 replay of 100k rows, 1,000 random steps, then ε 1 → 0.01 linearly over 8k env
 steps; every 256 env steps 128 gradient steps on uniform minibatches of 64
 4-step returns (windows cut at termination, time-limit truncation and the
-newest row, as ``kernels/replay.py``), Huber loss (κ = 1), global-norm clip
+newest row, as ``kernels/replay/replay.py``), Huber loss (κ = 1), global-norm clip
 10, Adam (2.3e-3 decaying linearly to 0 over 50k env steps, β = 0.9/0.999,
 ε = 1e-8), γ = 0.99, target copied every 10 env steps, SB3's step order.
 
@@ -89,7 +89,7 @@ def make_train(total_steps: int, cfg: dict = CFG):
         return jnp.mean(optax.huber_loss(q, jax.lax.stop_gradient(y), delta=1.0))
 
     def sample(buf, key):
-        """Uniform rows, 4-step windows cut at term/trunc/newest row (kernels/replay.py rule)."""
+        """Uniform rows, 4-step windows cut at term/trunc/newest row (kernels/replay/replay.py rule)."""
         size, pos = buf["size"], buf["pos"]
         i = jnp.minimum((jax.random.uniform(key, (B,)) * size).astype(jnp.int32), size - 1)
         oldest = jnp.where(size == N, pos, 0)

@@ -19,7 +19,7 @@ def _encoder(features):
     from ..features import GridTileCoder, StateAggregation
 
     if isinstance(features, GridTileCoder):
-        from ..kernels.gridtiles import grid_tiles
+        from ..kernels.features.gridtiles import grid_tiles
 
         cf, ci, n = features.cf.copy(), features.ci.copy(), int(features.n_active)
 
@@ -77,10 +77,10 @@ def greedy_softmax_linear(features, theta):
 
 
 def greedy_mlp(theta, sizes, act, action_start=0):
-    """argmax of an MLP's outputs (fastfa.kernels.mlp layout) for one observation."""
+    """argmax of an MLP's outputs (fastfa.kernels.nn.mlp layout) for one observation."""
     from numba import njit
 
-    from ..kernels import mlp
+    from ..kernels.nn import mlp
 
     theta = np.ascontiguousarray(theta).copy()
     sizes = np.asarray(sizes, np.int64).copy()

@@ -103,7 +103,7 @@ class A2C(_PGAgent):
 
     def _act_batch(self, X):
         if self.discrete:
-            from ..kernels.policy_gradient import categorical_sample
+            from ..kernels.linear.policy_gradient import categorical_sample
 
             H = X @ self.policy.theta
             H -= H.max(axis=1, keepdims=True)

@@ -3,7 +3,7 @@
 SB3's ``A2C("MlpPolicy")`` maths and defaults (RL-Zoo CartPole settings: 8 envs, 5 steps,
 γ = 0.99, RMSprop lr 7e-4 (ρ = 0.99, ε = 1e-5), value coefficient 0.5, gradient norm clip 0.5,
 separate tanh networks of 64-64 units for actor and critic, no entropy bonus), run in one
-``@njit`` loop (:mod:`fastfa.kernels.a2c`) over the compiled twins of CartPole-v1,
+``@njit`` loop (:mod:`fastfa.kernels.nn.a2c`) over the compiled twins of CartPole-v1,
 Acrobot-v1, MountainCar-v0 and PuckWorldDiscrete-v0.  Differences from SB3: PyTorch-default
 (uniform) initialisation with the policy output layer scaled by 0.01 instead of orthogonal
 initialisation; float64 throughout.
@@ -81,7 +81,11 @@ class A2CMLP(DeepContract):
 
     def __init__(self, env="CartPole-v1", features=None, *, config: A2CMLPConfig | None = None,
                  seed: int | None = None, **overrides):
-        from ..kernels import a2c as KA, dqn, envs_classic, mlp, pg_envs
+        from ..kernels.nn import a2c as KA
+        from ..kernels.nn import dqn
+        from ..kernels.envs import classic as envs_classic
+        from ..kernels.nn import mlp
+        from ..kernels.envs import puck_corridor as pg_envs
         from .dqn import _TWINS
 
         if "env_id" in overrides:
@@ -149,7 +153,7 @@ class A2CMLP(DeepContract):
 
     def _learn_chunk(self, total_steps: int):
         """Train for ``total_steps`` env steps (whole updates of n_envs·n_steps)."""
-        from ..kernels import a2c as KA
+        from ..kernels.nn import a2c as KA
         cap = self.n_episodes + total_steps // 8 + 16  # an episode lasts >= 8 steps in these envs
         ret, end = np.zeros(cap), np.zeros(cap, np.int64)
         ret[:self.n_episodes], end[:self.n_episodes] = self.episode_returns, self.episode_end_steps
@@ -167,7 +171,7 @@ class A2CMLP(DeepContract):
     def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
         """Greedy returns of ``episodes`` episodes in one compiled call on the twin (fast; no lengths) --
         the same numbers as ``evaluate(episodes=..., seed=...).returns``."""
-        from ..kernels import a2c as KA
+        from ..kernels.nn import a2c as KA
 
         if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10 ** 9:
             raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
@@ -178,7 +182,7 @@ class A2CMLP(DeepContract):
 
     def predict(self, obs, deterministic: bool = True):
         """Most probable action (``deterministic``) or a sample of the policy; a batch -> an array."""
-        from ..kernels import mlp
+        from ..kernels.nn import mlp
 
         if np.ndim(obs) == 2:
             return np.array([self.predict(o, deterministic) for o in np.asarray(obs)], dtype=np.int64)

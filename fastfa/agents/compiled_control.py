@@ -1,6 +1,6 @@
 """When and how a control agent runs the fused compiled loop instead of the Python loop.
 
-The compiled loop (``fastfa.kernels.control_loop.control_run_tpl``, specialised per env and
+The compiled loop (``fastfa.kernels.loops.control_loop.control_run_tpl``, specialised per env and
 algorithm) is used when
 
 * the env is a :class:`fastfa.envs.CompiledEnv` — the user's own or a built-in twin
@@ -98,9 +98,9 @@ def compiled_unit(cenv, alg):
     """The fused loop for (env, algorithm code): cached on disk for built-in envs, compiled once per
     process for a user's env (checked first)."""
     from ..envs.check import check_compiled_env
-    from ..kernels import control_loop as L
-    from ..kernels import control_nstep as N
-    from ..kernels.specialise import specialise
+    from ..kernels.loops import control_loop as L
+    from ..kernels.linear import control_nstep as N
+    from ..kernels.loops.specialise import specialise
 
     key = cenv.compiled_key
     if key is None and not cenv._checked:
@@ -118,7 +118,7 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
     ``False`` stops.  ``progress`` shows a bar (env steps or episodes)."""
     import time
 
-    from ..kernels.control_loop import make_budget, make_hp
+    from ..kernels.loops.control_loop import make_budget, make_hp
     from ..loop import EpisodeLog, Progress
 
     unit = compiled_unit(target.cenv, alg)

@@ -3,7 +3,7 @@ true online SARSA(λ) here; n-step SARSA, Monte Carlo control and the discretise
 Q-learning baseline in :mod:`fastfa.agents.control_more` (same surface).
 
 Each agent is ``features + LinearQ + ε-greedy + ControlConfig``; the maths is in
-:mod:`fastfa.kernels.control`, stepping in :func:`fastfa.loop.run`.  With a
+:mod:`fastfa.kernels.linear.control`, stepping in :func:`fastfa.loop.run`.  With a
 :class:`~fastfa.features.GridTileCoder` on MountainCar-v0 / CartPole-v1 /
 Acrobot-v1 (gymnasium's or the compiled twin), ``learn`` runs the fused compiled
 loop instead (see :mod:`fastfa.agents.compiled_control`) and gives the same
@@ -169,7 +169,7 @@ class _Control(Contract):
         q = self.approx.q_values(obs)
         if deterministic:
             return int(np.argmax(q))
-        from ..kernels.control import eps_greedy
+        from ..kernels.linear.control import eps_greedy
 
         return int(eps_greedy(q, self.epsilon, self.rng))
 
@@ -251,7 +251,7 @@ class _Control(Contract):
         return self.approx.encode(obs)
 
     def _act(self, i, v):
-        from ..kernels.control import eps_greedy, q_values
+        from ..kernels.linear.control import eps_greedy, q_values
 
         q_values(self.approx.w, i, v, self._qb)
         return int(eps_greedy(self._qb, self.epsilon, self.rng))
@@ -311,13 +311,13 @@ class Sarsa(_Control):
     _alg = 0
 
     def _next(self, i0, v0, a0, r, i1, v1):
-        from ..kernels.control import sarsa_step
+        from ..kernels.linear.control import sarsa_step
 
         return int(sarsa_step(self.approx.w, i0, v0, a0, r, self.config.gamma, i1, v1, self.config.alpha,
                               self.epsilon, self.rng, self._qb))
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
-        from ..kernels.control import sarsa_update
+        from ..kernels.linear.control import sarsa_update
 
         sarsa_update(self.approx.w, i0, v0, a0, r, g, i1, v1, a1, self.config.alpha)
 
@@ -326,7 +326,7 @@ class _UpdateThenAct(_Control):
     _expected = False
 
     def _next(self, i0, v0, a0, r, i1, v1):
-        from ..kernels.control import q_step
+        from ..kernels.linear.control import q_step
 
         return int(q_step(self._expected, self.approx.w, i0, v0, a0, r, self.config.gamma, i1, v1,
                           self.config.alpha, self.epsilon, self.rng, self._qb))
@@ -338,7 +338,7 @@ class QLearning(_UpdateThenAct):
     _alg = 2
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
-        from ..kernels.control import q_learning_update
+        from ..kernels.linear.control import q_learning_update
 
         q_learning_update(self.approx.w, i0, v0, a0, r, g, i1, v1, self.config.alpha, self._qb)
 
@@ -350,7 +350,7 @@ class ExpectedSarsa(_UpdateThenAct):
     _expected = True
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
-        from ..kernels.control import expected_sarsa_update
+        from ..kernels.linear.control import expected_sarsa_update
 
         expected_sarsa_update(self.approx.w, i0, v0, a0, r, g, i1, v1, self.epsilon, self.config.alpha, self._qb)
 
@@ -365,7 +365,7 @@ class SarsaLambda(_Control):
         self._z = np.zeros_like(self.approx.w)
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
-        from ..kernels.control import sarsa_lambda_update
+        from ..kernels.linear.control import sarsa_lambda_update
 
         c = self.config
         sarsa_lambda_update(self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha, c.lam, self._trace_code)
@@ -381,7 +381,7 @@ class TrueOnlineSarsaLambda(_Control):
         self._q_old = 0.0
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
-        from ..kernels.control import true_online_sarsa_update
+        from ..kernels.linear.control import true_online_sarsa_update
 
         c = self.config
         _, self._q_old = true_online_sarsa_update(self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha,

@@ -22,7 +22,7 @@ class NStepSarsa(_Control):
         self._rew = []
 
     def _flush(self, bootstrap_state):
-        from ..kernels.control import linear_q_update, nstep_return, q_value
+        from ..kernels.linear.control import linear_q_update, nstep_return, q_value
 
         i0, v0, a0 = self._buf.pop(0)
         c = self.config
@@ -84,7 +84,7 @@ class MCControl(_Control):
         return a1
 
     def end_episode(self):
-        from ..kernels.control import linear_q_update
+        from ..kernels.linear.control import linear_q_update
 
         g = 0.0
         for t in range(len(self._rew) - 1, -1, -1):

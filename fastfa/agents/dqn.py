@@ -5,12 +5,12 @@ uniformly from a replay buffer towards y = r + γ max_a q(s', a; θ⁻) with a
 target network θ⁻ copied every C steps (or Polyak-averaged with τ < 1).
 Options: prioritized replay (``prioritized=True``, Schaul et al. 2016) and
 n-step returns (``n_step=n``, S&B 7.1), alone or together.  The
-maths is in ``fastfa.kernels.dqn``; this file validates, holds state, and
+maths is in ``fastfa.kernels.nn.dqn``; this file validates, holds state, and
 drives either
 
 * the **Python loop** (``fastfa.loop.run``): any gymnasium env with a Box
   observation and Discrete actions; each step calls compiled kernels;
-* the **compiled loop** (``kernels.dqn.dqn_train``): env twin, ε-greedy policy,
+* the **compiled loop** (``kernels.nn.dqn.dqn_train``): env twin, ε-greedy policy,
   replay and gradient steps fused in one ``@njit`` function, for
   ``CartPole-v1``, ``Acrobot-v1`` and ``MountainCar-v0`` (and their ``fastfa/``
   ids) and ``fastfa/PuckWorldDiscrete-v0`` (default parameters).
@@ -169,7 +169,7 @@ class DQNConfig:
             object.__setattr__(self, name, bool(getattr(self, name)))
 
     def hp_array(self, max_episode_steps: int) -> np.ndarray:
-        from ..kernels import dqn as K
+        from ..kernels.nn import dqn as K
 
         hp = np.zeros(K.N_HP, np.float64)
         hp[K.HP_GAMMA] = self.gamma
@@ -200,7 +200,7 @@ class DQNConfig:
         return hp
 
 
-# env id -> (kernels.dqn ENV_* code, params builder name, max episode steps)
+# env id -> (kernels.nn.dqn ENV_* code, params builder name, max episode steps)
 _TWINS = {"CartPole-v1": (0, "cartpole_params", 500), "Acrobot-v1": (1, "acrobot_params", 500),
           "MountainCar-v0": (2, "mountaincar_params", 200)}
 for _k in list(_TWINS):
@@ -209,13 +209,13 @@ _TWINS["fastfa/PuckWorldDiscrete-v0"] = (3, "puckworld_params", 600)  # default 
 
 
 def _K():
-    from ..kernels import dqn
+    from ..kernels.nn import dqn
 
     return dqn
 
 
 def _KL():
-    from ..kernels import dqn_loop
+    from ..kernels.loops import dqn_loop
 
     return dqn_loop
 
@@ -334,7 +334,8 @@ class DQN(DeepContract):
         spec = getattr(env, "spec", None)
         self.max_episode_steps = getattr(spec, "max_episode_steps", None) or 0
         if twin is not None:
-            from ..kernels import envs_classic, pg_envs
+            from ..kernels.envs import classic as envs_classic
+            from ..kernels.envs import puck_corridor as pg_envs
 
             self._env_kind = twin[0]
             mod = pg_envs if twin[1].startswith("puckworld") else envs_classic

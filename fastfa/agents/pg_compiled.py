@@ -62,7 +62,7 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
     Returns:
         ``{"returns": [runs, episodes], "p_right": [runs, episodes], "steps": int}``.
     """
-    from ..kernels import pg_loops
+    from ..kernels.loops import pg_loops
 
     alpha = _pos("alpha", alpha)
     alpha_w = _pos("alpha_w", alpha_w, allow_zero=True)
@@ -132,7 +132,8 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
     "log_std": [runs, 2], "w": [runs, size], "steps": int, "features": TileCoder,
     "eval_x", "eval_distance"}``.
     """
-    from ..kernels import pg_envs, pg_loops
+    from ..kernels.envs import puck_corridor as pg_envs
+    from ..kernels.loops import pg_loops
 
     if method not in ("reinforce", "actor_critic"):
         raise ValueError(f"method must be 'reinforce' or 'actor_critic', got {method!r}")

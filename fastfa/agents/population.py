@@ -1,7 +1,7 @@
 """Populations: many independent control runs (seeds x step sizes x lambdas) in one compiled call.
 
 :func:`run_population` advances every cell (one seed, one α, one λ) with the fused compiled loop
-of ``fastfa.kernels.control_loop`` in parallel over cores: the compiled loop releases the GIL and
+of ``fastfa.kernels.loops.control_loop`` in parallel over cores: the compiled loop releases the GIL and
 a pool of ``threads`` Python threads feeds it one cell per call.  (A ``numba.prange`` version gave the
 same numbers and speed but cost ~10 s more compilation on first use, against a start-up target of
 2 s; threads cost nothing to compile.)  Cell ``(r, α, λ)``
@@ -40,7 +40,7 @@ MOUNTAINCAR_BOX = ((-1.2, -0.07), (0.5, 0.07))
 
 @dataclass(frozen=True)
 class TileSpec:
-    """Grid tile coding of a box (``fastfa.kernels.gridtiles``).
+    """Grid tile coding of a box (``fastfa.kernels.features.gridtiles``).
 
     Attributes:
         low, high: the box (observations are clipped to it).
@@ -56,7 +56,7 @@ class TileSpec:
     anchor: bool = False
 
     def arrays(self):
-        from ..kernels.gridtiles import grid_spec
+        from ..kernels.features.gridtiles import grid_spec
 
         return grid_spec(np.asarray(self.low, float), np.asarray(self.high, float), self.tiles, self.tilings,
                          self.anchor)
@@ -122,7 +122,7 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
         tiles: the tile coding; default 8 tilings of 8x8 over the book's Mountain Car box.
         max_steps: time limit per episode (0 = none, as in the book).
         trace_min: λ algorithms drop traces below this magnitude (0: exact; see
-            ``fastfa.kernels.control_traces``).
+            ``fastfa.kernels.linear.control_traces``).
         threads: worker threads (None: ``numba.get_num_threads()``, i.e. the cores).
 
     Returns: dict with ``steps`` int64 and ``returns`` float64 arrays shaped
@@ -135,7 +135,7 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
 
     import numba
 
-    from ..kernels.control_loop import make_budget, make_hp
+    from ..kernels.loops.control_loop import make_budget, make_hp
     from .compiled_control import compiled_unit
 
     cenv = _compiled_env(env_id)

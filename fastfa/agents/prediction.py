@@ -2,7 +2,7 @@
 
 Each agent = ``features`` + :class:`fastfa.approx.LinearV` + a fixed policy +
 a frozen config; it learns ``v_π`` on any gymnasium env through
-``fastfa.loop.run`` with compiled update kernels (:mod:`fastfa.kernels.prediction`):
+``fastfa.loop.run`` with compiled update kernels (:mod:`fastfa.kernels.linear.prediction`):
 
 * :class:`GradientMC`: ``w ← w + α [G_t − v̂(S_t)] x(S_t)`` after each episode (9.3);
 * :class:`TD0`: semi-gradient TD(0), ``δ = R + γ v̂(S') − v̂(S)`` (9.3);
@@ -152,7 +152,7 @@ class _Predictor(Contract):
     def _learn_compiled(self, env, episodes, total_steps, seed, callback):
         from ..envs.random_walk import RandomWalkEnv
         from ..experiments._randomwalk import METHODS, feature_table
-        from ..kernels.prediction_pop import randomwalk_population
+        from ..kernels.linear.prediction_pop import randomwalk_population
         from ..loop import EpisodeLog
 
         if not isinstance(env.unwrapped, RandomWalkEnv):
@@ -284,7 +284,7 @@ class GradientMC(_Predictor):
         return self._act(next_obs)
 
     def end_episode(self):
-        from ..kernels.prediction import linear_v_update, mc_returns
+        from ..kernels.linear.prediction import linear_v_update, mc_returns
 
         g = np.empty(len(self._rewards))
         mc_returns(np.asarray(self._rewards, dtype=np.float64), float(self.config.gamma), g)
@@ -299,7 +299,7 @@ class TD0(_Predictor):
     _method = "nstep"
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
-        from ..kernels.prediction import td0_update
+        from ..kernels.linear.prediction import td0_update
 
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
         td0_update(self.w, i, v, float(reward), g, i1, v1, float(self.config.alpha))
@@ -318,7 +318,7 @@ class NStepTD(_Predictor):
         self._enc, self._rewards = [], []
 
     def _update(self, tau, bootstrap_enc, n_rewards):
-        from ..kernels.prediction import discounted_return, linear_v_update, v_value
+        from ..kernels.linear.prediction import discounted_return, linear_v_update, v_value
 
         cfg = self.config
         boot = 0.0 if bootstrap_enc is None else v_value(self.w, *bootstrap_enc)
@@ -353,7 +353,7 @@ class TDLambda(_Predictor):
         self._z = np.zeros(self.approx.n_features)
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
-        from ..kernels.prediction import ACCUMULATE, REPLACE, td_lambda_update
+        from ..kernels.linear.prediction import ACCUMULATE, REPLACE, td_lambda_update
 
         cfg = self.config
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
@@ -372,7 +372,7 @@ class TrueOnlineTDLambda(_Predictor):
         self._v_old = 0.0
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
-        from ..kernels.prediction import true_online_td_update
+        from ..kernels.linear.prediction import true_online_td_update
 
         cfg = self.config
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)

@@ -105,7 +105,7 @@ class KNNRegressor:
         return as_rows("X", Q, self.n_dims)
 
     def _build(self):
-        from ..kernels.knn import kdtree_build
+        from ..kernels.approx.knn import kdtree_build
 
         n = self.size
         cap = 2 * n - 1
@@ -117,7 +117,7 @@ class KNNRegressor:
     def kdtree_arrays(self) -> tuple:
         """``(perm, start, end, left, right, lo, hi)``: the k-d tree over the stored states (built if needed).
 
-        For :func:`fastfa.kernels.knn.kdtree_query` inside your own ``@njit`` loop (with ``self.X``);
+        For :func:`fastfa.kernels.approx.knn.kdtree_query` inside your own ``@njit`` loop (with ``self.X``);
         valid until the stored states change (``add``).  Requires at least one stored pair.
         """
         if self.size == 0:
@@ -128,7 +128,7 @@ class KNNRegressor:
 
     def predict(self, X) -> np.ndarray:
         """``v̂`` of each row of ``X``: float64[n] (one output) or float64[n, n_outputs]."""
-        from ..kernels import knn
+        from ..kernels.approx import knn
 
         Q = self._check_query(X)
         k = min(self.k, self.size)
@@ -144,7 +144,7 @@ class KNNRegressor:
 
     def neighbors(self, x) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, squared distances)`` of the min(k, size) stored states nearest to ``x`` float[n_dims]."""
-        from ..kernels import knn
+        from ..kernels.approx import knn
 
         q = self._check_query(np.reshape(x, (1, -1)) if np.ndim(x) == 1 else x)
         if q.shape[0] != 1:
@@ -166,7 +166,7 @@ class KNNRegressor:
         Args: ``x`` float[n_dims]; ``target`` finite; ``alpha`` in [0, 1]; ``output`` the column
         (action) in [0, n_outputs). Returns the error ``target − v̂(x)`` before the step.
         """
-        from ..kernels.knn import knn_td_update
+        from ..kernels.approx.knn import knn_td_update
 
         q = self._check_query(np.reshape(x, (1, -1)) if np.ndim(x) == 1 else x)
         if q.shape[0] != 1:

@@ -4,7 +4,7 @@ A state is encoded once, whatever the action (``x(s, a) = x(s) ⊗ e_a``): spars
 binary features (GridTileCoder, TileCoder without ``n_actions``, Discretizer,
 StateAggregation) as their active indices, dense bases (Fourier, Polynomial,
 RBF, ...) as all indices with their values.  The pair ``(i, v)`` is what the
-kernels of :mod:`fastfa.kernels.control` take.
+kernels of :mod:`fastfa.kernels.linear.control` take.
 
 Example::
 
@@ -72,7 +72,7 @@ class LinearQ:
 
     def q_values(self, obs) -> np.ndarray:
         """float64[n_actions]: q̂(obs, a) for every a."""
-        from ..kernels.control import q_values
+        from ..kernels.linear.control import q_values
 
         i, v = self.encode(obs)
         out = np.empty(self.n_actions)

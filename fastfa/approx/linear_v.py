@@ -4,7 +4,7 @@ Sparse binary features (TileCoder, StateAggregation, Discretizer, CoarseCoding)
 take the sparse path: ``v̂(s) = Σ_{i active} w_i`` from ``features.indices``,
 never a dense vector.  Dense bases (Fourier, Polynomial, Wavelet, RBF) use
 ``features.transform``.  Either way a state is encoded as the pair ``(i, v)``
-(indices, values) the kernels of :mod:`fastfa.kernels.prediction` take.
+(indices, values) the kernels of :mod:`fastfa.kernels.linear.prediction` take.
 
 Example::
 
@@ -97,14 +97,14 @@ class LinearV:
 
     def value(self, obs) -> float:
         """``v̂(obs) = wᵀx(obs)``."""
-        from ..kernels.prediction import v_value
+        from ..kernels.linear.prediction import v_value
 
         i, v = self.encode(obs)
         return float(v_value(self.w, i, v))
 
     def values(self, obs) -> np.ndarray:
         """``v̂`` of every row of a batch: float64[n]."""
-        from ..kernels.prediction import v_values_batch
+        from ..kernels.linear.prediction import v_values_batch
 
         I, V = self.encode_batch(obs)
         out = np.empty(I.shape[0])

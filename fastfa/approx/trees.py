@@ -39,7 +39,7 @@ def _tree_limits(max_depth, min_samples_split, min_samples_leaf):
 
 
 def _fit_one(X, y, md, mss, msl, K, randomized, rng):
-    from ..kernels.tree import tree_fit
+    from ..kernels.approx.tree import tree_fit
 
     n = X.shape[0]
     cap = 2 * n - 1
@@ -68,7 +68,7 @@ class _TreeModel:
         self.right = np.concatenate([np.where(t >= 0, t + o, t) for t, o in zip(cols[3], offsets)])
         self.value, self.n_node, self.impurity = (np.concatenate(c) for c in cols[4:7])
         self.roots = offsets.astype(np.int64)
-        from ..kernels.tree import tree_pack
+        from ..kernels.approx.tree import tree_pack
 
         self.packed = np.empty((self.feature.shape[0], 2), np.int64)
         if not tree_pack(self.feature, self.left, self.right, self.packed):
@@ -89,7 +89,7 @@ class _TreeModel:
 
     def predict(self, X) -> np.ndarray:
         """Predictions for the rows of ``X`` (float[n, d], or one row float[d]): float64[n] (or a float)."""
-        from ..kernels.tree import forest_predict_packed
+        from ..kernels.approx.tree import forest_predict_packed
 
         if self.feature is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(X, y) first")
@@ -109,7 +109,7 @@ class RegressionTree(_TreeModel):
         min_samples_leaf: every leaf keeps at least this many samples (int ≥ 1).
 
     After ``fit``: node arrays ``feature``, ``threshold``, ``left``, ``right``, ``value``,
-    ``n_node``, ``impurity`` (see :mod:`fastfa.kernels.tree`), ``node_count``, ``nbytes``.
+    ``n_node``, ``impurity`` (see :mod:`fastfa.kernels.approx.tree`), ``node_count``, ``nbytes``.
     """
 
     def __init__(self, max_depth: int | None = None, min_samples_split: int = 2, min_samples_leaf: int = 1):

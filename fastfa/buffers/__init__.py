@@ -2,15 +2,15 @@
 (:class:`PrioritizedReplayBuffer`, Schaul et al. 2016), on preallocated typed arrays.
 
 Both validate their input once per call and then run the Numba kernels of
-``fastfa.kernels.replay``.  The common Python-side calls (``add`` of an ndarray of
+``fastfa.kernels.replay.replay``.  The common Python-side calls (``add`` of an ndarray of
 the storage dtype, ``sample``, PER ``sample``/``update_priorities``) take a C fast
-path (the Cython extension ``fastfa.kernels._replay``) that works on the same
+path (the Cython extension ``fastfa.kernels.replay._replay``) that works on the same
 arrays and gives bit-identical results; without the compiled extension
 (``FASTFA_NO_EXT=1``) everything runs through the Numba kernels (``COMPILED`` is
 False then).  The same arrays can be used from inside your own
 ``@njit`` code: ``buf.storage`` is the tuple ``(obs, act, rew, next_obs, term,
 state)`` (``obs`` flattened to 2-D), to pass to
-``fastfa.kernels.replay.replay_add(*buf.storage, o, a, r, o2, d)`` and
+``fastfa.kernels.replay.replay.replay_add(*buf.storage, o, a, r, o2, d)`` and
 ``replay_sample(*buf.storage, rng, batch)`` together with ``buf.rng`` (a
 ``numpy.random.Generator``; Numba draws the same stream as NumPy).
 

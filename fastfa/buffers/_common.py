@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 
 try:
-    from ..kernels._replay import Ring as _Ring
+    from ..kernels.replay._replay import Ring as _Ring
 
     COMPILED = True
 except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to load: Numba path only
@@ -53,10 +53,10 @@ _K = None
 
 
 def kernels():
-    """``fastfa.kernels.replay``, imported (compiled or loaded from cache) on first use, not at import."""
+    """``fastfa.kernels.replay.replay``, imported (compiled or loaded from cache) on first use, not at import."""
     global _K
     if _K is None:
-        from ..kernels import replay
+        from ..kernels.replay import replay
 
         _K = replay
     return _K

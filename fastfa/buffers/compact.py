@@ -2,7 +2,7 @@
 observation is stored once; ``next_obs`` is kept (in ``buf.extra``, a FIFO ring that grows) only
 where it is not bit-identical to the next row's ``obs`` (episode ends and the newest row).
 
-Layout (``replay_add_compact`` in ``fastfa.kernels.replay``): ``nxt[i]`` = −1 when row i's next
+Layout (``replay_add_compact`` in ``fastfa.kernels.replay.replay``): ``nxt[i]`` = −1 when row i's next
 observation is ``obs[(i+1) mod capacity]``, else its slot in ``extra``; ``estate`` = [oldest slot,
 count] of the live slots, which belong to the rows holding a slot in row order (oldest first).
 """

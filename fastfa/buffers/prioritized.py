@@ -1,7 +1,7 @@
 """Proportional prioritized experience replay (:class:`PrioritizedReplayBuffer`, Schaul et al. 2016).
 
 Priorities live in a sum-tree (``tree[1]`` = total, leaves at ``cap2 + i``) with a min-tree beside it
-for the importance-weight normaliser; see ``fastfa.kernels.replay`` for the kernels.
+for the importance-weight normaliser; see ``fastfa.kernels.replay.replay`` for the kernels.
 """
 from __future__ import annotations
 

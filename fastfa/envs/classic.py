@@ -3,7 +3,7 @@
 ``fastfa.make("MountainCar-v0", compiled=True)`` builds ``fastfa/MountainCar-v0``:
 the same spaces, start-state distribution (same ``np_random`` calls, so the same
 seed gives the same start), dynamics, rewards and termination as gymnasium's
-env, step for step, with the physics in ``fastfa.kernels.envs_classic``.  Use
+env, step for step, with the physics in ``fastfa.kernels.envs.classic``.  Use
 the kernels directly (params + state + step) inside your own Numba loops.
 
 No rendering (``render_mode`` must be None): use gymnasium's env to watch.
@@ -19,13 +19,13 @@ from .compiled import CompiledEnv
 
 
 def _k():
-    from ..kernels import envs_classic
+    from ..kernels.envs import classic as envs_classic
 
     return envs_classic
 
 
 class _TwinEnv(CompiledEnv):
-    """A built-in twin: a :class:`CompiledEnv` over ``fastfa.kernels.envs_classic``'s functions,
+    """A built-in twin: a :class:`CompiledEnv` over ``fastfa.kernels.envs.classic``'s functions,
     cached on disk under ``compiled_key`` (its gymnasium id)."""
 
     _name_ = ""

@@ -1,6 +1,6 @@
 """Policy-gradient environments: Short Corridor (S&B Example 13.1) and Puck World (continuous and discrete).
 
-The physics lives in ``fastfa.kernels.pg_envs`` (compiled twin: params + state +
+The physics lives in ``fastfa.kernels.envs.puck_corridor`` (compiled twin: params + state +
 ``@njit`` step) so the same code runs inside compiled training loops; these
 classes are the gymnasium face of it (``fastfa.make(id, compiled=True)`` gives
 the same class).  ``render_mode="rgb_array"`` draws with NumPy only;
@@ -16,13 +16,13 @@ __all__ = ["PuckWorldDiscreteEnv", "PuckWorldEnv", "ShortCorridorEnv", "short_co
 
 
 def _k():
-    from ..kernels import pg_envs
+    from ..kernels.envs import puck_corridor as pg_envs
 
     return pg_envs
 
 
 def short_corridor_value(p_right):
-    """Exact value of the start state for P(right) = p; see :func:`fastfa.kernels.pg_envs.short_corridor_value`."""
+    """Exact value of the start state for P(right) = p; see :func:`fastfa.kernels.envs.puck_corridor.short_corridor_value`."""
     return _k().short_corridor_value(p_right)
 
 

@@ -4,7 +4,7 @@
 prediction task with a fixed behaviour (the single action 0 means "walk").
 Observations are the state number: ``1..1000`` non-terminal, ``0`` and
 ``1001`` the terminal ends (rewards −1 and +1).  The dynamics are the compiled
-twin's (:mod:`fastfa.kernels.envs_randomwalk`), driven by the env's
+twin's (:mod:`fastfa.kernels.envs.randomwalk`), driven by the env's
 ``np_random``, so both give the same episode for the same seed.
 
 Exact solutions of the Bellman equations (dense linear solves)::
@@ -71,7 +71,7 @@ class RandomWalkEnv(gymnasium.Env):
             start = (n_states + 1) // 2
         if not (1 <= start <= n_states):
             raise ValueError(f"start must be in [1, {n_states}], got {start}")
-        from ..kernels.envs_randomwalk import randomwalk_params
+        from ..kernels.envs.randomwalk import randomwalk_params
 
         self.params = randomwalk_params(n_states, max_jump, start)
         self.state = np.zeros(1)
@@ -81,7 +81,7 @@ class RandomWalkEnv(gymnasium.Env):
         self._started = False
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        from ..kernels.envs_randomwalk import randomwalk_reset
+        from ..kernels.envs.randomwalk import randomwalk_reset
 
         super().reset(seed=seed)
         randomwalk_reset(self.params, self.state)
@@ -89,7 +89,7 @@ class RandomWalkEnv(gymnasium.Env):
         return int(self.state[0]), {}
 
     def step(self, action):
-        from ..kernels.envs_randomwalk import randomwalk_step
+        from ..kernels.envs.randomwalk import randomwalk_step
 
         if not self._started:
             raise RuntimeError("call reset() before step()")

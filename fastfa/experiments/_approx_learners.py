@@ -23,7 +23,7 @@ import numpy as np
 class LinearTiles:
     def __init__(self, d, n_out, *, tiles=8, tilings=8, alpha=0.5, **_):
         from ..features import GridTileCoder
-        from ..kernels.gridtiles import grid_tiles
+        from ..kernels.features.gridtiles import grid_tiles
 
         self.tc = GridTileCoder(np.zeros(d), np.ones(d), tiles, tilings)
         self.w = np.zeros((self.tc.n_features, n_out))
@@ -39,7 +39,7 @@ class LinearTiles:
         return self.w.nbytes
 
     def q(self, x):
-        from ..kernels.control import q_values
+        from ..kernels.linear.control import q_values
 
         self._tiles(x, self.tc.cf, self.tc.ci, self._i)
         q_values(self.w, self._i, self._v, self._q)
@@ -50,7 +50,7 @@ class LinearTiles:
         return self.w[I].sum(axis=1)
 
     def learn(self, x, a, r, gamma_t, x2, a2):
-        from ..kernels.control import sarsa_update
+        from ..kernels.linear.control import sarsa_update
 
         self._tiles(x, self.tc.cf, self.tc.ci, self._i)
         self._tiles(x2, self.tc.cf, self.tc.ci, self._i2)
@@ -75,7 +75,7 @@ class KNN:
         return self.m.nbytes
 
     def q(self, x):
-        from ..kernels.knn import knn_average, knn_brute, knn_weights
+        from ..kernels.approx.knn import knn_average, knn_brute, knn_weights
 
         m = self.m
         if m.size == 0:
@@ -91,7 +91,7 @@ class KNN:
         return self.m.predict(X).reshape(len(X), -1)
 
     def learn(self, x, a, r, gamma_t, x2, a2):
-        from ..kernels.knn import knn_brute, knn_td_update
+        from ..kernels.approx.knn import knn_brute, knn_td_update
 
         m = self.m
         target = r + (gamma_t * self.q(x2)[a2] if gamma_t != 0.0 else 0.0)
@@ -122,7 +122,7 @@ class TreeRefit:
         return self.buf.nbytes + (self.tree.nbytes if self.tree is not None else 0)
 
     def _predict(self, X):
-        from ..kernels.tree import forest_predict_packed
+        from ..kernels.approx.tree import forest_predict_packed
 
         out = np.empty(X.shape[0])
         t = self.tree
@@ -163,7 +163,7 @@ class TreeRefit:
 
 class MLP:
     def __init__(self, d, n_out, *, hidden=32, lr=1e-3, seed=0, **_):
-        from ..kernels import mlp
+        from ..kernels.nn import mlp
 
         self.k = mlp
         self.sizes = np.array([d, hidden, hidden, n_out], np.int64)

@@ -69,7 +69,7 @@ def rw_transitions(seed, episodes):
 
 # ----------------------------------------------------------------------------- Mountain Car
 def _mc():
-    from ..kernels import envs_classic as ec
+    from ..kernels.envs import classic as ec
 
     return ec.mountaincar_params(), ec.mountaincar_step
 
@@ -197,7 +197,7 @@ class MLPRegressor:
     (``epochs`` passes of minibatches per fit, warm-started from the previous fit)."""
 
     def __init__(self, d, n_actions, hidden=64, lr=3e-3, epochs=4, batch=256, seed=0):
-        from ..kernels import mlp
+        from ..kernels.nn import mlp
 
         self.k, self.sizes = mlp, np.array([d, hidden, hidden, n_actions], np.int64)
         self.theta = np.empty(mlp.mlp_n_params(self.sizes))

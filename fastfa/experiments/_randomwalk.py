@@ -66,8 +66,8 @@ def population(method: str, features, *, seed, n_runs: int | None = None, alphas
     states), w float64[P, n_runs, F] final weights, steps (total env steps).
     """
     from ..envs.random_walk import randomwalk_state_distribution, randomwalk_true_values
-    from ..kernels.envs_randomwalk import randomwalk_params
-    from ..kernels.prediction_pop import randomwalk_population
+    from ..kernels.envs.randomwalk import randomwalk_params
+    from ..kernels.linear.prediction_pop import randomwalk_population
 
     seqs = seed_sequences(seed, n_runs)
     n_runs = len(seqs)

@@ -57,7 +57,7 @@ def plot(table, path):
 @experiment("baird", "Fig 11.2: off-policy semi-gradient TD and DP diverge on Baird's counterexample",
             default_runs=1, params=PARAMS)
 def run(ctx) -> Result:
-    from ..kernels.baird import baird_features, baird_offpolicy_td, baird_semigradient_dp
+    from ..kernels.linear.baird import baird_features, baird_offpolicy_td, baird_semigradient_dp
 
     p = params(ctx.params, DEFAULTS)
     n = int(p["steps"])

@@ -10,7 +10,7 @@ Runs whose q̂ stops being finite (accumulating traces at large α) are stopped 
 reported (``RuntimeWarning``, metric ``diverged runs``); their (λ, α) point is NaN (left out of
 the plot, as the book leaves out diverging settings).
 
-Traces below ``trace_min`` = 1e-3 are dropped (``fastfa.kernels.control_traces``; Sutton's
+Traces below ``trace_min`` = 1e-3 are dropped (``fastfa.kernels.linear.control_traces``; Sutton's
 own Mountain Car code drops them below 0.01): ``--set trace_min=0`` runs the exact algorithm
 (slower).  Episodes are capped at ``max_steps`` = 5000 steps (bad settings saturate; the
 book's plots stop at 300 steps per episode).

@@ -55,8 +55,8 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
     from ..agents.compiled_control import compiled_unit
     from ..agents.population import MOUNTAINCAR_BOX, TileSpec, spawn_generators
     from ..envs.classic import MountainCarEnv
-    from ..kernels.control_loop import ALG_SARSA, make_budget, make_hp
-    from ..kernels.gridtiles import grid_tiles
+    from ..kernels.loops.control_loop import ALG_SARSA, make_budget, make_hp
+    from ..kernels.features.gridtiles import grid_tiles
 
     cf, ci, nf = TileSpec(*MOUNTAINCAR_BOX).arrays()
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)

@@ -65,7 +65,7 @@ def episodes_to_threshold(distance, threshold: float = THRESHOLD, window: int = 
 
 def _reference_distances(ep_len: int, episodes: int) -> dict:
     """Mean distance of a uniformly random force and of no force, same fixed start seeds as the evaluation."""
-    from ..kernels import pg_envs
+    from ..kernels.envs import puck_corridor as pg_envs
 
     P = pg_envs.puckworld_params()
     out = {}
@@ -93,7 +93,7 @@ def save_trajectory_gif(result: dict, path: Path, n_steps: int = 600, every: int
     except ImportError:
         return None
     from ..envs.pg_envs import draw_puckworld
-    from ..kernels import pg_loops
+    from ..kernels.loops import pg_loops
 
     tc, P = result["features"], result["env_params"]
     states = np.empty((n_steps + 1, 9))

@@ -3,7 +3,7 @@
 Every class normalises an observation to the unit box first,
 ``s = clip((obs − low)/(high − low), 0, 1)`` (observations outside the box
 are clipped), then evaluates its basis with a Numba kernel
-(:mod:`fastfa.kernels.features`).  Common interface::
+(:mod:`fastfa.kernels.features.bases`).  Common interface::
 
     >>> from fastfa.features import Fourier
     >>> phi = Fourier(low=0, high=1, order=5)          # 1-D: 6 features cos(π c s), c = 0..5
@@ -78,7 +78,7 @@ class _DenseBasis:
 
     def normalize(self, obs) -> np.ndarray:
         """The observation scaled (and clipped) to the unit box."""
-        from ..kernels.features import normalize
+        from ..kernels.features.bases import normalize
 
         x = as_obs(obs, self.n_dims)
         s = np.empty_like(x)
@@ -91,7 +91,7 @@ class _DenseBasis:
         if out is None:
             out = np.empty(self.n_features)
         if self._obs_kernel is None:
-            from ..kernels import features as K
+            from ..kernels.features import bases as K
 
             type(self)._obs_kernel = staticmethod(getattr(K, self._obs_kernel_name))
         self._obs_kernel(x, self.low, self.high, *self._tables(), out)
@@ -99,7 +99,7 @@ class _DenseBasis:
 
     def transform_batch(self, obs) -> np.ndarray:
         """Feature vectors of every row of ``obs`` (n, d): float64[n, n_features]."""
-        from ..kernels.features import normalize_batch
+        from ..kernels.features.bases import normalize_batch
 
         x = as_obs_batch(obs, self.n_dims)
         s = np.empty_like(x)
@@ -148,12 +148,12 @@ class Polynomial(_DenseBasis):
         return f"order={self.order}, d={self.n_dims}"
 
     def _eval(self, s, out):
-        from ..kernels.features import polynomial
+        from ..kernels.features.bases import polynomial
 
         polynomial(s, self.exponents, out)
 
     def _eval_batch(self, s, out):
-        from ..kernels.features import polynomial_batch
+        from ..kernels.features.bases import polynomial_batch
 
         polynomial_batch(s, self.exponents, out)
 
@@ -191,12 +191,12 @@ class Fourier(_DenseBasis):
         return alpha / np.where(norm == 0, 1.0, norm)
 
     def _eval(self, s, out):
-        from ..kernels.features import fourier
+        from ..kernels.features.bases import fourier
 
         fourier(s, self.frequencies, out)
 
     def _eval_batch(self, s, out):
-        from ..kernels.features import fourier_batch
+        from ..kernels.features.bases import fourier_batch
 
         fourier_batch(s, self.frequencies, out)
 
@@ -237,12 +237,12 @@ class Wavelet(_DenseBasis):
         return f"levels={self.levels}, order={self.order}, d={self.n_dims}"
 
     def _eval(self, s, out):
-        from ..kernels.features import wavelet
+        from ..kernels.features.bases import wavelet
 
         wavelet(s, self.functions, out)
 
     def _eval_batch(self, s, out):
-        from ..kernels.features import wavelet_batch
+        from ..kernels.features.bases import wavelet_batch
 
         wavelet_batch(s, self.functions, out)
 
@@ -285,11 +285,11 @@ class RBF(_DenseBasis):
         return f"centres_per_dim={self.centres_per_dim.tolist()}, width={self.width}"
 
     def _eval(self, s, out):
-        from ..kernels.features import rbf
+        from ..kernels.features.bases import rbf
 
         rbf(s, self.centres, self._inv, out)
 
     def _eval_batch(self, s, out):
-        from ..kernels.features import rbf_batch
+        from ..kernels.features.bases import rbf_batch
 
         rbf_batch(s, self.centres, self._inv, out)

@@ -79,14 +79,14 @@ class Discretizer:
 
     def indices(self, obs) -> np.ndarray:
         """int64[1]: the cell number."""
-        from ..kernels.features import grid_index
+        from ..kernels.features.bases import grid_index
 
         x = as_obs(obs, self.n_dims)
         return np.array([grid_index(x, self.low, self.high, self.bins)], dtype=np.int64)
 
     def indices_batch(self, obs) -> np.ndarray:
         """int64[n, 1]: cell numbers of every row."""
-        from ..kernels.features import grid_index_batch
+        from ..kernels.features.bases import grid_index_batch
 
         x = as_obs_batch(obs, self.n_dims)
         out = np.empty(x.shape[0], dtype=np.int64)
@@ -164,7 +164,7 @@ class StateAggregation:
         return np.ascontiguousarray(s) if batch else int(s)
 
     def indices(self, obs) -> np.ndarray:
-        from ..kernels.features import aggregate
+        from ..kernels.features.bases import aggregate
 
         if isinstance(obs, (int, np.integer)) and not isinstance(obs, bool):  # fast path (Python loop agents)
             s = int(obs)
@@ -174,7 +174,7 @@ class StateAggregation:
         return np.array([aggregate(s, self.first, self.n_states, self.n_groups)], dtype=np.int64)
 
     def indices_batch(self, obs) -> np.ndarray:
-        from ..kernels.features import aggregate_batch
+        from ..kernels.features.bases import aggregate_batch
 
         s = self._states(obs, True)
         out = np.empty(s.shape[0], dtype=np.int64)
@@ -252,7 +252,7 @@ class CoarseCoding:
 
     def indices(self, obs) -> np.ndarray:
         """int64[k]: active receptive fields (ascending; possibly empty)."""
-        from ..kernels.features import coarse
+        from ..kernels.features.bases import coarse
 
         s = np.ascontiguousarray(self._norm(as_obs(obs, self.n_dims)))
         out = np.empty(self.n_features, dtype=np.int64)
@@ -261,7 +261,7 @@ class CoarseCoding:
 
     def indices_batch(self, obs) -> np.ndarray:
         """int64[n, k_max]: row i holds its active indices, padded with -1."""
-        from ..kernels.features import coarse_batch
+        from ..kernels.features.bases import coarse_batch
 
         s = np.ascontiguousarray(self._norm(as_obs_batch(obs, self.n_dims)))
         out = np.empty((s.shape[0], self.n_features), dtype=np.int64)

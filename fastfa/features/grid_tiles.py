@@ -1,6 +1,6 @@
 """Grid tile coding: tiles3's partition over a bounded box, with dense collision-free indices.
 
-The features of the compiled control loops (``fastfa.kernels.gridtiles``): the
+The features of the compiled control loops (``fastfa.kernels.features.gridtiles``): the
 same tiles as Sutton's tiles3 for the scaled input ``tiles·x/(high − low)``
 (displacements 1, 3, 5, ...), numbered by their place in the box's grid
 instead of hashed, so there is no table to fill and no collision; a linear
@@ -45,7 +45,7 @@ class GridTileCoder:
     sparse = True
 
     def __init__(self, low, high, tiles=8, tilings: int = 8, anchor: bool = False):
-        from ..kernels.gridtiles import grid_spec
+        from ..kernels.features.gridtiles import grid_spec
 
         self.low, self.high = as_box(low, high)
         self.tiles = as_int_vector(tiles, self.low.shape[0], "tiles")
@@ -74,7 +74,7 @@ class GridTileCoder:
 
     def indices(self, obs) -> np.ndarray:
         """int64[tilings]: the active feature of each tiling."""
-        from ..kernels.gridtiles import grid_tiles
+        from ..kernels.features.gridtiles import grid_tiles
 
         out = np.empty(self.tilings, np.int64)
         grid_tiles(as_obs(obs, self.n_dims), self.cf, self.ci, out)
@@ -82,7 +82,7 @@ class GridTileCoder:
 
     def _indices_trusted(self, x64) -> np.ndarray:
         """Indices of an already validated float64[d] (agents' hot path)."""
-        from ..kernels.gridtiles import grid_tiles
+        from ..kernels.features.gridtiles import grid_tiles
 
         out = np.empty(self.tilings, np.int64)
         grid_tiles(x64, self.cf, self.ci, out)

@@ -47,7 +47,7 @@ _TC = None
 def _kernel():
     global _TC
     if _TC is None:
-        from ..kernels.tilecoding import tc_indices
+        from ..kernels.features.tilecoding import tc_indices
 
         _TC = tc_indices
     return _TC
@@ -103,7 +103,7 @@ class TileCoder:
         self._disp = (2 * np.arange(d, dtype=np.int64) + 1 if offsets == "asymmetric"
                       else np.ones(d, dtype=np.int64))
         if mode == "iht":
-            from ..kernels.tiles import iht_new
+            from ..kernels.features.tiles import iht_new
 
             k = 0 if self.n_actions is None else 1
             self._keys, self._slots, self._meta = iht_new(self.size, 1 + d + k)
@@ -133,7 +133,7 @@ class TileCoder:
                 f"n_actions={self.n_actions}, offsets={self.offsets!r}, mode={self.mode!r}, size={self.size})")
 
     def kernel_args(self) -> tuple:
-        """Arguments after ``(obs, ints)`` of :func:`fastfa.kernels.tilecoding.tc_indices`, for compiled loops.
+        """Arguments after ``(obs, ints)`` of :func:`fastfa.kernels.features.tilecoding.tc_indices`, for compiled loops.
 
         ``tc_indices(obs, ints, *tc.kernel_args(), out)`` writes the same indices as
         ``tc.indices(obs, ...)`` (and updates the same IHT arrays in iht mode).
@@ -190,7 +190,7 @@ class TileCoder:
 
     def indices_batch(self, obs, actions=None) -> np.ndarray:
         """Indices of every row of ``obs`` (n, d) with ``actions`` (n,) or one int: int64[n, n_tilings]."""
-        from ..kernels.tilecoding import tc_indices_batch
+        from ..kernels.features.tilecoding import tc_indices_batch
 
         x = as_obs_batch(obs, self.n_dims)
         ints = self._ints(actions, n=x.shape[0])
@@ -240,7 +240,7 @@ class TileCoder:
                     "overfull": int(self._meta[1]), "full": bool(self._meta[0] >= self.size)}
         if obs is None:
             raise ValueError("collisions() in hash mode needs a sample of observations obs (n, d)")
-        from ..kernels.tilecoding import tc_coords_batch
+        from ..kernels.features.tilecoding import tc_coords_batch
 
         x = as_obs_batch(obs, self.n_dims)
         ints = self._ints(actions, n=x.shape[0])
@@ -315,7 +315,7 @@ def _check_iht(keys, slots, meta, size: int) -> None:
     n = keys.shape[1] - 1
     if (keys[:count, 0] != n).any():
         raise ValueError(f"arrays['iht_keys']: the {count} stored keys must all have {n} coordinates")
-    from ..kernels.tiles import iht_getindex, iht_new
+    from ..kernels.features.tiles import iht_getindex, iht_new
 
     k2, s2, m2 = iht_new(size, n)
     for e in range(count):

@@ -84,7 +84,7 @@ class GaussianLinear:
     # -------------------------------------------------------------- maths
     def mean_std(self, x) -> tuple[np.ndarray, np.ndarray]:
         """(μ(s), σ(s)) as float64[D] arrays."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x = self._x(x)
         mu, ls = np.empty(self.action_dim), np.empty(self.action_dim)
@@ -93,7 +93,7 @@ class GaussianLinear:
 
     def sample(self, x, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(unclipped draw used for learning, action clipped to [low, high] for the env)."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         check_rng(rng)
         x = self._x(x)
@@ -103,7 +103,7 @@ class GaussianLinear:
         return a, np.clip(a, self.low, self.high)
 
     def log_prob(self, x, a) -> float:
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x, a = self._x(x), self._a(a)
         mu, ls = np.empty(self.action_dim), np.empty(self.action_dim)
@@ -112,7 +112,7 @@ class GaussianLinear:
 
     def grad_log_prob(self, x, a) -> dict:
         """{"theta_mu": [F, D], "log_std_b": [D], "log_std_w": [F or 0, D]}: ∇ ln π(a|s)."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x, a = self._x(x), self._a(a)
         g_mu, g_w, g_b = np.empty_like(self.theta_mu), np.empty_like(self.log_std_w), np.empty_like(self.log_std_b)

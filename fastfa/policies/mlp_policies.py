@@ -1,4 +1,4 @@
-"""MLP policies on fastfa's compiled MLP kernels (:mod:`fastfa.kernels.mlp`): softmax and Gaussian.
+"""MLP policies on fastfa's compiled MLP kernels (:mod:`fastfa.kernels.nn.mlp`): softmax and Gaussian.
 
 * :class:`SoftmaxMLP`: π(·|s) = softmax(f_θ(s)), f an MLP with one output per action;
   ∇_θ ln π(a|s) = J_f(s)ᵀ (e_a − π(·|s))  (backpropagation of δ = e_a − π).
@@ -21,7 +21,7 @@ __all__ = ["SoftmaxMLP", "GaussianMLP"]
 
 class _MLPBase:
     def __init__(self, n_in: int, n_out: int, hidden, activation: str, seed):
-        from ..kernels import mlp
+        from ..kernels.nn import mlp
 
         n_in = check_int("n_in", n_in, 1)
         hidden = [check_int("hidden", int(h), 1) for h in hidden]
@@ -43,14 +43,14 @@ class _MLPBase:
         return x, single
 
     def _forward(self, x):
-        from ..kernels import mlp
+        from ..kernels.nn import mlp
 
         acts = np.empty(mlp.mlp_acts_size(self.sizes, x.shape[0]))
         out = mlp.mlp_forward(self.theta, self.sizes, self.act, x, acts)
         return out.copy(), acts
 
     def _backward(self, x, acts, dout):
-        from ..kernels import mlp
+        from ..kernels.nn import mlp
 
         grad = np.empty_like(self.theta)
         work = np.empty(mlp.mlp_work_size(self.sizes, x.shape[0]))
@@ -102,7 +102,7 @@ class SoftmaxMLP(_MLPBase):
         return self._backward(x, acts, d)
 
     def sample(self, x, rng) -> int:
-        from ..kernels.policy_gradient import categorical_sample
+        from ..kernels.linear.policy_gradient import categorical_sample
 
         check_rng(rng)
         return int(categorical_sample(self.probs(x), rng))

@@ -89,7 +89,7 @@ class SoftmaxLinear:
     # -------------------------------------------------------------- maths
     def probs(self, x) -> np.ndarray:
         """π(·|s) as a new float64[n_actions] array."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x, sparse = self._x(x)
         out = np.empty(self.n_actions)
@@ -101,7 +101,7 @@ class SoftmaxLinear:
 
     def log_prob(self, x, a) -> float:
         """ln π(a|s), computed with log-sum-exp (finite even when π(a|s) underflows)."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x, sparse = self._x(x)
         a = self._a(a)
@@ -116,7 +116,7 @@ class SoftmaxLinear:
 
     def grad_log_prob(self, x, a) -> np.ndarray:
         """∇_θ ln π(a|s) = x(s,a) − Σ_b π(b|s) x(s,b), an array shaped like θ (dense even for sparse x)."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x, sparse = self._x(x)
         a = self._a(a)
@@ -140,7 +140,7 @@ class SoftmaxLinear:
 
     def sample(self, x, rng: np.random.Generator) -> int:
         """Draw an action from π(·|s) with ``rng``."""
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         check_rng(rng)
         return int(K.categorical_sample(self.probs(x), rng))
@@ -154,7 +154,7 @@ class SoftmaxLinear:
 
         Raises FloatingPointError (θ unchanged) if the step would make θ non-finite.
         """
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         step = float(step)
         if not np.isfinite(step):
@@ -184,7 +184,7 @@ class SoftmaxLinear:
 
         For state-action layout, x is [B, n_actions, F].
         """
-        from fastfa.kernels import policy_gradient as K
+        from fastfa.kernels.linear import policy_gradient as K
 
         x = np.ascontiguousarray(x, dtype=np.float64)
         a = np.ascontiguousarray(a, dtype=np.int64)

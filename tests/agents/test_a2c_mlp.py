@@ -4,8 +4,8 @@ import pytest
 from conftest import JIT_DISABLED, scale
 
 from fastfa.agents import A2CMLP
-from fastfa.kernels import a2c as KA
-from fastfa.kernels import mlp
+from fastfa.kernels.nn import a2c as KA
+from fastfa.kernels.nn import mlp
 
 
 def test_rmsprop_matches_torch_formula():
@@ -38,7 +38,7 @@ def test_first_update_equals_finite_difference_gradient():
     a.learn(6)
     # RMSprop first step from v = 0: v = (1-ρ) g², Δθ = -lr g / (sqrt(1-ρ)|g| + ε) ≈ -lr sign(g)/sqrt(1-ρ)
     # so sign(Δθ) = -sign(g): compare signs with the finite-difference gradient of the loss
-    from fastfa.kernels import dqn
+    from fastfa.kernels.nn import dqn
 
     a2 = A2CMLP("CartPole-v1", n_envs=2, n_steps=3, seed=4, hidden=(5,), max_grad_norm=0.0, vf_coef=VF)
     a2.rng.bit_generator.state = rng_state
@@ -53,7 +53,7 @@ def test_first_update_equals_finite_difference_gradient():
         for k in range(2):
             p = np.exp(logits[k] - logits[k].max())
             p /= p.sum()
-            from fastfa.kernels.policy_gradient import categorical_sample
+            from fastfa.kernels.linear.policy_gradient import categorical_sample
             act = categorical_sample(p, a2.rng)
             X.append(obs[k].copy())
             acts.append(act)

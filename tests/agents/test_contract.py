@@ -196,7 +196,7 @@ def test_checkpoint_resume_of_compiled_deep_agents(name, tmp_path):
 def test_dqn_evaluate_gives_the_compiled_evaluation_numbers():
     """DQN.evaluate (a gymnasium loop over the compiled twin) returns what 0.1.0's compiled evaluation
     kernel returned for the same seed, and adds the lengths."""
-    from fastfa.kernels import dqn as K
+    from fastfa.kernels.nn import dqn as K
 
     agent, _ = make("dqn", seed=0)
     agent.learn(total_steps=scale(2000, 200))

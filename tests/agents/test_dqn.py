@@ -6,8 +6,8 @@ import pytest
 
 from conftest import JIT_DISABLED, scale
 from fastfa.agents import DQN, DQNConfig
-from fastfa.kernels import dqn as K
-from fastfa.kernels import mlp as M
+from fastfa.kernels.nn import dqn as K
+from fastfa.kernels.nn import mlp as M
 from naive_mlp import naive_backward, naive_forward, naive_td_loss
 
 SMALL = dict(hidden=(16, 16), learning_starts=100, train_freq=4, gradient_steps=2, target_update_interval=50,

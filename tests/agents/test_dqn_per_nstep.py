@@ -11,8 +11,8 @@ import fastfa.envs  # noqa: F401  (registers the fastfa/ env ids)
 from conftest import JIT_DISABLED, scale
 from fastfa.agents import DQN, DQNConfig
 from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
-from fastfa.kernels import dqn as K
-from fastfa.kernels import mlp as M
+from fastfa.kernels.nn import dqn as K
+from fastfa.kernels.nn import mlp as M
 from naive_mlp import naive_backward, naive_forward, naive_td_loss
 from naive_replay import naive_nstep_row
 

@@ -6,7 +6,7 @@ from conftest import scale
 from gymnasium import spaces
 
 from fastfa.agents import QAC, ActorCritic, ConstantFeatures, PGConfig, Reinforce, ReinforceBaseline
-from fastfa.kernels import pg_loops
+from fastfa.kernels.loops import pg_loops
 
 # These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
 # old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested

@@ -66,7 +66,8 @@ def test_nonfinite_and_bad_args():
 @pytest.mark.parametrize("method,kw", [("reinforce", dict(alpha=0.005, alpha_ls=0.0005, alpha_w=0.1, gamma=0.97)),
                                        ("actor_critic", dict(alpha=0.02, alpha_ls=0.002, alpha_w=0.5, gamma=0.9))])
 def test_puckworld_agents_beat_doing_nothing(method, kw):
-    from fastfa.kernels import pg_envs, pg_loops
+    from fastfa.kernels.envs import puck_corridor as pg_envs
+    from fastfa.kernels.loops import pg_loops
 
     episodes = scale(300, 3)
     r = puckworld_train(method, episodes=episodes, runs=scale(2, 1), ep_len=300, seed=0, tiles_per_dim=4,
@@ -95,7 +96,7 @@ def test_puckworld_divergence_is_reported(method):
 
 def test_pw_tiles_equals_tile_coder():
     from fastfa.agents.pg_compiled import puckworld_features
-    from fastfa.kernels import pg_loops
+    from fastfa.kernels.loops import pg_loops
 
     rng = np.random.default_rng(5)
     obs = rng.uniform(-1.3, 1.3, size=(scale(500, 50), 4)) * np.array([1, 1, 0.05, 0.05])
@@ -112,7 +113,8 @@ def test_pw_tiles_equals_tile_coder():
 def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
     """trace_min = 0: the sparse trace list gives the dense-trace updates (plain NumPy reference)."""
     from fastfa.agents.pg_compiled import puckworld_features
-    from fastfa.kernels import pg_envs, pg_loops
+    from fastfa.kernels.envs import puck_corridor as pg_envs
+    from fastfa.kernels.loops import pg_loops
     from naive_pg import ref_puckworld_ac_dense
 
     tc, P, k = puckworld_features(4, 8, 2048), pg_envs.puckworld_params(), 8

@@ -1,7 +1,7 @@
 """Fused compiled loops and populations: fast path = generic path, thread-count invariance, book numbers."""
 import numpy as np
 import pytest
-from fastfa.kernels import control_loop as L
+from fastfa.kernels.loops import control_loop as L
 
 from conftest import JIT_DISABLED, scale
 from fastfa.agents.population import TileSpec, run_population, spawn_generators

@@ -8,7 +8,7 @@ import pytest
 from gymnasium import spaces
 
 from fastfa.agents import ConstantFeatures, Reinforce, ReinforceBaseline
-from fastfa.kernels import pg_loops
+from fastfa.kernels.loops import pg_loops
 from naive_reinforce import hand_two_step, reinforce_short_corridor, returns
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # 0.1.0 constructor / learn(env) forms

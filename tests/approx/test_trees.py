@@ -192,7 +192,7 @@ def test_data_are_checked():
 
 def test_packed_prediction_equals_node_walk():
     # the packed, tree-by-tree prediction against the plain one-row-at-a-time walk over the node arrays
-    from fastfa.kernels.tree import forest_predict
+    from fastfa.kernels.approx.tree import forest_predict
 
     X, y = _data(300, 3, seed=5)
     e = ExtraTrees(6, min_samples_leaf=3, seed=1).fit(X, y)

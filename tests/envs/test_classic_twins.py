@@ -2,7 +2,7 @@
 import gymnasium
 import numpy as np
 import pytest
-from fastfa.kernels import envs_classic as ec
+from fastfa.kernels.envs import classic as ec
 from gymnasium.utils.env_checker import check_env
 
 import fastfa

@@ -2,7 +2,7 @@
 import gymnasium
 import numpy as np
 import pytest
-from fastfa.kernels import pg_envs as K
+from fastfa.kernels.envs import puck_corridor as K
 from gymnasium.utils.env_checker import check_env
 from naive_pg_envs import RefPuckWorld, RefShortCorridor
 

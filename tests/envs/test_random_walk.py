@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from fastfa.kernels.envs_randomwalk import (
+from fastfa.kernels.envs.randomwalk import (
     randomwalk_episode,
     randomwalk_move,
     randomwalk_params,

@@ -112,7 +112,7 @@ def test_baird_diverges_and_reports_it(tmp_path):
 
 
 def test_baird_kernels_hand_step():
-    from fastfa.kernels.baird import baird_features, baird_semigradient_dp
+    from fastfa.kernels.linear.baird import baird_features, baird_semigradient_dp
 
     X = baird_features()
     w = np.array([1.0] * 6 + [10.0, 1.0])

@@ -153,7 +153,7 @@ def test_save_load_roundtrip(tmp_path):
 
 def test_kernel_args_usable_in_compiled_code():
     from fastfa.kernels._jit import njit
-    from fastfa.kernels.tilecoding import tc_indices
+    from fastfa.kernels.features.tilecoding import tc_indices
 
     @njit(cache=False)
     def value(w, obs, a, args_low, args_high, sc, ww, disp, nt, size, keys, slots, meta):

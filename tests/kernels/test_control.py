@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastfa.kernels import control as K
+from fastfa.kernels.linear import control as K
 from naive_control import (naive_nstep_return, naive_q_target, naive_sarsa, naive_sarsa_lambda,
                            naive_true_online, naive_x)
 

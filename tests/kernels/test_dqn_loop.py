@@ -7,8 +7,8 @@ import pytest
 
 from conftest import scale
 from fastfa.agents import DQN
-from fastfa.kernels import dqn as K
-from fastfa.kernels import dqn_loop as KL
+from fastfa.kernels.nn import dqn as K
+from fastfa.kernels.loops import dqn_loop as KL
 
 SMALL = dict(hidden=(16, 16), learning_starts=100, train_freq=8, gradient_steps=2, target_update_interval=20,
              exploration_steps=300, buffer_size=400, batch_size=16)

@@ -4,7 +4,7 @@ import pytest
 from conftest import scale
 
 from fastfa import tiles3
-from fastfa.kernels.gridtiles import grid_spec, grid_tiles
+from fastfa.kernels.features.gridtiles import grid_spec, grid_tiles
 
 
 @pytest.mark.parametrize("d,n,T", [(2, 8, 8), (3, 4, 4), (1, 10, 5)])

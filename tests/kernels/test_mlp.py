@@ -1,8 +1,8 @@
-"""fastfa.kernels.mlp vs the NumPy reference (tests/naive_mlp.py) and finite differences."""
+"""fastfa.kernels.nn.mlp vs the NumPy reference (tests/naive_mlp.py) and finite differences."""
 import numpy as np
 import pytest
 
-from fastfa.kernels import mlp as K
+from fastfa.kernels.nn import mlp as K
 from naive_mlp import naive_adam, naive_backward, naive_forward, naive_td_loss, naive_unflatten
 
 

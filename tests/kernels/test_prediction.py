@@ -4,9 +4,9 @@ from conftest import scale
 from naive_prediction import (naive_lambda_return, naive_mc, naive_nstep, naive_td_lambda, naive_true_online_td)
 
 from fastfa.features import Fourier, TileCoder
-from fastfa.kernels.prediction import (ACCUMULATE, REPLACE, discounted_return, linear_v_update, td0_update,
+from fastfa.kernels.linear.prediction import (ACCUMULATE, REPLACE, discounted_return, linear_v_update, td0_update,
                                        td0_update_batch, td_lambda_update, true_online_td_update, v_value)
-from fastfa.kernels.prediction_pop import (LAMBDA_RETURN, MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE,
+from fastfa.kernels.linear.prediction_pop import (LAMBDA_RETURN, MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE,
                                            episode_update)
 
 I2 = np.array([0, 2], np.int64)
@@ -130,7 +130,7 @@ def test_true_online_hand_first_step():
 
 
 def test_linear_v_update_batch_equals_loop():
-    from fastfa.kernels.prediction import linear_v_update_batch
+    from fastfa.kernels.linear.prediction import linear_v_update_batch
 
     rng = np.random.default_rng(3)
     I = rng.integers(0, 6, (20, 3)).astype(np.int64)
@@ -180,7 +180,7 @@ def test_population_determinism_independence_threads():
 def test_population_equals_sequential_naive():
     from fastfa.experiments._randomwalk import population
     from fastfa.features import StateAggregation
-    from fastfa.kernels.envs_randomwalk import randomwalk_episode, randomwalk_params
+    from fastfa.kernels.envs.randomwalk import randomwalk_episode, randomwalk_params
 
     f = StateAggregation(30, 30, first=1)
     _, w, _ = population("td_lambda_acc", f, seed=4, n_runs=2, alphas=[0.1], lams=[0.8], n_episodes=5,

@@ -1,4 +1,4 @@
-"""Numba tile coding (fastfa.kernels.tiles) == Cython tiles3 == the published algorithm."""
+"""Numba tile coding (fastfa.kernels.features.tiles) == Cython tiles3 == the published algorithm."""
 import random
 import warnings
 
@@ -8,7 +8,7 @@ from conftest import scale
 from naive import RefIHT, ref_tiles, ref_tileswrap
 
 import fastfa.tiles3 as t3
-from fastfa.kernels import tiles as K
+from fastfa.kernels.features import tiles as K
 
 NOWRAP = np.zeros(0, np.int64)
 

@@ -7,9 +7,9 @@ small table, so every episode has repeated indices; the three trace kinds give d
 import numpy as np
 import pytest
 
-from fastfa.kernels import control as KC
-from fastfa.kernels import control_traces as KT
-from fastfa.kernels import prediction as KP
+from fastfa.kernels.linear import control as KC
+from fastfa.kernels.linear import control_traces as KT
+from fastfa.kernels.linear import prediction as KP
 from naive_traces import book_dutch_episode, book_lambda_episode, dense
 
 F, NNZ, T = 6, 4, 25

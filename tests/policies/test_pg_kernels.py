@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from fastfa.kernels import policy_gradient as K
+from fastfa.kernels.linear import policy_gradient as K
 from fastfa.policies import GaussianLinear, SoftmaxLinear
 from naive_pg import (fd_grad, ref_gaussian_log_prob, ref_log_softmax, ref_pa_batch_grad, ref_pa_prefs,
                       ref_sa_prefs, ref_softmax)

@@ -1,0 +1,1 @@
+"""fastfa.kernels.approx: non-parametric approximators (k-NN, trees)."""

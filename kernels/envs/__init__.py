@@ -1,0 +1,1 @@
+"""fastfa.kernels.envs: compiled environment twins (gymnax shape: params + state + pure step)."""

@@ -1,0 +1,1 @@
+"""fastfa.kernels.linear: linear prediction/control/policy-gradient update kernels."""

@@ -1,0 +1,49 @@
+"""Specialise a template loop on the functions it calls: one small compiled unit per (env, variant).
+
+A fused loop (e.g. :func:`fastfa.kernels.loops.control_loop.control_run_tpl`) is written once, calling
+``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE`` and reading constants such as ``ALG`` as *globals*.
+:func:`specialise` copies the template's code object into a new function whose globals bind those
+names to one environment's jitted functions and one variant's constants, and compiles it.  Numba
+sees the env functions as constants: it inlines them as if the loop had been written by hand for
+that env, and compiles only the branches the variant uses (a constant ``ALG`` prunes the others).
+
+Why not pass the env functions as arguments, or close over them?  Both compile to the same
+machine code, but neither can be cached: a dispatcher argument makes the signature depend on a
+function type, and a closure pickles the dispatcher with a per-process id.  A rebound global is
+an ordinary module global to Numba's cache, so each specialisation gets its own cache file
+(``<module>.<template>__<key>-<line>.py311.nbi``) and loads in a new process in well under a
+second.  That is used for the built-in environments (``key`` is their id, ``cache=True``).  A
+user's environment has no stable identity across processes, so its specialisation is compiled
+once per process (``cache=False``).
+
+Caveat (Numba's own, for every cached function): a cached unit is invalidated when the
+template's source file changes, not when a bound function's file does.  Built-in keys include
+the package version for that reason.
+"""
+import re
+import types
+
+from .._jit import JIT_DISABLED, njit
+
+_UNITS = {}
+
+
+def specialise(template, key, cache, **bindings):
+    """The compiled ``template`` with its globals ``bindings`` replaced; memoised per process.
+
+    ``key``: a stable name for a cached unit (built-in env id + variant), or None for a per-process
+    unit (a user's env).  ``bindings``: global name -> jitted function or constant.
+    """
+    memo = (template, key, cache, tuple(sorted((n, id(v)) for n, v in bindings.items())))
+    unit = _UNITS.get(memo)
+    if unit is not None:
+        return unit[0]
+    suffix = re.sub(r"\W", "_", key) if key is not None else "user%d" % len(_UNITS)
+    fn = types.FunctionType(template.__code__, {**template.__globals__, **bindings},
+                            template.__name__ + "__" + suffix, template.__defaults__)
+    fn.__qualname__ = template.__qualname__ + "__" + suffix
+    fn.__module__ = template.__module__
+    fn.__doc__ = template.__doc__
+    unit = fn if JIT_DISABLED else njit(cache=bool(cache) and key is not None)(fn)
+    _UNITS[memo] = (unit, bindings)  # keep the bound objects alive: ids in the memo key stay unique
+    return unit

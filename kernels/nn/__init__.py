@@ -1,0 +1,1 @@
+"""fastfa.kernels.nn: small MLP kernels, DQN and A2C steps."""

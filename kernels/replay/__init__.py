@@ -1,0 +1,1 @@
+"""fastfa.kernels.replay: replay buffer kernels (uniform, prioritized, n-step)."""
