@@ -7,8 +7,8 @@ import pytest
 
 from fastfa.agents import DQN
 from fastfa.agents.dqn import DQNConfig
-from fastfa.kernels import dqn as K
-from fastfa.kernels import mlp as M
+from fastfa.kernels.nn import dqn as K
+from fastfa.kernels.nn import mlp as M
 from naive_mlp import naive_adam, naive_backward, naive_forward, naive_td_loss
 
 
