@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import io as _io
 from ..loop import run
+from ..features.constant import ConstantFeatures
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
 
 __all__ = ["PGConfig", "ConstantFeatures"]
@@ -64,27 +65,6 @@ class PGConfig:
         lo, hi = self.std_bounds
         if not (0 < lo < hi < np.inf):
             raise ValueError(f"std_bounds must satisfy 0 < min < max < inf, got {self.std_bounds!r}")
-
-
-class ConstantFeatures:
-    """x(s) = [1] for every state: the book's short-corridor features (all states look alike).
-
-    With a per-action softmax, θ[0, a] is the preference of action a: exactly S&B Example 13.1's
-    x(s, right) = [1, 0], x(s, left) = [0, 1].
-    """
-
-    n_features = 1
-    sparse = False
-
-    def transform(self, obs):
-        return np.ones(1)
-
-    def get_state(self):
-        return {}, {}
-
-    @classmethod
-    def from_state(cls, meta, arrays):
-        return cls()
 
 
 class _PGAgent(Contract):

@@ -18,7 +18,7 @@ _LAZY: dict[str, str] = {
     "Fourier": ".bases",
     "Wavelet": ".bases",
     "RBF": ".bases",
-    "ConstantFeatures": "..agents.policy_gradient",  # one constant feature (S&B Example 13.1)
+    "ConstantFeatures": ".constant",  # one constant feature (S&B Example 13.1)
 }
 
 __all__ = sorted(_LAZY)
