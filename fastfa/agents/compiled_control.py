@@ -94,15 +94,22 @@ def _state_after_reset(env, target):
     return s.copy()
 
 
-def compiled_unit(cenv, alg):
+def compiled_unit(cenv, alg, tiles=None):
     """The fused loop for (env, algorithm code): cached on disk for built-in envs, compiled once per
-    process for a user's env (checked first)."""
+    process for a user's env (checked first).  ``tiles``: the ``(cf, ci)`` arrays it will code with;
+    the built-in Mountain Car's SARSA with power-of-two tilings over a 2-D box then takes the loop
+    written out by hand (same numbers, faster; see ``fastfa.kernels.loops.mountaincar_sarsa``)."""
     from ..envs.check import check_compiled_env
     from ..kernels.loops import control_loop as L
     from ..kernels.linear import control_nstep as N
     from ..kernels.loops.specialise import specialise
 
     key = cenv.compiled_key
+    if (key == "MountainCar-v0" and alg == L.ALG_SARSA and tiles is not None and tiles[1][-1] >= 0
+            and tiles[0].shape[1] == 2):
+        from ..kernels.loops.mountaincar_sarsa import mountaincar_sarsa_run
+
+        return mountaincar_sarsa_run
     if key is None and not cenv._checked:
         check_compiled_env(cenv)
     tpl = N.nstep_sarsa_tpl if alg == L.ALG_NSTEP_SARSA else L.control_run_tpl
@@ -121,7 +128,7 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
     from ..kernels.loops.control_loop import make_budget, make_hp
     from ..loop import EpisodeLog, Progress
 
-    unit = compiled_unit(target.cenv, alg)
+    unit = compiled_unit(target.cenv, alg, (agent.features.cf, agent.features.ci))
     t0 = time.perf_counter()
     env.reset(seed=seed)
     state = _state_after_reset(env, target)

@@ -198,7 +198,7 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
     n_act = int(cenv.action_space.n)
     if not max_steps and cenv.compiled_key is None:
         max_steps = cenv.max_episode_steps or 0
-    unit = compiled_unit(cenv, alg)
+    unit = compiled_unit(cenv, alg, (cf, ci))
 
     diverged = np.zeros(cells, dtype=bool)
 

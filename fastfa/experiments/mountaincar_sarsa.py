@@ -68,7 +68,7 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
     out = np.zeros((len(checkpoints), GRID, GRID))
     idx = np.empty(ci[0], np.int64)
     env = MountainCarEnv()
-    run = compiled_unit(env, ALG_SARSA)
+    run = compiled_unit(env, ALG_SARSA, (cf, ci))
     hp = make_hp(alpha, 1.0)
     done, total = 0, 0
     for k, ep in enumerate(checkpoints):

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from fastfa.kernels.loops import control_loop as L
+from fastfa.kernels.loops import mountaincar_sarsa as L_MC
 
 from conftest import JIT_DISABLED, scale
 from fastfa.agents.population import TileSpec, run_population, spawn_generators
@@ -9,7 +10,7 @@ from fastfa.agents.population import TileSpec, run_population, spawn_generators
 BOX = TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8)
 
 
-def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
+def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1, written_out=False):
     from fastfa.agents.compiled_control import compiled_unit
 
     cf, ci, nf = BOX.arrays()
@@ -18,7 +19,8 @@ def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
     steps = np.zeros(n_ep, np.int64)
     rets = np.zeros(n_ep)
     e, a = spawn_generators([np.random.SeedSequence(seed)])
-    unit = compiled_unit(env, alg)
+    unit = compiled_unit(env, alg, (cf, ci) if written_out else None)
+    assert (unit is L_MC.mountaincar_sarsa_run) == written_out
     out = unit(env.params, st, e[0], cf, ci, w, L.make_hp(0.5 / 8, 1.0, lam, eps, trace), L.make_budget(
         n_ep, max_total, max_steps, True), a[0], steps, rets)
     return out, steps, rets, w
@@ -26,8 +28,9 @@ def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1):
 
 @pytest.mark.parametrize("eps,max_steps,max_total", [(0.0, 0, 0), (0.1, 200, 0), (0.0, 0, scale(3000, 500))])
 def test_builtin_twin_unit_equals_user_written_env_unit(eps, max_steps, max_total):
-    """The cached unit specialised on the built-in Mountain Car and the per-process unit specialised on a
-    user-written Mountain Car (tests/envs/user_envs.py) give bit-identical runs; budgets are honoured."""
+    """The Mountain Car SARSA loop written out by hand, the cached template unit specialised on the
+    built-in Mountain Car and the per-process unit specialised on a user-written Mountain Car
+    (tests/envs/user_envs.py) give bit-identical runs; budgets are honoured."""
     import sys
     from pathlib import Path
 
@@ -38,12 +41,13 @@ def test_builtin_twin_unit_equals_user_written_env_unit(eps, max_steps, max_tota
 
     n_ep = scale(30, 3)
     for seed in (0, 1):
-        o1, s1, r1, w1 = _run(MountainCarEnv(), seed, n_ep, eps, max_steps, max_total)
-        o2, s2, r2, w2 = _run(user_mountain_car(), seed, n_ep, eps, max_steps, max_total)
-        assert o1 == o2
-        np.testing.assert_array_equal(s1, s2)
-        np.testing.assert_array_equal(r1, r2)
-        np.testing.assert_array_equal(w1, w2)
+        o1, s1, r1, w1 = _run(MountainCarEnv(), seed, n_ep, eps, max_steps, max_total, written_out=True)
+        for env in (MountainCarEnv(), user_mountain_car()):
+            o2, s2, r2, w2 = _run(env, seed, n_ep, eps, max_steps, max_total)
+            assert o1 == o2
+            np.testing.assert_array_equal(s1, s2)
+            np.testing.assert_array_equal(r1, r2)
+            np.testing.assert_array_equal(w1, w2)
     if max_steps:
         assert s1.max() <= max_steps
     if max_total:
