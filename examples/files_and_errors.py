@@ -17,6 +17,7 @@ import fastfa.io as fio
 from fastfa.buffers import ReplayBuffer
 from fastfa.io import FormatError
 
+# (FASTFA_EXAMPLE_QUICK, the examples' smoke-test switch, changes nothing here: this one is instant)
 out = os.environ.get("FASTFA_EXAMPLE_OUT") or tempfile.mkdtemp()
 buf = ReplayBuffer(100, obs_shape=(2,), seed=0)
 for t in range(10):

@@ -64,8 +64,10 @@ print("RESULTS" + json.dumps(out))
 """
 
 
-def test_budgets_of_every_agent_and_population_path():
-    r = subprocess.run([sys.executable, "-c", AGENT_BUDGETS], capture_output=True, text=True, timeout=600)
+def test_budgets_of_every_agent_and_population_path(tmp_path):
+    # cwd: not the repository root, where `-c` would import the source fastfa/ (no compiled kernels)
+    r = subprocess.run([sys.executable, "-c", AGENT_BUDGETS], capture_output=True, text=True, timeout=600,
+                       cwd=tmp_path)
     assert r.returncode == 0, f"interpreter died (rc={r.returncode}): {r.stderr[-2000:]}"
     results = json.loads(r.stdout.split("RESULTS", 1)[1])
     assert len(results) > 90
