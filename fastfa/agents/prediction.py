@@ -151,7 +151,7 @@ class _Predictor(Contract):
 
     def _learn_compiled(self, env, episodes, total_steps, seed, callback):
         from ..envs.random_walk import RandomWalkEnv
-        from ..experiments._randomwalk import METHODS, feature_table
+        from .randomwalk_population import METHODS, feature_table
         from ..kernels.linear.prediction_pop import randomwalk_population
         from ..loop import EpisodeLog
 
@@ -169,7 +169,7 @@ class _Predictor(Contract):
         method = self._method
         if method == "td_lambda":
             method = "td_lambda_acc" if cfg.trace == "accumulating" else "td_lambda_rep"
-        from ..experiments._randomwalk import generators
+        from .randomwalk_population import generators
 
         gens = generators([np.random.SeedSequence(seed) if seed is not None else np.random.SeedSequence()])
         F = self.approx.n_features
