@@ -17,11 +17,14 @@ user's environment has no stable identity across processes, so its specialisatio
 once per process (``cache=False``).
 
 Caveat (Numba's own, for every cached function): a cached unit is invalidated when the
-template's source file changes, not when a bound function's file does.  Built-in keys include
-the package version for that reason.
+template's source file changes, not when a bound function's file does.  So a cached unit's name
+also carries a checksum of the bound functions' source files (path, size, modification time):
+editing an env's file gives its loops a new cache entry instead of a stale one.
 """
+import os
 import re
 import types
+import zlib
 
 from .._jit import JIT_DISABLED, njit
 
@@ -38,7 +41,7 @@ def specialise(template, key, cache, **bindings):
     unit = _UNITS.get(memo)
     if unit is not None:
         return unit[0]
-    suffix = re.sub(r"\W", "_", key) if key is not None else "user%d" % len(_UNITS)
+    suffix = re.sub(r"\W", "_", key) + _stamp(bindings) if key is not None else "user%d" % len(_UNITS)
     fn = types.FunctionType(template.__code__, {**template.__globals__, **bindings},
                             template.__name__ + "__" + suffix, template.__defaults__)
     fn.__qualname__ = template.__qualname__ + "__" + suffix
@@ -47,3 +50,19 @@ def specialise(template, key, cache, **bindings):
     unit = fn if JIT_DISABLED else njit(cache=bool(cache) and key is not None)(fn)
     _UNITS[memo] = (unit, bindings)  # keep the bound objects alive: ids in the memo key stay unique
     return unit
+
+
+def _stamp(bindings):
+    """``_<crc32>`` of the source files (path, size, mtime) of the bound jitted functions."""
+    parts = []
+    for name in sorted(bindings):
+        code = getattr(getattr(bindings[name], "py_func", None), "__code__", None)
+        if code is None:
+            continue
+        try:
+            st = os.stat(code.co_filename)
+            parts.append(f"{code.co_filename}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(code.co_filename)
+    return "_%08x" % zlib.crc32("|".join(parts).encode())
+
