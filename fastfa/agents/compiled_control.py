@@ -28,7 +28,7 @@ import numpy as np
 from .._checks import check_budget
 
 _WRAPPERS = ("TimeLimit", "OrderEnforcing", "PassiveEnvChecker")
-_GYM_TWINS = {"MountainCarEnv": "MountainCarEnv", "CartPoleEnv": "CartPoleEnv", "AcrobotEnv": "AcrobotEnv"}
+_GYM_TWINS = frozenset({"MountainCarEnv", "CartPoleEnv", "AcrobotEnv"})  # gymnasium classes with a twin
 _ALG_NAMES = ("sarsa", "expected_sarsa", "q_learning", "sarsa_lambda", "true_online", "nstep_sarsa")
 
 

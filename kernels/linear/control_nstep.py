@@ -18,6 +18,7 @@ import numpy as np
 from .._jit import njit
 from .control import eps_greedy, linear_q_update, nstep_return, q_value, q_values
 from ..features.gridtiles import grid_tiles
+from ..loops.control_loop import round_f32
 
 # bound per specialisation by fastfa.kernels.loops.specialise (see control_loop: same protocol)
 ENV_RESET = ENV_STEP = ENV_OBSERVE = None
@@ -61,8 +62,7 @@ def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
             ENV_RESET(env_params, env_state, env_rng)
         ENV_OBSERVE(env_params, env_state, x)
         if OBS_F32:
-            for k in range(x.shape[0]):
-                x[k] = np.float32(x[k])
+            round_f32(x)
         h = 0
         grid_tiles(x, cf, ci, I[0])
         q_values(w, I[0], ones, qb)
@@ -89,8 +89,7 @@ def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
             new = (h + nb) % size
             ENV_OBSERVE(env_params, env_state, x)
             if OBS_F32:
-                for k in range(x.shape[0]):
-                    x[k] = np.float32(x[k])
+                round_f32(x)
             grid_tiles(x, cf, ci, I[new])
             q_values(w, I[new], ones, qb)
             A[new] = eps_greedy(qb, epsilon, rng)

@@ -27,6 +27,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._jit import njit
+
 from ..linear.control import (
     eps_greedy,
     expected_sarsa_update,
@@ -52,6 +54,14 @@ Budget = namedtuple("Budget", "n_episodes max_total_steps max_steps reset_first"
 ENV_RESET = ENV_STEP = ENV_OBSERVE = None
 ALG = ALG_SARSA
 OBS_F32 = True
+
+
+@njit
+def round_f32(x):
+    """Round each entry of the float64 array ``x`` to float32 precision, in place (the value gymnasium's
+    float32 observation has, widened back to float64)."""
+    for k in range(x.shape[0]):
+        x[k] = np.float32(x[k])
 
 
 def make_hp(alpha, gamma, lam=0.0, epsilon=0.0, trace=0, trace_min=0.0, n=1):
@@ -101,8 +111,7 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
             ENV_RESET(env_params, env_state, env_rng)
         ENV_OBSERVE(env_params, env_state, x)
         if OBS_F32:
-            for k in range(x.shape[0]):
-                x[k] = np.float32(x[k])
+            round_f32(x)
         grid_tiles(x, cf, ci, i_tm1)
         q_values(w, i_tm1, ones, qb)
         a_tm1 = eps_greedy(qb, epsilon, rng)
@@ -133,8 +142,7 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
                 break
             ENV_OBSERVE(env_params, env_state, x)
             if OBS_F32:
-                for k in range(x.shape[0]):
-                    x[k] = np.float32(x[k])
+                round_f32(x)
             grid_tiles(x, cf, ci, i_t)
             if alg == ALG_Q_LEARNING or alg == ALG_EXPECTED_SARSA:
                 if alg == ALG_Q_LEARNING:
