@@ -2,7 +2,7 @@
 
 The generic template (:func:`fastfa.kernels.loops.control_loop.control_run_tpl`) specialised on
 the built-in Mountain Car computes the same numbers, bit for bit (``tests/agents/test_population.py``),
-but ran 1.29x slower on a quiet AMD EPYC (1.3-1.8x under load; benches/control.md): it codes the tiles
+but ran 1.29x-1.54x slower on a quiet AMD EPYC (1.3-1.8x under load; benches/control.md): it codes the tiles
 through the generic d-dimensional ``grid_tiles`` and calls ε-greedy.  Until the template closes
 that gap this loop stays the built-in Mountain Car's SARSA path (chosen by
 ``fastfa.agents.compiled_control.compiled_unit``).
