@@ -3,6 +3,7 @@
 `python -m pytest` puts the current directory on sys.path, so `import fastfa` would pick up the
 source tree's fastfa/ (which has no compiled fastfa.kernels) instead of the installed package.
 """
+
 import os
 import sys
 

@@ -7,6 +7,7 @@ Without a working C compiler the build stops with a clear message.  Set
 ``fastfa.tiles3`` uses its pure-Python implementation (same results, about
 30-100x slower) and warns once on import.
 """
+
 import os
 import sys
 
@@ -48,9 +49,13 @@ def extensions():
         Extension("fastfa.kernels.features._tiles3", ["kernels/features/_tiles3.pyx"]),
         # no a*b+c -> fma contraction (GCC's default where FMA is baseline, e.g. aarch64): the C
         # fast path must round exactly like the Numba kernels it mirrors
-        Extension("fastfa.kernels.replay._replay", ["kernels/replay/_replay.pyx"], include_dirs=[numpy.get_include()],
-                  define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-                  extra_compile_args=[] if sys.platform == "win32" else ["-ffp-contract=off"]),
+        Extension(
+            "fastfa.kernels.replay._replay",
+            ["kernels/replay/_replay.pyx"],
+            include_dirs=[numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=[] if sys.platform == "win32" else ["-ffp-contract=off"],
+        ),
     ]
     return cythonize(
         exts,

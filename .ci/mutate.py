@@ -19,6 +19,7 @@ the kernels package, so moving files between subfolders does not break the list)
 error, so the list is kept in step with the kernels.  Run from the repository root after
 ``pip install ".[test]"`` (``.ci/run`` does, after the README test command).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,64 +37,185 @@ T = "tests/"
 
 # (id, kernel file name, original snippet, mutated snippet, tests that must fail, what it breaks)
 MUTANTS = [
-    ("tiles-offset", "tilecoding.py", "b = np.int64(tiling) * disp[k]", "b = np.int64(tiling + 1) * disp[k]",
-     [T + "kernels/test_tiles_kernel.py", T + "features/test_tile_coder.py"],
-     "tile coding: tiling t displaced as tiling t+1 (index +1)"),
-    ("td0-bootstrap-sign", "prediction.py", "target += gamma_t * v_value(w, i_t, v_t)",
-     "target -= gamma_t * v_value(w, i_t, v_t)", [T + "kernels/test_prediction.py"],
-     "TD(0): target R − γv̂(S') (sign)"),
-    ("td-lambda-bootstrap-sign", "prediction.py", "delta += gamma_t * v_value(w, i_t, v_t)",
-     "delta -= gamma_t * v_value(w, i_t, v_t)", [T + "kernels/test_traces_duplicates.py"],
-     "TD(λ): δ = R − γv̂(S') (sign; tests/kernels/test_prediction.py alone misses it)"),
-    ("sarsa-bootstrap-sign", "control.py", "delta += gamma_t * q_value(w, i_t, v_t, a_t)",
-     "delta -= gamma_t * q_value(w, i_t, v_t, a_t)", [T + "kernels/test_control.py"],
-     "SARSA(λ): δ = R − γq̂(S', A') (sign)"),
-    ("trace-accumulate-as-replace", "control.py", "z[row, a_tm1] += v_tm1[j]", "z[row, a_tm1] = v_tm1[j]",
-     [T + "kernels/test_traces_duplicates.py"], "SARSA(λ) accumulating traces replace instead of add"),
-    ("trace-sparse-accumulate", "control_traces.py", "z[row, a_tm1] += 1.0", "z[row, a_tm1] = 1.0",
-     [T + "kernels/test_traces_duplicates.py"], "compiled-loop sparse accumulating traces replace"),
-    ("td-lambda-accumulate", "prediction.py", "z[i_tm1[j]] += v_tm1[j]", "z[i_tm1[j]] = v_tm1[j]",
-     [T + "kernels/test_traces_duplicates.py"], "TD(λ) accumulating traces replace instead of add"),
-    ("dutch-trace-sign", "prediction.py", "c = 1.0 - alpha * v_value(z, i_tm1, v_tm1)",
-     "c = 1.0 + alpha * v_value(z, i_tm1, v_tm1)", [T + "kernels/test_traces_duplicates.py"],
-     "true online TD(λ): dutch trace (1 − αzᵀx) sign (tests/kernels/test_prediction.py alone misses it)"),
-    ("nstep-discount-exponent", "control.py", "g = rewards[k] + gamma * g", "g = rewards[k] + gamma * gamma * g",
-     [T + "kernels/test_control.py"], "n-step return G_{t:t+n}: γ² per step instead of γ"),
-    ("replay-nstep-discount", "replay.py", "g *= gamma", "g *= gamma * gamma",
-     [T + "test_buffers_nstep.py"], "n-step replay returns: discount exponent doubled"),
-    ("reinforce-no-gamma-t", "pg_loops.py", "step = alpha * (disc if gamma_t else 1.0) * delta",
-     "step = alpha * delta", [T + "agents/test_reinforce_oracle.py"], "REINFORCE: γᵗ factor dropped"),
-    ("reinforce-undiscounted-return", "pg_loops.py", "g = -1.0 + gamma * g", "g = -1.0 + g",
-     [T + "agents/test_reinforce_oracle.py"], "REINFORCE: G_t summed without γ"),
-    ("actor-critic-bootstrap", "pg_loops.py", "delta = r + gamma * _v(w, x_tp1) - v_t",
-     "delta = r + _v(w, x_tp1) - v_t", [T + "agents/test_pg_compiled.py::test_puckworld_sparse_traces_equal_dense"],
-     "actor-critic: TD error without γ"),
-    ("a2c-value-coef", "a2c.py", "dv[i, 0] = 2.0 * hp[HP_VF_COEF]", "dv[i, 0] = 200.0 * hp[HP_VF_COEF]",
-     [T + "agents/test_a2c_mlp.py::test_first_update_equals_finite_difference_gradient"],
-     "A2C-MLP: value-loss coefficient × 100"),
-    ("mlp-tanh-backward", "mlp_layers.py", "work[base + t] *= 1.0 - h * h", "work[base + t] *= 1.0 + h * h",
-     [T + "kernels/test_mlp.py"], "MLP backward: tanh' = 1 + h² (sign)"),
-    ("adam-bias-correction", "mlp.py", "bc1 = 1.0 - beta1 ** t", "bc1 = 1.0 - beta1 ** (t + 1)",
-     [T + "kernels/test_mlp.py::test_adam_and_sgd_vs_naive"], "Adam: first-moment bias correction off by one step"),
-    ("dqn-double-target", "dqn.py", "q_targ[i, np.argmax(q_on[i])]", "q_targ[i, np.argmin(q_on[i])]",
-     [T + "agents/test_dqn.py::test_loss_grad_vs_naive"], "double DQN: argmin of the online net"),
-    ("dqn-lr-schedule", "dqn.py", "lr = hp[HP_LR] + frac * (hp[HP_LR_END] - hp[HP_LR])",
-     "lr = hp[HP_LR] + 0.5 * frac * (hp[HP_LR_END] - hp[HP_LR])",
-     [T + "agents/test_dqn_oracle.py::test_dqn_update_steps_vs_numpy"], "DQN: learning-rate decay at half speed"),
-    ("dqn-train-after-starts", "dqn_loop.py", "cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts",
-     "cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] >= starts",
-     [T + "agents/test_dqn_oracle.py::test_number_of_gradient_updates_is_sb3s"],
-     "DQN loop: training starts one step early (>= learning_starts)"),
-    ("per-boundary", "replay.py", "right = not (mass[k] < left)", "right = mass[k] > left",
-     [T + "test_buffers_per_oracle.py"], "PER: mass on a prefix-sum boundary goes left"),
-    ("per-is-weight", "replay.py", "** (-beta) / max_w", "** (-beta * 0.5) / max_w",
-     [T + "test_buffers_per_oracle.py"], "PER: IS weight exponent −β/2"),
+    (
+        "tiles-offset",
+        "tilecoding.py",
+        "b = np.int64(tiling) * disp[k]",
+        "b = np.int64(tiling + 1) * disp[k]",
+        [T + "kernels/test_tiles_kernel.py", T + "features/test_tile_coder.py"],
+        "tile coding: tiling t displaced as tiling t+1 (index +1)",
+    ),
+    (
+        "td0-bootstrap-sign",
+        "prediction.py",
+        "target += gamma_t * v_value(w, i_t, v_t)",
+        "target -= gamma_t * v_value(w, i_t, v_t)",
+        [T + "kernels/test_prediction.py"],
+        "TD(0): target R − γv̂(S') (sign)",
+    ),
+    (
+        "td-lambda-bootstrap-sign",
+        "prediction.py",
+        "delta += gamma_t * v_value(w, i_t, v_t)",
+        "delta -= gamma_t * v_value(w, i_t, v_t)",
+        [T + "kernels/test_traces_duplicates.py"],
+        "TD(λ): δ = R − γv̂(S') (sign; tests/kernels/test_prediction.py alone misses it)",
+    ),
+    (
+        "sarsa-bootstrap-sign",
+        "control.py",
+        "delta += gamma_t * q_value(w, i_t, v_t, a_t)",
+        "delta -= gamma_t * q_value(w, i_t, v_t, a_t)",
+        [T + "kernels/test_control.py"],
+        "SARSA(λ): δ = R − γq̂(S', A') (sign)",
+    ),
+    (
+        "trace-accumulate-as-replace",
+        "control.py",
+        "z[row, a_tm1] += v_tm1[j]",
+        "z[row, a_tm1] = v_tm1[j]",
+        [T + "kernels/test_traces_duplicates.py"],
+        "SARSA(λ) accumulating traces replace instead of add",
+    ),
+    (
+        "trace-sparse-accumulate",
+        "control_traces.py",
+        "z[row, a_tm1] += 1.0",
+        "z[row, a_tm1] = 1.0",
+        [T + "kernels/test_traces_duplicates.py"],
+        "compiled-loop sparse accumulating traces replace",
+    ),
+    (
+        "td-lambda-accumulate",
+        "prediction.py",
+        "z[i_tm1[j]] += v_tm1[j]",
+        "z[i_tm1[j]] = v_tm1[j]",
+        [T + "kernels/test_traces_duplicates.py"],
+        "TD(λ) accumulating traces replace instead of add",
+    ),
+    (
+        "dutch-trace-sign",
+        "prediction.py",
+        "c = 1.0 - alpha * v_value(z, i_tm1, v_tm1)",
+        "c = 1.0 + alpha * v_value(z, i_tm1, v_tm1)",
+        [T + "kernels/test_traces_duplicates.py"],
+        "true online TD(λ): dutch trace (1 − αzᵀx) sign (tests/kernels/test_prediction.py alone misses it)",
+    ),
+    (
+        "nstep-discount-exponent",
+        "control.py",
+        "g = rewards[k] + gamma * g",
+        "g = rewards[k] + gamma * gamma * g",
+        [T + "kernels/test_control.py"],
+        "n-step return G_{t:t+n}: γ² per step instead of γ",
+    ),
+    (
+        "replay-nstep-discount",
+        "replay.py",
+        "g *= gamma",
+        "g *= gamma * gamma",
+        [T + "test_buffers_nstep.py"],
+        "n-step replay returns: discount exponent doubled",
+    ),
+    (
+        "reinforce-no-gamma-t",
+        "pg_loops.py",
+        "step = alpha * (disc if gamma_t else 1.0) * delta",
+        "step = alpha * delta",
+        [T + "agents/test_reinforce_oracle.py"],
+        "REINFORCE: γᵗ factor dropped",
+    ),
+    (
+        "reinforce-undiscounted-return",
+        "pg_loops.py",
+        "g = -1.0 + gamma * g",
+        "g = -1.0 + g",
+        [T + "agents/test_reinforce_oracle.py"],
+        "REINFORCE: G_t summed without γ",
+    ),
+    (
+        "actor-critic-bootstrap",
+        "pg_loops.py",
+        "delta = r + gamma * _v(w, x_tp1) - v_t",
+        "delta = r + _v(w, x_tp1) - v_t",
+        [T + "agents/test_pg_compiled.py::test_puckworld_sparse_traces_equal_dense"],
+        "actor-critic: TD error without γ",
+    ),
+    (
+        "a2c-value-coef",
+        "a2c.py",
+        "dv[i, 0] = 2.0 * hp[HP_VF_COEF]",
+        "dv[i, 0] = 200.0 * hp[HP_VF_COEF]",
+        [T + "agents/test_a2c_mlp.py::test_first_update_equals_finite_difference_gradient"],
+        "A2C-MLP: value-loss coefficient × 100",
+    ),
+    (
+        "mlp-tanh-backward",
+        "mlp_layers.py",
+        "work[base + t] *= 1.0 - h * h",
+        "work[base + t] *= 1.0 + h * h",
+        [T + "kernels/test_mlp.py"],
+        "MLP backward: tanh' = 1 + h² (sign)",
+    ),
+    (
+        "adam-bias-correction",
+        "mlp.py",
+        "bc1 = 1.0 - beta1**t",
+        "bc1 = 1.0 - beta1 ** (t + 1)",
+        [T + "kernels/test_mlp.py::test_adam_and_sgd_vs_naive"],
+        "Adam: first-moment bias correction off by one step",
+    ),
+    (
+        "dqn-double-target",
+        "dqn.py",
+        "q_targ[i, np.argmax(q_on[i])]",
+        "q_targ[i, np.argmin(q_on[i])]",
+        [T + "agents/test_dqn.py::test_loss_grad_vs_naive"],
+        "double DQN: argmin of the online net",
+    ),
+    (
+        "dqn-lr-schedule",
+        "dqn.py",
+        "lr = hp[HP_LR] + frac * (hp[HP_LR_END] - hp[HP_LR])",
+        "lr = hp[HP_LR] + 0.5 * frac * (hp[HP_LR_END] - hp[HP_LR])",
+        [T + "agents/test_dqn_oracle.py::test_dqn_update_steps_vs_numpy"],
+        "DQN: learning-rate decay at half speed",
+    ),
+    (
+        "dqn-train-after-starts",
+        "dqn_loop.py",
+        "cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts",
+        "cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] >= starts",
+        [T + "agents/test_dqn_oracle.py::test_number_of_gradient_updates_is_sb3s"],
+        "DQN loop: training starts one step early (>= learning_starts)",
+    ),
+    (
+        "per-boundary",
+        "replay.py",
+        "right = not (mass[k] < left)",
+        "right = mass[k] > left",
+        [T + "test_buffers_per_oracle.py"],
+        "PER: mass on a prefix-sum boundary goes left",
+    ),
+    (
+        "per-is-weight",
+        "replay.py",
+        "** (-beta) / max_w",
+        "** (-beta * 0.5) / max_w",
+        [T + "test_buffers_per_oracle.py"],
+        "PER: IS weight exponent −β/2",
+    ),
 ]
 
 
 def kernels_dir() -> Path:
-    r = subprocess.run([sys.executable, "-c", "import fastfa.kernels as k, os; print(os.path.dirname(k.__file__))"],
-                       capture_output=True, text=True, cwd=tempfile.gettempdir(), check=True)
+    r = subprocess.run(
+        [sys.executable, "-c", "import fastfa.kernels as k, os; print(os.path.dirname(k.__file__))"],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        check=True,
+    )
     return Path(r.stdout.strip())
 
 
@@ -113,8 +235,9 @@ def importers(kdir: Path, stem: str) -> set[str]:
     out, todo = {stem}, [stem]
     while todo:
         s = todo.pop()
-        pat = re.compile(rf"^\s*(from\s+[.\w]*\b{s}\b\s+import|from\s+\.+[\w.]*\s+import\s+.*\b{s}\b|import\s+.*\b{s}\b)",
-                         re.M)
+        pat = re.compile(
+            rf"^\s*(from\s+[.\w]*\b{s}\b\s+import|from\s+\.+[\w.]*\s+import\s+.*\b{s}\b|import\s+.*\b{s}\b)", re.M
+        )
         for other, text in src.items():
             if other not in out and pat.search(text):
                 out.add(other)
@@ -123,8 +246,19 @@ def importers(kdir: Path, stem: str) -> set[str]:
 
 
 def pytest_cmd(tests):
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
-            "-W", "ignore::DeprecationWarning", *tests]
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--benchmark-disable",
+        "-W",
+        "ignore::DeprecationWarning",
+        *tests,
+    ]
 
 
 def run_mutant(kdir, warm, mid, name, old, new, tests, timeout):
@@ -168,10 +302,18 @@ def main() -> int:
     warm = Path(warm_dir.name)
     # baseline: the targeted tests pass on the unmutated kernels (and compile everything once, into `warm`)
     tests = sorted({t for m in todo for t in m[4]})
-    r = subprocess.run(pytest_cmd(tests), cwd=ROOT, env=dict(os.environ, NUMBA_CACHE_DIR=str(warm)),
-                       capture_output=True, text=True, timeout=3 * a.timeout)
-    print(f"baseline (unmutated): {(r.stdout.strip().splitlines() or [''])[-1]}  {time.perf_counter() - t_all:.0f}s",
-          flush=True)
+    r = subprocess.run(
+        pytest_cmd(tests),
+        cwd=ROOT,
+        env=dict(os.environ, NUMBA_CACHE_DIR=str(warm)),
+        capture_output=True,
+        text=True,
+        timeout=3 * a.timeout,
+    )
+    print(
+        f"baseline (unmutated): {(r.stdout.strip().splitlines() or [''])[-1]}  {time.perf_counter() - t_all:.0f}s",
+        flush=True,
+    )
     if r.returncode != 0:
         print(r.stdout[-3000:], r.stderr[-2000:])
         return 2

@@ -17,6 +17,7 @@ Prints median and min-max per case, the ratio sklearn/fastfa (> 1: fastfa faster
 core count, load average and versions.  The machine may be shared: take the numbers as preliminary
 unless the load average is near zero.  scikit-learn: ``pip install scikit-learn``.
 """
+
 import os
 import platform
 import subprocess
@@ -71,12 +72,12 @@ def main(rounds=7):
 
     def knn_python():
         for i in range(len(Qk)):
-            knn.predict(Qk[i:i + 1])
+            knn.predict(Qk[i : i + 1])
         return len(Qk)
 
     def sk_python():
         for i in range(len(Qk)):
-            sk_knn.predict(Qk[i:i + 1])
+            sk_knn.predict(Qk[i : i + 1])
         return len(Qk)
 
     # the compiled-loop path: the k-d tree arrays the regressor built, queried from inside @njit
@@ -99,8 +100,9 @@ def main(rounds=7):
         models["et"] = ExtraTrees(10, seed=0).fit(Xe, ye)
 
     def sk_et_fit():
-        models["sk_et"] = ExtraTreesRegressor(10, max_features=1.0, bootstrap=False, n_jobs=1,
-                                              random_state=0).fit(Xe, ye)
+        models["sk_et"] = ExtraTreesRegressor(10, max_features=1.0, bootstrap=False, n_jobs=1, random_state=0).fit(
+            Xe, ye
+        )
 
     cases = [
         ("CART fit 20k x 4", cart_fit, sk_cart_fit, None),
@@ -116,8 +118,10 @@ def main(rounds=7):
         a()
         b()
     print(f"CPU: {_cpu()}; cores: {os.cpu_count()}; load average: {os.getloadavg()}")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
-          f"scikit-learn {sklearn.__version__}; rounds: {rounds} (interleaved)")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+        f"scikit-learn {sklearn.__version__}; rounds: {rounds} (interleaved)"
+    )
     print(f"{'case':55s} {'fastfa median (min-max)':>30s} {'scikit-learn median (min-max)':>32s} {'ratio':>6s}")
     for name, a, b, per in cases:
         ta, tb = [], []

@@ -7,6 +7,7 @@ Numba cache load are included; the cache is warmed once first).  Prints a Markdo
     python benches/bench_sweep.py --runs 10 --only tiny,serial1,process2
     python benches/bench_sweep.py --cell experiment:mountaincar-lambda   # a registered experiment
 """
+
 from __future__ import annotations
 
 import argparse
@@ -126,8 +127,16 @@ def main():
     only = args.only.split(",") if args.only else list(configs)
     # warm the Numba cache once
     first = grid[0] if isinstance(grid, list) else grid
-    measure("warm", {**base, "grid": {k: v[:1] for k, v in first.items()}, "runs": 1, "backend": "serial",
-                     "out": args.out + "/warm"})
+    measure(
+        "warm",
+        {
+            **base,
+            "grid": {k: v[:1] for k, v in first.items()},
+            "runs": 1,
+            "backend": "serial",
+            "out": args.out + "/warm",
+        },
+    )
     results: dict = {name: [] for name in only}
     for rep in range(args.repeat):
         for name in only:
@@ -142,8 +151,10 @@ def main():
             r["load"] = os.getloadavg()[0]
             results[name].append(r)
             print(f"{rep} {name}: {r}", file=sys.stderr, flush=True)
-    print(f"machine check: 2 pure-Python jobs in 2 processes vs serially: {machine_scaling():.2f}x "
-          f"(load average {os.getloadavg()[0]:.1f})\n")
+    print(
+        f"machine check: 2 pure-Python jobs in 2 processes vs serially: {machine_scaling():.2f}x "
+        f"(load average {os.getloadavg()[0]:.1f})\n"
+    )
     print("| config | sweep s (min) | sweep s (median) | end-to-end s (min) | rows | value checksum | load avg |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     import statistics
@@ -152,8 +163,11 @@ def main():
         if not rs:
             continue
         sw = [r["sweep_s"] for r in rs]
-        print(f"| {name} | {min(sw):.2f} | {statistics.median(sw):.2f} | {min(r['wall_s'] for r in rs):.2f} | "
-              f"{rs[0]['rows']} | {rs[0]['checksum']:.10g} | {statistics.mean(r['load'] for r in rs):.1f} |")
+        print(
+            f"| {name} | {min(sw):.2f} | {statistics.median(sw):.2f} | {min(r['wall_s'] for r in rs):.2f} | "
+            f"{rs[0]['rows']} | {rs[0]['checksum']:.10g} | {statistics.mean(r['load'] for r in rs):.1f} |"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ median and the spread (min-max) of env steps per second of one run (one thread, 
 8 tilings of 8x8, alpha 0.5/8, epsilon 0, gamma 1, no time limit), and the compile times.
 Both runs give the same episodes (asserted).
 """
+
 import argparse
 import math
 import platform
@@ -61,8 +62,16 @@ def cpu():
 
 
 def one(env, episodes, seed):
-    r = run_population(env, "sarsa", alphas=[0.5 / 8], runs=1, episodes=episodes, seed=seed, threads=1,
-                       tiles=TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8))
+    r = run_population(
+        env,
+        "sarsa",
+        alphas=[0.5 / 8],
+        runs=1,
+        episodes=episodes,
+        seed=seed,
+        threads=1,
+        tiles=TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8),
+    )
     return r["env_steps"] / r["wall_time_s"], r["steps"]
 
 
@@ -80,7 +89,7 @@ def main():
     order = list(rates)
     for k in range(a.rounds):
         outs = {}
-        for name in (order if k % 2 == 0 else order[::-1]):
+        for name in order if k % 2 == 0 else order[::-1]:
             env = "MountainCar-v0" if name == "built-in twin" else user_env()
             rate, steps = one(env, a.episodes, k)
             rates[name].append(rate)
@@ -90,8 +99,12 @@ def main():
     print("| env | first call (check + compile or cache load) | env steps/s, median | min - max |")
     print("|---|---|---|---|")
     for name, r in rates.items():
-        print(f"| {name} | {first[name]:.2f} s | {np.median(r) / 1e6:.2f} M | {min(r) / 1e6:.2f} - {max(r) / 1e6:.2f} M |")
-    print(f"ratio built-in / user (medians): {np.median(rates['built-in twin']) / np.median(rates['user CompiledEnv']):.3f}")
+        print(
+            f"| {name} | {first[name]:.2f} s | {np.median(r) / 1e6:.2f} M | {min(r) / 1e6:.2f} - {max(r) / 1e6:.2f} M |"
+        )
+    print(
+        f"ratio built-in / user (medians): {np.median(rates['built-in twin']) / np.median(rates['user CompiledEnv']):.3f}"
+    )
 
 
 if __name__ == "__main__":

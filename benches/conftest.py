@@ -1,4 +1,5 @@
 """Benches import the test references (tests/naive.py) as their pure-Python baselines."""
+
 import sys
 from pathlib import Path
 

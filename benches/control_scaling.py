@@ -8,6 +8,7 @@ the load average (the machine is shared: the speed-up is only meaningful when it
 As a calibration it first measures the same for a perfectly parallel ``nogil`` Numba loop: when
 that reference does not reach ~2x either, the machine has no free second core at the moment.
 """
+
 import os
 import sys
 import time
@@ -54,8 +55,7 @@ def main(repeats=7):
             if w < best[th][0]:
                 best[th] = (w, c, r["env_steps"])
     for th, (w, c, n) in best.items():
-        print(f"threads={th}: best wall {w:.3f} s, cpu {c:.3f} s (cpu/wall {c / w:.2f}), "
-              f"{n / w / 1e6:.1f} M steps/s")
+        print(f"threads={th}: best wall {w:.3f} s, cpu {c:.3f} s (cpu/wall {c / w:.2f}), {n / w / 1e6:.1f} M steps/s")
     print(f"speed-up 2 threads vs 1: {best[1][0] / best[2][0]:.2f}x; load average {os.getloadavg()}")
 
 

@@ -9,6 +9,7 @@
 4. the full Fig 10.2 population (3 alphas x 100 runs x 500 episodes, compiled, 1 and 2 threads).
 Prints wall and CPU seconds and the load average (the machine is shared).
 """
+
 import os
 import subprocess
 import sys
@@ -53,8 +54,10 @@ def main():
             inner, cpu, _ = out.split()
             print(f"{label:16s} process wall {wall:.2f} s; import+first result {inner} s; cpu {cpu} s")
     with tempfile.TemporaryDirectory() as d:
-        wall, _ = timed([sys.executable, "-m", "fastfa", "run", "mountaincar-sarsa", "--quick", "--no-progress",
-                         "--out", d], dict(os.environ))
+        wall, _ = timed(
+            [sys.executable, "-m", "fastfa", "run", "mountaincar-sarsa", "--quick", "--no-progress", "--out", d],
+            dict(os.environ),
+        )
         print(f"fastfa run mountaincar-sarsa --quick (cached, incl. plot): {wall:.2f} s")
     print(timed([sys.executable, "-c", FULL], dict(os.environ))[1])
     print("load average:", os.getloadavg())

@@ -1,7 +1,8 @@
 """Batched softmax score kernel vs vectorised NumPy, best of N with ``time.process_time``, one process.
 
-    python benches/pg_batch_grad_timing.py
+python benches/pg_batch_grad_timing.py
 """
+
 import time
 
 import numpy as np

@@ -5,6 +5,7 @@
 Rows: the env step alone; env + two normal draws; env + tile coding (``pw_tiles``); the full
 REINFORCE-with-baseline and actor-critic loops (λ = 0 and λ = 0.9 with the sparse trace list).
 """
+
 import time
 
 import numba
@@ -71,20 +72,58 @@ def main(n_steps=300_000):
         tc = puckworld_features(tpd, k, size)
         args = tc.kernel_args()
         E = n_steps // L
-        res = {"env step": best(lambda: env_only(P, n_steps, np.random.default_rng(0))),
-               "env + 2 normals": best(lambda: env_normals(P, n_steps, np.random.default_rng(0))),
-               "env + tile coding": best(lambda: env_tiles(P, *args, n_steps, np.random.default_rng(0)))}
+        res = {
+            "env step": best(lambda: env_only(P, n_steps, np.random.default_rng(0))),
+            "env + 2 normals": best(lambda: env_normals(P, n_steps, np.random.default_rng(0))),
+            "env + tile coding": best(lambda: env_tiles(P, *args, n_steps, np.random.default_rng(0))),
+        }
 
         def rf():
-            pg_loops.puckworld_reinforce(P, *args, np.zeros((size, 2)), np.zeros(2), np.zeros(size), 0.05 / k,
-                                         0.002 / k, 0.3 / k, 0.9, np.log(0.05), np.log(2.0), E, L,
-                                         np.random.default_rng(0), np.empty(E), np.empty(E))
+            pg_loops.puckworld_reinforce(
+                P,
+                *args,
+                np.zeros((size, 2)),
+                np.zeros(2),
+                np.zeros(size),
+                0.05 / k,
+                0.002 / k,
+                0.3 / k,
+                0.9,
+                np.log(0.05),
+                np.log(2.0),
+                E,
+                L,
+                np.random.default_rng(0),
+                np.empty(E),
+                np.empty(E),
+            )
+
         res["REINFORCE + baseline"] = best(rf, 3)
         for lam in (0.0, 0.9):
+
             def ac(lam=lam):
-                pg_loops.puckworld_actor_critic(P, *args, np.zeros((size, 2)), np.zeros(2), np.zeros(size), 0.05 / k,
-                                                0.002 / k, 0.2 / k, 0.9, lam, lam, np.log(0.05), np.log(2.0), 1e-8,
-                                                E, L, np.random.default_rng(0), np.empty(E), np.empty(E))
+                pg_loops.puckworld_actor_critic(
+                    P,
+                    *args,
+                    np.zeros((size, 2)),
+                    np.zeros(2),
+                    np.zeros(size),
+                    0.05 / k,
+                    0.002 / k,
+                    0.2 / k,
+                    0.9,
+                    lam,
+                    lam,
+                    np.log(0.05),
+                    np.log(2.0),
+                    1e-8,
+                    E,
+                    L,
+                    np.random.default_rng(0),
+                    np.empty(E),
+                    np.empty(E),
+                )
+
             res[f"actor-critic lambda={lam}"] = best(ac, 3)
         print(f"{tpd} tiles/dim, {k} tilings, {size} features:")
         for name, v in res.items():

@@ -10,6 +10,7 @@ a reduced number of episodes; its ns/step times the full experiment's env steps 
 baseline's full wall time.  fastfa's time also includes computing the error curves; the
 baseline's does not.
 """
+
 import sys
 import time
 from pathlib import Path
@@ -18,8 +19,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from naive_prediction import (naive_mc, naive_nstep, naive_randomwalk_episode,  # noqa: E402
-                              naive_td_lambda, naive_true_online_td)
+from naive_prediction import (
+    naive_mc,
+    naive_nstep,
+    naive_randomwalk_episode,  # noqa: E402
+    naive_td_lambda,
+    naive_true_online_td,
+)
 
 from fastfa.experiments import run_experiment  # noqa: E402
 from fastfa.experiments._randomwalk import feature_table  # noqa: E402
@@ -85,11 +91,15 @@ def main():
         "randomwalk-td": ("4-step TD, 20 groups (dense)", lambda: dense("nstep", agg20, 100, rng, alpha=0.4, n=4)),
         "randomwalk-bases": ("gradient MC, Fourier order 10 (dense)", lambda: dense("mc", four, 100, rng, alpha=5e-5)),
         "randomwalk-tiling": ("gradient MC, 50 tilings (sparse)", lambda: sparse_mc(tc_idx, 100, 2e-6, rng)),
-        "randomwalk-lambda": ("true online TD(0.8), 19 states (dense)",
-                              lambda: dense("true_online", tab19, 100, rng, 19, 1, alpha=0.4, lam=0.8)),
+        "randomwalk-lambda": (
+            "true online TD(0.8), 19 states (dense)",
+            lambda: dense("true_online", tab19, 100, rng, 19, 1, alpha=0.4, lam=0.8),
+        ),
     }
-    print("| experiment | fastfa wall, 1st call (s) | fastfa wall, warm (s) | env steps | fastfa ns/step (warm) "
-          "| baseline (plain NumPy/Python) | baseline ns/step | ratio | baseline est. full wall |")
+    print(
+        "| experiment | fastfa wall, 1st call (s) | fastfa wall, warm (s) | env steps | fastfa ns/step (warm) "
+        "| baseline (plain NumPy/Python) | baseline ns/step | ratio | baseline est. full wall |"
+    )
     print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
     for name, (desc, fn) in baselines.items():
         first = run_experiment(name, out="/tmp/fastfa_fullsize", progress=False, plot=False)["wall_time_s"]
@@ -97,8 +107,11 @@ def main():
         ff = s["wall_time_s"] / s["env_steps"] * 1e9
         base = timed(fn)
         est = base * s["env_steps"] / 1e9
-        print(f"| {name} | {first:.1f} | {s['wall_time_s']:.1f} | {s['env_steps']:,} | {ff:.0f} | {desc} | {base:,.0f} "
-              f"| {base / ff:,.0f}x | {est:,.0f} s |", flush=True)
+        print(
+            f"| {name} | {first:.1f} | {s['wall_time_s']:.1f} | {s['env_steps']:,} | {ff:.0f} | {desc} | {base:,.0f} "
+            f"| {base / ff:,.0f}x | {est:,.0f} s |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

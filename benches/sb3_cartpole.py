@@ -13,6 +13,7 @@ learning-rate decay becomes SB3's learning-rate schedule; ``exploration_steps`` 
 using Double DQN).  Since the n-step defaults (64x64, n_step=4, no Double DQN, Huber) the defaults
 ARE the same-params config and ``fastfa-same`` runs ``max(--seeds, --fastfa-seeds)`` seeds.  Needs ``pip install torch==2.13.0 stable-baselines3==2.9.2``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,16 +42,29 @@ def sb3_kwargs(cfg: DQNConfig, steps: int) -> dict:
             return lr0 + frac * (lr1 - lr0)
     else:
         lr = lr0
-    return dict(learning_rate=lr, buffer_size=cfg.buffer_size, learning_starts=cfg.learning_starts,
-                batch_size=cfg.batch_size, gamma=cfg.gamma, train_freq=cfg.train_freq,
-                gradient_steps=cfg.gradient_steps, target_update_interval=cfg.target_update_interval,
-                tau=cfg.tau, n_steps=cfg.n_step, exploration_initial_eps=cfg.exploration_initial_eps,
-                exploration_final_eps=cfg.exploration_final_eps,
-                exploration_fraction=cfg.exploration_steps / steps, max_grad_norm=cfg.max_grad_norm,
-                policy_kwargs={"net_arch": list(cfg.hidden),
-                               "activation_fn": torch.nn.ReLU if cfg.activation == "relu" else torch.nn.Tanh,
-                               "optimizer_kwargs": {"eps": cfg.adam_eps, "betas": (cfg.adam_beta1, cfg.adam_beta2)}},
-                device="cpu", verbose=0)
+    return dict(
+        learning_rate=lr,
+        buffer_size=cfg.buffer_size,
+        learning_starts=cfg.learning_starts,
+        batch_size=cfg.batch_size,
+        gamma=cfg.gamma,
+        train_freq=cfg.train_freq,
+        gradient_steps=cfg.gradient_steps,
+        target_update_interval=cfg.target_update_interval,
+        tau=cfg.tau,
+        n_steps=cfg.n_step,
+        exploration_initial_eps=cfg.exploration_initial_eps,
+        exploration_final_eps=cfg.exploration_final_eps,
+        exploration_fraction=cfg.exploration_steps / steps,
+        max_grad_norm=cfg.max_grad_norm,
+        policy_kwargs={
+            "net_arch": list(cfg.hidden),
+            "activation_fn": torch.nn.ReLU if cfg.activation == "relu" else torch.nn.Tanh,
+            "optimizer_kwargs": {"eps": cfg.adam_eps, "betas": (cfg.adam_beta1, cfg.adam_beta2)},
+        },
+        device="cpu",
+        verbose=0,
+    )
 
 
 def eval_sb3(model, seed, episodes=10):
@@ -123,8 +137,10 @@ def main():
     for lib in ("fastfa-same", "sb3", "fastfa-default"):
         r = [x for x in rows if x[0] == lib]
         if r:
-            print(f"\n{lib}: mean wall {np.mean([x[2] for x in r]):.2f} s, final eval >= 475 in "
-                  f"{sum(x[3] >= 475 for x in r)}/{len(r)} seeds")
+            print(
+                f"\n{lib}: mean wall {np.mean([x[2] for x in r]):.2f} s, final eval >= 475 in "
+                f"{sum(x[3] >= 475 for x in r)}/{len(r)} seeds"
+            )
     same = [x[2] for x in rows if x[0] == "fastfa-same"]
     sb3 = [x[2] for x in rows if x[0] == "sb3"]
     if same and sb3:

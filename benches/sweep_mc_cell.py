@@ -5,6 +5,7 @@ a population of runs in one compiled call (prange over runs, one Generator per r
 Self-contained on purpose (benches must not depend on unfinished experiments); the real
 ``mountaincar-lambda`` experiment replaces it in benches/sweep.md when it lands.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -104,8 +105,12 @@ def mc_cell(params, seeds, n_episodes=50, max_steps=5000):
     else:
         _population(float(params["alpha"]), float(params["lam"]), n_episodes, max_steps, rngs, steps)
     seed = np.repeat(np.arange(n), n_episodes)
-    return {"seed": seed, "x": np.tile(np.arange(1, n_episodes + 1), n), "metric": np.full(n * n_episodes, "steps"),
-            "value": steps.ravel().astype(np.float64)}
+    return {
+        "seed": seed,
+        "x": np.tile(np.arange(1, n_episodes + 1), n),
+        "metric": np.full(n * n_episodes, "steps"),
+        "value": steps.ravel().astype(np.float64),
+    }
 
 
 def tiny_cell(params, seeds):

@@ -7,6 +7,7 @@ The interleaved-rounds script ``benches/approx_vs_sklearn.py`` measures the same
 on a loaded machine (results in benches/approximators.md). scikit-learn cases are skipped when it is
 not installed (it is in the ``test`` extra).
 """
+
 import numpy as np
 import pytest
 
@@ -43,8 +44,11 @@ def test_extra_fit_fastfa(benchmark):
 @pytest.mark.benchmark(group="tree-fit-extra-10x5k")
 def test_extra_fit_sklearn(benchmark):
     ens = _sk("sklearn.ensemble")
-    benchmark(lambda: ens.ExtraTreesRegressor(10, max_features=1.0, bootstrap=False, n_jobs=1,
-                                              random_state=0).fit(XC[:5000], YC[:5000]))
+    benchmark(
+        lambda: ens.ExtraTreesRegressor(10, max_features=1.0, bootstrap=False, n_jobs=1, random_state=0).fit(
+            XC[:5000], YC[:5000]
+        )
+    )
 
 
 @pytest.mark.benchmark(group="tree-predict-100k")
@@ -67,7 +71,8 @@ def test_knn_query_fastfa(benchmark):
 
     def run():
         for i in range(len(QK)):
-            m.predict(QK[i:i + 1])
+            m.predict(QK[i : i + 1])
+
     benchmark(run)
 
 
@@ -77,5 +82,6 @@ def test_knn_query_sklearn(benchmark):
 
     def run():
         for i in range(len(QK)):
-            m.predict(QK[i:i + 1])
+            m.predict(QK[i : i + 1])
+
     benchmark(run)

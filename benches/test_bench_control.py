@@ -12,6 +12,7 @@ Groups (each pairs fastfa with its baseline; ``extra_info`` holds env steps per 
   as an int coordinate, IHT 4096 (tests/naive.py), same algorithm (fewer steps: it is slow).
 * ``mc-sarsa-population``: 16 runs x 200 episodes on 1 and on 2 threads.
 """
+
 import time
 
 import gymnasium
@@ -60,8 +61,9 @@ def test_python_loop_fastfa_agent(benchmark):
     out = {}
 
     def go():
-        ag = Sarsa(gymnasium.make("MountainCar-v0", max_episode_steps=100_000), GridTileCoder(*BOX), alpha=0.5 / 8,
-                   seed=0)
+        ag = Sarsa(
+            gymnasium.make("MountainCar-v0", max_episode_steps=100_000), GridTileCoder(*BOX), alpha=0.5 / 8, seed=0
+        )
         ag.learn(total_steps=20_000, compiled=False)
         out["n"] = ag.log.total_steps
 
@@ -119,8 +121,7 @@ def test_population_threads(benchmark, threads):
     out = {}
 
     def go():
-        out["r"] = run_population("MountainCar-v0", "sarsa", alphas=[0.5 / 8], runs=16, episodes=200,
-                                  threads=threads)
+        out["r"] = run_population("MountainCar-v0", "sarsa", alphas=[0.5 / 8], runs=16, episodes=200, threads=threads)
 
     benchmark.pedantic(go, rounds=3, iterations=1)
     _steps_per_s(benchmark, out["r"]["env_steps"])

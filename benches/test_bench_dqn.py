@@ -7,6 +7,7 @@ fastfa's compiled kernel vs the same step in torch (CPU, 1 thread) and SB3's ``D
 Baselines are skipped when torch / stable-baselines3 are not installed
 (``pip install torch==2.13.0`` then ``pip install stable-baselines3==2.9.2``).
 """
+
 import numpy as np
 import pytest
 
@@ -19,8 +20,13 @@ NETS = {"4-64-64-2": (64, 64), "4-256-256-2": (256, 256)}
 
 def _batch(seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.normal(size=(B, 4)).astype(np.float32), rng.integers(0, 2, B), np.ones(B, np.float32),
-            rng.normal(size=(B, 4)).astype(np.float32), rng.random(B) < 0.05)
+    return (
+        rng.normal(size=(B, 4)).astype(np.float32),
+        rng.integers(0, 2, B),
+        np.ones(B, np.float32),
+        rng.normal(size=(B, 4)).astype(np.float32),
+        rng.random(B) < 0.05,
+    )
 
 
 @pytest.mark.parametrize("net", NETS)
@@ -79,7 +85,15 @@ def test_dqn_step_sb3(benchmark, net):
     sb3 = pytest.importorskip("stable_baselines3")
     benchmark.group = f"DQN gradient step {net}, batch 64"
     torch.set_num_threads(1)
-    model = sb3.DQN("MlpPolicy", "CartPole-v1", policy_kwargs={"net_arch": list(NETS[net])}, batch_size=B,
-                    learning_starts=0, buffer_size=100_000, device="cpu", seed=0)
+    model = sb3.DQN(
+        "MlpPolicy",
+        "CartPole-v1",
+        policy_kwargs={"net_arch": list(NETS[net])},
+        batch_size=B,
+        learning_starts=0,
+        buffer_size=100_000,
+        device="cpu",
+        seed=0,
+    )
     model.learn(2_000)  # fills the buffer and builds everything
     benchmark(model.train, 1, B)

@@ -80,11 +80,11 @@ def test_python_per_sample_batch_grad(benchmark):
 def test_short_corridor_compiled(benchmark):
     from fastfa.agents.pg_compiled import short_corridor_reinforce
 
-    short_corridor_reinforce(2 ** -13, episodes=2, runs=1)
+    short_corridor_reinforce(2**-13, episodes=2, runs=1)
     out = {}
 
     def go():
-        out["r"] = short_corridor_reinforce(2 ** -13, episodes=200, runs=1, seed=0, n_threads=1)
+        out["r"] = short_corridor_reinforce(2**-13, episodes=200, runs=1, seed=0, n_threads=1)
 
     benchmark.pedantic(go, rounds=5, iterations=1)
     benchmark.extra_info["env_steps_per_s"] = out["r"]["steps"] / benchmark.stats.stats.min
@@ -100,7 +100,7 @@ def test_short_corridor_python_agent(benchmark):
     out = {}
 
     def go():
-        ag = Reinforce(env, ConstantFeatures(), alpha=2 ** -13, seed=0)
+        ag = Reinforce(env, ConstantFeatures(), alpha=2**-13, seed=0)
         ag.policy.theta[0] = [1.47, -1.47]
         out["log"] = ag.learn(episodes=200).log
 
@@ -134,8 +134,7 @@ def test_a2c_sb3(benchmark):
 
     def go():
         env = make_vec_env("CartPole-v1", n_envs=8, seed=0)
-        model = sb3.A2C("MlpPolicy", env, n_steps=5, gamma=0.99, learning_rate=7e-4, ent_coef=0.0, seed=0,
-                        device="cpu")
+        model = sb3.A2C("MlpPolicy", env, n_steps=5, gamma=0.99, learning_rate=7e-4, ent_coef=0.0, seed=0, device="cpu")
         model.learn(A2C_STEPS)
 
     benchmark.pedantic(go, rounds=1, iterations=1)
@@ -148,8 +147,18 @@ def test_puckworld_ac_compiled(benchmark, lam):
     """One-step (λ = 0, sparse updates) and λ = 0.9 (sparse trace list, trace_min 1e-8; the experiment's setting)."""
     from fastfa.agents.pg_compiled import puckworld_train
 
-    kw = dict(alpha=0.01, alpha_ls=0.001, alpha_w=0.5, gamma=0.9, lam=lam, lam_w=lam, tiles_per_dim=4, size=16384,
-              runs=1, n_threads=1)
+    kw = dict(
+        alpha=0.01,
+        alpha_ls=0.001,
+        alpha_w=0.5,
+        gamma=0.9,
+        lam=lam,
+        lam_w=lam,
+        tiles_per_dim=4,
+        size=16384,
+        runs=1,
+        n_threads=1,
+    )
     puckworld_train("actor_critic", episodes=1, ep_len=10, **kw)
     out = {}
 

@@ -8,6 +8,7 @@ dot products and a Python episode loop, the way textbook code is usually written
 Population benches record ``extra_info["env_steps"]`` so per-step costs can be compared
 (see benches/prediction.md).
 """
+
 import numpy as np
 from naive_features import naive_tile_hash  # noqa: F401  (import check)
 from naive_prediction import naive_mc, naive_nstep, naive_randomwalk_episode, naive_true_online_td
@@ -58,8 +59,9 @@ def test_fig95_gradient_mc_fastfa(benchmark):
 def test_fig95_gradient_mc_numpy(benchmark):
     benchmark.group = "Fig 9.5: gradient MC, Fourier order 5 (per env step: see extra_info)"
     X = _dense_table(Fourier(1, 1000, 5))
-    benchmark.extra_info["env_steps"] = benchmark.pedantic(lambda: _baseline("mc", X, 20, 0, alpha=5e-5),
-                                                           rounds=3, iterations=1)
+    benchmark.extra_info["env_steps"] = benchmark.pedantic(
+        lambda: _baseline("mc", X, 20, 0, alpha=5e-5), rounds=3, iterations=1
+    )
 
 
 # ------------------------------------------------------------ Fig 9.2 right: n-step TD, 20 groups
@@ -68,8 +70,17 @@ def test_fig92_nstep_fastfa(benchmark):
     f = StateAggregation(1000, 20, first=1)
 
     def go():
-        return population("nstep", f, seed=0, n_runs=100, alphas=[0.4], ns=[4], n_episodes=10,
-                          log_at=np.arange(1, 11), weights="uniform")[2]
+        return population(
+            "nstep",
+            f,
+            seed=0,
+            n_runs=100,
+            alphas=[0.4],
+            ns=[4],
+            n_episodes=10,
+            log_at=np.arange(1, 11),
+            weights="uniform",
+        )[2]
 
     go()
     benchmark.extra_info["env_steps"] = benchmark.pedantic(go, rounds=3, iterations=1)
@@ -78,8 +89,9 @@ def test_fig92_nstep_fastfa(benchmark):
 def test_fig92_nstep_numpy(benchmark):
     benchmark.group = "Fig 9.2: 4-step TD, 20 groups (per env step: see extra_info)"
     X = _dense_table(StateAggregation(1000, 20, first=1))
-    benchmark.extra_info["env_steps"] = benchmark.pedantic(lambda: _baseline("nstep", X, 20, 0, alpha=0.4, n=4),
-                                                           rounds=3, iterations=1)
+    benchmark.extra_info["env_steps"] = benchmark.pedantic(
+        lambda: _baseline("nstep", X, 20, 0, alpha=0.4, n=4), rounds=3, iterations=1
+    )
 
 
 # ------------------------------------------------------------ Fig 12.8: true online TD(λ), 19 states
@@ -88,8 +100,19 @@ def test_fig128_true_online_fastfa(benchmark):
     f = StateAggregation(19, 19, first=1)
 
     def go():
-        return population("true_online", f, seed=0, n_runs=100, alphas=[0.4], lams=[0.8], n_episodes=10,
-                          log_at=np.arange(1, 11), weights="uniform", n_states=19, max_jump=1)[2]
+        return population(
+            "true_online",
+            f,
+            seed=0,
+            n_runs=100,
+            alphas=[0.4],
+            lams=[0.8],
+            n_episodes=10,
+            log_at=np.arange(1, 11),
+            weights="uniform",
+            n_states=19,
+            max_jump=1,
+        )[2]
 
     go()
     benchmark.extra_info["env_steps"] = benchmark.pedantic(go, rounds=3, iterations=1)
@@ -99,7 +122,8 @@ def test_fig128_true_online_numpy(benchmark):
     benchmark.group = "Fig 12.8: true online TD(0.8), 19 states (per env step: see extra_info)"
     X = _dense_table(StateAggregation(19, 19, first=1), 19)
     benchmark.extra_info["env_steps"] = benchmark.pedantic(
-        lambda: _baseline("true_online", X, 20, 0, n_states=19, jump=1, alpha=0.4, lam=0.8), rounds=3, iterations=1)
+        lambda: _baseline("true_online", X, 20, 0, n_states=19, jump=1, alpha=0.4, lam=0.8), rounds=3, iterations=1
+    )
 
 
 # ------------------------------------------------------------ features
@@ -151,8 +175,9 @@ def test_td0_agent_python_loop_fastfa(benchmark):
     from fastfa.agents import TD0
 
     def go():
-        a = TD0(fastfa.make("fastfa/RandomWalk1000-v0"), StateAggregation(1000, 10, first=1), alpha=2e-4,
-                seed=0).learn(episodes=20)
+        a = TD0(fastfa.make("fastfa/RandomWalk1000-v0"), StateAggregation(1000, 10, first=1), alpha=2e-4, seed=0).learn(
+            episodes=20
+        )
         return a.log.total_steps
 
     go()

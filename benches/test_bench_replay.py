@@ -9,6 +9,7 @@ validating Numba path that a build without the extension (FASTFA_NO_EXT=1) uses.
 cpprb / SB3 baselines are skipped when not installed (``pip install cpprb``,
 ``pip install stable-baselines3==2.9.2`` after ``torch==2.13.0``).
 """
+
 import numpy as np
 import pytest
 
@@ -74,8 +75,13 @@ def _sb3():
     sb3b = pytest.importorskip("stable_baselines3.common.buffers")
     import gymnasium
 
-    buf = sb3b.ReplayBuffer(N, gymnasium.spaces.Box(-np.inf, np.inf, (D,), np.float32),
-                            gymnasium.spaces.Discrete(2), device="cpu", handle_timeout_termination=False)
+    buf = sb3b.ReplayBuffer(
+        N,
+        gymnasium.spaces.Box(-np.inf, np.inf, (D,), np.float32),
+        gymnasium.spaces.Discrete(2),
+        device="cpu",
+        handle_timeout_termination=False,
+    )
     buf.observations[:, 0] = OBS
     buf.next_observations[:, 0] = NXT
     buf.actions[:, 0, 0] = ACT
@@ -166,8 +172,9 @@ def test_add_numpy(benchmark):
 def test_add_cpprb(benchmark):
     benchmark.group = "add one transition"
     cpprb = pytest.importorskip("cpprb")
-    buf = cpprb.ReplayBuffer(N, {"obs": {"shape": D}, "act": {"dtype": np.int64}, "rew": {}, "next_obs": {"shape": D},
-                                 "done": {}})
+    buf = cpprb.ReplayBuffer(
+        N, {"obs": {"shape": D}, "act": {"dtype": np.int64}, "rew": {}, "next_obs": {"shape": D}, "done": {}}
+    )
     benchmark(lambda: buf.add(obs=O1, act=1, rew=1.0, next_obs=O1, done=0.0))
 
 
@@ -210,6 +217,7 @@ def test_per_fastfa(benchmark, path):
     def run():
         s = buf.sample(64)
         buf.update_priorities(s.indices, PRIO)
+
     benchmark(run)
 
 
@@ -221,6 +229,7 @@ def test_per_cpprb(benchmark):
     def run():
         s = buf.sample(64, beta=0.4)
         buf.update_priorities(s["indexes"], PRIO)
+
     benchmark(run)
 
 
@@ -228,8 +237,9 @@ def test_per_cpprb(benchmark):
 def _per_many(obs, act, rew, next_obs, term, state, sum_tree, min_tree, pstate, rng, prio, n):
     s = 0.0
     for _ in range(n):
-        o, a, r, o2, d, idx, w, ok = R.per_sample(obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng,
-                                                  64, 0.4)
+        o, a, r, o2, d, idx, w, ok = R.per_sample(
+            obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng, 64, 0.4
+        )
         R.per_update(sum_tree, min_tree, pstate, idx, prio, 0.6)
         s += w[0]
     return s

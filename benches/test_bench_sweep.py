@@ -8,6 +8,7 @@ loop or through ``concurrent.futures.ProcessPoolExecutor.map``, without part fil
 resume, retries or seed bookkeeping.  The end-to-end comparison of backends (including
 start-up) is benches/bench_sweep.py.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -47,9 +48,13 @@ def test_plain_loop(benchmark):
 
 
 def test_sweep_serial(benchmark, tmp_path):
-    res = benchmark.pedantic(lambda: fastfa.sweep(mc_cell, grid=GRID, seeds=SEEDS, backend="serial",
-                                                  out=tmp_path / "s", resume=False, progress=False),
-                             rounds=3, iterations=1)
+    res = benchmark.pedantic(
+        lambda: fastfa.sweep(
+            mc_cell, grid=GRID, seeds=SEEDS, backend="serial", out=tmp_path / "s", resume=False, progress=False
+        ),
+        rounds=3,
+        iterations=1,
+    )
     plain = np.concatenate([_call(j)["value"] for j in _jobs()])
     np.testing.assert_array_equal(res.df["value"].to_numpy(), plain)
 
@@ -64,7 +69,18 @@ def test_plain_process_pool(benchmark):
 
 
 def test_sweep_process(benchmark, tmp_path):
-    res = benchmark.pedantic(lambda: fastfa.sweep(mc_cell, grid=GRID, seeds=SEEDS, backend="process", n_workers=2,
-                                                  out=tmp_path / "p", resume=False, progress=False),
-                             rounds=2, iterations=1)
+    res = benchmark.pedantic(
+        lambda: fastfa.sweep(
+            mc_cell,
+            grid=GRID,
+            seeds=SEEDS,
+            backend="process",
+            n_workers=2,
+            out=tmp_path / "p",
+            resume=False,
+            progress=False,
+        ),
+        rounds=2,
+        iterations=1,
+    )
     assert res.n_computed == 6 * SEEDS

@@ -6,6 +6,7 @@
 Each group pairs fastfa with its baseline (tests/naive.py: the published
 algorithm), so the report reads as ratios.
 """
+
 import numpy as np
 import pytest
 from naive import RefIHT, ref_tiles
@@ -28,7 +29,7 @@ def _fresh_chunks(n=1000):
     """Each round a new slice of 1000 never-seen states (the memo of repeated calls cannot help)."""
     import itertools
 
-    return itertools.cycle([FRESH_2D[i:i + n] for i in range(0, len(FRESH_2D), n)])
+    return itertools.cycle([FRESH_2D[i : i + n] for i in range(0, len(FRESH_2D), n)])
 
 
 def _per_call_fresh(fn, table, nt, ints):
@@ -37,6 +38,7 @@ def _per_call_fresh(fn, table, nt, ints):
     def run():
         for s in next(chunks):
             fn(table, nt, s, ints)
+
     return run
 
 
@@ -44,6 +46,7 @@ def _per_call(fn, table, nt, states, ints):
     def run():
         for s in states:
             fn(table, nt, s, ints)
+
     return run
 
 

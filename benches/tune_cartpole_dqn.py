@@ -14,6 +14,7 @@ evaluation (``10_000 * run + 50_000``), so the finals equal that experiment's.  
 Every config is written out in full relative to ``BASE`` (the pre-tuning ``DQNConfig`` defaults,
 config "S3" of benches/dqn.md), so the table does not change meaning when the defaults change.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,13 +27,28 @@ from fastfa.agents.dqn import DQN, DQNConfig
 
 # Config "S3" (128x128, batch 128, Double DQN, squared loss, lr 2.3e-3 -> 0, train_freq 256 /
 # 128 gradient steps, target every 10 steps, eps 1 -> 0.04 over 8k steps, clip 10).
-BASE = dict(hidden=(128, 128), learning_rate=2.3e-3, learning_rate_end=0.0, lr_decay_steps=50_000,
-            buffer_size=100_000, learning_starts=1_000, batch_size=128, gamma=0.99, train_freq=256,
-            gradient_steps=128, target_update_interval=10, tau=1.0, exploration_initial_eps=1.0,
-            exploration_final_eps=0.04, exploration_steps=8_000, max_grad_norm=10.0, double_dqn=True,
-            loss="squared")
-S1 = dict(BASE, hidden=(64, 64))                       # 6/10 in the first tuning round
-SB = dict(S1, double_dqn=False, loss="huber")          # S1 in SB3-expressible form
+BASE = dict(
+    hidden=(128, 128),
+    learning_rate=2.3e-3,
+    learning_rate_end=0.0,
+    lr_decay_steps=50_000,
+    buffer_size=100_000,
+    learning_starts=1_000,
+    batch_size=128,
+    gamma=0.99,
+    train_freq=256,
+    gradient_steps=128,
+    target_update_interval=10,
+    tau=1.0,
+    exploration_initial_eps=1.0,
+    exploration_final_eps=0.04,
+    exploration_steps=8_000,
+    max_grad_norm=10.0,
+    double_dqn=True,
+    loss="squared",
+)
+S1 = dict(BASE, hidden=(64, 64))  # 6/10 in the first tuning round
+SB = dict(S1, double_dqn=False, loss="huber")  # S1 in SB3-expressible form
 
 CONFIGS: dict[str, dict] = {
     "S3": BASE,
@@ -46,8 +62,8 @@ def _add(name, base, **kw):
 
 
 # round 2 (64x64): which of Double DQN / squared loss matters, then one lever at a time on SB
-_add("SD", SB, double_dqn=True)                      # Double, Huber
-_add("SQ", SB, loss="squared")                       # no Double, squared
+_add("SD", SB, double_dqn=True)  # Double, Huber
+_add("SQ", SB, loss="squared")  # no Double, squared
 _add("SB-lr1.5", SB, learning_rate=1.5e-3)
 _add("SB-lr3.5", SB, learning_rate=3.5e-3)
 _add("SB-b64", SB, batch_size=64)
@@ -87,13 +103,13 @@ _add("S1-g96", S1, gradient_steps=96)
 _add("SB-n2", SB, n_step=2)
 _add("SB-n3", SB, n_step=3)
 _add("SB-n5", SB, n_step=5)
-_add("SB-n4", SB, n_step=4)                          # -> the DQNConfig defaults since this round
+_add("SB-n4", SB, n_step=4)  # -> the DQNConfig defaults since this round
 
 # round 7: neighbours of SB-n4
 N4 = CONFIGS["SB-n4"]
 _add("N4-b64", N4, batch_size=64)
 _add("N4-eps.01", N4, exploration_final_eps=0.01)
-_add("S1-n4", S1, n_step=4)                          # Double DQN + squared loss + 4-step
+_add("S1-n4", S1, n_step=4)  # Double DQN + squared loss + 4-step
 _add("N4-b64-eps.01", N4, batch_size=64, exploration_final_eps=0.01)
 _add("S1-n3", S1, n_step=3)
 
@@ -147,13 +163,26 @@ def main():
         finals, walls = run_config(cfg, args.seeds, args.steps, args.v)
         solved = sum(f >= 475 for f in finals)
         diff = {f: x for f, x in cfg.items() if BASE.get(f) != x}
-        print(f"{name:10s} {args.seeds:7s} solved {solved:2d}/10  mean final {np.mean(finals):6.1f}  "
-              f"mean wall {np.mean(walls):5.2f} s  finals {[round(f) for f in finals]}  {diff}", flush=True)
+        print(
+            f"{name:10s} {args.seeds:7s} solved {solved:2d}/10  mean final {np.mean(finals):6.1f}  "
+            f"mean wall {np.mean(walls):5.2f} s  finals {[round(f) for f in finals]}  {diff}",
+            flush=True,
+        )
         if args.log:
             with open(args.log, "a") as fh:
-                fh.write(json.dumps({"name": name, "seeds": args.seeds, "solved": solved, "finals": finals,
-                                     "walls": walls, "cfg": {k: list(v) if isinstance(v, tuple) else v
-                                                             for k, v in cfg.items()}}) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "name": name,
+                            "seeds": args.seeds,
+                            "solved": solved,
+                            "finals": finals,
+                            "walls": walls,
+                            "cfg": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
+                        }
+                    )
+                    + "\n"
+                )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Set FASTFA_EXAMPLE_QUICK=1 for a tiny budget.
 
 Run:  python examples/control_mountain_car.py
 """
+
 import os
 import tempfile
 import time
@@ -35,30 +36,34 @@ def make_agent(env):
 env = gymnasium.make("MountainCar-v0", max_episode_steps=10_000)
 agent = make_agent(env)
 t = time.perf_counter()
-agent.learn(episodes=EPISODES)                       # compiled="auto": the fused loop here
+agent.learn(episodes=EPISODES)  # compiled="auto": the fused loop here
 wall = time.perf_counter() - t
 lengths = np.asarray(agent.log.lengths)
-print(f"SARSA, {EPISODES} episodes, {lengths.sum():,} env steps in {wall:.2f} s "
-      f"(incl. first-use compile)")
-print(f"steps per episode: first {lengths[0]}, mean of episodes 1-{min(50, EPISODES)} "
-      f"{lengths[:50].mean():.0f}, last 10 {lengths[-10:].tolist()}")
+print(f"SARSA, {EPISODES} episodes, {lengths.sum():,} env steps in {wall:.2f} s (incl. first-use compile)")
+print(
+    f"steps per episode: first {lengths[0]}, mean of episodes 1-{min(50, EPISODES)} "
+    f"{lengths[:50].mean():.0f}, last 10 {lengths[-10:].tolist()}"
+)
 
 # Python loop on a few episodes: identical episode lengths, much slower.
 n = 3
 t = time.perf_counter()
 py = make_agent(env).learn(episodes=n, compiled=False)
-print(f"Python loop, {n} episodes: lengths {py.log.lengths} (compiled: "
-      f"{lengths[:n].tolist()}), {time.perf_counter() - t:.2f} s")
+print(
+    f"Python loop, {n} episodes: lengths {py.log.lengths} (compiled: "
+    f"{lengths[:n].tolist()}), {time.perf_counter() - t:.2f} s"
+)
 
-obs = np.array([-0.5, 0.0])                          # bottom of the valley, at rest
-print(f"greedy action at {obs}: {agent.predict(obs)} (0 left, 1 none, 2 right), "
-      f"max_a q̂ = {agent.value(obs):.1f}")
-res = agent.evaluate(episodes=5, seed=0)             # greedy, on a fresh MountainCar-v0
+obs = np.array([-0.5, 0.0])  # bottom of the valley, at rest
+print(f"greedy action at {obs}: {agent.predict(obs)} (0 left, 1 none, 2 right), max_a q̂ = {agent.value(obs):.1f}")
+res = agent.evaluate(episodes=5, seed=0)  # greedy, on a fresh MountainCar-v0
 print(f"greedy evaluation: mean return {res.mean_return:.1f} +/- {res.std_return:.1f}, lengths {res.lengths}")
 
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "sarsa.npz")
-    agent.save(path)                                 # pickle-free .npz
+    agent.save(path)  # pickle-free .npz
     again = Sarsa.load(path)
-    print(f"saved {os.path.getsize(path):,} bytes; reloaded agent: same value "
-          f"{again.value(obs) == agent.value(obs)}, same action {again.predict(obs) == agent.predict(obs)}")
+    print(
+        f"saved {os.path.getsize(path):,} bytes; reloaded agent: same value "
+        f"{again.value(obs) == agent.value(obs)}, same action {again.predict(obs) == agent.predict(obs)}"
+    )

@@ -11,6 +11,7 @@ fastfa has no Puddle World built in: the three functions below are all it takes.
 its fused compiled loop over them (checked once with ``check_compiled_env`` first), and
 ``run_population`` runs many seeds of it on all cores.
 """
+
 import math
 import os
 import time
@@ -27,8 +28,12 @@ from fastfa.features import GridTileCoder
 QUICK = os.environ.get("FASTFA_EXAMPLE_QUICK") == "1"
 # params: step length, noise sd, puddle radius, puddle cost scale
 PARAMS = np.array([0.05, 0.01, 0.1, 400.0])
-PUDDLES = np.array([[0.10, 0.75, 0.45, 0.75],   # segment (x0, y0) - (x1, y1)
-                    [0.45, 0.40, 0.45, 0.80]])
+PUDDLES = np.array(
+    [
+        [0.10, 0.75, 0.45, 0.75],  # segment (x0, y0) - (x1, y1)
+        [0.45, 0.40, 0.45, 0.80],
+    ]
+)
 
 
 @numba.njit
@@ -69,8 +74,17 @@ def observe(params, state, out):
 
 
 def puddle_world():
-    return CompiledEnv(reset, step, observe, PARAMS, 2, spaces.Box(0.0, 1.0, (2,), np.float64),
-                       spaces.Discrete(4), max_episode_steps=500, id="PuddleWorld")
+    return CompiledEnv(
+        reset,
+        step,
+        observe,
+        PARAMS,
+        2,
+        spaces.Box(0.0, 1.0, (2,), np.float64),
+        spaces.Discrete(4),
+        max_episode_steps=500,
+        id="PuddleWorld",
+    )
 
 
 def main():
@@ -86,15 +100,26 @@ def main():
     same = np.array_equal(agents[True].approx.w, agents[False].approx.w)
     lengths = agents[True].log.lengths
     print(f"Sarsa on Puddle World, {episodes} episodes: first 5 lengths {lengths[:5]}, last 5 {lengths[-5:]}")
-    print(f"compiled loop {times[True]:.2f} s (first call includes the check and compilation), "
-          f"Python loop {times[False]:.2f} s; identical weights: {same}")
+    print(
+        f"compiled loop {times[True]:.2f} s (first call includes the check and compilation), "
+        f"Python loop {times[False]:.2f} s; identical weights: {same}"
+    )
     ev = agents[True].evaluate(episodes=5, seed=100)
     print(f"greedy evaluation: mean return {ev.mean_return:.1f} over {len(ev)} episodes")
-    pop = run_population(puddle_world(), "sarsa", alphas=[0.1 / 8, 0.3 / 8], runs=2 if QUICK else 8,
-                         episodes=episodes, epsilon=0.1, tiles=TileSpec((0.0, 0.0), (1.0, 1.0), 8, 8))
+    pop = run_population(
+        puddle_world(),
+        "sarsa",
+        alphas=[0.1 / 8, 0.3 / 8],
+        runs=2 if QUICK else 8,
+        episodes=episodes,
+        epsilon=0.1,
+        tiles=TileSpec((0.0, 0.0), (1.0, 1.0), 8, 8),
+    )
     mean_last = pop["steps"][..., -10:].mean(axis=(1, 2, 3))
-    print(f"population: {pop['env_steps']} env steps in {pop['wall_time_s']:.2f} s; mean length of the last 10 "
-          f"episodes per alpha {dict(zip(pop['alphas'].round(4).tolist(), mean_last.round(1).tolist()))}")
+    print(
+        f"population: {pop['env_steps']} env steps in {pop['wall_time_s']:.2f} s; mean length of the last 10 "
+        f"episodes per alpha {dict(zip(pop['alphas'].round(4).tolist(), mean_last.round(1).tolist()))}"
+    )
     print("done: custom compiled env example")
 
 

@@ -10,6 +10,7 @@ Set FASTFA_EXAMPLE_QUICK=1 for a tiny budget.
 
 Run:  python examples/dqn_cartpole.py
 """
+
 import os
 import tempfile
 import time
@@ -29,20 +30,26 @@ print(f"before training: greedy return {agent.evaluate(episodes=5, seed=100).mea
 
 t = time.perf_counter()
 agent.learn(total_steps=STEPS)
-print(f"trained {agent.num_timesteps:,} env steps, {agent.n_updates:,} gradient steps "
-      f"in {time.perf_counter() - t:.1f} s (incl. compile on first use)")
+print(
+    f"trained {agent.num_timesteps:,} env steps, {agent.n_updates:,} gradient steps "
+    f"in {time.perf_counter() - t:.1f} s (incl. compile on first use)"
+)
 
-scores = agent.evaluate(episodes=10, seed=100)             # greedy episodes on the twin
-print(f"greedy return over 10 episodes: mean {scores.mean_return:.1f}, min {scores.returns.min():.0f}, "
-      f"max {scores.returns.max():.0f}, lengths {scores.lengths.tolist()}")
+scores = agent.evaluate(episodes=10, seed=100)  # greedy episodes on the twin
+print(
+    f"greedy return over 10 episodes: mean {scores.mean_return:.1f}, min {scores.returns.min():.0f}, "
+    f"max {scores.returns.max():.0f}, lengths {scores.lengths.tolist()}"
+)
 
-obs = np.array([0.0, 0.0, 0.05, 0.0])                      # pole leaning right
+obs = np.array([0.0, 0.0, 0.05, 0.0])  # pole leaning right
 print(f"q(obs, ·) = {agent.q_values(obs)} -> greedy action {agent.predict(obs)} (1 = push right)")
 
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "dqn.npz")
-    agent.save(path)                                       # pickle-free; include_buffer=True to resume
+    agent.save(path)  # pickle-free; include_buffer=True to resume
     again = DQN.load(path)
-    print(f"saved {os.path.getsize(path):,} bytes; reloaded: same q-values "
-          f"{np.array_equal(again.q_values(obs), agent.q_values(obs))}, same greedy score "
-          f"{again.evaluate(episodes=10, seed=100).mean_return:.1f}")
+    print(
+        f"saved {os.path.getsize(path):,} bytes; reloaded: same q-values "
+        f"{np.array_equal(again.q_values(obs), agent.q_values(obs))}, same greedy score "
+        f"{again.evaluate(episodes=10, seed=100).mean_return:.1f}"
+    )

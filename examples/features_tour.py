@@ -12,11 +12,12 @@ dense bases give ``transform(obs)`` (a float vector x(s)).
 
 Run:  python examples/features_tour.py     (a few seconds; first run compiles)
 """
+
 import numpy as np
 
 from fastfa.features import RBF, Discretizer, Fourier, Polynomial, TileCoder
 
-LOW, HIGH = [-1.2, -0.07], [0.6, 0.07]           # Mountain Car: position, velocity
+LOW, HIGH = [-1.2, -0.07], [0.6, 0.07]  # Mountain Car: position, velocity
 STATES = np.array([[-0.5, 0.0], [-0.45, 0.01], [0.5, 0.07]])
 np.set_printoptions(precision=3, suppress=True)
 
@@ -30,7 +31,7 @@ a, b = tc.indices(STATES[0]), tc.indices(STATES[1])
 print(f"  states 0 and 1 share {len(np.intersect1d(a, b))} of {tc.n_active} tiles")
 print(f"  batch shape {tc.indices_batch(STATES).shape}; table usage {tc.collisions()}")
 w = np.zeros(tc.n_features)
-w[tc.indices(STATES[0])] += 1.0                  # a linear value v̂(s) = Σ w[active]
+w[tc.indices(STATES[0])] += 1.0  # a linear value v̂(s) = Σ w[active]
 print(f"  v̂ after one unit bump at s0: s0 {w[a].sum():.0f}, s1 {w[b].sum():.0f}")
 
 # --- Discretizer: one active cell, row-major numbering.
@@ -40,9 +41,11 @@ for s in STATES:
     print(f"  s={s}  cell {grid.cell(s)} -> index {grid.indices(s)}")
 
 # --- Dense bases: every feature is active.
-for name, phi in [("Polynomial", Polynomial(LOW, HIGH, order=2)),
-                  ("Fourier", Fourier(LOW, HIGH, order=2)),
-                  ("RBF", RBF(LOW, HIGH, centres_per_dim=[3, 3]))]:
+for name, phi in [
+    ("Polynomial", Polynomial(LOW, HIGH, order=2)),
+    ("Fourier", Fourier(LOW, HIGH, order=2)),
+    ("RBF", RBF(LOW, HIGH, centres_per_dim=[3, 3])),
+]:
     X = phi.transform_batch(STATES)
     print(f"\n{name}: {phi.n_features} features (dense); x(s0) = {X[0]}")
     print(f"  ‖x(s)‖ for the 3 states: {np.linalg.norm(X, axis=1)}")

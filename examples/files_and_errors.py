@@ -7,6 +7,7 @@ emptied, a write position out of range) and shows the one exception type every p
 ``fastfa.io.FormatError`` (a ``ValueError``) naming the file and the problem.  Also shows
 ``fastfa.io.loader`` and ``check_array`` for a loader of your own.  See docs/io.md.
 """
+
 import json
 import os
 import tempfile
@@ -29,10 +30,12 @@ blob = path.read_bytes()
 damaged = os.path.join(out, "damaged.npz")
 with np.load(path) as d:  # an out-of-range write position, written as another program would
     arrays = {k: d[k] for k in d.files}
-arrays["state"] = np.array([10 ** 9, 10])
-for what, write in [("truncated", lambda: open(damaged, "wb").write(blob[:len(blob) // 2])),
-                    ("empty", lambda: open(damaged, "wb").close()),
-                    ("bad write position", lambda: np.savez(damaged, **arrays))]:
+arrays["state"] = np.array([10**9, 10])
+for what, write in [
+    ("truncated", lambda: open(damaged, "wb").write(blob[: len(blob) // 2])),
+    ("empty", lambda: open(damaged, "wb").close()),
+    ("bad write position", lambda: np.savez(damaged, **arrays)),
+]:
     write()
     try:
         ReplayBuffer.load(damaged)

@@ -7,6 +7,7 @@ runner writes results.csv, summary.json and the figure (PNG, drawn headless).
 
     python examples/own_experiment.py
 """
+
 import os
 from pathlib import Path
 
@@ -39,10 +40,9 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("example-running-mean", "Constant-α running mean of noisy rewards (example)", default_runs=1,
-            params=PARAMS)
+@experiment("example-running-mean", "Constant-α running mean of noisy rewards (example)", default_runs=1, params=PARAMS)
 def run(ctx) -> Result:
-    p = ctx.params                       # complete and checked: every declared name is present
+    p = ctx.params  # complete and checked: every declared name is present
     rng = np.random.default_rng(ctx.seed)
     rows = {"run": [], "alpha": [], "x": [], "metric": [], "value": []}
     for a in p["alphas"]:
@@ -58,7 +58,7 @@ if __name__ == "__main__":
     try:
         run_experiment("example-running-mean", out=OUT, params={"episodes": 1.5})
     except TypeError as err:
-        print("refused:", err)          # parameter 'episodes': got a non-integer 1.5; expected an int in [1, 100000]
+        print("refused:", err)  # parameter 'episodes': got a non-integer 1.5; expected an int in [1, 100000]
     s = run_experiment("example-running-mean", out=OUT, quick=QUICK, progress=False)
     print("figure:", s["plot"], "| params:", s["params"])
     print("done: own experiment example")

@@ -4,6 +4,7 @@ The code a textbook user writes with Sutton's tiles3, unchanged except for the i
 (fastfa's agents and compiled loops do the same thing thousands of times faster:
 `fastfa run mountaincar-sarsa`.)
 """
+
 import gymnasium as gym
 import numpy as np
 

@@ -13,6 +13,7 @@ Set FASTFA_EXAMPLE_QUICK=1 for a tiny budget.
 
 Run:  python examples/trees_knn.py
 """
+
 import os
 import time
 
@@ -32,8 +33,10 @@ X = rng.random((2000, 1))
 y = np.sin(6 * X[:, 0]) + 0.2 * rng.standard_normal(2000)
 Xt = np.linspace(0, 1, 500).reshape(-1, 1)
 truth = np.sin(6 * Xt[:, 0])
-for name, model in [("CART, min 20 per leaf", RegressionTree(min_samples_leaf=20)),
-                    ("extra-trees, 50 trees, n_min 20", ExtraTrees(50, min_samples_split=20, seed=0))]:
+for name, model in [
+    ("CART, min 20 per leaf", RegressionTree(min_samples_leaf=20)),
+    ("extra-trees, 50 trees, n_min 20", ExtraTrees(50, min_samples_split=20, seed=0)),
+]:
     model.fit(X, y)
     print(f"{name:34s} test MSE {np.mean((model.predict(Xt) - truth) ** 2):.4f}, {model.node_count} nodes")
 knn = KNNRegressor(capacity=2000, n_dims=1, k=30, algorithm="kdtree")
@@ -52,14 +55,16 @@ for ep in range(episodes):
         x = np.array([obs / 1000.0])
         obs, r, terminated, truncated, _ = env.step(0)
         done = terminated or truncated
-        if mem.size == 0 or mem.neighbors(x)[1][0] > radius ** 2:
-            mem.add(x.reshape(1, 1), [0.0])          # a new memory, target 0
+        if mem.size == 0 or mem.neighbors(x)[1][0] > radius**2:
+            mem.add(x.reshape(1, 1), [0.0])  # a new memory, target 0
         target = r if terminated else r + mem.predict(np.array([[obs / 1000.0]]))[0]
         mem.update(x, target, alpha)
 v = mem.predict(np.arange(1, 1001).reshape(-1, 1) / 1000.0)
 rms = np.sqrt(np.mean((v - randomwalk_true_values()) ** 2))
-print(f"kNN TD(0), {episodes} episodes: RMS error {rms:.3f} with {mem.size} stored states "
-      f"({time.perf_counter() - t0:.1f} s)")
+print(
+    f"kNN TD(0), {episodes} episodes: RMS error {rms:.3f} with {mem.size} stored states "
+    f"({time.perf_counter() - t0:.1f} s)"
+)
 
 # 3. fitted Q-iteration with extra-trees on Mountain Car
 n, iterations = (300, 4) if QUICK else (2500, 120)
@@ -75,10 +80,13 @@ for i in range(n):
     S2[i], R[i], T[i], _, _ = mc.step(int(A[i]))
 scale = lambda s: (np.asarray(s) - low) / (high - low)  # noqa: E731
 t0 = time.perf_counter()
-fqi = fitted_q_iteration(scale(S), A, R, scale(S2), T, n_actions=3, iterations=iterations, gamma=1.0,
-                         regressor=lambda: ExtraTrees(8, seed=0))
-print(f"FQI, {n} transitions, {iterations} iterations: {time.perf_counter() - t0:.1f} s "
-      f"(median {1e3 * np.median(fqi.fit_seconds):.0f} ms per iteration)")
+fqi = fitted_q_iteration(
+    scale(S), A, R, scale(S2), T, n_actions=3, iterations=iterations, gamma=1.0, regressor=lambda: ExtraTrees(8, seed=0)
+)
+print(
+    f"FQI, {n} transitions, {iterations} iterations: {time.perf_counter() - t0:.1f} s "
+    f"(median {1e3 * np.median(fqi.fit_seconds):.0f} ms per iteration)"
+)
 test = gym.make("MountainCar-v0", max_episode_steps=500)
 steps = []
 for seed in range(5):

@@ -17,6 +17,7 @@ Public names::
     fastfa.sweep(...)                                 # parameter studies
     fastfa.Sarsa, fastfa.DQN, ...                     # every agent of fastfa.agents (same contract)
 """
+
 from __future__ import annotations
 
 import importlib
@@ -25,8 +26,18 @@ from ._version import __version__
 from .envs import make  # registers the fastfa/... env ids (gymnasium.register only; cheap)
 
 _SUBMODULES = {
-    "tiles3", "features", "approx", "policies", "agents", "envs", "buffers",
-    "loop", "io", "experiments", "cli", "kernels",
+    "tiles3",
+    "features",
+    "approx",
+    "policies",
+    "agents",
+    "envs",
+    "buffers",
+    "loop",
+    "io",
+    "experiments",
+    "cli",
+    "kernels",
 }
 
 __all__ = ["__version__", "make", "sweep", *sorted(_SUBMODULES)]

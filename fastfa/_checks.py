@@ -1,4 +1,5 @@
 """Argument checks shared by the config dataclasses: one ValueError naming the argument and its range."""
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,7 @@ def check_int_min(name: str, value, low: int) -> int:
     return int(value)
 
 
-MAX_BUDGET = 2 ** 62  # largest step/episode budget: larger ones could overflow int64 loop counters
+MAX_BUDGET = 2**62  # largest step/episode budget: larger ones could overflow int64 loop counters
 
 
 def _range(low, high) -> str:

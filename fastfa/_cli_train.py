@@ -10,6 +10,7 @@ runs the Python loop.  ``--set key=value`` overrides a field of the agent's conf
 JSON: ``--set hidden=[32,32]``; anything else is a string).  Wrong arguments exit with status 2
 and a message, as argparse does.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,10 @@ def _cmd_train(args) -> int:
     log = agent.log
     tail = log.returns[-10:]
     mean = f"{sum(tail) / len(tail):.2f}" if tail else "n/a"
-    print(f"{cls.__name__} on {args.env_id}: {log.total_steps:,} env steps, {log.n_episodes} episodes, "
-          f"{log.wall_time_s:.2f} s; mean return of the last {len(tail)} episodes: {mean}")
+    print(
+        f"{cls.__name__} on {args.env_id}: {log.total_steps:,} env steps, {log.n_episodes} episodes, "
+        f"{log.wall_time_s:.2f} s; mean return of the last {len(tail)} episodes: {mean}"
+    )
     print(f"saved to {path}")
     return 0
 
@@ -98,8 +101,10 @@ def _cmd_eval(args) -> int:
         res = agent.evaluate(env=env, episodes=args.episodes, seed=args.seed)
     except (TypeError, ValueError) as err:
         p.error(str(err))
-    print(f"{cls.__name__}: mean return {res.mean_return:.2f} +/- {res.std_return:.2f} over {len(res)} episodes "
-          f"(mean length {float(res.lengths.mean()):.1f})")
+    print(
+        f"{cls.__name__}: mean return {res.mean_return:.2f} +/- {res.std_return:.2f} over {len(res)} episodes "
+        f"(mean length {float(res.lengths.mean()):.1f})"
+    )
     print("returns:", " ".join(f"{r:g}" for r in res.returns))
     return 0
 

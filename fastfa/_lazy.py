@@ -1,4 +1,5 @@
 """Lazy public names for fastfa's subpackages (PEP 562): import on first attribute access."""
+
 from __future__ import annotations
 
 import importlib

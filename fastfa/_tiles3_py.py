@@ -2,14 +2,23 @@
 
 Same API, validation and results as ``fastfa.kernels.features._tiles3``; about 30x slower.
 """
+
 from __future__ import annotations
 
 import math
 import warnings
 from itertools import zip_longest
 
-__all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch_py", "tiles_unchecked", "tileswrap_unchecked",
-           "check_floats"]
+__all__ = [
+    "IHT",
+    "tiles",
+    "tileswrap",
+    "hashcoords",
+    "tiles_batch_py",
+    "tiles_unchecked",
+    "tileswrap_unchecked",
+    "check_floats",
+]
 
 
 def _positive_int(value, name):
@@ -30,8 +39,10 @@ class IHT:
         self.dictionary = {}
 
     def __str__(self):
-        return (f"Collision table: size:{self.size} overfullCount:{self.overfullCount} "
-                f"dictionary:{len(self.dictionary)} items")
+        return (
+            f"Collision table: size:{self.size} overfullCount:{self.overfullCount} "
+            f"dictionary:{len(self.dictionary)} items"
+        )
 
     def __len__(self):
         return len(self.dictionary)
@@ -125,8 +136,7 @@ def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False, hash
     return result
 
 
-def tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False,
-                        hashcoords=hashcoords):
+def tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False, hashcoords=hashcoords):
     """tileswrap's published algorithm (with the parameter typo fixed), without input checks."""
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
@@ -148,8 +158,9 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
     wrapwidths = list(wrapwidths)
     if len(wrapwidths) > len(floats):
         raise ValueError(f"wrapwidths has {len(wrapwidths)} entries but floats only {len(floats)}")
-    return tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths,
-                               list(ints) if ints is not None else [], readonly)
+    return tileswrap_unchecked(
+        ihtORsize, numtilings, floats, wrapwidths, list(ints) if ints is not None else [], readonly
+    )
 
 
 def tiles_batch_py(ihtORsize, numtilings, floats, ints, wrapwidths, readonly, out):

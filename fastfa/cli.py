@@ -1,18 +1,19 @@
 """The ``fastfa`` command line.
 
-    fastfa --version
-    fastfa list                         # built-in experiments
-    fastfa run NAME [--runs N] [--seed S] [--out DIR] [--quick] [--set key=value ...]
-                    [--no-plot] [--svg] [--open]
-    fastfa run NAME --help              # the experiment's parameters (name, default, range, doc)
-    fastfa bench tiles                  # quick speed comparison printed as a table
-    fastfa bench startup                # cold (empty Numba cache) and warm start of `fastfa run NAME --quick`
-    fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
-                 [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
-    fastfa train ALGO ENV_ID [--total-steps N | --episodes N] [--set key=value ...] [--seed S] --save FILE
-    fastfa eval FILE [--env ENV_ID] [--episodes N] [--seed S]
-    fastfa agents                       # the ALGO names of `fastfa train`
+fastfa --version
+fastfa list                         # built-in experiments
+fastfa run NAME [--runs N] [--seed S] [--out DIR] [--quick] [--set key=value ...]
+                [--no-plot] [--svg] [--open]
+fastfa run NAME --help              # the experiment's parameters (name, default, range, doc)
+fastfa bench tiles                  # quick speed comparison printed as a table
+fastfa bench startup                # cold (empty Numba cache) and warm start of `fastfa run NAME --quick`
+fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
+             [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
+fastfa train ALGO ENV_ID [--total-steps N | --episodes N] [--set key=value ...] [--seed S] --save FILE
+fastfa eval FILE [--env ENV_ID] [--episodes N] [--seed S]
+fastfa agents                       # the ALGO names of `fastfa train`
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,9 +66,17 @@ def _cmd_run(args) -> int:
         print(f"fastfa: {err}", file=sys.stderr)
         return 2
     try:
-        summary = run_experiment(args.name, runs=args.runs, seed=args.seed, out=args.out, quick=args.quick,
-                                 progress=not args.no_progress, params=params, plot=not args.no_plot,
-                                 svg=args.svg)
+        summary = run_experiment(
+            args.name,
+            runs=args.runs,
+            seed=args.seed,
+            out=args.out,
+            quick=args.quick,
+            progress=not args.no_progress,
+            params=params,
+            plot=not args.no_plot,
+            svg=args.svg,
+        )
     except (ValueError, TypeError) as err:
         print(f"fastfa: {err}\n(see: fastfa run {args.name} --help)", file=sys.stderr)
         return 2
@@ -159,19 +168,35 @@ def _cmd_sweep(args) -> int:
         elif seeds is not None:
             seeds = int(seeds)
     except ValueError:
-        print(f"fastfa: --seeds expects a number of seeds (e.g. 30) or a list of seed indices (0,1,5), "
-              f"got {args.seeds!r}", file=sys.stderr)
+        print(
+            f"fastfa: --seeds expects a number of seeds (e.g. 30) or a list of seed indices (0,1,5), "
+            f"got {args.seeds!r}",
+            file=sys.stderr,
+        )
         return 2
     try:
-        res = sweep(args.name, grid=_parse_grid(args.grid), seeds=seeds, backend=args.backend,
-                    n_workers=args.workers, address=args.address, out=args.out, resume=not args.no_resume,
-                    retries=args.retries, root_seed=args.root_seed, progress=not args.no_progress,
-                    chunk=args.chunk, threads_per_worker=args.threads_per_worker)
+        res = sweep(
+            args.name,
+            grid=_parse_grid(args.grid),
+            seeds=seeds,
+            backend=args.backend,
+            n_workers=args.workers,
+            address=args.address,
+            out=args.out,
+            resume=not args.no_resume,
+            retries=args.retries,
+            root_seed=args.root_seed,
+            progress=not args.no_progress,
+            chunk=args.chunk,
+            threads_per_worker=args.threads_per_worker,
+        )
     except (ValueError, TypeError, ImportError) as err:
         print(f"fastfa: {err}", file=sys.stderr)
         return 2
-    print(f"{args.name}: {res.n_runs} runs ({res.n_computed} computed, {res.n_skipped} already done, "
-          f"{res.n_failed} failed) in {res.wall_s:.2f} s on backend {res.backend}")
+    print(
+        f"{args.name}: {res.n_runs} runs ({res.n_computed} computed, {res.n_skipped} already done, "
+        f"{res.n_failed} failed) in {res.wall_s:.2f} s on backend {res.backend}"
+    )
     try:
         s = res.summary()
     except ImportError:
@@ -205,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="list the built-in experiments")
     sp.set_defaults(func=_cmd_list)
 
-    sp = sub.add_parser("run", help="run a built-in experiment and write results.csv, summary.json, a plot",
-                        add_help=False)
+    sp = sub.add_parser(
+        "run", help="run a built-in experiment and write results.csv, summary.json, a plot", add_help=False
+    )
     sp.add_argument("-h", "--help", action="store_true", help="show this help and the experiment's parameters")
     sp.add_argument("name", nargs="?", help="experiment name (see `fastfa list`)")
     sp.add_argument("--runs", type=int, default=None, help="independent runs (default: the experiment's)")
@@ -214,27 +240,40 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="runs", help="output folder (default ./runs)")
     sp.add_argument("--quick", action="store_true", help="reduced size, for a smoke check")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sp.add_argument("--set", action="append", metavar="KEY=VALUE",
-                    help="override an experiment parameter (see `fastfa run NAME --help`)")
+    sp.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override an experiment parameter (see `fastfa run NAME --help`)",
+    )
     sp.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     sp.add_argument("--svg", action="store_true", help="also write the figure as SVG")
     sp.add_argument("--open", action="store_true", help="open the figure in a desktop viewer (no-op when headless)")
     sp.set_defaults(func=_cmd_run, parser=sp)
 
     sp = sub.add_parser("bench", help="print a quick speed comparison against the outside baseline")
-    sp.add_argument("what", choices=["tiles", "startup"],
-                    help="tiles: tile coding vs tiles3; startup: cold/warm start of `fastfa run NAME --quick`")
+    sp.add_argument(
+        "what",
+        choices=["tiles", "startup"],
+        help="tiles: tile coding vs tiles3; startup: cold/warm start of `fastfa run NAME --quick`",
+    )
     sp.add_argument("--quick", action="store_true", help="fewer repetitions")
-    sp.add_argument("--experiments", default=None,
-                    help="startup: comma-separated experiment names, or 'all' "
-                         "(default: cartpole-dqn,mountaincar-sarsa)")
+    sp.add_argument(
+        "--experiments",
+        default=None,
+        help="startup: comma-separated experiment names, or 'all' (default: cartpole-dqn,mountaincar-sarsa)",
+    )
     sp.add_argument("--top", type=int, default=8, help="startup: functions listed per experiment (default 8)")
     sp.set_defaults(func=_cmd_bench)
 
     sp = sub.add_parser("sweep", help="parameter study of an experiment over a grid x seeds (see docs/sweep.md)")
     sp.add_argument("name", help="experiment name with a sweep cell (see `fastfa list`)")
-    sp.add_argument("--grid", action="append", metavar="NAME=V1,V2,...",
-                    help="values of one parameter (repeatable; default: the experiment's grid)")
+    sp.add_argument(
+        "--grid",
+        action="append",
+        metavar="NAME=V1,V2,...",
+        help="values of one parameter (repeatable; default: the experiment's grid)",
+    )
     sp.add_argument("--seeds", default=None, help="number of seeds, or a list of seed indices 0,1,5")
     sp.add_argument("--backend", default="process", choices=["serial", "process", "dask", "ray"])
     sp.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
@@ -244,8 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--retries", type=int, default=2, help="extra attempts of a failing cell (default 2)")
     sp.add_argument("--root-seed", type=int, default=0, help="root of the seed streams (default 0)")
     sp.add_argument("--chunk", type=int, default=None, help="seeds per cell (default: automatic)")
-    sp.add_argument("--threads-per-worker", type=int, default=None,
-                    help="Numba threads per local worker (default: CPUs // workers)")
+    sp.add_argument(
+        "--threads-per-worker", type=int, default=None, help="Numba threads per local worker (default: CPUs // workers)"
+    )
     sp.add_argument("--no-progress", action="store_true", help="no progress bar")
     sp.set_defaults(func=_cmd_sweep)
 

@@ -30,6 +30,7 @@ Example::
     >>> fio.save("w.npz", "LinearV", {"alpha": 0.1}, {"w": np.zeros(3)})
     >>> kind, meta, arrays = fio.load("w.npz")
 """
+
 from __future__ import annotations
 
 import functools
@@ -47,13 +48,25 @@ from ._version import __version__
 
 FORMAT_VERSION = 1
 
-__all__ = ["save", "load", "FORMAT_VERSION", "FormatError", "loader", "check_array", "rng_state",
-           "rng_from_state"]
+__all__ = ["save", "load", "FORMAT_VERSION", "FormatError", "loader", "check_array", "rng_state", "rng_from_state"]
 
 # Errors that reading or rebuilding from a malformed file can raise (converted to FormatError).
-_READ_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, MemoryError, EOFError,
-                zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RecursionError,
-                UnicodeDecodeError, AttributeError)
+_READ_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    MemoryError,
+    EOFError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    NotImplementedError,
+    RecursionError,
+    UnicodeDecodeError,
+    AttributeError,
+)
 
 
 class FormatError(ValueError):
@@ -103,8 +116,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 # ------------------------------------------------------------------ save
-def save(path: str | os.PathLike, kind: str, meta: Mapping[str, Any],
-         arrays: Mapping[str, np.ndarray]) -> Path:
+def save(path: str | os.PathLike, kind: str, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Path:
     """Write ``arrays`` and JSON ``meta`` to ``path`` crash-safely (temp file, fsync, rename).
 
     Returns the path written (``.npz`` is appended when missing, as NumPy does).
@@ -113,8 +125,7 @@ def save(path: str | os.PathLike, kind: str, meta: Mapping[str, Any],
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
-    header = {"format": FORMAT_VERSION, "fastfa_version": __version__, "kind": kind,
-              "meta": _jsonable(dict(meta))}
+    header = {"format": FORMAT_VERSION, "fastfa_version": __version__, "kind": kind, "meta": _jsonable(dict(meta))}
     payload = {"__meta__": np.frombuffer(json.dumps(header, allow_nan=True).encode("utf-8"), dtype=np.uint8)}
     for name, arr in arrays.items():
         if name == "__meta__":
@@ -170,8 +181,11 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path) -> np.ndarray
             raise FormatError(path, f"array {name!r} holds Python objects (pickled data); refused")
         nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if nbytes > info.file_size:
-            raise FormatError(path, f"array {name!r}: header declares shape {shape} ({nbytes} bytes) but the "
-                                    f"archive holds {info.file_size} bytes (truncated or corrupt)")
+            raise FormatError(
+                path,
+                f"array {name!r}: header declares shape {shape} ({nbytes} bytes) but the "
+                f"archive holds {info.file_size} bytes (truncated or corrupt)",
+            )
     with zf.open(info) as fh:
         return np.lib.format.read_array(fh, allow_pickle=False)
 
@@ -183,9 +197,11 @@ def _read_archive(path: Path) -> tuple[dict, dict]:
         if isinstance(e, (FileNotFoundError, IsADirectoryError, PermissionError)):
             raise
         size = path.stat().st_size
-        raise FormatError(path, "not a fastfa file: " + ("the file is empty" if size == 0 else
-                                                          f"not a valid zip archive ({size} bytes; truncated?)")) \
-            from None
+        raise FormatError(
+            path,
+            "not a fastfa file: "
+            + ("the file is empty" if size == 0 else f"not a valid zip archive ({size} bytes; truncated?)"),
+        ) from None
     arrays = {}
     with zf:
         for info in zf.infolist():
@@ -232,9 +248,12 @@ def load(path: str | os.PathLike, kind: str | None = None):
     if isinstance(fmt, bool) or not isinstance(fmt, int) or fmt < 1:
         raise FormatError(path, f"field 'format' must be an int >= 1, got {fmt!r}")
     if fmt > FORMAT_VERSION:
-        raise FormatError(path, f"written in file format {fmt} by fastfa {header.get('fastfa_version')}; this "
-                                f"fastfa ({__version__}) reads formats <= {FORMAT_VERSION}: upgrade fastfa to "
-                                f"a version that reads format {fmt}")
+        raise FormatError(
+            path,
+            f"written in file format {fmt} by fastfa {header.get('fastfa_version')}; this "
+            f"fastfa ({__version__}) reads formats <= {FORMAT_VERSION}: upgrade fastfa to "
+            f"a version that reads format {fmt}",
+        )
     got = header.get("kind")
     if not isinstance(got, str):
         raise FormatError(path, f"field 'kind' must be a string, got {got!r}")
@@ -246,8 +265,16 @@ def load(path: str | os.PathLike, kind: str | None = None):
     return got, _fields(meta, path), Fields(arrays, path, "array")
 
 
-def check_array(arrays: Mapping[str, np.ndarray], name: str, *, dtype=None, kind: str | None = None,
-                shape=None, finite: bool = False, path=None) -> np.ndarray:
+def check_array(
+    arrays: Mapping[str, np.ndarray],
+    name: str,
+    *,
+    dtype=None,
+    kind: str | None = None,
+    shape=None,
+    finite: bool = False,
+    path=None,
+) -> np.ndarray:
     """``arrays[name]`` after checking it; :class:`FormatError` (naming the file and array) otherwise.
 
     ``dtype``: the exact dtype required; ``kind``: allowed NumPy dtype kinds (e.g. ``"iu"``);

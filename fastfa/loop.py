@@ -15,6 +15,7 @@ implementing the :class:`Learner` protocol:
 Ctrl-C stops the loop cleanly after the current step: the agent keeps what it
 learned and the log holds the finished episodes (a warning says so).
 """
+
 from __future__ import annotations
 
 import time
@@ -32,8 +33,7 @@ __all__ = ["Learner", "EpisodeLog", "run", "Progress"]
 class Learner(Protocol):
     def begin_episode(self, obs: Any) -> Any: ...
 
-    def step(self, obs: Any, action: Any, reward: float, next_obs: Any,
-             terminated: bool, truncated: bool) -> Any: ...
+    def step(self, obs: Any, action: Any, reward: float, next_obs: Any, terminated: bool, truncated: bool) -> Any: ...
 
 
 @dataclass
@@ -66,18 +66,25 @@ class EpisodeLog:
         self.interrupted = other.interrupted
 
     def copy(self) -> "EpisodeLog":
-        return EpisodeLog(list(self.returns), list(self.lengths), self.total_steps, self.wall_time_s,
-                          self.interrupted)
+        return EpisodeLog(list(self.returns), list(self.lengths), self.total_steps, self.wall_time_s, self.interrupted)
 
     def to_dict(self) -> dict:
         """JSON-able form (saved with an agent)."""
-        return {"returns": [float(r) for r in self.returns], "lengths": [int(n) for n in self.lengths],
-                "total_steps": int(self.total_steps), "wall_time_s": float(self.wall_time_s)}
+        return {
+            "returns": [float(r) for r in self.returns],
+            "lengths": [int(n) for n in self.lengths],
+            "total_steps": int(self.total_steps),
+            "wall_time_s": float(self.wall_time_s),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "EpisodeLog":
-        return cls(list(d.get("returns", [])), list(d.get("lengths", [])), int(d.get("total_steps", 0)),
-                   float(d.get("wall_time_s", 0.0)))
+        return cls(
+            list(d.get("returns", [])),
+            list(d.get("lengths", [])),
+            int(d.get("total_steps", 0)),
+            float(d.get("wall_time_s", 0.0)),
+        )
 
     def as_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.returns, dtype=np.float64), np.asarray(self.lengths, dtype=np.int64)
@@ -126,9 +133,17 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def run(env, learner: Learner, *, total_steps: int | None = None, episodes: int | None = None,
-        seed: int | None = None, callback: Callable[[dict], bool | None] | None = None,
-        progress: bool = False, max_episode_steps: int | None = None) -> EpisodeLog:
+def run(
+    env,
+    learner: Learner,
+    *,
+    total_steps: int | None = None,
+    episodes: int | None = None,
+    seed: int | None = None,
+    callback: Callable[[dict], bool | None] | None = None,
+    progress: bool = False,
+    max_episode_steps: int | None = None,
+) -> EpisodeLog:
     """Run ``learner`` on the gymnasium ``env`` for a step or episode budget.
 
     Args:
@@ -148,8 +163,9 @@ def run(env, learner: Learner, *, total_steps: int | None = None, episodes: int 
     if max_episode_steps is not None:
         max_episode_steps = check_count("max_episode_steps", max_episode_steps)
     log = EpisodeLog()
-    bar = Progress(total_steps if total_steps is not None else episodes, "steps" if total_steps else "episodes",
-                   enabled=progress)
+    bar = Progress(
+        total_steps if total_steps is not None else episodes, "steps" if total_steps else "episodes", enabled=progress
+    )
     t0 = time.perf_counter()
     end_episode = getattr(learner, "end_episode", None)
     first = True
@@ -182,8 +198,13 @@ def run(env, learner: Learner, *, total_steps: int | None = None, episodes: int 
             log.lengths.append(ep_len)
             if episodes is not None:
                 bar.update(1)
-            if callback is not None and callback({"episode": log.n_episodes, "return": ep_return,
-                                                  "length": ep_len, "total_steps": log.total_steps}) is False:
+            if (
+                callback is not None
+                and callback(
+                    {"episode": log.n_episodes, "return": ep_return, "length": ep_len, "total_steps": log.total_steps}
+                )
+                is False
+            ):
                 break
             if episodes is not None and log.n_episodes >= episodes:
                 break
@@ -191,8 +212,11 @@ def run(env, learner: Learner, *, total_steps: int | None = None, episodes: int 
                 break
     except KeyboardInterrupt:
         log.interrupted = True
-        warnings.warn(f"interrupted after {log.n_episodes} episodes / {log.total_steps} steps; "
-                      "the agent keeps what it learned", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"interrupted after {log.n_episodes} episodes / {log.total_steps} steps; the agent keeps what it learned",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     finally:
         bar.close()
         log.wall_time_s = time.perf_counter() - t0

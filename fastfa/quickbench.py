@@ -5,6 +5,7 @@ same inputs in the same process and prints the ratios.  For the full,
 statistically careful numbers see ``benches/`` (pytest-benchmark) and
 BENCHMARKS.md.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,6 +42,7 @@ def bench_tiles(quick: bool = False) -> list[tuple[str, float, float]]:
         def run():
             for i, x in enumerate(xs):
                 fn(table, nt, x, ints[i] if ints else ())
+
         return run
 
     t_f = _best(percall(t3.tiles, t3.IHT(4096), 8, x2l, al), repeat) / n_calls
@@ -89,8 +91,10 @@ def main(what: str, quick: bool = False) -> int:
     import platform
 
     rows = bench_tiles(quick=quick)
-    print(f"fastfa tile coding vs the pure-Python tiles3 algorithm ({platform.processor() or platform.machine()}, "
-          f"best of {'3' if quick else '7'})")
+    print(
+        f"fastfa tile coding vs the pure-Python tiles3 algorithm ({platform.processor() or platform.machine()}, "
+        f"best of {'3' if quick else '7'})"
+    )
     print(f"{'case':55s} {'fastfa':>11s} {'tiles3 (py)':>12s} {'speed-up':>9s}")
     for name, f, p in rows:
         print(f"{name:55s} {f * 1e9:8.0f} ns {p * 1e9:9.0f} ns {p / f:8.0f}x")

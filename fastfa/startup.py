@@ -18,6 +18,7 @@ Numbers depend on the CPU and on load: a shared machine gives longer and
 noisier cold starts (compilation is CPU-bound, single-threaded); the CPU-seconds
 columns (user + system time of the child) move less with load than wall time.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,9 +68,18 @@ def _child(name: str, out: str, report: str) -> int:
         event.unregister("numba:compile", listener)
     ru = resource.getrusage(resource.RUSAGE_SELF)
     rss_mb = ru.ru_maxrss / 1024
-    Path(report).write_text(json.dumps({"rc": rc, "compile_s": sum(totals.values()), "units": sum(counts.values()),
-                                        "by_function": totals, "rss_mb": rss_mb,
-                                        "cpu_s": ru.ru_utime + ru.ru_stime}))
+    Path(report).write_text(
+        json.dumps(
+            {
+                "rc": rc,
+                "compile_s": sum(totals.values()),
+                "units": sum(counts.values()),
+                "by_function": totals,
+                "rss_mb": rss_mb,
+                "cpu_s": ru.ru_utime + ru.ru_stime,
+            }
+        )
+    )
     return rc
 
 
@@ -77,8 +87,12 @@ def _measure(name: str, cache: str, tmp: str) -> dict:
     report = os.path.join(tmp, f"{name}.json")
     env = dict(os.environ, NUMBA_CACHE_DIR=cache)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "fastfa.startup", name, os.path.join(tmp, "out"), report],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fastfa.startup", name, os.path.join(tmp, "out"), report],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0 or not os.path.exists(report):
         raise RuntimeError(f"fastfa run {name} --quick failed:\n{proc.stderr[-2000:]}")
@@ -111,14 +125,20 @@ def main(experiments=None, top: int = 8) -> int:
             cold = _measure(name, cache, tmp)
             warm = _measure(name, cache, tmp)
             rows.append((name, cold, warm))
-    print(f"fastfa bench startup: `fastfa run NAME --quick` in a new process; Python {platform.python_version()}, "
-          f"numba {numba.__version__}, {os.cpu_count()} CPUs, load average {load0:.2f} -> {os.getloadavg()[0]:.2f}")
-    print("\n| experiment | cold s (empty cache) | warm s (cached) | cold / warm CPU s | compile CPU s | "
-          "compiled units | peak RSS MB |")
+    print(
+        f"fastfa bench startup: `fastfa run NAME --quick` in a new process; Python {platform.python_version()}, "
+        f"numba {numba.__version__}, {os.cpu_count()} CPUs, load average {load0:.2f} -> {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        "\n| experiment | cold s (empty cache) | warm s (cached) | cold / warm CPU s | compile CPU s | "
+        "compiled units | peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, cold, warm in rows:
-        print(f"| {name} | {cold['wall_s']:.2f} | {warm['wall_s']:.2f} | {cold['cpu_s']:.1f} / {warm['cpu_s']:.1f} | "
-              f"{cold['compile_s']:.2f} | {cold['units']} | {cold['rss_mb']:.0f} |")
+        print(
+            f"| {name} | {cold['wall_s']:.2f} | {warm['wall_s']:.2f} | {cold['cpu_s']:.1f} / {warm['cpu_s']:.1f} | "
+            f"{cold['compile_s']:.2f} | {cold['units']} | {cold['rss_mb']:.0f} |"
+        )
     for name, cold, _ in rows:
         items = sorted(cold["by_function"].items(), key=lambda kv: -kv[1])[:top]
         print(f"\n{name}, cold: compile CPU seconds per function (callees excluded), top {len(items)}:")

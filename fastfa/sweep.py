@@ -22,6 +22,7 @@ See docs/sweep.md.
 ``import fastfa.sweep`` is light (no numba, pandas or dask), and the module
 itself is callable: ``fastfa.sweep(...)`` works before and after it is imported.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -137,20 +138,26 @@ def _resolve_target(obj) -> tuple[tuple, str, Mapping | None, int | None]:
             from .experiments import get, names
 
             with_cells = [n for n in names() if get(n).cell is not None]
-            raise ValueError(f"experiment {obj.name!r} has no sweep cell; experiments that do: "
-                             f"{', '.join(with_cells) or '(none)'}")
+            raise ValueError(
+                f"experiment {obj.name!r} has no sweep cell; experiments that do: {', '.join(with_cells) or '(none)'}"
+            )
         from .experiments._base import _REGISTRY
 
         registered = _REGISTRY.get(obj.name)
-        target = ("experiment", obj.name, getattr(obj.fn, "__module__", None)) if registered is obj \
+        target = (
+            ("experiment", obj.name, getattr(obj.fn, "__module__", None))
+            if registered is obj
             else ("callable", obj.cell)
+        )
         return target, obj.name, obj.grid, obj.default_runs
     if callable(obj):
         fn = getattr(obj, "func", obj)  # functools.partial
         label = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
         return ("callable", obj), label, None, None
-    raise TypeError("fn_or_experiment must be an experiment name, an Experiment or a callable "
-                    f"cell(params, seeds), got {type(obj).__name__}")
+    raise TypeError(
+        "fn_or_experiment must be an experiment name, an Experiment or a callable "
+        f"cell(params, seeds), got {type(obj).__name__}"
+    )
 
 
 def _cell_params(obj):
@@ -181,12 +188,23 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Sequence[Mapping] | None = None,
-          seeds: int | Sequence[int] | None = None, backend: str = "process", n_workers: int | None = None,
-          address: str | None = None, client: Any = None, out: str | os.PathLike | None = None,
-          resume: bool = True, retries: int = 2, root_seed: int = 0, progress: bool = True,
-          chunk: int | None = None, threads_per_worker: int | None = None,
-          start_method: str | None = None) -> SweepResult:
+def sweep(
+    fn_or_experiment: str | Callable,
+    grid: Mapping[str, Sequence] | Sequence[Mapping] | None = None,
+    seeds: int | Sequence[int] | None = None,
+    backend: str = "process",
+    n_workers: int | None = None,
+    address: str | None = None,
+    client: Any = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = True,
+    retries: int = 2,
+    root_seed: int = 0,
+    progress: bool = True,
+    chunk: int | None = None,
+    threads_per_worker: int | None = None,
+    start_method: str | None = None,
+) -> SweepResult:
     """Run a parameter study: every grid point x every seed, as population cells.
 
     Args:
@@ -227,8 +245,13 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
     target, label, default_grid, default_runs = _resolve_target(fn_or_experiment)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    for name, val, lo in (("n_workers", n_workers, 1), ("retries", retries, 0), ("root_seed", root_seed, 0),
-                          ("chunk", chunk, 1), ("threads_per_worker", threads_per_worker, 1)):
+    for name, val, lo in (
+        ("n_workers", n_workers, 1),
+        ("retries", retries, 0),
+        ("root_seed", root_seed, 0),
+        ("chunk", chunk, 1),
+        ("threads_per_worker", threads_per_worker, 1),
+    ):
         if val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < lo):
             raise ValueError(f"{name} must be an int >= {lo}, got {val!r}")
     if client is not None and backend != "dask":
@@ -259,8 +282,10 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
 
         old = json.loads(manifest_path.read_text())
         if resume and (old.get("target") != label or old.get("root_seed") != root_seed):
-            raise ValueError(f"out={str(out)!r} holds a sweep of {old.get('target')!r} with root_seed="
-                             f"{old.get('root_seed')}; use another folder or resume=False to overwrite")
+            raise ValueError(
+                f"out={str(out)!r} holds a sweep of {old.get('target')!r} with root_seed="
+                f"{old.get('root_seed')}; use another folder or resume=False to overwrite"
+            )
         fmt = old.get("format") if resume else None
     store = Store(out, param_names, fmt)
     if not resume:
@@ -270,8 +295,11 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
     n_runs = len(points) * len(seed_list)
     n_todo = sum(map(len, missing.values()))
 
-    local = backend == "process" or (backend == "dask" and client is None and address is None) \
+    local = (
+        backend == "process"
+        or (backend == "dask" and client is None and address is None)
         or (backend == "ray" and address is None)
+    )
     own_client = None
     if backend == "dask" and client is None and address is not None:
         from distributed import Client
@@ -282,17 +310,28 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
     if threads is None and local and backend != "serial":
         threads = max(1, _cpus() // workers)
     tag = f"{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 100000:05d}{next(_CALLS):03d}"  # unique part names
-    cells = plan.make_cells(target, points, missing, root_seed, workers, chunk, tag,
-                            threads if backend != "serial" else threads_per_worker)
+    cells = plan.make_cells(
+        target, points, missing, root_seed, workers, chunk, tag, threads if backend != "serial" else threads_per_worker
+    )
     by_index = {p.index: p for p in points}
     point_of = {c.cell_id: by_index[int(c.cell_id.split("-")[1])] for c in cells}
 
     from ._version import __version__
 
-    manifest = {"target": label, "params": param_names, "grid": grids if len(grids) > 1 else grids[0],
-                "n_points": len(points), "seeds": seed_list, "root_seed": root_seed,
-                "format": store.fmt, "backend": backend, "n_workers": workers, "fastfa": __version__,
-                "status": "running", "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    manifest = {
+        "target": label,
+        "params": param_names,
+        "grid": grids if len(grids) > 1 else grids[0],
+        "n_points": len(points),
+        "seeds": seed_list,
+        "root_seed": root_seed,
+        "format": store.fmt,
+        "backend": backend,
+        "n_workers": workers,
+        "fastfa": __version__,
+        "status": "running",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(manifest_path, manifest)
 
@@ -304,16 +343,27 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
             bar = tqdm(total=n_todo, unit="run", desc=f"sweep {label}", leave=False)
         except ImportError:
             pass
-    book = Book(retries, lambda t, o: store.write_ok(t, point_of[t.cell_id], o),
-                lambda t, e, a: store.write_failed(t, point_of[t.cell_id], e, a), bar)
+    book = Book(
+        retries,
+        lambda t, o: store.write_ok(t, point_of[t.cell_id], o),
+        lambda t, e, a: store.write_failed(t, point_of[t.cell_id], e, a),
+        bar,
+    )
     warm_args = (target, points[0].params, threads)
     status = "interrupted"
     try:
         if cells:
             if local and backend != "serial":
                 plan.warm(target, points[0].params, one_run=True)  # compile once: workers load the cache
-            RUNNERS[backend](cells, book, n_workers=workers, warm_args=warm_args, client=client,
-                             address=address, start_method=start_method)
+            RUNNERS[backend](
+                cells,
+                book,
+                n_workers=workers,
+                warm_args=warm_args,
+                client=client,
+                address=address,
+                start_method=start_method,
+            )
         status = "complete" if book.n_failed == 0 else "complete with failed runs"
     finally:
         if own_client is not None:
@@ -323,14 +373,26 @@ def sweep(fn_or_experiment: str | Callable, grid: Mapping[str, Sequence] | Seque
         order = {p.run_id(s): (p.index, s) for p in points for s in seed_list}
         table, runs_table = store.consolidate(order)
         wall = time.perf_counter() - t0
-        manifest.update(status=status, finished=time.strftime("%Y-%m-%dT%H:%M:%S"), wall_s=wall,
-                        n_runs=n_runs, n_computed=book.n_ok, n_skipped=n_runs - n_todo, n_failed=book.n_failed)
+        manifest.update(
+            status=status,
+            finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            wall_s=wall,
+            n_runs=n_runs,
+            n_computed=book.n_ok,
+            n_skipped=n_runs - n_todo,
+            n_failed=book.n_failed,
+        )
         write_manifest(manifest_path, manifest)
     if book.n_failed:
-        warnings.warn(f"sweep {label}: {book.n_failed} of {n_runs} runs failed after {retries} retries; "
-                      f"see status/error in {runs_table}", RuntimeWarning, stacklevel=_caller_level())
-    return SweepResult(out, table, runs_table, param_names, n_runs, book.n_ok, n_runs - n_todo,
-                       book.n_failed, wall, backend)
+        warnings.warn(
+            f"sweep {label}: {book.n_failed} of {n_runs} runs failed after {retries} retries; "
+            f"see status/error in {runs_table}",
+            RuntimeWarning,
+            stacklevel=_caller_level(),
+        )
+    return SweepResult(
+        out, table, runs_table, param_names, n_runs, book.n_ok, n_runs - n_todo, book.n_failed, wall, backend
+    )
 
 
 def _caller_level() -> int:
@@ -349,9 +411,18 @@ def load(out: str | os.PathLike) -> SweepResult:
     out = Path(out)
     m = json.loads((out / "sweep.json").read_text())
     ext = m.get("format", "csv")
-    return SweepResult(out, out / f"results.{ext}", out / f"runs.{ext}", list(m["params"]), m.get("n_runs", 0),
-                       m.get("n_computed", 0), m.get("n_skipped", 0), m.get("n_failed", 0),
-                       m.get("wall_s", 0.0), m.get("backend", ""))
+    return SweepResult(
+        out,
+        out / f"results.{ext}",
+        out / f"runs.{ext}",
+        list(m["params"]),
+        m.get("n_runs", 0),
+        m.get("n_computed", 0),
+        m.get("n_skipped", 0),
+        m.get("n_failed", 0),
+        m.get("wall_s", 0.0),
+        m.get("backend", ""),
+    )
 
 
 class _CallableModule(types.ModuleType):

@@ -27,6 +27,7 @@ When the package was installed without its compiled extension
 (``FASTFA_NO_EXT=1``), the same API runs in pure Python (about 30x slower) and
 a ``RuntimeWarning`` says so once on import.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -43,9 +44,12 @@ except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to lo
     from ._tiles3_py import tiles_batch_py as _tiles_batch
 
     COMPILED = False
-    warnings.warn("fastfa.tiles3: compiled extension not available, using the pure-Python "
-                  "implementation (same results, slower). Reinstall with a C compiler for speed.",
-                  RuntimeWarning, stacklevel=2)
+    warnings.warn(
+        "fastfa.tiles3: compiled extension not available, using the pure-Python "
+        "implementation (same results, slower). Reinstall with a C compiler for speed.",
+        RuntimeWarning,
+        stacklevel=2,
+    )
 
 __all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch", "COMPILED"]
 

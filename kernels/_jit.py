@@ -10,6 +10,7 @@ keep caching in that case.
 Under ``NUMBA_DISABLE_JIT=1`` the decorated functions are plain Python (useful
 for debugging and for the interpreted test run).
 """
+
 from __future__ import annotations
 
 import os

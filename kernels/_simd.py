@@ -23,6 +23,7 @@ caller guarantees that every addressed element is in bounds.  The drivers
 (the same, skipping zero entries of A) cover any shape, remainders included.  Under
 ``NUMBA_DISABLE_JIT=1`` plain-Python versions with the same semantics are used.
 """
+
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -126,8 +127,9 @@ def _make_row_gather(NR):
                     k = builder.sext(k, _I64)
                 base = builder.add(b_off_, builder.mul(k, ldb_))
                 for v in range(NR // 16):
-                    bv = builder.load(_vec_ptr(builder, bd, builder.add(base, ir.Constant(_I64, 16 * v)), vb),
-                                      align=_esize(tb))
+                    bv = builder.load(
+                        _vec_ptr(builder, bd, builder.add(base, ir.Constant(_I64, 16 * v)), vb), align=_esize(tb)
+                    )
                     bv = _convert(builder, bv, vc)
                     builder.store(builder.fadd(builder.load(accs[v]), builder.fmul(av, bv)), accs[v])
             for v in range(NR // 16):
@@ -157,6 +159,7 @@ def _make_row_gather_py(NR):
             for t in range(nk):
                 s += vals[t] * ct(B[b_off + idx[t] * ldb + j])
             C[c_off + j] = s
+
     return _row_gather_py
 
 
@@ -189,8 +192,9 @@ def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
         for j0 in range(0, nb, 16):
             tile4x16(A, a_off + i * a_rs, a_rs, a_cs, B, b_off + j0, ldb, C, c_off + i * ldc + j0, ldc, K)
         if nb < N:
-            gather_rows(A, a_off + i * a_rs, a_rs, a_cs, _I4, K, B, b_off + nb, ldb, N - nb, C,
-                        c_off + i * ldc + nb, ldc)
+            gather_rows(
+                A, a_off + i * a_rs, a_rs, a_cs, _I4, K, B, b_off + nb, ldb, N - nb, C, c_off + i * ldc + nb, ldc
+            )
         i += 4
     if i < M:
         gather_rows(A, a_off + i * a_rs, a_rs, a_cs, M - i, K, B, b_off, ldb, N, C, c_off + i * ldc, ldc)

@@ -1,4 +1,5 @@
 """Shared test setup: tests run against the *installed* fastfa (with its compiled extension)."""
+
 import os
 import sys
 from pathlib import Path
@@ -15,8 +16,10 @@ JIT_DISABLED = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
 def pytest_report_header(config):
     import fastfa.tiles3 as t3
 
-    return [f"fastfa {fastfa.__version__} from {Path(fastfa.__file__).parent} "
-            f"(compiled tiles3: {t3.COMPILED}, NUMBA_DISABLE_JIT: {JIT_DISABLED})"]
+    return [
+        f"fastfa {fastfa.__version__} from {Path(fastfa.__file__).parent} "
+        f"(compiled tiles3: {t3.COMPILED}, NUMBA_DISABLE_JIT: {JIT_DISABLED})"
+    ]
 
 
 @pytest.fixture
@@ -29,9 +32,17 @@ def jit_disabled():
 # and loops that take minutes interpreted; their compiled-vs-interpreted values are compared on small
 # sizes by tests/interp_cases.py instead.
 NOJIT_FILES = {
-    "kernels/test_control.py", "kernels/test_prediction.py", "kernels/test_tiles_kernel.py",
-    "kernels/test_gridtiles.py", "kernels/test_simd.py", "kernels/test_mlp.py", "test_tiles3.py",
-    "test_buffers.py", "test_buffers_nstep.py", "test_buffers_compact.py", "policies/test_pg_kernels.py",
+    "kernels/test_control.py",
+    "kernels/test_prediction.py",
+    "kernels/test_tiles_kernel.py",
+    "kernels/test_gridtiles.py",
+    "kernels/test_simd.py",
+    "kernels/test_mlp.py",
+    "test_tiles3.py",
+    "test_buffers.py",
+    "test_buffers_nstep.py",
+    "test_buffers_compact.py",
+    "policies/test_pg_kernels.py",
 }
 NOJIT_SKIP = {"test_sgd_decreases_loss_regression", "test_float32_matches_float64"}  # ~20 s each interpreted
 _TESTS = Path(__file__).parent

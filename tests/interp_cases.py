@@ -5,6 +5,7 @@ with ``NUMBA_DISABLE_JIT=1`` (``python interp_cases.py OUT.npz`` in a subprocess
 arrays: integers exactly, floats to ``RTOL``.  Sizes are small so the interpreted side stays fast.
 Each case returns a dict of NumPy arrays.
 """
+
 import sys
 
 import numpy as np
@@ -20,8 +21,8 @@ def tiles():
     pts = rng.uniform(-3, 3, size=(40, 3))
     iht = tiles3.IHT(512)  # small table: collisions once full
     a = np.array([tiles3.tiles(iht, 8, list(p)) for p in pts])
-    b = np.array([tiles3.tileswrap(2 ** 20, 4, list(p), [6, False, 6]) for p in pts])
-    tc = TileCoder(low=[-3] * 3, high=[3] * 3, tiles_per_dim=5, n_tilings=8, size=2 ** 12)
+    b = np.array([tiles3.tileswrap(2**20, 4, list(p), [6, False, 6]) for p in pts])
+    tc = TileCoder(low=[-3] * 3, high=[3] * 3, tiles_per_dim=5, n_tilings=8, size=2**12)
     return {"iht": a, "wrap": b, "coder": np.array([tc.indices(p) for p in pts])}
 
 
@@ -30,12 +31,14 @@ def control_population():
 
     out = {}
     for alg in ("sarsa", "sarsa_lambda", "true_online_sarsa_lambda", "q_learning", "expected_sarsa"):
-        r = run_population("MountainCar-v0", alg, alphas=[0.5 / 8], lams=[0.9], runs=2, episodes=2, epsilon=0.1,
-                           max_steps=150, seed=4)
+        r = run_population(
+            "MountainCar-v0", alg, alphas=[0.5 / 8], lams=[0.9], runs=2, episodes=2, epsilon=0.1, max_steps=150, seed=4
+        )
         out[alg] = r["steps"]
         out[alg + "_returns"] = r["returns"]
-    r = run_population("MountainCar-v0", "nstep_sarsa", alphas=[0.5 / 8], ns=[3], runs=2, episodes=2,
-                       max_steps=150, seed=4)
+    r = run_population(
+        "MountainCar-v0", "nstep_sarsa", alphas=[0.5 / 8], ns=[3], runs=2, episodes=2, max_steps=150, seed=4
+    )
     out["nstep"] = r["steps"]
     return out
 
@@ -43,8 +46,8 @@ def control_population():
 def short_corridor():
     from fastfa.agents.pg_compiled import short_corridor_reinforce
 
-    a = short_corridor_reinforce(2 ** -8, gamma=0.9, episodes=15, runs=2, seed=1, n_threads=1)
-    b = short_corridor_reinforce(2 ** -8, alpha_w=2 ** -5, episodes=15, runs=2, seed=1, n_threads=1)
+    a = short_corridor_reinforce(2**-8, gamma=0.9, episodes=15, runs=2, seed=1, n_threads=1)
+    b = short_corridor_reinforce(2**-8, alpha_w=2**-5, episodes=15, runs=2, seed=1, n_threads=1)
     return {"returns": a["returns"], "p_right": a["p_right"], "b_returns": b["returns"], "b_p": b["p_right"]}
 
 
@@ -53,8 +56,19 @@ def puckworld():
 
     out = {}
     for m in ("reinforce", "actor_critic"):
-        r = puckworld_train(m, episodes=2, ep_len=40, runs=1, seed=2, lam=0.5, lam_w=0.5, tiles_per_dim=4,
-                            n_tilings=4, size=1024, n_threads=1)
+        r = puckworld_train(
+            m,
+            episodes=2,
+            ep_len=40,
+            runs=1,
+            seed=2,
+            lam=0.5,
+            lam_w=0.5,
+            tiles_per_dim=4,
+            n_tilings=4,
+            size=1024,
+            n_threads=1,
+        )
         out[m + "_distance"] = r["distance"]
         out[m + "_theta"] = r["theta_mu"]
     return out
@@ -78,8 +92,18 @@ def replay():
 def dqn():
     from fastfa.agents import DQN
 
-    ag = DQN("CartPole-v1", seed=0, hidden=(8,), learning_starts=40, train_freq=4, gradient_steps=1,
-             target_update_interval=20, exploration_steps=60, buffer_size=100, batch_size=8)
+    ag = DQN(
+        "CartPole-v1",
+        seed=0,
+        hidden=(8,),
+        learning_starts=40,
+        train_freq=4,
+        gradient_steps=1,
+        target_update_interval=20,
+        exploration_steps=60,
+        buffer_size=100,
+        batch_size=8,
+    )
     ag.learn(120)
     return {"theta": ag.theta, "q": ag.q_values(np.array([[0.01, 0.0, 0.02, 0.0]])), "cnt": np.asarray(ag.cnt)}
 

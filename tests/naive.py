@@ -6,6 +6,7 @@ table that hands out 0, 1, 2, ... to new coordinate tuples and falls back to
 ``hash(coords) % size`` once full; tiles at offsets 1, 3, 5, ... per
 dimension.  Other topics add ``naive_<topic>.py`` files imported at the end.
 """
+
 import math
 from itertools import zip_longest
 
@@ -72,6 +73,8 @@ def ref_tileswrap(m, numtilings, floats, wrapwidths, ints=(), readonly=False):
         coords.extend(ints)
         out.append(ref_hashcoords(coords, m, readonly))
     return out
+
+
 from naive_control import *  # noqa
 from naive_features import *  # noqa
 from naive_prediction import *  # noqa

@@ -1,4 +1,5 @@
 """Plain NumPy references for linear control (S&B ch. 10, 12): dense x(s, a) vectors, book boxes verbatim."""
+
 import numpy as np
 
 
@@ -53,4 +54,4 @@ def naive_true_online(w, z, x, r, gamma, x_next, alpha, lam, q_old, terminal):
 
 def naive_nstep_return(rewards, gamma, bootstrap):
     n = len(rewards)
-    return sum(gamma ** k * rewards[k] for k in range(n)) + gamma ** n * bootstrap
+    return sum(gamma**k * rewards[k] for k in range(n)) + gamma**n * bootstrap

@@ -1,4 +1,5 @@
 """Plain Python/NumPy references for fastfa.features (tests only)."""
+
 import math
 
 import numpy as np
@@ -55,13 +56,16 @@ def _unit(x, low, high):
 
 def naive_polynomial(x, low, high, order):
     import itertools
+
     s = _unit(x, low, high)
-    return np.array([np.prod([s[k] ** c[k] for k in range(len(s))])
-                     for c in itertools.product(range(order + 1), repeat=len(s))])
+    return np.array(
+        [np.prod([s[k] ** c[k] for k in range(len(s))]) for c in itertools.product(range(order + 1), repeat=len(s))]
+    )
 
 
 def naive_fourier(x, low, high, order):
     import itertools
+
     s = _unit(x, low, high)
     return np.array([np.cos(np.pi * np.dot(c, s)) for c in itertools.product(range(order + 1), repeat=len(s))])
 
@@ -71,9 +75,9 @@ def naive_haar(c, x):
     if c == 0:
         return 1.0
     j = int(math.log2(c))
-    k = c - 2 ** j
-    lo, mid, hi = k / 2 ** j, (k + 0.5) / 2 ** j, (k + 1) / 2 ** j
-    last = (k == 2 ** j - 1)
+    k = c - 2**j
+    lo, mid, hi = k / 2**j, (k + 0.5) / 2**j, (k + 1) / 2**j
+    last = k == 2**j - 1
     if lo <= x < mid:
         return 2 ** (j / 2)
     if mid <= x < hi or (last and x == 1.0):
@@ -83,10 +87,11 @@ def naive_haar(c, x):
 
 def naive_rbf(x, low, high, centres, sigma):
     s = _unit(x, low, high)
-    return np.exp(-((s - centres) ** 2).sum(axis=1) / (2 * sigma ** 2))
+    return np.exp(-((s - centres) ** 2).sum(axis=1) / (2 * sigma**2))
 
 
 def naive_grid(x, low, high, bins):
-    b = [min(max(int(math.floor((x[k] - low[k]) / (high[k] - low[k]) * bins[k])), 0), bins[k] - 1)
-         for k in range(len(x))]
+    b = [
+        min(max(int(math.floor((x[k] - low[k]) / (high[k] - low[k]) * bins[k])), 0), bins[k] - 1) for k in range(len(x))
+    ]
     return int(np.ravel_multi_index(tuple(b), tuple(bins)))

@@ -1,4 +1,5 @@
 """Plain NumPy references for fastfa.kernels.nn.mlp (dense MLP, losses, Adam, clipping)."""
+
 import numpy as np
 
 
@@ -6,8 +7,8 @@ def naive_unflatten(theta, sizes):
     """List of (W, b) views of the flat parameter vector (W: n_in x n_out row-major, then b)."""
     out, o = [], 0
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        W = theta[o:o + n_in * n_out].reshape(n_in, n_out)
-        b = theta[o + n_in * n_out:o + (n_in + 1) * n_out]
+        W = theta[o : o + n_in * n_out].reshape(n_in, n_out)
+        b = theta[o + n_in * n_out : o + (n_in + 1) * n_out]
         out.append((W, b))
         o += (n_in + 1) * n_out
     return out
@@ -47,17 +48,17 @@ def naive_td_loss(pred, target, weights, kind, kappa):
     e = np.asarray(pred, np.float64) - target
     if kind == 1:
         small = np.abs(e) <= kappa
-        l = np.where(small, 0.5 * e ** 2, kappa * (np.abs(e) - 0.5 * kappa))
+        l = np.where(small, 0.5 * e**2, kappa * (np.abs(e) - 0.5 * kappa))
         g = np.where(small, e, kappa * np.sign(e))
     else:
-        l, g = 0.5 * e ** 2, e
+        l, g = 0.5 * e**2, e
     B = len(e)
     return float((weights * l).sum() / B), weights * g / B
 
 
 def naive_adam(theta, grad, m, v, t, lr, b1, b2, eps):
     m = b1 * m + (1 - b1) * grad
-    v = b2 * v + (1 - b2) * grad ** 2
-    mhat = m / (1 - b1 ** t)
-    vhat = v / (1 - b2 ** t)
+    v = b2 * v + (1 - b2) * grad**2
+    mhat = m / (1 - b1**t)
+    vhat = v / (1 - b2**t)
     return theta - lr * mhat / (np.sqrt(vhat) + eps), m, v

@@ -1,4 +1,5 @@
 """Plain NumPy references for the policy-gradient kernels (kernels/linear/policy_gradient.py)."""
+
 import numpy as np
 
 
@@ -66,8 +67,24 @@ def fd_grad(f, theta, eps=1e-6):
     return g
 
 
-def ref_puckworld_ac_dense(tc, env_params, theta_mu, ls_b, w, alpha, alpha_ls, alpha_w, gamma, lam, lam_w,
-                           ls_min, ls_max, n_episodes, ep_len, rng):
+def ref_puckworld_ac_dense(
+    tc,
+    env_params,
+    theta_mu,
+    ls_b,
+    w,
+    alpha,
+    alpha_ls,
+    alpha_w,
+    gamma,
+    lam,
+    lam_w,
+    ls_min,
+    ls_max,
+    n_episodes,
+    ep_len,
+    rng,
+):
     """Actor-critic with DENSE eligibility traces on Puck World (S&B 13.5), plain NumPy, in place.
 
     The environment is ``naive_pg_envs.RefPuckWorld`` (written from the spec, not the compiled twin);

@@ -1,4 +1,5 @@
 """Plain-Python references of Short Corridor and Puck World (written from the issue text, not the kernels)."""
+
 import math
 
 
@@ -17,8 +18,19 @@ class RefShortCorridor:
 class RefPuckWorld:
     """Puck World: p += v; v *= 0.95; v += 0.002 f; bounce -0.5 at radius; target jumps every period steps."""
 
-    def __init__(self, rng, radius=0.05, accel=0.002, damping=0.95, bounce=-0.5, period=300, enemy=False,
-                 enemy_speed=0.001, bad=0.25, penalty=2.0):
+    def __init__(
+        self,
+        rng,
+        radius=0.05,
+        accel=0.002,
+        damping=0.95,
+        bounce=-0.5,
+        period=300,
+        enemy=False,
+        enemy_speed=0.001,
+        bad=0.25,
+        penalty=2.0,
+    ):
         self.rng, self.rad, self.acc, self.damp, self.bounce = rng, radius, accel, damping, bounce
         self.period, self.enemy, self.es, self.bad, self.pen = period, enemy, enemy_speed, bad, penalty
         self.p = [rng.uniform(radius, 1 - radius), rng.uniform(radius, 1 - radius)]

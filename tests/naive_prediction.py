@@ -1,4 +1,5 @@
 """Plain NumPy/Python references for the random walk and linear prediction (tests only)."""
+
 import numpy as np
 
 
@@ -55,7 +56,7 @@ def naive_nstep(w, X, rewards, alpha, n, gamma=1.0):
         if tau >= 0:
             G = sum(gamma ** (i - tau - 1) * rewards[i - 1] for i in range(tau + 1, min(tau + n, T) + 1))
             if tau + n < T:
-                G += gamma ** n * (w @ X[tau + n])
+                G += gamma**n * (w @ X[tau + n])
             w += alpha * (G - w @ X[tau]) * X[tau]
         if tau == T - 1:
             return w
@@ -103,9 +104,9 @@ def naive_lambda_return(w, X, rewards, alpha, lam, gamma=1.0):
     for t in range(T):  # G^λ_t = (1-λ) Σ_n λ^{n-1} G_{t:t+n} + λ^{T-t-1} G_t  (direct formula)
         total = 0.0
         for n in range(1, T - t):
-            gn = sum(gamma ** k * rewards[t + k] for k in range(n)) + gamma ** n * V[t + n]
+            gn = sum(gamma**k * rewards[t + k] for k in range(n)) + gamma**n * V[t + n]
             total += (1 - lam) * lam ** (n - 1) * gn
-        gt = sum(gamma ** k * rewards[t + k] for k in range(T - t))
+        gt = sum(gamma**k * rewards[t + k] for k in range(T - t))
         G[t] = total + lam ** (T - t - 1) * gt
     for t in range(T):
         w += alpha * (G[t] - w @ X[t]) * X[t]

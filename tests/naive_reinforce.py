@@ -9,6 +9,7 @@ per step, in state 1 the actions are reversed, "left" in state 0 stays put; ever
 features x(s, right) = [1, 0], x(s, left) = [0, 1].  Actions: 0 = left, 1 = right.  Sampling by inverse
 CDF with one uniform per step: left if u < π(left).  Nothing here imports fastfa.
 """
+
 import math
 
 import numpy as np
@@ -41,7 +42,7 @@ def reinforce_update(theta, w, feats, actions, rewards, alpha, gamma, gamma_t=Tr
         if alpha_w is not None:
             delta = G[t] - w
             w = w + alpha_w * delta * 1.0
-        theta = theta + alpha * (gamma ** t if gamma_t else 1.0) * delta * grad
+        theta = theta + alpha * (gamma**t if gamma_t else 1.0) * delta * grad
     return theta, w
 
 
@@ -53,7 +54,7 @@ def corridor_step(s, a):
     return s, -1.0, s == 3
 
 
-def reinforce_short_corridor(theta, alpha, gamma, gamma_t, episodes, rng, alpha_w=None, max_steps=10 ** 6):
+def reinforce_short_corridor(theta, alpha, gamma, gamma_t, episodes, rng, alpha_w=None, max_steps=10**6):
     """theta = [θ_right, θ_left]; returns (θ, w, list of episode returns)."""
     theta, w, rets = np.array(theta, float), 0.0, []
     for _ in range(episodes):

@@ -4,6 +4,7 @@ Works from the full stream of transitions in insertion order (no ring arithmetic
 the buffer holds the last ``min(len(stream), capacity)`` of them, and the transition
 added at global time t lives in row ``t % capacity``.
 """
+
 import numpy as np
 
 __all__ = ["naive_nstep_row", "naive_tree_rebuild", "naive_per_indices"]

@@ -13,6 +13,7 @@ definitions (binary features, Chapter 12):
 Estimates are q̂ = wᵀx with the same dense x (the box's loop "δ ← δ − w_i for i in F(S, A)" subtracts a
 repeated weight twice).  Nothing here imports fastfa.
 """
+
 import numpy as np
 
 
@@ -51,7 +52,7 @@ def book_lambda_episode(steps, n, alpha, lam, trace, n_actions=1):
         else:
             for i in set(int(i) for i in idx):
                 if trace == "replace_clear":
-                    z[i * A:(i + 1) * A] = 0.0
+                    z[i * A : (i + 1) * A] = 0.0
                 z[i * A + a] = 1.0
         delta = r + g * (w @ xn) - w @ x
         w = w + alpha * delta * z

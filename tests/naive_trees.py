@@ -7,6 +7,7 @@ between consecutive distinct values, with both sides keeping ``min_samples_leaf`
 rows; the first best (lowest feature, lowest cut) wins.  Nodes are numbered in
 pre-order, left child first.  kNN sorts all distances.
 """
+
 import numpy as np
 
 __all__ = ["naive_cart", "naive_knn", "naive_knn_predict"]
@@ -27,8 +28,12 @@ def naive_cart(X, y, max_depth=None, min_samples_split=2, min_samples_leaf=1):
         node = {"feature": -2, "threshold": -2.0, "left": -1, "right": -1, "value": y[rows].mean(), "n": len(rows)}
         nodes.append(node)
         n = len(rows)
-        if (max_depth is not None and depth >= max_depth) or n < min_samples_split or n < 2 * min_samples_leaf \
-                or np.var(y[rows]) <= np.finfo(float).eps:
+        if (
+            (max_depth is not None and depth >= max_depth)
+            or n < min_samples_split
+            or n < 2 * min_samples_leaf
+            or np.var(y[rows]) <= np.finfo(float).eps
+        ):
             return me
         base = _sse(y[rows])
         best = None
@@ -69,6 +74,6 @@ def naive_knn_predict(Xm, Ym, Q, k, kernel="uniform", bandwidth=1.0):
     out = []
     for q in np.atleast_2d(Q):
         rows, d2 = naive_knn(Xm, q, k)
-        w = np.ones(len(rows)) if kernel == "uniform" else np.exp(-d2 / (2 * bandwidth ** 2))
+        w = np.ones(len(rows)) if kernel == "uniform" else np.exp(-d2 / (2 * bandwidth**2))
         out.append((w[:, None] * np.asarray(Ym, float).reshape(len(Xm), -1)[rows]).sum(0) / w.sum())
     return np.array(out)

@@ -1,4 +1,5 @@
 """fastfa.buffers: uniform ring and prioritized replay (distribution, wrap-around, edges, errors, save/load)."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,13 @@ from fastfa.kernels.replay import replay as R
 
 def _fill(buf, n, start=0):
     for i in range(start, start + n):
-        buf.add(np.full(buf.obs_shape, i, np.float32), i % 3, float(i), np.full(buf.obs_shape, i + 1, np.float32),
-                i % 5 == 0)
+        buf.add(
+            np.full(buf.obs_shape, i, np.float32),
+            i % 3,
+            float(i),
+            np.full(buf.obs_shape, i + 1, np.float32),
+            i % 5 == 0,
+        )
 
 
 def _chi2_crit(df):
@@ -88,6 +94,7 @@ def test_determinism_and_seeds():
         b = ReplayBuffer(50, (1,), seed=seed)
         _fill(b, 50)
         return b.sample(20).obs[:, 0]
+
     np.testing.assert_array_equal(draw(7), draw(7))
     assert not np.array_equal(draw(7), draw(8))
 
@@ -156,6 +163,7 @@ def test_save_load_resumes_exactly(tmp_path):
 
 
 # ------------------------------------------------------------------ prioritized
+
 
 def test_per_proportional_to_priority():
     n, draws = 8, scale(40_000, 4_000)

@@ -1,5 +1,6 @@
 """ReplayBuffer(store_next_obs=False): each observation stored once, samples identical to the
 default storage on random episodes with wrap-around; memory; compiled path; save/load."""
+
 import numpy as np
 import pytest
 
@@ -30,8 +31,9 @@ def _all_rows(buf):
     return out
 
 
-@pytest.mark.parametrize("cap,T,mean_len", [(1, 5, 3), (2, 9, 1), (7, 30, 1.5), (13, 80, 6), (32, 300, 20),
-                                            (50, 40, 4)])
+@pytest.mark.parametrize(
+    "cap,T,mean_len", [(1, 5, 3), (2, 9, 1), (7, 30, 1.5), (13, 80, 6), (32, 300, 20), (50, 40, 4)]
+)
 def test_compact_samples_identical_to_default(cap, T, mean_len):
     rng = np.random.default_rng(cap * 7 + T)
     trans = _episodes(rng, T, mean_len)
@@ -51,7 +53,7 @@ def test_compact_samples_identical_to_default(cap, T, mean_len):
         for x, y in zip(full.sample(len(full)), comp.sample(len(comp))):
             np.testing.assert_array_equal(x, y)
     # live parked next_obs = rows whose next obs is not the next row's obs
-    assert comp.estate[1] == (comp.nxt[:len(comp)] >= 0).sum()
+    assert comp.estate[1] == (comp.nxt[: len(comp)] >= 0).sum()
 
 
 def test_memory_about_halved_and_signed_zero_kept():

@@ -1,6 +1,7 @@
 """fastfa.buffers C fast path (fastfa.kernels.replay._replay.Ring) vs the Numba path: bit-identical
 storage, samples and sum/min trees on random streams with wrap-around, the two paths and the
 jitted API interleaved on one buffer, fallbacks for other inputs, and clear errors."""
+
 import numpy as np
 import pytest
 
@@ -56,8 +57,11 @@ def _same_storage(a, b):
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
 
 
-@pytest.mark.parametrize("kw", CONFIGS + [dict(obs_shape=(3,), n_step=3, gamma=0.9),
-                                         dict(obs_shape=(2, 2), obs_dtype=np.uint8, n_step=5, gamma=0.5)])
+@pytest.mark.parametrize(
+    "kw",
+    CONFIGS
+    + [dict(obs_shape=(3,), n_step=3, gamma=0.9), dict(obs_shape=(2, 2), obs_dtype=np.uint8, n_step=5, gamma=0.5)],
+)
 def test_uniform_bit_identical_to_numba_path_with_wraparound(kw):
     rng = np.random.default_rng(0)
     a, b = _twins(ReplayBuffer, 23, **kw)
@@ -187,10 +191,10 @@ def test_other_inputs_fall_back_with_identical_results():
     a, b = _twins(ReplayBuffer, 10, obs_shape=(3,))
     o = np.arange(3, dtype=np.float32)
     inputs = [
-        ([0.5, 1, 2], 1, 1.0, [1, 2, 3], False),                         # lists
-        (o.astype(np.float64), np.int64(2), np.float32(0.25), o, 0),    # float64 obs, NumPy scalars
-        (o[::-1], 1.0, 2, np.asfortranarray(o), np.bool_(True)),        # strided obs, float action 1.0
-        (o.astype(">f4"), np.array(1), True, o, 1),                      # big-endian obs, 0-d action
+        ([0.5, 1, 2], 1, 1.0, [1, 2, 3], False),  # lists
+        (o.astype(np.float64), np.int64(2), np.float32(0.25), o, 0),  # float64 obs, NumPy scalars
+        (o[::-1], 1.0, 2, np.asfortranarray(o), np.bool_(True)),  # strided obs, float action 1.0
+        (o.astype(">f4"), np.array(1), True, o, 1),  # big-endian obs, 0-d action
         (o, True, -3, o, False),
     ]
     for tr in inputs:
@@ -243,11 +247,13 @@ def test_per_errors_apply_nothing():
         buf.add(np.full(1, i, np.float32), 0, 0.0, np.full(1, i, np.float32), False)
     trees = buf.sum_tree.copy(), buf.min_tree.copy(), buf.pstate.copy()
     i64 = np.array([1, 2, 3])
-    for idx, p, msg in [(i64, np.array([1.0, -0.5, 1.0]), "priorities must be >= 0"),
-                        (i64, np.array([1.0, np.nan, 1.0]), "priorities must be finite"),
-                        (np.array([1, 10, 3]), np.ones(3), r"indices must be in \[0, 10\)"),
-                        (np.array([-1, 2, 3]), np.ones(3), r"indices must be in \[0, 10\)"),
-                        (i64, np.ones(2), "1-D of equal length")]:
+    for idx, p, msg in [
+        (i64, np.array([1.0, -0.5, 1.0]), "priorities must be >= 0"),
+        (i64, np.array([1.0, np.nan, 1.0]), "priorities must be finite"),
+        (np.array([1, 10, 3]), np.ones(3), r"indices must be in \[0, 10\)"),
+        (np.array([-1, 2, 3]), np.ones(3), r"indices must be in \[0, 10\)"),
+        (i64, np.ones(2), "1-D of equal length"),
+    ]:
         with pytest.raises(ValueError, match=msg):
             buf.update_priorities(idx, p)
     for t, t0 in zip((buf.sum_tree, buf.min_tree, buf.pstate), trees):
@@ -327,7 +333,7 @@ def test_per_trees_and_descent_match_plain_reference(fast):
             p[rng.random(idx.shape[0]) < 0.1] = 1e-3
             buf.update_priorities(idx, p)
             last = dict(zip(idx.tolist(), p.tolist()))  # a repeated index keeps its last priority
-            np.testing.assert_array_equal(buf.priorities()[list(last)], [v ** 0.8 for v in last.values()])
+            np.testing.assert_array_equal(buf.priorities()[list(last)], [v**0.8 for v in last.values()])
             st, mt = naive_tree_rebuild(buf.sum_tree, buf.min_tree)
             np.testing.assert_array_equal(buf.sum_tree, st)
             np.testing.assert_array_equal(buf.min_tree, mt)

@@ -1,5 +1,6 @@
 """ReplayBuffer n-step returns: hand-computed windows, NumPy reference on random episodes
 with wrap-around, n_step=1 identical to the one-step samples, compiled path, save/load."""
+
 import numpy as np
 import pytest
 
@@ -14,16 +15,35 @@ def _gather_all(buf):
     idx = np.arange(n, dtype=np.int64)
     out = buf._out(n)
     g = np.empty(n, np.float32)
-    R.replay_nstep_gather(buf.obs, buf.actions, buf.rewards, buf.next_obs, buf.terminated, buf.truncated, buf.state,
-                          buf.n_step, buf.gamma, idx, *out, g)
+    R.replay_nstep_gather(
+        buf.obs,
+        buf.actions,
+        buf.rewards,
+        buf.next_obs,
+        buf.terminated,
+        buf.truncated,
+        buf.state,
+        buf.n_step,
+        buf.gamma,
+        idx,
+        *out,
+        g,
+    )
     return out + (g,)
 
 
 def test_hand_computed_terminal_truncated_and_head():
     buf = ReplayBuffer(10, (1,), seed=0, n_step=3, gamma=0.5)
     # episode 1 (terminates): rewards 1, 2, 4; episode 2 (truncated): 1, 1; episode 3 (running): 1, 1
-    steps = [(1, False, False), (2, False, False), (4, True, False), (1, False, False), (1, False, True),
-             (1, False, False), (1, False, False)]
+    steps = [
+        (1, False, False),
+        (2, False, False),
+        (4, True, False),
+        (1, False, False),
+        (1, False, True),
+        (1, False, False),
+        (1, False, False),
+    ]
     for t, (r, term, trunc) in enumerate(steps):
         buf.add([t], 0, r, [t + 1 + 100 * (term or trunc)], term, truncated=trunc)
     o, a, ret, o2, d, g = _gather_all(buf)
@@ -62,8 +82,11 @@ def test_random_episodes_vs_reference_with_wraparound(cap, T, n):
         buf.add(*s[:5], truncated=s[5])
     rest = stream[half:]
     if rest:
-        buf.add_batch(*[np.array([s[k] for s in rest]) for k in range(4)],
-                      np.array([s[4] for s in rest]), truncated=np.array([s[5] for s in rest]))
+        buf.add_batch(
+            *[np.array([s[k] for s in rest]) for k in range(4)],
+            np.array([s[4] for s in rest]),
+            truncated=np.array([s[5] for s in rest]),
+        )
     o, a, ret, o2, d, g = _gather_all(buf)
     for row in range(len(buf)):
         ro, ra, rret, ro2, rd, rg = naive_nstep_row(stream, cap, row, n, gamma)
@@ -77,8 +100,9 @@ def test_random_episodes_vs_reference_with_wraparound(cap, T, n):
     if s is not None:
         assert isinstance(s, NStepTransitions)
         rng2 = np.random.default_rng(np.random.SeedSequence(1))
-        co, ca, cr, co2, cd, cg, idx = R.replay_sample_nstep(*buf.storage[:5], buf.truncated, buf.state, rng2,
-                                                             len(s.obs), n, gamma)
+        co, ca, cr, co2, cd, cg, idx = R.replay_sample_nstep(
+            *buf.storage[:5], buf.truncated, buf.state, rng2, len(s.obs), n, gamma
+        )
         for x, y in zip(s, (co, ca, cr, co2, cd, cg)):
             np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(s.rewards, ret[idx])

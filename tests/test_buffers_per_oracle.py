@@ -1,6 +1,7 @@
 """Prioritised replay against the paper (Schaul et al. 2016) with no sum-tree: cumulative sums +
 searchsorted (tests/naive_replay.paper_per_sample), plus hand cases at the edges the tree has to get
 right: zero priorities, one non-zero leaf, masses exactly on a boundary, rounding past the total."""
+
 import numpy as np
 import pytest
 

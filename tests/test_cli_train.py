@@ -1,4 +1,5 @@
 """``fastfa train`` / ``fastfa eval`` / ``fastfa agents`` (through main(argv); one real subprocess)."""
+
 import os
 import subprocess
 import sys
@@ -13,8 +14,25 @@ from fastfa.cli import main
 
 def test_train_then_eval_a_linear_agent(tmp_path, capsys):
     path = tmp_path / "sarsa.npz"
-    assert main(["train", "sarsa", "MountainCar-v0", "--total-steps", "3000", "--seed", "0", "--no-progress",
-                 "--set", "alpha=0.1", "--save", str(path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "sarsa",
+                "MountainCar-v0",
+                "--total-steps",
+                "3000",
+                "--seed",
+                "0",
+                "--no-progress",
+                "--set",
+                "alpha=0.1",
+                "--save",
+                str(path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "3,000 env steps" in out and str(path) in out
     agent = agents.Sarsa.load(path)
@@ -29,27 +47,52 @@ def test_train_then_eval_a_linear_agent(tmp_path, capsys):
 
 def test_train_dqn_with_json_overrides(tmp_path, capsys):
     path = tmp_path / "dqn.npz"
-    assert main(["train", "dqn", "CartPole-v1", "--total-steps", "600", "--no-progress", "--set", "hidden=[8]",
-                 "--set", "learning_starts=100", "--set", "train_freq=50", "--set", "gradient_steps=2",
-                 "--set", "batch_size=16", "--save", str(path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "dqn",
+                "CartPole-v1",
+                "--total-steps",
+                "600",
+                "--no-progress",
+                "--set",
+                "hidden=[8]",
+                "--set",
+                "learning_starts=100",
+                "--set",
+                "train_freq=50",
+                "--set",
+                "gradient_steps=2",
+                "--set",
+                "batch_size=16",
+                "--save",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert agents.DQN.load(path).config.hidden == (8,)
     assert main(["eval", str(path), "--episodes", "1", "--env", "CartPole-v1"]) == 0
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["train", "no-such-agent", "CartPole-v1", "--total-steps", "10", "--save", "x"], "unknown agent"),
-    (["train", "dqn", "NoSuchEnv-v9", "--total-steps", "10", "--save", "x"], "cannot make env"),
-    (["train", "dqn", "CartPole-v1", "--save", "x"], "budget"),
-    (["train", "dqn", "CartPole-v1", "--total-steps", "-5", "--save", "x"], "positive"),
-    (["train", "dqn", "CartPole-v1", "--total-steps", "1.5", "--save", "x"], "invalid int"),
-    (["train", "dqn", "CartPole-v1", "--total-steps", "10", "--set", "gamma=7", "--save", "x"], "gamma"),
-    (["train", "dqn", "CartPole-v1", "--total-steps", "10", "--set", "nope=1", "--save", "x"], "nope"),
-    (["train", "dqn", "CartPole-v1", "--total-steps", "10", "--set", "gamma", "--save", "x"], "key=value"),
-    (["train", "sarsa", "CartPole-v1", "--total-steps", "10", "--save", "x"], "features="),
-    (["train", "dqn", "CartPole-v1", "--total-steps", "10"], "--save"),
-    (["eval", "/no/such/file.npz"], "cannot read"),
-    (["eval", "x.npz", "--episodes", "0"], "positive"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "no-such-agent", "CartPole-v1", "--total-steps", "10", "--save", "x"], "unknown agent"),
+        (["train", "dqn", "NoSuchEnv-v9", "--total-steps", "10", "--save", "x"], "cannot make env"),
+        (["train", "dqn", "CartPole-v1", "--save", "x"], "budget"),
+        (["train", "dqn", "CartPole-v1", "--total-steps", "-5", "--save", "x"], "positive"),
+        (["train", "dqn", "CartPole-v1", "--total-steps", "1.5", "--save", "x"], "invalid int"),
+        (["train", "dqn", "CartPole-v1", "--total-steps", "10", "--set", "gamma=7", "--save", "x"], "gamma"),
+        (["train", "dqn", "CartPole-v1", "--total-steps", "10", "--set", "nope=1", "--save", "x"], "nope"),
+        (["train", "dqn", "CartPole-v1", "--total-steps", "10", "--set", "gamma", "--save", "x"], "key=value"),
+        (["train", "sarsa", "CartPole-v1", "--total-steps", "10", "--save", "x"], "features="),
+        (["train", "dqn", "CartPole-v1", "--total-steps", "10"], "--save"),
+        (["eval", "/no/such/file.npz"], "cannot read"),
+        (["eval", "x.npz", "--episodes", "0"], "positive"),
+    ],
+)
 def test_bad_arguments_exit_2_with_a_message(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -67,8 +110,24 @@ def test_agents_lists_the_registry(capsys):
 @pytest.mark.skipif(JIT_DISABLED, reason="a process test; nothing compiled to check")
 def test_command_line_entry_point(tmp_path):
     env = dict(os.environ)
-    proc = subprocess.run([sys.executable, "-m", "fastfa", "train", "q-learning", "MountainCar-v0", "--episodes",
-                           "2", "--save", str(tmp_path / "q")], capture_output=True, text=True, timeout=120, env=env,
-                          cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fastfa",
+            "train",
+            "q-learning",
+            "MountainCar-v0",
+            "--episodes",
+            "2",
+            "--save",
+            str(tmp_path / "q"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "q.npz").exists() and "QLearning on MountainCar-v0" in proc.stdout

@@ -1,4 +1,5 @@
 """The runnable snippet of docs/coming_from_sb3.md runs (in a temporary folder)."""
+
 import re
 from pathlib import Path
 

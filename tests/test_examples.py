@@ -3,6 +3,7 @@
 Each runs in a subprocess with FASTFA_EXAMPLE_QUICK=1 (the scripts shrink their budgets);
 NUMBA_DISABLE_JIT is inherited, so the interpreted suite runs them interpreted too.
 """
+
 import os
 import subprocess
 import sys
@@ -26,10 +27,10 @@ FAST = {
 
 @pytest.mark.parametrize("script", sorted(FAST))
 def test_example_runs(script, tmp_path):
-    env = dict(os.environ, FASTFA_EXAMPLE_QUICK="1", FASTFA_EXAMPLE_OUT=str(tmp_path),
-               MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = dict(os.environ, FASTFA_EXAMPLE_QUICK="1", FASTFA_EXAMPLE_OUT=str(tmp_path), MPLBACKEND="Agg")
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
     assert FAST[script] in proc.stdout, proc.stdout
 
@@ -40,5 +41,5 @@ def test_every_example_honours_quick_mode_and_has_a_docstring():
     for p in scripts:
         src = p.read_text()
         assert src.lstrip().startswith('"""'), f"{p.name}: no top docstring"
-        if p.name != "features_tour.py":   # the tour has no budget to shrink
+        if p.name != "features_tour.py":  # the tour has no budget to shrink
             assert "FASTFA_EXAMPLE_QUICK" in src, f"{p.name} ignores FASTFA_EXAMPLE_QUICK"

@@ -9,6 +9,7 @@ runs it: a segfault is a failing test that names the input that killed the inter
 test worker.  Passing means 0 crashes, only documented error types, and 0 known-invalid inputs
 accepted silently.  The number of examples tried is printed (run pytest with -s to see it).
 """
+
 import os
 import subprocess
 import sys
@@ -24,9 +25,14 @@ GROUPS = {"tiles": 100, "buffers": 60, "files": 40, "agents": 30}  # FASTFA_FUZZ
 @pytest.mark.parametrize("group", sorted(GROUPS))
 def test_fuzz_group_in_a_child_process(group, tmp_path):
     log = tmp_path / "examples.log"
-    r = subprocess.run([sys.executable, str(HERE / "fuzz_driver.py"), group, str(GROUPS[group]), str(log)],
-                       capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                       env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    r = subprocess.run(
+        [sys.executable, str(HERE / "fuzz_driver.py"), group, str(GROUPS[group]), str(log)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+    )
     lines = log.read_text().splitlines() if log.exists() else []
     if r.returncode < 0:
         pytest.fail(f"the interpreter died (signal {-r.returncode}) on: {lines[-1] if lines else '?'}")

@@ -4,6 +4,7 @@ problem (never a crash, a pickle, a bare KeyError or silent garbage); saves are 
 Cases that crashed the interpreter before (issue 11) run in a subprocess, so a regression is a
 failing test, not a dead test worker.
 """
+
 import json
 import os
 import signal
@@ -24,8 +25,13 @@ from fastfa.io import FormatError
 
 def run_isolated(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter; a segfault shows as a negative return code."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          timeout=timeout, cwd=os.path.dirname(__file__))
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=os.path.dirname(__file__),
+    )
 
 
 def rewrite(path, out, *, meta=None, drop=(), replace=None, header=None):
@@ -59,11 +65,14 @@ def test_roundtrip_and_checked_mappings(tmp_path):
         meta["x"]["z"]
 
 
-@pytest.mark.parametrize("data,problem", [
-    (b"", "the file is empty"),
-    (b"\x00" * 10, "not a valid zip archive"),
-    (bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)), "not a valid zip archive"),
-])
+@pytest.mark.parametrize(
+    "data,problem",
+    [
+        (b"", "the file is empty"),
+        (b"\x00" * 10, "not a valid zip archive"),
+        (bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)), "not a valid zip archive"),
+    ],
+)
 def test_empty_and_random_bytes(tmp_path, data, problem):
     p = tmp_path / "bad.npz"
     p.write_bytes(data)
@@ -84,7 +93,7 @@ def test_every_truncation_is_a_format_error(tmp_path):
 def test_corrupt_member_bytes(tmp_path):
     src = bytearray(_small(tmp_path).read_bytes())
     i = src.index(b"\x93NUMPY", src.index(b"w.npy"))
-    src[i + 130:i + 140] = b"\xff" * 10  # array data: the zip CRC no longer matches
+    src[i + 130 : i + 140] = b"\xff" * 10  # array data: the zip CRC no longer matches
     p = tmp_path / "crc.npz"
     p.write_bytes(bytes(src))
     with pytest.raises(FormatError, match="crc.npz: array 'w' cannot be read"):
@@ -93,8 +102,11 @@ def test_corrupt_member_bytes(tmp_path):
 
 def test_pickled_object_array_is_refused(tmp_path):
     p = tmp_path / "obj.npz"
-    np.savez(p, __meta__=np.frombuffer(json.dumps({"format": 1, "kind": "X", "meta": {}}).encode(), np.uint8),
-             w=np.array([{"a": 1}], dtype=object))
+    np.savez(
+        p,
+        __meta__=np.frombuffer(json.dumps({"format": 1, "kind": "X", "meta": {}}).encode(), np.uint8),
+        w=np.array([{"a": 1}], dtype=object),
+    )
     with pytest.raises(FormatError, match="obj.npz: array 'w' holds Python objects"):
         fio.load(p)
 
@@ -114,19 +126,24 @@ def test_header_lies_about_the_size(tmp_path):
     p = tmp_path / "big.npz"
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("__meta__.npy", _npy(np.frombuffer(b'{"format": 1, "kind": "X", "meta": {}}', np.uint8)))
-        z.writestr("w.npy", _npy(shape=(10 ** 10,)) + b"\x00" * 64)  # 80 GB declared, 64 bytes held
+        z.writestr("w.npy", _npy(shape=(10**10,)) + b"\x00" * 64)  # 80 GB declared, 64 bytes held
     with pytest.raises(FormatError, match="big.npz: array 'w': header declares shape"):
         fio.load(p)
 
 
-@pytest.mark.parametrize("change,problem", [
-    (lambda h: h.update(format=99), "written in file format 99 .*reads formats <= 1: upgrade fastfa to a version "
-                                    "that reads format 99"),
-    (lambda h: h.update(format="1"), "field 'format' must be an int"),
-    (lambda h: h.update(format=True), "field 'format' must be an int"),
-    (lambda h: h.update(kind=3), "field 'kind' must be a string"),
-    (lambda h: h.update(meta=[1]), "field 'meta' must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        (
+            lambda h: h.update(format=99),
+            "written in file format 99 .*reads formats <= 1: upgrade fastfa to a version that reads format 99",
+        ),
+        (lambda h: h.update(format="1"), "field 'format' must be an int"),
+        (lambda h: h.update(format=True), "field 'format' must be an int"),
+        (lambda h: h.update(kind=3), "field 'kind' must be a string"),
+        (lambda h: h.update(meta=[1]), "field 'meta' must be a JSON object"),
+    ],
+)
 def test_bad_header(tmp_path, change, problem):
     p = rewrite(_small(tmp_path), tmp_path / "h.npz", header=change)
     with pytest.raises(FormatError, match="h.npz: " + problem):
@@ -232,7 +249,7 @@ def test_buffer_roundtrip(tmp_path, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("state", [[10 ** 9, 1], [-1, 5], [3, 5], [0, 9], [0, -1], [2, 9]])
+@pytest.mark.parametrize("state", [[10**9, 1], [-1, 5], [3, 5], [0, 9], [0, -1], [2, 9]])
 def test_buffer_state_out_of_range(tmp_path, kind, state):
     b = _buffer(kind)
     p = rewrite(b.save(tmp_path / "b"), tmp_path / "s.npz", replace={"state": np.array(state)})
@@ -249,7 +266,7 @@ def test_buffer_bad_position_file_then_add_does_not_crash(tmp_path, cls):
         from fastfa.io import FormatError
         b = B(8, (2,), seed=0)
         b.add(np.zeros(2, np.float32), 0, 1.0, np.zeros(2, np.float32), False)
-        p = b.save({str(tmp_path / 'b')!r})
+        p = b.save({str(tmp_path / "b")!r})
         d = dict(np.load(p))
         d["state"] = np.array([10 ** 9, 1])
         np.savez(p, **d)
@@ -290,9 +307,19 @@ def test_buffer_missing_wrong_dtype_wrong_shape(tmp_path, kind):
             type(b).load(rewrite(p, tmp_path / "s.npz", replace={k: np.zeros(a.shape + (3,), a.dtype)}))
 
 
-@pytest.mark.parametrize("field,value", [("capacity", -3), ("capacity", 2.5), ("obs_shape", [0]), ("obs_shape", 4),
-                                         ("obs_dtype", "O"), ("obs_dtype", "nonsense"), ("n_step", 0),
-                                         ("rng", {"bit_generator": "os", "state": {}})])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("capacity", -3),
+        ("capacity", 2.5),
+        ("obs_shape", [0]),
+        ("obs_shape", 4),
+        ("obs_dtype", "O"),
+        ("obs_dtype", "nonsense"),
+        ("n_step", 0),
+        ("rng", {"bit_generator": "os", "state": {}}),
+    ],
+)
 def test_buffer_bad_metadata(tmp_path, field, value):
     p = rewrite(_buffer("uniform").save(tmp_path / "b"), tmp_path / "m.npz", meta=lambda m: m.update({field: value}))
     with pytest.raises(FormatError, match="m.npz"):
@@ -330,7 +357,7 @@ def test_compact_slots_checked(tmp_path, change):
     b = _buffer("compact", n=11)
     nxt, estate = b.nxt[:8].copy(), b.estate.copy()
     if change == "slot out of range":
-        nxt[0] = 10 ** 6
+        nxt[0] = 10**6
     elif change == "slots disagree":
         nxt[nxt >= 0] = (nxt[nxt >= 0] + 1) % b.extra.shape[0]
     elif change == "estate":
@@ -350,18 +377,21 @@ def _tc(tmp_path):
     return tc, tc.save(tmp_path / "tc")
 
 
-@pytest.mark.parametrize("change,problem", [
-    (lambda a: a["iht_meta"].__setitem__(0, -5), "iht_meta"),          # issue 11: loaded, negative indices
-    (lambda a: a["iht_meta"].__setitem__(0, 10 ** 6), "iht_meta"),
-    (lambda a: a["iht_meta"].__setitem__(1, -1), "iht_meta"),
-    (lambda a: a["iht_meta"].__setitem__(2, 7), "iht_meta"),
-    (lambda a: a["iht_slots"].__setitem__(int(np.argmax(a["iht_slots"] >= 0)), 10 ** 9), "iht_slots"),
-    (lambda a: a["iht_slots"].__setitem__(slice(None), -1), "iht_slots"),
-    (lambda a: a["iht_keys"].__setitem__((3, 0), 99), "iht_keys"),
-    (lambda a: a["iht_keys"].__setitem__(1, a["iht_keys"][0]), "iht_keys"),
-    (lambda a: a.__setitem__("iht_keys", a["iht_keys"].astype(np.float64)), "iht_keys"),
-    (lambda a: a.__setitem__("iht_slots", a["iht_slots"][:-1]), "iht_slots"),
-])
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        (lambda a: a["iht_meta"].__setitem__(0, -5), "iht_meta"),  # issue 11: loaded, negative indices
+        (lambda a: a["iht_meta"].__setitem__(0, 10**6), "iht_meta"),
+        (lambda a: a["iht_meta"].__setitem__(1, -1), "iht_meta"),
+        (lambda a: a["iht_meta"].__setitem__(2, 7), "iht_meta"),
+        (lambda a: a["iht_slots"].__setitem__(int(np.argmax(a["iht_slots"] >= 0)), 10**9), "iht_slots"),
+        (lambda a: a["iht_slots"].__setitem__(slice(None), -1), "iht_slots"),
+        (lambda a: a["iht_keys"].__setitem__((3, 0), 99), "iht_keys"),
+        (lambda a: a["iht_keys"].__setitem__(1, a["iht_keys"][0]), "iht_keys"),
+        (lambda a: a.__setitem__("iht_keys", a["iht_keys"].astype(np.float64)), "iht_keys"),
+        (lambda a: a.__setitem__("iht_slots", a["iht_slots"][:-1]), "iht_slots"),
+    ],
+)
 def test_tile_coder_iht_checked(tmp_path, change, problem):
     tc, p = _tc(tmp_path)
     with np.load(p) as d:
@@ -390,14 +420,15 @@ def _saved_kinds(d):
     from fastfa.agents import A2CMLP, DQN, TD0, Reinforce, Sarsa
 
     tc, _ = _tc(d)
-    return {"Sarsa": (Sarsa, Sarsa("MountainCar-v0", seed=0).save(d / "sarsa")),
-            "TD0": (TD0, TD0("fastfa/RandomWalk1000-v0", seed=0).save(d / "td0")),
-            "Reinforce": (Reinforce, Reinforce("fastfa/ShortCorridor-v0", seed=0).save(d / "rf")),
-            "DQN": (DQN, DQN("CartPole-v1", seed=0, buffer_size=64, batch_size=8).save(d / "dqn",
-                                                                                    include_buffer=True)),
-            "A2CMLP": (A2CMLP, A2CMLP("CartPole-v1", seed=0).save(d / "a2c")),
-            "TileCoder": (TileCoder, tc.save(d / "tc2")),
-            "PrioritizedReplayBuffer": (PrioritizedReplayBuffer, _buffer("per").save(d / "per"))}
+    return {
+        "Sarsa": (Sarsa, Sarsa("MountainCar-v0", seed=0).save(d / "sarsa")),
+        "TD0": (TD0, TD0("fastfa/RandomWalk1000-v0", seed=0).save(d / "td0")),
+        "Reinforce": (Reinforce, Reinforce("fastfa/ShortCorridor-v0", seed=0).save(d / "rf")),
+        "DQN": (DQN, DQN("CartPole-v1", seed=0, buffer_size=64, batch_size=8).save(d / "dqn", include_buffer=True)),
+        "A2CMLP": (A2CMLP, A2CMLP("CartPole-v1", seed=0).save(d / "a2c")),
+        "TileCoder": (TileCoder, tc.save(d / "tc2")),
+        "PrioritizedReplayBuffer": (PrioritizedReplayBuffer, _buffer("per").save(d / "per")),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -414,7 +445,7 @@ def test_every_kind_roundtrips_and_rejects_corrupt_files(saved_kinds, tmp_path, 
     cls.load(p)
     blob = p.read_bytes()
     bad = tmp_path / "bad.npz"
-    for data in (b"", blob[:len(blob) // 2], bytes(np.random.default_rng(1).integers(0, 256, 999, np.uint8))):
+    for data in (b"", blob[: len(blob) // 2], bytes(np.random.default_rng(1).integers(0, 256, 999, np.uint8))):
         bad.write_bytes(data)
         with pytest.raises(FormatError, match="bad.npz"):
             cls.load(bad)
@@ -434,7 +465,7 @@ def test_every_kind_roundtrips_and_rejects_corrupt_files(saved_kinds, tmp_path, 
 def test_agent_files_out_of_range_state(saved_kinds, tmp_path):
     cls, p = saved_kinds["DQN"]
     with pytest.raises(FormatError, match=r"array 'buffer.state': \[pos, size\]"):
-        cls.load(rewrite(p, tmp_path / "d.npz", replace={"buffer.state": np.array([10 ** 9, 1])}))
+        cls.load(rewrite(p, tmp_path / "d.npz", replace={"buffer.state": np.array([10**9, 1])}))
     cls, p = saved_kinds["A2CMLP"]
     with pytest.raises(FormatError, match="n_episodes must be an int in"):
         cls.load(rewrite(p, tmp_path / "a.npz", meta=lambda m: m.update(n_episodes=-5)))

@@ -1,4 +1,5 @@
 """Packaging: console script, cheap import, clear error without a compiler, pure fallback, wheel."""
+
 import os
 import shutil
 import subprocess
@@ -31,18 +32,25 @@ def test_console_script_version_and_help():
 
 
 def test_import_is_cheap_and_registers_envs(tmp_path):
-    code = ("import sys, fastfa, gymnasium; "
-            "heavy = [m for m in ('numba', 'fastfa.kernels.features.tiles', 'matplotlib') if m in sys.modules]; "
-            "assert not heavy, heavy; "
-            "assert any(k.startswith('fastfa/') for k in gymnasium.registry), 'no fastfa/ env ids'")
+    code = (
+        "import sys, fastfa, gymnasium; "
+        "heavy = [m for m in ('numba', 'fastfa.kernels.features.tiles', 'matplotlib') if m in sys.modules]; "
+        "assert not heavy, heavy; "
+        "assert any(k.startswith('fastfa/') for k in gymnasium.registry), 'no fastfa/ env ids'"
+    )
     r = _run([sys.executable, "-c", code], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
 
 
 def _copy_source(dst: Path) -> Path:
     src = dst / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", "build", "dist", "*.egg-info", "__pycache__", "*.so", "*.c", "runs", ".hypothesis", "benches"))
+    shutil.copytree(
+        REPO,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", "build", "dist", "*.egg-info", "__pycache__", "*.so", "*.c", "runs", ".hypothesis", "benches"
+        ),
+    )
     return src
 
 
@@ -66,24 +74,27 @@ def test_pure_fallback_without_extension(tmp_path):
     r = _run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(out)], cwd=src, env=env)
     assert r.returncode == 0, r.stderr
     assert not list(out.rglob("*.so"))
-    code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
-            "import warnings; warnings.simplefilter('error')\n"
-            "try:\n    import fastfa.tiles3\nexcept RuntimeWarning as w:\n    assert 'pure-Python' in str(w)\n"
-            "else:\n    raise SystemExit('no warning')\n"
-            "warnings.simplefilter('ignore')\n"
-            "import importlib, fastfa.tiles3 as t\n"
-            "t = importlib.reload(t)\n"
-            "assert not t.COMPILED and t.__file__.startswith(%r), t.__file__\n"
-            "print(t.tiles(t.IHT(64), 4, [0.5, 1.25], [1]), t.tiles(4096, 4, [0.5, 1.25]))\n"
-            # the replay buffers fall back to their Numba path (run interpreted here: no compile time)
-            "import numpy as np, fastfa.buffers as fb\n"
-            "assert not fb.COMPILED\n"
-            "b = fb.PrioritizedReplayBuffer(8, (2,), seed=0)\n"
-            "b.add(np.zeros(2, np.float32), 1, 1.0, np.ones(2, np.float32), False)\n"
-            "s = b.sample(1); b.update_priorities(s.indices, [2.0])\n"
-            "assert b._fast is None and len(b) == 1 and s.next_obs[0, 0] == 1.0\n") % str(out)
-    r = _run([sys.executable, "-c", code], cwd=tmp_path,
-             env=dict(os.environ, PYTHONPATH=str(out), NUMBA_DISABLE_JIT="1"))
+    code = (
+        "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+        "import warnings; warnings.simplefilter('error')\n"
+        "try:\n    import fastfa.tiles3\nexcept RuntimeWarning as w:\n    assert 'pure-Python' in str(w)\n"
+        "else:\n    raise SystemExit('no warning')\n"
+        "warnings.simplefilter('ignore')\n"
+        "import importlib, fastfa.tiles3 as t\n"
+        "t = importlib.reload(t)\n"
+        "assert not t.COMPILED and t.__file__.startswith(%r), t.__file__\n"
+        "print(t.tiles(t.IHT(64), 4, [0.5, 1.25], [1]), t.tiles(4096, 4, [0.5, 1.25]))\n"
+        # the replay buffers fall back to their Numba path (run interpreted here: no compile time)
+        "import numpy as np, fastfa.buffers as fb\n"
+        "assert not fb.COMPILED\n"
+        "b = fb.PrioritizedReplayBuffer(8, (2,), seed=0)\n"
+        "b.add(np.zeros(2, np.float32), 1, 1.0, np.ones(2, np.float32), False)\n"
+        "s = b.sample(1); b.update_priorities(s.indices, [2.0])\n"
+        "assert b._fast is None and len(b) == 1 and s.next_obs[0, 0] == 1.0\n"
+    ) % str(out)
+    r = _run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(out), NUMBA_DISABLE_JIT="1")
+    )
     assert r.returncode == 0, r.stderr
     import fastfa.tiles3 as t3
 
@@ -97,14 +108,19 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     """pip wheel . -> a wheel with the compiled extension, no .c files; installs into a fresh venv."""
     src = _copy_source(tmp_path)
     wheels = tmp_path / "wheels"
-    r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
-              str(src)])
+    r = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(src)]
+    )
     assert r.returncode == 0, r.stderr
     (whl,) = wheels.glob("fastfa-*.whl")
     names = zipfile.ZipFile(whl).namelist()
     assert any(n.startswith("fastfa/kernels/features/_tiles3") and n.endswith((".so", ".pyd")) for n in names)
     assert any(n.startswith("fastfa/kernels/replay/_replay") and n.endswith((".so", ".pyd")) for n in names)
-    assert "fastfa/kernels/features/tiles.py" in names and "fastfa/kernels/loops/control_loop.py" in names and "fastfa/cli.py" in names
+    assert (
+        "fastfa/kernels/features/tiles.py" in names
+        and "fastfa/kernels/loops/control_loop.py" in names
+        and "fastfa/cli.py" in names
+    )
     assert not [n for n in names if n.endswith(".c")], "generated C files must not ship"
     assert not [n for n in names if n.startswith(("kernels/", "tests/", "benches/"))]
     py = _fresh_venv_seeing_running_env(tmp_path / "venv")
@@ -114,9 +130,11 @@ def test_wheel_installs_and_imports_outside_repo(tmp_path):
     assert r.returncode == 0, r.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import fastfa, fastfa.tiles3 as t, fastfa.kernels.features.tiles as k; "
-            "assert t.COMPILED; assert str(fastfa.__file__).startswith(%r), fastfa.__file__; "
-            "print(t.tiles(t.IHT(32), 2, [0.1]))" % str(tmp_path / "venv"))
+    code = (
+        "import fastfa, fastfa.tiles3 as t, fastfa.kernels.features.tiles as k; "
+        "assert t.COMPILED; assert str(fastfa.__file__).startswith(%r), fastfa.__file__; "
+        "print(t.tiles(t.IHT(32), 2, [0.1]))" % str(tmp_path / "venv")
+    )
     r = _run([str(py), "-c", code], cwd=elsewhere)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[0, 1]"
@@ -129,6 +147,7 @@ def _fresh_venv_seeing_running_env(venv):
     tests run in; a .pth line naming the running env's site dirs does what a user's venv does.
     """
     import sysconfig
+
     r = _run([sys.executable, "-m", "venv", str(venv)])
     assert r.returncode == 0, r.stderr
     py = venv / "bin" / "python"

@@ -1,5 +1,6 @@
 """``fastfa bench startup``: argument checks, and the child's compile-event accounting (exclusive
 per-function CPU seconds, unit counts) on a tiny stand-in for ``fastfa run``."""
+
 import json
 
 import numpy as np

@@ -1,4 +1,5 @@
 """fastfa.tiles3 (Cython) and its pure-Python fallback against the published algorithm (tests/naive.py)."""
+
 import math
 import random
 import warnings
@@ -25,9 +26,9 @@ def _random_float(rng):
     if kind < 0.6:
         return rng.uniform(-5, 5)
     if kind < 0.7:
-        return float(rng.randint(-10, 10))          # integral floats
+        return float(rng.randint(-10, 10))  # integral floats
     if kind < 0.8:
-        return rng.randint(-1000, 1000)             # python ints as floats
+        return rng.randint(-1000, 1000)  # python ints as floats
     if kind < 0.9:
         return rng.choice([1e6, -1e9, 3.5e15, -2.2e17, 1e300, -1e300, 2**80, -(2**70) + 1])
     return rng.choice([0.0, -0.0, 1e-300, -1e-300, 0.124999999, 0.125, -0.125])
@@ -103,8 +104,8 @@ def test_hand_computed_tiles():
     assert t3.tiles(None, 4, [0.5, 1.25]) == [[0, 0, 1], [1, 0, 2], [2, 1, 2], [3, 1, 3]]
     iht = t3.IHT(100)
     assert t3.tiles(iht, 4, [0.5, 1.25]) == [0, 1, 2, 3]
-    assert t3.tiles(iht, 4, [0.5, 1.25], [1]) == [4, 5, 6, 7]      # the int makes new tiles
-    assert t3.tiles(iht, 4, [0.5, 1.26]) == [0, 1, 2, 3]           # same tiles nearby
+    assert t3.tiles(iht, 4, [0.5, 1.25], [1]) == [4, 5, 6, 7]  # the int makes new tiles
+    assert t3.tiles(iht, 4, [0.5, 1.26]) == [0, 1, 2, 3]  # same tiles nearby
     assert t3.tiles(iht, 4, [9.0, 9.0], readonly=True) == [None] * 4
     assert iht.count() == 8
 
@@ -174,7 +175,7 @@ def test_bad_input_errors(impl):
 
 def test_hashcoords():
     iht, ref = t3.IHT(8), RefIHT(8)
-    for coords in ([0, 1, 2], [0, 1, 2], [3], [-1, -2**40]):
+    for coords in ([0, 1, 2], [0, 1, 2], [3], [-1, -(2**40)]):
         assert t3.hashcoords(coords, iht) == ref_hashcoords(coords, ref)
         assert t3.hashcoords(coords, 1009) == ref_hashcoords(coords, 1009) == hash(tuple(coords)) % 1009
     assert t3.hashcoords([1, 2], None) == [1, 2]
@@ -236,8 +237,12 @@ finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(finite, max_size=4), st.lists(st.integers(-2**64, 2**64), max_size=3),
-       st.sampled_from([1, 2, 4, 5, 8, 16]), st.integers(1, 2**64))
+@given(
+    st.lists(finite, max_size=4),
+    st.lists(st.integers(-(2**64), 2**64), max_size=3),
+    st.sampled_from([1, 2, 4, 5, 8, 16]),
+    st.integers(1, 2**64),
+)
 def test_property_hash_mode(floats, ints, nt, size):
     if any(math.isinf(f * nt) for f in floats):  # the original raises OverflowError; we name the argument
         for impl in (t3, pure):

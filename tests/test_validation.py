@@ -4,6 +4,7 @@
 The budgets that crashed the interpreter (a missing or negative budget sized the compiled loop's
 output arrays) run in one subprocess, so a regression fails the test instead of killing a worker.
 """
+
 import json
 import subprocess
 import sys
@@ -66,24 +67,35 @@ print("RESULTS" + json.dumps(out))
 
 def test_budgets_of_every_agent_and_population_path(tmp_path):
     # cwd: not the repository root, where `-c` would import the source fastfa/ (no compiled kernels)
-    r = subprocess.run([sys.executable, "-c", AGENT_BUDGETS], capture_output=True, text=True, timeout=600,
-                       cwd=tmp_path)
+    r = subprocess.run([sys.executable, "-c", AGENT_BUDGETS], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert r.returncode == 0, f"interpreter died (rc={r.returncode}): {r.stderr[-2000:]}"
     results = json.loads(r.stdout.split("RESULTS", 1)[1])
     assert len(results) > 90
-    bad = [(label, kind, msg) for label, kind, msg in results
-           if kind not in ("TypeError", "ValueError")
-           or not any(w in msg for w in ("total_steps", "episodes", "budget", "runs", "max_steps"))]
+    bad = [
+        (label, kind, msg)
+        for label, kind, msg in results
+        if kind not in ("TypeError", "ValueError")
+        or not any(w in msg for w in ("total_steps", "episodes", "budget", "runs", "max_steps"))
+    ]
     assert not bad, "\n".join(map(str, bad))
-    floats = [(label, kind) for label, kind, _ in results if "1.5" in label and kind != "TypeError"
-              and "population" not in label]
+    floats = [
+        (label, kind)
+        for label, kind, _ in results
+        if "1.5" in label and kind != "TypeError" and "population" not in label
+    ]
     assert not floats, floats  # a float budget is refused as a type error, never truncated
 
 
 def test_check_budget_and_count():
     assert check_budget(10, None) == (10, None) and check_budget(None, np.int32(3)) == (None, 3)
-    for v, err in ((1.5, TypeError), (True, TypeError), ("5", TypeError), (0, ValueError), (-1, ValueError),
-                   (2 ** 62 + 1, ValueError)):
+    for v, err in (
+        (1.5, TypeError),
+        (True, TypeError),
+        ("5", TypeError),
+        (0, ValueError),
+        (-1, ValueError),
+        (2**62 + 1, ValueError),
+    ):
         with pytest.raises(err, match=r"total_steps must be an int in \[1, 2\*\*62\]"):
             check_budget(v, None)
     with pytest.raises(ValueError, match="give a budget"):
@@ -98,20 +110,23 @@ def test_make_compiled_must_be_a_bool(compiled):
         fastfa.make("MountainCar-v0", compiled=compiled)
 
 
-@pytest.mark.parametrize("field,value,match", [
-    ("batch_size", 2000, r"batch_size \(2000\) must be <= buffer_size \(1000\)"),
-    ("hidden", (64, 1.5), "hidden must be a non-empty tuple of ints"),
-    ("hidden", (), "hidden must be a non-empty tuple of ints"),
-    ("hidden", 64, "hidden must be a tuple of ints"),
-    ("train_freq", 2.5, r"train_freq must be an int in \[1, "),
-    ("batch_size", True, r"batch_size must be an int in \[1, "),
-    ("learning_rate", float("nan"), r"learning_rate must be a finite number in \(0, inf\]"),
-    ("gamma", 1.5, r"gamma must be a finite number in \[0, 1\]"),
-    ("adam_beta1", -0.1, "adam_beta1"),
-    ("double_dqn", "no", "double_dqn must be True or False"),
-    ("activation", "sigmoid", "activation must be one of"),
-    ("learning_rate_end", float("inf"), "learning_rate_end must be None or a finite number"),
-])
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("batch_size", 2000, r"batch_size \(2000\) must be <= buffer_size \(1000\)"),
+        ("hidden", (64, 1.5), "hidden must be a non-empty tuple of ints"),
+        ("hidden", (), "hidden must be a non-empty tuple of ints"),
+        ("hidden", 64, "hidden must be a tuple of ints"),
+        ("train_freq", 2.5, r"train_freq must be an int in \[1, "),
+        ("batch_size", True, r"batch_size must be an int in \[1, "),
+        ("learning_rate", float("nan"), r"learning_rate must be a finite number in \(0, inf\]"),
+        ("gamma", 1.5, r"gamma must be a finite number in \[0, 1\]"),
+        ("adam_beta1", -0.1, "adam_beta1"),
+        ("double_dqn", "no", "double_dqn must be True or False"),
+        ("activation", "sigmoid", "activation must be one of"),
+        ("learning_rate_end", float("inf"), "learning_rate_end must be None or a finite number"),
+    ],
+)
 def test_dqn_config_fields(field, value, match):
     from fastfa.agents import DQNConfig
 
@@ -122,8 +137,16 @@ def test_dqn_config_fields(field, value, match):
 
 def test_isolated_subprocess_reports_a_crash():
     """The subprocess harness above does see a dead interpreter (so its 0-crash result means something)."""
-    r = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
         import ctypes
         ctypes.string_at(0)
-    """)], capture_output=True, timeout=60)
+    """),
+        ],
+        capture_output=True,
+        timeout=60,
+    )
     assert r.returncode != 0

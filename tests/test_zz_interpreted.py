@@ -10,6 +10,7 @@ hashing, dtype promotion, typed-container differences).  Two checks, each in a s
 
 Skipped when already interpreted.
 """
+
 import os
 import subprocess
 import sys
@@ -28,10 +29,28 @@ def _env():
 
 
 def test_kernel_tests_pass_interpreted(tmp_path):
-    cmd = [sys.executable, "-m", "pytest", str(TESTS), "-q", "-x", "-m", "nojit", "-p", "no:cacheprovider",
-           "--rootdir", str(TESTS.parent), "--benchmark-disable", "-W", "ignore::RuntimeWarning",
-           "--ignore", str(TESTS / "test_zz_interpreted.py")]
-    r = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=900, cwd=tmp_path)  # not the repo root: `-m` puts cwd on sys.path
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(TESTS),
+        "-q",
+        "-x",
+        "-m",
+        "nojit",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(TESTS.parent),
+        "--benchmark-disable",
+        "-W",
+        "ignore::RuntimeWarning",
+        "--ignore",
+        str(TESTS / "test_zz_interpreted.py"),
+    ]
+    r = subprocess.run(
+        cmd, env=_env(), capture_output=True, text=True, timeout=900, cwd=tmp_path
+    )  # not the repo root: `-m` puts cwd on sys.path
     tail = "\n".join(r.stdout.splitlines()[-25:])
     assert r.returncode == 0, f"interpreted run failed:\n{tail}\n{r.stderr[-2000:]}"
     n_passed = int(tail.rsplit(" passed", 1)[0].split()[-1])
@@ -42,8 +61,14 @@ def test_interpreted_values_equal_compiled(tmp_path):
     import interp_cases
 
     out = tmp_path / "interpreted.npz"
-    r = subprocess.run([sys.executable, str(TESTS / "interp_cases.py"), str(out)], env=_env(), capture_output=True,
-                       text=True, timeout=600, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, str(TESTS / "interp_cases.py"), str(out)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     compiled = interp_cases.run_all()
     interpreted = dict(np.load(out))

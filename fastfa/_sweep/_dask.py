@@ -1,4 +1,5 @@
 """Dask pieces (imported only by backend='dask'): client start-up and the warm-up worker plugin."""
+
 from __future__ import annotations
 
 from distributed import Client, LocalCluster, WorkerPlugin
@@ -31,7 +32,8 @@ def start_client(client, address, n_workers, threads=None):
     # Dask's statistical profiler samples every worker thread each 10 ms; measured here it made
     # compiled population cells 1.6-1.9x slower (benches/sweep.md): off for the cluster we start
     with dask.config.set({"distributed.worker.profile.enabled": False}):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, env=env)
+        cluster = LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None, env=env
+        )
     c = Client(cluster)
     return c, [c, cluster]

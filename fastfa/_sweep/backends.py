@@ -5,6 +5,7 @@ Every backend runs :func:`~fastfa._sweep.plan.run_cell` on cells and reports to 
 times and then records them as failed.  The backends differ only in how they
 ship cells and how they notice a dead worker.
 """
+
 from __future__ import annotations
 
 import collections
@@ -76,6 +77,7 @@ def run_serial(cells: list[CellTask], book: Book, **_) -> None:
 
 # ------------------------------------------------------------------ processes
 
+
 def _init_worker(target, params, threads):
     warm(target, params, threads)
 
@@ -89,8 +91,9 @@ def _kill(pool) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args: tuple,
-                start_method: str | None = None, **_) -> None:
+def run_process(
+    cells: list[CellTask], book: Book, *, n_workers: int, warm_args: tuple, start_method: str | None = None, **_
+) -> None:
     """A ``ProcessPoolExecutor`` that survives dead workers.
 
     At most ``n_workers`` cells are in flight.  When a worker dies the pool is
@@ -111,10 +114,14 @@ def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args:
         # the uninstalled tree (no fastfa.kernels).  Workers import fastfa after fork, with
         # the parent's sys.path restored.
         target = warm_args[0]
-        mod = target[2] if target[0] == "experiment" and len(target) > 2 else \
-            getattr(getattr(target[1], "func", target[1]), "__module__", None)
-        ctx.set_forkserver_preload([m for m in ("numpy", "numba", mod)
-                                    if m and m != "__main__" and not m.startswith("fastfa")])
+        mod = (
+            target[2]
+            if target[0] == "experiment" and len(target) > 2
+            else getattr(getattr(target[1], "func", target[1]), "__module__", None)
+        )
+        ctx.set_forkserver_preload(
+            [m for m in ("numpy", "numba", mod) if m and m != "__main__" and not m.startswith("fastfa")]
+        )
     queue = collections.deque(cells)
     suspects: collections.deque = collections.deque()
     running: dict = {}
@@ -131,8 +138,9 @@ def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args:
     try:
         while queue or suspects or running:
             if pool is None:
-                pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker,
-                                           initargs=warm_args)
+                pool = ProcessPoolExecutor(
+                    max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=warm_args
+                )
             refused = False
             if suspects:  # isolation: one suspect at a time, nothing else in flight
                 if not running:
@@ -186,8 +194,17 @@ def run_process(cells: list[CellTask], book: Book, *, n_workers: int, warm_args:
 
 # ------------------------------------------------------------------ dask
 
-def run_dask(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_args: tuple,
-             client=None, address: str | None = None, **_) -> None:
+
+def run_dask(
+    cells: list[CellTask],
+    book: Book,
+    *,
+    n_workers: int | None,
+    warm_args: tuple,
+    client=None,
+    address: str | None = None,
+    **_,
+) -> None:
     """Ship cells to a Dask cluster: ``client``, a scheduler ``address``, or a LocalCluster we start.
 
     A dead worker's tasks are rescheduled by Dask itself; a task that raises (or
@@ -232,8 +249,10 @@ def run_dask(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_a
 
 # ------------------------------------------------------------------ ray
 
-def run_ray(cells: list[CellTask], book: Book, *, n_workers: int | None, warm_args: tuple,
-            address: str | None = None, **_) -> None:
+
+def run_ray(
+    cells: list[CellTask], book: Book, *, n_workers: int | None, warm_args: tuple, address: str | None = None, **_
+) -> None:
     """Ship cells as Ray tasks (``address="auto"``, ``"ray://host:10001"``, or a local Ray started here)."""
     try:
         import ray

@@ -12,6 +12,7 @@ Seed streams
     number of workers, the chunking, the grid order, or which other points are
     swept (extending a grid later keeps every existing run's stream).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,22 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-RESERVED = ("run", "seed", "x", "metric", "value", "status", "error", "attempts", "cell",
-            "cell_wall_s", "host", "pid", "versions", "finished")
+RESERVED = (
+    "run",
+    "seed",
+    "x",
+    "metric",
+    "value",
+    "status",
+    "error",
+    "attempts",
+    "cell",
+    "cell_wall_s",
+    "host",
+    "pid",
+    "versions",
+    "finished",
+)
 
 
 def _is_number(v: Any) -> bool:
@@ -61,8 +76,7 @@ def normalize_grid(grid: Mapping[str, Any]) -> dict[str, list]:
         elif len({type(v) for v in values}) > 1:
             raise TypeError(f"grid[{name!r}] mixes value types {sorted({type(v).__name__ for v in values})}")
         elif not isinstance(values[0], (str, bool)):
-            raise TypeError(f"grid[{name!r}]: values must be numbers, strings or bools, got "
-                            f"{type(values[0]).__name__}")
+            raise TypeError(f"grid[{name!r}]: values must be numbers, strings or bools, got {type(values[0]).__name__}")
         if len(set(map(_fmt, values))) != len(values):
             raise ValueError(f"grid[{name!r}] has duplicate values: {values}")
         out[name] = values
@@ -85,10 +99,10 @@ def _fmt(v: Any) -> str:
 
 @dataclass(frozen=True)
 class Point:
-    index: int          # position in the grid (row-major, first parameter slowest)
+    index: int  # position in the grid (row-major, first parameter slowest)
     params: dict
-    key: str            # canonical 'alpha=0.1,lam=0.9' (sorted names)
-    hash: int           # 64-bit hash of key, first word of the seed spawn key
+    key: str  # canonical 'alpha=0.1,lam=0.9' (sorted names)
+    hash: int  # 64-bit hash of key, first word of the seed spawn key
 
     def run_id(self, seed: int) -> str:
         return f"{self.key},seed={seed}" if self.key else f"seed={seed}"
@@ -163,16 +177,24 @@ class CellTask:
     """One unit of work: a point and a chunk of seed indices.  Picklable."""
 
     cell_id: str
-    target: tuple           # ("experiment", name, module) or ("callable", fn)
+    target: tuple  # ("experiment", name, module) or ("callable", fn)
     params: dict
     point_hash: int
     seeds: tuple
     root_seed: int
-    threads: int | None = None   # Numba threads in the worker (None: leave as is)
+    threads: int | None = None  # Numba threads in the worker (None: leave as is)
 
 
-def make_cells(target: tuple, points: list[Point], missing: Mapping[int, list[int]], root_seed: int,
-               n_workers: int, chunk: int | None, tag: str, threads: int | None = None) -> list[CellTask]:
+def make_cells(
+    target: tuple,
+    points: list[Point],
+    missing: Mapping[int, list[int]],
+    root_seed: int,
+    n_workers: int,
+    chunk: int | None,
+    tag: str,
+    threads: int | None = None,
+) -> list[CellTask]:
     """Split each point's missing seeds into chunks.
 
     Default chunk: as large as possible while giving every worker about two cells.
@@ -186,9 +208,10 @@ def make_cells(target: tuple, points: list[Point], missing: Mapping[int, list[in
     for p, seeds in todo:
         size = chunk if chunk is not None else math.ceil(len(seeds) / min(pieces, len(seeds)))
         for j in range(0, len(seeds), size):
-            part = tuple(seeds[j:j + size])
-            cells.append(CellTask(f"{tag}-{p.index:05d}-{part[0]:06d}", target, p.params, p.hash, part,
-                                  root_seed, threads))
+            part = tuple(seeds[j : j + size])
+            cells.append(
+                CellTask(f"{tag}-{p.index:05d}-{part[0]:06d}", target, p.params, p.hash, part, root_seed, threads)
+            )
     return cells
 
 
@@ -285,11 +308,20 @@ def run_cell(task: CellTask) -> dict:
         raise ValueError(f"cell output columns differ in length: { {k: len(v) for k, v in cols.items()} }")
     local = cols["seed"].astype(np.int64)
     if len(local) and (local.min() < 0 or local.max() >= len(task.seeds)):
-        raise ValueError(f"cell output 'seed' must index the {len(task.seeds)} seeds given, "
-                         f"got values in [{local.min()}, {local.max()}]")
+        raise ValueError(
+            f"cell output 'seed' must index the {len(task.seeds)} seeds given, "
+            f"got values in [{local.min()}, {local.max()}]"
+        )
     order = np.argsort(local, kind="stable")
     glob = np.asarray(task.seeds, dtype=np.int64)[local[order]]
-    return {"cell_id": task.cell_id, "seed": glob, "x": cols["x"][order],
-            "metric": cols["metric"][order].astype(str), "value": cols["value"][order].astype(np.float64),
-            "cell_wall_s": time.perf_counter() - t0, "host": socket.gethostname(), "pid": os.getpid(),
-            "versions": versions()}
+    return {
+        "cell_id": task.cell_id,
+        "seed": glob,
+        "x": cols["x"][order],
+        "metric": cols["metric"][order].astype(str),
+        "value": cols["value"][order].astype(np.float64),
+        "cell_wall_s": time.perf_counter() - t0,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "versions": versions(),
+    }

@@ -1,4 +1,5 @@
 """Summaries, the book-style parameter-study plot and an rliable export of a sweep table (pandas)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,8 +28,9 @@ def per_run(df, by: Sequence[str]):
     return df.groupby(keys, sort=False, dropna=False)["value"].mean().reset_index()
 
 
-def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 0.95,
-            n_boot: int = 2000, seed: int = 0):
+def summary(
+    df, by: Sequence[str] | None = None, ci: str = "se", level: float = 0.95, n_boot: int = 2000, seed: int = 0
+):
     """Mean over runs (seeds) with standard error and a confidence interval, by parameter.
 
     Each run is first reduced to one number per group: its values are averaged
@@ -47,7 +49,7 @@ def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 
         DataFrame with columns ``*by, mean, se, n, ci_lo, ci_hi``, ordered as the grid
         (``value_mean, value_se, ...`` when a parameter is named like one of them, e.g. ``n``).
     """
-    _pandas()   # the summary needs pandas: a clear ImportError here without it
+    _pandas()  # the summary needs pandas: a clear ImportError here without it
     if ci not in ("se", "bootstrap"):
         raise ValueError(f"ci must be 'se' or 'bootstrap', got {ci!r}")
     if not 0 < level < 1:
@@ -89,10 +91,21 @@ def summary(df, by: Sequence[str] | None = None, ci: str = "se", level: float = 
 _GREEK = {"alpha": "α", "lam": "λ", "lambda": "λ", "gamma": "γ", "epsilon": "ε", "eps": "ε", "n": "n"}
 
 
-def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", metric: str | None = None,
-                         ax=None, path: str | Path | None = None, band: bool = True, logx: bool = False,
-                         ylim: tuple | None = None, ylabel: str | None = None, title: str | None = None,
-                         x_scale: float = 1.0, xlabel: str | None = None):
+def plot_parameter_study(
+    df,
+    x: str = "alpha",
+    curve: str | None = "lam",
+    metric: str | None = None,
+    ax=None,
+    path: str | Path | None = None,
+    band: bool = True,
+    logx: bool = False,
+    ylim: tuple | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    x_scale: float = 1.0,
+    xlabel: str | None = None,
+):
     """The book's parameter-study figure: ``metric`` (mean over runs and x) against ``x``,
     one curve per value of ``curve`` (e.g. Fig 12.10: RMS error vs α, one curve per λ).
 
@@ -121,22 +134,25 @@ def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", metric
             raise ValueError(f"{c!r} is not a swept parameter of this table ({params})")
     others = [c for c in params if c not in (x, curve) and df[c].nunique() > 1]
     if others:
-        raise ValueError(f"parameters {others} vary too: select one value of each first, "
-                         f"e.g. df[df.{others[0]} == v]")
+        raise ValueError(f"parameters {others} vary too: select one value of each first, e.g. df[df.{others[0]} == v]")
     s = summary(df[df["metric"] == metric], by=[x] + ([curve] if curve else []))
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4))
     groups = [(None, s)] if not curve else list(s.groupby(curve, sort=False))
     for val, part in groups:
         part = part.sort_values(x)
-        label = None if val is None else f"{_GREEK.get(curve, curve)}={val:g}" if isinstance(val, float) \
+        label = (
+            None
+            if val is None
+            else f"{_GREEK.get(curve, curve)}={val:g}"
+            if isinstance(val, float)
             else f"{_GREEK.get(curve, curve)}={val}"
+        )
         xs = part[x] * x_scale
         mean, se = (part["value_mean"], part["value_se"]) if "value_mean" in part else (part["mean"], part["se"])
         (line,) = ax.plot(xs, mean, marker="o", ms=3, label=label)
         if band:
-            ax.fill_between(xs, mean - se, mean + se,
-                            color=line.get_color(), alpha=0.2, lw=0)
+            ax.fill_between(xs, mean - se, mean + se, color=line.get_color(), alpha=0.2, lw=0)
     if logx:
         ax.set_xscale("log")
     if ylim is not None:
@@ -153,8 +169,14 @@ def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", metric
     return ax
 
 
-def to_rliable(df, metric: str | None = None, by: Sequence[str] | None = None, task: str | None = None,
-               score: str = "mean", path: str | Path | None = None) -> dict[str, np.ndarray]:
+def to_rliable(
+    df,
+    metric: str | None = None,
+    by: Sequence[str] | None = None,
+    task: str | None = None,
+    score: str = "mean",
+    path: str | Path | None = None,
+) -> dict[str, np.ndarray]:
     """Scores for rliable-style aggregate metrics: ``{algorithm: array (n_runs, n_tasks)}``.
 
     An *algorithm* is one combination of the ``by`` parameters (default: all swept
@@ -196,4 +218,3 @@ def to_rliable(df, metric: str | None = None, by: Sequence[str] | None = None, t
     if path is not None:
         np.savez(path, **out)
     return out
-

@@ -12,6 +12,7 @@ results part is written first and its runs part second, each atomically
 (temp file + rename): a run counts as finished only when both exist, so a
 killed driver loses at most the cells in flight.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,8 +41,7 @@ def _write(path: Path, cols: Mapping[str, list], fmt: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({k: list(v) if not isinstance(v, np.ndarray) else v for k, v in cols.items()}),
-                       tmp)
+        pq.write_table(pa.table({k: list(v) if not isinstance(v, np.ndarray) else v for k, v in cols.items()}), tmp)
     else:
         names = list(cols)
         with open(tmp, "w", newline="") as fh:
@@ -79,8 +79,14 @@ class Store:
     def write_ok(self, task, point, output: Mapping[str, Any]) -> None:
         seed = output["seed"]
         n = len(seed)
-        res = {"run": [point.run_id(int(s)) for s in seed], **self._param_cols(point.params, n),
-               "seed": seed, "x": output["x"], "metric": output["metric"], "value": output["value"]}
+        res = {
+            "run": [point.run_id(int(s)) for s in seed],
+            **self._param_cols(point.params, n),
+            "seed": seed,
+            "x": output["x"],
+            "metric": output["metric"],
+            "value": output["value"],
+        }
         if self.fmt == "csv":
             res = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in res.items()}
         self.parts.mkdir(parents=True, exist_ok=True)
@@ -93,13 +99,20 @@ class Store:
 
     def _write_runs(self, task, point, status: str, error: str, attempts: int, meta: Mapping) -> None:
         n = len(task.seeds)
-        runs = {"run": [point.run_id(s) for s in task.seeds], **self._param_cols(point.params, n),
-                "seed": list(task.seeds), "status": [status] * n, "error": [error] * n,
-                "attempts": [int(attempts)] * n, "cell": [task.cell_id] * n,
-                "cell_wall_s": [float(meta.get("cell_wall_s", float("nan")))] * n,
-                "host": [str(meta.get("host", ""))] * n, "pid": [int(meta.get("pid", -1))] * n,
-                "versions": [str(meta.get("versions", ""))] * n,
-                "finished": [time.strftime("%Y-%m-%dT%H:%M:%S")] * n}
+        runs = {
+            "run": [point.run_id(s) for s in task.seeds],
+            **self._param_cols(point.params, n),
+            "seed": list(task.seeds),
+            "status": [status] * n,
+            "error": [error] * n,
+            "attempts": [int(attempts)] * n,
+            "cell": [task.cell_id] * n,
+            "cell_wall_s": [float(meta.get("cell_wall_s", float("nan")))] * n,
+            "host": [str(meta.get("host", ""))] * n,
+            "pid": [int(meta.get("pid", -1))] * n,
+            "versions": [str(meta.get("versions", ""))] * n,
+            "finished": [time.strftime("%Y-%m-%dT%H:%M:%S")] * n,
+        }
         _write(self.parts / f"{task.cell_id}.runs.{self.fmt}", runs, self.fmt)
 
     # ------------------------------------------------------------ reading

@@ -14,20 +14,41 @@ Public names are loaded lazily (importing this package does not compile or
 import kernels).  To add a public name, add one line to _LAZY:
 `"Name": ".module"`.
 """
+
 from __future__ import annotations
 
 from .._lazy import lazy_names
 
 _LAZY: dict[str, str] = {
-    "GradientMC": ".prediction", "TD0": ".prediction", "NStepTD": ".prediction", "TDLambda": ".prediction",
-    "TrueOnlineTDLambda": ".prediction", "PredictionConfig": ".prediction",
-    "DQN": ".dqn", "DQNConfig": ".dqn",
-    "Sarsa": ".control", "ExpectedSarsa": ".control", "QLearning": ".control", "NStepSarsa": ".control_more",
-    "SarsaLambda": ".control", "TrueOnlineSarsaLambda": ".control", "MCControl": ".control_more",
-    "DiscretizedQLearning": ".control_more", "ControlConfig": ".control", "run_population": ".population",
-    "Reinforce": ".policy_gradient", "ReinforceBaseline": ".policy_gradient", "ActorCritic": ".policy_gradient",
-    "QAC": ".policy_gradient", "PGConfig": ".policy_gradient", "ConstantFeatures": ".policy_gradient",
-    "A2C": ".a2c", "A2CMLP": ".a2c_mlp", "A2CMLPConfig": ".a2c_mlp", "fitted_q_iteration": ".fqi", "FittedQ": ".fqi",
+    "GradientMC": ".prediction",
+    "TD0": ".prediction",
+    "NStepTD": ".prediction",
+    "TDLambda": ".prediction",
+    "TrueOnlineTDLambda": ".prediction",
+    "PredictionConfig": ".prediction",
+    "DQN": ".dqn",
+    "DQNConfig": ".dqn",
+    "Sarsa": ".control",
+    "ExpectedSarsa": ".control",
+    "QLearning": ".control",
+    "NStepSarsa": ".control_more",
+    "SarsaLambda": ".control",
+    "TrueOnlineSarsaLambda": ".control",
+    "MCControl": ".control_more",
+    "DiscretizedQLearning": ".control_more",
+    "ControlConfig": ".control",
+    "run_population": ".population",
+    "Reinforce": ".policy_gradient",
+    "ReinforceBaseline": ".policy_gradient",
+    "ActorCritic": ".policy_gradient",
+    "QAC": ".policy_gradient",
+    "PGConfig": ".policy_gradient",
+    "ConstantFeatures": ".policy_gradient",
+    "A2C": ".a2c",
+    "A2CMLP": ".a2c_mlp",
+    "A2CMLPConfig": ".a2c_mlp",
+    "fitted_q_iteration": ".fqi",
+    "FittedQ": ".fqi",
     "EvalResult": "._contract",
 }
 

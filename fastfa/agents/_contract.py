@@ -19,6 +19,7 @@ at the first episode end after every N env steps, together with what the interru
 generator.  ``Agent.load(checkpoint_path).learn()`` (no budget) finishes that ``learn``; the
 result equals the uninterrupted run exactly (same weights, log and generator states).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,10 +28,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["EvalResult", "Contract", "check_budget", "make_config", "resolve_env", "env_id_of", "is_env",
-           "default_features", "evaluate_agent", "warn_legacy", "MAX_BUDGET"]
+__all__ = [
+    "EvalResult",
+    "Contract",
+    "check_budget",
+    "make_config",
+    "resolve_env",
+    "env_id_of",
+    "is_env",
+    "default_features",
+    "evaluate_agent",
+    "warn_legacy",
+    "MAX_BUDGET",
+]
 
-MAX_BUDGET = 2 ** 62  # larger budgets could overflow the int64 counters of the compiled loops
+MAX_BUDGET = 2**62  # larger budgets could overflow the int64 counters of the compiled loops
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,10 @@ class EvalResult:
         return np.asarray(self.returns, dtype=dtype)
 
     def __repr__(self):
-        return (f"EvalResult(mean_return={self.mean_return:.4g}, std_return={self.std_return:.4g}, "
-                f"episodes={len(self.returns)}, mean_length={np.mean(self.lengths) if len(self.lengths) else 0:.4g})")
+        return (
+            f"EvalResult(mean_return={self.mean_return:.4g}, std_return={self.std_return:.4g}, "
+            f"episodes={len(self.returns)}, mean_length={np.mean(self.lengths) if len(self.lengths) else 0:.4g})"
+        )
 
 
 def is_env(obj) -> bool:
@@ -92,8 +106,9 @@ def resolve_env(env, name: str = "env"):
             raise ValueError(f"{name}: cannot make the gymnasium env {env!r}: {err}") from None
     if isinstance(env, gymnasium.Env):
         return env
-    raise TypeError(f"{name} must be a gymnasium Env, an env id string or a fastfa.envs.CompiledEnv, "
-                    f"got {type(env).__name__}")
+    raise TypeError(
+        f"{name} must be a gymnasium Env, an env id string or a fastfa.envs.CompiledEnv, got {type(env).__name__}"
+    )
 
 
 def env_id_of(env) -> str | None:
@@ -118,19 +133,23 @@ def default_features(space, *, tilings: int = 8, tiles: int = 8, name: str = "fe
     if isinstance(space, spaces.Box) and len(space.shape) == 1:
         # float32 bounds (gymnasium's classic control) back to the decimal they were written as:
         # MountainCar's -1.2 rather than -1.2000000476837158, so the tiling is the book's
-        low, high = (np.array([float(np.format_float_positional(v)) if np.isfinite(v) else float(v)
-                               for v in np.asarray(b).ravel()]) for b in (space.low, space.high))
+        low, high = (
+            np.array(
+                [float(np.format_float_positional(v)) if np.isfinite(v) else float(v) for v in np.asarray(b).ravel()]
+            )
+            for b in (space.low, space.high)
+        )
         bad = [i for i in range(low.size) if not (np.isfinite(low[i]) and np.isfinite(high[i]))]
         if bad:
             raise ValueError(
                 f"the observation box is unbounded in dimension(s) {bad} (low={low.tolist()}, high={high.tolist()}), "
                 f"so no default tile coding exists: pass {name}=, e.g. "
-                f"{name}=fastfa.features.GridTileCoder(low, high, tiles=8, tilings=8) with finite bounds")
+                f"{name}=fastfa.features.GridTileCoder(low, high, tiles=8, tilings=8) with finite bounds"
+            )
         from ..features import GridTileCoder
 
         return GridTileCoder(low, high, tiles, tilings)
-    raise ValueError(f"no default features for the observation space {space}: pass {name}= "
-                     "(a fastfa.features object)")
+    raise ValueError(f"no default features for the observation space {space}: pass {name}= (a fastfa.features object)")
 
 
 def make_config(config_cls, config, overrides: dict, agent: str):
@@ -142,14 +161,17 @@ def make_config(config_cls, config, overrides: dict, agent: str):
         overrides = {**config, **overrides}
         config = config_cls()
     if not isinstance(config, config_cls):
-        raise TypeError(f"{agent}: config must be a {config_cls.__name__} (or a dict of its fields), "
-                        f"got {type(config).__name__}")
+        raise TypeError(
+            f"{agent}: config must be a {config_cls.__name__} (or a dict of its fields), got {type(config).__name__}"
+        )
     if overrides:
         names = {f.name for f in dataclasses.fields(config_cls)}
         unknown = sorted(set(overrides) - names)
         if unknown:
-            raise TypeError(f"unknown {agent} option(s) {', '.join(unknown)}; "
-                            f"{config_cls.__name__} fields are: {', '.join(sorted(names))}")
+            raise TypeError(
+                f"unknown {agent} option(s) {', '.join(unknown)}; "
+                f"{config_cls.__name__} fields are: {', '.join(sorted(names))}"
+            )
         config = dataclasses.replace(config, **overrides)
     return config
 
@@ -203,15 +225,18 @@ def split_learn_args(name, args, total_steps, env):
 
 
 def warn_legacy(old: str, new: str, stacklevel: int = 3):
-    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
-                  DeprecationWarning, stacklevel=stacklevel)
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release; use {new}",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def evaluate_agent(agent, env, episodes: int = 10, seed: int | None = None) -> EvalResult:
     """Run ``agent.predict(obs)`` (greedy) for ``episodes`` episodes on ``env``; first reset seeded."""
     if isinstance(episodes, (bool, np.bool_)) or not isinstance(episodes, (int, np.integer)):
         raise TypeError(f"episodes must be an int, got {episodes!r}")
-    if not 1 <= episodes <= 10 ** 9:
+    if not 1 <= episodes <= 10**9:
         raise ValueError(f"episodes must be in [1, 1e9], got {episodes!r}")
     rets, lens = np.zeros(episodes), np.zeros(episodes, np.int64)
     for e in range(episodes):
@@ -248,8 +273,19 @@ class Contract:
         self._env_seeded = False
 
     # ------------------------------------------------------------------ learn
-    def learn(self, *args, total_steps=None, episodes=None, callback=None, progress: bool = False,
-              checkpoint_every=None, checkpoint_path=None, compiled="auto", env=None, seed=None):
+    def learn(
+        self,
+        *args,
+        total_steps=None,
+        episodes=None,
+        callback=None,
+        progress: bool = False,
+        checkpoint_every=None,
+        checkpoint_path=None,
+        compiled="auto",
+        env=None,
+        seed=None,
+    ):
         """Train for ``total_steps`` env steps or ``episodes`` episodes; returns ``self``.
 
         ``learn(N)`` is ``learn(total_steps=N)``.
@@ -268,8 +304,10 @@ class Contract:
         name = type(self).__name__
         total_steps, env = split_learn_args(name, args, total_steps, env)
         if env is not None:
-            warn_legacy(f"{name}.learn(env, ...)", f"{name}(env, ...).learn(total_steps=N) or "
-                        f".learn(episodes=N) (the env and seed go to the constructor)")
+            warn_legacy(
+                f"{name}.learn(env, ...)",
+                f"{name}(env, ...).learn(total_steps=N) or .learn(episodes=N) (the env and seed go to the constructor)",
+            )
             self.env = resolve_env(env)
             reset_seed = seed
         elif seed is not None:
@@ -347,8 +385,12 @@ class Contract:
         from .. import io as _io
 
         env = self.env
-        meta = {"env_id": env_id_of(env) if env is not None else None, "log": self.log.to_dict(),
-                "pending": self._pending, "env_seeded": self._env_seeded}
+        meta = {
+            "env_id": env_id_of(env) if env is not None else None,
+            "log": self.log.to_dict(),
+            "pending": self._pending,
+            "env_seeded": self._env_seeded,
+        }
         if self._env_seeded and env is not None:  # the env's generators, so a checkpoint resumes exactly
             u = env.unwrapped
             rngs = {"env": _rng_of(u), "action": _rng_of(env.action_space)}

@@ -11,6 +11,7 @@ An agent provides ``_learn_chunk(n)`` (train ``n`` more env steps in its loop, n
 other case), ``episode_returns``/``episode_lengths``, ``num_timesteps``, ``env`` or ``env_id``,
 and ``save(path, include_buffer=...)``.
 """
+
 from __future__ import annotations
 
 import time
@@ -33,12 +34,24 @@ class DeepContract:
         from ..loop import EpisodeLog
 
         lengths = getattr(self, "episode_lengths", None)
-        return EpisodeLog(returns=[float(r) for r in self.episode_returns],
-                          lengths=[] if lengths is None else [int(n) for n in lengths],
-                          total_steps=int(self.num_timesteps), wall_time_s=float(self._wall_s))
+        return EpisodeLog(
+            returns=[float(r) for r in self.episode_returns],
+            lengths=[] if lengths is None else [int(n) for n in lengths],
+            total_steps=int(self.num_timesteps),
+            wall_time_s=float(self._wall_s),
+        )
 
-    def learn(self, *args, total_steps=None, episodes=None, callback=None, progress: bool = False,
-              checkpoint_every=None, checkpoint_path=None, chunk=None):
+    def learn(
+        self,
+        *args,
+        total_steps=None,
+        episodes=None,
+        callback=None,
+        progress: bool = False,
+        checkpoint_every=None,
+        checkpoint_path=None,
+        chunk=None,
+    ):
         """Train for ``total_steps`` more env steps; returns ``self``.  ``learn(N)`` is ``learn(total_steps=N)``.
 
         ``callback(info) -> bool | None`` sees every finished episode (``info`` =
@@ -90,9 +103,12 @@ class DeepContract:
                 if callback is not None:
                     lengths = getattr(self, "episode_lengths", None)
                     for k in range(n_eps, len(self.episode_returns)):
-                        info = {"episode": k + 1, "return": float(self.episode_returns[k]),
-                                "length": int(lengths[k]) if lengths is not None else -1,
-                                "total_steps": int(self.num_timesteps)}
+                        info = {
+                            "episode": k + 1,
+                            "return": float(self.episode_returns[k]),
+                            "length": int(lengths[k]) if lengths is not None else -1,
+                            "total_steps": int(self.num_timesteps),
+                        }
                         stop = stop or callback(info) is False
                 n_eps = len(self.episode_returns)
                 if stop:
@@ -128,9 +144,12 @@ class DeepContract:
         """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a new env of the
         training env's id, the compiled twin when there is one); the first reset is seeded with ``seed``."""
         if isinstance(env, (int, np.integer)) and not isinstance(env, bool):  # 0.1.0: evaluate(episodes, seed)
-            warnings.warn(f"{type(self).__name__}.evaluate(episodes, ...) is deprecated; use "
-                          "evaluate(episodes=N, seed=...) (the first argument is the env)", DeprecationWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"{type(self).__name__}.evaluate(episodes, ...) is deprecated; use "
+                "evaluate(episodes=N, seed=...) (the first argument is the env)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
             env, episodes = None, int(env)
         if env is None:
             env = getattr(self, "env_id", None) or getattr(self, "env", None)

@@ -3,6 +3,7 @@ and the agent surface (construction from features + action space, learn, predict
 
 The algorithms themselves are in :mod:`fastfa.agents.policy_gradient`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,8 +58,11 @@ class PGConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v!r}")
-        if isinstance(self.n_rollouts, bool) or not isinstance(self.n_rollouts, (int, np.integer)) \
-                or self.n_rollouts < 1:
+        if (
+            isinstance(self.n_rollouts, bool)
+            or not isinstance(self.n_rollouts, (int, np.integer))
+            or self.n_rollouts < 1
+        ):
             raise ValueError(f"n_rollouts must be an int >= 1, got {self.n_rollouts!r}")
         if not (np.isfinite(self.init_std) and self.init_std > 0):
             raise ValueError(f"init_std must be > 0 (a zero std has no density), got {self.init_std!r}")
@@ -72,13 +76,15 @@ class _PGAgent(Contract):
 
     has_critic = True
 
-    def __init__(self, env, features=None, *legacy, config: PGConfig | None = None, seed: int | None = None,
-                 **overrides):
+    def __init__(
+        self, env, features=None, *legacy, config: PGConfig | None = None, seed: int | None = None, **overrides
+    ):
         name = type(self).__name__
         if is_env(env):  # contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
             if legacy:
-                raise TypeError(f"{name}(env, features=None, *, config=None, seed=None, **overrides): the options "
-                                "are keyword-only")
+                raise TypeError(
+                    f"{name}(env, features=None, *, config=None, seed=None, **overrides): the options are keyword-only"
+                )
             env = resolve_env(env)
             if features is None:
                 features = default_features(env.observation_space)
@@ -106,8 +112,14 @@ class _PGAgent(Contract):
             self.policy = SoftmaxLinear(F, int(action_space.n))
         elif isinstance(action_space, spaces.Box) and len(action_space.shape) == 1:
             self.discrete = False
-            self.policy = GaussianLinear(F, action_space.shape[0], low=action_space.low, high=action_space.high,
-                                         init_std=config.init_std, std_bounds=config.std_bounds)
+            self.policy = GaussianLinear(
+                F,
+                action_space.shape[0],
+                low=action_space.low,
+                high=action_space.high,
+                init_std=config.init_std,
+                std_bounds=config.std_bounds,
+            )
         else:
             raise TypeError(f"action_space must be Discrete or a 1-D Box, got {action_space!r}")
         self.action_space = action_space
@@ -166,8 +178,10 @@ class _PGAgent(Contract):
 
     def _step_policy(self, x, a, step):
         if not np.isfinite(step):
-            raise FloatingPointError(f"{type(self).__name__}: the policy step became non-finite ({step}); training "
-                                     f"stopped (alpha={self.config.alpha} too large?)")
+            raise FloatingPointError(
+                f"{type(self).__name__}: the policy step became non-finite ({step}); training "
+                f"stopped (alpha={self.config.alpha} too large?)"
+            )
         if self.discrete:
             self.policy.update(x, a, step)
         else:
@@ -191,11 +205,16 @@ class _PGAgent(Contract):
             new = [self.policy.theta + alpha * grads[0]]
         else:
             a_std = alpha if cfg.alpha_std is None else alpha * cfg.alpha_std / cfg.alpha
-            new = [self.policy.theta_mu + alpha * grads[0], self.policy.log_std_b + a_std * grads[1],
-                   self.policy.log_std_w + a_std * grads[2]]
+            new = [
+                self.policy.theta_mu + alpha * grads[0],
+                self.policy.log_std_b + a_std * grads[1],
+                self.policy.log_std_w + a_std * grads[2],
+            ]
         if not all(np.all(np.isfinite(p)) for p in new):
-            raise FloatingPointError(f"{type(self).__name__}: policy parameters became non-finite; training "
-                                     f"stopped (alpha={cfg.alpha} too large?)")
+            raise FloatingPointError(
+                f"{type(self).__name__}: policy parameters became non-finite; training "
+                f"stopped (alpha={cfg.alpha} too large?)"
+            )
         if self.discrete:
             self.policy.theta = new[0]
         else:
@@ -203,24 +222,30 @@ class _PGAgent(Contract):
 
     def _check_w(self):
         if not np.all(np.isfinite(self.w)):
-            raise FloatingPointError(f"{type(self).__name__}: critic weights became non-finite; training "
-                                     f"stopped (alpha_w={self.config.alpha_w} too large?)")
+            raise FloatingPointError(
+                f"{type(self).__name__}: critic weights became non-finite; training "
+                f"stopped (alpha_w={self.config.alpha_w} too large?)"
+            )
 
     # -- public surface
     def _learn_impl(self, env, total_steps, episodes, seed, callback, progress, compiled):
         if env.action_space != self.action_space:
             raise ValueError(f"env.action_space {env.action_space} differs from the agent's {self.action_space}")
         if compiled is True:
-            raise ValueError(f"compiled=True: {type(self).__name__} on a gymnasium env runs the Python loop "
-                             "(compiled policy-gradient loops: fastfa.agents.pg_compiled)")
-        return run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
-                   callback=callback)
+            raise ValueError(
+                f"compiled=True: {type(self).__name__} on a gymnasium env runs the Python loop "
+                "(compiled policy-gradient loops: fastfa.agents.pg_compiled)"
+            )
+        return run(
+            env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
+        )
 
     def predict(self, obs, deterministic: bool = True):
         """Greedy action (argmax π / clipped mean) or a sample from π; a batch of observations -> an array."""
         a = np.asarray(obs)
-        if a.ndim == (1 if hasattr(self.features, "n_states") else 2) and not isinstance(self.features,
-                                                                                       ConstantFeatures):
+        if a.ndim == (1 if hasattr(self.features, "n_states") else 2) and not isinstance(
+            self.features, ConstantFeatures
+        ):
             return np.array([self.predict(o, deterministic) for o in a])
         x = self._x(obs)
         if not deterministic:
@@ -250,14 +275,29 @@ class _PGAgent(Contract):
         from ..approx.linear_v import features_to_state
 
         fmeta, farr = features_to_state(self.features)
-        space = ({"n": int(self.action_space.n)} if self.discrete else
-                 {"low": self.action_space.low.tolist(), "high": self.action_space.high.tolist()})
-        arrays = {"w": self.w, **{f"policy.{k}": v for k, v in self.policy.state_dict().items()},
-                  **{f"features.{k}": v for k, v in farr.items()}}
-        return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "space": space,
-                                                    "features": fmeta, "seed": self.seed,
-                                                    "rng": _io.rng_state(self.rng),
-                                                    "contract": self._contract_meta()}, arrays)
+        space = (
+            {"n": int(self.action_space.n)}
+            if self.discrete
+            else {"low": self.action_space.low.tolist(), "high": self.action_space.high.tolist()}
+        )
+        arrays = {
+            "w": self.w,
+            **{f"policy.{k}": v for k, v in self.policy.state_dict().items()},
+            **{f"features.{k}": v for k, v in farr.items()},
+        }
+        return _io.save(
+            path,
+            type(self).__name__,
+            {
+                "config": dataclasses.asdict(self.config),
+                "space": space,
+                "features": fmeta,
+                "seed": self.seed,
+                "rng": _io.rng_state(self.rng),
+                "contract": self._contract_meta(),
+            },
+            arrays,
+        )
 
     @classmethod
     @_io.loader
@@ -279,25 +319,34 @@ class _PGAgent(Contract):
             if meta["features"]["class"] == "ConstantFeatures":
                 features = ConstantFeatures()
             else:
-                fa = {k[len("features."):]: a for k, a in arrays.items() if k.startswith("features.")}
+                fa = {k[len("features.") :]: a for k, a in arrays.items() if k.startswith("features.")}
                 features = features_from_state(meta["features"], fa)
         sp = meta["space"]
-        space = spaces.Discrete(sp["n"]) if "n" in sp else spaces.Box(np.array(sp["low"], np.float32),
-                                                                      np.array(sp["high"], np.float32))
+        space = (
+            spaces.Discrete(sp["n"])
+            if "n" in sp
+            else spaces.Box(np.array(sp["low"], np.float32), np.array(sp["high"], np.float32))
+        )
         cfg = dict(meta["config"])
         cfg["std_bounds"] = tuple(cfg["std_bounds"])
         agent = object.__new__(cls)  # QAC/A2C constructors need more than the saved state
         _PGAgent._build(agent, features, space, PGConfig(**cfg), meta["seed"], {}, None)
         # untrusted file: every array must have exactly the shape the rebuilt agent has (no broadcasting,
         # no new attributes), and be finite
-        agent.w = np.array(_io.check_array(arrays, "w", kind="biuf", shape=np.shape(agent.w), finite=True),
-                           dtype=np.float64)
-        for k in set(agent.policy.state_dict()) | {k[len("policy."):] for k in arrays if k.startswith("policy.")}:
+        agent.w = np.array(
+            _io.check_array(arrays, "w", kind="biuf", shape=np.shape(agent.w), finite=True), dtype=np.float64
+        )
+        for k in set(agent.policy.state_dict()) | {k[len("policy.") :] for k in arrays if k.startswith("policy.")}:
             old = getattr(agent.policy, k, None)
             if not isinstance(old, np.ndarray):
                 raise ValueError(f"array 'policy.{k}': the policy has no such parameter array")
-            setattr(agent.policy, k, np.array(
-                _io.check_array(arrays, "policy." + k, kind="biuf", shape=old.shape, finite=True), dtype=np.float64))
+            setattr(
+                agent.policy,
+                k,
+                np.array(
+                    _io.check_array(arrays, "policy." + k, kind="biuf", shape=old.shape, finite=True), dtype=np.float64
+                ),
+            )
         agent.rng = _io.rng_from_state(meta["rng"])
         return agent
 

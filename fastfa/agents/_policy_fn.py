@@ -5,6 +5,7 @@ The parameters are copied and frozen into the compiled function (Numba treats cl
 constants), so the function does not see later learning: call ``policy_function()`` again.
 The first call compiles (about a second); the function is not cached across processes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,10 @@ def _encoder(features):
             return out, np.ones(1)
 
         return encode
-    raise TypeError(f"policy_function() needs features with a compiled encoder (GridTileCoder or "
-                    f"StateAggregation), got {type(features).__name__}")
+    raise TypeError(
+        f"policy_function() needs features with a compiled encoder (GridTileCoder or "
+        f"StateAggregation), got {type(features).__name__}"
+    )
 
 
 def greedy_linear_q(features, w):

@@ -23,6 +23,7 @@ Example::
     >>> agent = A2C("CartPole-v1", f, alpha=0.05, alpha_w=0.1, gamma=0.99, n_envs=8, n_steps=5, seed=0)
     >>> agent.learn(total_steps=20_000)                                    # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import copy
@@ -43,8 +44,17 @@ class A2C(_PGAgent):
     """Linear A2C.  ``A2C(env, features=None, *, config=None, n_envs=8, n_steps=5, seed=None, **overrides)``:
     ``env`` a gymnasium env (copied ``n_envs`` times), an env id, or a callable making one env."""
 
-    def __init__(self, env, features=None, *legacy, config: PGConfig | None = None, n_envs: int = 8,
-                 n_steps: int = 5, seed: int | None = None, **overrides):
+    def __init__(
+        self,
+        env,
+        features=None,
+        *legacy,
+        config: PGConfig | None = None,
+        n_envs: int = 8,
+        n_steps: int = 5,
+        seed: int | None = None,
+        **overrides,
+    ):
         import gymnasium
 
         for name, v in (("n_envs", n_envs), ("n_steps", n_steps)):
@@ -57,8 +67,10 @@ class A2C(_PGAgent):
             if legacy:
                 config = legacy[0]
         elif legacy:
-            raise TypeError("A2C(env, features=None, *, config=None, n_envs=8, n_steps=5, seed=None, **overrides): "
-                            "the options are keyword-only")
+            raise TypeError(
+                "A2C(env, features=None, *, config=None, n_envs=8, n_steps=5, seed=None, **overrides): "
+                "the options are keyword-only"
+            )
         if isinstance(env, str):
             from ..envs import make
 
@@ -66,14 +78,14 @@ class A2C(_PGAgent):
             env_fn = lambda: make(env_id)  # noqa: E731
         elif isinstance(env, gymnasium.Env):
             proto = env
-            env_fn = (lambda: gymnasium.make(proto.spec)) if proto.spec is not None else (
-                lambda: copy.deepcopy(proto))
+            env_fn = (lambda: gymnasium.make(proto.spec)) if proto.spec is not None else (lambda: copy.deepcopy(proto))
         elif callable(env):
             env_fn = env
         else:
             raise TypeError("env must be a gymnasium Env, an env id or a callable returning a gymnasium env")
-        self.vec = gymnasium.vector.SyncVectorEnv([env_fn for _ in range(n_envs)],
-                                                  autoreset_mode=gymnasium.vector.AutoresetMode.SAME_STEP)
+        self.vec = gymnasium.vector.SyncVectorEnv(
+            [env_fn for _ in range(n_envs)], autoreset_mode=gymnasium.vector.AutoresetMode.SAME_STEP
+        )
         if features is None:
             features = default_features(self.vec.single_observation_space)
         self._build(features, self.vec.single_action_space, config, seed, overrides, None)
@@ -117,8 +129,18 @@ class A2C(_PGAgent):
             raw[i], env_a[i] = self.policy.sample(X[i], self.rng)
         return env_a, raw
 
-    def learn(self, *args, total_steps=None, episodes=None, callback=None, progress: bool = False,
-              checkpoint_every=None, checkpoint_path=None, seed=None, env=None):
+    def learn(
+        self,
+        *args,
+        total_steps=None,
+        episodes=None,
+        callback=None,
+        progress: bool = False,
+        checkpoint_every=None,
+        checkpoint_path=None,
+        seed=None,
+        env=None,
+    ):
         """Train for ``total_steps`` env steps (summed over the envs, whole updates) or until ``episodes``
         more episodes finished; returns ``self``.  ``callback(info)`` runs after every update with
         ``{"total_steps", "episodes"}``; ``False`` stops.  Checkpoints are written after the first
@@ -155,7 +177,8 @@ class A2C(_PGAgent):
         target = self.num_timesteps + total_steps if total_steps else None
         ep_len = getattr(self, "_ep_len", np.zeros(K, np.int64))
         while (target is None or self.num_timesteps < target) and (
-                episodes is None or self.log.n_episodes - eps0 < episodes):
+            episodes is None or self.log.n_episodes - eps0 < episodes
+        ):
             Xs, As, Rs, Dn, Vs = [], [], np.zeros((N, K)), np.zeros((N, K), bool), np.zeros((N, K))
             for t in range(N):
                 X = self._X(self._obs)
@@ -198,13 +221,17 @@ class A2C(_PGAgent):
                 self._add_to_policy([s / B for s in acc], cfg.alpha)
             self._ep_len = ep_len
             bar.update(K * N if total_steps else 0)
-            if callback is not None and callback({"total_steps": self.num_timesteps,
-                                                  "episodes": self.log.n_episodes}) is False:
+            if (
+                callback is not None
+                and callback({"total_steps": self.num_timesteps, "episodes": self.log.n_episodes}) is False
+            ):
                 break
             if every is not None and self.num_timesteps - last_ckpt >= every:
                 last_ckpt = self.num_timesteps
-                left = (None if target is None else target - self.num_timesteps,
-                        None if episodes is None else episodes - (self.log.n_episodes - eps0))
+                left = (
+                    None if target is None else target - self.num_timesteps,
+                    None if episodes is None else episodes - (self.log.n_episodes - eps0),
+                )
                 if all(v is None or v > 0 for v in left):
                     self._pending = {"total_steps": left[0], "episodes": left[1]}
                     self.save(path)
@@ -232,8 +259,9 @@ class A2C(_PGAgent):
         agent = object.__new__(cls)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            cls.__init__(agent, env, saved.features, config=saved.config, n_envs=n_envs, n_steps=n_steps,
-                         seed=meta["seed"])
+            cls.__init__(
+                agent, env, saved.features, config=saved.config, n_envs=n_envs, n_steps=n_steps, seed=meta["seed"]
+            )
         agent.w = saved.w
         for k, v in saved.policy.state_dict().items():
             setattr(agent.policy, k, v)

@@ -14,6 +14,7 @@ Example::
     >>> agent = A2CMLP("CartPole-v1", seed=0).learn(200_000)          # doctest: +SKIP
     >>> agent.evaluate(episodes=10).mean_return                       # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -79,8 +80,15 @@ class A2CMLP(DeepContract):
     """Compiled MLP A2C: ``A2CMLP(env, features=None, *, config=None, seed=None, **overrides)``; ``env`` is an
     env id (or a gymnasium env made from one) with a compiled twin; options: :class:`A2CMLPConfig`."""
 
-    def __init__(self, env="CartPole-v1", features=None, *, config: A2CMLPConfig | None = None,
-                 seed: int | None = None, **overrides):
+    def __init__(
+        self,
+        env="CartPole-v1",
+        features=None,
+        *,
+        config: A2CMLPConfig | None = None,
+        seed: int | None = None,
+        **overrides,
+    ):
         from ..kernels.nn import a2c as KA
         from ..kernels.nn import dqn
         from ..kernels.envs import classic as envs_classic
@@ -107,9 +115,19 @@ class A2CMLP(DeepContract):
         self.obs_dim = int(np.prod(env.observation_space.shape))
         self.n_actions = int(env.action_space.n)
         self.hp = np.zeros(KA.HP_LEN)
-        self.hp[[KA.HP_GAMMA, KA.HP_LR, KA.HP_RMS_ALPHA, KA.HP_RMS_EPS, KA.HP_VF_COEF, KA.HP_MAX_GRAD_NORM,
-                 KA.HP_MAX_EP_LEN, KA.HP_N_ENVS, KA.HP_N_STEPS]] = [c.gamma, c.learning_rate, c.rms_alpha, c.rms_eps,
-                                                                  c.vf_coef, c.max_grad_norm, max_len, n_envs, n_steps]
+        self.hp[
+            [
+                KA.HP_GAMMA,
+                KA.HP_LR,
+                KA.HP_RMS_ALPHA,
+                KA.HP_RMS_EPS,
+                KA.HP_VF_COEF,
+                KA.HP_MAX_GRAD_NORM,
+                KA.HP_MAX_EP_LEN,
+                KA.HP_N_ENVS,
+                KA.HP_N_STEPS,
+            ]
+        ] = [c.gamma, c.learning_rate, c.rms_alpha, c.rms_eps, c.vf_coef, c.max_grad_norm, max_len, n_envs, n_steps]
         self.act = mlp.ACT_TANH if activation == "tanh" else mlp.ACT_RELU
         h = [int(x) for x in hidden]
         self._init_args = dict(env_id=env_id, **{k: v for k, v in dataclasses.asdict(c).items()}, seed=seed)
@@ -140,11 +158,11 @@ class A2CMLP(DeepContract):
 
     @property
     def episode_returns(self) -> np.ndarray:
-        return self._ret[:self.n_episodes]
+        return self._ret[: self.n_episodes]
 
     @property
     def episode_end_steps(self) -> np.ndarray:
-        return self._end[:self.n_episodes]
+        return self._end[: self.n_episodes]
 
     _can_chunk = True
 
@@ -154,30 +172,61 @@ class A2CMLP(DeepContract):
     def _learn_chunk(self, total_steps: int):
         """Train for ``total_steps`` env steps (whole updates of n_envs·n_steps)."""
         from ..kernels.nn import a2c as KA
+
         cap = self.n_episodes + total_steps // 8 + 16  # an episode lasts >= 8 steps in these envs
         ret, end = np.zeros(cap), np.zeros(cap, np.int64)
-        ret[:self.n_episodes], end[:self.n_episodes] = self.episode_returns, self.episode_end_steps
-        n_done, steps, status = KA.a2c_train(self.env_kind, self.env_params, self.env_states, self.env_rng, self.obs,
-                                             self.ep_len, self.ep_ret, self.theta_pi, self.sizes_pi, self.theta_v,
-                                             self.sizes_v, self.act, self.rms_pi, self.rms_v, self.hp,
-                                             int(total_steps), self.rng, ret, end, self.n_episodes,
-                                             self.num_timesteps)
+        ret[: self.n_episodes], end[: self.n_episodes] = self.episode_returns, self.episode_end_steps
+        n_done, steps, status = KA.a2c_train(
+            self.env_kind,
+            self.env_params,
+            self.env_states,
+            self.env_rng,
+            self.obs,
+            self.ep_len,
+            self.ep_ret,
+            self.theta_pi,
+            self.sizes_pi,
+            self.theta_v,
+            self.sizes_v,
+            self.act,
+            self.rms_pi,
+            self.rms_v,
+            self.hp,
+            int(total_steps),
+            self.rng,
+            ret,
+            end,
+            self.n_episodes,
+            self.num_timesteps,
+        )
         self._ret, self._end = ret, end
         self.n_episodes, self.num_timesteps = min(n_done, cap), steps
         if status < 0:
-            raise FloatingPointError("A2CMLP: the gradient became non-finite; training stopped "
-                                     f"(learning_rate={self.hp[KA.HP_LR]} too large?)")
+            raise FloatingPointError(
+                "A2CMLP: the gradient became non-finite; training stopped "
+                f"(learning_rate={self.hp[KA.HP_LR]} too large?)"
+            )
 
     def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
         """Greedy returns of ``episodes`` episodes in one compiled call on the twin (fast; no lengths) --
         the same numbers as ``evaluate(episodes=..., seed=...).returns``."""
         from ..kernels.nn import a2c as KA
 
-        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10 ** 9:
+        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10**9:
             raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
         out = np.empty(episodes)
-        KA.a2c_evaluate(self.env_kind, self.env_params, np.random.default_rng(seed), self.theta_pi, self.sizes_pi,
-                        self.act, self.obs_dim, episodes, int(self.hp[KA.HP_MAX_EP_LEN]), out)
+        KA.a2c_evaluate(
+            self.env_kind,
+            self.env_params,
+            np.random.default_rng(seed),
+            self.theta_pi,
+            self.sizes_pi,
+            self.act,
+            self.obs_dim,
+            episodes,
+            int(self.hp[KA.HP_MAX_EP_LEN]),
+            out,
+        )
         return out
 
     def predict(self, obs, deterministic: bool = True):
@@ -189,8 +238,9 @@ class A2CMLP(DeepContract):
         x = np.asarray(obs, dtype=np.float64).reshape(1, self.obs_dim)
         if not np.all(np.isfinite(x)):
             raise ValueError("obs contains NaN or inf")
-        logits = mlp.mlp_forward(self.theta_pi, self.sizes_pi, self.act, x,
-                                 np.empty(mlp.mlp_acts_size(self.sizes_pi, 1)))[0]
+        logits = mlp.mlp_forward(
+            self.theta_pi, self.sizes_pi, self.act, x, np.empty(mlp.mlp_acts_size(self.sizes_pi, 1))
+        )[0]
         if deterministic:
             return int(np.argmax(logits))
         p = np.exp(logits - logits.max())
@@ -204,9 +254,14 @@ class A2CMLP(DeepContract):
 
         arrays = {k: getattr(self, k) for k in self._STATE}
         arrays.update(episode_returns=self.episode_returns, episode_end_steps=self.episode_end_steps)
-        meta = {"args": self._init_args, "num_timesteps": int(self.num_timesteps), "n_episodes": int(self.n_episodes),
-                "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng),
-                "contract": {"pending": self._pending, "wall_time_s": self._wall_s}}
+        meta = {
+            "args": self._init_args,
+            "num_timesteps": int(self.num_timesteps),
+            "n_episodes": int(self.n_episodes),
+            "rng": _io.rng_state(self.rng),
+            "env_rng": _io.rng_state(self.env_rng),
+            "contract": {"pending": self._pending, "wall_time_s": self._wall_s},
+        }
         return _io.save(path, "A2CMLP", meta, arrays)
 
     @classmethod

@@ -19,6 +19,7 @@ the same ``env.np_random`` for later resets and env draws, the agent's ``rng`` f
 the time limit as truncation; so the numbers (weights, episode lengths, generator states) are
 identical.  A user's env is checked once with :func:`fastfa.envs.check_compiled_env` first.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -35,6 +36,7 @@ _ALG_NAMES = ("sarsa", "expected_sarsa", "q_learning", "sarsa_lambda", "true_onl
 class Target(NamedTuple):
     """What a fused loop needs from an env: its compiled env (the env itself, or the twin of
     gymnasium's env) and the episode time limit (0: none)."""
+
     cenv: object
     max_steps: int
 
@@ -105,17 +107,29 @@ def compiled_unit(cenv, alg, tiles=None):
     from ..kernels.loops.specialise import specialise
 
     key = cenv.compiled_key
-    if (key == "MountainCar-v0" and alg == L.ALG_SARSA and tiles is not None and tiles[1][-1] >= 0
-            and tiles[0].shape[1] == 2):
+    if (
+        key == "MountainCar-v0"
+        and alg == L.ALG_SARSA
+        and tiles is not None
+        and tiles[1][-1] >= 0
+        and tiles[0].shape[1] == 2
+    ):
         from ..kernels.loops.mountaincar_sarsa import mountaincar_sarsa_run
 
         return mountaincar_sarsa_run
     if key is None and not cenv._checked:
         check_compiled_env(cenv)
     tpl = N.nstep_sarsa_tpl if alg == L.ALG_NSTEP_SARSA else L.control_run_tpl
-    return specialise(tpl, None if key is None else f"{key}_{_ALG_NAMES[alg]}", key is not None,
-                      ENV_RESET=cenv.reset_fn, ENV_STEP=cenv.step_fn, ENV_OBSERVE=cenv.observe_fn,
-                      OBS_F32=cenv.observation_space.dtype == np.float32, ALG=int(alg))
+    return specialise(
+        tpl,
+        None if key is None else f"{key}_{_ALG_NAMES[alg]}",
+        key is not None,
+        ENV_RESET=cenv.reset_fn,
+        ENV_STEP=cenv.step_fn,
+        ENV_OBSERVE=cenv.observe_fn,
+        OBS_F32=cenv.observation_space.dtype == np.float32,
+        ALG=int(alg),
+    )
 
 
 def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress=False):
@@ -146,8 +160,9 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
     done_total = 0
     decaying = cfg.epsilon_decay != 1.0
     chunk = 1 if (decaying or callback is not None) else (16 if progress else n_ep)
-    bar = Progress(budget or (n_ep if episodes is not None else None), "steps" if budget else "episodes",
-                   enabled=progress)
+    bar = Progress(
+        budget or (n_ep if episodes is not None else None), "steps" if budget else "episodes", enabled=progress
+    )
     first = True
     stop = False
     try:
@@ -157,10 +172,28 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
                 break
             left = budget - done_total if budget else 0
             k = log.n_episodes
-            hp = make_hp(cfg.alpha, cfg.gamma, getattr(cfg, "lam", 0.0), agent.epsilon, agent._trace_code, 0.0,
-                         getattr(cfg, "n", 1))
-            n_done, n_steps = unit(params, state, env_rng, f.cf, f.ci, agent.approx.w, hp,
-                                   make_budget(want, left, target.max_steps, not first), agent.rng, steps, rets)
+            hp = make_hp(
+                cfg.alpha,
+                cfg.gamma,
+                getattr(cfg, "lam", 0.0),
+                agent.epsilon,
+                agent._trace_code,
+                0.0,
+                getattr(cfg, "n", 1),
+            )
+            n_done, n_steps = unit(
+                params,
+                state,
+                env_rng,
+                f.cf,
+                f.ci,
+                agent.approx.w,
+                hp,
+                make_budget(want, left, target.max_steps, not first),
+                agent.rng,
+                steps,
+                rets,
+            )
             first = False
             done_total += n_steps
             log.returns.extend(rets[:n_done].tolist())
@@ -168,8 +201,18 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
             bar.update(n_steps if budget else n_done)
             for j in range(n_done):
                 agent._end_of_episode()
-                if callback is not None and callback({"episode": k + j + 1, "return": float(rets[j]),
-                                                      "length": int(steps[j]), "total_steps": done_total}) is False:
+                if (
+                    callback is not None
+                    and callback(
+                        {
+                            "episode": k + j + 1,
+                            "return": float(rets[j]),
+                            "length": int(steps[j]),
+                            "total_steps": done_total,
+                        }
+                    )
+                    is False
+                ):
                     stop = True
             if budget and done_total >= budget:
                 break
@@ -181,13 +224,17 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
                 raise FloatingPointError(
                     f"{type(agent).__name__}: q-values became non-finite after {done_total} steps (divergence; "
                     f"S&B 11.2-11.3); the run stopped there. Lower alpha (now {cfg.alpha}) or use an on-policy "
-                    "method.")
+                    "method."
+                )
     except KeyboardInterrupt:  # as fastfa.loop.run: keep what was learned, say so
         import warnings
 
         log.interrupted = True
-        warnings.warn(f"interrupted after {log.n_episodes} episodes / {done_total} steps; "
-                      "the agent keeps what it learned", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"interrupted after {log.n_episodes} episodes / {done_total} steps; the agent keeps what it learned",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     bar.close()
     log.total_steps = done_total
     log.wall_time_s = time.perf_counter() - t0

@@ -24,6 +24,7 @@ agents stop with ``FloatingPointError`` when the weights stop being finite.
 Observations outside the tile coder's box are clipped to it (documented on the
 feature class); non-finite observations and invalid actions raise ``ValueError``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -95,14 +96,17 @@ class _Control(Contract):
 
     _alg: int | None = None  # code of the compiled loop (None: Python loop only)
 
-    def __init__(self, env, features=None, *legacy, config: ControlConfig | None = None, seed: int | None = None,
-                 **overrides):
+    def __init__(
+        self, env, features=None, *legacy, config: ControlConfig | None = None, seed: int | None = None, **overrides
+    ):
         name = type(self).__name__
         n_actions = overrides.pop("n_actions", None)
         if is_env(env):  # the contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
             if legacy or n_actions is not None:
-                raise TypeError(f"{name}(env, features=None, *, config=None, seed=None, **overrides): config and "
-                                "the other options are keyword-only; n_actions comes from env.action_space")
+                raise TypeError(
+                    f"{name}(env, features=None, *, config=None, seed=None, **overrides): config and "
+                    "the other options are keyword-only; n_actions comes from env.action_space"
+                )
             env = resolve_env(env)
             n = getattr(env.action_space, "n", None)
             if n is None:
@@ -203,13 +207,23 @@ class _Control(Contract):
         elif int(np.prod(self.features.low.shape)) != env.observation_space.shape[0]:
             why = "the tile coder's box does not match the observation"
         if why is None:
-            log = run_compiled(self, env, target, self._alg, episodes=episodes,
-                               total_steps=total_steps, seed=seed, callback=callback, progress=progress)
+            log = run_compiled(
+                self,
+                env,
+                target,
+                self._alg,
+                episodes=episodes,
+                total_steps=total_steps,
+                seed=seed,
+                callback=callback,
+                progress=progress,
+            )
         elif compiled is True:
             raise ValueError(f"compiled=True but the compiled loop cannot run: {why}")
         else:
-            log = run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
-                      callback=callback)
+            log = run(
+                env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
+            )
         self._check_finite()
         return log
 
@@ -217,15 +231,25 @@ class _Control(Contract):
         if not np.isfinite(self.approx.w).all():
             raise FloatingPointError(
                 f"{type(self).__name__}: weights became non-finite (divergence; S&B 11.2-11.3). "
-                f"Lower alpha (now {self.config.alpha}) or use an on-policy method.")
+                f"Lower alpha (now {self.config.alpha}) or use an on-policy method."
+            )
 
     def save(self, path):
         """Config, features, weights, RNG state, env id and log (pickle-free)."""
         meta, arrays = self.approx.get_state()
-        return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "approx": meta,
-                                                    "seed": self.seed, "epsilon": self.epsilon,
-                                                    "rng": _io.rng_state(self.rng),
-                                                    "contract": self._contract_meta()}, arrays)
+        return _io.save(
+            path,
+            type(self).__name__,
+            {
+                "config": dataclasses.asdict(self.config),
+                "approx": meta,
+                "seed": self.seed,
+                "epsilon": self.epsilon,
+                "rng": _io.rng_state(self.rng),
+                "contract": self._contract_meta(),
+            },
+            arrays,
+        )
 
     @classmethod
     @_io.loader
@@ -235,8 +259,9 @@ class _Control(Contract):
         _, meta, arrays = _io.load(path, kind=cls.__name__)
         approx = LinearQ.from_state(meta["approx"], arrays)
         agent = object.__new__(cls)
-        _Control._build(agent, approx.features, approx.n_actions, ControlConfig(**meta["config"]), meta["seed"],
-                        {}, None)
+        _Control._build(
+            agent, approx.features, approx.n_actions, ControlConfig(**meta["config"]), meta["seed"], {}, None
+        )
         agent.approx.w[:] = approx.w
         agent.epsilon = float(meta["epsilon"])
         agent.rng = _io.rng_from_state(meta["rng"])
@@ -257,8 +282,11 @@ class _Control(Contract):
         return int(eps_greedy(self._qb, self.epsilon, self.rng))
 
     def _check_action(self, action):
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) or not (
-                0 <= action < self.n_actions):
+        if (
+            isinstance(action, (bool, np.bool_))
+            or not isinstance(action, (int, np.integer))
+            or not (0 <= action < self.n_actions)
+        ):
             raise ValueError(f"action must be an int in [0, {self.n_actions}), got {action!r}")
 
     def begin_episode(self, obs):
@@ -313,8 +341,22 @@ class Sarsa(_Control):
     def _next(self, i0, v0, a0, r, i1, v1):
         from ..kernels.linear.control import sarsa_step
 
-        return int(sarsa_step(self.approx.w, i0, v0, a0, r, self.config.gamma, i1, v1, self.config.alpha,
-                              self.epsilon, self.rng, self._qb))
+        return int(
+            sarsa_step(
+                self.approx.w,
+                i0,
+                v0,
+                a0,
+                r,
+                self.config.gamma,
+                i1,
+                v1,
+                self.config.alpha,
+                self.epsilon,
+                self.rng,
+                self._qb,
+            )
+        )
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1):
         from ..kernels.linear.control import sarsa_update
@@ -328,8 +370,23 @@ class _UpdateThenAct(_Control):
     def _next(self, i0, v0, a0, r, i1, v1):
         from ..kernels.linear.control import q_step
 
-        return int(q_step(self._expected, self.approx.w, i0, v0, a0, r, self.config.gamma, i1, v1,
-                          self.config.alpha, self.epsilon, self.rng, self._qb))
+        return int(
+            q_step(
+                self._expected,
+                self.approx.w,
+                i0,
+                v0,
+                a0,
+                r,
+                self.config.gamma,
+                i1,
+                v1,
+                self.config.alpha,
+                self.epsilon,
+                self.rng,
+                self._qb,
+            )
+        )
 
 
 class QLearning(_UpdateThenAct):
@@ -384,5 +441,6 @@ class TrueOnlineSarsaLambda(_Control):
         from ..kernels.linear.control import true_online_sarsa_update
 
         c = self.config
-        _, self._q_old = true_online_sarsa_update(self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha,
-                                                  c.lam, self._q_old)
+        _, self._q_old = true_online_sarsa_update(
+            self.approx.w, self._z, i0, v0, a0, r, g, i1, v1, a1, c.alpha, c.lam, self._q_old
+        )

@@ -2,6 +2,7 @@
 lecture's G_t target), and the discretised tabular Q-learning baseline.  Shared surface, config and
 conventions: :mod:`fastfa.agents.control`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -106,14 +107,24 @@ class DiscretizedQLearning(QLearning):
         bins: cells per dimension.  Other arguments as :class:`QLearning` (alpha is the tabular step size).
     """
 
-    def __init__(self, env, features=None, *legacy, bins=10, config: ControlConfig | None = None,
-                 seed: int | None = None, **overrides):
+    def __init__(
+        self,
+        env,
+        features=None,
+        *legacy,
+        bins=10,
+        config: ControlConfig | None = None,
+        seed: int | None = None,
+        **overrides,
+    ):
         from ..features.grid_tiles import GridTileCoder
 
         if is_env(env):  # contract form: the grid spans the observation box, ``bins`` cells per dimension
             if legacy:
-                raise TypeError("DiscretizedQLearning(env, features=None, *, bins=10, config=None, seed=None, "
-                                "**overrides): the options are keyword-only")
+                raise TypeError(
+                    "DiscretizedQLearning(env, features=None, *, bins=10, config=None, seed=None, "
+                    "**overrides): the options are keyword-only"
+                )
             env = resolve_env(env)
             if features is None:
                 box = default_features(env.observation_space, tilings=1, tiles=1)
@@ -128,6 +139,8 @@ class DiscretizedQLearning(QLearning):
         n_actions = rest[0] if rest else overrides.pop("n_actions")
         if len(rest) > 1:
             config = rest[1]
-        warn_legacy("DiscretizedQLearning(low, high, bins, n_actions, ...)",
-                    "DiscretizedQLearning(env, bins=..., config=..., seed=...)")
+        warn_legacy(
+            "DiscretizedQLearning(low, high, bins, n_actions, ...)",
+            "DiscretizedQLearning(env, bins=..., config=..., seed=...)",
+        )
         self._build(GridTileCoder(low, high, bins_, tilings=1, anchor=True), n_actions, config, seed, overrides, None)

@@ -26,6 +26,7 @@ Example::
     >>> agent = DQN("CartPole-v1", seed=0).learn(total_steps=50_000)
     >>> agent.evaluate(episodes=10).mean_return
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -119,17 +120,39 @@ class DQNConfig:
     n_step: int = 4
 
     # (field, low, high) of the int fields; (field, low, high, low_open) of the real ones
-    _INTS = (("lr_decay_steps", 0, MAX_BUDGET), ("buffer_size", 1, 2 ** 40), ("learning_starts", 0, MAX_BUDGET),
-             ("batch_size", 1, 2 ** 31), ("train_freq", 1, MAX_BUDGET), ("gradient_steps", 0, 2 ** 31),
-             ("target_update_interval", 1, MAX_BUDGET), ("exploration_steps", 0, MAX_BUDGET),
-             ("per_beta_steps", 0, MAX_BUDGET), ("n_step", 1, 2 ** 20))
-    _REALS = (("learning_rate", 0.0, math.inf, True), ("gamma", 0.0, 1.0, False), ("tau", 0.0, 1.0, True),
-              ("exploration_initial_eps", 0.0, 1.0, False), ("exploration_final_eps", 0.0, 1.0, False),
-              ("max_grad_norm", 0.0, math.inf, True), ("huber_kappa", 0.0, math.inf, True),
-              ("adam_beta1", 0.0, 1.0, False), ("adam_beta2", 0.0, 1.0, False), ("adam_eps", 0.0, math.inf, True),
-              ("per_alpha", 0.0, math.inf, False), ("per_beta", 0.0, 1.0, False), ("per_eps", 0.0, math.inf, True))
-    _CHOICES = (("activation", ("relu", "tanh")), ("loss", ("huber", "squared")), ("optimizer", ("adam", "sgd")),
-                ("dtype", ("float32", "float64")))
+    _INTS = (
+        ("lr_decay_steps", 0, MAX_BUDGET),
+        ("buffer_size", 1, 2**40),
+        ("learning_starts", 0, MAX_BUDGET),
+        ("batch_size", 1, 2**31),
+        ("train_freq", 1, MAX_BUDGET),
+        ("gradient_steps", 0, 2**31),
+        ("target_update_interval", 1, MAX_BUDGET),
+        ("exploration_steps", 0, MAX_BUDGET),
+        ("per_beta_steps", 0, MAX_BUDGET),
+        ("n_step", 1, 2**20),
+    )
+    _REALS = (
+        ("learning_rate", 0.0, math.inf, True),
+        ("gamma", 0.0, 1.0, False),
+        ("tau", 0.0, 1.0, True),
+        ("exploration_initial_eps", 0.0, 1.0, False),
+        ("exploration_final_eps", 0.0, 1.0, False),
+        ("max_grad_norm", 0.0, math.inf, True),
+        ("huber_kappa", 0.0, math.inf, True),
+        ("adam_beta1", 0.0, 1.0, False),
+        ("adam_beta2", 0.0, 1.0, False),
+        ("adam_eps", 0.0, math.inf, True),
+        ("per_alpha", 0.0, math.inf, False),
+        ("per_beta", 0.0, 1.0, False),
+        ("per_eps", 0.0, math.inf, True),
+    )
+    _CHOICES = (
+        ("activation", ("relu", "tanh")),
+        ("loss", ("huber", "squared")),
+        ("optimizer", ("adam", "sgd")),
+        ("dtype", ("float32", "float64")),
+    )
 
     def __post_init__(self):
         """Check every field (type and range) once; the error names the field and its allowed range."""
@@ -137,8 +160,9 @@ class DQNConfig:
             h = tuple(self.hidden)
         except TypeError:
             raise ValueError(f"DQNConfig.hidden must be a tuple of ints in [1, 65536], got {self.hidden!r}") from None
-        if not h or any(isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or not 1 <= x <= 65536
-                        for x in h):
+        if not h or any(
+            isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or not 1 <= x <= 65536 for x in h
+        ):
             raise ValueError(f"DQNConfig.hidden must be a non-empty tuple of ints in [1, 65536], got {self.hidden!r}")
         object.__setattr__(self, "hidden", tuple(int(x) for x in h))
         for name, choices in self._CHOICES:
@@ -151,17 +175,27 @@ class DQNConfig:
             object.__setattr__(self, name, int(v))
         for name, low, high, low_open in self._REALS:
             v = getattr(self, name)
-            if not (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-                    and (low < v if low_open else low <= v) and v <= high
-                    and (math.isfinite(v) or name == "max_grad_norm")):  # inf: no clipping
-                raise ValueError(f"DQNConfig.{name} must be a finite number in {'(' if low_open else '['}{low:g}, "
-                                 f"{high:g}], got {v!r}")
+            if not (
+                isinstance(v, (int, float, np.integer, np.floating))
+                and not isinstance(v, (bool, np.bool_))
+                and (low < v if low_open else low <= v)
+                and v <= high
+                and (math.isfinite(v) or name == "max_grad_norm")
+            ):  # inf: no clipping
+                raise ValueError(
+                    f"DQNConfig.{name} must be a finite number in {'(' if low_open else '['}{low:g}, "
+                    f"{high:g}], got {v!r}"
+                )
             object.__setattr__(self, name, float(v))
         if self.batch_size > self.buffer_size:
             raise ValueError(f"DQNConfig.batch_size ({self.batch_size}) must be <= buffer_size ({self.buffer_size})")
         e = self.learning_rate_end
-        if e is not None and not (isinstance(e, (int, float, np.integer, np.floating)) and not isinstance(e, bool)
-                                  and math.isfinite(e) and e >= 0):
+        if e is not None and not (
+            isinstance(e, (int, float, np.integer, np.floating))
+            and not isinstance(e, bool)
+            and math.isfinite(e)
+            and e >= 0
+        ):
             raise ValueError(f"DQNConfig.learning_rate_end must be None or a finite number >= 0, got {e!r}")
         for name in ("prioritized", "double_dqn"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
@@ -201,8 +235,11 @@ class DQNConfig:
 
 
 # env id -> (kernels.nn.dqn ENV_* code, params builder name, max episode steps)
-_TWINS = {"CartPole-v1": (0, "cartpole_params", 500), "Acrobot-v1": (1, "acrobot_params", 500),
-          "MountainCar-v0": (2, "mountaincar_params", 200)}
+_TWINS = {
+    "CartPole-v1": (0, "cartpole_params", 500),
+    "Acrobot-v1": (1, "acrobot_params", 500),
+    "MountainCar-v0": (2, "mountaincar_params", 200),
+}
 for _k in list(_TWINS):
     _TWINS["fastfa/" + _k] = _TWINS[_k]
 _TWINS["fastfa/PuckWorldDiscrete-v0"] = (3, "puckworld_params", 600)  # default params only
@@ -236,8 +273,16 @@ class DQN(DeepContract):
             else in the Python loop; ``True`` requires the twin; ``False`` forces Python.
     """
 
-    def __init__(self, env=None, features=None, *, config: DQNConfig | None = None, seed: int | None = None,
-                 compiled: Any = "auto", **overrides):
+    def __init__(
+        self,
+        env=None,
+        features=None,
+        *,
+        config: DQNConfig | None = None,
+        seed: int | None = None,
+        compiled: Any = "auto",
+        **overrides,
+    ):
         if env is None and "env_or_id" in overrides:
             env = overrides.pop("env_or_id")
         if isinstance(features, DQNConfig):  # 0.1.0 form DQN(env_or_id, config, ...)
@@ -281,8 +326,16 @@ class DQN(DeepContract):
     def _new_buffer(self, rng):
         c = self.config
         if c.prioritized:  # one-step samples from Python; the agent builds n-step windows itself
-            return PrioritizedReplayBuffer(c.buffer_size, (self.obs_dim,), obs_dtype=self.dtype, seed=rng,
-                                           validate=False, alpha=c.per_alpha, beta=c.per_beta, eps=c.per_eps)
+            return PrioritizedReplayBuffer(
+                c.buffer_size,
+                (self.obs_dim,),
+                obs_dtype=self.dtype,
+                seed=rng,
+                validate=False,
+                alpha=c.per_alpha,
+                beta=c.per_beta,
+                eps=c.per_eps,
+            )
         kw = dict(n_step=c.n_step, gamma=c.gamma) if c.n_step > 1 else {}
         return ReplayBuffer(c.buffer_size, (self.obs_dim,), obs_dtype=self.dtype, seed=rng, validate=False, **kw)
 
@@ -316,8 +369,9 @@ class DQN(DeepContract):
         if compiled not in ("auto", True, False):
             raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
         if compiled is True and twin is None:
-            raise ValueError(f"compiled=True: env {self.env_id!r} has no compiled twin; "
-                             f"known: {', '.join(sorted(_TWINS))}")
+            raise ValueError(
+                f"compiled=True: env {self.env_id!r} has no compiled twin; known: {', '.join(sorted(_TWINS))}"
+            )
         self.compiled = twin is not None and (compiled is True or (compiled == "auto" and env is None))
         if env is None:
             env = gymnasium.make(self.env_id)
@@ -388,8 +442,14 @@ class DQN(DeepContract):
             self._started_python = True
             self._in_episode = False
             try:
-                run(self.env, self, total_steps=int(total_steps), seed=self.env_seed if first else None,
-                    callback=callback, progress=progress)
+                run(
+                    self.env,
+                    self,
+                    total_steps=int(total_steps),
+                    seed=self.env_seed if first else None,
+                    callback=callback,
+                    progress=progress,
+                )
             finally:
                 if self._in_episode and len(self.buffer):  # the budget cut the episode: stop n-step windows
                     self.buffer.truncated[(self.buffer.state[0] - 1) % self.buffer.capacity] = True
@@ -409,15 +469,51 @@ class DQN(DeepContract):
                 lens = np.empty(n, np.int64)
                 ends = np.empty(n, np.int64)
                 if self.config.prioritized:
-                    n_ep = K.dqn_train(self._env_kind, self._env_params, self.env_state, self.env_rng, self.x_cur,
-                                       self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt,
-                                       self.hp, self.rng, *bargs, self.buffer.rng, n, ret, lens, ends,
-                                       self.ep_ret_cur)
+                    n_ep = K.dqn_train(
+                        self._env_kind,
+                        self._env_params,
+                        self.env_state,
+                        self.env_rng,
+                        self.x_cur,
+                        self.theta,
+                        self.theta_target,
+                        self.sizes,
+                        self.adam_m,
+                        self.adam_v,
+                        self.cnt,
+                        self.hp,
+                        self.rng,
+                        *bargs,
+                        self.buffer.rng,
+                        n,
+                        ret,
+                        lens,
+                        ends,
+                        self.ep_ret_cur,
+                    )
                 else:  # the uniform-replay loop: same results, a fraction of the compile time
                     n_ep = _KL().dqn_train_uniform(
-                        self._env_kind, self._env_params, self.env_state, self.env_rng, self.x_cur, self.theta,
-                        self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt, self.hp, self.rng,
-                        *bargs[:7], self.buffer.rng, n, ret, lens, ends, self.ep_ret_cur)
+                        self._env_kind,
+                        self._env_params,
+                        self.env_state,
+                        self.env_rng,
+                        self.x_cur,
+                        self.theta,
+                        self.theta_target,
+                        self.sizes,
+                        self.adam_m,
+                        self.adam_v,
+                        self.cnt,
+                        self.hp,
+                        self.rng,
+                        *bargs[:7],
+                        self.buffer.rng,
+                        n,
+                        ret,
+                        lens,
+                        ends,
+                        self.ep_ret_cur,
+                    )
                 self.episode_returns.extend(ret[:n_ep].tolist())
                 self.episode_lengths.extend(lens[:n_ep].tolist())
                 self.episode_end_steps.extend(ends[:n_ep].tolist())
@@ -436,7 +532,8 @@ class DQN(DeepContract):
         if bad >= 0:
             raise FloatingPointError(
                 f"DQN: the loss became non-finite at env step {bad} (after {self.n_updates} gradient steps); "
-                "training stopped. Lower learning_rate, keep max_grad_norm finite, or use loss='huber'.")
+                "training stopped. Lower learning_rate, keep max_grad_norm finite, or use loss='huber'."
+            )
 
     def _obs(self, obs, name="obs"):
         x = np.asarray(obs)
@@ -484,13 +581,23 @@ class DQN(DeepContract):
         the same numbers as ``evaluate(episodes=..., seed=...).returns``; other envs: that path."""
         if self._env_kind < 0:
             return self.evaluate(episodes=episodes, seed=seed).returns
-        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10 ** 9:
+        if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10**9:
             raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
         K = _K()
         out = np.empty(episodes, np.float64)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-        _KL().dqn_evaluate_twin(self._env_kind, self._env_params, rng, self.theta, self.sizes,
-                                int(self.hp[K.HP_ACT]), self.obs_dim, episodes, self.max_episode_steps, out)
+        _KL().dqn_evaluate_twin(
+            self._env_kind,
+            self._env_params,
+            rng,
+            self.theta,
+            self.sizes,
+            int(self.hp[K.HP_ACT]),
+            self.obs_dim,
+            episodes,
+            self.max_episode_steps,
+            out,
+        )
         return out
 
     # ------------------------------------------------------------------ Learner protocol (Python loop)
@@ -511,8 +618,9 @@ class DQN(DeepContract):
         x2 = self._obs(next_obs, "next_obs")
         a = int(action) - self.action_start
         if not 0 <= a < self.n_actions:
-            raise ValueError(f"action must be in [{self.action_start}, {self.action_start + self.n_actions}), "
-                             f"got {action!r}")
+            raise ValueError(
+                f"action must be in [{self.action_start}, {self.action_start + self.n_actions}), got {action!r}"
+            )
         if not math.isfinite(reward):
             raise ValueError(f"reward must be finite, got {reward!r}")
         bargs = self._buffer_args()
@@ -530,8 +638,18 @@ class DQN(DeepContract):
             self.episode_end_steps.append(int(t))
             self.episode_lengths.append(self._ep_len)
         if t % self.config.train_freq == 0 and t > self.config.learning_starts:
-            K.dqn_train_steps(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v, self.cnt, self.hp,
-                              *bargs, self.buffer.rng, self.config.gradient_steps)
+            K.dqn_train_steps(
+                self.theta,
+                self.theta_target,
+                self.sizes,
+                self.adam_m,
+                self.adam_v,
+                self.cnt,
+                self.hp,
+                *bargs,
+                self.buffer.rng,
+                self.config.gradient_steps,
+            )
             self._check_finite()
         if terminated or truncated:
             return 0
@@ -544,17 +662,33 @@ class DQN(DeepContract):
 
         With ``include_buffer=True`` a loaded agent continues training exactly as this one would.
         """
-        meta = {"config": dataclasses.asdict(self.config), "env_id": self.env_id, "seed": self.seed,
-                "compiled": self.compiled, "rng": _io.rng_state(self.rng), "env_rng": _io.rng_state(self.env_rng),
-                "env_seed": self.env_seed, "started_python": self._started_python,
-                "episode_returns": self.episode_returns, "episode_end_steps": self.episode_end_steps,
-                "episode_lengths": self.episode_lengths,
-                "contract": {"pending": self._pending, "wall_time_s": self._wall_s}}
+        meta = {
+            "config": dataclasses.asdict(self.config),
+            "env_id": self.env_id,
+            "seed": self.seed,
+            "compiled": self.compiled,
+            "rng": _io.rng_state(self.rng),
+            "env_rng": _io.rng_state(self.env_rng),
+            "env_seed": self.env_seed,
+            "started_python": self._started_python,
+            "episode_returns": self.episode_returns,
+            "episode_end_steps": self.episode_end_steps,
+            "episode_lengths": self.episode_lengths,
+            "contract": {"pending": self._pending, "wall_time_s": self._wall_s},
+        }
         if self._started_python and getattr(self.env.unwrapped, "_np_random", None) is not None:
             meta["contract"]["env_rng"] = _io.rng_state(self.env.unwrapped.np_random)  # exact resume
-        arrays = {"theta": self.theta, "theta_target": self.theta_target, "adam_m": self.adam_m,
-                  "adam_v": self.adam_v, "cnt": self.cnt, "env_state": self.env_state, "x_cur": self.x_cur,
-                  "ep_ret_cur": self.ep_ret_cur, "sizes": self.sizes}
+        arrays = {
+            "theta": self.theta,
+            "theta_target": self.theta_target,
+            "adam_m": self.adam_m,
+            "adam_v": self.adam_v,
+            "cnt": self.cnt,
+            "env_state": self.env_state,
+            "x_cur": self.x_cur,
+            "ep_ret_cur": self.ep_ret_cur,
+            "sizes": self.sizes,
+        }
         if include_buffer:
             bmeta, barrays = self.buffer.to_dict()
             meta["buffer"] = bmeta
@@ -573,8 +707,9 @@ class DQN(DeepContract):
             raise ValueError(f"{path}: no env id stored; pass env=")
         agent = cls(target, config=DQNConfig(**cfg), seed=meta["seed"], compiled=meta["compiled"])
         if tuple(arrays["sizes"]) != tuple(agent.sizes):
-            raise ValueError(f"{path}: network sizes {tuple(arrays['sizes'])} do not fit the env "
-                             f"({tuple(agent.sizes)})")
+            raise ValueError(
+                f"{path}: network sizes {tuple(arrays['sizes'])} do not fit the env ({tuple(agent.sizes)})"
+            )
         for k in ("theta", "theta_target", "adam_m", "adam_v", "cnt", "env_state", "x_cur", "ep_ret_cur"):
             t = getattr(agent, k)  # exact shape (a corrupt entry must not broadcast), finite values
             t[...] = _io.check_array(arrays, k, kind="biuf", shape=t.shape, finite=True)
@@ -591,12 +726,15 @@ class DQN(DeepContract):
         if "buffer" in meta:
             cls_b = type(agent.buffer)
             if meta["buffer"].get("class") != cls_b._kind:
-                raise ValueError(f"{path}: stored buffer is a {meta['buffer'].get('class')}, the config needs a "
-                                 f"{cls_b._kind}")
+                raise ValueError(
+                    f"{path}: stored buffer is a {meta['buffer'].get('class')}, the config needs a {cls_b._kind}"
+                )
             agent.buffer = cls_b.from_dict(meta["buffer"], arrays)
         return agent
 
     def __repr__(self):
         mode = "compiled" if self.compiled else "python"
-        return (f"DQN({self.env_id!r}, net={tuple(int(s) for s in self.sizes)}, {mode}, steps={self.num_timesteps}, "
-                f"updates={self.n_updates})")
+        return (
+            f"DQN({self.env_id!r}, net={tuple(int(s) for s in self.sizes)}, {mode}, steps={self.num_timesteps}, "
+            f"updates={self.n_updates})"
+        )

@@ -27,6 +27,7 @@ Example::
     >>> fqi.q_values([[0.0], [1.0]]).round(2).tolist()
     [[0.81, 0.9], [0.81, 1.0]]
 """
+
 from __future__ import annotations
 
 import time
@@ -74,8 +75,19 @@ def _q_all(model, S, n_actions):
     return np.asarray(model.predict(X), dtype=np.float64).reshape(n, n_actions)
 
 
-def fitted_q_iteration(S, A, R, S2, terminal, *, n_actions: int, regressor: Callable[[], object],
-                       iterations: int = 50, gamma: float = 0.99, callback=None) -> FittedQ:
+def fitted_q_iteration(
+    S,
+    A,
+    R,
+    S2,
+    terminal,
+    *,
+    n_actions: int,
+    regressor: Callable[[], object],
+    iterations: int = 50,
+    gamma: float = 0.99,
+    callback=None,
+) -> FittedQ:
     """Run ``iterations`` rounds of FQI on a fixed batch of transitions.
 
     Args:

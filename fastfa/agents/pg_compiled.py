@@ -10,6 +10,7 @@ and is executed on a thread pool (the kernels release the GIL), so results are
 bit-identical whatever ``n_threads`` is.  A non-finite parameter stops the run and raises
 ``FloatingPointError`` naming the run, episode and step size.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,10 +43,21 @@ def run_population(fn, n_runs: int, n_threads: int | None = None) -> list:
         return list(ex.map(fn, range(n_runs)))
 
 
-def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float = 1.0, gamma_t: bool = True,
-                             episodes: int = 1000, runs: int = 100, seed: int = 0, theta0=(-1.47, 1.47),
-                             max_steps: int = 100_000, min_prob: float = 0.0, n_threads: int | None = None,
-                             seed_sequences=None) -> dict:
+def short_corridor_reinforce(
+    alpha: float,
+    *,
+    alpha_w: float = 0.0,
+    gamma: float = 1.0,
+    gamma_t: bool = True,
+    episodes: int = 1000,
+    runs: int = 100,
+    seed: int = 0,
+    theta0=(-1.47, 1.47),
+    max_steps: int = 100_000,
+    min_prob: float = 0.0,
+    n_threads: int | None = None,
+    seed_sequences=None,
+) -> dict:
     """REINFORCE (``alpha_w=0``) or REINFORCE with baseline on ``fastfa/ShortCorridor-v0``, compiled.
 
     Args:
@@ -84,12 +96,25 @@ def short_corridor_reinforce(alpha: float, *, alpha_w: float = 0.0, gamma: float
 
     def one(i):
         th, w = th0.copy(), np.zeros(1)
-        st = pg_loops.short_corridor_reinforce(th, w, alpha, alpha_w, float(gamma), bool(gamma_t), float(min_prob),
-                                               episodes,
-                                               max_steps, np.random.default_rng(seeds[i]), R[i], P[i])
+        st = pg_loops.short_corridor_reinforce(
+            th,
+            w,
+            alpha,
+            alpha_w,
+            float(gamma),
+            bool(gamma_t),
+            float(min_prob),
+            episodes,
+            max_steps,
+            np.random.default_rng(seeds[i]),
+            R[i],
+            P[i],
+        )
         if st < 0:
-            raise FloatingPointError(f"run {i}: policy parameters became non-finite in episode {-st - 1} "
-                                     f"(alpha={alpha}, alpha_w={alpha_w}); use a smaller step size")
+            raise FloatingPointError(
+                f"run {i}: policy parameters became non-finite in episode {-st - 1} "
+                f"(alpha={alpha}, alpha_w={alpha_w}); use a smaller step size"
+            )
         return st
 
     run_population(one, runs, n_threads)
@@ -101,17 +126,40 @@ def puckworld_features(tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4
     box [-1, 1]² x [-0.04, 0.04]² (hash mode, ``size`` features)."""
     from ..features import TileCoder
 
-    return TileCoder(low=[-1.0, -1.0, -0.04, -0.04], high=[1.0, 1.0, 0.04, 0.04], tiles_per_dim=tiles_per_dim,
-                     n_tilings=n_tilings, mode="hash", size=size)
+    return TileCoder(
+        low=[-1.0, -1.0, -0.04, -0.04],
+        high=[1.0, 1.0, 0.04, 0.04],
+        tiles_per_dim=tiles_per_dim,
+        n_tilings=n_tilings,
+        mode="hash",
+        size=size,
+    )
 
 
-def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len: int = 300, runs: int = 4,
-                    seed: int = 0, alpha: float = 0.01, alpha_ls: float = 0.001, alpha_w: float = 0.1,
-                    gamma: float = 0.98, lam: float = 0.0, lam_w: float = 0.0, trace_min: float = 1e-8,
-                    init_std: float = 1.0,
-                    std_bounds=(0.05, 2.0), tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4096,
-                    env_kwargs: dict | None = None, eval_every: int = 0, eval_episodes: int = 10,
-                    n_threads: int | None = None) -> dict:
+def puckworld_train(
+    method: str = "actor_critic",
+    *,
+    episodes: int = 200,
+    ep_len: int = 300,
+    runs: int = 4,
+    seed: int = 0,
+    alpha: float = 0.01,
+    alpha_ls: float = 0.001,
+    alpha_w: float = 0.1,
+    gamma: float = 0.98,
+    lam: float = 0.0,
+    lam_w: float = 0.0,
+    trace_min: float = 1e-8,
+    init_std: float = 1.0,
+    std_bounds=(0.05, 2.0),
+    tiles_per_dim: int = 8,
+    n_tilings: int = 8,
+    size: int = 4096,
+    env_kwargs: dict | None = None,
+    eval_every: int = 0,
+    eval_episodes: int = 10,
+    n_threads: int | None = None,
+) -> dict:
     """Train Gaussian-policy agents on Puck World with the compiled loops.
 
     ``alpha``, ``alpha_ls``, ``alpha_w`` are per-tiling step sizes divided by ``n_tilings``
@@ -163,9 +211,16 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
     states = np.empty((ep_len + 1, 9))
 
     def evaluate(theta):
-        return float(np.mean([pg_loops.puckworld_greedy_rollout(env_params, *args, theta, ep_len,
-                                                                np.random.default_rng(10_000 + e), states.copy())
-                              for e in range(eval_episodes)]))
+        return float(
+            np.mean(
+                [
+                    pg_loops.puckworld_greedy_rollout(
+                        env_params, *args, theta, ep_len, np.random.default_rng(10_000 + e), states.copy()
+                    )
+                    for e in range(eval_episodes)
+                ]
+            )
+        )
 
     def one(i):
         rng = np.random.default_rng(seeds[i])
@@ -176,22 +231,66 @@ def puckworld_train(method: str = "actor_critic", *, episodes: int = 200, ep_len
             n = min(chunk, episodes - done)
             sl = slice(done, done + n)
             if method == "reinforce":
-                st = pg_loops.puckworld_reinforce(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
-                                                  alpha_w / k, float(gamma), ls_min, ls_max, n, ep_len, rng,
-                                                  R[i, sl], D[i, sl])
+                st = pg_loops.puckworld_reinforce(
+                    env_params,
+                    *args,
+                    TH[i],
+                    LS[i],
+                    W[i],
+                    alpha / k,
+                    alpha_ls / k,
+                    alpha_w / k,
+                    float(gamma),
+                    ls_min,
+                    ls_max,
+                    n,
+                    ep_len,
+                    rng,
+                    R[i, sl],
+                    D[i, sl],
+                )
             else:
-                st = pg_loops.puckworld_actor_critic(env_params, *args, TH[i], LS[i], W[i], alpha / k, alpha_ls / k,
-                                                     alpha_w / k, float(gamma), float(lam), float(lam_w), ls_min,
-                                                     ls_max, trace_min, n, ep_len, rng, R[i, sl], D[i, sl])
+                st = pg_loops.puckworld_actor_critic(
+                    env_params,
+                    *args,
+                    TH[i],
+                    LS[i],
+                    W[i],
+                    alpha / k,
+                    alpha_ls / k,
+                    alpha_w / k,
+                    float(gamma),
+                    float(lam),
+                    float(lam_w),
+                    ls_min,
+                    ls_max,
+                    trace_min,
+                    n,
+                    ep_len,
+                    rng,
+                    R[i, sl],
+                    D[i, sl],
+                )
             if st < 0:
-                raise FloatingPointError(f"run {i}: parameters became non-finite in episode {done - st - 1} "
-                                         f"(alpha={alpha}, alpha_w={alpha_w}); use smaller step sizes")
+                raise FloatingPointError(
+                    f"run {i}: parameters became non-finite in episode {done - st - 1} "
+                    f"(alpha={alpha}, alpha_w={alpha_w}); use smaller step sizes"
+                )
             done += n
             if eval_x:
                 ED[i, j] = evaluate(TH[i])
                 j += 1
 
     run_population(one, runs, n_threads)
-    return {"returns": R, "distance": D, "theta_mu": TH, "log_std": LS, "w": W,
-            "steps": runs * episodes * ep_len, "features": tc, "eval_x": np.array(eval_x),
-            "eval_distance": ED, "env_params": env_params}
+    return {
+        "returns": R,
+        "distance": D,
+        "theta_mu": TH,
+        "log_std": LS,
+        "w": W,
+        "steps": runs * episodes * ep_len,
+        "features": tc,
+        "eval_x": np.array(eval_x),
+        "eval_distance": ED,
+        "env_params": env_params,
+    }

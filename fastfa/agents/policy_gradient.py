@@ -25,6 +25,7 @@ Features: a sparse fastfa feature object (``sparse = True``: ``indices(obs)``, b
 dense one (``transform(obs)``).  Gaussian policies use the dense vector.  Non-finite
 parameters stop training with ``FloatingPointError``.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -16,6 +16,7 @@ Example (Fig 10.2, 3 alphas x 100 runs x 500 episodes)::
     >>> steps = run_population("MountainCar-v0", "sarsa", alphas=[0.1/8, 0.2/8, 0.5/8],
     ...                        runs=100, episodes=500)["steps"]        # [alpha, lambda, run, episode]
 """
+
 from __future__ import annotations
 
 import warnings
@@ -27,13 +28,24 @@ from .._checks import check_count
 
 __all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
 
-ALGORITHMS = {"sarsa": 0, "expected_sarsa": 1, "q_learning": 2, "sarsa_lambda": 3, "true_online_sarsa_lambda": 4,
-              "nstep_sarsa": 5}
+ALGORITHMS = {
+    "sarsa": 0,
+    "expected_sarsa": 1,
+    "q_learning": 2,
+    "sarsa_lambda": 3,
+    "true_online_sarsa_lambda": 4,
+    "nstep_sarsa": 5,
+}
 TRACES = {"accumulate": 0, "replace": 1, "replace_clear": 2}
 #: env ids with a built-in compiled twin -> its class in fastfa.envs.classic
-ENV_KINDS = {"MountainCar-v0": "MountainCarEnv", "fastfa/MountainCar-v0": "MountainCarEnv",
-             "CartPole-v1": "CartPoleEnv", "fastfa/CartPole-v1": "CartPoleEnv",
-             "Acrobot-v1": "AcrobotEnv", "fastfa/Acrobot-v1": "AcrobotEnv"}
+ENV_KINDS = {
+    "MountainCar-v0": "MountainCarEnv",
+    "fastfa/MountainCar-v0": "MountainCarEnv",
+    "CartPole-v1": "CartPoleEnv",
+    "fastfa/CartPole-v1": "CartPoleEnv",
+    "Acrobot-v1": "AcrobotEnv",
+    "fastfa/Acrobot-v1": "AcrobotEnv",
+}
 #: the book's Mountain Car tile coding box (S&B 10.1): position [-1.2, 0.5], velocity [-0.07, 0.07]
 MOUNTAINCAR_BOX = ((-1.2, -0.07), (0.5, 0.07))
 
@@ -58,8 +70,9 @@ class TileSpec:
     def arrays(self):
         from ..kernels.features.gridtiles import grid_spec
 
-        return grid_spec(np.asarray(self.low, float), np.asarray(self.high, float), self.tiles, self.tilings,
-                         self.anchor)
+        return grid_spec(
+            np.asarray(self.low, float), np.asarray(self.high, float), self.tiles, self.tilings, self.anchor
+        )
 
 
 def _compiled_env(env_id):
@@ -69,8 +82,7 @@ def _compiled_env(env_id):
 
     if isinstance(env_id, str):
         if env_id not in ENV_KINDS:
-            raise ValueError(f"env_id must be one of {sorted(ENV_KINDS)} or a fastfa.envs.CompiledEnv, "
-                             f"got {env_id!r}")
+            raise ValueError(f"env_id must be one of {sorted(ENV_KINDS)} or a fastfa.envs.CompiledEnv, got {env_id!r}")
         return getattr(classic, ENV_KINDS[env_id])()
     u = getattr(env_id, "unwrapped", env_id)
     if not isinstance(u, CompiledEnv):
@@ -99,11 +111,25 @@ def spawn_generators(seeds):
     return env_g, ag_g
 
 
-def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None, runs: int | None = None,
-                   episodes: int,
-                   seeds=None, seed: int = 0, epsilon: float = 0.0, gamma: float = 1.0, trace: str = "replace",
-                   tiles: TileSpec | None = None, max_steps: int = 0, threads: int | None = None,
-                   trace_min: float = 0.0) -> dict:
+def run_population(
+    env_id: str,
+    algorithm: str,
+    *,
+    alphas,
+    lams=(0.0,),
+    ns=None,
+    runs: int | None = None,
+    episodes: int,
+    seeds=None,
+    seed: int = 0,
+    epsilon: float = 0.0,
+    gamma: float = 1.0,
+    trace: str = "replace",
+    tiles: TileSpec | None = None,
+    max_steps: int = 0,
+    threads: int | None = None,
+    trace_min: float = 0.0,
+) -> dict:
     """Run ``len(alphas) x len(lams) x runs`` independent learners for ``episodes`` episodes each.
 
     Args:
@@ -189,8 +215,9 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads!r}")
     if cf.shape[1] != cenv.observation_space.shape[0]:
-        raise ValueError(f"tiles: the box has {cf.shape[1]} dimensions, the observation "
-                         f"{cenv.observation_space.shape[0]}")
+        raise ValueError(
+            f"tiles: the box has {cf.shape[1]} dimensions, the observation {cenv.observation_space.shape[0]}"
+        )
     params = cenv.params
     alg = ALGORITHMS[algorithm]
     tr = TRACES[trace]
@@ -212,8 +239,19 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
     def _work(c, n_ep):
         w = np.zeros((nf, n_act))
         h = make_hp(cell_alpha[c], gamma, cell_lam[c], epsilon, tr, trace_min, int(cell_lam[c]) if alg == 5 else 1)
-        return unit(params, np.zeros(s_len), env_rngs[c], cf, ci, w, h, make_budget(n_ep, 0, max_steps, True),
-                    rngs[c], steps[c], rets[c])[0]
+        return unit(
+            params,
+            np.zeros(s_len),
+            env_rngs[c],
+            cf,
+            ci,
+            w,
+            h,
+            make_budget(n_ep, 0, max_steps, True),
+            rngs[c],
+            steps[c],
+            rets[c],
+        )[0]
 
     work(0, 0)  # zero episodes (no draws): compiles or loads from the cache, outside the timing
     t0 = time.perf_counter()
@@ -229,9 +267,19 @@ def run_population(env_id: str, algorithm: str, *, alphas, lams=(0.0,), ns=None,
     shape = (n_a, n_l, n_r, episodes)
     if diverged.any():
         bad = sorted({(float(a), float(l)) for a, l in zip(cell_alpha[diverged], cell_lam[diverged])})
-        warnings.warn(f"run_population: {int(diverged.sum())} of {cells} runs diverged (q̂ not finite) and were "
-                      f"stopped, at (alpha, lam/n) = {bad}; their remaining episodes are steps -1, return NaN "
-                      "(see result['diverged'])", RuntimeWarning, stacklevel=2)
-    return {"steps": steps.reshape(shape), "returns": rets.reshape(shape), "alphas": alphas, "lams": lams,
-            "env_steps": int(np.clip(steps, 0, None).sum()), "wall_time_s": wall,
-            "diverged": diverged.reshape(shape[:3])}
+        warnings.warn(
+            f"run_population: {int(diverged.sum())} of {cells} runs diverged (q̂ not finite) and were "
+            f"stopped, at (alpha, lam/n) = {bad}; their remaining episodes are steps -1, return NaN "
+            "(see result['diverged'])",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return {
+        "steps": steps.reshape(shape),
+        "returns": rets.reshape(shape),
+        "alphas": alphas,
+        "lams": lams,
+        "env_steps": int(np.clip(steps, 0, None).sum()),
+        "wall_time_s": wall,
+        "diverged": diverged.reshape(shape[:3]),
+    }

@@ -28,6 +28,7 @@ Example::
     >>> agent = TD0(StateAggregation(1000, 10, first=1), alpha=2e-4).learn(env, episodes=1000, seed=0)
     >>> agent.value(300), agent.values([1, 1000])
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,13 +78,23 @@ class _Predictor(Contract):
 
     _fields: tuple = ()
 
-    def __init__(self, env, features=None, *legacy, policy=None, config: PredictionConfig | None = None,
-                 seed: int | None = None, **overrides):
+    def __init__(
+        self,
+        env,
+        features=None,
+        *legacy,
+        policy=None,
+        config: PredictionConfig | None = None,
+        seed: int | None = None,
+        **overrides,
+    ):
         name = type(self).__name__
         if is_env(env):  # contract form
             if legacy:
-                raise TypeError(f"{name}(env, features=None, *, policy=None, config=None, seed=None, **overrides): "
-                                "the options are keyword-only")
+                raise TypeError(
+                    f"{name}(env, features=None, *, policy=None, config=None, seed=None, **overrides): "
+                    "the options are keyword-only"
+                )
             env = resolve_env(env)
             if features is None:
                 features = default_features(env.observation_space)
@@ -103,8 +114,9 @@ class _Predictor(Contract):
         if config.trace == "replacing" and not getattr(features, "sparse", False):
             raise ValueError("trace='replacing' needs binary (sparse) features")
         if policy is not None and not callable(policy):
-            raise TypeError(f"policy must be a callable obs -> action (or None: uniform random), got "
-                            f"{type(policy).__name__}")
+            raise TypeError(
+                f"policy must be a callable obs -> action (or None: uniform random), got {type(policy).__name__}"
+            )
         self.config = config
         self.approx = LinearV(features)
         self.features = features
@@ -142,8 +154,9 @@ class _Predictor(Contract):
         if first and self.policy is None and getattr(env.action_space, "n", None) != 1:
             env.action_space.seed(self.seed)
             self._action_seeded = True
-        return run(env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress,
-                   callback=callback)
+        return run(
+            env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
+        )
 
     _action_seeded = False
 
@@ -175,10 +188,24 @@ class _Predictor(Contract):
         F = self.approx.n_features
         out_w = self.w.reshape(1, F).copy()
         out_steps = np.zeros(1, np.int64)
-        randomwalk_population(gens, params, METHODS[method], np.array([cfg.alpha], float),
-                              np.array([self._n()], np.int64), np.array([cfg.lam], float), float(cfg.gamma),
-                              idx, val, np.zeros(n_states), np.zeros(n_states), np.zeros(0, np.int64),
-                              int(episodes), np.zeros((1, 0)), out_w, out_steps)
+        randomwalk_population(
+            gens,
+            params,
+            METHODS[method],
+            np.array([cfg.alpha], float),
+            np.array([self._n()], np.int64),
+            np.array([cfg.lam], float),
+            float(cfg.gamma),
+            idx,
+            val,
+            np.zeros(n_states),
+            np.zeros(n_states),
+            np.zeros(0, np.int64),
+            int(episodes),
+            np.zeros((1, 0)),
+            out_w,
+            out_steps,
+        )
         self.approx.w[:] = out_w[0]
         return EpisodeLog(total_steps=int(out_steps[0]))
 
@@ -225,8 +252,17 @@ class _Predictor(Contract):
     def save(self, path):
         """Config, features, weights, env id and log (pickle-free; the policy is not saved)."""
         meta, arrays = self.approx.get_state()
-        return _io.save(path, type(self).__name__, {"config": dataclasses.asdict(self.config), "approx": meta,
-                                                    "seed": self.seed, "contract": self._contract_meta()}, arrays)
+        return _io.save(
+            path,
+            type(self).__name__,
+            {
+                "config": dataclasses.asdict(self.config),
+                "approx": meta,
+                "seed": self.seed,
+                "contract": self._contract_meta(),
+            },
+            arrays,
+        )
 
     @classmethod
     @_io.loader
@@ -322,7 +358,7 @@ class NStepTD(_Predictor):
 
         cfg = self.config
         boot = 0.0 if bootstrap_enc is None else v_value(self.w, *bootstrap_enc)
-        rewards = np.asarray(self._rewards[tau:tau + n_rewards], dtype=np.float64)
+        rewards = np.asarray(self._rewards[tau : tau + n_rewards], dtype=np.float64)
         g = discounted_return(rewards, float(cfg.gamma), boot if bootstrap_enc is not None else 0.0)
         i, v = self._enc[tau]
         linear_v_update(self.w, i, v, g, float(cfg.alpha))
@@ -357,8 +393,19 @@ class TDLambda(_Predictor):
 
         cfg = self.config
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
-        td_lambda_update(self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha), float(cfg.lam),
-                         ACCUMULATE if cfg.trace == "accumulating" else REPLACE)
+        td_lambda_update(
+            self.w,
+            self._z,
+            i,
+            v,
+            float(reward),
+            g,
+            i1,
+            v1,
+            float(cfg.alpha),
+            float(cfg.lam),
+            ACCUMULATE if cfg.trace == "accumulating" else REPLACE,
+        )
         return self._act(next_obs)
 
 
@@ -376,6 +423,7 @@ class TrueOnlineTDLambda(_Predictor):
 
         cfg = self.config
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
-        _, self._v_old = true_online_td_update(self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha),
-                                               float(cfg.lam), self._v_old)
+        _, self._v_old = true_online_td_update(
+            self.w, self._z, i, v, float(reward), g, i1, v1, float(cfg.alpha), float(cfg.lam), self._v_old
+        )
         return self._act(next_obs)

@@ -3,6 +3,7 @@
 Used by the prediction agents' compiled path (``fastfa.agents.prediction``) and by the random-walk
 experiments (``fastfa.experiments``), which import it from here: agents never import experiments.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,9 +60,22 @@ def generators(seqs, repeat: int = 1):
     return List(gens)
 
 
-def population(method: str, features, *, seed, n_runs: int | None = None, alphas, n_episodes: int, log_at,
-               ns=None, lams=None, gamma: float = 1.0, n_states: int = 1000, max_jump: int = 100,
-               weights: str = "mu"):
+def population(
+    method: str,
+    features,
+    *,
+    seed,
+    n_runs: int | None = None,
+    alphas,
+    n_episodes: int,
+    log_at,
+    ns=None,
+    lams=None,
+    gamma: float = 1.0,
+    n_states: int = 1000,
+    max_jump: int = 100,
+    weights: str = "mu",
+):
     """Run ``len(alphas)`` parameter points (alphas[p], ns[p], lams[p]) x ``n_runs`` seeds.
 
     ``seed`` is an int root seed (run j uses ``SeedSequence(seed).spawn(n_runs)[j]``) or a list
@@ -93,7 +107,22 @@ def population(method: str, features, *, seed, n_runs: int | None = None, alphas
     out_err = np.full((M, log_at.shape[0]), np.nan)
     out_w = np.zeros((M, F))
     out_steps = np.zeros(M, np.int64)
-    randomwalk_population(generators(seqs, P), randomwalk_params(n_states, max_jump), METHODS[method],
-                          np.repeat(alphas, n_runs), np.repeat(ns, n_runs), np.repeat(lams, n_runs),
-                          float(gamma), idx, val, v_true, err_w, log_at, int(n_episodes), out_err, out_w, out_steps)
+    randomwalk_population(
+        generators(seqs, P),
+        randomwalk_params(n_states, max_jump),
+        METHODS[method],
+        np.repeat(alphas, n_runs),
+        np.repeat(ns, n_runs),
+        np.repeat(lams, n_runs),
+        float(gamma),
+        idx,
+        val,
+        v_true,
+        err_w,
+        log_at,
+        int(n_episodes),
+        out_err,
+        out_w,
+        out_steps,
+    )
     return (out_err.reshape(P, n_runs, -1), out_w.reshape(P, n_runs, F), int(out_steps.sum()))

@@ -1,4 +1,5 @@
 """Input checks of the batch approximators (trees, kNN): one ValueError/TypeError naming the argument."""
+
 from __future__ import annotations
 
 import numpy as np

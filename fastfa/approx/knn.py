@@ -20,6 +20,7 @@ Example::
     >>> m.predict([[0.4]])
     array([0.5])
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,18 @@ class KNNRegressor:
         leaf_size: points per k-d tree leaf (int ≥ 1).
     """
 
-    def __init__(self, capacity: int, n_dims: int, k: int = 10, *, n_outputs: int = 1, kernel: str = "uniform",
-                 bandwidth: float = 1.0, algorithm: str = "brute", leaf_size: int = 16):
+    def __init__(
+        self,
+        capacity: int,
+        n_dims: int,
+        k: int = 10,
+        *,
+        n_outputs: int = 1,
+        kernel: str = "uniform",
+        bandwidth: float = 1.0,
+        algorithm: str = "brute",
+        leaf_size: int = 16,
+    ):
         self.capacity = check_limit("capacity", capacity, 1)
         self.n_dims = check_limit("n_dims", n_dims, 1)
         self.k = check_limit("k", k, 1)
@@ -58,8 +69,11 @@ class KNNRegressor:
             raise ValueError(f"kernel must be one of {sorted(_KERNELS)}, got {kernel!r}")
         if algorithm not in _ALGORITHMS:
             raise ValueError(f"algorithm must be one of {list(_ALGORITHMS)}, got {algorithm!r}")
-        if isinstance(bandwidth, bool) or not isinstance(bandwidth, (int, float, np.integer, np.floating)) or not (
-                math.isfinite(bandwidth) and bandwidth > 0):
+        if (
+            isinstance(bandwidth, bool)
+            or not isinstance(bandwidth, (int, float, np.integer, np.floating))
+            or not (math.isfinite(bandwidth) and bandwidth > 0)
+        ):
             raise ValueError(f"bandwidth must be a finite number > 0, got {bandwidth!r}")
         self.kernel, self.algorithm, self.bandwidth = kernel, algorithm, float(bandwidth)
         self.leaf_size = check_limit("leaf_size", leaf_size, 1)
@@ -79,8 +93,11 @@ class KNNRegressor:
         if y.ndim == 1 and self.n_outputs == 1:
             y = y.reshape(-1, 1)
         if y.shape != (n, self.n_outputs):
-            raise ValueError(f"y must have shape ({n}, {self.n_outputs})" + (f" or ({n},)" if self.n_outputs == 1
-                                                                             else "") + f", got {y.shape}")
+            raise ValueError(
+                f"y must have shape ({n}, {self.n_outputs})"
+                + (f" or ({n},)" if self.n_outputs == 1 else "")
+                + f", got {y.shape}"
+            )
         if not np.isfinite(y).all():
             raise ValueError("y must be finite (no NaN or inf)")
         return y
@@ -109,8 +126,15 @@ class KNNRegressor:
 
         n = self.size
         cap = 2 * n - 1
-        arrs = (np.empty(n, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64),
-                np.empty(cap, np.int64), np.empty((cap, self.n_dims)), np.empty((cap, self.n_dims)))
+        arrs = (
+            np.empty(n, np.int64),
+            np.empty(cap, np.int64),
+            np.empty(cap, np.int64),
+            np.empty(cap, np.int64),
+            np.empty(cap, np.int64),
+            np.empty((cap, self.n_dims)),
+            np.empty((cap, self.n_dims)),
+        )
         c = kdtree_build(self.X, n, self.leaf_size, *arrs)
         self._tree = (arrs[0],) + tuple(a[:c].copy() for a in arrs[1:])
 
@@ -177,9 +201,23 @@ class KNNRegressor:
         if not (isinstance(target, (int, float, np.integer, np.floating)) and math.isfinite(target)):
             raise ValueError(f"target must be a finite number, got {target!r}")
         k = min(self.k, self.size)
-        return float(knn_td_update(self.X, self.Y, self.size, q[0], output, float(target), float(alpha), k,
-                                   _KERNELS[self.kernel], self.bandwidth))
+        return float(
+            knn_td_update(
+                self.X,
+                self.Y,
+                self.size,
+                q[0],
+                output,
+                float(target),
+                float(alpha),
+                k,
+                _KERNELS[self.kernel],
+                self.bandwidth,
+            )
+        )
 
     def __repr__(self):
-        return (f"KNNRegressor(capacity={self.capacity}, n_dims={self.n_dims}, k={self.k}, "
-                f"n_outputs={self.n_outputs}, kernel={self.kernel!r}, algorithm={self.algorithm!r}, size={self.size})")
+        return (
+            f"KNNRegressor(capacity={self.capacity}, n_dims={self.n_dims}, k={self.k}, "
+            f"n_outputs={self.n_outputs}, kernel={self.kernel!r}, algorithm={self.algorithm!r}, size={self.size})"
+        )

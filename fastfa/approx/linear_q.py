@@ -14,6 +14,7 @@ Example::
     >>> Q.q_values([-0.5, 0.0])
     array([0., 0., 0.])
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,10 @@ class LinearQ:
         if not hasattr(features, "n_features"):
             raise TypeError(f"features must be a fastfa feature object, got {type(features).__name__}")
         if getattr(features, "n_actions", None) is not None:
-            raise ValueError("features: give state features (TileCoder without n_actions); LinearQ keeps one "
-                             "weight column per action")
+            raise ValueError(
+                "features: give state features (TileCoder without n_actions); LinearQ keeps one "
+                "weight column per action"
+            )
         if isinstance(n_actions, bool) or not isinstance(n_actions, (int, np.integer)) or n_actions < 1:
             raise ValueError(f"n_actions must be an int >= 1, got {n_actions!r}")
         self.features = features
@@ -88,10 +91,12 @@ class LinearQ:
 
     def get_state(self) -> tuple[dict, dict]:
         meta, arrays = features_to_state(self.features)
-        return ({"features": meta, "n_actions": self.n_actions},
-                {"w": self.w, **{f"features.{k}": a for k, a in arrays.items()}})
+        return (
+            {"features": meta, "n_actions": self.n_actions},
+            {"w": self.w, **{f"features.{k}": a for k, a in arrays.items()}},
+        )
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict) -> "LinearQ":
-        fa = {k[len("features."):]: a for k, a in arrays.items() if k.startswith("features.")}
+        fa = {k[len("features.") :]: a for k, a in arrays.items() if k.startswith("features.")}
         return cls(features_from_state(meta["features"], fa), meta["n_actions"], w=arrays["w"])

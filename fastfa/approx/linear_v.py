@@ -14,6 +14,7 @@ Example::
     >>> V.value(500), V.values([1, 500, 1000]).shape
     (0.0, (3,))
 """
+
 from __future__ import annotations
 
 import importlib
@@ -120,7 +121,7 @@ class LinearV:
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict) -> "LinearV":
-        fa = {k[len("features."):]: a for k, a in arrays.items() if k.startswith("features.")}
+        fa = {k[len("features.") :]: a for k, a in arrays.items() if k.startswith("features.")}
         return cls(features_from_state(meta["features"], fa), w=arrays["w"])
 
     def save(self, path):

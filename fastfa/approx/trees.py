@@ -21,6 +21,7 @@ Example::
     >>> RegressionTree(max_depth=1).fit(X, y).predict([[0.1], [0.9]])
     array([0., 1.])
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,11 @@ _NO_LIMIT = 2**62
 
 def _tree_limits(max_depth, min_samples_split, min_samples_leaf):
     md = _NO_LIMIT if max_depth is None else check_limit("max_depth", max_depth, 0)
-    return md, check_limit("min_samples_split", min_samples_split, 2), check_limit("min_samples_leaf",
-                                                                                   min_samples_leaf, 1)
+    return (
+        md,
+        check_limit("min_samples_split", min_samples_split, 2),
+        check_limit("min_samples_leaf", min_samples_leaf, 1),
+    )
 
 
 def _fit_one(X, y, md, mss, msl, K, randomized, rng):
@@ -84,8 +88,20 @@ class _TreeModel:
         """Memory held by the node arrays, in bytes."""
         if self.feature is None:
             return 0
-        return sum(a.nbytes for a in (self.feature, self.threshold, self.left, self.right, self.value,
-                                      self.n_node, self.impurity, self.roots, self.packed))
+        return sum(
+            a.nbytes
+            for a in (
+                self.feature,
+                self.threshold,
+                self.left,
+                self.right,
+                self.value,
+                self.n_node,
+                self.impurity,
+                self.roots,
+                self.packed,
+            )
+        )
 
     def predict(self, X) -> np.ndarray:
         """Predictions for the rows of ``X`` (float[n, d], or one row float[d]): float64[n] (or a float)."""
@@ -126,8 +142,10 @@ class RegressionTree(_TreeModel):
         return self
 
     def __repr__(self):
-        return (f"RegressionTree(max_depth={self.max_depth}, min_samples_split={self.min_samples_split}, "
-                f"min_samples_leaf={self.min_samples_leaf})")
+        return (
+            f"RegressionTree(max_depth={self.max_depth}, min_samples_split={self.min_samples_split}, "
+            f"min_samples_leaf={self.min_samples_leaf})"
+        )
 
 
 class ExtraTrees(_TreeModel):
@@ -142,8 +160,16 @@ class ExtraTrees(_TreeModel):
         seed: int or ``numpy.random.SeedSequence``; the same seed gives bit-identical trees.
     """
 
-    def __init__(self, n_trees: int = 50, *, max_features: int | None = None, min_samples_split: int = 2,
-                 min_samples_leaf: int = 1, max_depth: int | None = None, seed=None):
+    def __init__(
+        self,
+        n_trees: int = 50,
+        *,
+        max_features: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        max_depth: int | None = None,
+        seed=None,
+    ):
         self.n_trees = check_limit("n_trees", n_trees, 1)
         self._limits = _tree_limits(max_depth, min_samples_split, min_samples_leaf)
         if max_features is not None:
@@ -165,6 +191,8 @@ class ExtraTrees(_TreeModel):
         return self
 
     def __repr__(self):
-        return (f"ExtraTrees(n_trees={self.n_trees}, max_features={self.max_features}, "
-                f"min_samples_split={self.min_samples_split}, min_samples_leaf={self.min_samples_leaf}, "
-                f"max_depth={self.max_depth})")
+        return (
+            f"ExtraTrees(n_trees={self.n_trees}, max_features={self.max_features}, "
+            f"min_samples_split={self.min_samples_split}, min_samples_leaf={self.min_samples_leaf}, "
+            f"max_depth={self.max_depth})"
+        )

@@ -25,11 +25,18 @@ The package is split by concept: :mod:`.uniform` (the ring and uniform sampling)
 :mod:`.prioritized` (the sum-tree), :mod:`.nstep` (n-step returns), :mod:`.compact`
 (``store_next_obs=False``) and :mod:`.files` (saving, and loading as untrusted input).
 """
+
 from __future__ import annotations
 
 from ._common import COMPILED, NStepTransitions, PrioritizedTransitions, Transitions
 from .prioritized import PrioritizedReplayBuffer
 from .uniform import ReplayBuffer
 
-__all__ = ["ReplayBuffer", "PrioritizedReplayBuffer", "Transitions", "PrioritizedTransitions", "NStepTransitions",
-           "COMPILED"]
+__all__ = [
+    "ReplayBuffer",
+    "PrioritizedReplayBuffer",
+    "Transitions",
+    "PrioritizedTransitions",
+    "NStepTransitions",
+    "COMPILED",
+]

@@ -1,4 +1,5 @@
 """Shared pieces of the replay buffers: the sample tuples, the kernel module and the C extension."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -86,6 +87,8 @@ def check_state(buf) -> None:
     """ValueError unless ``buf.state`` = [pos, size] is in range for the capacity (kernels index with it)."""
     pos, size, cap = int(buf.state[0]), int(buf.state[1]), buf.capacity
     if not (0 <= size <= cap and 0 <= pos < cap and (size == cap or pos == size)):
-        raise ValueError(f"buffer state [pos, size] = [{pos}, {size}] is out of range for capacity {cap} "
-                         f"(need 0 <= size <= capacity, 0 <= pos < capacity, pos == size until full); "
-                         "the buffer's arrays were modified")
+        raise ValueError(
+            f"buffer state [pos, size] = [{pos}, {size}] is out of range for capacity {cap} "
+            f"(need 0 <= size <= capacity, 0 <= pos < capacity, pos == size until full); "
+            "the buffer's arrays were modified"
+        )

@@ -6,6 +6,7 @@ Layout (``replay_add_compact`` in ``fastfa.kernels.replay.replay``): ``nxt[i]`` 
 observation is ``obs[(i+1) mod capacity]``, else its slot in ``extra``; ``estate`` = [oldest slot,
 count] of the live slots, which belong to the rows holding a slot in row order (oldest first).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,6 +6,7 @@ rows, the compact-storage slots, the sum-tree of priorities -- is checked agains
 before the buffer is used, so a corrupt file raises :class:`fastfa.io.FormatError` (naming the
 file and the field) instead of crashing the interpreter on the next ``add``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,16 +16,30 @@ from ..io import FormatError, check_array
 
 
 def file_meta(buf) -> dict:
-    return {"capacity": buf.capacity, "obs_shape": list(buf.obs_shape), "obs_dtype": buf.obs_dtype.str,
-            "action_shape": list(buf.action_shape), "action_dtype": buf.action_dtype.str,
-            "validate": buf.validate, "rng": _io.rng_state(buf.rng), "n_step": buf.n_step,
-            "gamma": buf.gamma, "store_next_obs": buf.store_next_obs}
+    return {
+        "capacity": buf.capacity,
+        "obs_shape": list(buf.obs_shape),
+        "obs_dtype": buf.obs_dtype.str,
+        "action_shape": list(buf.action_shape),
+        "action_dtype": buf.action_dtype.str,
+        "validate": buf.validate,
+        "rng": _io.rng_state(buf.rng),
+        "n_step": buf.n_step,
+        "gamma": buf.gamma,
+        "store_next_obs": buf.store_next_obs,
+    }
 
 
 def file_arrays(buf) -> dict:
     n = len(buf)  # only the filled rows are written
-    out = {"obs": buf.obs[:n], "actions": buf.actions[:n], "rewards": buf.rewards[:n],
-           "terminated": buf.terminated[:n], "truncated": buf.truncated[:n], "state": buf.state}
+    out = {
+        "obs": buf.obs[:n],
+        "actions": buf.actions[:n],
+        "rewards": buf.rewards[:n],
+        "terminated": buf.terminated[:n],
+        "truncated": buf.truncated[:n],
+        "state": buf.state,
+    }
     if buf.store_next_obs:
         out["next_obs"] = buf.next_obs[:n]
     else:
@@ -50,9 +65,14 @@ def from_dict(cls, meta, arrays, prefix: str):
     for name in ("obs_shape", "action_shape"):
         if not isinstance(meta[name], list):
             raise FormatError(path, f"buffer field {name!r} must be a list of ints, got {meta[name]!r}")
-    kw = dict(capacity=meta["capacity"], obs_shape=tuple(meta["obs_shape"]), obs_dtype=_dtype(meta, "obs_dtype", path),
-              action_shape=tuple(meta["action_shape"]), action_dtype=_dtype(meta, "action_dtype", path),
-              validate=meta.get("validate", True))
+    kw = dict(
+        capacity=meta["capacity"],
+        obs_shape=tuple(meta["obs_shape"]),
+        obs_dtype=_dtype(meta, "obs_dtype", path),
+        action_shape=tuple(meta["action_shape"]),
+        action_dtype=_dtype(meta, "action_dtype", path),
+        validate=meta.get("validate", True),
+    )
     if meta.get("n_step", 1) != 1:
         kw.update(n_step=meta["n_step"], gamma=meta["gamma"])
     if not meta.get("store_next_obs", True):
@@ -71,18 +91,26 @@ def from_dict(cls, meta, arrays, prefix: str):
 
 def restore(buf, arrays, path, prefix: str) -> None:
     """Check the common arrays of a file against ``buf``'s metadata, then copy them in."""
+
     def get(name, **kw):
         return check_array(arrays, prefix + name, path=path, **kw)
 
     state = get("state", kind="iu", shape=(2,))
     pos, n, cap = int(state[0]), int(state[1]), buf.capacity
     if not (0 <= n <= cap and 0 <= pos < cap and (n == cap or pos == n)):
-        raise FormatError(path, f"array {prefix + 'state'!r}: [pos, size] = [{pos}, {n}] is out of range for "
-                                f"capacity {cap} (need 0 <= size <= capacity, 0 <= pos < capacity, pos == size "
-                                "until full)")
+        raise FormatError(
+            path,
+            f"array {prefix + 'state'!r}: [pos, size] = [{pos}, {n}] is out of range for "
+            f"capacity {cap} (need 0 <= size <= capacity, 0 <= pos < capacity, pos == size "
+            "until full)",
+        )
     act = (n, buf._act_dim) if buf._act_dim else (n,)
-    names = [("obs", buf.obs_dtype, (n, buf._obs_dim)), ("actions", buf.action_dtype, act),
-             ("rewards", np.float32, (n,)), ("terminated", np.bool_, (n,))]
+    names = [
+        ("obs", buf.obs_dtype, (n, buf._obs_dim)),
+        ("actions", buf.action_dtype, act),
+        ("rewards", np.float32, (n,)),
+        ("terminated", np.bool_, (n,)),
+    ]
     if buf.store_next_obs:
         names.append(("next_obs", buf.obs_dtype, (n, buf._obs_dim)))
     if prefix + "truncated" in arrays:  # files written before n-step support have none

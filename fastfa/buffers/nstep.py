@@ -4,6 +4,7 @@ A sample of row i follows the stored rows i, i+1, … for K ≤ n steps, stoppin
 row (``terminated``), at a time-limit cut (``truncated``) and at the newest stored row:
 ``rewards`` = Σ_{k<K} γᵏ R_{t+k+1}, ``next_obs`` = S_{t+K}, ``discounts`` = γᴷ (0 at a terminal).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,8 @@ from ._common import NStepTransitions, kernels
 
 def check_n_step(n_step, gamma) -> tuple[int, float]:
     """``(n_step, gamma)`` checked: an int >= 1 and a real in [0, 1]."""
-    if not isinstance(n_step, (int, np.integer)) or isinstance(n_step, (bool, np.bool_)) or not 1 <= n_step <= 2 ** 20:
-        raise ValueError(f"n_step must be an int in [1, {2 ** 20}], got {n_step!r}")
+    if not isinstance(n_step, (int, np.integer)) or isinstance(n_step, (bool, np.bool_)) or not 1 <= n_step <= 2**20:
+        raise ValueError(f"n_step must be an int in [1, {2**20}], got {n_step!r}")
     if isinstance(gamma, (bool, np.bool_)):
         raise TypeError(f"gamma must be a real number in [0, 1], got {gamma!r}")
     try:
@@ -37,8 +38,21 @@ def sample(buf, batch_size: int) -> NStepTransitions:
     idx = np.empty(batch_size, np.int64)
     out = buf._out(batch_size)
     g = np.empty(batch_size, np.float32)
-    kernels().replay_sample_nstep_into(buf.obs, buf.actions, buf.rewards, buf.next_obs, buf.terminated,
-                                       buf.truncated, buf.state, buf.n_step, buf.gamma, u, idx, *out, g)
+    kernels().replay_sample_nstep_into(
+        buf.obs,
+        buf.actions,
+        buf.rewards,
+        buf.next_obs,
+        buf.terminated,
+        buf.truncated,
+        buf.state,
+        buf.n_step,
+        buf.gamma,
+        u,
+        idx,
+        *out,
+        g,
+    )
     if buf._reshape:
         out = buf._shape_out(*out)
     return NStepTransitions(*out, g)

@@ -3,6 +3,7 @@
 Priorities live in a sum-tree (``tree[1]`` = total, leaves at ``cap2 + i``) with a min-tree beside it
 for the importance-weight normaliser; see ``fastfa.kernels.replay.replay`` for the kernels.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,20 @@ class PrioritizedReplayBuffer(ReplayBuffer):
 
     _kind = "PrioritizedReplayBuffer"
 
-    def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, action_shape=(), action_dtype=np.int64,
-                 seed=None, validate: bool = True, *, alpha: float = 0.6, beta: float = 0.4, eps: float = 1e-6):
+    def __init__(
+        self,
+        capacity: int,
+        obs_shape,
+        obs_dtype=np.float32,
+        action_shape=(),
+        action_dtype=np.int64,
+        seed=None,
+        validate: bool = True,
+        *,
+        alpha: float = 0.6,
+        beta: float = 0.4,
+        eps: float = 1e-6,
+    ):
         super().__init__(capacity, obs_shape, obs_dtype, action_shape, action_dtype, seed, validate)
         self.alpha = _real("alpha", alpha, math.inf)
         self.beta = beta
@@ -61,8 +74,22 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         check_state(self)
         K = kernels()
         f = K.per_add_checked if self.validate else K.per_add
-        return f(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state,
-                 self.sum_tree, self.min_tree, self.pstate, o, a, r, o2, d)
+        return f(
+            self.obs,
+            self.actions,
+            self.rewards,
+            self.next_obs,
+            self.terminated,
+            self.state,
+            self.sum_tree,
+            self.min_tree,
+            self.pstate,
+            o,
+            a,
+            r,
+            o2,
+            d,
+        )
 
     def _add_batch(self, o, a, r, o2, d):
         f = self._fast
@@ -71,8 +98,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         for i in range(o.shape[0]):
             if f is not None and f.add(so[i], a[i], r[i], so2[i], d[i], None) >= 0:
                 continue
-            self._add(np.ascontiguousarray(o[i], self.obs_dtype), a[i], float(r[i]),
-                      np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))  # inputs checked by add_batch
+            self._add(
+                np.ascontiguousarray(o[i], self.obs_dtype),
+                a[i],
+                float(r[i]),
+                np.ascontiguousarray(o2[i], self.obs_dtype),
+                bool(d[i]),
+            )  # inputs checked by add_batch
 
     def sample(self, batch_size: int) -> PrioritizedTransitions:
         """``batch_size`` transitions with P(i) ∝ pᵢ^α, plus ``weights`` and ``indices``."""
@@ -86,8 +118,21 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         idx = np.empty(batch_size, np.int64)
         w = np.empty(batch_size, np.float32)
         out = self._out(batch_size)
-        ok = kernels().per_sample_into(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
-                                        self.state, self.sum_tree, self.min_tree, self._beta, u, idx, w, *out)
+        ok = kernels().per_sample_into(
+            self.obs,
+            self.actions,
+            self.rewards,
+            self.next_obs,
+            self.terminated,
+            self.state,
+            self.sum_tree,
+            self.min_tree,
+            self._beta,
+            u,
+            idx,
+            w,
+            *out,
+        )
         if not ok:
             raise ValueError("total priority is 0 or not finite; cannot sample")
         return PrioritizedTransitions(*self._shape_out(*out), w, idx)
@@ -109,19 +154,22 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 raise TypeError(f"indices must be integers, got {idx.dtype}")
             idx = idx.astype(np.int64)
         check_state(self)
-        k, code = kernels().per_update_checked(self.sum_tree, self.min_tree, self.pstate, idx, p,
-                                                         self.alpha, self.eps, self.state[1])
+        k, code = kernels().per_update_checked(
+            self.sum_tree, self.min_tree, self.pstate, idx, p, self.alpha, self.eps, self.state[1]
+        )
         if k >= 0:
-            what = {1: f"indices must be in [0, {len(self)}), got {idx[k]}",
-                    2: f"priorities must be finite, got {p[k]}",
-                    3: f"priorities must be >= 0, got {p[k]}",
-                    4: "priorities + eps must be > 0 (set eps > 0 to allow zero priorities)"}[code]
+            what = {
+                1: f"indices must be in [0, {len(self)}), got {idx[k]}",
+                2: f"priorities must be finite, got {p[k]}",
+                3: f"priorities must be >= 0, got {p[k]}",
+                4: "priorities + eps must be > 0 (set eps > 0 to allow zero priorities)",
+            }[code]
             raise ValueError(f"{what} (entry {k}); no priority was updated")
 
     def priorities(self) -> np.ndarray:
         """Current pᵢ^α of the stored rows (a copy)."""
         cap2 = self.sum_tree.shape[0] // 2
-        return self.sum_tree[cap2:cap2 + len(self)].copy()
+        return self.sum_tree[cap2 : cap2 + len(self)].copy()
 
     def _meta(self) -> dict:
         return {**super()._meta(), "alpha": self.alpha, "beta": self._beta, "eps": self.eps}
@@ -154,7 +202,7 @@ def _tree_levels(leaves, op):
     t[cap2:] = leaves
     lo = cap2 // 2
     while lo >= 1:
-        t[lo:2 * lo] = op(t[2 * lo:4 * lo:2], t[2 * lo + 1:4 * lo:2])
+        t[lo : 2 * lo] = op(t[2 * lo : 4 * lo : 2], t[2 * lo + 1 : 4 * lo : 2])
         lo //= 2
     return t
 
@@ -167,17 +215,28 @@ def _check_trees(buf, arrays, path, prefix):
         return check_array(arrays, prefix + name, path=path, dtype=np.float64, **kw)
 
     s, m, p = get("sum_tree", shape=(2 * cap2,)), get("min_tree", shape=(2 * cap2,)), get("pstate", shape=(1,))
-    live = s[cap2:cap2 + n]
+    live = s[cap2 : cap2 + n]
     if not (np.isfinite(live).all() and (live >= 0).all()):
         raise FormatError(path, f"array {prefix + 'sum_tree'!r}: priorities of stored rows must be finite and >= 0")
-    if (s[cap2 + n:] != 0).any() or not np.array_equal(m[cap2:], np.where(np.arange(cap2) < n, s[cap2:], np.inf)):
-        raise FormatError(path, f"arrays {prefix + 'sum_tree'!r}/{prefix + 'min_tree'!r}: leaves disagree with "
-                                f"each other or with the {n} stored rows")
-    if not (np.array_equal(s[1:], _tree_levels(s[cap2:], np.add)[1:])
-            and np.array_equal(m[1:], _tree_levels(m[cap2:], np.minimum)[1:])):
-        raise FormatError(path, f"arrays {prefix + 'sum_tree'!r}/{prefix + 'min_tree'!r}: inner nodes are not "
-                                "the sums/minima of their children")
+    if (s[cap2 + n :] != 0).any() or not np.array_equal(m[cap2:], np.where(np.arange(cap2) < n, s[cap2:], np.inf)):
+        raise FormatError(
+            path,
+            f"arrays {prefix + 'sum_tree'!r}/{prefix + 'min_tree'!r}: leaves disagree with "
+            f"each other or with the {n} stored rows",
+        )
+    if not (
+        np.array_equal(s[1:], _tree_levels(s[cap2:], np.add)[1:])
+        and np.array_equal(m[1:], _tree_levels(m[cap2:], np.minimum)[1:])
+    ):
+        raise FormatError(
+            path,
+            f"arrays {prefix + 'sum_tree'!r}/{prefix + 'min_tree'!r}: inner nodes are not "
+            "the sums/minima of their children",
+        )
     if not (math.isfinite(p[0]) and p[0] > 0 and (n == 0 or p[0] >= live.max())):
-        raise FormatError(path, f"array {prefix + 'pstate'!r}: the largest priority must be finite, > 0 and >= "
-                                f"every stored priority, got {p[0]!r}")
+        raise FormatError(
+            path,
+            f"array {prefix + 'pstate'!r}: the largest priority must be finite, > 0 and >= "
+            f"every stored priority, got {p[0]!r}",
+        )
     return s, m, p

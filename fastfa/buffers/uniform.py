@@ -3,14 +3,14 @@
 The n-step sampling of ``n_step > 1`` lives in :mod:`.nstep`, the compact storage of
 ``store_next_obs=False`` in :mod:`.compact`, files in :mod:`.files`; see :mod:`fastfa.buffers`.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .. import io as _io
 from . import compact, files, nstep
-from ._common import PrioritizedTransitions, Transitions, check_shape, check_state, kernels, \
-    ring_class
+from ._common import PrioritizedTransitions, Transitions, check_shape, check_state, kernels, ring_class
 
 __all__ = ["ReplayBuffer"]
 
@@ -48,9 +48,20 @@ class ReplayBuffer:
 
     _kind = "ReplayBuffer"
 
-    def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, action_shape=(),
-                 action_dtype=np.int64, seed=None, validate: bool = True, *, n_step: int = 1,
-                 gamma: float = 0.99, store_next_obs: bool = True):
+    def __init__(
+        self,
+        capacity: int,
+        obs_shape,
+        obs_dtype=np.float32,
+        action_shape=(),
+        action_dtype=np.int64,
+        seed=None,
+        validate: bool = True,
+        *,
+        n_step: int = 1,
+        gamma: float = 0.99,
+        store_next_obs: bool = True,
+    ):
         n_step, gamma = nstep.check_n_step(n_step, gamma)
         self.n_step = int(n_step)
         self.gamma = gamma
@@ -69,8 +80,9 @@ class ReplayBuffer:
                 raise TypeError(f"{nm} must be a numeric dtype, got {dt}")
         self._fast = None  # C fast path (set below when the extension is available)
         self.validate = bool(validate)
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
-            np.random.SeedSequence(seed))
+        self.rng = (
+            seed if isinstance(seed, np.random.Generator) else np.random.default_rng(np.random.SeedSequence(seed))
+        )
         self._obs_dim = int(np.prod(self.obs_shape))
         self._act_dim = int(np.prod(self.action_shape)) if self.action_shape else 0
         cap = self.capacity
@@ -93,8 +105,19 @@ class ReplayBuffer:
         ring = ring_class()
         if ring is not None and self.store_next_obs:
             try:
-                f = ring(self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.truncated,
-                          self.state, self.obs_shape, self.action_shape, self.validate, Transitions)
+                f = ring(
+                    self.obs,
+                    self.actions,
+                    self.rewards,
+                    self.next_obs,
+                    self.terminated,
+                    self.truncated,
+                    self.state,
+                    self.obs_shape,
+                    self.action_shape,
+                    self.validate,
+                    Transitions,
+                )
                 if getattr(self, "sum_tree", None) is not None:
                     f.set_prioritized(self.sum_tree, self.min_tree, self.pstate, PrioritizedTransitions)
             except (TypeError, ValueError):  # e.g. a non-native byte order: the Numba path handles it
@@ -144,16 +167,16 @@ class ReplayBuffer:
         return int(self.state[1]) == self.capacity
 
     def __repr__(self):
-        return (f"{type(self).__name__}(capacity={self.capacity}, obs_shape={self.obs_shape}, "
-                f"size={len(self)})")
+        return f"{type(self).__name__}(capacity={self.capacity}, obs_shape={self.obs_shape}, size={len(self)})"
 
     # ------------------------------------------------------------------ checks
     def _check_obs(self, name, o, batch=False):
         o = np.asarray(o)
         want = ((o.shape[0],) if batch and o.ndim else ()) + self.obs_shape
         if o.shape != want:
-            raise ValueError(f"{name} must have shape {(('N',) + self.obs_shape) if batch else self.obs_shape}, "
-                             f"got {o.shape}")
+            raise ValueError(
+                f"{name} must have shape {(('N',) + self.obs_shape) if batch else self.obs_shape}, got {o.shape}"
+            )
         if self.validate and o.dtype.kind == "f" and batch and not np.isfinite(o).all():
             raise ValueError(f"{name} contains NaN or inf")
         return o.reshape((o.shape[0], self._obs_dim) if batch else (self._obs_dim,)).astype(self.obs_dtype, copy=False)
@@ -174,8 +197,12 @@ class ReplayBuffer:
             a = a.reshape(((n,) if n is not None else ()) + (self._act_dim,))
         return a.astype(self.action_dtype, copy=False)
 
-    _BAD = {-1: "obs contains NaN or inf", -2: "next_obs contains NaN or inf", -3: "reward must be finite",
-            -4: "action contains NaN or inf"}
+    _BAD = {
+        -1: "obs contains NaN or inf",
+        -2: "next_obs contains NaN or inf",
+        -3: "reward must be finite",
+        -4: "action contains NaN or inf",
+    }
 
     # ------------------------------------------------------------------ add
     def add(self, obs, action, reward, next_obs, terminated, truncated: bool = False) -> None:
@@ -204,10 +231,12 @@ class ReplayBuffer:
         if not self.store_next_obs:
             return compact.add(self, o, a, r, o2, d)
         if self.validate:
-            return K.replay_add_checked(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
-                                        self.state, o, a, r, o2, d)
-        return K.replay_add(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
-                            self.state, o, a, r, o2, d)
+            return K.replay_add_checked(
+                self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state, o, a, r, o2, d
+            )
+        return K.replay_add(
+            self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state, o, a, r, o2, d
+        )
 
     def add_batch(self, obs, actions, rewards, next_obs, terminated, truncated=None) -> None:
         """Store N transitions (arrays with a leading axis N), in order (``truncated``: N flags, default False)."""
@@ -230,19 +259,39 @@ class ReplayBuffer:
         rows = (int(self.state[0]) + np.arange(n)) % self.capacity
         self.truncated[rows] = t  # later rows win, as with repeated add()
         for start in range(0, n, self.capacity):  # keep row order identical to repeated add()
-            self._add_batch(o[start:start + self.capacity], a[start:start + self.capacity],
-                            r[start:start + self.capacity], o2[start:start + self.capacity],
-                            d[start:start + self.capacity])
+            self._add_batch(
+                o[start : start + self.capacity],
+                a[start : start + self.capacity],
+                r[start : start + self.capacity],
+                o2[start : start + self.capacity],
+                d[start : start + self.capacity],
+            )
 
     def _add_batch(self, o, a, r, o2, d):
         if not self.store_next_obs:
             for i in range(o.shape[0]):
-                compact.add(self, np.ascontiguousarray(o[i], self.obs_dtype), a[i], float(r[i]),
-                            np.ascontiguousarray(o2[i], self.obs_dtype), bool(d[i]))
+                compact.add(
+                    self,
+                    np.ascontiguousarray(o[i], self.obs_dtype),
+                    a[i],
+                    float(r[i]),
+                    np.ascontiguousarray(o2[i], self.obs_dtype),
+                    bool(d[i]),
+                )
             return
-        kernels().replay_add_batch(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
-                                    self.state, np.ascontiguousarray(o, self.obs_dtype), a,
-                                    r, np.ascontiguousarray(o2, self.obs_dtype), d)
+        kernels().replay_add_batch(
+            self.obs,
+            self.actions,
+            self.rewards,
+            self.next_obs,
+            self.terminated,
+            self.state,
+            np.ascontiguousarray(o, self.obs_dtype),
+            a,
+            r,
+            np.ascontiguousarray(o2, self.obs_dtype),
+            d,
+        )
 
     # ------------------------------------------------------------------ sample
     def _check_batch(self, batch_size):
@@ -253,9 +302,11 @@ class ReplayBuffer:
         if n == 0:
             raise ValueError("cannot sample from an empty buffer")
         if batch_size > n:
-            raise ValueError(f"batch_size ({batch_size}) exceeds the {n} stored transitions; add more first "
-                             "(samples are drawn with replacement, but a batch larger than the buffer is "
-                             "almost always a bug)")
+            raise ValueError(
+                f"batch_size ({batch_size}) exceeds the {n} stored transitions; add more first "
+                "(samples are drawn with replacement, but a batch larger than the buffer is "
+                "almost always a bug)"
+            )
         return n
 
     def _shape_out(self, o, a, r, o2, d):
@@ -267,9 +318,13 @@ class ReplayBuffer:
         return o, a, r, o2, d
 
     def _out(self, B):
-        return (np.empty((B, self._obs_dim), self.obs_dtype),
-                np.empty((B, self._act_dim) if self._act_dim else B, self.action_dtype),
-                np.empty(B, np.float32), np.empty((B, self._obs_dim), self.obs_dtype), np.empty(B, np.bool_))
+        return (
+            np.empty((B, self._obs_dim), self.obs_dtype),
+            np.empty((B, self._act_dim) if self._act_dim else B, self.action_dtype),
+            np.empty(B, np.float32),
+            np.empty((B, self._obs_dim), self.obs_dtype),
+            np.empty(B, np.bool_),
+        )
 
     def sample(self, batch_size: int) -> Transitions:
         """``batch_size`` transitions drawn uniformly with replacement from the stored ones
@@ -288,8 +343,9 @@ class ReplayBuffer:
         if not self.store_next_obs:
             compact.sample_into(self, u, idx, out)
         else:
-            kernels().replay_sample_into(self.obs, self.actions, self.rewards, self.next_obs, self.terminated,
-                                         self.state, u, idx, *out)
+            kernels().replay_sample_into(
+                self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state, u, idx, *out
+            )
         if self._reshape:
             out = self._shape_out(*out)
         return Transitions._make(out)

@@ -9,6 +9,7 @@ rewards and terminations for the same actions and start state.
 Registration here is cheap (entry points are strings), so ``import fastfa``
 stays fast.  :func:`make` returns a compiled twin when asked for one.
 """
+
 from __future__ import annotations
 
 import gymnasium

@@ -5,6 +5,7 @@ COMPILED_TWINS: any env id (gymnasium's or ours) -> fastfa id of the gymnasium-c
     env backed by the compiled twin (what ``fastfa.make(id, compiled=True)`` builds).
 LAZY_ATTRS: public helper name -> relative module, exposed as ``fastfa.envs.<name>``.
 """
+
 from __future__ import annotations
 
 import gymnasium
@@ -20,16 +21,21 @@ REGISTRY: dict[str, tuple[str, dict, int | None]] = {
 }
 
 COMPILED_TWINS: dict[str, str] = {
-    "MountainCar-v0": "fastfa/MountainCar-v0", "fastfa/MountainCar-v0": "fastfa/MountainCar-v0",
-    "CartPole-v1": "fastfa/CartPole-v1", "fastfa/CartPole-v1": "fastfa/CartPole-v1",
-    "Acrobot-v1": "fastfa/Acrobot-v1", "fastfa/Acrobot-v1": "fastfa/Acrobot-v1",
-    "fastfa/ShortCorridor-v0": "fastfa/ShortCorridor-v0", "fastfa/PuckWorld-v0": "fastfa/PuckWorld-v0",
+    "MountainCar-v0": "fastfa/MountainCar-v0",
+    "fastfa/MountainCar-v0": "fastfa/MountainCar-v0",
+    "CartPole-v1": "fastfa/CartPole-v1",
+    "fastfa/CartPole-v1": "fastfa/CartPole-v1",
+    "Acrobot-v1": "fastfa/Acrobot-v1",
+    "fastfa/Acrobot-v1": "fastfa/Acrobot-v1",
+    "fastfa/ShortCorridor-v0": "fastfa/ShortCorridor-v0",
+    "fastfa/PuckWorld-v0": "fastfa/PuckWorld-v0",
     "fastfa/PuckWorldDiscrete-v0": "fastfa/PuckWorldDiscrete-v0",
     "fastfa/RandomWalk1000-v0": "fastfa/RandomWalk1000-v0",
 }
 
 LAZY_ATTRS: dict[str, str] = {
-    "short_corridor_value": ".pg_envs", "draw_puckworld": ".pg_envs",
+    "short_corridor_value": ".pg_envs",
+    "draw_puckworld": ".pg_envs",
     "randomwalk_true_values": ".random_walk",
     "randomwalk_state_distribution": ".random_walk",
     "randomwalk_transition_matrix": ".random_walk",
@@ -40,5 +46,4 @@ def register_all() -> None:
     for env_id, (entry, kwargs, max_steps) in REGISTRY.items():
         if env_id in gymnasium.registry:
             continue
-        gymnasium.register(id=env_id, entry_point=entry, kwargs=dict(kwargs),
-                           max_episode_steps=max_steps)
+        gymnasium.register(id=env_id, entry_point=entry, kwargs=dict(kwargs), max_episode_steps=max_steps)

@@ -5,6 +5,7 @@ Inside a fused loop nothing checks a user's jitted code: an index past the end o
 and ``observe`` (``numba.njit(boundscheck=True)`` on their Python source; functions they call keep
 their own settings) and runs a few seeded episodes, checking what the fused loops rely on.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -70,8 +71,7 @@ def _trajectory(env, fns, seed, steps):
             if term:
                 reset(params, state, rng)
     except IndexError as err:
-        _fail(env, f"an index went out of bounds ({err}); state has {state.shape[0]} entries, "
-                   f"out has {n_obs}")
+        _fail(env, f"an index went out of bounds ({err}); state has {state.shape[0]} entries, out has {n_obs}")
     return trace
 
 

@@ -8,6 +8,7 @@ the kernels directly (params + state + step) inside your own Numba loops.
 
 No rendering (``render_mode`` must be None): use gymnasium's env to watch.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,13 +34,21 @@ class _TwinEnv(CompiledEnv):
 
     def __init__(self, render_mode: str | None = None):
         if render_mode is not None:
-            raise ValueError(f"render_mode: compiled twins do not render (got {render_mode!r}); "
-                             "use gymnasium.make for rendering")
+            raise ValueError(
+                f"render_mode: compiled twins do not render (got {render_mode!r}); use gymnasium.make for rendering"
+            )
         k = _k()
         n = self._name_
-        super().__init__(getattr(k, f"{n}_reset"), getattr(k, f"{n}_env_step"), getattr(k, f"{n}_observe"),
-                         self.params, self._state_len, self.observation_space, self.action_space,
-                         id=self.compiled_key)
+        super().__init__(
+            getattr(k, f"{n}_reset"),
+            getattr(k, f"{n}_env_step"),
+            getattr(k, f"{n}_observe"),
+            self.params,
+            self._state_len,
+            self.observation_space,
+            self.action_space,
+            id=self.compiled_key,
+        )
 
 
 class MountainCarEnv(_TwinEnv):

@@ -17,6 +17,7 @@ A bug in a user's jitted function can write out of bounds inside a fused loop, w
 checks; :func:`fastfa.envs.check_compiled_env` runs the functions with bounds checking first (agents
 do it once per env before its first compiled run).
 """
+
 from __future__ import annotations
 
 import operator
@@ -60,8 +61,20 @@ class CompiledEnv(gymnasium.Env):
     metadata = {"render_modes": []}
     compiled_key: str | None = None
 
-    def __init__(self, reset, step, observe, params, state_size, observation_space, action_space, *,
-                 max_episode_steps=None, id=None, render_mode=None):
+    def __init__(
+        self,
+        reset,
+        step,
+        observe,
+        params,
+        state_size,
+        observation_space,
+        action_space,
+        *,
+        max_episode_steps=None,
+        id=None,
+        render_mode=None,
+    ):
         if render_mode is not None:
             raise ValueError(f"render_mode: compiled environments do not render (got {render_mode!r})")
         self.render_mode = None
@@ -83,8 +96,11 @@ class CompiledEnv(gymnasium.Env):
                 raise ValueError(f"action_space: Discrete must start at 0, got start={action_space.start}")
         elif not (isinstance(action_space, spaces.Box) and len(action_space.shape) == 1):
             raise TypeError(f"action_space must be Discrete(n) or a 1-D Box, got {action_space!r}")
-        if max_episode_steps is not None and (isinstance(max_episode_steps, bool) or not isinstance(
-                max_episode_steps, (int, np.integer)) or max_episode_steps < 1):
+        if max_episode_steps is not None and (
+            isinstance(max_episode_steps, bool)
+            or not isinstance(max_episode_steps, (int, np.integer))
+            or max_episode_steps < 1
+        ):
             raise ValueError(f"max_episode_steps must be None or an int >= 1, got {max_episode_steps!r}")
         if id is not None and not isinstance(id, str):
             raise TypeError(f"id must be a str or None, got {type(id).__name__}")
@@ -119,8 +135,7 @@ class CompiledEnv(gymnasium.Env):
         reward, terminated = self.step_fn(self.params, self.state, a, self.np_random)
         self._elapsed += 1
         terminated = bool(terminated)
-        truncated = (not terminated and self.max_episode_steps is not None
-                     and self._elapsed >= self.max_episode_steps)
+        truncated = not terminated and self.max_episode_steps is not None and self._elapsed >= self.max_episode_steps
         return self._observation(), float(reward), terminated, truncated, {}
 
     def _action(self, action):

@@ -6,6 +6,7 @@ classes are the gymnasium face of it (``fastfa.make(id, compiled=True)`` gives
 the same class).  ``render_mode="rgb_array"`` draws with NumPy only;
 ``"human"`` shows the frames with matplotlib when it is installed.
 """
+
 from __future__ import annotations
 
 import gymnasium
@@ -79,23 +80,39 @@ class ShortCorridorEnv(gymnasium.Env):
         img = np.full((60, 240, 3), 255, np.uint8)
         for s in range(4):
             x0 = 10 + 57 * s
-            img[20:40, x0:x0 + 50] = (200, 230, 200) if s == 3 else (220, 220, 220)
+            img[20:40, x0 : x0 + 50] = (200, 230, 200) if s == 3 else (220, 220, 220)
         s = int(self.state[0])
         x0 = 10 + 57 * s
-        img[25:35, x0 + 20:x0 + 30] = (40, 40, 200)
+        img[25:35, x0 + 20 : x0 + 30] = (40, 40, 200)
         return img
 
 
 class _PuckWorldBase(gymnasium.Env):
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 30}
 
-    def __init__(self, render_mode=None, *, radius=0.05, accel=0.002, damping=0.95, bounce=-0.5,
-                 target_period=300, enemy=False, enemy_speed=0.001, enemy_radius=0.25, enemy_penalty=2.0):
+    def __init__(
+        self,
+        render_mode=None,
+        *,
+        radius=0.05,
+        accel=0.002,
+        damping=0.95,
+        bounce=-0.5,
+        target_period=300,
+        enemy=False,
+        enemy_speed=0.001,
+        enemy_radius=0.25,
+        enemy_penalty=2.0,
+    ):
         if render_mode not in (None, "rgb_array", "human"):
             raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
-        for name, v, lo, hi in [("radius", radius, 0.0, 0.5), ("accel", accel, 0.0, np.inf),
-                                ("damping", damping, 0.0, 1.0), ("enemy_speed", enemy_speed, 0.0, np.inf),
-                                ("enemy_radius", enemy_radius, 0.0, np.inf)]:
+        for name, v, lo, hi in [
+            ("radius", radius, 0.0, 0.5),
+            ("accel", accel, 0.0, np.inf),
+            ("damping", damping, 0.0, 1.0),
+            ("enemy_speed", enemy_speed, 0.0, np.inf),
+            ("enemy_radius", enemy_radius, 0.0, np.inf),
+        ]:
             if not (np.isfinite(v) and lo < v <= hi) and not (name == "damping" and v == 0.0):
                 raise ValueError(f"{name} must be in ({lo}, {hi}], got {v!r}")
         if not (np.isfinite(bounce) and -1.0 <= bounce <= 0.0):
@@ -103,8 +120,9 @@ class _PuckWorldBase(gymnasium.Env):
         if not isinstance(target_period, (int, np.integer)) or target_period < 0:
             raise ValueError(f"target_period must be an int >= 0 (0: the target never jumps), got {target_period!r}")
         self.render_mode = render_mode
-        self.params = _k().puckworld_params(radius, accel, damping, bounce, target_period, enemy, enemy_speed,
-                                            enemy_radius, enemy_penalty)
+        self.params = _k().puckworld_params(
+            radius, accel, damping, bounce, target_period, enemy, enemy_speed, enemy_radius, enemy_penalty
+        )
         self.enemy = bool(enemy)
         n = 8 if enemy else 6
         vmax = accel / (1.0 - damping) if damping < 1.0 else np.inf  # |v| <= a/(1-k) from rest
@@ -134,8 +152,13 @@ class _PuckWorldBase(gymnasium.Env):
         reward = _k().puckworld_step(self.params, self.state, fx, fy, self.np_random)
         if self.render_mode == "human":
             self.render()
-        return self._get_obs(), float(reward), False, False, {"distance": float(np.hypot(
-            self.state[0] - self.state[4], self.state[1] - self.state[5]))}
+        return (
+            self._get_obs(),
+            float(reward),
+            False,
+            False,
+            {"distance": float(np.hypot(self.state[0] - self.state[4], self.state[1] - self.state[5]))},
+        )
 
     def render(self):
         if self.render_mode is None:

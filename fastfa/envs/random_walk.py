@@ -13,6 +13,7 @@ Exact solutions of the Bellman equations (dense linear solves)::
     >>> v = randomwalk_true_values()           # float64[1000], v[s-1] = v_π(s)
     >>> mu = randomwalk_state_distribution()   # float64[1000], sums to 1 (S&B eq. 9.2-9.3)
 """
+
 from __future__ import annotations
 
 import functools
@@ -62,8 +63,9 @@ class RandomWalkEnv(gymnasium.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, n_states: int = 1000, max_jump: int = 100, start: int | None = None,
-                 render_mode: str | None = None):
+    def __init__(
+        self, n_states: int = 1000, max_jump: int = 100, start: int | None = None, render_mode: str | None = None
+    ):
         _check(n_states, max_jump)
         if render_mode is not None:
             raise ValueError(f"render_mode: RandomWalk does not render (got {render_mode!r})")

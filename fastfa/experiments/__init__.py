@@ -23,11 +23,30 @@ function ends with :func:`save_figure`, which adds the book's values from
 ``book_values.json`` and a caption line).  Modules are discovered on first use,
 not at ``import fastfa``.  See docs/experiments.md.
 """
+
 from __future__ import annotations
 
 from ._base import Context, Experiment, Result, experiment, get, names, run_experiment, write_table
 from ._params import Bool, Choice, Float, Int, Param, defaults, describe, resolve, resolve_grid
 from ._plot import save_figure
 
-__all__ = ["Context", "Experiment", "Result", "experiment", "get", "names", "run_experiment", "write_table",
-           "Param", "Int", "Float", "Bool", "Choice", "defaults", "describe", "resolve", "resolve_grid", "save_figure"]
+__all__ = [
+    "Context",
+    "Experiment",
+    "Result",
+    "experiment",
+    "get",
+    "names",
+    "run_experiment",
+    "write_table",
+    "Param",
+    "Int",
+    "Float",
+    "Bool",
+    "Choice",
+    "defaults",
+    "describe",
+    "resolve",
+    "resolve_grid",
+    "save_figure",
+]

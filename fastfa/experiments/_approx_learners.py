@@ -15,6 +15,7 @@ targets are recomputed from the current tree at each refit: fitted SARSA on a
 sliding window), and a small tanh MLP trained by semi-gradient Adam steps.  Hot
 paths call the trusted kernels directly (inputs are produced here, not by a user).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -132,7 +133,7 @@ class TreeRefit:
     def q(self, x):
         if self.tree is None:
             return self._q
-        self._row[:, :self.d] = x
+        self._row[:, : self.d] = x
         return self._predict(self._row)
 
     def q_batch(self, X):
@@ -146,17 +147,17 @@ class TreeRefit:
 
         d = self.d
         row = self.buf[self.t % self.window]
-        row[:d], row[d], row[d + 1], row[d + 2], row[d + 3:2 * d + 3], row[2 * d + 3] = x, a, r, gamma_t, x2, a2
+        row[:d], row[d], row[d + 1], row[d + 2], row[d + 3 : 2 * d + 3], row[2 * d + 3] = x, a, r, gamma_t, x2, a2
         self.t += 1
         self.n = min(self.n + 1, self.window)
         if self.t % self.refit:
             return
-        B = self.buf[:self.n]
-        X = np.ascontiguousarray(B[:, :d + 1])
+        B = self.buf[: self.n]
+        X = np.ascontiguousarray(B[:, : d + 1])
         y = B[:, d + 1].copy()
         if self.tree is not None:
             boot = B[:, d + 2] != 0.0
-            X2 = np.ascontiguousarray(B[boot][:, np.r_[d + 3:2 * d + 4]])
+            X2 = np.ascontiguousarray(B[boot][:, np.r_[d + 3 : 2 * d + 4]])
             y[boot] += B[boot, d + 2] * self._predict(X2)
         self.tree = RegressionTree(min_samples_leaf=self.msl).fit(X, y)
 

@@ -5,6 +5,7 @@ random walk is S&B Example 9.1 (the same jump rule as the compiled twin); Mounta
 Car is gymnasium's dynamics (S&B Example 10.1) through the compiled step, reward
 −1, γ = 1, episodes cut at ``cap`` steps during learning (a cut is not terminal).
 """
+
 from __future__ import annotations
 
 import time
@@ -43,8 +44,14 @@ def run_randomwalk(learner, episodes, seed, log_every, v_true):
         t0 = time.perf_counter()
         for t in range(len(states)):
             last = t == len(states) - 1
-            learner.learn(xs[states[t]], 0, r_end if last else 0.0, 0.0 if last else 1.0,
-                          xs[states[t + 1] if not last else states[t]], 0)
+            learner.learn(
+                xs[states[t]],
+                0,
+                r_end if last else 0.0,
+                0.0 if last else 1.0,
+                xs[states[t + 1] if not last else states[t]],
+                0,
+            )
         wall += time.perf_counter() - t0
         steps += len(states)
         if ep % log_every == 0 or ep == episodes:
@@ -218,7 +225,7 @@ class MLPRegressor:
         for _ in range(self.epochs):
             perm = self.rng.permutation(len(y))
             for s in range(0, len(y) - B + 1, B):
-                idx = perm[s:s + B]
+                idx = perm[s : s + B]
                 xb = S[idx]
                 out = self._forward(xb, self.acts)
                 dout = np.zeros_like(out)

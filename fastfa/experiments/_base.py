@@ -1,4 +1,5 @@
 """Experiment registry, run context, and the tidy result writer."""
+
 from __future__ import annotations
 
 import csv
@@ -101,9 +102,16 @@ class Experiment:
     cell_params: tuple | None = None
 
 
-def experiment(name: str, description: str, default_runs: int | None = None, *,
-               cell: Cell | None = None, grid: Mapping[str, list] | None = None,
-               params: Sequence[Param] | None = None, cell_params: Sequence[Param] | None = None):
+def experiment(
+    name: str,
+    description: str,
+    default_runs: int | None = None,
+    *,
+    cell: Cell | None = None,
+    grid: Mapping[str, list] | None = None,
+    params: Sequence[Param] | None = None,
+    cell_params: Sequence[Param] | None = None,
+):
     """Decorator registering ``fn(ctx) -> Result`` under ``name`` (see :class:`Experiment`)."""
 
     def deco(fn):
@@ -151,9 +159,15 @@ def _versions() -> dict:
 
     import gymnasium
 
-    return {"fastfa": __version__, "numpy": np.__version__, "numba": numba.__version__,
-            "gymnasium": gymnasium.__version__, "python": platform.python_version(),
-            "machine": platform.machine(), "platform": platform.platform()}
+    return {
+        "fastfa": __version__,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "gymnasium": gymnasium.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+    }
 
 
 def write_table(table: Mapping[str, Any], path: Path) -> int:
@@ -187,9 +201,18 @@ def check_run_args(runs, seed) -> None:
             raise ValueError(f"{name} must be an int in [{lo}, {hi}], got {v!r}")
 
 
-def run_experiment(name: str, *, runs: int | None = None, seed: int = 0, out: str | Path = "runs",
-                   quick: bool = False, progress: bool = True, params: Mapping[str, Any] | None = None,
-                   plot: bool = True, svg: bool = False) -> dict:
+def run_experiment(
+    name: str,
+    *,
+    runs: int | None = None,
+    seed: int = 0,
+    out: str | Path = "runs",
+    quick: bool = False,
+    progress: bool = True,
+    params: Mapping[str, Any] | None = None,
+    plot: bool = True,
+    svg: bool = False,
+) -> dict:
     """Run experiment ``name`` and write its files; returns the summary dict.
 
     ``params`` are checked against the experiment's declared parameters before anything runs
@@ -210,12 +233,22 @@ def run_experiment(name: str, *, runs: int | None = None, seed: int = 0, out: st
     res = exp.fn(ctx)
     wall = time.perf_counter() - t0
     nrows = write_table(res.table, folder / "results.csv")
-    summary = {"experiment": name, "description": exp.description, "config": res.config, "params": resolved,
-               "seed": int(seed), "runs": runs, "quick": quick, "versions": _versions(), "wall_time_s": wall,
-               "env_steps": int(res.env_steps), "metrics": res.metrics, "rows": nrows}
+    summary = {
+        "experiment": name,
+        "description": exp.description,
+        "config": res.config,
+        "params": resolved,
+        "seed": int(seed),
+        "runs": runs,
+        "quick": quick,
+        "versions": _versions(),
+        "wall_time_s": wall,
+        "env_steps": int(res.env_steps),
+        "metrics": res.metrics,
+        "rows": nrows,
+    }
     if plot and res.plot is not None:
-        summary.update(_draw(res, name, folder, runs if runs is not None else res.config.get("runs"),
-                             int(seed), svg))
+        summary.update(_draw(res, name, folder, runs if runs is not None else res.config.get("runs"), int(seed), svg))
     from ..io import _jsonable
 
     (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2))
@@ -228,8 +261,9 @@ def _draw(res: Result, name: str, folder: Path, runs, seed: int, svg: bool) -> d
     try:
         _plot.use_headless_backend()
     except ImportError:
-        warnings.warn("matplotlib is not installed (pip install matplotlib): no PNG written",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            "matplotlib is not installed (pip install matplotlib): no PNG written", RuntimeWarning, stacklevel=3
+        )
         return {}
     png = folder / f"{name}.png"
     runs_txt = f"{runs} runs" if runs is not None else "runs: see summary.json"

@@ -12,6 +12,7 @@ GIL.  Results do not depend on the thread count (each seed has its own agent
 and streams); per-seed wall times are measured while the other threads run,
 so use ``--set threads=1`` for isolated timings.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,12 +35,19 @@ def dqn_params(total_steps: int, quick_steps: int, config_overrides: dict | None
 
     from ..agents.dqn import DQNConfig
 
-    out = [Int("total_steps", total_steps, "env steps of training per seed", low=1, high=1_000_000_000,
-               quick=quick_steps),
-           Int("eval_every", 2_500, "evaluate every this many env steps", low=1, high=1_000_000_000, quick=2_000),
-           Int("eval_episodes", 10, "greedy evaluation episodes", low=1, high=100_000),
-           Int("threads", None, "seeds trained in parallel threads (null: one per CPU, at most one per seed)",
-               low=1, high=1024, optional=True)]
+    out = [
+        Int("total_steps", total_steps, "env steps of training per seed", low=1, high=1_000_000_000, quick=quick_steps),
+        Int("eval_every", 2_500, "evaluate every this many env steps", low=1, high=1_000_000_000, quick=2_000),
+        Int("eval_episodes", 10, "greedy evaluation episodes", low=1, high=100_000),
+        Int(
+            "threads",
+            None,
+            "seeds trained in parallel threads (null: one per CPU, at most one per seed)",
+            low=1,
+            high=1024,
+            optional=True,
+        ),
+    ]
     over = dict(config_overrides or {})
     for f in dataclasses.fields(DQNConfig):
         d = over.get(f.name, f.default)
@@ -57,8 +65,14 @@ def dqn_params(total_steps: int, quick_steps: int, config_overrides: dict | None
     return tuple(out)
 
 
-def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps: int, quick_steps: int,
-                       config_overrides: dict | None = None) -> Result:
+def run_dqn_experiment(
+    ctx: Context,
+    env_id: str,
+    threshold: float,
+    total_steps: int,
+    quick_steps: int,
+    config_overrides: dict | None = None,
+) -> Result:
     from ..agents.dqn import DQN, DQNConfig
 
     n_runs = ctx.n_runs(10, quick=2)
@@ -95,8 +109,7 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
             rows += [(run, done, "eval_return", float(ev.mean())), (run, done, "wall_time_s", wall)]
             if hit_step is None and ev.mean() >= threshold:
                 hit_step, hit_wall = done, wall
-        rows += [(run, end, "train_return", float(g)) for g, end in zip(agent.episode_returns,
-                                                                          agent.episode_end_steps)]
+        rows += [(run, end, "train_return", float(g)) for g, end in zip(agent.episode_returns, agent.episode_end_steps)]
         return rows, hit_step, hit_wall, float(ev.mean()), wall
 
     t_all = time.perf_counter()
@@ -135,8 +148,13 @@ def run_dqn_experiment(ctx: Context, env_id: str, threshold: float, total_steps:
         "total_wall_s": total_wall,
         "seeds": seeds,
     }
-    cfg = {"env_id": env_id, "total_steps": steps, "eval_every": eval_every, "eval_episodes": eval_episodes,
-           "dqn": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()}}
+    cfg = {
+        "env_id": env_id,
+        "total_steps": steps,
+        "eval_every": eval_every,
+        "eval_episodes": eval_episodes,
+        "dqn": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()},
+    }
 
     def plot(table, path: Path):
         import matplotlib.pyplot as plt

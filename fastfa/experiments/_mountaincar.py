@@ -1,4 +1,5 @@
 """Shared helpers of the Mountain Car control experiments (S&B chapters 10 and 12)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,9 @@ def steps_table(steps: np.ndarray, columns: dict, metric: str = "steps") -> dict
     """Tidy rows from ``steps[cell..., run, episode]`` with one value array per leading axis in ``columns``."""
     *lead, n_runs, n_ep = steps.shape
     names = list(columns)
-    grids = np.meshgrid(*[np.asarray(columns[k]) for k in names], np.arange(n_runs), np.arange(1, n_ep + 1),
-                        indexing="ij")
+    grids = np.meshgrid(
+        *[np.asarray(columns[k]) for k in names], np.arange(n_runs), np.arange(1, n_ep + 1), indexing="ij"
+    )
     table = {"run": grids[-2].ravel()}
     for k, g in zip(names, grids[:-2]):
         table[k] = g.ravel()

@@ -13,6 +13,7 @@ of range and empty lists raise ``ValueError``/``TypeError`` naming the parameter
 the value and the accepted range.  Integers are never truncated: ``1.5`` for an
 int parameter is an error (``1e3`` is accepted as 1000, it is an integer).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -178,8 +179,13 @@ def defaults(decl: Sequence[Param], quick: bool = False) -> dict:
     return {p.name: p.default_for(quick) for p in decl}
 
 
-def resolve(decl: Sequence[Param] | None, given: Mapping[str, Any] | None, *, quick: bool = False,
-            owner: str = "this experiment") -> dict:
+def resolve(
+    decl: Sequence[Param] | None,
+    given: Mapping[str, Any] | None,
+    *,
+    quick: bool = False,
+    owner: str = "this experiment",
+) -> dict:
     """Defaults of ``decl`` overridden by ``given``, every value checked and converted.
 
     Raises:
@@ -248,7 +254,6 @@ def resolve_grid(decl: Sequence[Param] | None, grid: Mapping[str, Any], *, owner
         if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, np.ndarray)):
             values = [values]
         if len(values) == 0:
-            raise ValueError(f"grid parameter {k!r}: empty list of values; expected values each "
-                             f"{by_name[k].allowed()}")
+            raise ValueError(f"grid parameter {k!r}: empty list of values; expected values each {by_name[k].allowed()}")
         out[k] = [by_name[k].check(v) for v in values]
     return out

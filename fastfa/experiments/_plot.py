@@ -6,6 +6,7 @@ experiment's ``plot(table, path)``; the plot function draws with matplotlib and 
 ``book_values.json``, each with its source, drawn dashed and labelled ``book``), a caption
 line (experiment, runs, seed, fastfa version) and writes the PNG (and the SVG on request).
 """
+
 from __future__ import annotations
 
 import json

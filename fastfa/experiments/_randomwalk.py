@@ -1,4 +1,5 @@
 """Shared plumbing of the random-walk experiments: feature tables, seeds, compiled populations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,10 +41,13 @@ def check_log_every(p: dict) -> dict:
 def curve_rows(err, log_at, metric: str, **params):
     """Tidy rows of ``err`` float64[n_runs, len(log_at)] with constant parameter columns."""
     n_runs, n_x = err.shape
-    cols = {"run": np.repeat(np.arange(n_runs), n_x), **{k: np.full(n_runs * n_x, v, dtype=object)
-                                                          for k, v in params.items()},
-            "x": np.tile(np.asarray(log_at), n_runs), "metric": np.full(n_runs * n_x, metric, dtype=object),
-            "value": np.asarray(err, dtype=np.float64).ravel()}
+    cols = {
+        "run": np.repeat(np.arange(n_runs), n_x),
+        **{k: np.full(n_runs * n_x, v, dtype=object) for k, v in params.items()},
+        "x": np.tile(np.asarray(log_at), n_runs),
+        "metric": np.full(n_runs * n_x, metric, dtype=object),
+        "value": np.asarray(err, dtype=np.float64).ravel(),
+    }
     return cols
 
 

@@ -1,4 +1,5 @@
 """The terminal summary of ``fastfa run``: headline numbers, the book's values beside them, speed."""
+
 from __future__ import annotations
 
 from ._plot import book_entries
@@ -11,8 +12,7 @@ def summary_lines(summary: dict) -> list[str]:
     wall = float(summary["wall_time_s"])
     steps = int(summary["env_steps"])
     rate = f", {steps / wall:,.0f} env steps/s" if wall > 0 and steps else ""
-    lines = [f"{name}: {summary.get('description', '')}",
-             f"  wall time {wall:.2f} s, {steps:,} env steps{rate}"]
+    lines = [f"{name}: {summary.get('description', '')}", f"  wall time {wall:.2f} s, {steps:,} env steps{rate}"]
     book = {e["metric"]: e for e in book_entries(name) if e.get("metric")}
     width = max([len(str(k)) for k in summary["metrics"]] + [10])
     for k, v in summary["metrics"].items():

@@ -29,6 +29,7 @@ Table rows: ``run, task, method, x, metric, value``; metrics ``rms_error`` (x = 
 Metrics: ``randomwalk_final_rms`` and ``mountaincar_eval_steps`` by method, ``us_per_step``,
 ``bytes``.  ``--quick``: 1 run, tiny budgets (a smoke test).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,10 +41,18 @@ from ._base import Result, experiment
 from ._mountaincar import params as merge
 
 ONLINE = ["linear", "knn", "tree", "mlp"]
-RW_KW = {"linear": dict(tiles=5, tilings=32, alpha=0.05), "knn": dict(capacity=200, k=3, radius=0.01, alpha=0.3),
-         "tree": dict(window=3000, refit=500, min_samples_leaf=20), "mlp": dict(lr=2e-4)}
-MC_KW = {"linear": dict(alpha=0.5), "knn": dict(capacity=3000, k=4, radius=0.05, alpha=1.0),
-         "tree": dict(window=5000, refit=500, min_samples_leaf=5), "mlp": dict(lr=1e-3)}
+RW_KW = {
+    "linear": dict(tiles=5, tilings=32, alpha=0.05),
+    "knn": dict(capacity=200, k=3, radius=0.01, alpha=0.3),
+    "tree": dict(window=3000, refit=500, min_samples_leaf=20),
+    "mlp": dict(lr=2e-4),
+}
+MC_KW = {
+    "linear": dict(alpha=0.5),
+    "knn": dict(capacity=3000, k=4, radius=0.05, alpha=1.0),
+    "tree": dict(window=5000, refit=500, min_samples_leaf=5),
+    "mlp": dict(lr=1e-3),
+}
 PARAMS = (
     Int("rw_episodes", 150, "random-walk TD(0) episodes per learner", low=1, high=1_000_000, quick=6),
     Int("rw_log_every", 10, "random-walk error logged every this many episodes", low=1, high=1_000_000, quick=3),
@@ -82,10 +91,12 @@ def _warm_up(v_true):
     from . import _approx_tasks as T
 
     for name in ONLINE:
-        T.run_randomwalk(LEARNERS[name](1, 1, **dict(RW_KW[name], refit=20) if name == "tree" else RW_KW[name]),
-                         2, 0, 1, v_true)
-        T.run_mountaincar(LEARNERS[name](2, 3, **dict(MC_KW[name], refit=50) if name == "tree" else MC_KW[name]),
-                          120, 0, 0.1, 100)
+        T.run_randomwalk(
+            LEARNERS[name](1, 1, **dict(RW_KW[name], refit=20) if name == "tree" else RW_KW[name]), 2, 0, 1, v_true
+        )
+        T.run_mountaincar(
+            LEARNERS[name](2, 3, **dict(MC_KW[name], refit=50) if name == "tree" else MC_KW[name]), 120, 0, 0.1, 100
+        )
 
 
 def _fqi(rows, j, p, ss, regressors):
@@ -100,8 +111,9 @@ def _fqi(rows, j, p, ss, regressors):
             if it % int(p["fqi_eval_every"]) == 0 or it == int(p["fqi_iterations"]):
                 evals.append((it, T.mc_evaluate(f.q_values)))
 
-        f = fitted_q_iteration(S, A, R, S2, term, n_actions=3, regressor=make, iterations=int(p["fqi_iterations"]),
-                               gamma=1.0, callback=cb)
+        f = fitted_q_iteration(
+            S, A, R, S2, term, n_actions=3, regressor=make, iterations=int(p["fqi_iterations"]), gamma=1.0, callback=cb
+        )
         rows.add(j, "mountaincar", name, "eval_steps", [e[0] for e in evals], [e[1] for e in evals])
         rows.add(j, "mountaincar", name, "s_per_iteration", 0, float(np.median(f.fit_seconds)))
         rows.add(j, "mountaincar", name, "bytes", 0, getattr(f.model, "nbytes", 0))
@@ -114,9 +126,17 @@ def _fpe(rows, j, p, ss, v_true):
     from . import _approx_tasks as T
 
     S, R, S2, term = T.rw_transitions(ss, int(p["rw_episodes"]))
-    f = fitted_q_iteration(S, np.zeros(len(R), np.int64), R, S2, term, n_actions=1, gamma=1.0,
-                           iterations=int(p["rw_fpe_iterations"]),
-                           regressor=lambda: ExtraTrees(int(p["fqi_trees"]), min_samples_leaf=5, seed=0))
+    f = fitted_q_iteration(
+        S,
+        np.zeros(len(R), np.int64),
+        R,
+        S2,
+        term,
+        n_actions=1,
+        gamma=1.0,
+        iterations=int(p["rw_fpe_iterations"]),
+        regressor=lambda: ExtraTrees(int(p["fqi_trees"]), min_samples_leaf=5, seed=0),
+    )
     v = f.q_values(T.rw_x(np.arange(1, T.N_STATES + 1)))[:, 0]
     rows.add(j, "randomwalk", "fqi-trees", "rms_error", int(p["rw_episodes"]), np.sqrt(np.mean((v - v_true) ** 2)))
     if j == 0:
@@ -130,8 +150,15 @@ def plot(table, path):
 
     m, task, meth = table["metric"], table["task"], table["method"]
     x, v = table["x"].astype(float), table["value"].astype(float)
-    colors = {"linear": "tab:blue", "knn": "tab:green", "tree": "tab:orange", "mlp": "tab:red",
-              "fqi-trees": "tab:orange", "fqi-linear": "tab:blue", "fqi-mlp": "tab:red"}
+    colors = {
+        "linear": "tab:blue",
+        "knn": "tab:green",
+        "tree": "tab:orange",
+        "mlp": "tab:red",
+        "fqi-trees": "tab:orange",
+        "fqi-linear": "tab:blue",
+        "fqi-mlp": "tab:red",
+    }
     fig, axs = plt.subplots(1, 3, figsize=(16, 4.5))
     for name in ONLINE:
         sel = (m == "rms_error") & (task == "randomwalk") & (meth == name)
@@ -148,10 +175,15 @@ def plot(table, path):
         sel = (m == "episode_steps") & (meth == name)
         idx = np.digitize(x[sel], edges)
         mids = [(edges[i - 1] + edges[i]) / 2 for i in range(1, len(edges)) if (idx == i).any()]
-        axs[1].plot(mids, [v[sel][idx == i].mean() for i in range(1, len(edges)) if (idx == i).any()],
-                    color=colors[name], label=name)
-    axs[1].set(xlabel="env steps", ylabel="steps per episode (cut at cap)", yscale="log",
-               title="Mountain Car: SARSA(0) online")
+        axs[1].plot(
+            mids,
+            [v[sel][idx == i].mean() for i in range(1, len(edges)) if (idx == i).any()],
+            color=colors[name],
+            label=name,
+        )
+    axs[1].set(
+        xlabel="env steps", ylabel="steps per episode (cut at cap)", yscale="log", title="Mountain Car: SARSA(0) online"
+    )
     axs[1].legend()
     for name in ("fqi-trees", "fqi-linear", "fqi-mlp"):
         sel = (m == "eval_steps") & (meth == name)
@@ -161,8 +193,12 @@ def plot(table, path):
         sel = (m == "eval_steps") & (meth == name)
         if sel.any():
             axs[2].axhline(v[sel].mean(), ls="--", lw=1, color=colors[name], label=f"{name} online (end)")
-    axs[2].set(xlabel="FQI iteration", ylabel="greedy steps to goal (500 = never)", ylim=(0, 520),
-               title="Mountain Car: fitted Q-iteration (batch)")
+    axs[2].set(
+        xlabel="FQI iteration",
+        ylabel="greedy steps to goal (500 = never)",
+        ylim=(0, 520),
+        title="Mountain Car: fitted Q-iteration (batch)",
+    )
     axs[2].legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, path)
@@ -184,8 +220,14 @@ def _one_run(j, seed, p, v_true):
         rows.add(j, "randomwalk", name, "us_per_step", 0, 1e6 * wall / steps)
         rows.add(j, "randomwalk", name, "bytes", 0, lr.nbytes)
         if j == 0:
-            rows.add(j, "randomwalk", name, "v_hat", np.arange(10, 1001, 10),
-                     lr.q_batch(T.rw_x(np.arange(10, 1001, 10)))[:, 0])
+            rows.add(
+                j,
+                "randomwalk",
+                name,
+                "v_hat",
+                np.arange(10, 1001, 10),
+                lr.q_batch(T.rw_x(np.arange(10, 1001, 10)))[:, 0],
+            )
         env_steps += steps
         lm = LEARNERS[name](2, 3, **dict(MC_KW[name], seed=j))
         lens, ends, wall = T.run_mountaincar(lm, int(p["mc_budget"]), ss[1], float(p["epsilon"]), int(p["mc_cap"]))
@@ -197,8 +239,17 @@ def _one_run(j, seed, p, v_true):
     _fpe(rows, j, p, ss[0], v_true)
     mlp = T.MLPRegressor(2, 3, hidden=32, epochs=2, batch=128, seed=j)  # warm-started across iterations
     lsq = T.TilesLSQ(2, 3)
-    _fqi(rows, j, p, ss[2], {"fqi-trees": lambda: ExtraTrees(int(p["fqi_trees"]), seed=ss[2]),
-                             "fqi-linear": lambda: lsq, "fqi-mlp": lambda: mlp})
+    _fqi(
+        rows,
+        j,
+        p,
+        ss[2],
+        {
+            "fqi-trees": lambda: ExtraTrees(int(p["fqi_trees"]), seed=ss[2]),
+            "fqi-linear": lambda: lsq,
+            "fqi-mlp": lambda: mlp,
+        },
+    )
     env_steps += int(p["fqi_samples"])
     return rows.cols, env_steps
 
@@ -214,8 +265,12 @@ def _pool(workers, n_runs):
     return ProcessPoolExecutor(min(workers, n_runs), mp_context=mp.get_context("fork"))
 
 
-@experiment("approximators", "Linear vs tree vs kNN vs MLP online (random walk, Mountain Car) and FQI (batch)",
-            default_runs=3, params=PARAMS)
+@experiment(
+    "approximators",
+    "Linear vs tree vs kNN vs MLP online (random walk, Mountain Car) and FQI (batch)",
+    default_runs=3,
+    params=PARAMS,
+)
 def run(ctx) -> Result:
     import os
 
@@ -254,8 +309,13 @@ def run(ctx) -> Result:
 
 def _metrics(t):
     m, task, meth, x, v = t["metric"], t["task"], t["method"], t["x"].astype(float), t["value"].astype(float)
-    out = {"randomwalk_final_rms": {}, "mountaincar_eval_steps": {}, "us_per_step": {}, "bytes": {},
-           "fqi_s_per_iteration": {}}
+    out = {
+        "randomwalk_final_rms": {},
+        "mountaincar_eval_steps": {},
+        "us_per_step": {},
+        "bytes": {},
+        "fqi_s_per_iteration": {},
+    }
     for name in map(str, np.unique(meth)):
         sel = (m == "rms_error") & (meth == name)
         if sel.any():
@@ -263,8 +323,11 @@ def _metrics(t):
         sel = (m == "eval_steps") & (meth == name)
         if sel.any():
             out["mountaincar_eval_steps"][name] = float(v[sel & (x == x[sel].max())].mean())
-        for metric, key in (("us_per_step", "us_per_step"), ("bytes", "bytes"),
-                            ("s_per_iteration", "fqi_s_per_iteration")):
+        for metric, key in (
+            ("us_per_step", "us_per_step"),
+            ("bytes", "bytes"),
+            ("s_per_iteration", "fqi_s_per_iteration"),
+        ):
             for tk in ("randomwalk", "mountaincar"):
                 sel = (m == metric) & (meth == name) & (task == tk)
                 if sel.any():

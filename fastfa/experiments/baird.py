@@ -12,6 +12,7 @@ and the table holds the weights up to that step: never silent NaN.
 Table rows: ``panel`` (``td`` / ``dp``), ``component`` (1..8), ``run`` = 0, ``x`` (step or
 sweep), ``metric`` = ``w``, ``value``.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -26,8 +27,14 @@ PARAMS = (
     Int("steps", 1000, "TD steps and DP sweeps", low=1, high=100_000_000),
     Float("alpha", 0.01, "step size α (the book: 0.01)", low=0.0, high=10.0, low_open=True),
     Float("gamma", 0.99, "discount γ (the book: 0.99)", low=0.0, high=1.0),
-    Float("limit", 1e12, "a run stops when a weight exceeds this (keeps the table finite)", low=0.0, high=1e300,
-          low_open=True),
+    Float(
+        "limit",
+        1e12,
+        "a run stops when a weight exceeds this (keeps the table finite)",
+        low=0.0,
+        high=1e300,
+        low_open=True,
+    ),
     Float("growth", 10.0, "'diverged' = the largest weight grew by more than this factor", low=1.0, high=1e300),
 )
 DEFAULTS = defaults(PARAMS)
@@ -54,8 +61,12 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("baird", "Fig 11.2: off-policy semi-gradient TD and DP diverge on Baird's counterexample",
-            default_runs=1, params=PARAMS)
+@experiment(
+    "baird",
+    "Fig 11.2: off-policy semi-gradient TD and DP diverge on Baird's counterexample",
+    default_runs=1,
+    params=PARAMS,
+)
 def run(ctx) -> Result:
     from ..kernels.linear.baird import baird_features, baird_offpolicy_td, baird_semigradient_dp
 
@@ -79,8 +90,16 @@ def run(ctx) -> Result:
         t0 = time.perf_counter()
         out = np.zeros((n + 1, 8))
         if panel == "td":
-            done = baird_offpolicy_td(X, w, float(p["alpha"]), float(p["gamma"]), n, float(p["limit"]),
-                                      np.random.default_rng(np.random.SeedSequence(ctx.seed)), out)
+            done = baird_offpolicy_td(
+                X,
+                w,
+                float(p["alpha"]),
+                float(p["gamma"]),
+                n,
+                float(p["limit"]),
+                np.random.default_rng(np.random.SeedSequence(ctx.seed)),
+                out,
+            )
         else:
             done = baird_semigradient_dp(X, w, float(p["alpha"]), float(p["gamma"]), n, float(p["limit"]), out)
         wall += time.perf_counter() - t0
@@ -88,9 +107,12 @@ def run(ctx) -> Result:
         finite = np.isfinite(rows).all(axis=1)
         rows = rows[finite] if not finite.all() else rows
         if done < n:
-            warnings.warn(f"baird {panel}: weights diverged (max |w| > {p['limit']:g} or non-finite) at "
-                          f"{'step' if panel == 'td' else 'sweep'} {done}; stopped there", RuntimeWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"baird {panel}: weights diverged (max |w| > {p['limit']:g} or non-finite) at "
+                f"{'step' if panel == 'td' else 'sweep'} {done}; stopped there",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         m = rows.shape[0]
         for c in range(8):
             cols["panel"].append(np.full(m, panel))

@@ -9,6 +9,7 @@ same process, and records its wall time and final evaluation (needs ``torch`` an
 Table: ``run``, ``method`` (fastfa / sb3), ``x`` = env steps, ``metric`` in {``eval_return``,
 ``wall_time_s``}, ``value``.
 """
+
 from __future__ import annotations
 
 import time
@@ -57,8 +58,12 @@ def _sb3_run(steps: int, eval_every: int, seed: int, cb_rows) -> float:
     return wall
 
 
-@experiment("cartpole-a2c", "Compiled MLP A2C on CartPole-v1 (SB3/RL-Zoo settings), optional SB3 A2C comparison",
-            default_runs=3, params=PARAMS)
+@experiment(
+    "cartpole-a2c",
+    "Compiled MLP A2C on CartPole-v1 (SB3/RL-Zoo settings), optional SB3 A2C comparison",
+    default_runs=3,
+    params=PARAMS,
+)
 def run(ctx: Context) -> Result:
     from ..agents import A2CMLP
 
@@ -102,12 +107,22 @@ def run(ctx: Context) -> Result:
 
             sb3_walls.append(_sb3_run(steps, eval_every, seed, rows))
             sb3_final.append(last["ev"])
-    metrics = {"fastfa_final_eval_mean": final, "fastfa_steps_per_s": float(steps * runs / sum(walls)),
-               "fastfa_train_wall_s": walls, "runs": runs, "total_steps": steps}
+    metrics = {
+        "fastfa_final_eval_mean": final,
+        "fastfa_steps_per_s": float(steps * runs / sum(walls)),
+        "fastfa_train_wall_s": walls,
+        "runs": runs,
+        "total_steps": steps,
+    }
     if with_sb3:
-        metrics.update({"sb3_final_eval_mean": sb3_final, "sb3_steps_per_s": float(steps * runs / sum(sb3_walls)),
-                        "sb3_train_wall_s": sb3_walls,
-                        "speedup_vs_sb3": float(sum(sb3_walls) / sum(walls))})
+        metrics.update(
+            {
+                "sb3_final_eval_mean": sb3_final,
+                "sb3_steps_per_s": float(steps * runs / sum(sb3_walls)),
+                "sb3_train_wall_s": sb3_walls,
+                "speedup_vs_sb3": float(sum(sb3_walls) / sum(walls)),
+            }
+        )
 
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
@@ -119,8 +134,7 @@ def run(ctx: Context) -> Result:
             for r in range(runs):
                 sel = (table["method"] == m) & (table["run"] == r) & (table["metric"] == "eval_return")
                 if sel.any():
-                    ax.plot(table["x"][sel], table["value"][sel], style, lw=1,
-                            label=f"{m} A2C" if r == 0 else None)
+                    ax.plot(table["x"][sel], table["value"][sel], style, lw=1, label=f"{m} A2C" if r == 0 else None)
         ax.set_xlabel("environment steps")
         ax.set_ylabel("mean return, 10 greedy episodes")
         ax.set_title("A2C on CartPole-v1 (8 envs x 5 steps, RMSprop 7e-4)")
@@ -129,8 +143,20 @@ def run(ctx: Context) -> Result:
         save_figure(fig, path)
         plt.close(fig)
 
-    config = {"n_envs": 8, "n_steps": 5, "gamma": 0.99, "learning_rate": 7e-4, "hidden": [64, 64],
-              "activation": "tanh", "vf_coef": 0.5, "max_grad_norm": 0.5, "total_steps": steps,
-              "eval_every": eval_every, "sb3": with_sb3, "seeds": seeds}
-    return Result(table=cols, metrics=metrics, config=config, env_steps=steps * runs * (2 if with_sb3 else 1),
-                  plot=plot)
+    config = {
+        "n_envs": 8,
+        "n_steps": 5,
+        "gamma": 0.99,
+        "learning_rate": 7e-4,
+        "hidden": [64, 64],
+        "activation": "tanh",
+        "vf_coef": 0.5,
+        "max_grad_norm": 0.5,
+        "total_steps": steps,
+        "eval_every": eval_every,
+        "sb3": with_sb3,
+        "seeds": seeds,
+    }
+    return Result(
+        table=cols, metrics=metrics, config=config, env_steps=steps * runs * (2 if with_sb3 else 1), plot=plot
+    )

@@ -13,6 +13,7 @@ Table rows: ``method`` (``grid BxB`` / ``tiles 8x8x8``), ``run``, ``x`` = episod
 ``steps``, ``value``.  Metrics: mean steps per episode over the first and the last 50 episodes
 per method.  ``--quick``: 5 runs x 100 episodes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,16 @@ from ._base import Result, experiment
 from ._mountaincar import params
 
 PARAMS = (
-    Int("bins", [6, 10, 20, 40], "grid cells per dimension of the tabular baselines", low=1, high=512, many=True,
-        max_len=16, quick=[10, 20]),
+    Int(
+        "bins",
+        [6, 10, 20, 40],
+        "grid cells per dimension of the tabular baselines",
+        low=1,
+        high=512,
+        many=True,
+        max_len=16,
+        quick=[10, 20],
+    ),
     Int("episodes", 500, "episodes per run", low=1, high=100_000, quick=100),
     Float("alpha", 0.5, "step size of tabular Q-learning", low=0.0, high=1.0, low_open=True),
     Int("max_steps", 5000, "cap on the steps of one episode", low=1, high=10_000_000),
@@ -56,8 +65,12 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("mountaincar-discretized", "Lecture baseline: tabular Q-learning on a grid vs tile coding, Mountain Car",
-            default_runs=30, params=PARAMS)
+@experiment(
+    "mountaincar-discretized",
+    "Lecture baseline: tabular Q-learning on a grid vs tile coding, Mountain Car",
+    default_runs=30,
+    params=PARAMS,
+)
 def run(ctx) -> Result:
     from ..agents.population import MOUNTAINCAR_BOX, TileSpec, run_population
 
@@ -66,12 +79,22 @@ def run(ctx) -> Result:
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
     cols = {k: [] for k in ("method", "run", "x", "metric", "value")}
     metrics, env_steps, wall = {}, 0, 0.0
-    jobs = [(f"grid {b}x{b}", "q_learning", float(p["alpha"]), TileSpec(*MOUNTAINCAR_BOX, int(b), 1, True))
-            for b in p["bins"]]
+    jobs = [
+        (f"grid {b}x{b}", "q_learning", float(p["alpha"]), TileSpec(*MOUNTAINCAR_BOX, int(b), 1, True))
+        for b in p["bins"]
+    ]
     jobs.append(("tiles 8x8x8", "sarsa", 0.5 / 8, TileSpec(*MOUNTAINCAR_BOX)))
     for name, alg, alpha, spec in jobs:
-        r = run_population("MountainCar-v0", alg, alphas=[alpha], seeds=seeds, episodes=int(p["episodes"]),
-                           tiles=spec, max_steps=int(p["max_steps"]), threads=p["threads"])
+        r = run_population(
+            "MountainCar-v0",
+            alg,
+            alphas=[alpha],
+            seeds=seeds,
+            episodes=int(p["episodes"]),
+            tiles=spec,
+            max_steps=int(p["max_steps"]),
+            threads=p["threads"],
+        )
         s = r["steps"][0, 0]
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]

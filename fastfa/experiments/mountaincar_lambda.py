@@ -24,6 +24,7 @@ Table rows: ``panel`` (``fig12.10`` / ``fig12.11``), ``method``, ``lam``, ``alph
 
 Sweep unit (``fastfa sweep``): ``cell({"lam": 0.92, "alpha": 0.1875}, seeds)`` (Fig 12.10 point).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,19 +36,50 @@ from ._params import Float, Int, defaults, resolve
 LAMS = [0.0, 0.68, 0.84, 0.92, 0.96, 0.98, 0.99]
 ALPHA8 = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8]
 MAX_ALPHA8 = {0.0: 1.8, 0.68: 1.8, 0.84: 1.6, 0.92: 1.4, 0.96: 1.0, 0.98: 0.6, 0.99: 0.4}
-METHODS = {"true online": ("true_online_sarsa_lambda", "replace"), "accumulating": ("sarsa_lambda", "accumulate"),
-           "replacing": ("sarsa_lambda", "replace"), "replacing, clear others": ("sarsa_lambda", "replace_clear")}
+METHODS = {
+    "true online": ("true_online_sarsa_lambda", "replace"),
+    "accumulating": ("sarsa_lambda", "accumulate"),
+    "replacing": ("sarsa_lambda", "replace"),
+    "replacing, clear others": ("sarsa_lambda", "replace_clear"),
+}
 PARAMS = (
-    Float("lams", LAMS, "λ of the Fig 12.10 curves ([]: Fig 12.11 only)", low=0.0, high=1.0, many=True, max_len=32,
-          allow_empty=True, quick=[0.0, 0.84, 0.96]),
-    Float("alpha8", ALPHA8, "α x 8 of Fig 12.10 (each λ up to the book's largest α)", low=0.0, high=8.0,
-          low_open=True, many=True, max_len=64, quick=[0.4, 0.8, 1.2]),
+    Float(
+        "lams",
+        LAMS,
+        "λ of the Fig 12.10 curves ([]: Fig 12.11 only)",
+        low=0.0,
+        high=1.0,
+        many=True,
+        max_len=32,
+        allow_empty=True,
+        quick=[0.0, 0.84, 0.96],
+    ),
+    Float(
+        "alpha8",
+        ALPHA8,
+        "α x 8 of Fig 12.10 (each λ up to the book's largest α)",
+        low=0.0,
+        high=8.0,
+        low_open=True,
+        many=True,
+        max_len=64,
+        quick=[0.4, 0.8, 1.2],
+    ),
     Int("episodes", 50, "episodes per run of Fig 12.10 (the book: the first 50)", low=1, high=100_000, quick=20),
-    Int("episodes_1211", 20, "episodes per run of Fig 12.11 (the book: the first 20)", low=1, high=100_000,
-        quick=10),
+    Int("episodes_1211", 20, "episodes per run of Fig 12.11 (the book: the first 20)", low=1, high=100_000, quick=10),
     Float("lam_1211", 0.9, "λ of Fig 12.11", low=0.0, high=1.0),
-    Float("alpha8_1211", [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8], "α x 8 of Fig 12.11 ([]: Fig 12.10 only)",
-          low=0.0, high=8.0, low_open=True, many=True, max_len=64, allow_empty=True, quick=[0.4, 0.8, 1.2]),
+    Float(
+        "alpha8_1211",
+        [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8],
+        "α x 8 of Fig 12.11 ([]: Fig 12.10 only)",
+        low=0.0,
+        high=8.0,
+        low_open=True,
+        many=True,
+        max_len=64,
+        allow_empty=True,
+        quick=[0.4, 0.8, 1.2],
+    ),
     Float("trace_min", 1e-3, "traces below this are dropped (0: the exact algorithm, slower)", low=0.0, high=1.0),
     Int("max_steps", 5000, "cap on the steps of one episode", low=1, high=10_000_000),
     Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
@@ -66,19 +98,36 @@ QUICK = defaults(PARAMS, quick=True)
 def _pop(alg, trace, alphas, lams, seeds, episodes, trace_min, max_steps, threads=None):
     from ..agents.population import run_population
 
-    return run_population("MountainCar-v0", alg, alphas=alphas, lams=lams, seeds=seeds, episodes=int(episodes),
-                          trace=trace, trace_min=float(trace_min), max_steps=int(max_steps), threads=threads)
+    return run_population(
+        "MountainCar-v0",
+        alg,
+        alphas=alphas,
+        lams=lams,
+        seeds=seeds,
+        episodes=int(episodes),
+        trace=trace,
+        trace_min=float(trace_min),
+        max_steps=int(max_steps),
+        threads=threads,
+    )
 
 
 def cell(params_, seeds):
     """One Fig 12.10 point (λ, α): mean steps over the first ``episodes`` episodes, per seed."""
     p = resolve(CELL_PARAMS, params_, owner="the mountaincar-lambda cell")
-    r = _pop("sarsa_lambda", "replace", [float(p["alpha"])], [float(p["lam"])], list(seeds), p["episodes"],
-             p["trace_min"], p["max_steps"])
+    r = _pop(
+        "sarsa_lambda",
+        "replace",
+        [float(p["alpha"])],
+        [float(p["lam"])],
+        list(seeds),
+        p["episodes"],
+        p["trace_min"],
+        p["max_steps"],
+    )
     m = r["steps"][0, 0].mean(axis=1)
     k = len(m)
-    return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"),
-            "value": m}
+    return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"), "value": m}
 
 
 def plot(table, path):
@@ -109,9 +158,15 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("mountaincar-lambda", "Fig 12.10/12.11: SARSA(lambda) and true online SARSA(lambda) on Mountain Car",
-            default_runs=100, cell=cell, grid={"lam": LAMS, "alpha": [a / 8 for a in ALPHA8]}, params=PARAMS,
-            cell_params=CELL_PARAMS)
+@experiment(
+    "mountaincar-lambda",
+    "Fig 12.10/12.11: SARSA(lambda) and true online SARSA(lambda) on Mountain Car",
+    default_runs=100,
+    cell=cell,
+    grid={"lam": LAMS, "alpha": [a / 8 for a in ALPHA8]},
+    params=PARAMS,
+    cell_params=CELL_PARAMS,
+)
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=5)
@@ -131,8 +186,17 @@ def run(ctx) -> Result:
         alphas = [a / 8 for a in p["alpha8"] if a <= MAX_ALPHA8.get(float(lam), 1.8) + 1e-9]
         if not alphas:
             continue
-        r = _pop("sarsa_lambda", "replace", alphas, [float(lam)], seeds, p["episodes"], p["trace_min"],
-                 p["max_steps"], p["threads"])
+        r = _pop(
+            "sarsa_lambda",
+            "replace",
+            alphas,
+            [float(lam)],
+            seeds,
+            p["episodes"],
+            p["trace_min"],
+            p["max_steps"],
+            p["threads"],
+        )
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]
         m = np.where(r["diverged"][:, 0], np.nan, r["steps"][:, 0].mean(axis=2))  # diverged runs: NaN
@@ -147,7 +211,7 @@ def run(ctx) -> Result:
         metrics["fig12.10 best mean steps (first episodes)"] = round(best[2], 1)
     alphas = [a / 8 for a in p["alpha8_1211"]]
     lam = float(p["lam_1211"])
-    for name, (alg, trace) in (METHODS.items() if alphas else ()):  # alpha8_1211=[] skips Fig 12.11
+    for name, (alg, trace) in METHODS.items() if alphas else ():  # alpha8_1211=[] skips Fig 12.11
         r = _pop(alg, trace, alphas, [lam], seeds, p["episodes_1211"], p["trace_min"], p["max_steps"], p["threads"])
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]
@@ -156,11 +220,11 @@ def run(ctx) -> Result:
         for k, a in enumerate(alphas):
             add("fig12.11", name, lam, a, "mean_return_first_episodes", m[k])
         means = m.mean(axis=1)  # NaN where a run diverged
-        metrics[f"fig12.11 {name}: best mean return"] = (round(float(np.nanmax(means)), 1)
-                                                         if np.isfinite(means).any() else None)
+        metrics[f"fig12.11 {name}: best mean return"] = (
+            round(float(np.nanmax(means)), 1) if np.isfinite(means).any() else None
+        )
     metrics["diverged runs (excluded: NaN)"] = n_div
     metrics["env_steps_per_s"] = round(env_steps / wall) if wall else None
     table = {k: np.concatenate(v) for k, v in cols.items()}
-    config = {"env": "MountainCar-v0 (compiled twin)", "tilings": 8, "epsilon": 0.0, "gamma": 1.0, "runs": n_runs,
-              **p}
+    config = {"env": "MountainCar-v0 (compiled twin)", "tilings": 8, "epsilon": 0.0, "gamma": 1.0, "runs": n_runs, **p}
     return Result(table=table, metrics=metrics, config=config, env_steps=env_steps, plot=plot)

@@ -16,6 +16,7 @@ its value, ``env_steps_per_s``.  ``--quick``: 10 runs, 100 + 20 episodes, fewer 
 Sweep unit (``fastfa sweep``): ``cell({"nstep": 4, "alpha": 0.0625}, seeds)`` (mean steps, first 50
 episodes; ``fastfa sweep mountaincar-nstep --grid nstep=1,4 --grid alpha=0.0625``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,11 +30,26 @@ ALPHA8 = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6]
 MAX_ALPHA8 = {1: 1.6, 2: 1.4, 4: 1.0, 8: 0.7, 16: 0.5}
 PARAMS = (
     Int("episodes", 500, "episodes per run of Fig 10.3", low=1, high=100_000, quick=100),
-    Int("sweep_episodes", 50, "episodes per run of the Fig 10.4 α sweep (the book: the first 50)", low=1,
-        high=100_000, quick=20),
+    Int(
+        "sweep_episodes",
+        50,
+        "episodes per run of the Fig 10.4 α sweep (the book: the first 50)",
+        low=1,
+        high=100_000,
+        quick=20,
+    ),
     Int("ns", NS, "n of the Fig 10.4 curves", low=1, high=1024, many=True, max_len=32),
-    Float("alpha8", ALPHA8, "α x 8 of the Fig 10.4 sweep (each n up to the book's largest α)", low=0.0, high=8.0,
-          low_open=True, many=True, max_len=64, quick=[0.2, 0.5, 1.0]),
+    Float(
+        "alpha8",
+        ALPHA8,
+        "α x 8 of the Fig 10.4 sweep (each n up to the book's largest α)",
+        low=0.0,
+        high=8.0,
+        low_open=True,
+        many=True,
+        max_len=64,
+        quick=[0.2, 0.5, 1.0],
+    ),
     Int("max_steps", 5000, "cap on the steps of one α-sweep episode", low=1, high=10_000_000),
     Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
 )
@@ -51,8 +67,16 @@ QUICK = defaults(PARAMS, quick=True)
 def _pop(alpha, ns, seeds, episodes, max_steps=0, threads=None):
     from ..agents.population import run_population
 
-    return run_population("MountainCar-v0", "nstep_sarsa", alphas=np.atleast_1d(alpha), ns=ns, seeds=seeds,
-                          episodes=int(episodes), max_steps=int(max_steps), threads=threads)
+    return run_population(
+        "MountainCar-v0",
+        "nstep_sarsa",
+        alphas=np.atleast_1d(alpha),
+        ns=ns,
+        seeds=seeds,
+        episodes=int(episodes),
+        max_steps=int(max_steps),
+        threads=threads,
+    )
 
 
 def cell(params_, seeds):
@@ -65,8 +89,7 @@ def cell(params_, seeds):
     r = _pop([float(p["alpha"])], [n], list(seeds), p["sweep_episodes"], p["max_steps"])
     m = r["steps"][0, 0].mean(axis=1)
     k = len(m)
-    return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"),
-            "value": m}
+    return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"), "value": m}
 
 
 def plot(table, path):
@@ -107,8 +130,15 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("mountaincar-nstep", "Fig 10.3/10.4: n-step semi-gradient SARSA on Mountain Car", default_runs=100,
-            cell=cell, grid={"nstep": NS, "alpha": [a / 8 for a in ALPHA8]}, params=PARAMS, cell_params=CELL_PARAMS)
+@experiment(
+    "mountaincar-nstep",
+    "Fig 10.3/10.4: n-step semi-gradient SARSA on Mountain Car",
+    default_runs=100,
+    cell=cell,
+    grid={"nstep": NS, "alpha": [a / 8 for a in ALPHA8]},
+    params=PARAMS,
+    cell_params=CELL_PARAMS,
+)
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=10)
@@ -130,8 +160,15 @@ def run(ctx) -> Result:
         env_steps += r["env_steps"]
         wall += r["wall_time_s"]
         e = s.shape[1]
-        add("fig10.3", n, a8 / 8, np.repeat(np.arange(n_runs), e), np.tile(np.arange(1, e + 1), n_runs), "steps",
-            s.ravel())
+        add(
+            "fig10.3",
+            n,
+            a8 / 8,
+            np.repeat(np.arange(n_runs), e),
+            np.tile(np.arange(1, e + 1), n_runs),
+            "steps",
+            s.ravel(),
+        )
         metrics[f"fig10.3 n={n} alpha={a8:g}/8: mean steps, episodes 1-50"] = round(float(s[:, :50].mean()), 1)
         metrics[f"fig10.3 n={n} alpha={a8:g}/8: mean steps, last 50 episodes"] = round(float(s[:, -50:].mean()), 1)
     best = (None, None, np.inf)
@@ -152,6 +189,13 @@ def run(ctx) -> Result:
     metrics["fig10.4 best mean steps (first episodes)"] = round(best[2], 1)
     metrics["env_steps_per_s"] = round(env_steps / wall) if wall else None
     table = {k: np.concatenate(v) for k, v in cols.items()}
-    config = {"env": "MountainCar-v0 (compiled twin)", "algorithm": "n-step semi-gradient SARSA", "tilings": 8,
-              "epsilon": 0.0, "gamma": 1.0, "runs": n_runs, **p}
+    config = {
+        "env": "MountainCar-v0 (compiled twin)",
+        "algorithm": "n-step semi-gradient SARSA",
+        "tilings": 8,
+        "epsilon": 0.0,
+        "gamma": 1.0,
+        "runs": n_runs,
+        **p,
+    }
     return Result(table=table, metrics=metrics, config=config, env_steps=env_steps, plot=plot)

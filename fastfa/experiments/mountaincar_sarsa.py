@@ -18,6 +18,7 @@ first-episode mean, best α, ``env_steps_per_s``.  ``--quick``: 10 runs x 100 ep
 
 Sweep unit (``fastfa sweep``): ``cell({"alpha": 0.0625, "episodes": 500}, seeds)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,14 +29,30 @@ from ._params import Float, Int, defaults, resolve
 
 ALPHAS = [0.1 / 8, 0.2 / 8, 0.5 / 8]
 PARAMS = (
-    Float("alphas", ALPHAS, "step sizes α of the Fig 10.2 curves (per feature; the book's 0.1/8, 0.2/8, 0.5/8)",
-          low=0.0, high=1.0, low_open=True, many=True, max_len=64),
+    Float(
+        "alphas",
+        ALPHAS,
+        "step sizes α of the Fig 10.2 curves (per feature; the book's 0.1/8, 0.2/8, 0.5/8)",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        many=True,
+        max_len=64,
+    ),
     Int("episodes", 500, "episodes per run (Fig 10.2)", low=1, high=100_000, quick=100),
-    Float("epsilon", 0.0, "ε of the ε-greedy policy (the book: 0, optimistic zero weights explore)",
-          low=0.0, high=1.0),
+    Float("epsilon", 0.0, "ε of the ε-greedy policy (the book: 0, optimistic zero weights explore)", low=0.0, high=1.0),
     Int("threads", None, "Numba threads of the population (null: all cores)", low=1, high=1024, optional=True),
-    Int("fig10_1_episodes", [1, 12, 104, 1000, 9000], "episodes after which Fig 10.1 draws the cost-to-go "
-        "([] skips Fig 10.1)", low=1, high=100_000, many=True, max_len=12, allow_empty=True, quick=[1, 12, 104]),
+    Int(
+        "fig10_1_episodes",
+        [1, 12, 104, 1000, 9000],
+        "episodes after which Fig 10.1 draws the cost-to-go ([] skips Fig 10.1)",
+        low=1,
+        high=100_000,
+        many=True,
+        max_len=12,
+        allow_empty=True,
+        quick=[1, 12, 104],
+    ),
 )
 CELL_PARAMS = (
     Float("alpha", 0.5 / 8, "step size α (per feature)", low=0.0, high=1.0, low_open=True),
@@ -85,12 +102,18 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
     return pos, vel, out, total
 
 
-
 def _population(alphas, seeds, episodes, epsilon, threads):
     from ..agents.population import run_population
 
-    return run_population("MountainCar-v0", "sarsa", alphas=alphas, seeds=seeds, episodes=int(episodes),
-                          epsilon=float(epsilon), threads=threads)
+    return run_population(
+        "MountainCar-v0",
+        "sarsa",
+        alphas=alphas,
+        seeds=seeds,
+        episodes=int(episodes),
+        epsilon=float(epsilon),
+        threads=threads,
+    )
 
 
 def cell(params_, seeds):
@@ -99,8 +122,12 @@ def cell(params_, seeds):
     r = _population([float(p["alpha"])], list(seeds), p["episodes"], p["epsilon"], None)
     s = r["steps"][0, 0]
     k, e = s.shape
-    return {"seed": np.repeat(np.arange(k), e), "x": np.tile(np.arange(1, e + 1), k),
-            "metric": np.full(k * e, "steps"), "value": s.ravel()}
+    return {
+        "seed": np.repeat(np.arange(k), e),
+        "x": np.tile(np.arange(1, e + 1), k),
+        "metric": np.full(k * e, "steps"),
+        "value": s.ravel(),
+    }
 
 
 def plot(table, path, ctg=None):
@@ -138,8 +165,11 @@ def plot(table, path, ctg=None):
     ax.set_xlim(0, max(int(table["x"].max()), 1))
     ax.set_xlabel("Episode")
     ax.set_ylabel("Steps per episode (log scale, mean over runs)")
-    ax.set_title("Figure 10.2: semi-gradient SARSA, 8 tilings" if ctg is None else
-                 "Figure 10.1 (top: cost-to-go −max_a q̂, one run) and Figure 10.2")
+    ax.set_title(
+        "Figure 10.2: semi-gradient SARSA, 8 tilings"
+        if ctg is None
+        else "Figure 10.1 (top: cost-to-go −max_a q̂, one run) and Figure 10.2"
+    )
     ax.legend()
     fig.tight_layout()
     save_figure(fig, path)
@@ -160,8 +190,15 @@ def summarize(steps, alphas):
     return m
 
 
-@experiment("mountaincar-sarsa", "Fig 10.1/10.2: semi-gradient SARSA, 8 tilings, Mountain Car", default_runs=100,
-            cell=cell, grid={"alpha": ALPHAS}, params=PARAMS, cell_params=CELL_PARAMS)
+@experiment(
+    "mountaincar-sarsa",
+    "Fig 10.1/10.2: semi-gradient SARSA, 8 tilings, Mountain Car",
+    default_runs=100,
+    cell=cell,
+    grid={"alpha": ALPHAS},
+    params=PARAMS,
+    cell_params=CELL_PARAMS,
+)
 def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=10)
@@ -181,7 +218,16 @@ def run(ctx) -> Result:
         ctg = (pos, vel, surf, eps)
         metrics["fig10.1 max cost-to-go after last checkpoint"] = round(float(surf[-1].max()), 1)
         r["env_steps"] += ctg_steps
-    config = {"env": "MountainCar-v0 (compiled twin, no time limit)", "algorithm": "semi-gradient SARSA",
-              "tilings": 8, "tiles": "8x8", "box": [[-1.2, -0.07], [0.5, 0.07]], "gamma": 1.0, "runs": n_runs, **p}
-    return Result(table=table, metrics=metrics, config=config, env_steps=r["env_steps"],
-                  plot=lambda t, path: plot(t, path, ctg))
+    config = {
+        "env": "MountainCar-v0 (compiled twin, no time limit)",
+        "algorithm": "semi-gradient SARSA",
+        "tilings": 8,
+        "tiles": "8x8",
+        "box": [[-1.2, -0.07], [0.5, 0.07]],
+        "gamma": 1.0,
+        "runs": n_runs,
+        **p,
+    }
+    return Result(
+        table=table, metrics=metrics, config=config, env_steps=r["env_steps"], plot=lambda t, path: plot(t, path, ctg)
+    )

@@ -9,6 +9,7 @@
 
 Table: ``run``, ``x`` (N, or 0 for the MDP rows), ``metric``, ``value``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,12 @@ import numpy as np
 from ._base import Context, Result, experiment
 
 
-@experiment("policy-gradient-theorem", "Single-step MDP: exact gradient vs likelihood ratio; policy gradient "
-            "theorem for J_1, J_avV, J_avR on a small MDP", default_runs=20, params=())
+@experiment(
+    "policy-gradient-theorem",
+    "Single-step MDP: exact gradient vs likelihood ratio; policy gradient theorem for J_1, J_avV, J_avR on a small MDP",
+    default_runs=20,
+    params=(),
+)
 def run(ctx: Context) -> Result:
     from ..policies import exact as E
 
@@ -58,7 +63,8 @@ def run(ctx: Context) -> Result:
         cols["value"].append(res)
         if name == "J_avV":
             metrics["J_avV_with_discounted_Q_rel_error"] = float(
-                np.max(np.abs(thm["J_avV_discountedQ"] - f)) / np.max(np.abs(f)))
+                np.max(np.abs(thm["J_avV_discountedQ"] - f)) / np.max(np.abs(f))
+            )
 
     def plot(table, path: Path):
         import matplotlib.pyplot as plt
@@ -79,6 +85,19 @@ def run(ctx: Context) -> Result:
         save_figure(fig, path)
         plt.close(fig)
 
-    return Result(table=cols, metrics=metrics, config={"contexts": 3, "actions": 5, "features": 4, "noise": 1.0,
-                                                       "N": Ns, "mdp_states": 6, "mdp_actions": 3, "gamma": 0.9},
-                  env_steps=runs * Ns[-1], plot=plot)
+    return Result(
+        table=cols,
+        metrics=metrics,
+        config={
+            "contexts": 3,
+            "actions": 5,
+            "features": 4,
+            "noise": 1.0,
+            "N": Ns,
+            "mdp_states": 6,
+            "mdp_actions": 3,
+            "gamma": 0.9,
+        },
+        env_steps=runs * Ns[-1],
+        plot=plot,
+    )

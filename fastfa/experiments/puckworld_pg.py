@@ -21,6 +21,7 @@ episodes), ``train_distance`` (x = episode, mean distance of that training episo
 ``episodes_to_threshold`` (x = threshold; value = first episode at which the 10-episode moving average
 is below it, ``episodes`` + 1 if never).
 """
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,10 @@ COMMON = dict(ep_len=300, n_tilings=8, size=16384, eval_every=50, eval_episodes=
 METHODS = {
     "reinforce": ("reinforce", dict(gamma=0.97, alpha=0.0005, alpha_ls=0.0, alpha_w=0.0, tiles_per_dim=4)),
     "reinforce_baseline": ("reinforce", dict(gamma=0.9, alpha=0.05, alpha_ls=0.002, alpha_w=0.3, tiles_per_dim=3)),
-    "actor_critic": ("actor_critic", dict(gamma=0.9, alpha=0.05, alpha_ls=0.002, alpha_w=0.2, lam=0.9, lam_w=0.9,
-                                          tiles_per_dim=4)),
+    "actor_critic": (
+        "actor_critic",
+        dict(gamma=0.9, alpha=0.05, alpha_ls=0.002, alpha_w=0.2, lam=0.9, lam_w=0.9, tiles_per_dim=4),
+    ),
     "actor_critic_1step": ("actor_critic", dict(gamma=0.9, alpha=0.01, alpha_ls=0.001, alpha_w=0.5, tiles_per_dim=4)),
 }
 THRESHOLD, WINDOW = 0.15, 10
@@ -97,8 +100,9 @@ def save_trajectory_gif(result: dict, path: Path, n_steps: int = 600, every: int
 
     tc, P = result["features"], result["env_params"]
     states = np.empty((n_steps + 1, 9))
-    pg_loops.puckworld_greedy_rollout(P, *tc.kernel_args(), result["theta_mu"][0], n_steps,
-                                      np.random.default_rng(seed), states)
+    pg_loops.puckworld_greedy_rollout(
+        P, *tc.kernel_args(), result["theta_mu"][0], n_steps, np.random.default_rng(seed), states
+    )
     frames = [Image.fromarray(draw_puckworld(P, states[t], size=192)) for t in range(0, n_steps + 1, every)]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0)
     return path
@@ -171,7 +175,7 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
             xs = np.unique(table["x"][sel])
             ys = np.array([table["value"][sel & (table["x"] == x)].mean() for x in xs])
             k = min(WINDOW, len(ys))
-            ax2.plot(xs[k - 1:], np.convolve(ys, np.ones(k) / k, mode="valid"), label=m)
+            ax2.plot(xs[k - 1 :], np.convolve(ys, np.ones(k) / k, mode="valid"), label=m)
         ax2.axhline(threshold, color="k", ls=":", lw=0.8, label=f"threshold {threshold}")
         ax2.set_xlabel("training episode")
         ax2.set_ylabel(f"training mean distance ({WINDOW}-episode moving average)")
@@ -188,8 +192,14 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
         save_figure(fig, path)
         plt.close(fig)
 
-    config = {"methods": {m: METHODS[m] for m in methods}, **COMMON, "episodes": episodes, "runs": runs,
-              "threshold": threshold, "window": WINDOW}
+    config = {
+        "methods": {m: METHODS[m] for m in methods},
+        **COMMON,
+        "episodes": episodes,
+        "runs": runs,
+        "threshold": threshold,
+        "window": WINDOW,
+    }
     return Result(table=cols, metrics=metrics, config=config, env_steps=steps, plot=plot)
 
 
@@ -199,14 +209,24 @@ PARAMS = (
 )
 
 
-@experiment("puckworld-reinforce", "Puck World: Monte Carlo policy gradient (Gaussian on tile codes), "
-            "plain and with baseline", default_runs=8, params=PARAMS)
+@experiment(
+    "puckworld-reinforce",
+    "Puck World: Monte Carlo policy gradient (Gaussian on tile codes), plain and with baseline",
+    default_runs=8,
+    params=PARAMS,
+)
 def run_reinforce(ctx: Context) -> Result:
     return _run(ctx, ["reinforce", "reinforce_baseline"], "reinforce_baseline", "REINFORCE")
 
 
-@experiment("puckworld-actor-critic", "Puck World: actor-critic (lambda = 0.9, and one-step) vs REINFORCE with "
-            "baseline; episodes to a mean distance threshold", default_runs=8, params=PARAMS)
+@experiment(
+    "puckworld-actor-critic",
+    "Puck World: actor-critic (lambda = 0.9, and one-step) vs REINFORCE with "
+    "baseline; episodes to a mean distance threshold",
+    default_runs=8,
+    params=PARAMS,
+)
 def run_actor_critic(ctx: Context) -> Result:
-    return _run(ctx, ["actor_critic", "actor_critic_1step", "reinforce_baseline"], "actor_critic",
-                "actor-critic vs REINFORCE")
+    return _run(
+        ctx, ["actor_critic", "actor_critic_1step", "reinforce_baseline"], "actor_critic", "actor-critic vs REINFORCE"
+    )

@@ -12,6 +12,7 @@ Metrics: ``final_rmsve`` ({"polynomial_5": ..., "fourier_20": ...}, mean over ru
 ``--quick``: 5 runs x 1000 episodes.  Sweep unit: ``cell({"basis": "fourier", "order": 5,
 "alpha": 5e-5}, seeds)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,19 +50,25 @@ def _features(basis, order):
 
 def _curve(basis, order, alpha, seed, n_runs, episodes, log_every):
     log_at = np.arange(log_every, episodes + 1, log_every)
-    err, _, steps = population("mc", _features(basis, order), seed=seed, n_runs=n_runs, alphas=[alpha],
-                               n_episodes=episodes, log_at=log_at)
+    err, _, steps = population(
+        "mc", _features(basis, order), seed=seed, n_runs=n_runs, alphas=[alpha], n_episodes=episodes, log_at=log_at
+    )
     return err[0], log_at, steps
 
 
 def cell(params, seeds):
     """One (basis, order, α) learning curve for every SeedSequence in ``seeds``."""
     p = check_log_every(resolve(CELL_PARAMS, params, owner="the randomwalk-bases cell"))
-    err, log_at, _ = _curve(p["basis"], p["order"], float(p["alpha"]), list(seeds), None, int(p["episodes"]),
-                            int(p["log_every"]))
+    err, log_at, _ = _curve(
+        p["basis"], p["order"], float(p["alpha"]), list(seeds), None, int(p["episodes"]), int(p["log_every"])
+    )
     k = len(seeds)
-    return {"seed": np.repeat(np.arange(k), len(log_at)), "x": np.tile(log_at, k),
-            "metric": np.full(err.size, "rmsve"), "value": err.ravel()}
+    return {
+        "seed": np.repeat(np.arange(k), len(log_at)),
+        "x": np.tile(log_at, k),
+        "metric": np.full(err.size, "rmsve"),
+        "value": err.ravel(),
+    }
 
 
 def plot(table, path):
@@ -87,9 +94,15 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("randomwalk-bases", "S&B Fig 9.5: polynomial vs Fourier bases (orders 5/10/20), gradient MC",
-            default_runs=30, cell=cell, grid={"basis": ["polynomial", "fourier"], "order": [5, 10, 20]},
-            params=PARAMS, cell_params=CELL_PARAMS)
+@experiment(
+    "randomwalk-bases",
+    "S&B Fig 9.5: polynomial vs Fourier bases (orders 5/10/20), gradient MC",
+    default_runs=30,
+    cell=cell,
+    grid={"basis": ["polynomial", "fourier"], "order": [5, 10, 20]},
+    params=PARAMS,
+    cell_params=CELL_PARAMS,
+)
 def run(ctx) -> Result:
     p = merge_params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(30, quick=5)

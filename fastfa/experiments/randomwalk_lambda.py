@@ -17,6 +17,7 @@ Table rows: ``run, agent, lam, alpha, x (episode 1..10), metric="rms_error", val
 Metrics: ``best`` per method (λ, α, error) and ``min_error_by_lam`` per method (finite only).
 ``--quick``: 20 runs.  Sweep unit: ``cell({"method": "true_online", "lam": 0.8, "alpha": 0.4}, seeds)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,10 +54,18 @@ def _sweep(method, lams, alphas, seeds, episodes, n_states):
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
     A, L = np.meshgrid(np.asarray(alphas, float), np.asarray(lams, float))
     with np.errstate(over="ignore", invalid="ignore"):
-        err, _, steps = population(METHODS[method], StateAggregation(n_states, n_states, first=1), seed=seeds,
-                                   alphas=A.ravel(), lams=L.ravel(), n_episodes=episodes,
-                                   log_at=np.arange(1, episodes + 1), weights="uniform", n_states=n_states,
-                                   max_jump=1)
+        err, _, steps = population(
+            METHODS[method],
+            StateAggregation(n_states, n_states, first=1),
+            seed=seeds,
+            alphas=A.ravel(),
+            lams=L.ravel(),
+            n_episodes=episodes,
+            log_at=np.arange(1, episodes + 1),
+            weights="uniform",
+            n_states=n_states,
+            max_jump=1,
+        )
     return err, A.ravel(), L.ravel(), steps
 
 
@@ -66,8 +75,12 @@ def cell(params, seeds):
     e = int(p["episodes"])
     err, _, _, _ = _sweep(p["method"], [float(p["lam"])], [float(p["alpha"])], list(seeds), e, int(p["n_states"]))
     k = len(seeds)
-    return {"seed": np.repeat(np.arange(k), e), "x": np.tile(np.arange(1, e + 1), k),
-            "metric": np.full(k * e, "rms_error"), "value": err[0].ravel()}
+    return {
+        "seed": np.repeat(np.arange(k), e),
+        "x": np.tile(np.arange(1, e + 1), k),
+        "metric": np.full(k * e, "rms_error"),
+        "value": err[0].ravel(),
+    }
 
 
 def plot(table, path):
@@ -77,8 +90,11 @@ def plot(table, path):
 
     methods = [m for m in METHODS if (table["agent"] == m).any()]
     fig, axes = plt.subplots(1, len(methods), figsize=(5 * len(methods), 4.2), squeeze=False)
-    titles = {"lambda_return": "Off-line λ-return (Fig 12.3)", "td_lambda": "TD(λ) (Fig 12.6)",
-              "true_online": "True online TD(λ) (Fig 12.8)"}
+    titles = {
+        "lambda_return": "Off-line λ-return (Fig 12.3)",
+        "td_lambda": "TD(λ) (Fig 12.6)",
+        "true_online": "True online TD(λ) (Fig 12.8)",
+    }
     for ax, m in zip(axes[0], methods):
         sel = table["agent"] == m
         lam, al = table["lam"][sel].astype(float), table["alpha"][sel].astype(float)
@@ -97,9 +113,15 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("randomwalk-lambda", "S&B Figs 12.3/12.6/12.8: offline λ-return, TD(λ), true online TD(λ) sweeps",
-            default_runs=100, cell=cell, grid={"method": list(METHODS), "lam": LAMS, "alpha": ALPHAS},
-            params=PARAMS, cell_params=CELL_PARAMS)
+@experiment(
+    "randomwalk-lambda",
+    "S&B Figs 12.3/12.6/12.8: offline λ-return, TD(λ), true online TD(λ) sweeps",
+    default_runs=100,
+    cell=cell,
+    grid={"method": list(METHODS), "lam": LAMS, "alpha": ALPHAS},
+    params=PARAMS,
+    cell_params=CELL_PARAMS,
+)
 def run(ctx) -> Result:
     p = merge_params(ctx.params, DEFAULTS)
     n_runs = ctx.n_runs(100, quick=20)
@@ -110,18 +132,22 @@ def run(ctx) -> Result:
     for m in p["methods"]:
         err, A, L, s = _sweep(m, p["lams"], p["alphas"], seeds, e, int(p["n_states"]))
         steps += s
-        parts += [curve_rows(err[k], np.arange(1, e + 1), "rms_error", agent=m, lam=float(L[k]), alpha=float(A[k]))
-                  for k in range(len(A))]
+        parts += [
+            curve_rows(err[k], np.arange(1, e + 1), "rms_error", agent=m, lam=float(L[k]), alpha=float(A[k]))
+            for k in range(len(A))
+        ]
         with np.errstate(invalid="ignore", over="ignore"):
             avg = err.mean(axis=(1, 2))
         avg = np.where(np.isfinite(avg), avg, np.inf)
         b = int(np.argmin(avg))
         best[m] = {"lam": float(L[b]), "alpha": float(A[b]), "error": float(avg[b])}
-        by_lam[m] = {str(lv): float(avg[L == lv].min()) if np.isfinite(avg[L == lv].min()) else None
-                     for lv in p["lams"]}
+        by_lam[m] = {
+            str(lv): float(avg[L == lv].min()) if np.isfinite(avg[L == lv].min()) else None for lv in p["lams"]
+        }
         bar.update(1)
     bar.close()
     table = concat(parts, ["run", "agent", "lam", "alpha", "x", "metric", "value"])
     config = dict(p, runs=n_runs, features="tabular (StateAggregation(19, 19))", quick=ctx.quick)
-    return Result(table=table, metrics={"best": best, "min_error_by_lam": by_lam}, config=config, env_steps=steps,
-                  plot=plot)
+    return Result(
+        table=table, metrics={"best": best, "min_error_by_lam": by_lam}, config=config, env_steps=steps, plot=plot
+    )

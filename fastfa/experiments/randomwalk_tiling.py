@@ -11,6 +11,7 @@ Table rows: ``run, tilings, alpha, x (episode), metric="rmsve", value``.
 Metrics: ``final_rmsve`` ({"1": ..., "50": ...}).  ``--quick``: 5 runs x 1000 episodes.
 Sweep unit: ``cell({"tilings": 50}, seeds)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,10 +23,16 @@ from ._randomwalk import check_log_every, concat, curve_rows, merge_params, popu
 
 PARAMS = (
     Int("episodes", 5000, "episodes per run (the book: 5000)", low=1, high=10_000_000, quick=1000),
-    Int("tilings", [1, 50], "numbers of tilings compared (1: state aggregation)", low=1, high=1000, many=True,
-        max_len=16),
-    Float("alpha", 1e-4, "step size α before division by the number of tilings", low=0.0, high=1.0,
-          low_open=True),
+    Int(
+        "tilings",
+        [1, 50],
+        "numbers of tilings compared (1: state aggregation)",
+        low=1,
+        high=1000,
+        many=True,
+        max_len=16,
+    ),
+    Float("alpha", 1e-4, "step size α before division by the number of tilings", low=0.0, high=1.0, low_open=True),
     Int("tile_width", 200, "states per tile", low=1, high=1000),
     Int("log_every", 50, "error logged every this many episodes (at most episodes)", low=1, high=10_000_000),
 )
@@ -42,16 +49,24 @@ def _features(tilings, tile_width):
     from ..features import TileCoder
 
     n_tiles = -(-1000 // int(tile_width))
-    return TileCoder(1, 1 + n_tiles * int(tile_width), n_tiles, int(tilings), offsets="uniform", mode="iht",
-                     size=int(tilings) * (n_tiles + 1))
+    return TileCoder(
+        1,
+        1 + n_tiles * int(tile_width),
+        n_tiles,
+        int(tilings),
+        offsets="uniform",
+        mode="iht",
+        size=int(tilings) * (n_tiles + 1),
+    )
 
 
 def _curve(tilings, p, seed, n_runs):
     feats = _features(tilings, p["tile_width"])
     log_at = np.arange(int(p["log_every"]), int(p["episodes"]) + 1, int(p["log_every"]))
     alpha = float(p["alpha"]) / feats.n_active
-    err, _, steps = population("mc", feats, seed=seed, n_runs=n_runs, alphas=[alpha],
-                               n_episodes=int(p["episodes"]), log_at=log_at)
+    err, _, steps = population(
+        "mc", feats, seed=seed, n_runs=n_runs, alphas=[alpha], n_episodes=int(p["episodes"]), log_at=log_at
+    )
     return err[0], log_at, alpha, steps
 
 
@@ -60,8 +75,12 @@ def cell(params, seeds):
     p = check_log_every(resolve(CELL_PARAMS, params, owner="the randomwalk-tiling cell"))
     err, log_at, _, _ = _curve(int(p["tilings"]), p, list(seeds), None)
     k = len(seeds)
-    return {"seed": np.repeat(np.arange(k), len(log_at)), "x": np.tile(log_at, k),
-            "metric": np.full(err.size, "rmsve"), "value": err.ravel()}
+    return {
+        "seed": np.repeat(np.arange(k), len(log_at)),
+        "x": np.tile(log_at, k),
+        "metric": np.full(err.size, "rmsve"),
+        "value": err.ravel(),
+    }
 
 
 def plot(table, path):
@@ -87,8 +106,15 @@ def plot(table, path):
     plt.close(fig)
 
 
-@experiment("randomwalk-tiling", "S&B Fig 9.10: 1 tiling (aggregation) vs 50 tilings, gradient MC", default_runs=30,
-            cell=cell, grid={"tilings": [1, 50]}, params=PARAMS, cell_params=CELL_PARAMS)
+@experiment(
+    "randomwalk-tiling",
+    "S&B Fig 9.10: 1 tiling (aggregation) vs 50 tilings, gradient MC",
+    default_runs=30,
+    cell=cell,
+    grid={"tilings": [1, 50]},
+    params=PARAMS,
+    cell_params=CELL_PARAMS,
+)
 def run(ctx) -> Result:
     p = merge_params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(30, quick=5)

@@ -1,4 +1,5 @@
 """Validation helpers shared by the feature classes (private)."""
+
 from __future__ import annotations
 
 import math

@@ -17,6 +17,7 @@ int64[n_features, d] table of per-dimension numbers; row 0 is the constant
 feature.  ``interaction`` (optional) keeps only the rows with at most that
 many non-zero entries (products of at most ``interaction`` dimensions).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -32,8 +33,11 @@ __all__ = ["Polynomial", "Fourier", "Wavelet", "RBF"]
 
 def _table(d: int, per_dim: int, interaction: int | None) -> np.ndarray:
     """All tuples in {0..per_dim-1}^d with at most ``interaction`` non-zeros (lexicographic)."""
-    rows = [c for c in itertools.product(range(per_dim), repeat=d)
-            if interaction is None or sum(v != 0 for v in c) <= interaction]
+    rows = [
+        c
+        for c in itertools.product(range(per_dim), repeat=d)
+        if interaction is None or sum(v != 0 for v in c) <= interaction
+    ]
     return np.array(rows, dtype=np.int64).reshape(len(rows), d)
 
 
@@ -55,7 +59,7 @@ class _DenseBasis:
     """Shared plumbing: box, normalisation, transform/transform_batch over ``_kernel``/``_kernel_batch``."""
 
     sparse = False
-    _obs_kernel: Any = None             # the jitted per-observation kernel, looked up on first use
+    _obs_kernel: Any = None  # the jitted per-observation kernel, looked up on first use
     _obs_kernel_name = ""
     # set by each basis's constructor / methods
     _rows: int
@@ -225,7 +229,7 @@ class Wavelet(_DenseBasis):
             raise ValueError(f"levels must be <= 30, got {levels}")
         self.order = _check_interaction(order, self.n_dims)
         self._args = {"levels": self.levels, "order": self.order}
-        self.functions = _table(self.n_dims, 2 ** self.levels, self.order)
+        self.functions = _table(self.n_dims, 2**self.levels, self.order)
         self._rows = self.functions.shape[0]
 
     _obs_kernel_name = "wavelet_obs"

@@ -1,4 +1,5 @@
 """One constant feature, x(s) = [1]: the book's short-corridor features (S&B Example 13.1)."""
+
 from __future__ import annotations
 
 import numpy as np

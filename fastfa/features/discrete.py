@@ -14,6 +14,7 @@ convenience only.  Examples::
     >>> cc = CoarseCoding(0, 1, n_centres=20, radius=0.1)
     >>> cc.indices(0.5)                      # all intervals containing 0.5
 """
+
 from __future__ import annotations
 
 import itertools

@@ -21,6 +21,7 @@ Example::
     >>> tc.indices([-0.5, 0.0]).shape, tc.n_features
     ((8,), 880)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,8 +70,10 @@ class GridTileCoder:
         return self.tilings
 
     def __repr__(self):
-        return (f"GridTileCoder(low={self.low.tolist()}, high={self.high.tolist()}, tiles={self.tiles.tolist()}, "
-                f"tilings={self.tilings}, anchor={self.anchor})")
+        return (
+            f"GridTileCoder(low={self.low.tolist()}, high={self.high.tolist()}, tiles={self.tiles.tolist()}, "
+            f"tilings={self.tilings}, anchor={self.anchor})"
+        )
 
     def indices(self, obs) -> np.ndarray:
         """int64[tilings]: the active feature of each tiling."""
@@ -100,8 +103,13 @@ class GridTileCoder:
         return x
 
     def get_state(self) -> tuple[dict, dict]:
-        return {"low": self.low.tolist(), "high": self.high.tolist(), "tiles": self.tiles.tolist(),
-                "tilings": self.tilings, "anchor": self.anchor}, {}
+        return {
+            "low": self.low.tolist(),
+            "high": self.high.tolist(),
+            "tiles": self.tiles.tolist(),
+            "tilings": self.tilings,
+            "anchor": self.anchor,
+        }, {}
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict) -> "GridTileCoder":

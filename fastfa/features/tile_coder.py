@@ -31,6 +31,7 @@ Conventions:
 * Step size: the number of active features is ``n_active = n_tilings``, so
   use ``alpha = a / n_tilings`` for an effective step ``a`` (S&B 9.5.4).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,6 +52,8 @@ def _kernel():
 
         _TC = tc_indices
     return _TC
+
+
 _OFFSETS = ("asymmetric", "uniform")
 
 
@@ -77,8 +80,19 @@ class TileCoder:
 
     sparse = True
 
-    def __init__(self, low, high, tiles_per_dim, n_tilings: int = 8, *, wrap=None, n_actions: int | None = None,
-                 offsets: str = "asymmetric", mode: str = "hash", size: int = 4096):
+    def __init__(
+        self,
+        low,
+        high,
+        tiles_per_dim,
+        n_tilings: int = 8,
+        *,
+        wrap=None,
+        n_actions: int | None = None,
+        offsets: str = "asymmetric",
+        mode: str = "hash",
+        size: int = 4096,
+    ):
         self.low, self.high = as_box(low, high)
         d = self.low.shape[0]
         self.tiles_per_dim = as_int_vector(tiles_per_dim, d, "tiles_per_dim")
@@ -98,10 +112,12 @@ class TileCoder:
                 raise ValueError(f"wrap must be {d} booleans (one per dimension), got {wrap!r}")
             self.wrap = w.astype(bool)
         self.scale = self.tiles_per_dim / (self.high - self.low)
-        self._wrapw = (np.where(self.wrap, self.tiles_per_dim, 0).astype(np.int64) if self.wrap.any()
-                       else np.zeros(0, dtype=np.int64))
-        self._disp = (2 * np.arange(d, dtype=np.int64) + 1 if offsets == "asymmetric"
-                      else np.ones(d, dtype=np.int64))
+        self._wrapw = (
+            np.where(self.wrap, self.tiles_per_dim, 0).astype(np.int64)
+            if self.wrap.any()
+            else np.zeros(0, dtype=np.int64)
+        )
+        self._disp = 2 * np.arange(d, dtype=np.int64) + 1 if offsets == "asymmetric" else np.ones(d, dtype=np.int64)
         if mode == "iht":
             from ..kernels.features.tiles import iht_new
 
@@ -128,9 +144,11 @@ class TileCoder:
         return self.n_tilings
 
     def __repr__(self):
-        return (f"TileCoder(low={self.low.tolist()}, high={self.high.tolist()}, "
-                f"tiles_per_dim={self.tiles_per_dim.tolist()}, n_tilings={self.n_tilings}, "
-                f"n_actions={self.n_actions}, offsets={self.offsets!r}, mode={self.mode!r}, size={self.size})")
+        return (
+            f"TileCoder(low={self.low.tolist()}, high={self.high.tolist()}, "
+            f"tiles_per_dim={self.tiles_per_dim.tolist()}, n_tilings={self.n_tilings}, "
+            f"n_actions={self.n_actions}, offsets={self.offsets!r}, mode={self.mode!r}, size={self.size})"
+        )
 
     def kernel_args(self) -> tuple:
         """Arguments after ``(obs, ints)`` of :func:`fastfa.kernels.features.tilecoding.tc_indices`, for compiled loops.
@@ -138,8 +156,18 @@ class TileCoder:
         ``tc_indices(obs, ints, *tc.kernel_args(), out)`` writes the same indices as
         ``tc.indices(obs, ...)`` (and updates the same IHT arrays in iht mode).
         """
-        return (self.low, self.high, self.scale, self._wrapw, self._disp, self.n_tilings, self.size,
-                self._keys, self._slots, self._meta)
+        return (
+            self.low,
+            self.high,
+            self.scale,
+            self._wrapw,
+            self._disp,
+            self.n_tilings,
+            self.size,
+            self._keys,
+            self._slots,
+            self._meta,
+        )
 
     # ------------------------------------------------------------------ coding
     def _ints(self, action, n=None):
@@ -161,8 +189,7 @@ class TileCoder:
         if a.shape != (n,) or (n and a.dtype.kind not in "iu"):
             raise ValueError(f"actions must be {n} ints, got shape {a.shape} dtype {a.dtype}")
         if n and ((a < 0).any() or (a >= self.n_actions).any()):
-            raise ValueError(f"actions must be in [0, {self.n_actions}), got values in "
-                             f"[{a.min()}, {a.max()}]")
+            raise ValueError(f"actions must be in [0, {self.n_actions}), got values in [{a.min()}, {a.max()}]")
         return np.ascontiguousarray(a.astype(np.int64).reshape(n, 1))
 
     def indices(self, obs, action=None, out=None) -> np.ndarray:
@@ -171,8 +198,21 @@ class TileCoder:
         ints = self._ints(action)
         if out is None:
             out = np.empty(self.n_tilings, dtype=np.int64)
-        _kernel()(x, ints, self.low, self.high, self.scale, self._wrapw, self._disp, self.n_tilings, self.size,
-                  self._keys, self._slots, self._meta, out)
+        _kernel()(
+            x,
+            ints,
+            self.low,
+            self.high,
+            self.scale,
+            self._wrapw,
+            self._disp,
+            self.n_tilings,
+            self.size,
+            self._keys,
+            self._slots,
+            self._meta,
+            out,
+        )
         if self._meta[1] and not self._warned:
             self._warn_full()
         return out
@@ -181,8 +221,12 @@ class TileCoder:
         import warnings
 
         self._warned = True
-        warnings.warn(f"TileCoder: the IHT of size {self.size} is full; new tiles now share indices (hash "
-                      f"collisions). Use a larger size (>= {self.suggested_size()}).", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"TileCoder: the IHT of size {self.size} is full; new tiles now share indices (hash "
+            f"collisions). Use a larger size (>= {self.suggested_size()}).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def suggested_size(self) -> int:
         """``n_tilings · ∏(tiles_per_dim + 1) · n_actions``: indices for every tile (no collision in iht mode)."""
@@ -205,8 +249,9 @@ class TileCoder:
         if self.n_actions is None:
             raise ValueError("indices_all_actions needs n_actions")
         x = as_obs(obs, self.n_dims)
-        return self.indices_batch(np.broadcast_to(x, (self.n_actions, self.n_dims)),
-                                  np.arange(self.n_actions, dtype=np.int64))
+        return self.indices_batch(
+            np.broadcast_to(x, (self.n_actions, self.n_dims)), np.arange(self.n_actions, dtype=np.int64)
+        )
 
     def transform(self, obs, action=None) -> np.ndarray:
         """Dense binary vector float64[n_features] (convenience; use :meth:`indices` in hot paths).
@@ -236,8 +281,13 @@ class TileCoder:
         difference (tiles that share an index with another tile of the sample).
         """
         if self.mode == "iht":
-            return {"mode": "iht", "size": self.size, "distinct": int(self._meta[0]),
-                    "overfull": int(self._meta[1]), "full": bool(self._meta[0] >= self.size)}
+            return {
+                "mode": "iht",
+                "size": self.size,
+                "distinct": int(self._meta[0]),
+                "overfull": int(self._meta[1]),
+                "full": bool(self._meta[0] >= self.size),
+            }
         if obs is None:
             raise ValueError("collisions() in hash mode needs a sample of observations obs (n, d)")
         from ..kernels.features.tilecoding import tc_coords_batch
@@ -249,15 +299,28 @@ class TileCoder:
         flat = coords.reshape(-1, coords.shape[2])
         distinct = np.unique(flat, axis=0).shape[0] if flat.shape[0] else 0
         n_idx = np.unique(self.indices_batch(x, actions)).shape[0]
-        return {"mode": "hash", "size": self.size, "distinct": int(distinct), "indices": int(n_idx),
-                "collisions": int(distinct - n_idx)}
+        return {
+            "mode": "hash",
+            "size": self.size,
+            "distinct": int(distinct),
+            "indices": int(n_idx),
+            "collisions": int(distinct - n_idx),
+        }
 
     # ------------------------------------------------------------------ state
     def get_state(self) -> tuple[dict, dict]:
         """``(meta, arrays)``: JSON-able config and the IHT arrays, for :func:`fastfa.io.save`."""
-        meta = {"low": self.low.tolist(), "high": self.high.tolist(), "tiles_per_dim": self.tiles_per_dim.tolist(),
-                "n_tilings": self.n_tilings, "wrap": self.wrap.tolist(), "n_actions": self.n_actions,
-                "offsets": self.offsets, "mode": self.mode, "size": self.size}
+        meta = {
+            "low": self.low.tolist(),
+            "high": self.high.tolist(),
+            "tiles_per_dim": self.tiles_per_dim.tolist(),
+            "n_tilings": self.n_tilings,
+            "wrap": self.wrap.tolist(),
+            "n_actions": self.n_actions,
+            "offsets": self.offsets,
+            "mode": self.mode,
+            "size": self.size,
+        }
         arrays = {}
         if self.mode == "iht":
             arrays = {"iht_keys": self._keys, "iht_slots": self._slots, "iht_meta": self._meta}
@@ -272,8 +335,17 @@ class TileCoder:
         be exactly the one the stored keys give), so a corrupt table raises ``ValueError``
         instead of returning negative or out-of-range indices.
         """
-        tc = cls(meta["low"], meta["high"], meta["tiles_per_dim"], meta["n_tilings"], wrap=meta["wrap"],
-                 n_actions=meta["n_actions"], offsets=meta["offsets"], mode=meta["mode"], size=meta["size"])
+        tc = cls(
+            meta["low"],
+            meta["high"],
+            meta["tiles_per_dim"],
+            meta["n_tilings"],
+            wrap=meta["wrap"],
+            n_actions=meta["n_actions"],
+            offsets=meta["offsets"],
+            mode=meta["mode"],
+            size=meta["size"],
+        )
         if tc.mode == "iht":
             got = {}
             for name, attr in (("iht_keys", "_keys"), ("iht_slots", "_slots"), ("iht_meta", "_meta")):
@@ -310,8 +382,10 @@ def _check_iht(keys, slots, meta, size: int) -> None:
     the stored keys in index order builds (so every lookup ends, and returns an index < count)."""
     count, overfull = int(meta[0]), int(meta[1])
     if int(meta[2]) != size or not 0 <= count <= size or overfull < 0:
-        raise ValueError(f"arrays['iht_meta'] = [count, overfull, size] = {meta.tolist()} is inconsistent with "
-                         f"size {size} (need 0 <= count <= size, overfull >= 0)")
+        raise ValueError(
+            f"arrays['iht_meta'] = [count, overfull, size] = {meta.tolist()} is inconsistent with "
+            f"size {size} (need 0 <= count <= size, overfull >= 0)"
+        )
     n = keys.shape[1] - 1
     if (keys[:count, 0] != n).any():
         raise ValueError(f"arrays['iht_keys']: the {count} stored keys must all have {n} coordinates")
@@ -323,4 +397,3 @@ def _check_iht(keys, slots, meta, size: int) -> None:
             raise ValueError(f"arrays['iht_keys']: key {e} repeats an earlier key")
     if not np.array_equal(s2, slots):
         raise ValueError("arrays['iht_slots'] does not match the stored keys (corrupt hash table)")
-

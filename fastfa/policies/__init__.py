@@ -4,6 +4,7 @@ Public names are loaded lazily (importing this package does not compile or
 import kernels).  To add a public name, add one line to _LAZY:
 `"Name": ".module"`.
 """
+
 from __future__ import annotations
 
 from .._lazy import lazy_names

@@ -1,4 +1,5 @@
 """Small argument checks shared by the policy classes (clear errors naming the argument)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,5 +23,7 @@ def check_rng(rng) -> None:
 def check_finite_param(name: str, arr: np.ndarray) -> None:
     """Raise FloatingPointError if a parameter array holds NaN/inf (training diverged)."""
     if not np.all(np.isfinite(arr)):
-        raise FloatingPointError(f"{name}: policy parameters became non-finite (NaN or inf); "
-                                 "the step size is probably too large. Training stopped.")
+        raise FloatingPointError(
+            f"{name}: policy parameters became non-finite (NaN or inf); "
+            "the step size is probably too large. Training stopped."
+        )

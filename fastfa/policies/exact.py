@@ -17,12 +17,22 @@ For a softmax policy π(a|s) ∝ exp(θ·x(s,a)) with state-action features X fl
 
 All by dense linear algebra (NumPy); meant for checks and teaching, not speed.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["softmax_policy", "grad_pi", "bandit_objective", "bandit_gradient", "likelihood_ratio_estimates",
-           "mdp_objectives", "mdp_theorem_gradients", "fd_gradient", "random_mdp"]
+__all__ = [
+    "softmax_policy",
+    "grad_pi",
+    "bandit_objective",
+    "bandit_gradient",
+    "likelihood_ratio_estimates",
+    "mdp_objectives",
+    "mdp_theorem_gradients",
+    "fd_gradient",
+    "random_mdp",
+]
 
 
 def softmax_policy(theta, X) -> np.ndarray:
@@ -119,8 +129,12 @@ def mdp_theorem_gradients(theta, X, P, R, gamma, p0) -> dict:
     Qt = R - rho + P @ Vt
     gp = grad_pi(theta, X)
     g_avr = np.einsum("s,saf,sa->f", d, gp, Qt)
-    return {"J_1": np.einsum("s,saf,sa->f", d_gamma, gp, Q), "J_avR": g_avr, "J_avV": g_avr / (1.0 - gamma),
-            "J_avV_discountedQ": np.einsum("s,saf,sa->f", d, gp, Q) / (1.0 - gamma)}
+    return {
+        "J_1": np.einsum("s,saf,sa->f", d_gamma, gp, Q),
+        "J_avR": g_avr,
+        "J_avV": g_avr / (1.0 - gamma),
+        "J_avV_discountedQ": np.einsum("s,saf,sa->f", d, gp, Q) / (1.0 - gamma),
+    }
 
 
 def fd_gradient(f, theta, eps: float = 1e-6) -> np.ndarray:

@@ -15,6 +15,7 @@ the clip acts as part of the environment (the standard choice in SB3/CleanRL).
 The log-std is clipped to [ln σ_min, ln σ_max] (default σ ∈ [e⁻⁵, e²]) so σ
 never reaches 0; where the clip is active its gradient is 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,9 +38,18 @@ class GaussianLinear:
         std_bounds: (σ_min, σ_max), 0 < σ_min < σ_max.
     """
 
-    def __init__(self, n_features: int, action_dim: int = 1, *, low=-np.inf, high=np.inf,
-                 init_std: float = 1.0, learn_std: bool = True, state_dependent_std: bool = False,
-                 std_bounds: tuple[float, float] = (np.exp(-5.0), np.exp(2.0))):
+    def __init__(
+        self,
+        n_features: int,
+        action_dim: int = 1,
+        *,
+        low=-np.inf,
+        high=np.inf,
+        init_std: float = 1.0,
+        learn_std: bool = True,
+        state_dependent_std: bool = False,
+        std_bounds: tuple[float, float] = (np.exp(-5.0), np.exp(2.0)),
+    ):
         self.n_features = check_int("n_features", n_features, 1)
         self.action_dim = check_int("action_dim", action_dim, 1)
         if self.action_dim > 62:
@@ -116,8 +126,9 @@ class GaussianLinear:
 
         x, a = self._x(x), self._a(a)
         g_mu, g_w, g_b = np.empty_like(self.theta_mu), np.empty_like(self.log_std_w), np.empty_like(self.log_std_b)
-        K.gaussian_grad_log_pi(self.theta_mu, self.log_std_w, self.log_std_b, x, a, self.ls_min, self.ls_max,
-                               g_mu, g_w, g_b)
+        K.gaussian_grad_log_pi(
+            self.theta_mu, self.log_std_w, self.log_std_b, x, a, self.ls_min, self.ls_max, g_mu, g_w, g_b
+        )
         return {"theta_mu": g_mu, "log_std_b": g_b, "log_std_w": g_w}
 
     def update(self, x, a, step_mu: float, step_std: float | None = None) -> float:
@@ -143,9 +154,14 @@ class GaussianLinear:
         return lp
 
     def state_dict(self) -> dict:
-        return {"theta_mu": self.theta_mu.copy(), "log_std_b": self.log_std_b.copy(),
-                "log_std_w": self.log_std_w.copy()}
+        return {
+            "theta_mu": self.theta_mu.copy(),
+            "log_std_b": self.log_std_b.copy(),
+            "log_std_w": self.log_std_w.copy(),
+        }
 
     def __repr__(self) -> str:
-        return (f"GaussianLinear(n_features={self.n_features}, action_dim={self.action_dim}, "
-                f"state_dependent_std={self.state_dependent_std})")
+        return (
+            f"GaussianLinear(n_features={self.n_features}, action_dim={self.action_dim}, "
+            f"state_dependent_std={self.state_dependent_std})"
+        )

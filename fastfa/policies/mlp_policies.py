@@ -10,6 +10,7 @@
 Batched: ``grad_log_prob(x, a, w)`` with x [B, n_in] returns Σ_i w_i ∇ ln π(a_i|s_i) in one
 forward/backward pass.  Parameters: PyTorch-default initialisation from ``seed``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -111,8 +112,19 @@ class SoftmaxMLP(_MLPBase):
 class GaussianMLP(_MLPBase):
     """Gaussian with MLP mean.  Args: n_in, action_dim, low, high, hidden, activation, init_std, std_bounds, seed."""
 
-    def __init__(self, n_in: int, action_dim: int = 1, *, low=-np.inf, high=np.inf, hidden=(64, 64),
-                 activation: str = "tanh", init_std: float = 1.0, std_bounds=(np.exp(-5.0), np.exp(2.0)), seed=None):
+    def __init__(
+        self,
+        n_in: int,
+        action_dim: int = 1,
+        *,
+        low=-np.inf,
+        high=np.inf,
+        hidden=(64, 64),
+        activation: str = "tanh",
+        init_std: float = 1.0,
+        std_bounds=(np.exp(-5.0), np.exp(2.0)),
+        seed=None,
+    ):
         self.action_dim = check_int("action_dim", action_dim, 1)
         super().__init__(n_in, self.action_dim, hidden, activation, seed)
         init_std = check_positive("init_std", init_std)
@@ -156,7 +168,7 @@ class GaussianMLP(_MLPBase):
         inv_var = np.exp(-2 * ls)
         diff = a - mu
         g_theta = self._backward(x, acts, w[:, None] * diff * inv_var)
-        g_ls = (w[:, None] * (diff ** 2 * inv_var - 1.0)).sum(axis=0)
+        g_ls = (w[:, None] * (diff**2 * inv_var - 1.0)).sum(axis=0)
         g_ls[(self.log_std < self.ls_min) | (self.log_std > self.ls_max)] = 0.0
         return {"theta": g_theta, "log_std": g_ls}
 

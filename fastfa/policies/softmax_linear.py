@@ -14,6 +14,7 @@
 Integer dtype means "active indices", float dtype means "dense values".
 Batched gradient: :meth:`batch_grad` (dense per-action layout).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,8 +60,9 @@ class SoftmaxLinear:
         if x.dtype.kind in "iu":
             x = x.astype(np.int64, copy=False)
             if x.size and (x.min() < 0 or x.max() >= self.n_features):
-                raise ValueError(f"x: active feature indices must lie in [0, {self.n_features}), "
-                                 f"got range [{x.min()}, {x.max()}]")
+                raise ValueError(
+                    f"x: active feature indices must lie in [0, {self.n_features}), got range [{x.min()}, {x.max()}]"
+                )
             sparse = True
         elif x.dtype.kind == "f":
             x = x.astype(np.float64, copy=False)
@@ -169,8 +171,10 @@ class SoftmaxLinear:
                 lp = K.softmax_sa_sparse_update(self.theta, x, a, step, self._probs)
             if not np.all(np.isfinite(self.theta)):
                 self.theta = before
-                raise FloatingPointError(f"theta: the step {step!r} makes the policy parameters "
-                                         "non-finite (step size too large?); theta left unchanged")
+                raise FloatingPointError(
+                    f"theta: the step {step!r} makes the policy parameters "
+                    "non-finite (step size too large?); theta left unchanged"
+                )
             return float(lp)
         g = self.grad_log_prob(x, a)
         lp = self.log_prob(x, a)

@@ -20,6 +20,7 @@ visits the nearer child first and skips a node whose bounding box is farther tha
 the current k-th distance.  Kernels trust their input (k ≤ size, shapes, finite
 values): :mod:`fastfa.approx.knn` checks them.
 """
+
 import numpy as np
 
 from .._jit import njit

@@ -22,6 +22,7 @@ min_samples_leaf samples on both sides.  Values closer than ``FEATURE_THRESHOLD`
 count as equal (scikit-learn's rule).  Kernels trust their input: sizes, limits and
 finiteness are checked by :mod:`fastfa.approx.trees`.
 """
+
 import numpy as np
 
 from .._jit import njit
@@ -149,8 +150,23 @@ def _random_split(X, y, samples, start, end, sum_total, min_samples_leaf, max_fe
 
 
 @njit
-def tree_fit(X, y, max_depth, min_samples_split, min_samples_leaf, max_features, randomized, rng,
-             feature, threshold, left, right, value, n_node, impurity):
+def tree_fit(
+    X,
+    y,
+    max_depth,
+    min_samples_split,
+    min_samples_leaf,
+    max_features,
+    randomized,
+    rng,
+    feature,
+    threshold,
+    left,
+    right,
+    value,
+    n_node,
+    impurity,
+):
     """Grow one tree on rows of ``X`` float64[n, d] with targets ``y`` float64[n] (n ≥ 1).
 
     ``randomized`` False: CART (every feature, every cut; ``max_features``/``rng`` unused);

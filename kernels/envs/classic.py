@@ -13,6 +13,7 @@ Each twin is ``params`` (float64 array, see the ``*_PARAMS`` builders) +
 The time limit (truncation) is the caller's business, as in gymnasium
 (``TimeLimit`` wrapper: 200 / 500 / 500 steps).
 """
+
 import math
 
 import numpy as np
@@ -40,9 +41,9 @@ def mountaincar_reset(params, state, rng):
 def mountaincar_step(params, state, action):
     """S&B Example 10.1 (gymnasium order, float64)::
 
-        ẋ ← clip(ẋ + (a − 1)·force − gravity·cos(3x), ±max_speed)
-        x ← clip(x + ẋ, [min, max]);  ẋ ← 0 if x = min and ẋ < 0
-        r = −1;  terminated = x ≥ goal and ẋ ≥ goal_velocity
+    ẋ ← clip(ẋ + (a − 1)·force − gravity·cos(3x), ±max_speed)
+    x ← clip(x + ẋ, [min, max]);  ẋ ← 0 if x = min and ẋ < 0
+    r = −1;  terminated = x ≥ goal and ẋ ≥ goal_velocity
     """
     position = state[0]
     velocity = state[1]
@@ -78,8 +79,10 @@ CP_G, CP_MC, CP_MP, CP_LEN, CP_FORCE, CP_TAU, CP_THETA, CP_X, CP_SB = range(9)
 
 def cartpole_params(sutton_barto_reward=False):
     """Parameters of gymnasium's ``CartPoleEnv`` (Euler integrator)."""
-    return np.array([9.8, 1.0, 0.1, 0.5, 10.0, 0.02, 12 * 2 * math.pi / 360, 2.4,
-                     1.0 if sutton_barto_reward else 0.0], dtype=np.float64)
+    return np.array(
+        [9.8, 1.0, 0.1, 0.5, 10.0, 0.02, 12 * 2 * math.pi / 360, 2.4, 1.0 if sutton_barto_reward else 0.0],
+        dtype=np.float64,
+    )
 
 
 @njit
@@ -94,9 +97,9 @@ def cartpole_reset(params, state, rng):
 def cartpole_step(params, state, action):
     """Barto, Sutton & Anderson (1983) cart-pole, gymnasium's Euler step (float64)::
 
-        θ̈ = (g sinθ − cosθ·tmp) / (l (4/3 − m_p cos²θ / M)),  tmp = (F + m_p l θ̇² sinθ)/M
-        ẍ = tmp − m_p l θ̈ cosθ / M;  x += τẋ, ẋ += τẍ, θ += τθ̇, θ̇ += τθ̈
-        r = 1 (S&B reward: 0, −1 on failure)
+    θ̈ = (g sinθ − cosθ·tmp) / (l (4/3 − m_p cos²θ / M)),  tmp = (F + m_p l θ̇² sinθ)/M
+    ẍ = tmp − m_p l θ̈ cosθ / M;  x += τẋ, ẋ += τẍ, θ += τθ̇, θ̇ += τθ̈
+    r = 1 (S&B reward: 0, −1 on failure)
     """
     x = state[0]
     x_dot = state[1]
@@ -109,7 +112,8 @@ def cartpole_step(params, state, action):
     polemass_length = params[CP_MP] * params[CP_LEN]
     temp = (force + polemass_length * (theta_dot * theta_dot) * sintheta) / total_mass
     thetaacc = (params[CP_G] * sintheta - costheta * temp) / (
-        params[CP_LEN] * (4.0 / 3.0 - params[CP_MP] * (costheta * costheta) / total_mass))
+        params[CP_LEN] * (4.0 / 3.0 - params[CP_MP] * (costheta * costheta) / total_mass)
+    )
     xacc = temp - polemass_length * thetaacc * costheta / total_mass
     tau = params[CP_TAU]
     x = x + tau * x_dot
@@ -151,8 +155,9 @@ AC_DT, AC_L1, AC_M1, AC_M2, AC_LC1, AC_LC2, AC_I, AC_V1, AC_V2, AC_BOOK, AC_TWO 
 
 def acrobot_params(book=True):
     """Parameters of gymnasium's ``AcrobotEnv`` (dynamics 'book', no torque noise)."""
-    return np.array([0.2, 1.0, 1.0, 1.0, 0.5, 0.5, 1.0, 4 * math.pi, 9 * math.pi, 1.0 if book else 0.0, 2.0],
-                    dtype=np.float64)
+    return np.array(
+        [0.2, 1.0, 1.0, 1.0, 0.5, 0.5, 1.0, 4 * math.pi, 9 * math.pi, 1.0 if book else 0.0, 2.0], dtype=np.float64
+    )
 
 
 @njit
@@ -177,18 +182,21 @@ def _acrobot_dsdt(params, s0, s1, s2, s3, a, out):
     theta2 = s1
     dtheta1 = s2
     dtheta2 = s3
-    d1 = m1 * lc1 ** 2 + m2 * (l1 ** 2 + lc2 ** 2 + 2 * l1 * lc2 * math.cos(theta2)) + i1 + i2
-    d2 = m2 * (lc2 ** 2 + l1 * lc2 * math.cos(theta2)) + i2
+    d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * math.cos(theta2)) + i1 + i2
+    d2 = m2 * (lc2**2 + l1 * lc2 * math.cos(theta2)) + i2
     phi2 = m2 * lc2 * g * math.cos(theta1 + theta2 - math.pi / 2.0)
-    phi1 = (-m2 * l1 * lc2 * dtheta2 ** two * math.sin(theta2)
-            - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * math.sin(theta2)
-            + (m1 * lc1 + m2 * l1) * g * math.cos(theta1 - math.pi / 2)
-            + phi2)
+    phi1 = (
+        -m2 * l1 * lc2 * dtheta2**two * math.sin(theta2)
+        - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * math.sin(theta2)
+        + (m1 * lc1 + m2 * l1) * g * math.cos(theta1 - math.pi / 2)
+        + phi2
+    )
     if params[AC_BOOK] != 0.0:
-        ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1 ** two * math.sin(theta2) - phi2) / (
-            m2 * lc2 ** 2 + i2 - d2 ** two / d1)
+        ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1**two * math.sin(theta2) - phi2) / (
+            m2 * lc2**2 + i2 - d2**two / d1
+        )
     else:
-        ddtheta2 = (a + d2 / d1 * phi1 - phi2) / (m2 * lc2 ** 2 + i2 - d2 ** two / d1)
+        ddtheta2 = (a + d2 / d1 * phi1 - phi2) / (m2 * lc2**2 + i2 - d2**two / d1)
     ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
     out[0] = dtheta1
     out[1] = dtheta2
@@ -210,8 +218,8 @@ def _wrap(x, m, big):
 def acrobot_step(params, state, action):
     """Acrobot (S&B 1st ed. §11.3; gymnasium): one RK4 step of dt with torque ∈ {−1, 0, 1}::
 
-        θ₁, θ₂ wrapped to [−π, π];  θ̇₁, θ̇₂ clipped to ±4π, ±9π
-        terminated = −cos θ₁ − cos(θ₁ + θ₂) > 1;  r = −1 (0 on termination)
+    θ₁, θ₂ wrapped to [−π, π];  θ̇₁, θ̇₂ clipped to ±4π, ±9π
+    terminated = −cos θ₁ − cos(θ₁ + θ₂) > 1;  r = −1 (0 on termination)
     """
     a = float(action - 1)
     y = np.empty(4)

@@ -19,6 +19,7 @@ radius ρ in the unit square, each step ::
     enemy (optional): e ← e + speed · (p − e)/‖p − e‖
     r = −‖p − target‖  (+ penalty·(d_e − R)/R when d_e = ‖p − e‖ < R, the demo's 2(d−R)/R)
 """
+
 import math
 
 import numpy as np
@@ -67,11 +68,32 @@ PW_RADIUS, PW_ACCEL, PW_DAMPING, PW_BOUNCE, PW_PERIOD, PW_ENEMY, PW_ENEMY_SPEED,
 PW_STATE_LEN = 9
 
 
-def puckworld_params(radius=0.05, accel=0.002, damping=0.95, bounce=-0.5, target_period=300,
-                     enemy=False, enemy_speed=0.001, enemy_radius=0.25, enemy_penalty=2.0):
+def puckworld_params(
+    radius=0.05,
+    accel=0.002,
+    damping=0.95,
+    bounce=-0.5,
+    target_period=300,
+    enemy=False,
+    enemy_speed=0.001,
+    enemy_radius=0.25,
+    enemy_penalty=2.0,
+):
     """Parameters of Puck World (defaults: the lecture / REINFORCEjs demo, period 30 s at 0.1 s/step)."""
-    return np.array([radius, accel, damping, bounce, target_period, 1.0 if enemy else 0.0, enemy_speed,
-                     enemy_radius, enemy_penalty], dtype=np.float64)
+    return np.array(
+        [
+            radius,
+            accel,
+            damping,
+            bounce,
+            target_period,
+            1.0 if enemy else 0.0,
+            enemy_speed,
+            enemy_radius,
+            enemy_penalty,
+        ],
+        dtype=np.float64,
+    )
 
 
 @njit

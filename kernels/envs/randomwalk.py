@@ -17,6 +17,7 @@ float64[1] (the current state number), and pure functions:
 The gymnasium env ``fastfa/RandomWalk1000-v0`` calls exactly these with its
 ``np_random``, so a seed gives the same episode in both.
 """
+
 import numpy as np
 
 from .._jit import njit

@@ -14,6 +14,7 @@ Sparse binary features return indices: grid cell / aggregation group (one
 active feature), coarse coding (every receptive field within ``radius``,
 9.5.3).  Batch versions loop over rows of ``s`` float64[n, d] into ``out``.
 """
+
 import numpy as np
 
 from .._jit import njit

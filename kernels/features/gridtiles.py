@@ -22,6 +22,7 @@ Layout (built by :func:`grid_spec`): ``cf`` float64[5, d] rows low, high, n, ori
 low), largest q (``n·T − 1`` when anchored, else +inf);
 ``ci`` int64[3 + 2d]: T, tiles_per_tiling, base[d], stride[d], log2(T) (-1 if T is not a power of 2).
 """
+
 import math
 
 import numpy as np

@@ -21,6 +21,7 @@ Indices: a coordinate tuple becomes ``hash(tuple) mod size`` (stateless,
 ``keys.shape[0] == 0``) or an index of the array IHT ``(keys, slots, meta)``
 of :func:`fastfa.kernels.features.tiles.iht_new` (insertion order, tiles3's ``IHT``).
 """
+
 import numpy as np
 
 from .._jit import njit
@@ -87,8 +88,9 @@ def tc_indices_batch(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, 
     q = np.empty(obs.shape[1], np.int64)
     coords = np.empty(1 + obs.shape[1] + ints.shape[1], np.int64)
     for i in range(obs.shape[0]):
-        _tc_indices(obs[i], ints[i], low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords,
-                    out[i])
+        _tc_indices(
+            obs[i], ints[i], low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out[i]
+        )
 
 
 @njit

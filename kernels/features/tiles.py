@@ -21,6 +21,7 @@ Two ways to turn coordinates into indices, both identical to tiles3:
 
 All functions are pure over arrays; ``out`` arrays receive the result.
 """
+
 import numpy as np
 
 from .._jit import njit

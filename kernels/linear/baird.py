@@ -8,6 +8,7 @@ Seven states; features ``x(i) = 2 e_i + e_8`` for the six upper states (i = 0..5
 Both kernels stop early (returning the step/sweep index) as soon as a weight is not finite or
 ``max |w|`` exceeds ``limit``, so divergence is reported, never silently turned into NaN.
 """
+
 import numpy as np
 
 from .._jit import njit

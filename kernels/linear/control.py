@@ -14,6 +14,7 @@ transition: the target does not bootstrap), ``(i_t, v_t, a_t)`` is
 
 Randomness (ε-greedy) only from the explicit ``rng`` (``np.random.Generator``).
 """
+
 import numpy as np
 
 from .._jit import njit
@@ -108,8 +109,8 @@ def linear_q_update(w, i, v, a, target, alpha):
 def sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, a_t, alpha):
     """Episodic semi-gradient SARSA (S&B 10.1)::
 
-        δ = R_{t+1} + γ q̂(S_{t+1}, A_{t+1}) − q̂(S_t, A_t)      (γ = 0 at a terminal step)
-        w ← w + α δ ∇q̂(S_t, A_t)
+    δ = R_{t+1} + γ q̂(S_{t+1}, A_{t+1}) − q̂(S_t, A_t)      (γ = 0 at a terminal step)
+    w ← w + α δ ∇q̂(S_t, A_t)
     """
     target = r_t
     if gamma_t != 0.0:
@@ -136,7 +137,7 @@ def q_learning_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, alpha, q_b
 def expected_sarsa_update(w, i_tm1, v_tm1, a_tm1, r_t, gamma_t, i_t, v_t, epsilon, alpha, q_buf):
     """Semi-gradient Expected SARSA (S&B 6.6, 10.1) for an ε-greedy target policy::
 
-        δ = R_{t+1} + γ Σ_a π(a|S_{t+1}) q̂(S_{t+1}, a) − q̂(S_t, A_t);  w ← w + α δ ∇q̂(S_t, A_t)
+    δ = R_{t+1} + γ Σ_a π(a|S_{t+1}) q̂(S_{t+1}, a) − q̂(S_t, A_t);  w ← w + α δ ∇q̂(S_t, A_t)
     """
     target = r_t
     if gamma_t != 0.0:

@@ -13,6 +13,7 @@ identical to ``fastfa.agents.NStepSarsa`` on the Python loop::
 
 and w ← w + α (G − q̂(S_τ, A_τ)) ∇q̂(S_τ, A_τ).
 """
+
 import numpy as np
 
 from .._jit import njit

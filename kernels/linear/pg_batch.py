@@ -7,6 +7,7 @@ Written for LLVM's loop vectoriser (Numba leaves SLP vectorisation off): every h
 loop over the F contiguous features with several independent accumulators, or a loop over a flat
 array.  ``fastmath`` only reassociates sums (results equal the naive reference to ~1e-13, tested).
 """
+
 import math
 
 import numpy as np

@@ -31,6 +31,7 @@ to the action space is done by the caller and is part of the environment.
 
 Randomness comes only from an explicit ``np.random.Generator`` argument.
 """
+
 import math
 
 import numpy as np

@@ -57,8 +57,8 @@ def linear_v_update_batch(w, I, V, targets, alpha, out_err):
 def td0_update(w, i_tm1, v_tm1, r_t, gamma_t, i_t, v_t, alpha):
     """Semi-gradient TD(0) (S&B 9.3)::
 
-        δ = R_{t+1} + γ v̂(S_{t+1}) − v̂(S_t)      (γ = 0 at a terminal step)
-        w ← w + α δ x(S_t)
+    δ = R_{t+1} + γ v̂(S_{t+1}) − v̂(S_t)      (γ = 0 at a terminal step)
+    w ← w + α δ x(S_t)
     """
     target = r_t
     if gamma_t != 0.0:

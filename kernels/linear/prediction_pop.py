@@ -17,6 +17,7 @@ online TD(λ) (12.5), ``LAMBDA_RETURN`` the offline λ-return algorithm (12.1:
 the behaviour is fixed, generating an episode first and then applying the
 online updates in time order gives exactly the online algorithm.
 """
+
 import numpy as np
 from numba import prange
 
@@ -136,8 +137,9 @@ def rms_error(w, idx, val, first, v_true, weights):
 
 
 @njit
-def _run_member(rng, env_params, method, alpha, n, lam, gamma, idx, val, v_true, err_w, log_at,
-                n_episodes, out_err, out_w):
+def _run_member(
+    rng, env_params, method, alpha, n, lam, gamma, idx, val, v_true, err_w, log_at, n_episodes, out_err, out_w
+):
     F = out_w.shape[0]
     w = out_w.copy()  # initial weights on entry
     z = np.zeros(F)
@@ -175,8 +177,24 @@ def _run_member(rng, env_params, method, alpha, n, lam, gamma, idx, val, v_true,
 
 
 @njit(parallel=True, cache=True)
-def randomwalk_population(gens, env_params, method, alphas, ns, lams, gamma, idx, val, v_true, err_w,
-                          log_at, n_episodes, out_err, out_w, out_steps):
+def randomwalk_population(
+    gens,
+    env_params,
+    method,
+    alphas,
+    ns,
+    lams,
+    gamma,
+    idx,
+    val,
+    v_true,
+    err_w,
+    log_at,
+    n_episodes,
+    out_err,
+    out_w,
+    out_steps,
+):
     """Run every member r for ``n_episodes`` episodes of the random walk ``env_params``.
 
     ``out_err[r, j]``: weighted RMS error (``err_w`` over states 1..N against ``v_true``)
@@ -186,5 +204,20 @@ def randomwalk_population(gens, env_params, method, alphas, ns, lams, gamma, idx
     m = alphas.shape[0]
     for r in prange(m):
         rng = gens[np.int64(r)]
-        out_steps[r] = _run_member(rng, env_params, method, alphas[r], ns[r], lams[r], gamma, idx, val,
-                                   v_true, err_w, log_at, n_episodes, out_err[r], out_w[r])
+        out_steps[r] = _run_member(
+            rng,
+            env_params,
+            method,
+            alphas[r],
+            ns[r],
+            lams[r],
+            gamma,
+            idx,
+            val,
+            v_true,
+            err_w,
+            log_at,
+            n_episodes,
+            out_err[r],
+            out_w[r],
+        )

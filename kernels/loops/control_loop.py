@@ -23,6 +23,7 @@ truncation (``budget.max_steps`` > 0) is not terminal: the update bootstraps fro
 (A′ is chosen as usual) and the episode ends.  ``max_steps`` = 0: no limit
 (the book's episodes).
 """
+
 from collections import namedtuple
 
 import numpy as np
@@ -130,11 +131,13 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
                 if alg == ALG_SARSA:
                     sarsa_update(w, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, 0, alpha)
                 elif alg == ALG_SARSA_LAMBDA:
-                    n_lst = sarsa_lambda_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, 0.0, i_tm1, 0, alpha, lam,
-                                                trace, trace_min)
+                    n_lst = sarsa_lambda_sparse(
+                        w, z, mark, lst, n_lst, i_tm1, a_tm1, r, 0.0, i_tm1, 0, alpha, lam, trace, trace_min
+                    )
                 elif alg == ALG_TRUE_ONLINE:
-                    n_lst = true_online_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, 0.0, i_tm1, 0, alpha, lam,
-                                               q_old, trace_min, out2)
+                    n_lst = true_online_sparse(
+                        w, z, mark, lst, n_lst, i_tm1, a_tm1, r, 0.0, i_tm1, 0, alpha, lam, q_old, trace_min, out2
+                    )
                 elif alg == ALG_Q_LEARNING:
                     q_learning_update(w, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, alpha, qb)
                 else:
@@ -171,11 +174,13 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
                 q_values(w, i_t, ones, qb)
                 a_t = eps_greedy(qb, epsilon, rng)
                 if alg == ALG_SARSA_LAMBDA:
-                    n_lst = sarsa_lambda_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam,
-                                                trace, trace_min)
+                    n_lst = sarsa_lambda_sparse(
+                        w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam, trace, trace_min
+                    )
                 else:
-                    n_lst = true_online_sparse(w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam,
-                                               q_old, trace_min, out2)
+                    n_lst = true_online_sparse(
+                        w, z, mark, lst, n_lst, i_tm1, a_tm1, r, gamma, i_t, a_t, alpha, lam, q_old, trace_min, out2
+                    )
                     q_old = out2[0]
             qa = qb[a_t]
             if qa - qa != 0.0:  # q̂ is inf or NaN: the weights diverged; stop here (callers report it)
@@ -198,5 +203,3 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
         if max_total_steps > 0 and total >= max_total_steps:
             break
     return done_eps, total
-
-

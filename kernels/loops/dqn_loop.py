@@ -17,18 +17,51 @@ written inline; the gradient step is ``kernels/dqn.dqn_update``.  (Writing
 the loss, backward pass and Adam inline as well compiled faster but ran the
 gradient step 1.7x slower, so it stays a separate compiled function.)
 """
+
 import numba
 import numpy as np
 from numba.extending import overload
 
 from .._jit import njit
 from .._simd import _I0, _I1
-from ..nn.dqn import (C_BAD_STEP, C_EP_LEN, C_EPISODES, C_IN_EPISODE, C_STEPS, ENV_ACROBOT, ENV_CARTPOLE, ENV_MOUNTAINCAR,
-                  ENV_STATE_LEN, HP_ACT, HP_BATCH, HP_EPS_END, HP_EPS_START, HP_EPS_STEPS, HP_GAMMA, HP_GRAD_STEPS,
-                  HP_LEARNING_STARTS, HP_MAX_EP_STEPS, HP_NSTEP, HP_TARGET_INTERVAL, HP_TAU, HP_TRAIN_FREQ,
-                  dqn_update, env_reset, env_step)
-from ..envs.classic import (acrobot_obs, acrobot_reset, acrobot_step, cartpole_obs, cartpole_reset, cartpole_step,
-                           mountaincar_obs, mountaincar_reset, mountaincar_step)
+from ..nn.dqn import (
+    C_BAD_STEP,
+    C_EP_LEN,
+    C_EPISODES,
+    C_IN_EPISODE,
+    C_STEPS,
+    ENV_ACROBOT,
+    ENV_CARTPOLE,
+    ENV_MOUNTAINCAR,
+    ENV_STATE_LEN,
+    HP_ACT,
+    HP_BATCH,
+    HP_EPS_END,
+    HP_EPS_START,
+    HP_EPS_STEPS,
+    HP_GAMMA,
+    HP_GRAD_STEPS,
+    HP_LEARNING_STARTS,
+    HP_MAX_EP_STEPS,
+    HP_NSTEP,
+    HP_TARGET_INTERVAL,
+    HP_TAU,
+    HP_TRAIN_FREQ,
+    dqn_update,
+    env_reset,
+    env_step,
+)
+from ..envs.classic import (
+    acrobot_obs,
+    acrobot_reset,
+    acrobot_step,
+    cartpole_obs,
+    cartpole_reset,
+    cartpole_step,
+    mountaincar_obs,
+    mountaincar_reset,
+    mountaincar_step,
+)
 from ..nn.mlp import mlp_acts_size
 from ..nn.mlp_layers import mlp_forward_flat
 from ..envs.puck_corridor import puckworld_discrete_force, puckworld_obs, puckworld_reset, puckworld_step
@@ -55,21 +88,26 @@ def _literal_kind(kind):
 def _ol_twin_reset(kind, params, state, rng, obs):
     k = _literal_kind(kind)
     if k == ENV_CARTPOLE:
+
         def impl(kind, params, state, rng, obs):
             cartpole_reset(params, state, rng)
             cartpole_obs(state, obs)
     elif k == ENV_ACROBOT:
+
         def impl(kind, params, state, rng, obs):
             acrobot_reset(params, state, rng)
             acrobot_obs(state, obs)
     elif k == ENV_MOUNTAINCAR:
+
         def impl(kind, params, state, rng, obs):
             mountaincar_reset(params, state, rng)
             mountaincar_obs(state, obs)
     else:
+
         def impl(kind, params, state, rng, obs):
             puckworld_reset(params, state, rng)
             puckworld_obs(params, state, obs)
+
     return impl
 
 
@@ -77,26 +115,31 @@ def _ol_twin_reset(kind, params, state, rng, obs):
 def _ol_twin_step(kind, params, state, action, obs, rng):
     k = _literal_kind(kind)
     if k == ENV_CARTPOLE:
+
         def impl(kind, params, state, action, obs, rng):
             r, d = cartpole_step(params, state, action)
             cartpole_obs(state, obs)
             return r, d
     elif k == ENV_ACROBOT:
+
         def impl(kind, params, state, action, obs, rng):
             r, d = acrobot_step(params, state, action)
             acrobot_obs(state, obs)
             return r, d
     elif k == ENV_MOUNTAINCAR:
+
         def impl(kind, params, state, action, obs, rng):
             r, d = mountaincar_step(params, state, action)
             mountaincar_obs(state, obs)
             return r, d
     else:
+
         def impl(kind, params, state, action, obs, rng):
             fx, fy = puckworld_discrete_force(action)
             r = puckworld_step(params, state, fx, fy, rng)
             puckworld_obs(params, state, obs)
             return r, False
+
     return impl
 
 
@@ -129,8 +172,9 @@ def _greedy(theta, sizes, act, x_cur, xq, acts1):
 
 # ---------------------------------------------------------------- gradient steps
 @njit
-def _train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs, term, trunc, bstate,
-                 rng, n):
+def _train_steps(
+    theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs, term, trunc, bstate, rng, n
+):
     """``n`` gradient steps on uniform 1- or n-step minibatches (``kernels/dqn.dqn_train_steps`` with
     PER off, same streams and arithmetic: the step itself is ``kernels/dqn.dqn_update``).  Returns
     False (and sets ``cnt[C_BAD_STEP]``) if a loss or gradient norm is not finite; θ is then left as
@@ -187,9 +231,34 @@ def _train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, re
 
 # ---------------------------------------------------------------- the loop
 @njit
-def dqn_train_uniform(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ, sizes, adam_m, adam_v,
-                      cnt, hp, rng, obs, act, rew, next_obs, term, trunc, bstate, buf_rng,
-                      n_steps, ep_returns, ep_lengths, ep_end_step, ep_ret_cur):
+def dqn_train_uniform(
+    env_kind,
+    env_params,
+    env_state,
+    env_rng,
+    x_cur,
+    theta,
+    theta_targ,
+    sizes,
+    adam_m,
+    adam_v,
+    cnt,
+    hp,
+    rng,
+    obs,
+    act,
+    rew,
+    next_obs,
+    term,
+    trunc,
+    bstate,
+    buf_rng,
+    n_steps,
+    ep_returns,
+    ep_lengths,
+    ep_end_step,
+    ep_ret_cur,
+):
     """``kernels/dqn.dqn_train`` for uniform replay: ``n_steps`` env steps of ε-greedy acting, storing,
     target updates and training phases; finished episodes into ``ep_*``; returns their number."""
     numba.literally(env_kind)
@@ -256,8 +325,24 @@ def dqn_train_uniform(env_kind, env_params, env_state, env_rng, x_cur, theta, th
             for c in range(x_cur.shape[0]):
                 x_cur[c] = x_next[c]
         if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
-            if not _train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs, term,
-                                trunc, bstate, buf_rng, int(hp[HP_GRAD_STEPS])):
+            if not _train_steps(
+                theta,
+                theta_targ,
+                sizes,
+                adam_m,
+                adam_v,
+                cnt,
+                hp,
+                obs,
+                act,
+                rew,
+                next_obs,
+                term,
+                trunc,
+                bstate,
+                buf_rng,
+                int(hp[HP_GRAD_STEPS]),
+            ):
                 return n_ep
     return n_ep
 

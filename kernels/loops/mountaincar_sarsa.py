@@ -7,6 +7,7 @@ through the generic d-dimensional ``grid_tiles`` and calls ε-greedy.  Until the
 that gap this loop stays the built-in Mountain Car's SARSA path (chosen by
 ``fastfa.agents.compiled_control.compiled_unit``).
 """
+
 import numpy as np
 
 from .._jit import njit

@@ -21,6 +21,7 @@ bootstraps) ::
     δ = R + γ v̂(S') − v̂(S);  z_w ← γλ_w z_w + x(S);  z_θ ← γλ_θ z_θ + ∇ ln π(A|S)
     w ← w + α_w δ z_w;  θ ← θ + α_θ δ z_θ
 """
+
 import math
 
 import numpy as np
@@ -46,8 +47,9 @@ def _sc_probs(theta, x_sa, min_prob, probs):
 
 
 @njit
-def short_corridor_reinforce(theta, w, alpha, alpha_w, gamma, gamma_t, min_prob, n_episodes, max_steps, rng,
-                             returns_out, p_right_out):
+def short_corridor_reinforce(
+    theta, w, alpha, alpha_w, gamma, gamma_t, min_prob, n_episodes, max_steps, rng, returns_out, p_right_out
+):
     """REINFORCE (α_w ≤ 0) or REINFORCE with baseline (α_w > 0) on the short corridor.
 
     θ float64[2] (θ[0] weighs x(·, right), θ[1] x(·, left)); w float64[1] the baseline,
@@ -127,8 +129,23 @@ def pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size,
     while (1 << shift) < n_tilings:
         shift += 1
     if keys.shape[0] > 0 or tc_wrapw.shape[0] > 0 or (1 << shift) != n_tilings:
-        _tc_indices(obs, np.zeros(0, np.int64), tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size,
-                    keys, slots, meta, q, coords, out)
+        _tc_indices(
+            obs,
+            np.zeros(0, np.int64),
+            tc_low,
+            tc_high,
+            tc_scale,
+            tc_wrapw,
+            tc_disp,
+            n_tilings,
+            size,
+            keys,
+            slots,
+            meta,
+            q,
+            coords,
+            out,
+        )
         return
     nonneg = True
     for k in range(d):
@@ -194,9 +211,33 @@ def _pw_gaussian_step(theta_mu, ls_b, x_t, a, mu, ls, step_mu, step_ls, ls_min, 
 
 
 @njit
-def puckworld_reinforce(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
-                        meta, theta_mu, ls_b, w, alpha, alpha_ls, alpha_w, gamma, ls_min, ls_max,
-                        n_episodes, ep_len, rng, ret_out, dist_out):
+def puckworld_reinforce(
+    env_params,
+    tc_low,
+    tc_high,
+    tc_scale,
+    tc_wrapw,
+    tc_disp,
+    n_tilings,
+    size,
+    keys,
+    slots,
+    meta,
+    theta_mu,
+    ls_b,
+    w,
+    alpha,
+    alpha_ls,
+    alpha_w,
+    gamma,
+    ls_min,
+    ls_max,
+    n_episodes,
+    ep_len,
+    rng,
+    ret_out,
+    dist_out,
+):
     """Monte Carlo policy gradient with a Gaussian policy on Puck World (the lecture's example).
 
     θ_μ float64[size, 2], ls_b float64[2] (state-independent learned log-std), w float64[size]
@@ -220,8 +261,9 @@ def puckworld_reinforce(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp
         dsum = 0.0
         for t in range(ep_len):
             _pw_obs4(state, obs)
-            pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords,
-                     idx[t])
+            pw_tiles(
+                obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, idx[t]
+            )
             if not _pw_policy(theta_mu, ls_b, idx[t], ls_min, ls_max, mu[t], ls):
                 return -(ep + 1)
             for d in range(2):
@@ -242,8 +284,9 @@ def puckworld_reinforce(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp
                 for k in range(n_tilings):
                     w[idx[t, k]] += alpha_w * delta
             _pw_policy(theta_mu, ls_b, idx[t], ls_min, ls_max, mu[t], ls)
-            _pw_gaussian_step(theta_mu, ls_b, idx[t], acts[t], mu[t], ls, alpha * delta, alpha_ls * delta,
-                              ls_min, ls_max)
+            _pw_gaussian_step(
+                theta_mu, ls_b, idx[t], acts[t], mu[t], ls, alpha * delta, alpha_ls * delta, ls_min, ls_max
+            )
         ret_out[ep] = ret
         dist_out[ep] = dsum / ep_len
         if not (math.isfinite(ls_b[0]) and math.isfinite(ls_b[1]) and math.isfinite(ret)):
@@ -256,9 +299,36 @@ def puckworld_reinforce(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp
 
 
 @njit
-def puckworld_actor_critic(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
-                           meta, theta_mu, ls_b, w, alpha, alpha_ls, alpha_w, gamma, lam, lam_w, ls_min, ls_max,
-                           trace_min, n_episodes, ep_len, rng, ret_out, dist_out):
+def puckworld_actor_critic(
+    env_params,
+    tc_low,
+    tc_high,
+    tc_scale,
+    tc_wrapw,
+    tc_disp,
+    n_tilings,
+    size,
+    keys,
+    slots,
+    meta,
+    theta_mu,
+    ls_b,
+    w,
+    alpha,
+    alpha_ls,
+    alpha_w,
+    gamma,
+    lam,
+    lam_w,
+    ls_min,
+    ls_max,
+    trace_min,
+    n_episodes,
+    ep_len,
+    rng,
+    ret_out,
+    dist_out,
+):
     """Actor-critic with eligibility traces (S&B 13.5) and a Gaussian policy on Puck World.
 
     Same arrays as :func:`puckworld_reinforce`; λ_θ = ``lam``, λ_w = ``lam_w``.  With
@@ -314,8 +384,9 @@ def puckworld_actor_critic(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_d
             ret += r
             dsum += math.sqrt((state[0] - state[4]) ** 2 + (state[1] - state[5]) ** 2)
             _pw_obs4(state, obs)
-            pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords,
-                     x_tp1)
+            pw_tiles(
+                obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, x_tp1
+            )
             delta = r + gamma * _v(w, x_tp1) - v_t  # truncation bootstraps: never terminal
             if not math.isfinite(delta):
                 return -(ep + 1)
@@ -373,15 +444,35 @@ def puckworld_actor_critic(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_d
             v_t = _v(w, x_t)
         ret_out[ep] = ret
         dist_out[ep] = dsum / ep_len
-        if not (math.isfinite(ls_b[0]) and math.isfinite(ls_b[1]) and math.isfinite(_v(w, x_t))
-                and math.isfinite(theta_mu[x_t[0], 0]) and math.isfinite(theta_mu[x_t[0], 1])):
+        if not (
+            math.isfinite(ls_b[0])
+            and math.isfinite(ls_b[1])
+            and math.isfinite(_v(w, x_t))
+            and math.isfinite(theta_mu[x_t[0], 0])
+            and math.isfinite(theta_mu[x_t[0], 1])
+        ):
             return -(ep + 1)
     return 0
 
 
 @njit
-def puckworld_greedy_rollout(env_params, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots,
-                             meta, theta_mu, n_steps, rng, states_out):
+def puckworld_greedy_rollout(
+    env_params,
+    tc_low,
+    tc_high,
+    tc_scale,
+    tc_wrapw,
+    tc_disp,
+    n_tilings,
+    size,
+    keys,
+    slots,
+    meta,
+    theta_mu,
+    n_steps,
+    rng,
+    states_out,
+):
     """Run the mean action μ(s) (clipped) for ``n_steps``; ``states_out`` [n_steps + 1, 9] gets the states."""
     state = np.empty(9)
     obs = np.empty(4)

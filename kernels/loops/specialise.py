@@ -21,6 +21,7 @@ template's source file changes, not when a bound function's file does.  So a cac
 also carries a checksum of the bound functions' source files (path, size, modification time):
 editing an env's file gives its loops a new cache entry instead of a stale one.
 """
+
 import os
 import re
 import types
@@ -42,8 +43,12 @@ def specialise(template, key, cache, **bindings):
     if unit is not None:
         return unit[0]
     suffix = re.sub(r"\W", "_", key) + _stamp(bindings) if key is not None else "user%d" % len(_UNITS)
-    fn = types.FunctionType(template.__code__, {**template.__globals__, **bindings},
-                            template.__name__ + "__" + suffix, template.__defaults__)
+    fn = types.FunctionType(
+        template.__code__,
+        {**template.__globals__, **bindings},
+        template.__name__ + "__" + suffix,
+        template.__defaults__,
+    )
     fn.__qualname__ = template.__qualname__ + "__" + suffix
     fn.__module__ = template.__module__
     fn.__doc__ = template.__doc__
@@ -65,4 +70,3 @@ def _stamp(bindings):
         except OSError:
             parts.append(code.co_filename)
     return "_%08x" % zlib.crc32("|".join(parts).encode())
-

@@ -14,6 +14,7 @@ then the joint gradient of actor and critic is clipped to norm ``max_grad_norm``
 an RMSprop step (torch's: v ← ρv + (1−ρ)g², θ ← θ − lr·g/(√v + ε)), SB3's A2C defaults.
 Actor: softmax over the MLP's outputs; critic: MLP with one output.  No entropy bonus.
 """
+
 import math
 
 import numpy as np
@@ -37,8 +38,29 @@ def rmsprop_step(theta, grad, v, lr, alpha, eps):
 
 
 @njit
-def a2c_train(env_kind, env_params, env_states, env_rng, obs, ep_len, ep_ret, theta_pi, sizes_pi, theta_v, sizes_v,
-              act, rms_pi, rms_v, hp, total_steps, rng, ep_returns, ep_ends, n_done_start, step_start):
+def a2c_train(
+    env_kind,
+    env_params,
+    env_states,
+    env_rng,
+    obs,
+    ep_len,
+    ep_ret,
+    theta_pi,
+    sizes_pi,
+    theta_v,
+    sizes_v,
+    act,
+    rms_pi,
+    rms_v,
+    hp,
+    total_steps,
+    rng,
+    ep_returns,
+    ep_ends,
+    n_done_start,
+    step_start,
+):
     """Train for ``total_steps`` env steps (rounded up to whole updates).
 
     env_states [K, ENV_STATE_LEN], obs [K, obs_dim] (current observations, kept between calls),

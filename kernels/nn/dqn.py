@@ -34,22 +34,77 @@ Environments are the compiled twins of ``fastfa.kernels.envs.classic``
 (CartPole, Acrobot, MountainCar) and ``fastfa.kernels.envs.puck_corridor`` (discrete
 Puck World), chosen by an integer ``env_kind`` (``ENV_*``).
 """
+
 import numpy as np
 
 from .._jit import njit
-from ..envs.classic import (acrobot_obs, acrobot_reset, acrobot_step, cartpole_obs, cartpole_reset,
-                           cartpole_step, mountaincar_obs, mountaincar_reset, mountaincar_step)
+from ..envs.classic import (
+    acrobot_obs,
+    acrobot_reset,
+    acrobot_step,
+    cartpole_obs,
+    cartpole_reset,
+    cartpole_step,
+    mountaincar_obs,
+    mountaincar_reset,
+    mountaincar_step,
+)
 from ..envs.puck_corridor import puckworld_discrete_force, puckworld_obs, puckworld_reset, puckworld_step
-from .mlp import (adam_step, clip_grad_norm, mlp_acts_size, mlp_backward, mlp_forward, mlp_init,  # noqa: F401
-                  mlp_n_params, mlp_work_size,
-                  polyak_update, sgd_step, td_loss)
-from ..replay.replay import (per_add, per_sample_indices, per_update, replay_add, replay_gather,
-                     replay_nstep_gather, replay_sample_into, replay_sample_nstep_into)
+from .mlp import (
+    adam_step,
+    clip_grad_norm,
+    mlp_acts_size,
+    mlp_backward,
+    mlp_forward,
+    mlp_init,  # noqa: F401
+    mlp_n_params,  # noqa: F401
+    mlp_work_size,
+    polyak_update,
+    sgd_step,
+    td_loss,
+)
+from ..replay.replay import (
+    per_add,
+    per_sample_indices,
+    per_update,
+    replay_add,
+    replay_gather,
+    replay_nstep_gather,
+    replay_sample_into,
+    replay_sample_nstep_into,
+)
 
-(HP_GAMMA, HP_LR, HP_BETA1, HP_BETA2, HP_ADAM_EPS, HP_MAX_GRAD_NORM, HP_KAPPA, HP_TAU, HP_EPS_START,
- HP_EPS_END, HP_EPS_STEPS, HP_LEARNING_STARTS, HP_TRAIN_FREQ, HP_GRAD_STEPS, HP_TARGET_INTERVAL,
- HP_BATCH, HP_DOUBLE, HP_LOSS, HP_OPT, HP_ACT, HP_LR_END, HP_LR_STEPS, HP_MAX_EP_STEPS,
- HP_PER, HP_PER_ALPHA, HP_PER_BETA0, HP_PER_BETA_STEPS, HP_PER_EPS, HP_NSTEP) = range(29)
+(
+    HP_GAMMA,
+    HP_LR,
+    HP_BETA1,
+    HP_BETA2,
+    HP_ADAM_EPS,
+    HP_MAX_GRAD_NORM,
+    HP_KAPPA,
+    HP_TAU,
+    HP_EPS_START,
+    HP_EPS_END,
+    HP_EPS_STEPS,
+    HP_LEARNING_STARTS,
+    HP_TRAIN_FREQ,
+    HP_GRAD_STEPS,
+    HP_TARGET_INTERVAL,
+    HP_BATCH,
+    HP_DOUBLE,
+    HP_LOSS,
+    HP_OPT,
+    HP_ACT,
+    HP_LR_END,
+    HP_LR_STEPS,
+    HP_MAX_EP_STEPS,
+    HP_PER,
+    HP_PER_ALPHA,
+    HP_PER_BETA0,
+    HP_PER_BETA_STEPS,
+    HP_PER_EPS,
+    HP_NSTEP,
+) = range(29)
 N_HP = 29  # HP_PER = 0 and HP_NSTEP <= 1: uniform one-step replay
 # counters: env steps so far, gradient steps (Adam t), finished episodes, length of the episode
 # in progress, 1 if an episode is in progress, step at which a non-finite loss appeared (-1: none)
@@ -65,8 +120,9 @@ ENV_STATE_LEN = 16  # >= the state length of every twin
 
 
 @njit
-def dqn_loss_grad(theta, theta_targ, sizes, act, x_tm1, a_tm1, r_t, discount_t, x_t, weights,
-                  double, loss_kind, kappa, grad, td_out):
+def dqn_loss_grad(
+    theta, theta_targ, sizes, act, x_tm1, a_tm1, r_t, discount_t, x_t, weights, double, loss_kind, kappa, grad, td_out
+):
     """Loss L(θ) of one minibatch and ∂L/∂θ into ``grad``; TD errors q − y into ``td_out``."""
     B = x_tm1.shape[0]
     nA = sizes[sizes.shape[0] - 1]
@@ -100,15 +156,29 @@ def dqn_loss_grad(theta, theta_targ, sizes, act, x_tm1, a_tm1, r_t, discount_t, 
 
 
 @njit
-def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, weights, adam_m, adam_v,
-               cnt, hp, td_out):
+def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, weights, adam_m, adam_v, cnt, hp, td_out):
     """One gradient step on a minibatch (loss, clipping, optimiser); returns the loss (float64).
 
     The step is skipped (θ unchanged) when the loss or gradient is not finite.
     """
     grad = np.empty_like(theta)
-    loss = dqn_loss_grad(theta, theta_targ, sizes, int(hp[HP_ACT]), x_tm1, a_tm1, r_t, discount_t, x_t,
-                         weights, hp[HP_DOUBLE] != 0.0, int(hp[HP_LOSS]), hp[HP_KAPPA], grad, td_out)
+    loss = dqn_loss_grad(
+        theta,
+        theta_targ,
+        sizes,
+        int(hp[HP_ACT]),
+        x_tm1,
+        a_tm1,
+        r_t,
+        discount_t,
+        x_t,
+        weights,
+        hp[HP_DOUBLE] != 0.0,
+        int(hp[HP_LOSS]),
+        hp[HP_KAPPA],
+        grad,
+        td_out,
+    )
     norm = clip_grad_norm(grad, hp[HP_MAX_GRAD_NORM])
     if not (np.isfinite(loss) and np.isfinite(norm)):
         return np.nan
@@ -134,8 +204,28 @@ def per_beta_at(hp, step):
 
 
 @njit
-def dqn_sample(hp, step, obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, u,
-               idx, x_tm1, a_tm1, r_t, x_t, d_t, disc, w):
+def dqn_sample(
+    hp,
+    step,
+    obs,
+    act,
+    rew,
+    next_obs,
+    term,
+    trunc,
+    bstate,
+    sum_tree,
+    min_tree,
+    u,
+    idx,
+    x_tm1,
+    a_tm1,
+    r_t,
+    x_t,
+    d_t,
+    disc,
+    w,
+):
     """Fill one minibatch from the uniforms ``u`` (rows, 1- or n-step targets' r_t, x_t, discount
     ``disc``, IS weights ``w``; w = 1 without PER).  Returns False if the PER total priority is 0."""
     B = u.shape[0]
@@ -145,13 +235,15 @@ def dqn_sample(hp, step, obs, act, rew, next_obs, term, trunc, bstate, sum_tree,
         if not per_sample_indices(sum_tree, min_tree, bstate[1], per_beta_at(hp, step), u, idx, w):
             return False
         if n > 1:
-            replay_nstep_gather(obs, act, rew, next_obs, term, trunc, bstate, n, gamma, idx,
-                                x_tm1, a_tm1, r_t, x_t, d_t, disc)
+            replay_nstep_gather(
+                obs, act, rew, next_obs, term, trunc, bstate, n, gamma, idx, x_tm1, a_tm1, r_t, x_t, d_t, disc
+            )
         else:
             replay_gather(obs, act, rew, next_obs, term, idx, x_tm1, a_tm1, r_t, x_t, d_t)
     elif n > 1:
-        replay_sample_nstep_into(obs, act, rew, next_obs, term, trunc, bstate, n, gamma, u, idx,
-                                 x_tm1, a_tm1, r_t, x_t, d_t, disc)
+        replay_sample_nstep_into(
+            obs, act, rew, next_obs, term, trunc, bstate, n, gamma, u, idx, x_tm1, a_tm1, r_t, x_t, d_t, disc
+        )
     else:
         replay_sample_into(obs, act, rew, next_obs, term, bstate, u, idx, x_tm1, a_tm1, r_t, x_t, d_t)
     if n <= 1:
@@ -161,8 +253,27 @@ def dqn_sample(hp, step, obs, act, rew, next_obs, term, trunc, bstate, sum_tree,
 
 
 @njit
-def dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs, term, trunc,
-                    bstate, sum_tree, min_tree, pstate, rng, n):
+def dqn_train_steps(
+    theta,
+    theta_targ,
+    sizes,
+    adam_m,
+    adam_v,
+    cnt,
+    hp,
+    obs,
+    act,
+    rew,
+    next_obs,
+    term,
+    trunc,
+    bstate,
+    sum_tree,
+    min_tree,
+    pstate,
+    rng,
+    n,
+):
     """``n`` gradient steps on minibatches drawn from the replay arrays with ``rng``.
 
     Uniform (or prioritized, ``hp[HP_PER]``: then ``sum_tree/min_tree/pstate`` are the
@@ -186,10 +297,33 @@ def dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act,
     total = 0.0
     for _ in range(n):
         u = rng.random(B)
-        ok = dqn_sample(hp, cnt[C_STEPS], obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, u,
-                        idx, x_tm1, a_tm1, r_t, x_t, d_t, disc, w)
-        loss = dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, disc, x_t, w, adam_m, adam_v, cnt, hp,
-                          td) if ok else np.nan
+        ok = dqn_sample(
+            hp,
+            cnt[C_STEPS],
+            obs,
+            act,
+            rew,
+            next_obs,
+            term,
+            trunc,
+            bstate,
+            sum_tree,
+            min_tree,
+            u,
+            idx,
+            x_tm1,
+            a_tm1,
+            r_t,
+            x_t,
+            d_t,
+            disc,
+            w,
+        )
+        loss = (
+            dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, disc, x_t, w, adam_m, adam_v, cnt, hp, td)
+            if ok
+            else np.nan
+        )
         if not np.isfinite(loss):
             cnt[C_BAD_STEP] = cnt[C_STEPS]
             return np.nan
@@ -267,9 +401,37 @@ def env_step(kind, params, state, action, obs, rng):
 
 
 @njit
-def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ, sizes, adam_m, adam_v,
-              cnt, hp, rng, obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, pstate, buf_rng,
-              n_steps, ep_returns, ep_lengths, ep_end_step, ep_ret_cur):
+def dqn_train(
+    env_kind,
+    env_params,
+    env_state,
+    env_rng,
+    x_cur,
+    theta,
+    theta_targ,
+    sizes,
+    adam_m,
+    adam_v,
+    cnt,
+    hp,
+    rng,
+    obs,
+    act,
+    rew,
+    next_obs,
+    term,
+    trunc,
+    bstate,
+    sum_tree,
+    min_tree,
+    pstate,
+    buf_rng,
+    n_steps,
+    ep_returns,
+    ep_lengths,
+    ep_end_step,
+    ep_ret_cur,
+):
     """Train for ``n_steps`` environment steps entirely in compiled code.
 
     The episode in progress (``env_state``, observation ``x_cur``, ``cnt[C_EP_LEN]``,
@@ -307,8 +469,25 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
         r, d = env_step(env_kind, env_params, env_state, a, x_next, env_rng)
         cnt[C_EP_LEN] += 1
         ep_ret_cur[0] += r
-        dqn_store(obs, act, rew, next_obs, term, trunc, bstate, sum_tree, min_tree, pstate, per, x_cur, a, r,
-                  x_next, d, cnt[C_EP_LEN] >= max_len)
+        dqn_store(
+            obs,
+            act,
+            rew,
+            next_obs,
+            term,
+            trunc,
+            bstate,
+            sum_tree,
+            min_tree,
+            pstate,
+            per,
+            x_cur,
+            a,
+            r,
+            x_next,
+            d,
+            cnt[C_EP_LEN] >= max_len,
+        )
         cnt[C_STEPS] += 1
         if cnt[C_STEPS] % C == 0:
             polyak_update(theta_targ, theta, hp[HP_TAU])
@@ -322,9 +501,27 @@ def dqn_train(env_kind, env_params, env_state, env_rng, x_cur, theta, theta_targ
         else:
             x_cur[:] = x_next
         if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
-            loss = dqn_train_steps(theta, theta_targ, sizes, adam_m, adam_v, cnt, hp, obs, act, rew, next_obs,
-                                   term, trunc, bstate, sum_tree, min_tree, pstate, buf_rng,
-                                   int(hp[HP_GRAD_STEPS]))
+            loss = dqn_train_steps(
+                theta,
+                theta_targ,
+                sizes,
+                adam_m,
+                adam_v,
+                cnt,
+                hp,
+                obs,
+                act,
+                rew,
+                next_obs,
+                term,
+                trunc,
+                bstate,
+                sum_tree,
+                min_tree,
+                pstate,
+                buf_rng,
+                int(hp[HP_GRAD_STEPS]),
+            )
             if not np.isfinite(loss):
                 return n_ep
     return n_ep

@@ -30,6 +30,7 @@ add (no FMA, no ``fastmath``), so the results are exact IEEE and the same in
 every mode, including ``NUMBA_DISABLE_JIT=1``.  All kernels work for float32
 and float64 parameters.
 """
+
 import numpy as np
 
 from .._jit import njit
@@ -93,7 +94,7 @@ def mlp_forward(theta, sizes, act, x, acts):
     B = x.shape[0]
     n_out = sizes[sizes.shape[0] - 1]
     o = mlp_forward_flat(theta, sizes, act, np.ascontiguousarray(x).ravel(), _I0, B, acts)
-    return acts[o:o + B * n_out].reshape((B, n_out))
+    return acts[o : o + B * n_out].reshape((B, n_out))
 
 
 @njit
@@ -105,8 +106,18 @@ def mlp_backward(theta, sizes, act, x, acts, dout, grad, work):
     length ≥ ``mlp_work_size(sizes, B)``.  (A 2-D front of
     ``kernels/mlp_layers.mlp_backward_flat``.)
     """
-    mlp_backward_flat(theta, sizes, act, np.ascontiguousarray(x).ravel(), _I0, x.shape[0], acts,
-                      np.ascontiguousarray(dout).ravel(), grad, work)
+    mlp_backward_flat(
+        theta,
+        sizes,
+        act,
+        np.ascontiguousarray(x).ravel(),
+        _I0,
+        x.shape[0],
+        acts,
+        np.ascontiguousarray(dout).ravel(),
+        grad,
+        work,
+    )
 
 
 @njit
@@ -194,12 +205,23 @@ def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
     The element loop runs in the parameters' precision (float32 arithmetic for
     float32 parameters, as torch does), which lets it vectorise.
     """
-    bc1 = 1.0 - beta1 ** t
-    inv_bc2 = 1.0 / np.sqrt(1.0 - beta2 ** t)
+    bc1 = 1.0 - beta1**t
+    inv_bc2 = 1.0 / np.sqrt(1.0 - beta2**t)
     step = lr / bc1
     if theta.itemsize == 4:  # float32 parameters
-        _adam_loop(theta, grad, m, v, np.float32(beta1), np.float32(beta2), np.float32(1.0 - beta1),
-                   np.float32(1.0 - beta2), np.float32(step), np.float32(inv_bc2), np.float32(eps))
+        _adam_loop(
+            theta,
+            grad,
+            m,
+            v,
+            np.float32(beta1),
+            np.float32(beta2),
+            np.float32(1.0 - beta1),
+            np.float32(1.0 - beta2),
+            np.float32(step),
+            np.float32(inv_bc2),
+            np.float32(eps),
+        )
     else:
         _adam_loop(theta, grad, m, v, beta1, beta2, 1.0 - beta1, 1.0 - beta2, step, inv_bc2, eps)
 

@@ -15,6 +15,7 @@ ascending order with separate multiply and add (no FMA, no ``fastmath``), so
 results are exact IEEE and the same in every mode, ``NUMBA_DISABLE_JIT=1``
 included.
 """
+
 import numpy as np
 
 from .._jit import njit

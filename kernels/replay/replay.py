@@ -25,6 +25,7 @@ get the largest priority seen so far.
 Everything is ``@njit`` and usable inside compiled loops (pass the arrays and
 the Generator); ``fastfa.buffers`` wraps these kernels with validation.
 """
+
 import numpy as np
 
 from .._jit import njit
@@ -89,12 +90,14 @@ def replay_sample_into(obs, act, rew, next_obs, term, state, u, idx, o_out, a_ou
 @njit
 def _batch_out(obs, act, rew, next_obs, term, batch):
     """Fresh output arrays for a sample of ``batch`` rows: (idx, obs, act, rew, next_obs, term)."""
-    return (np.empty(batch, np.int64),
-            np.empty((batch,) + obs.shape[1:], obs.dtype),
-            np.empty((batch,) + act.shape[1:], act.dtype),
-            np.empty(batch, rew.dtype),
-            np.empty((batch,) + next_obs.shape[1:], next_obs.dtype),
-            np.empty(batch, term.dtype))
+    return (
+        np.empty(batch, np.int64),
+        np.empty((batch,) + obs.shape[1:], obs.dtype),
+        np.empty((batch,) + act.shape[1:], act.dtype),
+        np.empty(batch, rew.dtype),
+        np.empty((batch,) + next_obs.shape[1:], next_obs.dtype),
+        np.empty(batch, term.dtype),
+    )
 
 
 @njit
@@ -109,6 +112,7 @@ def replay_sample(obs, act, rew, next_obs, term, state, rng, batch):
 
 # --------------------------------------------------------------- n-step returns
 
+
 @njit
 def replay_add_nstep(obs, act, rew, next_obs, term, trunc, state, o, a, r, o2, d, t):
     """:func:`replay_add` that also records the truncation flag ``t`` (episode cut by a time
@@ -119,8 +123,9 @@ def replay_add_nstep(obs, act, rew, next_obs, term, trunc, state, o, a, r, o2, d
 
 
 @njit
-def replay_nstep_gather(obs, act, rew, next_obs, term, trunc, state, n, gamma, idx,
-                        o_out, a_out, r_out, o2_out, d_out, g_out):
+def replay_nstep_gather(
+    obs, act, rew, next_obs, term, trunc, state, n, gamma, idx, o_out, a_out, r_out, o2_out, d_out, g_out
+):
     """n-step transitions starting at rows ``idx`` (Sutton & Barto §7.1, Mnih/Hessel n-step DQN).
 
     For row i (time t) the window is rows i, i+1, … (mod capacity, in insertion order) of
@@ -167,15 +172,17 @@ def replay_nstep_gather(obs, act, rew, next_obs, term, trunc, state, n, gamma, i
 
 
 @njit
-def replay_sample_nstep_into(obs, act, rew, next_obs, term, trunc, state, n, gamma, u, idx,
-                             o_out, a_out, r_out, o2_out, d_out, g_out):
+def replay_sample_nstep_into(
+    obs, act, rew, next_obs, term, trunc, state, n, gamma, u, idx, o_out, a_out, r_out, o2_out, d_out, g_out
+):
     """Uniform n-step sample driven by the uniforms ``u`` (rows as :func:`replay_sample_into`)."""
     size = state[1]
     for k in range(u.shape[0]):
         i = np.int64(u[k] * size)
         idx[k] = i if i < size else size - 1
-    replay_nstep_gather(obs, act, rew, next_obs, term, trunc, state, n, gamma, idx,
-                        o_out, a_out, r_out, o2_out, d_out, g_out)
+    replay_nstep_gather(
+        obs, act, rew, next_obs, term, trunc, state, n, gamma, idx, o_out, a_out, r_out, o2_out, d_out, g_out
+    )
 
 
 @njit
@@ -185,12 +192,14 @@ def replay_sample_nstep(obs, act, rew, next_obs, term, trunc, state, rng, batch,
     u = rng.random(batch)
     idx, o_out, a_out, r_out, o2_out, d_out = _batch_out(obs, act, rew, next_obs, term, batch)
     g_out = np.empty(batch, rew.dtype)
-    replay_sample_nstep_into(obs, act, rew, next_obs, term, trunc, state, n, gamma, u, idx,
-                             o_out, a_out, r_out, o2_out, d_out, g_out)
+    replay_sample_nstep_into(
+        obs, act, rew, next_obs, term, trunc, state, n, gamma, u, idx, o_out, a_out, r_out, o2_out, d_out, g_out
+    )
     return o_out, a_out, r_out, o2_out, d_out, g_out, idx
 
 
 # --------------------------------------------------------------- compact storage (each obs once)
+
 
 @njit
 def replay_add_compact(obs, act, rew, extra, nxt, term, state, estate, o, a, r, o2, d):
@@ -283,6 +292,7 @@ def replay_sample_compact(obs, act, rew, extra, nxt, term, state, rng, batch):
 
 # --------------------------------------------------------------- sum-tree (PER)
 
+
 @njit
 def sumtree_set(sum_tree, min_tree, i, p):
     """Set leaf i to p (= priority^α) and recompute its ancestors exactly (no drift)."""
@@ -361,8 +371,9 @@ def per_sample_indices(sum_tree, min_tree, size, beta, u, idx, w):
 
 
 @njit
-def per_sample_into(obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w,
-                    o_out, a_out, r_out, o2_out, d_out):
+def per_sample_into(
+    obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w, o_out, a_out, r_out, o2_out, d_out
+):
     """Prioritised sample driven by uniforms ``u`` (B of them) into the ``*_out`` arrays."""
     ok = per_sample_indices(sum_tree, min_tree, state[1], beta, u, idx, w)
     if ok:
@@ -376,8 +387,9 @@ def per_sample(obs, act, rew, next_obs, term, state, sum_tree, min_tree, rng, ba
     u = rng.random(batch)
     w = np.empty(batch, np.float32)
     idx, o_out, a_out, r_out, o2_out, d_out = _batch_out(obs, act, rew, next_obs, term, batch)
-    ok = per_sample_into(obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w,
-                         o_out, a_out, r_out, o2_out, d_out)
+    ok = per_sample_into(
+        obs, act, rew, next_obs, term, state, sum_tree, min_tree, beta, u, idx, w, o_out, a_out, r_out, o2_out, d_out
+    )
     return o_out, a_out, r_out, o2_out, d_out, idx, w, ok
 
 
@@ -416,6 +428,7 @@ def per_update(sum_tree, min_tree, pstate, idx, priorities, alpha):
 
 
 # ------------------------------------------------------------- checked entry points (one call from Python)
+
 
 @njit
 def _all_finite(x):

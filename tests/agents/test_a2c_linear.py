@@ -1,4 +1,5 @@
 """Linear A2C over vectorised envs (n-step advantages, batched softmax gradient kernel)."""
+
 import numpy as np
 import pytest
 from conftest import JIT_DISABLED, scale
@@ -15,8 +16,9 @@ LOW, HIGH = [-2.4, -3, -0.21, -3], [2.4, 3, 0.21, 3]
 
 
 def test_a2c_learns_cartpole():
-    agent = A2C(Fourier(LOW, HIGH, order=3), "CartPole-v1", alpha=0.05, alpha_w=0.05, gamma=0.99, n_envs=8,
-                n_steps=5, seed=0)
+    agent = A2C(
+        Fourier(LOW, HIGH, order=3), "CartPole-v1", alpha=0.05, alpha_w=0.05, gamma=0.99, n_envs=8, n_steps=5, seed=0
+    )
     agent.learn(total_steps=scale(40_000, 2_000))
     R = agent.episode_returns
     assert agent.num_timesteps >= scale(40_000, 2_000) and len(R) > 5
@@ -38,8 +40,7 @@ def test_a2c_nstep_returns_hand_case():
     w = (α_w / 2)(G_0 x(S_0) + G_1 x(S_1)); θ moves by (α/2) Σ G_t (e_a − ½)x(S_t)."""
     import gymnasium
 
-    a = A2C(Fourier(LOW, HIGH, order=1), "CartPole-v1", alpha=0.3, alpha_w=1.0, gamma=0.5, n_envs=1, n_steps=2,
-            seed=0)
+    a = A2C(Fourier(LOW, HIGH, order=1), "CartPole-v1", alpha=0.3, alpha_w=1.0, gamma=0.5, n_envs=1, n_steps=2, seed=0)
     acts = iter([0, 1])
     a._act_batch = lambda X: (np.array([next(acts)]),) * 2
     a.learn(total_steps=2, seed=7)

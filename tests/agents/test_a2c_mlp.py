@@ -1,4 +1,5 @@
 """Compiled MLP A2C: gradient of the A2C loss by finite differences, learning CartPole, determinism, errors."""
+
 import numpy as np
 import pytest
 from conftest import JIT_DISABLED, scale
@@ -13,8 +14,9 @@ def test_rmsprop_matches_torch_formula():
     KA.rmsprop_step(th, g, v, 0.1, 0.9, 1e-5)
     v_ref = np.array([0.1 * 0.25, 0.9 + 0.1 * 0.01])
     np.testing.assert_allclose(v, v_ref)
-    np.testing.assert_allclose(th, [1.0 - 0.1 * 0.5 / (np.sqrt(v_ref[0]) + 1e-5),
-                                    -2.0 + 0.1 * 0.1 / (np.sqrt(v_ref[1]) + 1e-5)])
+    np.testing.assert_allclose(
+        th, [1.0 - 0.1 * 0.5 / (np.sqrt(v_ref[0]) + 1e-5), -2.0 + 0.1 * 0.1 / (np.sqrt(v_ref[1]) + 1e-5)]
+    )
 
 
 VF = 0.7  # value-loss coefficient (SB3 default 0.5): a non-default value, so the coefficient is checked
@@ -54,6 +56,7 @@ def test_first_update_equals_finite_difference_gradient():
             p = np.exp(logits[k] - logits[k].max())
             p /= p.sum()
             from fastfa.kernels.linear.policy_gradient import categorical_sample
+
             act = categorical_sample(p, a2.rng)
             X.append(obs[k].copy())
             acts.append(act)
@@ -89,7 +92,10 @@ def test_first_update_equals_finite_difference_gradient():
 
     eps = 1e-6
     rho = a.hp[KA.HP_RMS_ALPHA]
-    for th, other, new, v, is_pi in ((th_pi, th_v, a.theta_pi, a.rms_pi, True), (th_v, th_pi, a.theta_v, a.rms_v, False)):
+    for th, other, new, v, is_pi in (
+        (th_pi, th_v, a.theta_pi, a.rms_pi, True),
+        (th_v, th_pi, a.theta_v, a.rms_v, False),
+    ):
         fd = np.empty_like(th)
         for j in range(th.size):
             e = np.zeros_like(th)

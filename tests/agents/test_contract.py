@@ -4,6 +4,7 @@ Agent(env, features=None, *, config=None, seed=None, **overrides); learn -> self
 a batch); evaluate; save -> load -> predict identical; load -> learn continues; budgets validated;
 checkpoints resume exactly.  Budgets are tiny: this file is about the shape, not about learning.
 """
+
 import warnings
 
 import numpy as np
@@ -19,12 +20,17 @@ SMALL = {  # per-agent options that keep the runs short
     "a2c-mlp": dict(hidden=(8,), n_envs=2),
     "a2c": dict(n_envs=2),
 }
-ENVS = {"control": "MountainCar-v0", "prediction": "fastfa/RandomWalk1000-v0", "policy-gradient": "MountainCar-v0",
-        "deep": "CartPole-v1"}
-OBS = {"MountainCar-v0": np.array([[-0.5, 0.0], [0.2, 0.03], [-1.1, -0.05]]),
-       "fastfa/RandomWalk1000-v0": np.array([3, 500, 998]),
-       "CartPole-v1": np.array([[0.0, 0.1, 0.02, -0.1], [0.5, -0.3, -0.1, 0.4], [-1.0, 0.0, 0.15, 0.2]],
-                               np.float32)}
+ENVS = {
+    "control": "MountainCar-v0",
+    "prediction": "fastfa/RandomWalk1000-v0",
+    "policy-gradient": "MountainCar-v0",
+    "deep": "CartPole-v1",
+}
+OBS = {
+    "MountainCar-v0": np.array([[-0.5, 0.0], [0.2, 0.03], [-1.1, -0.05]]),
+    "fastfa/RandomWalk1000-v0": np.array([3, 500, 998]),
+    "CartPole-v1": np.array([[0.0, 0.1, 0.02, -0.1], [0.5, -0.3, -0.1, 0.4], [-1.0, 0.0, 0.15, 0.2]], np.float32),
+}
 NAMES = registry.names()
 
 
@@ -56,8 +62,16 @@ def test_learn_save_load_predict_evaluate(name, tmp_path):
     assert loaded.learn(total_steps=50) is loaded and loaded.log.total_steps >= agent.log.total_steps + 50
 
 
-BAD_BUDGETS = [(None, ValueError), (-1, ValueError), (0, ValueError), (2 ** 63, ValueError), (1.5, TypeError),
-               (True, TypeError), (np.float64(3), TypeError), ("", TypeError)]
+BAD_BUDGETS = [
+    (None, ValueError),
+    (-1, ValueError),
+    (0, ValueError),
+    (2**63, ValueError),
+    (1.5, TypeError),
+    (True, TypeError),
+    (np.float64(3), TypeError),
+    ("", TypeError),
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -135,13 +149,15 @@ def test_killed_process_resumes_from_its_last_checkpoint(tmp_path):
     from fastfa.agents import Sarsa
 
     ckpt = tmp_path / "ckpt.npz"
-    script = ("import os, signal\n"
-              "from fastfa.agents import Sarsa\n"
-              "def die(info):\n"
-              "    if info['total_steps'] > 1500:\n"
-              "        os.kill(os.getpid(), signal.SIGKILL)\n"
-              f"Sarsa('MountainCar-v0', seed=4).learn(total_steps=3000, checkpoint_every=500, "
-              f"checkpoint_path={str(ckpt)!r}, callback=die)\n")
+    script = (
+        "import os, signal\n"
+        "from fastfa.agents import Sarsa\n"
+        "def die(info):\n"
+        "    if info['total_steps'] > 1500:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"Sarsa('MountainCar-v0', seed=4).learn(total_steps=3000, checkpoint_every=500, "
+        f"checkpoint_path={str(ckpt)!r}, callback=die)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     resumed = Sarsa.load(ckpt)
@@ -183,8 +199,12 @@ def test_checkpoint_resume_of_compiled_deep_agents(name, tmp_path):
     full.learn(total_steps=n)
     ckpt = tmp_path / "ckpt.npz"
     cut, _ = make(name, seed=5)
-    cut.learn(total_steps=n, checkpoint_every=every, checkpoint_path=ckpt,
-              callback=lambda info: info["total_steps"] < 1.5 * every)  # stops after chunk 2, before its checkpoint
+    cut.learn(
+        total_steps=n,
+        checkpoint_every=every,
+        checkpoint_path=ckpt,
+        callback=lambda info: info["total_steps"] < 1.5 * every,
+    )  # stops after chunk 2, before its checkpoint
     resumed = type(cut).load(ckpt)
     assert resumed.num_timesteps == every and resumed.learn() is resumed
     for k in ("theta", "theta_pi", "theta_v", "adam_m", "rms_pi"):
@@ -203,8 +223,18 @@ def test_dqn_evaluate_gives_the_compiled_evaluation_numbers():
     res = agent.evaluate(episodes=4, seed=123)
     out = np.empty(4)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(123)))
-    K.dqn_evaluate(agent._env_kind, agent._env_params, rng, agent.theta, agent.sizes, int(agent.hp[K.HP_ACT]),
-                   agent.obs_dim, 4, agent.max_episode_steps, out)
+    K.dqn_evaluate(
+        agent._env_kind,
+        agent._env_params,
+        rng,
+        agent.theta,
+        agent.sizes,
+        int(agent.hp[K.HP_ACT]),
+        agent.obs_dim,
+        4,
+        agent.max_episode_steps,
+        out,
+    )
     assert same(res.returns, out) and same(res.lengths, out)  # CartPole: +1 per step
 
 

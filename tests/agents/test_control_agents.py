@@ -1,4 +1,5 @@
 """Control agents: Python loop == compiled loop, n-step/MC hand cases, validation, save/load."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -6,8 +7,17 @@ from conftest import scale
 from gymnasium import spaces
 
 import fastfa
-from fastfa.agents import (ControlConfig, DiscretizedQLearning, ExpectedSarsa, MCControl, NStepSarsa, QLearning,
-                           Sarsa, SarsaLambda, TrueOnlineSarsaLambda)
+from fastfa.agents import (
+    ControlConfig,
+    DiscretizedQLearning,
+    ExpectedSarsa,
+    MCControl,
+    NStepSarsa,
+    QLearning,
+    Sarsa,
+    SarsaLambda,
+    TrueOnlineSarsaLambda,
+)
 from fastfa.features import GridTileCoder
 
 # These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
@@ -16,12 +26,17 @@ from fastfa.features import GridTileCoder
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 MC_BOX = ([-1.2, -0.07], [0.5, 0.07])
-CASES = [(Sarsa, {}), (Sarsa, dict(epsilon=0.2, epsilon_decay=0.8, epsilon_min=0.01)),
-         (QLearning, dict(epsilon=0.1)), (ExpectedSarsa, dict(epsilon=0.1)),
-         (SarsaLambda, dict(lam=0.9, alpha=0.3 / 8, trace="replacing_clear")),
-         (SarsaLambda, dict(lam=0.8, alpha=0.1 / 8, trace="accumulating")),
-         (TrueOnlineSarsaLambda, dict(lam=0.9, alpha=0.3 / 8)),
-         (NStepSarsa, dict(n=4, alpha=0.3 / 8)), (NStepSarsa, dict(n=3, epsilon=0.1))]
+CASES = [
+    (Sarsa, {}),
+    (Sarsa, dict(epsilon=0.2, epsilon_decay=0.8, epsilon_min=0.01)),
+    (QLearning, dict(epsilon=0.1)),
+    (ExpectedSarsa, dict(epsilon=0.1)),
+    (SarsaLambda, dict(lam=0.9, alpha=0.3 / 8, trace="replacing_clear")),
+    (SarsaLambda, dict(lam=0.8, alpha=0.1 / 8, trace="accumulating")),
+    (TrueOnlineSarsaLambda, dict(lam=0.9, alpha=0.3 / 8)),
+    (NStepSarsa, dict(n=4, alpha=0.3 / 8)),
+    (NStepSarsa, dict(n=3, epsilon=0.1)),
+]
 
 
 def _learn(cls, kw, env, compiled, **budget):
@@ -60,10 +75,10 @@ def test_total_steps_budget_and_twin_env_and_cartpole():
     hi = [1, 1, 1, 1, 4 * np.pi, 9 * np.pi]
     ws = []
     for compiled in (False, True):
-        ag = ExpectedSarsa(GridTileCoder([-h for h in hi], hi, tiles=3, tilings=2), 3, seed=0, alpha=0.2 / 2,
-                           epsilon=0.1, gamma=0.99)
-        ag.learn(gymnasium.make("Acrobot-v1", max_episode_steps=scale(300, 40)), episodes=2, seed=0,
-                 compiled=compiled)
+        ag = ExpectedSarsa(
+            GridTileCoder([-h for h in hi], hi, tiles=3, tilings=2), 3, seed=0, alpha=0.2 / 2, epsilon=0.1, gamma=0.99
+        )
+        ag.learn(gymnasium.make("Acrobot-v1", max_episode_steps=scale(300, 40)), episodes=2, seed=0, compiled=compiled)
         ws.append((ag.w.copy(), ag.log.lengths))
     np.testing.assert_array_equal(ws[0][0], ws[1][0])
     assert ws[0][1] == ws[1][1]
@@ -216,8 +231,9 @@ def test_population_reports_divergence():
     from fastfa.agents.population import run_population
 
     with pytest.warns(RuntimeWarning, match="diverged"):
-        r = run_population("MountainCar-v0", "q_learning", alphas=[50.0, 0.5 / 8], runs=2, episodes=3, epsilon=0.5,
-                           max_steps=200)
+        r = run_population(
+            "MountainCar-v0", "q_learning", alphas=[50.0, 0.5 / 8], runs=2, episodes=3, epsilon=0.5, max_steps=200
+        )
     assert r["diverged"][0].all() and not r["diverged"][1].any()
     assert (r["steps"][0, 0, :, -1] == -1).all() and np.isnan(r["returns"][0, 0, :, -1]).all()
     assert np.isfinite(r["returns"][1]).all()

@@ -1,5 +1,6 @@
 """DQN: gradient-step kernel vs NumPy, determinism, Python loop == compiled loop, save/load resume,
 non-finite loss, bad input, and learning CartPole on a reduced budget."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -10,8 +11,16 @@ from fastfa.kernels.nn import dqn as K
 from fastfa.kernels.nn import mlp as M
 from naive_mlp import naive_backward, naive_forward, naive_td_loss
 
-SMALL = dict(hidden=(16, 16), learning_starts=100, train_freq=4, gradient_steps=2, target_update_interval=50,
-             exploration_steps=300, buffer_size=500, batch_size=16)
+SMALL = dict(
+    hidden=(16, 16),
+    learning_starts=100,
+    train_freq=4,
+    gradient_steps=2,
+    target_update_interval=50,
+    exploration_steps=300,
+    buffer_size=500,
+    batch_size=16,
+)
 
 
 def _naive_dqn(theta, theta_t, sizes, x, a, r, disc, x2, w, double, kind):
@@ -59,8 +68,23 @@ def test_gamma_zero_target_is_reward():
     x = np.ones((2, 2))
     q = naive_forward(theta, sizes, 0, x)[0]
     td = np.empty(2)
-    K.dqn_loss_grad(theta, theta * 3, sizes, 0, x, np.array([0, 1]), np.array([1.0, -2.0]), np.zeros(2), x,
-                    np.ones(2), True, 0, 1.0, np.empty_like(theta), td)
+    K.dqn_loss_grad(
+        theta,
+        theta * 3,
+        sizes,
+        0,
+        x,
+        np.array([0, 1]),
+        np.array([1.0, -2.0]),
+        np.zeros(2),
+        x,
+        np.ones(2),
+        True,
+        0,
+        1.0,
+        np.empty_like(theta),
+        td,
+    )
     np.testing.assert_allclose(td, [q[0, 0] - 1.0, q[1, 1] + 2.0])
 
 
@@ -97,7 +121,7 @@ def test_python_loop_equals_compiled_loop(env_id):
     py.learn(n)
     assert py.n_updates == comp.n_updates > 0
     np.testing.assert_array_equal(py.theta, comp.theta)
-    assert py.episode_returns == comp.episode_returns[:len(py.episode_returns)]
+    assert py.episode_returns == comp.episode_returns[: len(py.episode_returns)]
 
 
 def test_learn_in_pieces_and_save_load_resume(tmp_path):
@@ -120,8 +144,11 @@ def test_learn_in_pieces_and_save_load_resume(tmp_path):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_non_finite_loss_stops_with_step():
-    ag = DQN("CartPole-v1", seed=0, **{**SMALL, "learning_rate": 1e25, "loss": "squared", "optimizer": "sgd",
-                                       "max_grad_norm": float("inf")})
+    ag = DQN(
+        "CartPole-v1",
+        seed=0,
+        **{**SMALL, "learning_rate": 1e25, "loss": "squared", "optimizer": "sgd", "max_grad_norm": float("inf")},
+    )
     with pytest.raises(FloatingPointError, match=r"non-finite at env step \d+"):
         ag.learn(scale(3000, 400))
     assert ag.cnt[K.C_BAD_STEP] > SMALL["learning_starts"]
@@ -190,8 +217,18 @@ class _GridObsEnv(gymnasium.Env):
 
 
 def test_python_loop_any_box_discrete_env(tmp_path):
-    ag = DQN(_GridObsEnv(), seed=0, **{**SMALL, "learning_starts": 50, "exploration_steps": 200,
-                                       "gamma": 0.0, "learning_rate": 1e-2, "learning_rate_end": None})
+    ag = DQN(
+        _GridObsEnv(),
+        seed=0,
+        **{
+            **SMALL,
+            "learning_starts": 50,
+            "exploration_steps": 200,
+            "gamma": 0.0,
+            "learning_rate": 1e-2,
+            "learning_rate_end": None,
+        },
+    )
     assert not ag.compiled and ag.sizes.tolist() == [4, 16, 16, 3]
     ag.learn(scale(1500, 400))
     assert ag.predict(np.zeros((2, 2))) in (1, 2, 3)

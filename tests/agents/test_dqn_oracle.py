@@ -2,6 +2,7 @@
 fastfa kernel on the reference side), float64, update by update, plus the loop's schedule as Stable-
 Baselines3 defines it: how many gradient updates by step N, when the target network is synced, the
 learning rate at known steps."""
+
 import numpy as np
 import pytest
 
@@ -29,7 +30,7 @@ def naive_dqn_update(theta, theta_t, m, v, t, lr, batch, *, double, huber, kappa
     dout = np.zeros_like(q)
     dout[np.arange(B), a] = dpred
     g = naive_backward(theta, sizes, 0, x, dout)
-    norm = np.sqrt((g ** 2).sum())
+    norm = np.sqrt((g**2).sum())
     if max_norm > 0 and max_norm / (norm + 1e-6) < 1:
         g = g * (max_norm / (norm + 1e-6))
     theta, m, v = naive_adam(theta, g, m, v, t, lr, 0.9, 0.999, 1e-8)
@@ -41,9 +42,19 @@ def naive_dqn_update(theta, theta_t, m, v, t, lr, batch, *, double, huber, kappa
 def test_dqn_update_steps_vs_numpy(double, huber):
     """Three consecutive updates at env steps 0, 500, 1000 of a 1000-step linear lr decay 1e-2 -> 1e-3:
     lr = 1e-2, 5.5e-3, 1e-3 (then flat), Adam's t = 1, 2, 3."""
-    cfg = DQNConfig(learning_rate=1e-2, learning_rate_end=1e-3, lr_decay_steps=1000, max_grad_norm=0.5,
-                    double_dqn=double, loss="huber" if huber else "squared", huber_kappa=1.0, activation="relu",
-                    adam_beta1=0.9, adam_beta2=0.999, adam_eps=1e-8)
+    cfg = DQNConfig(
+        learning_rate=1e-2,
+        learning_rate_end=1e-3,
+        lr_decay_steps=1000,
+        max_grad_norm=0.5,
+        double_dqn=double,
+        loss="huber" if huber else "squared",
+        huber_kappa=1.0,
+        activation="relu",
+        adam_beta1=0.9,
+        adam_beta2=0.999,
+        adam_eps=1e-8,
+    )
     hp = cfg.hp_array(500)
     rng = np.random.default_rng(1)
     sizes = np.array([4, 16, 3], np.int64)
@@ -55,13 +66,21 @@ def test_dqn_update_steps_vs_numpy(double, huber):
     cnt = np.zeros(K.N_CNT, np.int64)
     for k, (step, lr) in enumerate([(0, 1e-2), (500, 5.5e-3), (1000, 1e-3)]):
         B = 8
-        batch = (rng.normal(size=(B, 4)), rng.integers(0, 3, B), rng.normal(size=B) * 3,
-                 np.where(rng.random(B) < 0.25, 0.0, 0.99), rng.normal(size=(B, 4)), rng.uniform(0.3, 1, B), sizes)
+        batch = (
+            rng.normal(size=(B, 4)),
+            rng.integers(0, 3, B),
+            rng.normal(size=B) * 3,
+            np.where(rng.random(B) < 0.25, 0.0, 0.99),
+            rng.normal(size=(B, 4)),
+            rng.uniform(0.3, 1, B),
+            sizes,
+        )
         cnt[K.C_STEPS] = step
         td = np.empty(B)
         K.dqn_update(theta, theta_t, sizes, *batch[:6], m, v, cnt, hp, td)
-        rt, rm, rv, rtd = naive_dqn_update(rt, theta_t, rm, rv, k + 1, lr, batch, double=double, huber=huber,
-                                           kappa=1.0, max_norm=0.5)
+        rt, rm, rv, rtd = naive_dqn_update(
+            rt, theta_t, rm, rv, k + 1, lr, batch, double=double, huber=huber, kappa=1.0, max_norm=0.5
+        )
         assert cnt[K.C_UPDATES] == k + 1
         np.testing.assert_allclose(td, rtd, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(m, rm, rtol=1e-10, atol=1e-16)
@@ -69,8 +88,16 @@ def test_dqn_update_steps_vs_numpy(double, huber):
         np.testing.assert_allclose(theta, rt, rtol=1e-10, atol=1e-14)
 
 
-SCHED = dict(hidden=(8,), learning_starts=20, train_freq=4, gradient_steps=3, target_update_interval=50,
-             exploration_steps=100, buffer_size=200, batch_size=8)
+SCHED = dict(
+    hidden=(8,),
+    learning_starts=20,
+    train_freq=4,
+    gradient_steps=3,
+    target_update_interval=50,
+    exploration_steps=100,
+    buffer_size=200,
+    batch_size=8,
+)
 
 
 def test_number_of_gradient_updates_is_sb3s():

@@ -1,6 +1,7 @@
 """DQN with prioritized replay and n-step returns: hand-checked n-step targets, one PER + n-step
 gradient step vs a NumPy reference (IS-weighted loss, priorities |δ| + ε), Python loop == compiled
 loop, determinism, save/load resume with the PER buffer, bad config values, a short learning run."""
+
 import math
 
 import gymnasium
@@ -16,20 +17,47 @@ from fastfa.kernels.nn import mlp as M
 from naive_mlp import naive_backward, naive_forward, naive_td_loss
 from naive_replay import naive_nstep_row
 
-SMALL = dict(hidden=(16, 16), learning_starts=100, train_freq=4, gradient_steps=2, target_update_interval=50,
-             exploration_steps=300, buffer_size=500, batch_size=16)
+SMALL = dict(
+    hidden=(16, 16),
+    learning_starts=100,
+    train_freq=4,
+    gradient_steps=2,
+    target_update_interval=50,
+    exploration_steps=300,
+    buffer_size=500,
+    batch_size=16,
+)
 PUCK = "fastfa/PuckWorldDiscrete-v0"
-OPTIONS = {"per": dict(prioritized=True, n_step=1), "nstep": dict(n_step=3), "per+nstep": dict(prioritized=True, n_step=3)}
+OPTIONS = {
+    "per": dict(prioritized=True, n_step=1),
+    "nstep": dict(n_step=3),
+    "per+nstep": dict(prioritized=True, n_step=3),
+}
 
 # one episode terminated at row 3, one truncated at row 6, one in progress (rows 7-8)
-_EPISODES = [(1, False, False), (2, False, False), (3, False, False), (4, True, False),
-             (10, False, False), (20, False, False), (30, False, True), (100, False, False), (200, False, False)]
+_EPISODES = [
+    (1, False, False),
+    (2, False, False),
+    (3, False, False),
+    (4, True, False),
+    (10, False, False),
+    (20, False, False),
+    (30, False, True),
+    (100, False, False),
+    (200, False, False),
+]
 
 
 def _filled(buf):
     for i, (r, term, trunc) in enumerate(_EPISODES):
-        buf.add(np.array([i, 0, 0, 0], np.float32), i % 2, r, np.array([i + 0.5, 0, 0, 0], np.float32), term,
-                truncated=trunc)
+        buf.add(
+            np.array([i, 0, 0, 0], np.float32),
+            i % 2,
+            r,
+            np.array([i + 0.5, 0, 0, 0], np.float32),
+            term,
+            truncated=trunc,
+        )
     return buf
 
 
@@ -39,11 +67,35 @@ def _sample_all_rows(buf, hp):
     # uniform: row ⌊u·9⌋ = k; PER with equal priorities: stratum k holds leaf k
     u = np.full(n, 0.5) if per else (np.arange(n) + 0.5) / n
     tree = (buf.sum_tree, buf.min_tree) if per else (np.zeros(2), np.full(2, np.inf))
-    idx, x, a, r, x2 = np.empty(n, np.int64), np.empty((n, 4), np.float32), np.empty(n, np.int64), \
-        np.empty(n, np.float32), np.empty((n, 4), np.float32)
+    idx, x, a, r, x2 = (
+        np.empty(n, np.int64),
+        np.empty((n, 4), np.float32),
+        np.empty(n, np.int64),
+        np.empty(n, np.float32),
+        np.empty((n, 4), np.float32),
+    )
     d, disc, w = np.empty(n, np.bool_), np.empty(n), np.ones(n)
-    ok = K.dqn_sample(hp, 0, buf.obs, buf.actions, buf.rewards, buf.next_obs, buf.terminated, buf.truncated,
-                      buf.state, *tree, u, idx, x, a, r, x2, d, disc, w)
+    ok = K.dqn_sample(
+        hp,
+        0,
+        buf.obs,
+        buf.actions,
+        buf.rewards,
+        buf.next_obs,
+        buf.terminated,
+        buf.truncated,
+        buf.state,
+        *tree,
+        u,
+        idx,
+        x,
+        a,
+        r,
+        x2,
+        d,
+        disc,
+        w,
+    )
     assert ok
     np.testing.assert_array_equal(idx, np.arange(n))
     np.testing.assert_array_equal(w, 1.0)
@@ -70,17 +122,30 @@ def test_per_nstep_train_step_vs_numpy():
     """One SGD step (PER, n = 3, Double DQN, Huber, float64) == NumPy: stratified proportional rows,
     IS weights (β annealed to 0.7 at step 50), IS-weighted Huber gradient, priorities (|δ| + ε)^α."""
     rng = np.random.default_rng(11)
-    cfg = DQNConfig(prioritized=True, n_step=3, gamma=0.9, per_alpha=0.6, per_beta=0.4, per_beta_steps=100,
-                    per_eps=1e-3, optimizer="sgd", learning_rate=0.05, learning_rate_end=None,
-                    max_grad_norm=math.inf, loss="huber", double_dqn=True, batch_size=8, dtype="float64")
+    cfg = DQNConfig(
+        prioritized=True,
+        n_step=3,
+        gamma=0.9,
+        per_alpha=0.6,
+        per_beta=0.4,
+        per_beta_steps=100,
+        per_eps=1e-3,
+        optimizer="sgd",
+        learning_rate=0.05,
+        learning_rate_end=None,
+        max_grad_norm=math.inf,
+        loss="huber",
+        double_dqn=True,
+        batch_size=8,
+        dtype="float64",
+    )
     hp = cfg.hp_array(500)
     cap, B, alpha, eps = 16, 8, 0.6, 1e-3
     buf = PrioritizedReplayBuffer(cap, (4,), obs_dtype=np.float64, alpha=alpha, eps=0.0)
     stream = []
     for t in range(20):  # wraps around the ring
         o, o2 = rng.normal(size=4), rng.normal(size=4)
-        tr = (int(rng.integers(0, 3)), float(rng.normal()), o2, bool(rng.random() < 0.15),
-              bool(rng.random() < 0.15))
+        tr = (int(rng.integers(0, 3)), float(rng.normal()), o2, bool(rng.random() < 0.15), bool(rng.random() < 0.15))
         buf.add(o, tr[0], tr[1], o2, tr[3], truncated=tr[4])
         stream.append((o, tr[0], tr[1], o2, tr[3], tr[4]))
     buf.update_priorities(np.arange(cap), rng.uniform(0.1, 3.0, cap))
@@ -118,9 +183,27 @@ def test_per_nstep_train_step_vs_numpy():
     # --- kernel
     cnt = np.zeros(K.N_CNT, np.int64)
     cnt[K.C_STEPS] = 50
-    loss = K.dqn_train_steps(theta, theta_t, sizes, np.zeros_like(theta), np.zeros_like(theta), cnt, hp,
-                             buf.obs, buf.actions, buf.rewards, buf.next_obs, buf.terminated, buf.truncated,
-                             buf.state, buf.sum_tree, buf.min_tree, buf.pstate, np.random.default_rng(5), 1)
+    loss = K.dqn_train_steps(
+        theta,
+        theta_t,
+        sizes,
+        np.zeros_like(theta),
+        np.zeros_like(theta),
+        cnt,
+        hp,
+        buf.obs,
+        buf.actions,
+        buf.rewards,
+        buf.next_obs,
+        buf.terminated,
+        buf.truncated,
+        buf.state,
+        buf.sum_tree,
+        buf.min_tree,
+        buf.pstate,
+        np.random.default_rng(5),
+        1,
+    )
     assert np.isfinite(loss) and cnt[K.C_UPDATES] == 1
     np.testing.assert_allclose(theta, theta_ref, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(buf.priorities(), p_ref, rtol=1e-10)
@@ -136,8 +219,9 @@ def test_beta_schedule():
     assert K.per_beta_at(DQNConfig(per_beta_steps=0).hp_array(500), 0) == 1.0
 
 
-@pytest.mark.parametrize("opt,env_id", [("per", "CartPole-v1"), ("nstep", PUCK), ("per+nstep", "CartPole-v1"),
-                                        ("per+nstep", PUCK)])
+@pytest.mark.parametrize(
+    "opt,env_id", [("per", "CartPole-v1"), ("nstep", PUCK), ("per+nstep", "CartPole-v1"), ("per+nstep", PUCK)]
+)
 def test_python_loop_equals_compiled_loop(opt, env_id):
     """Same seed, same weights and priorities; Puck World's 600-step time limits test truncation."""
     n = scale(1200, 300)
@@ -200,10 +284,23 @@ def test_nstep_buffer_and_cut_episode():
     assert DQN("CartPole-v1", seed=0, **SMALL, n_step=1).buffer.n_step == 1
 
 
-@pytest.mark.parametrize("name,value", [("per_alpha", -0.1), ("per_alpha", float("nan")), ("per_beta", 1.5),
-                                        ("per_beta", -0.1), ("per_beta_steps", -1), ("per_beta_steps", 2.5),
-                                        ("per_eps", 0.0), ("per_eps", float("inf")), ("n_step", 0),
-                                        ("n_step", 2.0), ("n_step", True), ("prioritized", "yes")])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("per_alpha", -0.1),
+        ("per_alpha", float("nan")),
+        ("per_beta", 1.5),
+        ("per_beta", -0.1),
+        ("per_beta_steps", -1),
+        ("per_beta_steps", 2.5),
+        ("per_eps", 0.0),
+        ("per_eps", float("inf")),
+        ("n_step", 0),
+        ("n_step", 2.0),
+        ("n_step", True),
+        ("prioritized", "yes"),
+    ],
+)
 def test_bad_config(name, value):
     with pytest.raises(ValueError, match=f"DQNConfig.{name}"):
         DQNConfig(**{name: value})

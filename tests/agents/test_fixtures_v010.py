@@ -1,5 +1,6 @@
 """Files saved by fastfa 0.1.0 (tests/fixtures/v0_1_0, written by make_files.py there with 0.1.0) still
 load, give the numbers they gave when saved, and can go on learning."""
+
 import json
 from pathlib import Path
 
@@ -10,11 +11,19 @@ from fastfa import agents
 
 HERE = Path(__file__).resolve().parent.parent / "fixtures" / "v0_1_0"
 EXPECTED = json.loads((HERE / "expected.json").read_text())
-FILES = {"sarsa": ("Sarsa", "MountainCar-v0"), "sarsa_lambda": ("SarsaLambda", "MountainCar-v0"),
-         "discretized_q": ("DiscretizedQLearning", "MountainCar-v0"), "td0": ("TD0", "fastfa/RandomWalk1000-v0"),
-         "reinforce": ("Reinforce", "CartPole-v1"), "actor_critic": ("ActorCritic", "CartPole-v1"),
-         "qac": ("QAC", "CartPole-v1"), "reinforce_corridor": ("Reinforce", "fastfa/ShortCorridor-v0"),
-         "a2c": ("A2C", "CartPole-v1"), "dqn": ("DQN", None), "a2c_mlp": ("A2CMLP", None)}
+FILES = {
+    "sarsa": ("Sarsa", "MountainCar-v0"),
+    "sarsa_lambda": ("SarsaLambda", "MountainCar-v0"),
+    "discretized_q": ("DiscretizedQLearning", "MountainCar-v0"),
+    "td0": ("TD0", "fastfa/RandomWalk1000-v0"),
+    "reinforce": ("Reinforce", "CartPole-v1"),
+    "actor_critic": ("ActorCritic", "CartPole-v1"),
+    "qac": ("QAC", "CartPole-v1"),
+    "reinforce_corridor": ("Reinforce", "fastfa/ShortCorridor-v0"),
+    "a2c": ("A2C", "CartPole-v1"),
+    "dqn": ("DQN", None),
+    "a2c_mlp": ("A2CMLP", None),
+}
 
 
 def test_fixtures_were_written_by_0_1_0():

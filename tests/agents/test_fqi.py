@@ -1,4 +1,5 @@
 """Fitted Q-iteration: hand-computed chain MDP values, the N-step horizon property, input checks."""
+
 import numpy as np
 import pytest
 
@@ -18,8 +19,13 @@ def _chain(n=5):
             R += [1.0 if nxt == n - 1 else 0.0] * 2
             S2 += [nxt, nxt]
             T += [nxt == n - 1] * 2
-    return (np.array(S, float).reshape(-1, 1), np.array(A), np.array(R), np.array(S2, float).reshape(-1, 1),
-            np.array(T))
+    return (
+        np.array(S, float).reshape(-1, 1),
+        np.array(A),
+        np.array(R),
+        np.array(S2, float).reshape(-1, 1),
+        np.array(T),
+    )
 
 
 @pytest.mark.parametrize("make", [lambda: RegressionTree(), lambda: ExtraTrees(4, seed=0)])
@@ -42,8 +48,18 @@ def test_n_iterations_see_n_steps_ahead():
     q = f.q_values(np.arange(5.0).reshape(-1, 1))
     np.testing.assert_array_equal(q.max(axis=1), [0, 0, 0, 1, 1])
     seen = []
-    fitted_q_iteration(S, A, R, S2, T, n_actions=2, regressor=RegressionTree, iterations=3, gamma=1.0,
-                       callback=lambda it, fq: seen.append(it))
+    fitted_q_iteration(
+        S,
+        A,
+        R,
+        S2,
+        T,
+        n_actions=2,
+        regressor=RegressionTree,
+        iterations=3,
+        gamma=1.0,
+        callback=lambda it, fq: seen.append(it),
+    )
     assert seen == [1, 2, 3]
 
 

@@ -1,4 +1,5 @@
 """Python-loop policy-gradient agents: equal to the compiled loops, hand-computed steps, learning, errors."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -41,12 +42,13 @@ def _sc_agent(cls, **kw):
 @pytest.mark.parametrize("baseline", [False, True])
 def test_reinforce_python_equals_compiled(baseline):
     n = scale(60, 15)
-    kw = dict(alpha=2 ** -9, alpha_w=2 ** -6) if baseline else dict(alpha=2 ** -12)
+    kw = dict(alpha=2**-9, alpha_w=2**-6) if baseline else dict(alpha=2**-12)
     env, agent = _sc_agent(ReinforceBaseline if baseline else Reinforce, **kw)
     agent.learn(env, episodes=n, seed=0)
     th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    pg_loops.short_corridor_reinforce(th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, 0.0, n, 10 ** 6,
-                                      np.random.default_rng(5), R, P)
+    pg_loops.short_corridor_reinforce(
+        th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, 0.0, n, 10**6, np.random.default_rng(5), R, P
+    )
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
     np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
     if baseline:
@@ -56,11 +58,10 @@ def test_reinforce_python_equals_compiled(baseline):
 @pytest.mark.parametrize("gamma_t", [True, False])
 def test_reinforce_discounted_gamma_t_switch_equals_compiled(gamma_t):
     n = scale(40, 10)
-    env, agent = _sc_agent(Reinforce, alpha=2 ** -11, gamma=0.9, gamma_t=gamma_t)
+    env, agent = _sc_agent(Reinforce, alpha=2**-11, gamma=0.9, gamma_t=gamma_t)
     agent.learn(env, episodes=n, seed=0)
     th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    pg_loops.short_corridor_reinforce(th, w, 2 ** -11, 0.0, 0.9, gamma_t, 0.0, n, 10 ** 6, np.random.default_rng(5),
-                                      R, P)
+    pg_loops.short_corridor_reinforce(th, w, 2**-11, 0.0, 0.9, gamma_t, 0.0, n, 10**6, np.random.default_rng(5), R, P)
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
     np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
 
@@ -125,7 +126,7 @@ def test_agents_learn_gaussian_bandit(cls):
 
 
 def test_n_rollouts_holds_theta_then_averages():
-    env, agent = _sc_agent(Reinforce, alpha=2 ** -10, n_rollouts=3)
+    env, agent = _sc_agent(Reinforce, alpha=2**-10, n_rollouts=3)
     th0 = agent.policy.theta.copy()
     agent.learn(env, episodes=2, seed=0)
     np.testing.assert_array_equal(agent.policy.theta, th0)

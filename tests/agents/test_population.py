@@ -1,4 +1,5 @@
 """Fused compiled loops and populations: fast path = generic path, thread-count invariance, book numbers."""
+
 import numpy as np
 import pytest
 from fastfa.kernels.loops import control_loop as L
@@ -21,8 +22,19 @@ def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1, wr
     e, a = spawn_generators([np.random.SeedSequence(seed)])
     unit = compiled_unit(env, alg, (cf, ci) if written_out else None)
     assert (unit is L_MC.mountaincar_sarsa_run) == written_out
-    out = unit(env.params, st, e[0], cf, ci, w, L.make_hp(0.5 / 8, 1.0, lam, eps, trace), L.make_budget(
-        n_ep, max_total, max_steps, True), a[0], steps, rets)
+    out = unit(
+        env.params,
+        st,
+        e[0],
+        cf,
+        ci,
+        w,
+        L.make_hp(0.5 / 8, 1.0, lam, eps, trace),
+        L.make_budget(n_ep, max_total, max_steps, True),
+        a[0],
+        steps,
+        rets,
+    )
     return out, steps, rets, w
 
 

@@ -35,15 +35,21 @@ def _episodes(seed, k):
     return out
 
 
-@pytest.mark.parametrize("agent_cls, kw, naive", [
-    (GradientMC, dict(alpha=0.1), lambda w, X, r: naive_mc(w, X, r, 0.1, 0.9)),
-    (TD0, dict(alpha=0.1), lambda w, X, r: naive_nstep(w, X, r, 0.1, 1, 0.9)),
-    (NStepTD, dict(alpha=0.1, n=3), lambda w, X, r: naive_nstep(w, X, r, 0.1, 3, 0.9)),
-    (TDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_td_lambda(w, X, r, 0.1, 0.8, 0.9)),
-    (TDLambda, dict(alpha=0.1, lam=0.8, trace="replacing"),
-     lambda w, X, r: naive_td_lambda(w, X, r, 0.1, 0.8, 0.9, replacing=True)),
-    (TrueOnlineTDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_true_online_td(w, X, r, 0.1, 0.8, 0.9)),
-])
+@pytest.mark.parametrize(
+    "agent_cls, kw, naive",
+    [
+        (GradientMC, dict(alpha=0.1), lambda w, X, r: naive_mc(w, X, r, 0.1, 0.9)),
+        (TD0, dict(alpha=0.1), lambda w, X, r: naive_nstep(w, X, r, 0.1, 1, 0.9)),
+        (NStepTD, dict(alpha=0.1, n=3), lambda w, X, r: naive_nstep(w, X, r, 0.1, 3, 0.9)),
+        (TDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_td_lambda(w, X, r, 0.1, 0.8, 0.9)),
+        (
+            TDLambda,
+            dict(alpha=0.1, lam=0.8, trace="replacing"),
+            lambda w, X, r: naive_td_lambda(w, X, r, 0.1, 0.8, 0.9, replacing=True),
+        ),
+        (TrueOnlineTDLambda, dict(alpha=0.1, lam=0.8), lambda w, X, r: naive_true_online_td(w, X, r, 0.1, 0.8, 0.9)),
+    ],
+)
 def test_agents_match_naive_on_env_episodes(agent_cls, kw, naive):
     feats = TileCoder(1, N + 1, 4, 4, mode="iht", size=64) if kw.get("trace") else StateAggregation(N, 19, 1)
     agent = agent_cls(feats, gamma=0.9, **kw).learn(_env(), episodes=6, seed=11)
@@ -83,7 +89,7 @@ def test_td0_learns_random_walk_values():
 
     agent = TD0(Fourier(1, N, 5), alpha=0.005).learn(_env(), episodes=300, seed=0)
     v = randomwalk_true_values(N, 2)
-    assert np.sqrt(np.mean(v ** 2)) > 0.4  # the error of w = 0
+    assert np.sqrt(np.mean(v**2)) > 0.4  # the error of w = 0
     err = np.sqrt(np.mean((agent.values(np.arange(1, N + 1)) - v) ** 2))
     assert err < 0.1, err
 
@@ -115,10 +121,17 @@ def test_linear_v_paths():
         LinearV(object())
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(alpha=0), "alpha"), (dict(alpha=float("nan")), "alpha"), (dict(gamma=1.5), "gamma"),
-    (dict(n=0), "n must"), (dict(lam=-0.1), "lam"), (dict(trace="dutch"), "trace"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(alpha=0), "alpha"),
+        (dict(alpha=float("nan")), "alpha"),
+        (dict(gamma=1.5), "gamma"),
+        (dict(n=0), "n must"),
+        (dict(lam=-0.1), "lam"),
+        (dict(trace="dutch"), "trace"),
+    ],
+)
 def test_bad_config(kw, match):
     with pytest.raises(ValueError, match=match):
         PredictionConfig(**kw)
@@ -129,11 +142,17 @@ def test_replacing_needs_binary_features():
         TDLambda(Fourier(0, 1, 2), alpha=0.1, trace="replacing")
 
 
-@pytest.mark.parametrize("agent_cls, kw", [
-    (GradientMC, dict(alpha=0.05)), (TD0, dict(alpha=0.05)), (NStepTD, dict(alpha=0.05, n=3)),
-    (TDLambda, dict(alpha=0.05, lam=0.8)), (TDLambda, dict(alpha=0.05, lam=0.8, trace="replacing")),
-    (TrueOnlineTDLambda, dict(alpha=0.05, lam=0.8)),
-])
+@pytest.mark.parametrize(
+    "agent_cls, kw",
+    [
+        (GradientMC, dict(alpha=0.05)),
+        (TD0, dict(alpha=0.05)),
+        (NStepTD, dict(alpha=0.05, n=3)),
+        (TDLambda, dict(alpha=0.05, lam=0.8)),
+        (TDLambda, dict(alpha=0.05, lam=0.8, trace="replacing")),
+        (TrueOnlineTDLambda, dict(alpha=0.05, lam=0.8)),
+    ],
+)
 def test_compiled_learn_equals_python_loop(agent_cls, kw):
     feats = TileCoder(1, N + 1, 4, 4, mode="hash", size=64) if kw.get("trace") else Fourier(1, N, 3)
     a = agent_cls(feats, gamma=0.95, **kw).learn(_env(), episodes=15, seed=8)

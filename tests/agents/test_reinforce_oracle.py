@@ -2,6 +2,7 @@
 
 At γ = 1 many indexing bugs (G_0 used for every t, γᵗ ↔ γ^(T−t)) leave the fixed point unchanged; here
 γ = 0.9 and the parameters are compared after each of several episodes, so such a bug moves θ."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -22,12 +23,14 @@ def test_returns_are_explicit_sums():
 @pytest.mark.parametrize("gamma_t", [True, False])
 @pytest.mark.parametrize("baseline", [False, True])
 def test_compiled_short_corridor_reinforce_vs_book(gamma_t, baseline):
-    n, gamma, alpha, alpha_w = 6, 0.9, 2 ** -6, 2 ** -4
+    n, gamma, alpha, alpha_w = 6, 0.9, 2**-6, 2**-4
     th, w, R, P = np.array([-1.0, 1.0]), np.zeros(1), np.empty(n), np.empty(n)  # [θ_right, θ_left]
-    st = pg_loops.short_corridor_reinforce(th, w, alpha, alpha_w if baseline else 0.0, gamma, gamma_t, 0.0, n,
-                                           10 ** 6, np.random.default_rng(21), R, P)
-    ref_th, ref_w, ref_R = reinforce_short_corridor([-1.0, 1.0], alpha, gamma, gamma_t, n, np.random.default_rng(21),
-                                                    alpha_w if baseline else None)
+    st = pg_loops.short_corridor_reinforce(
+        th, w, alpha, alpha_w if baseline else 0.0, gamma, gamma_t, 0.0, n, 10**6, np.random.default_rng(21), R, P
+    )
+    ref_th, ref_w, ref_R = reinforce_short_corridor(
+        [-1.0, 1.0], alpha, gamma, gamma_t, n, np.random.default_rng(21), alpha_w if baseline else None
+    )
     assert st == 0
     np.testing.assert_array_equal(R, ref_R)  # same actions, so same episode lengths
     np.testing.assert_allclose(th, ref_th, rtol=1e-12)
@@ -64,14 +67,15 @@ def test_python_reinforce_hand_two_step(gamma_t, seed):
 
 @pytest.mark.parametrize("baseline", [False, True])
 def test_python_reinforce_short_corridor_vs_book(baseline):
-    n, gamma, alpha, alpha_w = 5, 0.9, 2 ** -6, 2 ** -4
+    n, gamma, alpha, alpha_w = 5, 0.9, 2**-6, 2**-4
     env = gymnasium.make("fastfa/ShortCorridor-v0")
     kw = dict(alpha=alpha, gamma=gamma, **({"alpha_w": alpha_w} if baseline else {}))
     agent = (ReinforceBaseline if baseline else Reinforce)(ConstantFeatures(), env.action_space, seed=5, **kw)
     agent.policy.theta[0] = [1.0, -1.0]  # (left, right)
     agent.learn(env, episodes=n, seed=0)
-    ref_th, ref_w, ref_R = reinforce_short_corridor([-1.0, 1.0], alpha, gamma, True, n, np.random.default_rng(5),
-                                                    alpha_w if baseline else None)
+    ref_th, ref_w, ref_R = reinforce_short_corridor(
+        [-1.0, 1.0], alpha, gamma, True, n, np.random.default_rng(5), alpha_w if baseline else None
+    )
     np.testing.assert_array_equal(agent.log.as_arrays()[0], ref_R)
     np.testing.assert_allclose(agent.policy.theta[0], ref_th[::-1], rtol=1e-12)
     if baseline:

@@ -1,5 +1,6 @@
 """kNN regression: brute force against a sorting reference, the k-d tree against brute force, scikit-learn,
 hand-computed weights and TD updates, the ring memory, input checks."""
+
 import numpy as np
 import pytest
 from conftest import scale
@@ -21,7 +22,7 @@ def test_neighbours_equal_sorting_reference(grid, algorithm):
     n = scale(500, 150)
     X = rng.integers(0, 6, (n, 2)).astype(float) if grid else rng.random((n, 3))
     m = _memory(X, rng.random(n), k=7, algorithm=algorithm, leaf_size=3)
-    for q in (rng.integers(0, 6, (30, 2)) + 0.5 * (rng.random((30, 2)) < 0.5) if grid else rng.random((30, 3))):
+    for q in rng.integers(0, 6, (30, 2)) + 0.5 * (rng.random((30, 2)) < 0.5) if grid else rng.random((30, 3)):
         rows, d2 = m.neighbors(q)
         ref_rows, ref_d2 = naive_knn(X, q, 7)
         np.testing.assert_array_equal(rows, ref_rows)
@@ -90,13 +91,21 @@ def test_ring_memory_replaces_oldest_and_kdtree_rebuilds():
     assert small.predict([[0.0]])[0] == 2.0
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"capacity": 0}, "capacity must be an int >= 1"), ({"n_dims": 0}, "n_dims must be an int >= 1"),
-    ({"k": 0}, "k must be an int >= 1"), ({"k": 1.5}, "k must be"), ({"n_outputs": 0}, "n_outputs"),
-    ({"kernel": "tricube"}, "kernel must be one of"), ({"algorithm": "ball"}, "algorithm must be one of"),
-    ({"bandwidth": 0.0}, "bandwidth must be a finite number > 0"), ({"bandwidth": np.nan}, "bandwidth"),
-    ({"leaf_size": 0}, "leaf_size must be an int >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"capacity": 0}, "capacity must be an int >= 1"),
+        ({"n_dims": 0}, "n_dims must be an int >= 1"),
+        ({"k": 0}, "k must be an int >= 1"),
+        ({"k": 1.5}, "k must be"),
+        ({"n_outputs": 0}, "n_outputs"),
+        ({"kernel": "tricube"}, "kernel must be one of"),
+        ({"algorithm": "ball"}, "algorithm must be one of"),
+        ({"bandwidth": 0.0}, "bandwidth must be a finite number > 0"),
+        ({"bandwidth": np.nan}, "bandwidth"),
+        ({"leaf_size": 0}, "leaf_size must be an int >= 1"),
+    ],
+)
 def test_arguments_are_checked(kwargs, match):
     args = dict(capacity=10, n_dims=2)
     args.update(kwargs)

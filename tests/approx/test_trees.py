@@ -1,4 +1,5 @@
 """CART and extra-trees: scikit-learn as the oracle, a plain recursive CART, hand-computed cases, input checks."""
+
 import numpy as np
 import pytest
 from conftest import scale
@@ -33,8 +34,9 @@ def test_tree_equals_sklearn(n, d, max_depth, mss, msl):
     n = scale(n, n // 2)
     X, y = _data(n, d, seed=n + d)
     ours = RegressionTree(max_depth=max_depth, min_samples_split=mss, min_samples_leaf=msl).fit(X, y)
-    sk = tree_mod.DecisionTreeRegressor(max_depth=max_depth, min_samples_split=mss, min_samples_leaf=msl,
-                                        random_state=0).fit(X, y)
+    sk = tree_mod.DecisionTreeRegressor(
+        max_depth=max_depth, min_samples_split=mss, min_samples_leaf=msl, random_state=0
+    ).fit(X, y)
     f, thr, left, right, value, n_node = _sk_nodes(sk)
     assert ours.node_count == sk.tree_.node_count
     np.testing.assert_array_equal(ours.feature, f)
@@ -55,7 +57,11 @@ def test_tree_equals_naive_cart(max_depth, msl):
     assert ours.node_count == len(ref)
     for j, node in enumerate(ref):
         assert (ours.feature[j], ours.left[j], ours.right[j], ours.n_node[j]) == (
-            node["feature"], node["left"], node["right"], node["n"])
+            node["feature"],
+            node["left"],
+            node["right"],
+            node["n"],
+        )
         assert ours.threshold[j] == node["threshold"]
         assert ours.value[j] == pytest.approx(node["value"], rel=1e-12, abs=1e-12)
 
@@ -140,17 +146,24 @@ def test_extra_trees_agree_with_sklearn_statistically():
     Xt, yt = _data(1000, 3, seed=13)
     mse = lambda p: float(((p - yt) ** 2).mean())  # noqa: E731
     ours = [mse(ExtraTrees(20, min_samples_split=5, seed=s).fit(X, y).predict(Xt)) for s in range(3)]
-    theirs = [mse(ensemble.ExtraTreesRegressor(20, min_samples_split=5, random_state=s).fit(X, y).predict(Xt))
-              for s in range(3)]
+    theirs = [
+        mse(ensemble.ExtraTreesRegressor(20, min_samples_split=5, random_state=s).fit(X, y).predict(Xt))
+        for s in range(3)
+    ]
     # the same algorithm: test errors within 25 % of each other (different random streams)
     assert 0.8 < np.mean(ours) / np.mean(theirs) < 1.25, (ours, theirs)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"max_depth": -1}, "max_depth must be an int >= 0"), ({"max_depth": 2.5}, "max_depth"),
-    ({"min_samples_leaf": 0}, "min_samples_leaf must be an int >= 1"),
-    ({"min_samples_split": 1}, "min_samples_split must be an int >= 2"), ({"min_samples_split": True}, "split"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"max_depth": -1}, "max_depth must be an int >= 0"),
+        ({"max_depth": 2.5}, "max_depth"),
+        ({"min_samples_leaf": 0}, "min_samples_leaf must be an int >= 1"),
+        ({"min_samples_split": 1}, "min_samples_split must be an int >= 2"),
+        ({"min_samples_split": True}, "split"),
+    ],
+)
 def test_tree_arguments_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RegressionTree(**kwargs)

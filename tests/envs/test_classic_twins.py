@@ -1,4 +1,5 @@
 """Compiled twins vs gymnasium: same seed + same actions -> bit-identical trajectories."""
+
 import gymnasium
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
 """fastfa.envs.CompiledEnv: a user's three jitted functions as a gymnasium env and inside the fused loops."""
+
 import math
 
 import gymnasium
@@ -55,8 +56,11 @@ def test_compiled_loop_on_user_env_equals_python_loop(cls, over):
     """Same seed: the fused loop over the user's env and the Python loop over the same env give
     bit-identical weights, episode lengths and generator states (and so does gymnasium's env)."""
     out = []
-    for env, compiled in ((user_mountain_car(200), True), (user_mountain_car(200), False),
-                          (gymnasium.make("MountainCar-v0"), False)):
+    for env, compiled in (
+        (user_mountain_car(200), True),
+        (user_mountain_car(200), False),
+        (gymnasium.make("MountainCar-v0"), False),
+    ):
         ag = cls(env, _tiles(), seed=11, alpha=0.3 / 8, epsilon=0.1, **over)
         ag.learn(episodes=4, compiled=compiled)
         out.append((ag.approx.w.copy(), list(ag.log.lengths), ag.rng.bit_generator.state["state"]["state"]))
@@ -138,13 +142,16 @@ def test_check_passes_a_correct_env():
     assert env._checked
 
 
-@pytest.mark.parametrize("step,observe,words", [
-    (_step_oob, _obs, "out of bounds"),
-    (_step_params, _obs, "params"),
-    (_step_nan, _obs, "non-finite"),
-    (_step_global_random, _obs, "same seed differ"),
-    (_step_ok, _obs_partial, "unset"),
-])
+@pytest.mark.parametrize(
+    "step,observe,words",
+    [
+        (_step_oob, _obs, "out of bounds"),
+        (_step_params, _obs, "params"),
+        (_step_nan, _obs, "non-finite"),
+        (_step_global_random, _obs, "same seed differ"),
+        (_step_ok, _obs_partial, "unset"),
+    ],
+)
 def test_check_finds_the_bug(step, observe, words):
     with pytest.raises(ValueError, match=words):
         check_compiled_env(_env(step, observe))
@@ -156,18 +163,28 @@ def test_agent_checks_a_user_env_before_compiling():
         ag.learn(episodes=1, compiled=True)
 
 
-@pytest.mark.parametrize("kw,err,words", [
-    (dict(state_size=0), ValueError, "state_size"),
-    (dict(state_size=2.5), ValueError, "state_size"),
-    (dict(params=np.zeros((2, 2))), ValueError, "params"),
-    (dict(observation_space=spaces.Discrete(3)), TypeError, "observation_space"),
-    (dict(action_space=spaces.MultiBinary(2)), TypeError, "action_space"),
-    (dict(max_episode_steps=0), ValueError, "max_episode_steps"),
-    (dict(reset=3), TypeError, "reset"),
-])
+@pytest.mark.parametrize(
+    "kw,err,words",
+    [
+        (dict(state_size=0), ValueError, "state_size"),
+        (dict(state_size=2.5), ValueError, "state_size"),
+        (dict(params=np.zeros((2, 2))), ValueError, "params"),
+        (dict(observation_space=spaces.Discrete(3)), TypeError, "observation_space"),
+        (dict(action_space=spaces.MultiBinary(2)), TypeError, "action_space"),
+        (dict(max_episode_steps=0), ValueError, "max_episode_steps"),
+        (dict(reset=3), TypeError, "reset"),
+    ],
+)
 def test_constructor_validates(kw, err, words):
-    args = dict(reset=_reset, step=_step_ok, observe=_obs, params=np.zeros(1), state_size=2,
-                observation_space=spaces.Box(-1, 1, (2,)), action_space=spaces.Discrete(3))
+    args = dict(
+        reset=_reset,
+        step=_step_ok,
+        observe=_obs,
+        params=np.zeros(1),
+        state_size=2,
+        observation_space=spaces.Box(-1, 1, (2,)),
+        action_space=spaces.Discrete(3),
+    )
     args.update(kw)
     with pytest.raises(err, match=words):
         CompiledEnv(**args)

@@ -1,4 +1,5 @@
 """Short Corridor and Puck World: exact values, parity of the compiled twins with plain references, check_env."""
+
 import gymnasium
 import numpy as np
 import pytest
@@ -63,7 +64,7 @@ def test_short_corridor_parity_and_hand_steps():
 @pytest.mark.parametrize("enemy", [False, True])
 def test_puckworld_twin_matches_reference(enemy):
     n = scale(2000, 700)
-    env = gymnasium.make("fastfa/PuckWorld-v0", enemy=enemy, target_period=250, max_episode_steps=10 ** 6)
+    env = gymnasium.make("fastfa/PuckWorld-v0", enemy=enemy, target_period=250, max_episode_steps=10**6)
     obs, _ = env.reset(seed=5)
     ref = RefPuckWorld(np.random.default_rng(5), period=250, enemy=enemy)
     np.testing.assert_array_equal(obs, np.float32(ref.obs()))

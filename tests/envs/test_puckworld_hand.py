@@ -4,6 +4,7 @@ target jump every ``target_period`` steps, enemy speed 0.001, penalty 2(d − R)
 Order within a step: p ← p + v, then v ← 0.95 v + 0.002 f, then the walls (clamp p, v ← −0.5 v).
 
 The state is set through ``env.unwrapped.state`` = [px, py, vx, vy, tx, ty, ex, ey, t]."""
+
 import math
 
 import gymnasium
@@ -12,7 +13,7 @@ import pytest
 
 
 def _env(**kw):
-    env = gymnasium.make("fastfa/PuckWorld-v0", max_episode_steps=10 ** 6, **kw)
+    env = gymnasium.make("fastfa/PuckWorld-v0", max_episode_steps=10**6, **kw)
     env.reset(seed=0)
     return env.unwrapped
 

@@ -46,9 +46,14 @@ def test_state_distribution():
 def test_step_hand_cases():
     params = randomwalk_params()
     state = np.zeros(1)
-    for s0, jump, want_r, want_done, want_s in [(950, 60, 1.0, True, 1001), (950, -1, 0.0, False, 949),
-                                                (1, -1, -1.0, True, 0), (500, -100, 0.0, False, 400),
-                                                (1000, 1, 1.0, True, 1001), (900, 100, 0.0, False, 1000)]:
+    for s0, jump, want_r, want_done, want_s in [
+        (950, 60, 1.0, True, 1001),
+        (950, -1, 0.0, False, 949),
+        (1, -1, -1.0, True, 0),
+        (500, -100, 0.0, False, 400),
+        (1000, 1, 1.0, True, 1001),
+        (900, 100, 0.0, False, 1000),
+    ]:
         state[0] = s0
         r, done = randomwalk_move(params, state, jump)
         assert (r, done, state[0]) == (want_r, want_done, want_s)

@@ -3,6 +3,7 @@
 ``user_mountain_car``: gymnasium's MountainCar-v0 (classic_control/mountain_car.py) as three
 @numba.njit functions for fastfa.envs.CompiledEnv; the tests check it against gymnasium itself.
 """
+
 import math
 
 import numba
@@ -17,6 +18,7 @@ def reset(params, state, rng):
     state[0] = rng.uniform(low=-0.6, high=-0.4)
     state[1] = 0.0
 
+
 @numba.njit
 def step(params, state, action, rng):
     pos, vel = state[0], state[1]
@@ -30,12 +32,22 @@ def step(params, state, action, rng):
     state[1] = vel
     return -1.0, bool(pos >= 0.5 and vel >= 0.0)
 
+
 @numba.njit
 def observe(params, state, out):
     out[0] = state[0]
     out[1] = state[1]
 
+
 def user_mountain_car(max_steps=None):
-    return CompiledEnv(reset, step, observe, np.zeros(1), 2,
-                       spaces.Box(np.array([-1.2, -0.07], np.float32), np.array([0.6, 0.07], np.float32), dtype=np.float32),
-                       spaces.Discrete(3), max_episode_steps=max_steps, id="UserMountainCar")
+    return CompiledEnv(
+        reset,
+        step,
+        observe,
+        np.zeros(1),
+        2,
+        spaces.Box(np.array([-1.2, -0.07], np.float32), np.array([0.6, 0.07], np.float32), dtype=np.float32),
+        spaces.Discrete(3),
+        max_episode_steps=max_steps,
+        id="UserMountainCar",
+    )

@@ -1,4 +1,5 @@
 """cartpole-dqn / acrobot-dqn experiments: tidy table, metrics, determinism (tiny budget)."""
+
 import json
 
 import pytest
@@ -10,8 +11,15 @@ from fastfa.experiments import get, run_experiment
 @pytest.mark.skipif(JIT_DISABLED, reason="compiled DQN loop; interpreted run is too slow")
 @pytest.mark.parametrize("name", ["cartpole-dqn", "acrobot-dqn"])
 def test_dqn_experiment_small(tmp_path, name):
-    params = {"total_steps": 2_000, "eval_every": 1_000, "eval_episodes": 2, "hidden": [16, 16],
-              "train_freq": 64, "gradient_steps": 8, "learning_starts": 200}
+    params = {
+        "total_steps": 2_000,
+        "eval_every": 1_000,
+        "eval_episodes": 2,
+        "hidden": [16, 16],
+        "train_freq": 64,
+        "gradient_steps": 8,
+        "learning_starts": 200,
+    }
     s1 = run_experiment(name, runs=2, quick=True, out=tmp_path / "a", params=params, plot=True, progress=False)
     assert (tmp_path / "a" / name / f"{name}.png").stat().st_size > 1000
     s2 = run_experiment(name, runs=2, quick=True, out=tmp_path / "b", params=params, plot=False, progress=False)
@@ -41,22 +49,53 @@ def test_dqn_experiment_small(tmp_path, name):
 
 @pytest.mark.skipif(JIT_DISABLED, reason="compiled DQN loop; interpreted run is too slow")
 def test_seeds_in_threads_give_the_same_results(tmp_path):
-    params = {"total_steps": 1_000, "eval_every": 500, "eval_episodes": 2, "hidden": [16, 16],
-              "train_freq": 64, "gradient_steps": 4, "learning_starts": 200}
-    one = run_experiment("cartpole-dqn", runs=3, quick=True, out=tmp_path / "a", params={**params, "threads": 1},
-                         plot=False, progress=False)
-    two = run_experiment("cartpole-dqn", runs=3, quick=True, out=tmp_path / "b", params={**params, "threads": 2},
-                         plot=False, progress=False)
+    params = {
+        "total_steps": 1_000,
+        "eval_every": 500,
+        "eval_episodes": 2,
+        "hidden": [16, 16],
+        "train_freq": 64,
+        "gradient_steps": 4,
+        "learning_starts": 200,
+    }
+    one = run_experiment(
+        "cartpole-dqn",
+        runs=3,
+        quick=True,
+        out=tmp_path / "a",
+        params={**params, "threads": 1},
+        plot=False,
+        progress=False,
+    )
+    two = run_experiment(
+        "cartpole-dqn",
+        runs=3,
+        quick=True,
+        out=tmp_path / "b",
+        params={**params, "threads": 2},
+        plot=False,
+        progress=False,
+    )
     assert one["metrics"]["threads"] == 1 and two["metrics"]["threads"] == 2
     assert one["metrics"]["final_eval_mean"] == two["metrics"]["final_eval_mean"]
     assert one["metrics"]["first_step_to_threshold"] == two["metrics"]["first_step_to_threshold"]
     import csv
 
     def evals(d):
-        return [(r["run"], r["x"], r["value"]) for r in csv.DictReader(open(d / "cartpole-dqn" / "results.csv"))
-                if r["metric"] in ("eval_return", "train_return")]
+        return [
+            (r["run"], r["x"], r["value"])
+            for r in csv.DictReader(open(d / "cartpole-dqn" / "results.csv"))
+            if r["metric"] in ("eval_return", "train_return")
+        ]
 
     assert evals(tmp_path / "a") == evals(tmp_path / "b")
     with pytest.raises(ValueError, match="threads"):
-        run_experiment("cartpole-dqn", runs=1, quick=True, out=tmp_path / "c", params={**params, "threads": 0},
-                       plot=False, progress=False)
+        run_experiment(
+            "cartpole-dqn",
+            runs=1,
+            quick=True,
+            out=tmp_path / "c",
+            params={**params, "threads": 0},
+            plot=False,
+            progress=False,
+        )

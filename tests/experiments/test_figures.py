@@ -1,6 +1,7 @@
 """`fastfa run` draws the book's figure: a valid PNG of sensible size whose plotted series are the
 run's own numbers (checked on the data handed to matplotlib, not on pixels), with the book's
 quoted values drawn beside ours and named in the terminal summary."""
+
 import csv
 import json
 import struct
@@ -45,8 +46,22 @@ def read_csv(path):
 
 def test_mountaincar_sarsa_figure_plots_the_results(tmp_path, figures, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    rc = main(["run", "mountaincar-sarsa", "--quick", "--runs", "2", "--no-progress",
-               "--set", "episodes=6", "--set", "fig10_1_episodes=[1,2]", "--set", "alphas=[0.0625,0.025]"])
+    rc = main(
+        [
+            "run",
+            "mountaincar-sarsa",
+            "--quick",
+            "--runs",
+            "2",
+            "--no-progress",
+            "--set",
+            "episodes=6",
+            "--set",
+            "fig10_1_episodes=[1,2]",
+            "--set",
+            "alphas=[0.0625,0.025]",
+        ]
+    )
     assert rc == 0
     out = capsys.readouterr().out
     png = tmp_path / "runs" / "mountaincar-sarsa" / "mountaincar-sarsa.png"
@@ -63,7 +78,7 @@ def test_mountaincar_sarsa_figure_plots_the_results(tmp_path, figures, capsys, m
     want = defaultdict(lambda: defaultdict(list))
     for r in rows:
         want[float(r["alpha"])][int(r["x"])].append(float(r["value"]))
-    (fig, path), = figures
+    ((fig, path),) = figures
     ax = [a for a in fig.get_axes() if a.get_yscale() == "log"][0]
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     assert set(lines) == {"α=0.5/8", "α=0.2/8"}
@@ -78,8 +93,9 @@ def test_mountaincar_sarsa_figure_plots_the_results(tmp_path, figures, capsys, m
 
 def test_book_values_drawn_and_printed(tmp_path, figures, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "short-corridor", "--quick", "--runs", "2", "--no-progress", "--set", "episodes=20",
-                 "--svg"]) == 0
+    assert (
+        main(["run", "short-corridor", "--quick", "--runs", "2", "--no-progress", "--set", "episodes=20", "--svg"]) == 0
+    )
     out = capsys.readouterr().out
     folder = tmp_path / "runs" / "short-corridor"
     png_size(folder / "short-corridor.png")

@@ -1,4 +1,5 @@
 """Mountain Car control experiments: files, metrics, cells (reduced sizes)."""
+
 import json
 
 import numpy as np
@@ -10,8 +11,16 @@ from fastfa.experiments import get, run_experiment
 
 def test_mountaincar_sarsa_quick(tmp_path):
     eps = scale(60, 2)
-    run_experiment("mountaincar-sarsa", runs=3, seed=1, out=tmp_path, quick=True, progress=False,
-                   params={"episodes": eps, "fig10_1_episodes": [1, scale(12, 2)]}, plot=False)
+    run_experiment(
+        "mountaincar-sarsa",
+        runs=3,
+        seed=1,
+        out=tmp_path,
+        quick=True,
+        progress=False,
+        params={"episodes": eps, "fig10_1_episodes": [1, scale(12, 2)]},
+        plot=False,
+    )
     folder = tmp_path / "mountaincar-sarsa"
     ctg = np.load(folder / "fig10_1_cost_to_go.npz")
     assert ctg["cost_to_go"].shape == (2, 40, 40) and (ctg["cost_to_go"] > -1).all()  # rewards -1: q ~<= 0
@@ -25,8 +34,9 @@ def test_mountaincar_sarsa_quick(tmp_path):
     df = pd.read_csv(folder / "results.csv")
     per_alpha = {a: g.pivot(index="run", columns="x", values="value").to_numpy() for a, g in df.groupby("alpha")}
     for a, st in per_alpha.items():  # [run, episode]; the headline numbers are these means
-        lab = {0.1 / 8: "0.1/8", 0.2 / 8: "0.2/8", 0.5 / 8: "0.5/8"}[min((0.1 / 8, 0.2 / 8, 0.5 / 8),
-                                                                     key=lambda b: abs(b - a))]
+        lab = {0.1 / 8: "0.1/8", 0.2 / 8: "0.2/8", 0.5 / 8: "0.5/8"}[
+            min((0.1 / 8, 0.2 / 8, 0.5 / 8), key=lambda b: abs(b - a))
+        ]
         assert m[f"alpha={lab}: mean steps, episodes 1-50"] == pytest.approx(st[:, :50].mean(), abs=0.051)
         assert m[f"alpha={lab}: episode 1 steps"] == pytest.approx(st[:, 0].mean(), abs=0.051)
         assert (st >= 50).all()  # no Mountain Car episode from the bottom ends in under ~50 steps
@@ -51,8 +61,15 @@ def test_mountaincar_sarsa_cell_independent_of_other_seeds():
 
 def test_nstep_and_lambda_experiments_quick(tmp_path):
     e = scale(6, 2)
-    s = run_experiment("mountaincar-nstep", runs=2, out=tmp_path, quick=True, progress=False, plot=False,
-                       params={"episodes": e, "sweep_episodes": e, "ns": [1, 4], "alpha8": [0.5]})
+    s = run_experiment(
+        "mountaincar-nstep",
+        runs=2,
+        out=tmp_path,
+        quick=True,
+        progress=False,
+        plot=False,
+        params={"episodes": e, "sweep_episodes": e, "ns": [1, 4], "alpha8": [0.5]},
+    )
     m = s["metrics"]
     # the reported best (n, α) is the argmin of the per-cell means in results.csv, and its value matches
     import pandas as pd
@@ -63,14 +80,31 @@ def test_nstep_and_lambda_experiments_quick(tmp_path):
     assert m["fig10.4 best n"] == cells.idxmin()[0]
     assert m["fig10.4 best mean steps (first episodes)"] == pytest.approx(cells.min(), abs=0.051)
     # every env step is accounted for: per-episode steps (Fig 10.3) + per-run means x episodes (Fig 10.4)
-    assert s["env_steps"] == pytest.approx(df[df.panel == "fig10.3"]["value"].sum()
-                                           + e * df[df.panel == "fig10.4"]["value"].sum(), rel=1e-9)
-    s = run_experiment("mountaincar-lambda", runs=2, out=tmp_path, quick=True, progress=False, plot=False,
-                       params={"episodes": e, "episodes_1211": e, "lams": [0.0, 0.9], "alpha8": [0.8],
-                               "alpha8_1211": [0.8], "max_steps": scale(5000, 100)})
+    assert s["env_steps"] == pytest.approx(
+        df[df.panel == "fig10.3"]["value"].sum() + e * df[df.panel == "fig10.4"]["value"].sum(), rel=1e-9
+    )
+    s = run_experiment(
+        "mountaincar-lambda",
+        runs=2,
+        out=tmp_path,
+        quick=True,
+        progress=False,
+        plot=False,
+        params={
+            "episodes": e,
+            "episodes_1211": e,
+            "lams": [0.0, 0.9],
+            "alpha8": [0.8],
+            "alpha8_1211": [0.8],
+            "max_steps": scale(5000, 100),
+        },
+    )
     assert set(k for k in s["metrics"] if k.startswith("fig12.11")) == {
-        "fig12.11 true online: best mean return", "fig12.11 accumulating: best mean return",
-        "fig12.11 replacing: best mean return", "fig12.11 replacing, clear others: best mean return"}
+        "fig12.11 true online: best mean return",
+        "fig12.11 accumulating: best mean return",
+        "fig12.11 replacing: best mean return",
+        "fig12.11 replacing, clear others: best mean return",
+    }
     df = pd.read_csv(tmp_path / "mountaincar-lambda" / "results.csv")
     for name in ("true online", "accumulating", "replacing", "replacing, clear others"):
         v = df[(df.panel == "fig12.11") & (df.method == name)]["value"]
@@ -86,12 +120,22 @@ def test_fig_10_4_and_12_10_numbers_reduced():
     (~280). Fig 12.10: SARSA(λ = 0.92, replacing) at α = 1.2/8 ~180-190, better than λ = 0 (~230)."""
     from fastfa.agents.population import run_population
 
-    r = run_population("MountainCar-v0", "nstep_sarsa", alphas=[0.5 / 8], ns=[1, 4], runs=20, episodes=50,
-                       max_steps=5000, seed=3)
+    r = run_population(
+        "MountainCar-v0", "nstep_sarsa", alphas=[0.5 / 8], ns=[1, 4], runs=20, episodes=50, max_steps=5000, seed=3
+    )
     n1, n4 = r["steps"][0].mean(axis=(1, 2))
     assert 200 < n4 < 255 and 255 < n1 < 320 and n4 < n1 - 20
-    r = run_population("MountainCar-v0", "sarsa_lambda", alphas=[1.2 / 8], lams=[0.0, 0.92], runs=20, episodes=50,
-                       trace_min=1e-3, max_steps=5000, seed=3)
+    r = run_population(
+        "MountainCar-v0",
+        "sarsa_lambda",
+        alphas=[1.2 / 8],
+        lams=[0.0, 0.92],
+        runs=20,
+        episodes=50,
+        trace_min=1e-3,
+        max_steps=5000,
+        seed=3,
+    )
     l0, l92 = r["steps"][0].mean(axis=(1, 2))
     assert 160 < l92 < 215 and 205 < l0 < 260 and l92 < l0 - 20
 
@@ -126,8 +170,15 @@ def test_baird_kernels_hand_step():
 
 def test_mountaincar_discretized_quick(tmp_path):
     e = scale(20, 2)
-    s = run_experiment("mountaincar-discretized", runs=2, out=tmp_path, quick=True, progress=False, plot=False,
-                       params={"episodes": e, "bins": [6], "max_steps": scale(5000, 300)})
+    s = run_experiment(
+        "mountaincar-discretized",
+        runs=2,
+        out=tmp_path,
+        quick=True,
+        progress=False,
+        plot=False,
+        params={"episodes": e, "bins": [6], "max_steps": scale(5000, 300)},
+    )
     assert set(s["metrics"]) >= {"grid 6x6: mean steps, episodes 1-50", "tiles 8x8x8: mean steps, episodes 1-50"}
     assert s["env_steps"] > 0
 

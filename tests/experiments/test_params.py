@@ -3,6 +3,7 @@
 From Python: ValueError / TypeError naming the parameter and the allowed range.  From the command
 line: exit status 2 and one line on stderr, never a traceback.
 """
+
 import numpy as np
 import pytest
 
@@ -52,12 +53,14 @@ def test_param_check_converts_and_refuses():
 
 def test_run_experiment_refuses_bad_params_before_running(tmp_path):
     out = tmp_path / "o"
-    cases = [({"episodes": 1.5}, TypeError, "'episodes': got a non-integer 1.5"),
-             ({"episodes": -3}, ValueError, r"'episodes': out of range: -3; expected an int in \[1, "),
-             ({"episodes": "many"}, TypeError, "'episodes'"),
-             ({"alphas": []}, ValueError, "'alphas': got an empty list"),
-             ({"epsilon": 2}, ValueError, r"'epsilon': out of range: 2; expected a float in \[0, 1\]"),
-             ({"bogus": 1}, ValueError, "unknown parameter 'bogus'.*takes: alphas, episodes")]
+    cases = [
+        ({"episodes": 1.5}, TypeError, "'episodes': got a non-integer 1.5"),
+        ({"episodes": -3}, ValueError, r"'episodes': out of range: -3; expected an int in \[1, "),
+        ({"episodes": "many"}, TypeError, "'episodes'"),
+        ({"alphas": []}, ValueError, "'alphas': got an empty list"),
+        ({"epsilon": 2}, ValueError, r"'epsilon': out of range: 2; expected a float in \[0, 1\]"),
+        ({"bogus": 1}, ValueError, "unknown parameter 'bogus'.*takes: alphas, episodes"),
+    ]
     for params, exc, msg in cases:
         with pytest.raises(exc, match=msg):
             run_experiment("mountaincar-sarsa", out=out, quick=True, params=params, progress=False)
@@ -91,20 +94,23 @@ def test_sweep_checks_grid_before_scheduling(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["run", "mountaincar-sarsa", "--set", "episodes=1.5"], ["'episodes'", "non-integer", "[1, 100000]"]),
-    (["run", "randomwalk-td", "--set", "episodes=-3"], ["'episodes'", "out of range", "-3"]),
-    (["run", "mountaincar-sarsa", "--set", "bogus=1"], ["unknown parameter 'bogus'", "alphas"]),
-    (["run", "mountaincar-sarsa", "--set", "alphas=[]"], ["'alphas'", "empty"]),
-    (["run", "mountaincar-sarsa", "--set", "epsilon=abc"], ["'epsilon'", "a float in [0, 1]"]),
-    (["run", "mountaincar-sarsa", "--set", "episodes"], ["--set expects key=value"]),
-    (["run", "mountaincar-sarsa", "--runs", "0"], ["runs must be an int"]),
-    (["run", "no-such-experiment"], ["unknown experiment"]),
-    (["sweep", "mountaincar-sarsa", "--seeds", "abc"], ["--seeds", "'abc'"]),
-    (["sweep", "mountaincar-sarsa", "--grid", "bogus=1,2", "--seeds", "2"], ["unknown grid parameter 'bogus'"]),
-    (["sweep", "mountaincar-sarsa", "--grid", "alpha=0.1,-1", "--seeds", "2"], ["'alpha'", "out of range"]),
-    (["sweep", "mountaincar-sarsa", "--grid", "alpha", "--seeds", "2"], ["--grid expects"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["run", "mountaincar-sarsa", "--set", "episodes=1.5"], ["'episodes'", "non-integer", "[1, 100000]"]),
+        (["run", "randomwalk-td", "--set", "episodes=-3"], ["'episodes'", "out of range", "-3"]),
+        (["run", "mountaincar-sarsa", "--set", "bogus=1"], ["unknown parameter 'bogus'", "alphas"]),
+        (["run", "mountaincar-sarsa", "--set", "alphas=[]"], ["'alphas'", "empty"]),
+        (["run", "mountaincar-sarsa", "--set", "epsilon=abc"], ["'epsilon'", "a float in [0, 1]"]),
+        (["run", "mountaincar-sarsa", "--set", "episodes"], ["--set expects key=value"]),
+        (["run", "mountaincar-sarsa", "--runs", "0"], ["runs must be an int"]),
+        (["run", "no-such-experiment"], ["unknown experiment"]),
+        (["sweep", "mountaincar-sarsa", "--seeds", "abc"], ["--seeds", "'abc'"]),
+        (["sweep", "mountaincar-sarsa", "--grid", "bogus=1,2", "--seeds", "2"], ["unknown grid parameter 'bogus'"]),
+        (["sweep", "mountaincar-sarsa", "--grid", "alpha=0.1,-1", "--seeds", "2"], ["'alpha'", "out of range"]),
+        (["sweep", "mountaincar-sarsa", "--grid", "alpha", "--seeds", "2"], ["--grid expects"]),
+    ],
+)
 def test_cli_bad_values_exit_2_with_one_message(argv, words, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2

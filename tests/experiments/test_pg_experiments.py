@@ -1,4 +1,5 @@
 """Policy-gradient experiments run end to end on a small budget and write their files."""
+
 import json
 
 import numpy as np
@@ -9,13 +10,21 @@ from fastfa.experiments import run_experiment
 
 
 def test_short_corridor_experiment(tmp_path):
-    s = run_experiment("short-corridor", runs=4, quick=True, out=tmp_path, progress=False,
-                       params={"episodes": 60 if JIT_DISABLED else 300})
+    s = run_experiment(
+        "short-corridor",
+        runs=4,
+        quick=True,
+        out=tmp_path,
+        progress=False,
+        params={"episodes": 60 if JIT_DISABLED else 300},
+    )
     m = s["metrics"]
     assert m["v_star"] == pytest.approx(-11.657, abs=1e-3)
     assert (tmp_path / "short-corridor" / "results.csv").exists()
     assert (tmp_path / "short-corridor" / "short-corridor.png").exists()
-    assert json.loads((tmp_path / "short-corridor" / "summary.json").read_text())["rows"] == 4 * 2 * (60 if JIT_DISABLED else 300)
+    assert json.loads((tmp_path / "short-corridor" / "summary.json").read_text())["rows"] == 4 * 2 * (
+        60 if JIT_DISABLED else 300
+    )
     if not JIT_DISABLED:  # Fig 13.2: the baseline learns faster
         assert m["reinforce_baseline_first200_return"] > m["reinforce_first200_return"] + 5
 
@@ -24,8 +33,14 @@ def test_short_corridor_experiment(tmp_path):
 def test_puckworld_experiments(tmp_path, name):
     # 2 runs: the tuned REINFORCE with baseline (alpha = 0.05) has occasional slow runs (run 0 of seed 0
     # is at 0.27 after 100 episodes; 1 of 24 runs misses 0.15 in 600 episodes), so a mean is checked
-    s = run_experiment(name, runs=1 if JIT_DISABLED else 2, quick=True, out=tmp_path, progress=False,
-                       params={"episodes": 2 if JIT_DISABLED else 100})
+    s = run_experiment(
+        name,
+        runs=1 if JIT_DISABLED else 2,
+        quick=True,
+        out=tmp_path,
+        progress=False,
+        params={"episodes": 2 if JIT_DISABLED else 100},
+    )
     m = s["metrics"]
     assert m["random_policy"] > 0.35 and m["zero_force"] > 0.35
     gif = tmp_path / name / "trajectory.gif"
@@ -36,9 +51,18 @@ def test_puckworld_experiments(tmp_path, name):
 
 
 def test_cartpole_a2c_experiment(tmp_path):
-    s = run_experiment("cartpole-a2c", runs=1, quick=True, out=tmp_path, progress=False,
-                       params={"total_steps": 80 if JIT_DISABLED else 16_000, "eval_every": 40 if JIT_DISABLED
-                               else 8_000, "eval_episodes": 1 if JIT_DISABLED else 5})
+    s = run_experiment(
+        "cartpole-a2c",
+        runs=1,
+        quick=True,
+        out=tmp_path,
+        progress=False,
+        params={
+            "total_steps": 80 if JIT_DISABLED else 16_000,
+            "eval_every": 40 if JIT_DISABLED else 8_000,
+            "eval_episodes": 1 if JIT_DISABLED else 5,
+        },
+    )
     m = s["metrics"]
     assert len(m["fastfa_final_eval_mean"]) == 1
     assert (tmp_path / "cartpole-a2c" / "cartpole-a2c.png").exists()
@@ -67,8 +91,8 @@ def test_short_corridor_sweep_cell_is_per_seed():
 
     exp = get("short-corridor")
     seeds = np.random.SeedSequence(5).spawn(3)
-    a = exp.cell({"alpha": 2 ** -12, "episodes": 20}, seeds)
-    b = exp.cell({"alpha": 2 ** -12, "episodes": 20}, seeds[1:2])
+    a = exp.cell({"alpha": 2**-12, "episodes": 20}, seeds)
+    b = exp.cell({"alpha": 2**-12, "episodes": 20}, seeds[1:2])
     assert len(a["value"]) == 60 and set(a["seed"]) == {0, 1, 2}
     np.testing.assert_array_equal(np.asarray(a["value"])[np.asarray(a["seed"]) == 1], b["value"])
     assert "alpha" in exp.grid and "alpha_w" in exp.grid
@@ -77,8 +101,12 @@ def test_short_corridor_sweep_cell_is_per_seed():
 def test_episodes_to_threshold_hand_computed():
     from fastfa.experiments.puckworld_pg import episodes_to_threshold
 
-    d = np.array([[0.5, 0.3, 0.1, 0.1, 0.1],     # window 2: means .4 .2 .1 .1 -> first < 0.15 at episodes 3..4
-                  [0.5, 0.5, 0.5, 0.5, 0.5]])   # never: episodes + 1
+    d = np.array(
+        [
+            [0.5, 0.3, 0.1, 0.1, 0.1],  # window 2: means .4 .2 .1 .1 -> first < 0.15 at episodes 3..4
+            [0.5, 0.5, 0.5, 0.5, 0.5],
+        ]
+    )  # never: episodes + 1
     np.testing.assert_array_equal(episodes_to_threshold(d, 0.15, 2), [4, 6])
     np.testing.assert_array_equal(episodes_to_threshold(d, 0.45, 1), [2, 6])
     np.testing.assert_array_equal(episodes_to_threshold(d[:, :1], 0.15, 2), [2, 2])
@@ -100,5 +128,5 @@ def test_actor_critic_learns_puckworld_faster_than_reinforce():
     if JIT_DISABLED:
         return
     ac, rf = out["actor_critic"], out["reinforce_baseline"]
-    assert ac[0] < rf[0] - 3, out   # episodes to threshold (tuning: 65 vs 68-72 at seed 0)
+    assert ac[0] < rf[0] - 3, out  # episodes to threshold (tuning: 65 vs 68-72 at seed 0)
     assert ac[1] < rf[1] - 0.03, out  # mean training distance (0.213 vs 0.281-0.301)

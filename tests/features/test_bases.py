@@ -1,4 +1,3 @@
-
 import numpy as np
 import pytest
 from naive_features import naive_fourier, naive_haar, naive_polynomial, naive_rbf
@@ -83,15 +82,18 @@ def test_rbf_grid_and_naive():
     assert np.isclose(RBF(0, 1, 5).width, 0.25)
 
 
-@pytest.mark.parametrize("make, err, match", [
-    (lambda: Polynomial(0, 1, -1), ValueError, "order must be >= 0"),
-    (lambda: Fourier(0, 1, 2.5), TypeError, "order must be an int"),
-    (lambda: Fourier(1, 1, 2), ValueError, "low\\[0\\]"),
-    (lambda: Wavelet(0, 1, -2), ValueError, "levels"),
-    (lambda: Wavelet([0, 0], [1, 1], 2, order=0), ValueError, "interaction"),
-    (lambda: RBF(0, 1, 3, width=0), ValueError, "width"),
-    (lambda: RBF(0, 1, 0), ValueError, "centres_per_dim"),
-])
+@pytest.mark.parametrize(
+    "make, err, match",
+    [
+        (lambda: Polynomial(0, 1, -1), ValueError, "order must be >= 0"),
+        (lambda: Fourier(0, 1, 2.5), TypeError, "order must be an int"),
+        (lambda: Fourier(1, 1, 2), ValueError, "low\\[0\\]"),
+        (lambda: Wavelet(0, 1, -2), ValueError, "levels"),
+        (lambda: Wavelet([0, 0], [1, 1], 2, order=0), ValueError, "interaction"),
+        (lambda: RBF(0, 1, 3, width=0), ValueError, "width"),
+        (lambda: RBF(0, 1, 0), ValueError, "centres_per_dim"),
+    ],
+)
 def test_bad_construction(make, err, match):
     with pytest.raises(err, match=match):
         make()

@@ -33,13 +33,16 @@ def test_state_aggregation_staircase():
     assert agg.transform(150)[1] == 1
 
 
-@pytest.mark.parametrize("obs, err, match", [
-    (0, ValueError, "outside \\[1, 1000\\]"),
-    (1001, ValueError, "outside"),
-    (2.5, ValueError, "integers"),
-    ("a", TypeError, "integers"),
-    ([1, 2], ValueError, "scalar"),
-])
+@pytest.mark.parametrize(
+    "obs, err, match",
+    [
+        (0, ValueError, "outside \\[1, 1000\\]"),
+        (1001, ValueError, "outside"),
+        (2.5, ValueError, "integers"),
+        ("a", TypeError, "integers"),
+        ([1, 2], ValueError, "scalar"),
+    ],
+)
 def test_state_aggregation_bad_state(obs, err, match):
     with pytest.raises(err, match=match):
         StateAggregation(1000, 10, first=1).indices(obs)

@@ -1,4 +1,5 @@
 """Property tests (hypothesis) for the feature classes: ranges, shapes, clipping, batch == single."""
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,8 +14,11 @@ obs2 = st.tuples(coord, coord)
 @given(obs2)
 def test_dense_bases_ranges_and_batch(x):
     x = np.array(x)
-    for f, lo, hi in [(Fourier([-1, -2], [1, 2], 3), -1, 1), (Polynomial([-1, -2], [1, 2], 3), 0, 1),
-                      (RBF([-1, -2], [1, 2], 3, 0.4), 0, 1)]:
+    for f, lo, hi in [
+        (Fourier([-1, -2], [1, 2], 3), -1, 1),
+        (Polynomial([-1, -2], [1, 2], 3), 0, 1),
+        (RBF([-1, -2], [1, 2], 3, 0.4), 0, 1),
+    ]:
         v = f.transform(x)
         assert v.shape == (f.n_features,) and np.all(v >= lo - 1e-12) and np.all(v <= hi + 1e-12)
         assert np.array_equal(f.transform_batch(x[None])[0], v)

@@ -51,8 +51,10 @@ def test_uniform_offsets_vs_naive_and_hand():
     tc = TileCoder([0, 0], [1, 1], 3, 4, offsets="uniform", size=997)
     for _ in range(scale(100, 20)):
         x = rng.uniform(0, 1, 2)
-        assert tc.indices(x).tolist() == naive_tile_hash(x, tc.low, tc.high, tc.tiles_per_dim, 4, 997,
-                                                           offsets="uniform").tolist()
+        assert (
+            tc.indices(x).tolist()
+            == naive_tile_hash(x, tc.low, tc.high, tc.tiles_per_dim, 4, 997, offsets="uniform").tolist()
+        )
     # hand case: 1-D, 2 tiles over [0, 1), 2 tilings. x=0.3 -> s=0.6, q=floor(1.2)=1;
     # tiling 0: (0, 1 // 2) = (0, 0); tiling 1: (1, (1 + 1) // 2) = (1, 1)
     assert naive_tile_coords([0.3], [0.0], [1.0], [2], 2, offsets="uniform") == [(0, 0), (1, 1)]
@@ -168,17 +170,20 @@ def test_kernel_args_usable_in_compiled_code():
     assert value(w, x, 2, *tc.kernel_args()) == w[tc.indices(x, 2)].sum()
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(low=[0, 1], high=[1, 1]), "low\\[1\\]"),
-    (dict(low=[0], high=[1, 2]), "same length"),
-    (dict(tiles_per_dim=0), "tiles_per_dim"),
-    (dict(n_tilings=0), "n_tilings"),
-    (dict(mode="table"), "mode"),
-    (dict(offsets="random"), "offsets"),
-    (dict(size=0), "size"),
-    (dict(wrap=[True]), "wrap"),
-    (dict(low=[0, np.nan]), "finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(low=[0, 1], high=[1, 1]), "low\\[1\\]"),
+        (dict(low=[0], high=[1, 2]), "same length"),
+        (dict(tiles_per_dim=0), "tiles_per_dim"),
+        (dict(n_tilings=0), "n_tilings"),
+        (dict(mode="table"), "mode"),
+        (dict(offsets="random"), "offsets"),
+        (dict(size=0), "size"),
+        (dict(wrap=[True]), "wrap"),
+        (dict(low=[0, np.nan]), "finite"),
+    ],
+)
 def test_bad_construction(kwargs, match):
     base = dict(low=[0, 0], high=[1, 1], tiles_per_dim=4, n_tilings=4)
     base.update(kwargs)
@@ -209,6 +214,5 @@ def test_uniform_offsets_with_wrap_vs_naive():
     tc = TileCoder([0.0, -1.0], [1.0, 1.0], [5, 3], 4, wrap=[True, False], offsets="uniform", size=10**6)
     for _ in range(scale(60, 15)):
         x = rng.uniform([-2, -1.5], [3, 1.5])
-        want = naive_tile_hash(x, tc.low, tc.high, tc.tiles_per_dim, 4, 10**6, offsets="uniform",
-                               wrap=[True, False])
+        want = naive_tile_hash(x, tc.low, tc.high, tc.tiles_per_dim, 4, 10**6, offsets="uniform", wrap=[True, False])
         assert tc.indices(x).tolist() == want.tolist()

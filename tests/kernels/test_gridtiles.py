@@ -1,4 +1,5 @@
 """Grid tile coding = tiles3's partition (relabelled): a bijection between tile indices per tiling."""
+
 import numpy as np
 import pytest
 from conftest import scale
@@ -10,13 +11,15 @@ from fastfa.kernels.features.gridtiles import grid_spec, grid_tiles
 @pytest.mark.parametrize("d,n,T", [(2, 8, 8), (3, 4, 4), (1, 10, 5)])
 def test_same_partition_as_tiles3(d, n, T):
     rng = np.random.default_rng(d)
-    low = rng.uniform(-3, 0, d); high = low + rng.uniform(0.1, 4, d)
+    low = rng.uniform(-3, 0, d)
+    high = low + rng.uniform(0.1, 4, d)
     cf, ci, nf = grid_spec(low, high, n, T)
     iht = tiles3.IHT(1 << 20)
     fwd, back = {}, {}
     out = np.empty(T, np.int64)
     pts = rng.uniform(low, high, (scale(3000, 400), d))
-    pts[:5] = low; pts[5:10] = high  # the box corners hit the extreme tiles
+    pts[:5] = low
+    pts[5:10] = high  # the box corners hit the extreme tiles
     for x in pts:
         grid_tiles(x, cf, ci, out)
         assert ((0 <= out) & (out < nf)).all()
@@ -30,11 +33,16 @@ def test_clip_and_hand_case():
     cf, ci, nf = grid_spec([0.0], [1.0], 2, 2)  # q in [0, 4]; tiling 1 offset 1
     assert nf == 2 * 3
     out = np.empty(2, np.int64)
-    grid_tiles(np.array([0.0]), cf, ci, out); assert list(out) == [0, 3]
-    grid_tiles(np.array([0.3]), cf, ci, out); assert list(out) == [0, 4]  # q=1 -> c0=0, c1=1
-    grid_tiles(np.array([1.0]), cf, ci, out); assert list(out) == [2, 5]
-    grid_tiles(np.array([7.0]), cf, ci, out); assert list(out) == [2, 5]  # clipped to high
-    grid_tiles(np.array([-7.0]), cf, ci, out); assert list(out) == [0, 3]
+    grid_tiles(np.array([0.0]), cf, ci, out)
+    assert list(out) == [0, 3]
+    grid_tiles(np.array([0.3]), cf, ci, out)
+    assert list(out) == [0, 4]  # q=1 -> c0=0, c1=1
+    grid_tiles(np.array([1.0]), cf, ci, out)
+    assert list(out) == [2, 5]
+    grid_tiles(np.array([7.0]), cf, ci, out)
+    assert list(out) == [2, 5]  # clipped to high
+    grid_tiles(np.array([-7.0]), cf, ci, out)
+    assert list(out) == [0, 3]
 
 
 def test_anchored_single_tiling_is_the_discretizer():

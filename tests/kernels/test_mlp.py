@@ -1,4 +1,5 @@
 """fastfa.kernels.nn.mlp vs the NumPy reference (tests/naive_mlp.py) and finite differences."""
+
 import numpy as np
 import pytest
 
@@ -51,8 +52,9 @@ def test_forward_backward_vs_naive(act, sizes, batch):
     ref, _ = naive_forward(theta, sizes, act, x)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
     dout = rng.normal(size=out.shape)
-    np.testing.assert_allclose(_grad(theta, sizes, act, x, dout), naive_backward(theta, sizes, act, x, dout),
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        _grad(theta, sizes, act, x, dout), naive_backward(theta, sizes, act, x, dout), rtol=1e-10, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("act", [K.ACT_RELU, K.ACT_TANH])
@@ -113,8 +115,8 @@ def test_td_loss_hand_cases():
     np.testing.assert_allclose(d, np.array([-0.5, 1.0, -1.0, 0.0]) / 4)
     for kind in (0, 1):
         for kappa in (0.5, 2.0):
-            ref_l, ref_g = naive_td_loss(pred, target, np.array([1., 2., .5, 1.]), kind, kappa)
-            assert K.td_loss(pred, target, np.array([1., 2., .5, 1.]), kind, kappa, d) == pytest.approx(ref_l)
+            ref_l, ref_g = naive_td_loss(pred, target, np.array([1.0, 2.0, 0.5, 1.0]), kind, kappa)
+            assert K.td_loss(pred, target, np.array([1.0, 2.0, 0.5, 1.0]), kind, kappa, d) == pytest.approx(ref_l)
             np.testing.assert_allclose(d, ref_g)
     # empty batch
     assert K.td_loss(np.empty(0), np.empty(0), np.empty(0), 1, 1.0, np.empty(0)) == 0.0

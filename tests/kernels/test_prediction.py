@@ -1,13 +1,21 @@
 import numpy as np
 import pytest
 from conftest import scale
-from naive_prediction import (naive_lambda_return, naive_mc, naive_nstep, naive_td_lambda, naive_true_online_td)
+from naive_prediction import naive_lambda_return, naive_mc, naive_nstep, naive_td_lambda, naive_true_online_td
 
 from fastfa.features import Fourier, TileCoder
-from fastfa.kernels.linear.prediction import (ACCUMULATE, REPLACE, discounted_return, linear_v_update, td0_update,
-                                       td0_update_batch, td_lambda_update, true_online_td_update, v_value)
-from fastfa.kernels.linear.prediction_pop import (LAMBDA_RETURN, MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE,
-                                           episode_update)
+from fastfa.kernels.linear.prediction import (
+    ACCUMULATE,
+    REPLACE,
+    discounted_return,
+    linear_v_update,
+    td0_update,
+    td0_update_batch,
+    td_lambda_update,
+    true_online_td_update,
+    v_value,
+)
+from fastfa.kernels.linear.prediction_pop import LAMBDA_RETURN, MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE, episode_update
 
 I2 = np.array([0, 2], np.int64)
 ONES = np.ones(2)
@@ -37,7 +45,7 @@ def test_hand_td_lambda_traces():
     z2 = z.copy()
     w2 = w.copy()
     td_lambda_update(w, z, I2, ONES, 0.0, 0.0, I2, ONES, 0.5, 0.5, ACCUMULATE)  # z = 1.5 on 0, 2
-    td_lambda_update(w2, z2, I2, ONES, 0.0, 0.0, I2, ONES, 0.5, 0.5, REPLACE)   # z = 1 on 0, 2
+    td_lambda_update(w2, z2, I2, ONES, 0.0, 0.0, I2, ONES, 0.5, 0.5, REPLACE)  # z = 1 on 0, 2
     # δ = 0 - 1 = -1: accumulate moves w by -0.75, replace by -0.5; terminal clears z
     assert np.allclose(w, [-0.25, 0, -0.25]) and np.allclose(w2, [0.0, 0, 0.0])
     assert not z.any() and not z2.any()
@@ -55,11 +63,20 @@ def _episode(rng, n_states=20, jump=3):
 
 
 @pytest.mark.parametrize("feat", ["fourier", "tiles"])
-@pytest.mark.parametrize("method, kw", [
-    (MC, {}), (NSTEP, {"n": 1}), (NSTEP, {"n": 3}), (NSTEP, {"n": 50}),
-    (TDL_ACC, {"lam": 0.7}), (TDL_REP, {"lam": 0.7}), (TRUE_ONLINE, {"lam": 0.7}), (TRUE_ONLINE, {"lam": 1.0}),
-    (LAMBDA_RETURN, {"lam": 0.6}),
-])
+@pytest.mark.parametrize(
+    "method, kw",
+    [
+        (MC, {}),
+        (NSTEP, {"n": 1}),
+        (NSTEP, {"n": 3}),
+        (NSTEP, {"n": 50}),
+        (TDL_ACC, {"lam": 0.7}),
+        (TDL_REP, {"lam": 0.7}),
+        (TRUE_ONLINE, {"lam": 0.7}),
+        (TRUE_ONLINE, {"lam": 1.0}),
+        (LAMBDA_RETURN, {"lam": 0.6}),
+    ],
+)
 def test_episode_update_matches_naive(feat, method, kw):
     if feat == "fourier" and method == TDL_REP:
         pytest.skip("replacing traces are for binary features")
@@ -85,8 +102,21 @@ def test_episode_update_matches_naive(feat, method, kw):
     for _ in range(3):
         states, rewards = _episode(rng, n_states)
         T = len(states)
-        episode_update(method, w_k, z, states, rewards, T, gamma, table_i, table_v, alpha, kw.get("n", 1),
-                       kw.get("lam", 0.0), np.empty(T + 1))
+        episode_update(
+            method,
+            w_k,
+            z,
+            states,
+            rewards,
+            T,
+            gamma,
+            table_i,
+            table_v,
+            alpha,
+            kw.get("n", 1),
+            kw.get("lam", 0.0),
+            np.empty(T + 1),
+        )
         Xe = X[states]
         if method == MC:
             naive_mc(w_n, Xe, rewards, alpha, gamma)
@@ -183,8 +213,18 @@ def test_population_equals_sequential_naive():
     from fastfa.kernels.envs.randomwalk import randomwalk_episode, randomwalk_params
 
     f = StateAggregation(30, 30, first=1)
-    _, w, _ = population("td_lambda_acc", f, seed=4, n_runs=2, alphas=[0.1], lams=[0.8], n_episodes=5,
-                         log_at=[5], n_states=30, max_jump=3)
+    _, w, _ = population(
+        "td_lambda_acc",
+        f,
+        seed=4,
+        n_runs=2,
+        alphas=[0.1],
+        lams=[0.8],
+        n_episodes=5,
+        log_at=[5],
+        n_states=30,
+        max_jump=3,
+    )
     params = randomwalk_params(30, 3)
     rng = np.random.default_rng(np.random.SeedSequence(4).spawn(2)[1])
     wn = np.zeros(30)

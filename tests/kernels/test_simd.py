@@ -1,5 +1,6 @@
 """Register-tiled micro-kernels (kernels/_simd.py) against plain loops: bit-identical sums in
 ascending order, any shape (remainder rows/columns), strided A, float32/float64 and mixed."""
+
 import numpy as np
 import pytest
 
@@ -40,8 +41,8 @@ def test_gemm_tiles_and_gather_rows_match_plain_loops(M, K, N, dtypes, transpose
     for fn, skip in ((S.gemm_tiles, False), (S.gather_rows, True)):
         Cf = np.concatenate([np.full(5, 7.0, dc), C2.ravel(), np.full(2, 7.0, dc)])
         fn(Af, 0, a_rs, a_cs, M, K, Bf, 3, N, N, Cf, 5, N)
-        got = Cf[5:5 + M * N].reshape(M, N)
+        got = Cf[5 : 5 + M * N].reshape(M, N)
         want = _naive(A2, B2, C2, skip)
         # mixed precision: A is rounded to C's type first in the kernels, as in _naive
         np.testing.assert_array_equal(got, want)
-        assert (Cf[:5] == 7.0).all() and (Cf[5 + M * N:] == 7.0).all(), "wrote outside C"
+        assert (Cf[:5] == 7.0).all() and (Cf[5 + M * N :] == 7.0).all(), "wrote outside C"

@@ -1,4 +1,5 @@
 """Numba tile coding (fastfa.kernels.features.tiles) == Cython tiles3 == the published algorithm."""
+
 import random
 import warnings
 
@@ -49,8 +50,9 @@ def test_array_iht_equals_tiles3_iht(size, wrap):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for nt, x, ints, widths, ro in _calls(scale(2000, 200), size * 3 + wrap, wrap):
-            K.tiles_iht(keys, slots, meta, nt, np.array(x), np.array(ints, np.int64),
-                        np.array(widths, np.int64), ro, out)
+            K.tiles_iht(
+                keys, slots, meta, nt, np.array(x), np.array(ints, np.int64), np.array(widths, np.int64), ro, out
+            )
             if wrap:
                 want = ref_tileswrap(ref, nt, x, widths, ints, ro)
                 assert t3.tileswrap(cy, nt, x, widths, ints, ro) == want

@@ -4,6 +4,7 @@ Reference: tests/naive_traces.py, the book's boxes with dense vectors (accumulat
 repeated index, replacing sets 1, dutch uses x_i = 2).  Features are drawn *with* replacement from a
 small table, so every episode has repeated indices; the three trace kinds give different weights.
 """
+
 import numpy as np
 import pytest
 
@@ -22,8 +23,10 @@ def _episode(seed, n_actions=1):
     idx = [np.sort(rng.integers(0, F, NNZ)).astype(np.int64) for _ in range(T + 1)]
     acts = rng.integers(0, n_actions, T + 1)
     rew = rng.normal(size=T)
-    steps = [(idx[t], int(acts[t]), float(rew[t]), 0.0 if t == T - 1 else GAMMA, idx[t + 1], int(acts[t + 1]))
-             for t in range(T)]
+    steps = [
+        (idx[t], int(acts[t]), float(rew[t]), 0.0 if t == T - 1 else GAMMA, idx[t + 1], int(acts[t + 1]))
+        for t in range(T)
+    ]
     assert sum(len(set(i.tolist())) < NNZ for i in idx) >= T // 2  # duplicates are the point of this file
     return steps
 
@@ -44,8 +47,7 @@ def test_td_lambda_duplicates_vs_book(trace, seed):
     w, z = _w0(F), np.zeros(F)
     deltas = []
     for idx, _, r, g, idx_n, _ in steps:
-        deltas.append(KP.td_lambda_update(w, z, idx, np.ones(NNZ), r, g, idx_n, np.ones(NNZ), ALPHA, LAM,
-                                          TRACE[trace]))
+        deltas.append(KP.td_lambda_update(w, z, idx, np.ones(NNZ), r, g, idx_n, np.ones(NNZ), ALPHA, LAM, TRACE[trace]))
     w_ref, d_ref = book_lambda_episode(steps, F, ALPHA, LAM, trace)
     np.testing.assert_allclose(deltas, d_ref, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-13)
@@ -61,8 +63,9 @@ def test_accumulating_and_replacing_differ_with_repeats():
     np.testing.assert_allclose(wa - w0, [0, 0, 0.5 * delta * 2])
     np.testing.assert_allclose(wr - w0, [0, 0, 0.5 * delta * 1])
     w, z = w0.copy(), np.zeros(3)
-    KP.td_lambda_update(w, z, np.array([2, 2]), np.ones(2), 1.0, 0.0, np.array([0, 1]), np.ones(2), 0.5, 0.9,
-                        KC.ACCUMULATE)
+    KP.td_lambda_update(
+        w, z, np.array([2, 2]), np.ones(2), 1.0, 0.0, np.array([0, 1]), np.ones(2), 0.5, 0.9, KC.ACCUMULATE
+    )
     np.testing.assert_allclose(w, wa, rtol=1e-15)
 
 

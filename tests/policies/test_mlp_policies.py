@@ -1,4 +1,5 @@
 """SoftmaxMLP / GaussianMLP: scores by finite differences, batching, sampling, errors."""
+
 import numpy as np
 import pytest
 

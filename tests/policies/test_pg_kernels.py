@@ -1,11 +1,19 @@
 """Policy-gradient kernels and the SoftmaxLinear / GaussianLinear classes."""
+
 import numpy as np
 import pytest
 
 from fastfa.kernels.linear import policy_gradient as K
 from fastfa.policies import GaussianLinear, SoftmaxLinear
-from naive_pg import (fd_grad, ref_gaussian_log_prob, ref_log_softmax, ref_pa_batch_grad, ref_pa_prefs,
-                      ref_sa_prefs, ref_softmax)
+from naive_pg import (
+    fd_grad,
+    ref_gaussian_log_prob,
+    ref_log_softmax,
+    ref_pa_batch_grad,
+    ref_pa_prefs,
+    ref_sa_prefs,
+    ref_softmax,
+)
 
 RNG = np.random.default_rng(7)
 
@@ -31,8 +39,9 @@ def test_exp_nonpos_matches_numpy():
     assert 0 < out[0] < 4e-308
 
 
-@pytest.mark.parametrize("layout,sparse", [("per_action", False), ("per_action", True),
-                                           ("state_action", False), ("state_action", True)])
+@pytest.mark.parametrize(
+    "layout,sparse", [("per_action", False), ("per_action", True), ("state_action", False), ("state_action", True)]
+)
 def test_softmax_grad_log_pi_finite_differences(layout, sparse):
     F, A = 12, 4
     theta0 = RNG.normal(size=(F, A) if layout == "per_action" else (F,))
@@ -133,13 +142,16 @@ def test_gaussian_grad_finite_differences(state_dep):
     g = pol.grad_log_prob(x, a)
     lw, lb = pol.log_std_w.copy(), pol.log_std_b.copy()
     assert pol.log_prob(x, a) == pytest.approx(ref_gaussian_log_prob(pol.theta_mu, lw, lb, x, a), abs=1e-12)
-    assert np.allclose(g["theta_mu"], fd_grad(lambda t: ref_gaussian_log_prob(t, lw, lb, x, a), pol.theta_mu.copy()),
-                       atol=1e-6)
-    assert np.allclose(g["log_std_b"], fd_grad(lambda b: ref_gaussian_log_prob(pol.theta_mu, lw, b, x, a), lb.copy()),
-                       atol=1e-6)
+    assert np.allclose(
+        g["theta_mu"], fd_grad(lambda t: ref_gaussian_log_prob(t, lw, lb, x, a), pol.theta_mu.copy()), atol=1e-6
+    )
+    assert np.allclose(
+        g["log_std_b"], fd_grad(lambda b: ref_gaussian_log_prob(pol.theta_mu, lw, b, x, a), lb.copy()), atol=1e-6
+    )
     if state_dep:
-        assert np.allclose(g["log_std_w"],
-                           fd_grad(lambda w: ref_gaussian_log_prob(pol.theta_mu, w, lb, x, a), lw.copy()), atol=1e-6)
+        assert np.allclose(
+            g["log_std_w"], fd_grad(lambda w: ref_gaussian_log_prob(pol.theta_mu, w, lb, x, a), lw.copy()), atol=1e-6
+        )
 
 
 def test_gaussian_clip_behaviour_and_sampling():

@@ -1,4 +1,5 @@
 """Single-step MDP: exact gradient vs likelihood ratio; policy gradient theorem for J_1, J_avV, J_avR."""
+
 import numpy as np
 import pytest
 

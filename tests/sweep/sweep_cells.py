@@ -1,4 +1,5 @@
 """Small sweep cells for tests/sweep (importable by worker processes: tests/sweep is on sys.path)."""
+
 from __future__ import annotations
 
 import os
@@ -82,8 +83,9 @@ def register_test_experiment(name="test-sweep-rw"):
     from fastfa.experiments._base import _REGISTRY
 
     if name not in _REGISTRY:
-        experiment(name, "5-state random walk TD(0) (sweep tests)", default_runs=4, cell=rw_cell,
-                   grid={"alpha": [0.1, 0.5]})(run)
+        experiment(
+            name, "5-state random walk TD(0) (sweep tests)", default_runs=4, cell=rw_cell, grid={"alpha": [0.1, 0.5]}
+        )(run)
     return name
 
 

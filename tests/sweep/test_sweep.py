@@ -1,4 +1,5 @@
 """fastfa.sweep: identical tables across backends, dead workers, retries, resume, helpers."""
+
 from __future__ import annotations
 
 import functools
@@ -36,6 +37,7 @@ def reference(tmp_path_factory):
 def test_table_shape_and_streams(reference):
     try:
         import pyarrow  # noqa: F401
+
         ext = ".parquet"
     except ImportError:
         ext = ".csv"
@@ -46,7 +48,14 @@ def test_table_shape_and_streams(reference):
     # grid order (first parameter slowest), then seed, then x
     first = df.groupby("run", sort=False).head(1)
     assert list(zip(first.alpha, first.lam, first.seed))[:7] == [
-        (0.1, 0.0, 0), (0.1, 0.0, 1), (0.1, 0.0, 2), (0.1, 0.0, 3), (0.1, 0.0, 4), (0.1, 0.9, 0), (0.1, 0.9, 1)]
+        (0.1, 0.0, 0),
+        (0.1, 0.0, 1),
+        (0.1, 0.0, 2),
+        (0.1, 0.0, 3),
+        (0.1, 0.0, 4),
+        (0.1, 0.9, 0),
+        (0.1, 0.9, 1),
+    ]
     # every (point, seed) has its own stream: runs of one point differ, and lam (unused by the
     # cell) changes the stream too
     final = df[df.x == 10].set_index(["alpha", "lam", "seed"])["value"]
@@ -68,17 +77,23 @@ def test_same_table_whatever_chunking_and_workers(tmp_path, reference):
 
 def test_dask_in_process_and_two_worker_cluster(tmp_path, reference):
     distributed = pytest.importorskip("distributed")
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
-                            dashboard_address=None) as client:
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
         a = run(tmp_path, "dask_inproc", backend="dask", client=client)
         flaky_dir = tmp_path / "flaky"
         flaky_dir.mkdir()
         with pytest.warns(RuntimeWarning, match="10 of 30 runs failed"):
-            f = run(tmp_path, "dask_flaky", backend="dask", client=client, retries=1,
-                    fn=functools.partial(flaky_cell, marker_dir=str(flaky_dir)))
+            f = run(
+                tmp_path,
+                "dask_flaky",
+                backend="dask",
+                client=client,
+                retries=1,
+                fn=functools.partial(flaky_cell, marker_dir=str(flaky_dir)),
+            )
     pd.testing.assert_frame_equal(a.df, reference.df)
-    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
         by_address = run(tmp_path, "dask_address", backend="dask", address=cluster.scheduler_address)
     pd.testing.assert_frame_equal(by_address.df, reference.df)
     runs = f.runs
@@ -90,8 +105,13 @@ def test_dask_in_process_and_two_worker_cluster(tmp_path, reference):
     marker.mkdir()
     # a 2-worker process LocalCluster started by sweep; one worker dies (os._exit) on its first
     # attempt of the alpha=0.2 cells: the sweep still finishes with every result
-    b = run(tmp_path, "dask_cluster", backend="dask", n_workers=2,
-            fn=functools.partial(crash_once_cell, marker_dir=str(marker)))
+    b = run(
+        tmp_path,
+        "dask_cluster",
+        backend="dask",
+        n_workers=2,
+        fn=functools.partial(crash_once_cell, marker_dir=str(marker)),
+    )
     assert list(marker.glob("crashed-*")), "the crash never happened: the test proves nothing"
     pd.testing.assert_frame_equal(b.df, reference.df)
     # kernels warmed in the driver and in every worker (WorkerPlugin), including the restarted one
@@ -105,8 +125,15 @@ def test_process_pool_survives_dead_worker(tmp_path, reference):
     marker = tmp_path / "markers"
     marker.mkdir()
     with pytest.warns(RuntimeWarning, match="5 of 30 runs failed"):
-        res = run(tmp_path, "crash", backend="process", n_workers=2, chunk=3, retries=1,
-                  fn=functools.partial(crash_once_cell, marker_dir=str(marker), always=True))
+        res = run(
+            tmp_path,
+            "crash",
+            backend="process",
+            n_workers=2,
+            chunk=3,
+            retries=1,
+            fn=functools.partial(crash_once_cell, marker_dir=str(marker), always=True),
+        )
     assert len(list(marker.glob("crashed-*"))) == 4  # alpha=0.2 x 2 lams x 2 chunks died once each
     warm = {int(p.name.split("-")[1]) for p in marker.glob("warm-*")}  # driver + every (re)started worker
     assert os.getpid() in warm and set(res.runs[res.runs.status == "ok"].pid) <= warm
@@ -125,8 +152,15 @@ def test_errors_are_retried_then_recorded(tmp_path, reference):
     marker = tmp_path / "markers"
     marker.mkdir()
     with pytest.warns(RuntimeWarning, match="10 of 30 runs failed") as rec:
-        res = fastfa.sweep(functools.partial(flaky_cell, marker_dir=str(marker)), grid=GRID, seeds=5,
-                           backend="serial", retries=1, out=tmp_path / "flaky", progress=False)
+        res = fastfa.sweep(
+            functools.partial(flaky_cell, marker_dir=str(marker)),
+            grid=GRID,
+            seeds=5,
+            backend="serial",
+            retries=1,
+            out=tmp_path / "flaky",
+            progress=False,
+        )
     assert [w.filename for w in rec] == [__file__]  # the warning points at the caller
     runs = res.runs
     bad = runs[runs.alpha == 0.5]
@@ -169,8 +203,9 @@ def test_ray_backend(tmp_path, reference):
     pytest.importorskip("ray")
     marker = tmp_path / "markers"
     marker.mkdir()
-    res = run(tmp_path, "ray", backend="ray", n_workers=2,
-              fn=functools.partial(crash_once_cell, marker_dir=str(marker)))
+    res = run(
+        tmp_path, "ray", backend="ray", n_workers=2, fn=functools.partial(crash_once_cell, marker_dir=str(marker))
+    )
     assert list(marker.glob("crashed-*")), "no worker died: the test proves nothing"
     pd.testing.assert_frame_equal(res.df, reference.df)
     assert (res.runs.status == "ok").all() and res.runs[res.runs.alpha == 0.2].attempts.min() == 2
@@ -236,29 +271,72 @@ def test_experiment_by_name_and_cli(tmp_path, test_experiment, capsys):
     assert res.params == ["alpha"] and res.n_computed == 2 * 4  # default grid and default_runs
     df = res.df
     assert sorted(df.alpha.unique()) == [0.1, 0.5] and sorted(df.seed.unique()) == [0, 1, 2, 3]
-    ref = fastfa.sweep(rw_cell, grid={"alpha": [0.1, 0.5]}, seeds=4, backend="serial",
-                       out=tmp_path / "fn", progress=False)
+    ref = fastfa.sweep(
+        rw_cell, grid={"alpha": [0.1, 0.5]}, seeds=4, backend="serial", out=tmp_path / "fn", progress=False
+    )
     pd.testing.assert_frame_equal(df, ref.df)
     out = tmp_path / "cli"
-    rc = main(["sweep", test_experiment, "--grid", "alpha=0.1,0.2", "--grid", "episodes=3", "--seeds", "3",
-               "--backend", "serial", "--out", str(out), "--no-progress"])
+    rc = main(
+        [
+            "sweep",
+            test_experiment,
+            "--grid",
+            "alpha=0.1,0.2",
+            "--grid",
+            "episodes=3",
+            "--seeds",
+            "3",
+            "--backend",
+            "serial",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "6 runs (6 computed, 0 already done, 0 failed)" in text and "rmsve" in text
     cli = fastfa.sweep.load(out)
     assert set(cli.df.x) == {1, 2, 3} and list(cli.df.columns[1:3]) == ["alpha", "episodes"]
-    assert main(["sweep", test_experiment, "--seeds", "3", "--backend", "serial", "--out", str(out),
-                 "--grid", "alpha=0.1,0.2", "--grid", "episodes=3", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                test_experiment,
+                "--seeds",
+                "3",
+                "--backend",
+                "serial",
+                "--out",
+                str(out),
+                "--grid",
+                "alpha=0.1,0.2",
+                "--grid",
+                "episodes=3",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert "(0 computed, 6 already done" in capsys.readouterr().out
     assert main(["sweep", "no-such-experiment", "--out", str(out)]) == 2
 
 
 def test_parameter_named_like_a_statistic(tmp_path):
-    res = fastfa.sweep(rw_cell, grid={"alpha": [0.1, 0.5], "n": [1, 2]}, seeds=3, backend="serial",
-                       out=tmp_path / "n", progress=False)
+    res = fastfa.sweep(
+        rw_cell, grid={"alpha": [0.1, 0.5], "n": [1, 2]}, seeds=3, backend="serial", out=tmp_path / "n", progress=False
+    )
     s = res.summary(by=["n", "alpha"])
-    assert list(s.columns) == ["n", "alpha", "metric", "value_mean", "value_se", "value_n", "value_ci_lo",
-                               "value_ci_hi"]
+    assert list(s.columns) == [
+        "n",
+        "alpha",
+        "metric",
+        "value_mean",
+        "value_se",
+        "value_n",
+        "value_ci_lo",
+        "value_ci_hi",
+    ]
     assert (s.value_n == 3).all() and list(s.n) == [1, 2, 1, 2]  # grid order
     ax = res.plot(x="n", curve="alpha")
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1, 2])
@@ -298,14 +376,24 @@ def test_module_is_callable_and_import_is_light(tmp_path):
         "assert a.n_computed == b.n_computed == 2, (a, b)\n"
         "print('ok')\n"
     )
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=tmp_path).stdout.strip() == "ok"
-    code = ("import sys, fastfa.sweep\n"
-            "heavy = [m for m in ('numba', 'pandas', 'dask', 'distributed', 'ray', 'pyarrow') "
-            "if m in sys.modules]\n"
-            "assert not heavy, heavy\nassert callable(fastfa.sweep)\nprint('ok')\n")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=tmp_path).stdout.strip() == "ok"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+        ).stdout.strip()
+        == "ok"
+    )
+    code = (
+        "import sys, fastfa.sweep\n"
+        "heavy = [m for m in ('numba', 'pandas', 'dask', 'distributed', 'ray', 'pyarrow') "
+        "if m in sys.modules]\n"
+        "assert not heavy, heavy\nassert callable(fastfa.sweep)\nprint('ok')\n"
+    )
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+        ).stdout.strip()
+        == "ok"
+    )
     importlib.import_module("fastfa.sweep")
     assert callable(fastfa.sweep)
 
@@ -317,8 +405,16 @@ def test_real_experiment_same_table_serial_and_process(tmp_path):
         pytest.skip("randomwalk-lambda experiment not available")
     grid = {"method": ["true_online"], "lam": [0.0, 0.9], "alpha": [0.2, 0.6]}
     a = fastfa.sweep("randomwalk-lambda", grid=grid, seeds=3, backend="serial", out=tmp_path / "s", progress=False)
-    b = fastfa.sweep("randomwalk-lambda", grid=grid, seeds=3, backend="process", n_workers=2, chunk=2,
-                     out=tmp_path / "p", progress=False)
+    b = fastfa.sweep(
+        "randomwalk-lambda",
+        grid=grid,
+        seeds=3,
+        backend="process",
+        n_workers=2,
+        chunk=2,
+        out=tmp_path / "p",
+        progress=False,
+    )
     assert a.n_computed == b.n_computed == 12 and len(a.df) == 12 * 10
     pd.testing.assert_frame_equal(a.df, b.df)
     s = a.summary(by=["lam", "alpha"])
