@@ -33,18 +33,18 @@ def _positive_int(value, name):
 class IHT:
     """Index hash table (see fastfa.kernels.features._tiles3.IHT)."""
 
-    def __init__(self, sizeval):
+    def __init__(self, sizeval) -> None:
         self.size = _positive_int(sizeval, "sizeval")
         self.overfullCount = 0
         self.dictionary = {}
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"Collision table: size:{self.size} overfullCount:{self.overfullCount} "
             f"dictionary:{len(self.dictionary)} items"
         )
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.dictionary)
 
     def count(self):
@@ -53,7 +53,7 @@ class IHT:
     def fullp(self):
         return len(self.dictionary) >= self.size
 
-    def getindex(self, obj, readonly=False):
+    def getindex(self, obj, readonly: bool = False):
         d = self.dictionary
         if obj in d:
             return d[obj]
@@ -104,7 +104,7 @@ def check_floats(floats, numtilings):
     return floats
 
 
-def hashcoords(coordinates, m, readonly=False):
+def hashcoords(coordinates, m, readonly: bool = False):
     """Index of one coordinate list (IHT, int size, or None for the coordinates)."""
     if type(m) is IHT:
         return m.getindex(tuple(coordinates), readonly)
@@ -113,13 +113,13 @@ def hashcoords(coordinates, m, readonly=False):
     return hash(tuple(coordinates)) % _positive_int(m, "m")
 
 
-def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
+def tiles(ihtORsize, numtilings, floats, ints=(), readonly: bool = False):
     """Tile indices for floats (unit grid) and ints; see fastfa.tiles3."""
     numtilings, floats = _check(ihtORsize, numtilings, floats)
     return tiles_unchecked(ihtORsize, numtilings, floats, list(ints) if ints is not None else [], readonly)
 
 
-def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False, hashcoords=hashcoords):
+def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly: bool = False, hashcoords=hashcoords):
     """The published algorithm without input checks (also the exact object path of the
     compiled extension, which passes its own ``hashcoords``, and the speed baseline of
     ``fastfa bench tiles``)."""
@@ -136,7 +136,9 @@ def tiles_unchecked(ihtORsize, numtilings, floats, ints=(), readonly=False, hash
     return result
 
 
-def tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False, hashcoords=hashcoords):
+def tileswrap_unchecked(
+    ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly: bool = False, hashcoords=hashcoords
+):
     """tileswrap's published algorithm (with the parameter typo fixed), without input checks."""
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
@@ -152,7 +154,7 @@ def tileswrap_unchecked(ihtORsize, numtilings, floats, wrapwidths, ints=(), read
     return result
 
 
-def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False):
+def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly: bool = False):
     """Tile indices with wrapping floats; see fastfa.tiles3."""
     numtilings, floats = _check(ihtORsize, numtilings, floats)
     wrapwidths = list(wrapwidths)
@@ -163,7 +165,7 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
     )
 
 
-def tiles_batch_py(ihtORsize, numtilings, floats, ints, wrapwidths, readonly, out):
+def tiles_batch_py(ihtORsize, numtilings, floats, ints, wrapwidths, readonly, out) -> None:
     """Row-by-row batch coding into ``out`` (readonly misses give -1)."""
     for i in range(floats.shape[0]):
         f = floats[i].tolist()

@@ -75,7 +75,7 @@ class FormatError(ValueError):
     ``str(err)`` is ``"<file>: <problem>"``; ``err.path`` and ``err.problem`` hold the parts.
     """
 
-    def __init__(self, path, problem: str):
+    def __init__(self, path, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
@@ -84,7 +84,7 @@ class FormatError(ValueError):
 class Fields(dict):
     """A dict read from a file: a missing key raises :class:`FormatError` naming the file and the key."""
 
-    def __init__(self, data, path, what: str = "field", prefix: str = ""):
+    def __init__(self, data, path, what: str = "field", prefix: str = "") -> None:
         super().__init__(data)
         self.path, self.what, self.prefix = str(path), what, prefix
 

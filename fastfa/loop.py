@@ -96,7 +96,7 @@ class Progress:
     ``Progress(total, desc, enabled)``; ``update(n)``; ``close()``.
     """
 
-    def __init__(self, total: int | None, desc: str = "", enabled: bool = True, unit: str = "it"):
+    def __init__(self, total: int | None, desc: str = "", enabled: bool = True, unit: str = "it") -> None:
         self.total, self.desc, self.enabled, self.n = total, desc, enabled, 0
         self._bar = None
         self._t0 = self._last = time.perf_counter()

@@ -39,7 +39,7 @@ def bench_tiles(quick: bool = False) -> list[tuple[str, float, float]]:
     rows = []
 
     def percall(fn, table, nt, xs, ints):
-        def run():
+        def run() -> None:
             for i, x in enumerate(xs):
                 fn(table, nt, x, ints[i] if ints else ())
 

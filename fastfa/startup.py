@@ -43,14 +43,14 @@ def _child(name: str, out: str, report: str) -> int:
     stack: list = []
 
     class _Listener(event.Listener):
-        def on_start(self, ev):
+        def on_start(self, ev) -> None:
             d = ev.data.get("dispatcher")
             fn = getattr(d, "py_func", None)
             mod = getattr(fn, "__module__", "") or ""
             label = f"{mod}.{getattr(fn, '__qualname__', d)}" if fn is not None else str(d)
             stack.append((label, time.thread_time()))
 
-        def on_end(self, ev):
+        def on_end(self, ev) -> None:
             label, t0 = stack.pop()
             dt = time.thread_time() - t0
             totals[label] = totals.get(label, 0.0) + dt

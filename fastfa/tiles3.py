@@ -54,7 +54,7 @@ except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to lo
 __all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch", "COMPILED"]
 
 
-def tiles_batch(ihtORsize, numtilings, floats, ints=None, wrapwidths=None, readonly=False) -> np.ndarray:
+def tiles_batch(ihtORsize, numtilings, floats, ints=None, wrapwidths=None, readonly: bool = False) -> np.ndarray:
     """Tile indices for many states at once.
 
     Args:

@@ -11,10 +11,10 @@ class WarmPlugin(WorkerPlugin):
     """On every worker (including ones that join or restart later): load the cell's
     kernels from the Numba cache once, before the first task arrives."""
 
-    def __init__(self, target, params, threads):
+    def __init__(self, target, params, threads) -> None:
         self.target, self.params, self.threads = target, dict(params), threads
 
-    def setup(self, worker):
+    def setup(self, worker) -> None:
         warm(self.target, self.params, self.threads)
 
 

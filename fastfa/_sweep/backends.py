@@ -30,7 +30,7 @@ def describe(err: BaseException) -> str:
 class Book:
     """Attempts and outcomes of cells; the only place that decides retry vs failed."""
 
-    def __init__(self, retries: int, on_ok: Callable, on_failed: Callable, bar: Any = None):
+    def __init__(self, retries: int, on_ok: Callable, on_failed: Callable, bar: Any = None) -> None:
         self.retries = retries
         self.on_ok, self.on_failed, self.bar = on_ok, on_failed, bar
         self.failures: collections.Counter = collections.Counter()
@@ -78,7 +78,7 @@ def run_serial(cells: list[CellTask], book: Book, **_) -> None:
 # ------------------------------------------------------------------ processes
 
 
-def _init_worker(target, params, threads):
+def _init_worker(target, params, threads) -> None:
     warm(target, params, threads)
 
 

@@ -66,7 +66,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[list]]:
 
 
 class Store:
-    def __init__(self, out: Path, param_names: list[str], fmt: str | None = None):
+    def __init__(self, out: Path, param_names: list[str], fmt: str | None = None) -> None:
         self.out = Path(out)
         self.parts = self.out / "parts"
         self.param_names = list(param_names)

@@ -24,9 +24,14 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..loop import EpisodeLog
 
 __all__ = [
     "EvalResult",
@@ -58,7 +63,7 @@ class EvalResult:
     mean_return: float = field(init=False)
     std_return: float = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "mean_return", float(np.mean(self.returns)) if len(self.returns) else float("nan"))
         object.__setattr__(self, "std_return", float(np.std(self.returns)) if len(self.returns) else float("nan"))
 
@@ -68,7 +73,7 @@ class EvalResult:
     def std(self) -> float:
         return self.std_return
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.returns)
 
     def __getitem__(self, i):
@@ -77,7 +82,7 @@ class EvalResult:
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self.returns, dtype=dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"EvalResult(mean_return={self.mean_return:.4g}, std_return={self.std_return:.4g}, "
             f"episodes={len(self.returns)}, mean_length={np.mean(self.lengths) if len(self.lengths) else 0:.4g})"
@@ -176,12 +181,12 @@ def make_config(config_cls, config, overrides: dict, agent: str):
     return config
 
 
-def check_budget(total_steps, episodes, *, episodes_ok: bool = True):
+def check_budget(total_steps, episodes, *, episodes_ok: bool = True) -> tuple[int | None, int | None]:
     """Validated ``(total_steps, episodes)``: ints in [1, 2**62], at least one given.
 
     TypeError for a bool, float or other non-int; ValueError for a missing or non-positive budget.
     """
-    out = []
+    out: list[int | None] = []
     for name, v in (("total_steps", total_steps), ("episodes", episodes)):
         if v is None:
             out.append(None)
@@ -224,7 +229,7 @@ def split_learn_args(name, args, total_steps, env):
     return total_steps, env
 
 
-def warn_legacy(old: str, new: str, stacklevel: int = 3):
+def warn_legacy(old: str, new: str, stacklevel: int = 3) -> None:
     warnings.warn(
         f"{old} is deprecated and will be removed in the next release; use {new}",
         DeprecationWarning,
@@ -263,13 +268,17 @@ class Contract:
     """
 
     _episodes_ok = True
+    # provided by the agent class (see above)
+    seed: int | None
+    _learn_impl: Callable[..., EpisodeLog]
+    save: Callable[..., Any]
 
-    def _init_contract(self, env):
+    def _init_contract(self, env) -> None:
         from ..loop import EpisodeLog
 
         self.env = env
         self.log = EpisodeLog()
-        self._pending = None  # remaining budget of an interrupted learn (from a checkpoint)
+        self._pending: dict | None = None  # remaining budget of an interrupted learn (from a checkpoint)
         self._env_seeded = False
 
     # ------------------------------------------------------------------ learn
@@ -282,7 +291,7 @@ class Contract:
         progress: bool = False,
         checkpoint_every=None,
         checkpoint_path=None,
-        compiled="auto",
+        compiled: bool | str = "auto",
         env=None,
         seed=None,
     ):
@@ -354,7 +363,7 @@ class Contract:
 
         return cb
 
-    def _save_checkpoint(self, path, partial, pending):
+    def _save_checkpoint(self, path, partial, pending) -> None:
         saved_log = self.log
         self.log = saved_log.copy()
         self.log.extend(partial)
@@ -397,7 +406,7 @@ class Contract:
             meta["env_rngs"] = {k: _io.rng_state(r) for k, r in rngs.items() if r is not None}
         return meta
 
-    def _restore_contract(self, meta: dict, env):
+    def _restore_contract(self, meta: dict, env) -> None:
         """After load: attach ``env`` (or re-make the saved id), log, pending budget, env generators."""
         from .. import io as _io
         from ..loop import EpisodeLog

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,8 +27,23 @@ __all__ = ["DeepContract"]
 
 
 class DeepContract:
-    _pending = None
+    _pending: dict | None = None
     _wall_s = 0.0
+    # provided by the agent class
+    _learn_chunk: Callable[[int], Any]
+    _learn_whole: Callable[..., Any]
+    save: Callable[..., Any]
+
+    if TYPE_CHECKING:
+
+        @property
+        def _can_chunk(self) -> bool: ...
+
+        @property
+        def num_timesteps(self) -> int: ...
+
+        @property
+        def episode_returns(self) -> list[float] | np.ndarray: ...
 
     @property
     def log(self):
@@ -85,7 +102,7 @@ class DeepContract:
             self._wall_s += time.perf_counter() - t0
         return self
 
-    def _learn_chunks(self, total, progress, callback, every, path, chunk):
+    def _learn_chunks(self, total, progress, callback, every, path, chunk) -> None:
         from ..loop import Progress
 
         step = every or chunk or (10_000 if (callback is not None or progress) else total)

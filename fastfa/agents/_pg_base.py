@@ -78,7 +78,7 @@ class _PGAgent(Contract):
 
     def __init__(
         self, env, features=None, *legacy, config: PGConfig | None = None, seed: int | None = None, **overrides
-    ):
+    ) -> None:
         name = type(self).__name__
         if is_env(env):  # contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
             if legacy:
@@ -130,7 +130,7 @@ class _PGAgent(Contract):
         self._init_contract(env)
         self._init_critic()
 
-    def _init_critic(self):
+    def _init_critic(self) -> None:
         pass
 
     # -- features and policy glue
@@ -153,7 +153,7 @@ class _PGAgent(Contract):
             return float(self.w[x].sum())
         return float(self.w @ x)
 
-    def _add_v(self, x, scale):
+    def _add_v(self, x, scale) -> None:
         """w ← w + scale·x(s) (sparse: on the active features only)."""
         if x.dtype.kind in "iu":
             np.add.at(self.w, x, scale)
@@ -350,5 +350,5 @@ class _PGAgent(Contract):
         agent.rng = _io.rng_from_state(meta["rng"])
         return agent
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.features!r}, {self.action_space}, {self.config})"

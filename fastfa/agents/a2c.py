@@ -54,7 +54,7 @@ class A2C(_PGAgent):
         n_steps: int = 5,
         seed: int | None = None,
         **overrides,
-    ):
+    ) -> None:
         import gymnasium
 
         for name, v in (("n_envs", n_envs), ("n_steps", n_steps)):
@@ -78,7 +78,8 @@ class A2C(_PGAgent):
             env_fn = lambda: make(env_id)  # noqa: E731
         elif isinstance(env, gymnasium.Env):
             proto = env
-            env_fn = (lambda: gymnasium.make(proto.spec)) if proto.spec is not None else (lambda: copy.deepcopy(proto))
+            spec = proto.spec
+            env_fn = (lambda: gymnasium.make(spec)) if spec is not None else (lambda: copy.deepcopy(proto))
         elif callable(env):
             env_fn = env
         else:
@@ -129,7 +130,8 @@ class A2C(_PGAgent):
             raw[i], env_a[i] = self.policy.sample(X[i], self.rng)
         return env_a, raw
 
-    def learn(
+    # no compiled loop, hence no `compiled=`
+    def learn(  # type: ignore[override]
         self,
         *args,
         total_steps=None,
@@ -168,7 +170,7 @@ class A2C(_PGAgent):
         self.log.wall_time_s += time.perf_counter() - t0
         return self
 
-    def _run(self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path, last_ckpt):
+    def _run(self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path, last_ckpt) -> None:
         cfg = self.config
         if self._obs is None or seed is not None:
             self._obs, _ = self.vec.reset(seed=seed if seed is not None else self.seed)
@@ -215,9 +217,9 @@ class A2C(_PGAgent):
                 self._add_to_policy([grad / B], cfg.alpha)
             else:
                 acc = [np.zeros_like(p) for p in self._params()]
-                for i in range(B):
-                    for s, gr in zip(acc, self._grad_log_pi(X[i], A[i])):
-                        s += adv[i] * gr
+                for b in range(B):
+                    for s, gr in zip(acc, self._grad_log_pi(X[b], A[b])):
+                        s += adv[b] * gr
                 self._add_to_policy([s / B for s in acc], cfg.alpha)
             self._ep_len = ep_len
             bar.update(K * N if total_steps else 0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from .. import io as _io
 from .._checks import check_count, check_int_min, check_interval, check_positive
 from ._contract import env_id_of, make_config
 from ._deep import DeepContract
+
+if TYPE_CHECKING:
+    import gymnasium
 
 __all__ = ["A2CMLP", "A2CMLPConfig"]
 
@@ -82,13 +86,13 @@ class A2CMLP(DeepContract):
 
     def __init__(
         self,
-        env="CartPole-v1",
+        env: str | gymnasium.Env = "CartPole-v1",
         features=None,
         *,
         config: A2CMLPConfig | None = None,
         seed: int | None = None,
         **overrides,
-    ):
+    ) -> None:
         from ..kernels.nn import a2c as KA
         from ..kernels.nn import dqn
         from ..kernels.envs import classic as envs_classic
@@ -111,9 +115,9 @@ class A2CMLP(DeepContract):
         self.env_params = getattr(pg_envs if params_fn.startswith("puckworld") else envs_classic, params_fn)()
         import gymnasium
 
-        env = gymnasium.make(env_id)
-        self.obs_dim = int(np.prod(env.observation_space.shape))
-        self.n_actions = int(env.action_space.n)
+        probe = gymnasium.make(env_id)
+        self.obs_dim = int(np.prod(probe.observation_space.shape or ()))
+        self.n_actions = int(probe.action_space.n)  # type: ignore[attr-defined]  # _TWINS: all Discrete
         self.hp = np.zeros(KA.HP_LEN)
         self.hp[
             [
@@ -165,6 +169,7 @@ class A2CMLP(DeepContract):
         return self._end[: self.n_episodes]
 
     _can_chunk = True
+    num_timesteps: int
 
     def _greedy_net(self):
         return self.theta_pi, self.sizes_pi, self.act, 0

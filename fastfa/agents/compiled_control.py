@@ -132,7 +132,7 @@ def compiled_unit(cenv, alg, tiles=None):
     )
 
 
-def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress=False):
+def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress: bool = False):
     """Run the fused loop on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``.
 
     ``callback(info) -> bool | None`` runs after every episode (``info`` as in :func:`fastfa.loop.run`);

@@ -98,7 +98,7 @@ class _Control(Contract):
 
     def __init__(
         self, env, features=None, *legacy, config: ControlConfig | None = None, seed: int | None = None, **overrides
-    ):
+    ) -> None:
         name = type(self).__name__
         n_actions = overrides.pop("n_actions", None)
         if is_env(env):  # the contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
@@ -268,7 +268,7 @@ class _Control(Contract):
         agent._restore_contract(meta, env)
         return agent
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.features!r}, n_actions={self.n_actions}, {self.config})"
 
     # ------------------------------------------------------------------ Learner protocol
@@ -298,14 +298,14 @@ class _Control(Contract):
         self._begin()
         return a
 
-    def _begin(self):
+    def _begin(self) -> None:
         pass
 
-    def _end_of_episode(self):
+    def _end_of_episode(self) -> None:
         c = self.config
         self.epsilon = max(c.epsilon_min, self.epsilon * c.epsilon_decay)
 
-    def end_episode(self):
+    def end_episode(self) -> None:
         self._end_of_episode()
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
@@ -358,7 +358,7 @@ class Sarsa(_Control):
             )
         )
 
-    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
         from ..kernels.linear.control import sarsa_update
 
         sarsa_update(self.approx.w, i0, v0, a0, r, g, i1, v1, a1, self.config.alpha)
@@ -394,7 +394,7 @@ class QLearning(_UpdateThenAct):
 
     _alg = 2
 
-    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
         from ..kernels.linear.control import q_learning_update
 
         q_learning_update(self.approx.w, i0, v0, a0, r, g, i1, v1, self.config.alpha, self._qb)
@@ -406,7 +406,7 @@ class ExpectedSarsa(_UpdateThenAct):
     _alg = 1
     _expected = True
 
-    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
         from ..kernels.linear.control import expected_sarsa_update
 
         expected_sarsa_update(self.approx.w, i0, v0, a0, r, g, i1, v1, self.epsilon, self.config.alpha, self._qb)
@@ -418,10 +418,10 @@ class SarsaLambda(_Control):
     _alg = 3
     _uses_traces = True
 
-    def _begin(self):
+    def _begin(self) -> None:
         self._z = np.zeros_like(self.approx.w)
 
-    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
         from ..kernels.linear.control import sarsa_lambda_update
 
         c = self.config
@@ -433,11 +433,11 @@ class TrueOnlineSarsaLambda(_Control):
 
     _alg = 4
 
-    def _begin(self):
+    def _begin(self) -> None:
         self._z = np.zeros_like(self.approx.w)
         self._q_old = 0.0
 
-    def _update(self, i0, v0, a0, r, g, i1, v1, a1):
+    def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
         from ..kernels.linear.control import true_online_sarsa_update
 
         c = self.config

@@ -18,11 +18,11 @@ class NStepSarsa(_Control):
 
     _alg = 5
 
-    def _begin(self):
+    def _begin(self) -> None:
         self._buf = [self._cur]  # (i, v, a) of S_τ ... S_t
-        self._rew = []
+        self._rew: list[float] = []
 
-    def _flush(self, bootstrap_state):
+    def _flush(self, bootstrap_state) -> None:
         from ..kernels.linear.control import linear_q_update, nstep_return, q_value
 
         i0, v0, a0 = self._buf.pop(0)
@@ -64,9 +64,9 @@ class MCControl(_Control):
     """Monte Carlo control with linear q̂ (the lecture's G_t target): every-visit updates at episode end,
     w ← w + α (G_t − q̂(S_t, A_t)) ∇q̂(S_t, A_t), processed backwards from the last step."""
 
-    def _begin(self):
+    def _begin(self) -> None:
         self._ep = [self._cur]
-        self._rew = []
+        self._rew: list[float] = []
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
         self._check_action(action)
@@ -84,7 +84,7 @@ class MCControl(_Control):
         self._ep.append((i1, v1, a1))
         return a1
 
-    def end_episode(self):
+    def end_episode(self) -> None:
         from ..kernels.linear.control import linear_q_update
 
         g = 0.0
@@ -116,7 +116,7 @@ class DiscretizedQLearning(QLearning):
         config: ControlConfig | None = None,
         seed: int | None = None,
         **overrides,
-    ):
+    ) -> None:
         from ..features.grid_tiles import GridTileCoder
 
         if is_env(env):  # contract form: the grid spans the observation box, ``bins`` cells per dimension

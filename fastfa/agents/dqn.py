@@ -282,7 +282,7 @@ class DQN(DeepContract):
         seed: int | None = None,
         compiled: Any = "auto",
         **overrides,
-    ):
+    ) -> None:
         if env is None and "env_or_id" in overrides:
             env = overrides.pop("env_or_id")
         if isinstance(features, DQNConfig):  # 0.1.0 form DQN(env_or_id, config, ...)
@@ -347,7 +347,7 @@ class DQN(DeepContract):
         tree = (b.sum_tree, b.min_tree, b.pstate) if isinstance(b, PrioritizedReplayBuffer) else self._NO_TREE
         return (b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.truncated, b.state) + tree
 
-    def _sync_beta(self):
+    def _sync_beta(self) -> None:
         if isinstance(self.buffer, PrioritizedReplayBuffer):  # informative: the kernels use hp and the step
             self.buffer.beta = min(1.0, float(_K().per_beta_at(self.hp, self.cnt[_K().C_STEPS])))
 
@@ -415,10 +415,10 @@ class DQN(DeepContract):
     def _can_chunk(self) -> bool:
         return bool(self.compiled)
 
-    def _learn_chunk(self, n):
+    def _learn_chunk(self, n) -> None:
         self._learn_raw(n, chunk=n)
 
-    def _learn_whole(self, total, progress, callback):
+    def _learn_whole(self, total, progress, callback) -> None:
         self._learn_raw(total, progress=progress, callback=callback)
 
     def _greedy_net(self):
@@ -456,7 +456,7 @@ class DQN(DeepContract):
                 self._sync_beta()
         return self
 
-    def _learn_compiled(self, total, progress, callback, chunk):
+    def _learn_compiled(self, total, progress, callback, chunk) -> None:
         K = _K()
         chunk = int(chunk or 10_000)
         bar = Progress(total, "DQN steps", enabled=progress)
@@ -535,7 +535,7 @@ class DQN(DeepContract):
                 "training stopped. Lower learning_rate, keep max_grad_norm finite, or use loss='huber'."
             )
 
-    def _obs(self, obs, name="obs"):
+    def _obs(self, obs, name: str = "obs"):
         x = np.asarray(obs)
         if x.shape != self.obs_shape:
             raise ValueError(f"{name} must have shape {self.obs_shape}, got {x.shape}")
@@ -732,7 +732,7 @@ class DQN(DeepContract):
             agent.buffer = cls_b.from_dict(meta["buffer"], arrays)
         return agent
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         mode = "compiled" if self.compiled else "python"
         return (
             f"DQN({self.env_id!r}, net={tuple(int(s) for s in self.sizes)}, {mode}, steps={self.num_timesteps}, "

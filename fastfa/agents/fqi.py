@@ -32,13 +32,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from .._checks import check_int_min, check_interval
 
-__all__ = ["fitted_q_iteration", "FittedQ"]
+__all__ = ["fitted_q_iteration", "FittedQ", "Regressor"]
+
+
+class Regressor(Protocol):
+    """What FQI needs of a regressor (scikit-learn's interface): ``fit(X, y)`` returning the fitted
+    model and ``predict(X)`` returning one value per row."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Any: ...
+
+    def predict(self, X: np.ndarray) -> Any: ...
 
 
 @dataclass
@@ -51,7 +60,7 @@ class FittedQ:
         fit_seconds: wall time of each iteration (targets + fit).
     """
 
-    model: object
+    model: Regressor | None
     n_actions: int
     fit_seconds: list = field(default_factory=list)
 
@@ -67,7 +76,9 @@ class FittedQ:
         return int(np.argmax(self.q_values(np.reshape(np.asarray(s, np.float64), (1, -1)))[0]))
 
 
-def _q_all(model, S, n_actions):
+def _q_all(model: Regressor | None, S: np.ndarray, n_actions: int) -> np.ndarray:
+    if model is None:
+        raise RuntimeError("FittedQ has no fitted model yet")
     n = S.shape[0]
     X = np.empty((n * n_actions, S.shape[1] + 1))
     X[:, :-1] = np.repeat(S, n_actions, axis=0)
@@ -83,7 +94,7 @@ def fitted_q_iteration(
     terminal,
     *,
     n_actions: int,
-    regressor: Callable[[], object],
+    regressor: Callable[[], Regressor],
     iterations: int = 50,
     gamma: float = 0.99,
     callback=None,

@@ -21,7 +21,7 @@ import numpy as np
 __all__ = ["short_corridor_reinforce", "puckworld_train", "puckworld_features", "run_population"]
 
 
-def _pos(name, v, allow_zero=False):
+def _pos(name, v, allow_zero: bool = False):
     v = float(v)
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         raise ValueError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {v!r}")

@@ -59,7 +59,7 @@ class Reinforce(_PGAgent):
         self._as.append(a)
         return a_env
 
-    def end_episode(self):
+    def end_episode(self) -> None:
         cfg = self.config
         T = len(self._rs)
         G = np.empty(T)
@@ -134,7 +134,7 @@ class ActorCritic(_PGAgent):
         a_env, self._at = self._sample(x1)
         return a_env
 
-    def _trace_update(self, x, a, delta, i_fac):
+    def _trace_update(self, x, a, delta, i_fac) -> None:
         cfg = self.config
         self._z_w *= cfg.gamma * cfg.lam_w
         self._z_w += self._grad_v(x)

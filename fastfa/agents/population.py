@@ -229,7 +229,7 @@ def run_population(
 
     diverged = np.zeros(cells, dtype=bool)
 
-    def work(c, n_ep=int(episodes)):
+    def work(c, n_ep=int(episodes)) -> None:
         done = _work(c, n_ep)
         if done < n_ep:  # the loop stopped because q̂ stopped being finite
             diverged[c] = True

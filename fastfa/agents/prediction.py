@@ -87,7 +87,7 @@ class _Predictor(Contract):
         config: PredictionConfig | None = None,
         seed: int | None = None,
         **overrides,
-    ):
+    ) -> None:
         name = type(self).__name__
         if is_env(env):  # contract form
             if legacy:
@@ -209,7 +209,7 @@ class _Predictor(Contract):
         self.approx.w[:] = out_w[0]
         return EpisodeLog(total_steps=int(out_steps[0]))
 
-    def _n(self):
+    def _n(self) -> int:
         return 1
 
     @property
@@ -279,7 +279,7 @@ class _Predictor(Contract):
             agent._action_seeded = agent._env_seeded  # the action space's generator was restored
         return agent
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.features!r}, {self.config})"
 
     # -- Learner protocol pieces
@@ -302,7 +302,7 @@ class _Predictor(Contract):
         self._last = (next_obs, enc)
         return i, v, enc[0], enc[1], float(self.config.gamma)
 
-    def _begin(self):
+    def _begin(self) -> None:
         pass
 
 
@@ -311,15 +311,16 @@ class GradientMC(_Predictor):
 
     _method = "mc"
 
-    def _begin(self):
-        self._enc, self._rewards = [], []
+    def _begin(self) -> None:
+        self._enc: list = []
+        self._rewards: list[float] = []
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
         self._enc.append(self.approx.encode(obs))
         self._rewards.append(reward)
         return self._act(next_obs)
 
-    def end_episode(self):
+    def end_episode(self) -> None:
         from ..kernels.linear.prediction import linear_v_update, mc_returns
 
         g = np.empty(len(self._rewards))
@@ -350,10 +351,11 @@ class NStepTD(_Predictor):
     def _n(self):
         return int(self.config.n)
 
-    def _begin(self):
-        self._enc, self._rewards = [], []
+    def _begin(self) -> None:
+        self._enc: list = []
+        self._rewards: list[float] = []
 
-    def _update(self, tau, bootstrap_enc, n_rewards):
+    def _update(self, tau, bootstrap_enc, n_rewards) -> None:
         from ..kernels.linear.prediction import discounted_return, linear_v_update, v_value
 
         cfg = self.config
@@ -385,7 +387,7 @@ class TDLambda(_Predictor):
 
     _method = "td_lambda"
 
-    def _begin(self):
+    def _begin(self) -> None:
         self._z = np.zeros(self.approx.n_features)
 
     def step(self, obs, action, reward, next_obs, terminated, truncated):
@@ -414,7 +416,7 @@ class TrueOnlineTDLambda(_Predictor):
 
     _method = "true_online"
 
-    def _begin(self):
+    def _begin(self) -> None:
         self._z = np.zeros(self.approx.n_features)
         self._v_old = 0.0
 

@@ -60,7 +60,7 @@ class KNNRegressor:
         bandwidth: float = 1.0,
         algorithm: str = "brute",
         leaf_size: int = 16,
-    ):
+    ) -> None:
         self.capacity = check_limit("capacity", capacity, 1)
         self.n_dims = check_limit("n_dims", n_dims, 1)
         self.k = check_limit("k", k, 1)
@@ -81,7 +81,7 @@ class KNNRegressor:
         self.Y = np.zeros((self.capacity, self.n_outputs))
         self.size = 0
         self._head = 0  # next row to write (oldest once full)
-        self._tree = None
+        self._tree: tuple[np.ndarray, ...] | None = None
 
     @property
     def nbytes(self) -> int:
@@ -121,7 +121,7 @@ class KNNRegressor:
             raise RuntimeError("KNNRegressor is empty: add(X, y) first")
         return as_rows("X", Q, self.n_dims)
 
-    def _build(self):
+    def _build(self) -> tuple[np.ndarray, ...]:
         from ..kernels.approx.knn import kdtree_build
 
         n = self.size
@@ -137,6 +137,7 @@ class KNNRegressor:
         )
         c = kdtree_build(self.X, n, self.leaf_size, *arrs)
         self._tree = (arrs[0],) + tuple(a[:c].copy() for a in arrs[1:])
+        return self._tree
 
     def kdtree_arrays(self) -> tuple:
         """``(perm, start, end, left, right, lo, hi)``: the k-d tree over the stored states (built if needed).
@@ -146,9 +147,7 @@ class KNNRegressor:
         """
         if self.size == 0:
             raise RuntimeError("KNNRegressor is empty: add(X, y) first")
-        if self._tree is None:
-            self._build()
-        return self._tree
+        return self._tree if self._tree is not None else self._build()
 
     def predict(self, X) -> np.ndarray:
         """``v̂`` of each row of ``X``: float64[n] (one output) or float64[n, n_outputs]."""
@@ -159,9 +158,8 @@ class KNNRegressor:
         out = np.empty((Q.shape[0], self.n_outputs))
         kind = _KERNELS[self.kernel]
         if self.algorithm == "kdtree":
-            if self._tree is None:
-                self._build()
-            knn.kdtree_predict(self.X, self.Y, *self._tree, Q, k, kind, self.bandwidth, out)
+            tree = self._tree if self._tree is not None else self._build()
+            knn.kdtree_predict(self.X, self.Y, *tree, Q, k, kind, self.bandwidth, out)
         else:
             knn.knn_predict_brute(self.X, self.Y, self.size, Q, k, kind, self.bandwidth, out)
         return out[:, 0] if self.n_outputs == 1 else out
@@ -176,10 +174,9 @@ class KNNRegressor:
         k = min(self.k, self.size)
         bi, bd = np.empty(k, np.int64), np.empty(k)
         if self.algorithm == "kdtree":
-            if self._tree is None:
-                self._build()
-            m = self._tree[1].shape[0] + 1
-            knn.kdtree_query(self.X, *self._tree, q[0], k, bi, bd, np.empty(m, np.int64), np.empty(m))
+            tree = self._tree if self._tree is not None else self._build()
+            m = tree[1].shape[0] + 1
+            knn.kdtree_query(self.X, *tree, q[0], k, bi, bd, np.empty(m, np.int64), np.empty(m))
         else:
             knn.knn_brute(self.X, self.size, q[0], k, bi, bd)
         return bi, bd
@@ -216,7 +213,7 @@ class KNNRegressor:
             )
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"KNNRegressor(capacity={self.capacity}, n_dims={self.n_dims}, k={self.k}, "
             f"n_outputs={self.n_outputs}, kernel={self.kernel!r}, algorithm={self.algorithm!r}, size={self.size})"

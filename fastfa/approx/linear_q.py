@@ -33,7 +33,7 @@ class LinearQ:
         w: optional initial weights (default zeros: optimistic when rewards are negative).
     """
 
-    def __init__(self, features, n_actions: int, w=None):
+    def __init__(self, features, n_actions: int, w=None) -> None:
         if not hasattr(features, "n_features"):
             raise TypeError(f"features must be a fastfa feature object, got {type(features).__name__}")
         if getattr(features, "n_actions", None) is not None:
@@ -86,7 +86,7 @@ class LinearQ:
         """max_a q̂(obs, a) (the greedy state value)."""
         return float(self.q_values(obs).max())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LinearQ({self.features!r}, n_actions={self.n_actions})"
 
     def get_state(self) -> tuple[dict, dict]:

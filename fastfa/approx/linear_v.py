@@ -53,7 +53,7 @@ class LinearV:
     Attributes: ``features``, ``w``, ``sparse`` (the path taken).
     """
 
-    def __init__(self, features, w=None):
+    def __init__(self, features, w=None) -> None:
         if not hasattr(features, "n_features"):
             raise TypeError(f"features must be a fastfa feature object, got {type(features).__name__}")
         self.features = features
@@ -112,7 +112,7 @@ class LinearV:
         v_values_batch(self.w, I, V, out)
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LinearV({self.features!r}, sparse={self.sparse})"
 
     def get_state(self) -> tuple[dict, dict]:

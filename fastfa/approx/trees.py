@@ -33,7 +33,7 @@ __all__ = ["RegressionTree", "ExtraTrees"]
 _NO_LIMIT = 2**62
 
 
-def _tree_limits(max_depth, min_samples_split, min_samples_leaf):
+def _tree_limits(max_depth: int | None, min_samples_split: int, min_samples_leaf: int) -> tuple[int, int, int]:
     md = _NO_LIMIT if max_depth is None else check_limit("max_depth", max_depth, 0)
     return (
         md,
@@ -128,7 +128,7 @@ class RegressionTree(_TreeModel):
     ``n_node``, ``impurity`` (see :mod:`fastfa.kernels.approx.tree`), ``node_count``, ``nbytes``.
     """
 
-    def __init__(self, max_depth: int | None = None, min_samples_split: int = 2, min_samples_leaf: int = 1):
+    def __init__(self, max_depth: int | None = None, min_samples_split: int = 2, min_samples_leaf: int = 1) -> None:
         self._limits = _tree_limits(max_depth, min_samples_split, min_samples_leaf)
         self.max_depth, self.min_samples_split, self.min_samples_leaf = max_depth, min_samples_split, min_samples_leaf
 
@@ -141,7 +141,7 @@ class RegressionTree(_TreeModel):
         self._set_nodes([_fit_one(X, y, *self._limits, 1, False, rng)])
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"RegressionTree(max_depth={self.max_depth}, min_samples_split={self.min_samples_split}, "
             f"min_samples_leaf={self.min_samples_leaf})"
@@ -169,7 +169,7 @@ class ExtraTrees(_TreeModel):
         min_samples_leaf: int = 1,
         max_depth: int | None = None,
         seed=None,
-    ):
+    ) -> None:
         self.n_trees = check_limit("n_trees", n_trees, 1)
         self._limits = _tree_limits(max_depth, min_samples_split, min_samples_leaf)
         if max_features is not None:
@@ -190,7 +190,7 @@ class ExtraTrees(_TreeModel):
         self._set_nodes([_fit_one(X, y, *self._limits, K, True, self._rng) for _ in range(self.n_trees)])
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"ExtraTrees(n_trees={self.n_trees}, max_features={self.max_features}, "
             f"min_samples_split={self.min_samples_split}, min_samples_leaf={self.min_samples_leaf}, "

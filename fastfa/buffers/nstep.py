@@ -55,4 +55,4 @@ def sample(buf, batch_size: int) -> NStepTransitions:
     )
     if buf._reshape:
         out = buf._shape_out(*out)
-    return NStepTransitions(*out, g)
+    return NStepTransitions._make((*out, g))

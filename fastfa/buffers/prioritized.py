@@ -46,7 +46,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         alpha: float = 0.6,
         beta: float = 0.4,
         eps: float = 1e-6,
-    ):
+    ) -> None:
         super().__init__(capacity, obs_shape, obs_dtype, action_shape, action_dtype, seed, validate)
         self.alpha = _real("alpha", alpha, math.inf)
         self.beta = beta
@@ -91,7 +91,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             d,
         )
 
-    def _add_batch(self, o, a, r, o2, d):
+    def _add_batch(self, o, a, r, o2, d) -> None:
         f = self._fast
         if f is not None:  # rows in the observation shape, for the C path
             so, so2 = o.reshape((o.shape[0],) + self.obs_shape), o2.reshape((o.shape[0],) + self.obs_shape)
@@ -106,7 +106,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
                 bool(d[i]),
             )  # inputs checked by add_batch
 
-    def sample(self, batch_size: int) -> PrioritizedTransitions:
+    def _priority_trees(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        if not hasattr(self, "pstate"):  # the base constructor attaches before the trees exist
+            return None
+        return self.sum_tree, self.min_tree, self.pstate
+
+    # a richer sample than the base class's (weights, indices): not a drop-in Transitions
+    def sample(self, batch_size: int) -> PrioritizedTransitions:  # type: ignore[override]
         """``batch_size`` transitions with P(i) ∝ pᵢ^α, plus ``weights`` and ``indices``."""
         f = self._fast
         if f is not None:
@@ -135,7 +141,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         )
         if not ok:
             raise ValueError("total priority is 0 or not finite; cannot sample")
-        return PrioritizedTransitions(*self._shape_out(*out), w, idx)
+        return PrioritizedTransitions._make((*self._shape_out(*out), w, idx))
 
     def update_priorities(self, indices, priorities) -> None:
         """Set the priorities of rows ``indices`` to ``priorities + eps`` (priorities ≥ 0, finite).
@@ -181,7 +187,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def _arrays(self) -> dict:
         return {**super()._arrays(), "sum_tree": self.sum_tree, "min_tree": self.min_tree, "pstate": self.pstate}
 
-    def _restore(self, arrays, path, prefix):
+    def _restore(self, arrays, path, prefix) -> None:
         super()._restore(arrays, path, prefix)
         self.sum_tree[:], self.min_tree[:], self.pstate[:] = _check_trees(self, arrays, path, prefix)
 

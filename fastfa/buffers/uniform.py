@@ -6,11 +6,22 @@ The n-step sampling of ``n_step > 1`` lives in :mod:`.nstep`, the compact storag
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from .. import io as _io
 from . import compact, files, nstep
-from ._common import PrioritizedTransitions, Transitions, check_shape, check_state, kernels, ring_class
+from ._common import (
+    NStepTransitions,
+    PrioritizedTransitions,
+    Transitions,
+    check_shape,
+    check_state,
+    kernels,
+    ring_class,
+)
 
 __all__ = ["ReplayBuffer"]
 
@@ -61,7 +72,7 @@ class ReplayBuffer:
         n_step: int = 1,
         gamma: float = 0.99,
         store_next_obs: bool = True,
-    ):
+    ) -> None:
         n_step, gamma = nstep.check_n_step(n_step, gamma)
         self.n_step = int(n_step)
         self.gamma = gamma
@@ -99,7 +110,11 @@ class ReplayBuffer:
         self._reshape = len(self.obs_shape) != 1 or len(self.action_shape) > 1
         self._attach_fast()
 
-    def _attach_fast(self):
+    def _priority_trees(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(sum_tree, min_tree, pstate)`` of a prioritized buffer for the C fast path (None: uniform)."""
+        return None
+
+    def _attach_fast(self) -> None:
         """Point the C fast path (if compiled and applicable) at this buffer's arrays."""
         f = None
         ring = ring_class()
@@ -118,8 +133,9 @@ class ReplayBuffer:
                     self.validate,
                     Transitions,
                 )
-                if getattr(self, "sum_tree", None) is not None:
-                    f.set_prioritized(self.sum_tree, self.min_tree, self.pstate, PrioritizedTransitions)
+                trees = self._priority_trees()
+                if trees is not None:
+                    f.set_prioritized(*trees, PrioritizedTransitions)
             except (TypeError, ValueError):  # e.g. a non-native byte order: the Numba path handles it
                 f = None
         self._fast = f
@@ -130,7 +146,7 @@ class ReplayBuffer:
         d["_fast"] = d["_fast_sample"] = None
         return d
 
-    def __setstate__(self, d):
+    def __setstate__(self, d) -> None:
         self.__dict__.update(d)
         self._attach_fast()
 
@@ -166,11 +182,11 @@ class ReplayBuffer:
     def full(self) -> bool:
         return int(self.state[1]) == self.capacity
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(capacity={self.capacity}, obs_shape={self.obs_shape}, size={len(self)})"
 
     # ------------------------------------------------------------------ checks
-    def _check_obs(self, name, o, batch=False):
+    def _check_obs(self, name, o, batch: bool = False):
         o = np.asarray(o)
         want = ((o.shape[0],) if batch and o.ndim else ()) + self.obs_shape
         if o.shape != want:
@@ -267,7 +283,7 @@ class ReplayBuffer:
                 d[start : start + self.capacity],
             )
 
-    def _add_batch(self, o, a, r, o2, d):
+    def _add_batch(self, o, a, r, o2, d) -> None:
         if not self.store_next_obs:
             for i in range(o.shape[0]):
                 compact.add(
@@ -326,7 +342,7 @@ class ReplayBuffer:
             np.empty(B, np.bool_),
         )
 
-    def sample(self, batch_size: int) -> Transitions:
+    def sample(self, batch_size: int) -> Transitions | NStepTransitions:
         """``batch_size`` transitions drawn uniformly with replacement from the stored ones
         (:class:`NStepTransitions` when ``n_step > 1``, same rows for the same Generator state)."""
         f = self._fast_sample
@@ -371,10 +387,10 @@ class ReplayBuffer:
         (:class:`fastfa.io.FormatError` naming the file and field otherwise)."""
         return files.from_dict(cls, meta, arrays, prefix)
 
-    def _restore(self, arrays, path, prefix):
+    def _restore(self, arrays, path, prefix) -> None:
         files.restore(self, arrays, path, prefix)
 
-    def save(self, path) -> "Path":  # noqa: F821
+    def save(self, path: str | os.PathLike) -> Path:
         """Write the buffer (filled rows, write position, RNG state) to a pickle-free ``.npz``."""
         meta, arrays = self.to_dict(prefix="")
         return _io.save(path, self._kind, meta, arrays)

@@ -32,7 +32,7 @@ class _TwinEnv(CompiledEnv):
     _name_ = ""
     _state_len = 0
 
-    def __init__(self, render_mode: str | None = None):
+    def __init__(self, render_mode: str | None = None) -> None:
         if render_mode is not None:
             raise ValueError(
                 f"render_mode: compiled twins do not render (got {render_mode!r}); use gymnasium.make for rendering"
@@ -75,7 +75,7 @@ class MountainCarEnv(_TwinEnv):
     compiled_key = "MountainCar-v0"
     _state_len = 2
 
-    def __init__(self, render_mode: str | None = None, goal_velocity: float = 0.0):
+    def __init__(self, render_mode: str | None = None, goal_velocity: float = 0.0) -> None:
         self.params = _k().mountaincar_params(goal_velocity)
         low = np.array([-1.2, -0.07], dtype=np.float32)
         self.observation_space = spaces.Box(low, np.array([0.6, 0.07], dtype=np.float32), dtype=np.float32)
@@ -106,7 +106,7 @@ class CartPoleEnv(_TwinEnv):
     compiled_key = "CartPole-v1"
     _state_len = 5
 
-    def __init__(self, render_mode: str | None = None, sutton_barto_reward: bool = False):
+    def __init__(self, render_mode: str | None = None, sutton_barto_reward: bool = False) -> None:
         self.params = _k().cartpole_params(sutton_barto_reward)
         high = np.array([2.4 * 2, np.inf, 12 * 2 * math.pi / 360 * 2, np.inf], dtype=np.float32)
         self.observation_space = spaces.Box(-high, high, dtype=np.float32)
@@ -137,7 +137,7 @@ class AcrobotEnv(_TwinEnv):
     compiled_key = "Acrobot-v1"
     _state_len = 4
 
-    def __init__(self, render_mode: str | None = None):
+    def __init__(self, render_mode: str | None = None) -> None:
         self.params = _k().acrobot_params()
         high = np.array([1.0, 1.0, 1.0, 1.0, 4 * math.pi, 9 * math.pi], dtype=np.float32)
         self.observation_space = spaces.Box(-high, high, dtype=np.float32)

@@ -74,7 +74,7 @@ class CompiledEnv(gymnasium.Env):
         max_episode_steps=None,
         id=None,
         render_mode=None,
-    ):
+    ) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode: compiled environments do not render (got {render_mode!r})")
         self.render_mode = None
@@ -156,5 +156,5 @@ class CompiledEnv(gymnasium.Env):
     def _name(self):
         return self.id or type(self).__name__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, state_size={self.state.shape[0]})"

@@ -51,7 +51,7 @@ class ShortCorridorEnv(gymnasium.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
 
-    def __init__(self, render_mode: str | None = None):
+    def __init__(self, render_mode: str | None = None) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         self.render_mode = render_mode
@@ -94,16 +94,16 @@ class _PuckWorldBase(gymnasium.Env):
         self,
         render_mode=None,
         *,
-        radius=0.05,
-        accel=0.002,
-        damping=0.95,
+        radius: float = 0.05,
+        accel: float = 0.002,
+        damping: float = 0.95,
         bounce=-0.5,
         target_period=300,
-        enemy=False,
-        enemy_speed=0.001,
-        enemy_radius=0.25,
-        enemy_penalty=2.0,
-    ):
+        enemy: bool = False,
+        enemy_speed: float = 0.001,
+        enemy_radius: float = 0.25,
+        enemy_penalty: float = 2.0,
+    ) -> None:
         if render_mode not in (None, "rgb_array", "human"):
             raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
         for name, v, lo, hi in [
@@ -181,7 +181,7 @@ class _PuckWorldBase(gymnasium.Env):
         plt.pause(1.0 / self.metadata["render_fps"])
         return None
 
-    def close(self):
+    def close(self) -> None:
         if self._fig is not None:
             import matplotlib.pyplot as plt
 
@@ -198,7 +198,7 @@ def draw_puckworld(params, state, size: int = 256) -> np.ndarray:
     u = (xx + 0.5) / size
     v = 1.0 - (yy + 0.5) / size  # y up
 
-    def disc(cx, cy, rad, colour, alpha=1.0):
+    def disc(cx, cy, rad, colour, alpha: float = 1.0) -> None:
         m = (u - cx) ** 2 + (v - cy) ** 2 <= rad * rad
         img[m] = (alpha * np.asarray(colour) + (1 - alpha) * img[m]).astype(np.uint8)
 
@@ -241,7 +241,7 @@ class PuckWorldEnv(_PuckWorldBase):
     enemy_penalty=2.0``.
     """
 
-    def __init__(self, render_mode: str | None = None, **kwargs):
+    def __init__(self, render_mode: str | None = None, **kwargs) -> None:
         super().__init__(render_mode, **kwargs)
         self.action_space = spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)
 
@@ -261,7 +261,7 @@ class PuckWorldDiscreteEnv(_PuckWorldBase):
     Everything else as :class:`PuckWorldEnv` (observation, reward, start, episode end).
     """
 
-    def __init__(self, render_mode: str | None = None, **kwargs):
+    def __init__(self, render_mode: str | None = None, **kwargs) -> None:
         super().__init__(render_mode, **kwargs)
         self.action_space = spaces.Discrete(5)
 

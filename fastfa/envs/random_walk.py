@@ -65,7 +65,7 @@ class RandomWalkEnv(gymnasium.Env):
 
     def __init__(
         self, n_states: int = 1000, max_jump: int = 100, start: int | None = None, render_mode: str | None = None
-    ):
+    ) -> None:
         _check(n_states, max_jump)
         if render_mode is not None:
             raise ValueError(f"render_mode: RandomWalk does not render (got {render_mode!r})")

@@ -22,7 +22,7 @@ import numpy as np
 
 
 class LinearTiles:
-    def __init__(self, d, n_out, *, tiles=8, tilings=8, alpha=0.5, **_):
+    def __init__(self, d, n_out, *, tiles=8, tilings=8, alpha: float = 0.5, **_) -> None:
         from ..features import GridTileCoder
         from ..kernels.features.gridtiles import grid_tiles
 
@@ -50,7 +50,7 @@ class LinearTiles:
         I = self.tc.indices_batch(X)
         return self.w[I].sum(axis=1)
 
-    def learn(self, x, a, r, gamma_t, x2, a2):
+    def learn(self, x, a, r, gamma_t, x2, a2) -> None:
         from ..kernels.linear.control import sarsa_update
 
         self._tiles(x, self.tc.cf, self.tc.ci, self._i)
@@ -59,7 +59,7 @@ class LinearTiles:
 
 
 class KNN:
-    def __init__(self, d, n_out, *, capacity=2000, k=4, radius=0.02, alpha=0.5, **_):
+    def __init__(self, d, n_out, *, capacity=2000, k=4, radius: float = 0.02, alpha: float = 0.5, **_) -> None:
         from ..approx import KNNRegressor
 
         self.m = KNNRegressor(capacity, d, k, n_outputs=n_out)
@@ -91,7 +91,7 @@ class KNN:
     def q_batch(self, X):
         return self.m.predict(X).reshape(len(X), -1)
 
-    def learn(self, x, a, r, gamma_t, x2, a2):
+    def learn(self, x, a, r, gamma_t, x2, a2) -> None:
         from ..kernels.approx.knn import knn_brute, knn_td_update
 
         m = self.m
@@ -107,7 +107,7 @@ class KNN:
 
 
 class TreeRefit:
-    def __init__(self, d, n_out, *, window=5000, refit=500, min_samples_leaf=5, **_):
+    def __init__(self, d, n_out, *, window=5000, refit=500, min_samples_leaf=5, **_) -> None:
         self.d, self.n_out, self.window, self.refit = d, n_out, window, refit
         self.msl = min_samples_leaf
         self.buf = np.zeros((window, 2 * d + 4))  # x, a, r, gamma_t, x2, a2
@@ -142,7 +142,7 @@ class TreeRefit:
         rows = np.column_stack([np.repeat(X, self.n_out, axis=0), np.tile(np.arange(self.n_out), len(X))])
         return self._predict(np.ascontiguousarray(rows)).reshape(len(X), self.n_out)
 
-    def learn(self, x, a, r, gamma_t, x2, a2):
+    def learn(self, x, a, r, gamma_t, x2, a2) -> None:
         from ..approx import RegressionTree
 
         d = self.d
@@ -163,7 +163,7 @@ class TreeRefit:
 
 
 class MLP:
-    def __init__(self, d, n_out, *, hidden=32, lr=1e-3, seed=0, **_):
+    def __init__(self, d, n_out, *, hidden=32, lr: float = 1e-3, seed=0, **_) -> None:
         from ..kernels.nn import mlp
 
         self.k = mlp
@@ -191,7 +191,7 @@ class MLP:
         acts = np.empty(self.k.mlp_acts_size(self.sizes, len(X)))
         return self.k.mlp_forward(self.theta, self.sizes, 1, np.ascontiguousarray(2.0 * X - 1.0), acts).copy()
 
-    def learn(self, x, a, r, gamma_t, x2, a2):
+    def learn(self, x, a, r, gamma_t, x2, a2) -> None:
         k = self.k
         target = r + (gamma_t * self.q(x2)[a2] if gamma_t != 0.0 else 0.0)
         self.x[0] = 2.0 * x - 1.0

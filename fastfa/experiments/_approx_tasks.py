@@ -162,7 +162,7 @@ def mc_samples(seed, n):
 class TilesLSQ:
     """Ridge least squares on tile features, one weight column per action (the action is X's last column)."""
 
-    def __init__(self, d, n_actions, tiles=8, tilings=8, ridge=1e-3):
+    def __init__(self, d, n_actions, tiles=8, tilings=8, ridge: float = 1e-3) -> None:
         from ..features import GridTileCoder
 
         self.tc = GridTileCoder(np.zeros(d), np.ones(d), tiles, tilings)
@@ -203,7 +203,7 @@ class MLPRegressor:
     """A tanh MLP with one output per action, trained by Adam on the squared error of the taken action
     (``epochs`` passes of minibatches per fit, warm-started from the previous fit)."""
 
-    def __init__(self, d, n_actions, hidden=64, lr=3e-3, epochs=4, batch=256, seed=0):
+    def __init__(self, d, n_actions, hidden=64, lr: float = 3e-3, epochs=4, batch=256, seed=0) -> None:
         from ..kernels.nn import mlp
 
         self.k, self.sizes = mlp, np.array([d, hidden, hidden, n_actions], np.int64)

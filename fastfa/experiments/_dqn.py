@@ -156,7 +156,7 @@ def run_dqn_experiment(
         "dqn": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()},
     }
 
-    def plot(table, path: Path):
+    def plot(table, path: Path) -> None:
         import matplotlib.pyplot as plt
 
         from ._plot import save_figure

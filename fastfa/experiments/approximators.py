@@ -71,10 +71,10 @@ QUICK = defaults(PARAMS, quick=True)
 
 
 class _Rows:
-    def __init__(self):
+    def __init__(self) -> None:
         self.cols = {k: [] for k in ("run", "task", "method", "x", "metric", "value")}
 
-    def add(self, run, task, method, metric, x, value):
+    def add(self, run, task, method, metric, x, value) -> None:
         x = np.atleast_1d(x)
         value = np.atleast_1d(value)
         for k, v in (("run", run), ("task", task), ("method", method), ("metric", metric)):
@@ -86,7 +86,7 @@ class _Rows:
         return {k: np.asarray(v) for k, v in self.cols.items()}
 
 
-def _warm_up(v_true):
+def _warm_up(v_true) -> None:
     """Compile or load every kernel the runs use, so the timed loops measure updates, not compilation."""
     from . import _approx_tasks as T
 
@@ -99,7 +99,7 @@ def _warm_up(v_true):
         )
 
 
-def _fqi(rows, j, p, ss, regressors):
+def _fqi(rows, j, p, ss, regressors) -> None:
     from ..agents import fitted_q_iteration
     from . import _approx_tasks as T
 
@@ -107,7 +107,7 @@ def _fqi(rows, j, p, ss, regressors):
     for name, make in regressors.items():
         evals = []
 
-        def cb(it, f):
+        def cb(it, f) -> None:
             if it % int(p["fqi_eval_every"]) == 0 or it == int(p["fqi_iterations"]):
                 evals.append((it, T.mc_evaluate(f.q_values)))
 
@@ -119,7 +119,7 @@ def _fqi(rows, j, p, ss, regressors):
         rows.add(j, "mountaincar", name, "bytes", 0, getattr(f.model, "nbytes", 0))
 
 
-def _fpe(rows, j, p, ss, v_true):
+def _fpe(rows, j, p, ss, v_true) -> None:
     """Fitted policy evaluation of the random walk with extra-trees on the online runs' transitions."""
     from ..agents import fitted_q_iteration
     from ..approx import ExtraTrees
@@ -143,7 +143,7 @@ def _fpe(rows, j, p, ss, v_true):
         rows.add(j, "randomwalk", "fqi-trees", "v_hat", np.arange(10, 1001, 10), v[9::10])
 
 
-def plot(table, path):
+def plot(table, path) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure

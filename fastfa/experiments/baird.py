@@ -41,7 +41,7 @@ DEFAULTS = defaults(PARAMS)
 W0 = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 10.0, 1.0]
 
 
-def plot(table, path):
+def plot(table, path) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure

@@ -73,7 +73,7 @@ def run(ctx: Context) -> Result:
     with_sb3 = bool(int(ctx.params.get("sb3", 0)))
     cols = {"run": [], "method": [], "x": [], "metric": [], "value": []}
 
-    def add(r, m, x, metric, v):
+    def add(r, m, x, metric, v) -> None:
         cols["run"].append(r)
         cols["method"].append(m)
         cols["x"].append(x)
@@ -100,7 +100,7 @@ def run(ctx: Context) -> Result:
         if with_sb3:
             last = {}
 
-            def rows(x, ev, w, r=r):
+            def rows(x, ev, w, r=r) -> None:
                 add(r, "sb3", x, "eval_return", ev)
                 add(r, "sb3", x, "wall_time_s", w)
                 last["ev"] = ev
@@ -124,7 +124,7 @@ def run(ctx: Context) -> Result:
             }
         )
 
-    def plot(table, path: Path):
+    def plot(table, path: Path) -> None:
         import matplotlib.pyplot as plt
 
         from ._plot import save_figure

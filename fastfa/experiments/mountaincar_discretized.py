@@ -42,7 +42,7 @@ DEFAULTS = defaults(PARAMS)
 QUICK = defaults(PARAMS, quick=True)
 
 
-def plot(table, path):
+def plot(table, path) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure

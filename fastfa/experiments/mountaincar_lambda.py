@@ -130,7 +130,7 @@ def cell(params_, seeds):
     return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"), "value": m}
 
 
-def plot(table, path):
+def plot(table, path) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure
@@ -174,7 +174,7 @@ def run(ctx) -> Result:
     cols = {k: [] for k in ("panel", "method", "lam", "alpha", "run", "x", "metric", "value")}
     metrics, env_steps, wall, n_div = {}, 0, 0.0, 0
 
-    def add(panel, method, lam, alpha, metric, value):
+    def add(panel, method, lam, alpha, metric, value) -> None:
         for k, v in (("panel", panel), ("method", method), ("lam", lam), ("alpha", alpha), ("metric", metric)):
             cols[k].append(np.full(n_runs, v))
         cols["run"].append(np.arange(n_runs))

@@ -92,7 +92,7 @@ def cell(params_, seeds):
     return {"seed": np.arange(k), "x": np.zeros(k, int), "metric": np.full(k, "mean_steps_first_episodes"), "value": m}
 
 
-def plot(table, path):
+def plot(table, path) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure
@@ -146,7 +146,7 @@ def run(ctx) -> Result:
     cols = {k: [] for k in ("panel", "n", "alpha", "run", "x", "metric", "value")}
     metrics, env_steps, wall = {}, 0, 0.0
 
-    def add(panel, n, alpha, runs, x, metric, value):
+    def add(panel, n, alpha, runs, x, metric, value) -> None:
         m = len(value)
         for k, v in (("panel", panel), ("n", n), ("alpha", alpha), ("metric", metric)):
             cols[k].append(np.full(m, v))

@@ -130,7 +130,7 @@ def cell(params_, seeds):
     }
 
 
-def plot(table, path, ctg=None):
+def plot(table, path, ctg=None) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure

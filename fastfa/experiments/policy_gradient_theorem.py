@@ -66,7 +66,7 @@ def run(ctx: Context) -> Result:
                 np.max(np.abs(thm["J_avV_discountedQ"] - f)) / np.max(np.abs(f))
             )
 
-    def plot(table, path: Path):
+    def plot(table, path: Path) -> None:
         import matplotlib.pyplot as plt
 
         from ._plot import save_figure

@@ -160,7 +160,7 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
     gif = save_trajectory_gif(results[gif_method], ctx.out / "trajectory.gif")
     metrics["trajectory_gif"] = str(gif) if gif else None
 
-    def plot(table, path: Path):
+    def plot(table, path: Path) -> None:
         import matplotlib.pyplot as plt
 
         from ._plot import save_figure

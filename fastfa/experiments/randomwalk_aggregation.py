@@ -55,7 +55,7 @@ def cell(params, seeds):
     }
 
 
-def plot(table, path):
+def plot(table, path) -> None:
     import matplotlib.pyplot as plt
 
     from ._plot import save_figure

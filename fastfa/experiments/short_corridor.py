@@ -124,7 +124,7 @@ def run(ctx: Context) -> Result:
         }
     )
 
-    def plot(table, path: Path):
+    def plot(table, path: Path) -> None:
         import matplotlib.pyplot as plt
 
         from ._plot import save_figure

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 
-def as_box(low, high, name_low="low", name_high="high"):
+def as_box(low, high, name_low: str = "low", name_high: str = "high"):
     """Validated float64 ``low``/``high`` vectors of equal length with low < high, all finite."""
     lo = np.atleast_1d(np.asarray(low, dtype=np.float64)).copy()
     hi = np.atleast_1d(np.asarray(high, dtype=np.float64)).copy()
@@ -50,7 +50,7 @@ def as_pos_int(value, name, minimum=1):
     return int(value)
 
 
-def as_obs(obs, d, name="obs"):
+def as_obs(obs, d, name: str = "obs"):
     """One observation as contiguous float64[d] (a scalar is accepted when d == 1); finite."""
     if type(obs) is np.ndarray and obs.dtype == np.float64 and obs.shape == (d,) and obs.flags.c_contiguous:
         if math.isfinite(obs.sum()):  # fast path; a non-finite (or overflowing) sum falls through to the check
@@ -68,7 +68,7 @@ def as_obs(obs, d, name="obs"):
     return x
 
 
-def as_obs_batch(obs, d, name="obs"):
+def as_obs_batch(obs, d, name: str = "obs"):
     """A batch of observations as contiguous float64[n, d] (shape (n,) accepted when d == 1); finite."""
     x = np.asarray(obs)
     if x.dtype.kind not in "fiub":

@@ -41,7 +41,7 @@ def _table(d: int, per_dim: int, interaction: int | None) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(len(rows), d)
 
 
-def _check_order(order, name="order"):
+def _check_order(order, name: str = "order"):
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(order).__name__}")
     if order < 0:
@@ -69,7 +69,7 @@ class _DenseBasis:
     _eval_batch: Callable[[np.ndarray, np.ndarray], None]
     _tables: Callable[[], tuple]
 
-    def _init_box(self, low, high):
+    def _init_box(self, low, high) -> None:
         self.low, self.high = as_box(low, high)
 
     @property
@@ -112,7 +112,7 @@ class _DenseBasis:
         self._eval_batch(s, out)
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self._repr_args()}, n_features={self.n_features})"
 
     def get_state(self) -> tuple[dict, dict]:
@@ -135,7 +135,7 @@ class Polynomial(_DenseBasis):
     Attributes: ``exponents`` int64[n_features, d].
     """
 
-    def __init__(self, low, high, order: int, *, interaction: int | None = None):
+    def __init__(self, low, high, order: int, *, interaction: int | None = None) -> None:
         self._init_box(low, high)
         self.order = _check_order(order)
         self.interaction = _check_interaction(interaction, self.n_dims)
@@ -148,15 +148,15 @@ class Polynomial(_DenseBasis):
     def _tables(self):
         return (self.exponents,)
 
-    def _repr_args(self):
+    def _repr_args(self) -> str:
         return f"order={self.order}, d={self.n_dims}"
 
-    def _eval(self, s, out):
+    def _eval(self, s, out) -> None:
         from ..kernels.features.bases import polynomial
 
         polynomial(s, self.exponents, out)
 
-    def _eval_batch(self, s, out):
+    def _eval_batch(self, s, out) -> None:
         from ..kernels.features.bases import polynomial_batch
 
         polynomial_batch(s, self.exponents, out)
@@ -173,7 +173,7 @@ class Fourier(_DenseBasis):
     per-feature step size ``α_i = α / ‖c_i‖`` (``α`` for c = 0): see :meth:`step_sizes`.
     """
 
-    def __init__(self, low, high, order: int, *, interaction: int | None = None):
+    def __init__(self, low, high, order: int, *, interaction: int | None = None) -> None:
         self._init_box(low, high)
         self.order = _check_order(order)
         self.interaction = _check_interaction(interaction, self.n_dims)
@@ -186,7 +186,7 @@ class Fourier(_DenseBasis):
     def _tables(self):
         return (self.frequencies,)
 
-    def _repr_args(self):
+    def _repr_args(self) -> str:
         return f"order={self.order}, d={self.n_dims}"
 
     def step_sizes(self, alpha: float) -> np.ndarray:
@@ -194,12 +194,12 @@ class Fourier(_DenseBasis):
         norm = np.linalg.norm(self.frequencies, axis=1)
         return alpha / np.where(norm == 0, 1.0, norm)
 
-    def _eval(self, s, out):
+    def _eval(self, s, out) -> None:
         from ..kernels.features.bases import fourier
 
         fourier(s, self.frequencies, out)
 
-    def _eval_batch(self, s, out):
+    def _eval_batch(self, s, out) -> None:
         from ..kernels.features.bases import fourier_batch
 
         fourier_batch(s, self.frequencies, out)
@@ -222,7 +222,7 @@ class Wavelet(_DenseBasis):
     Attributes: ``functions`` int64[n_features, d].
     """
 
-    def __init__(self, low, high, levels: int, *, order: int | None = None):
+    def __init__(self, low, high, levels: int, *, order: int | None = None) -> None:
         self._init_box(low, high)
         self.levels = _check_order(levels, "levels")
         if self.levels > 30:
@@ -237,15 +237,15 @@ class Wavelet(_DenseBasis):
     def _tables(self):
         return (self.functions,)
 
-    def _repr_args(self):
+    def _repr_args(self) -> str:
         return f"levels={self.levels}, order={self.order}, d={self.n_dims}"
 
-    def _eval(self, s, out):
+    def _eval(self, s, out) -> None:
         from ..kernels.features.bases import wavelet
 
         wavelet(s, self.functions, out)
 
-    def _eval_batch(self, s, out):
+    def _eval_batch(self, s, out) -> None:
         from ..kernels.features.bases import wavelet_batch
 
         wavelet_batch(s, self.functions, out)
@@ -265,7 +265,7 @@ class RBF(_DenseBasis):
     Attributes: ``centres`` float64[n_features, d] (unit-box coordinates), ``width``.
     """
 
-    def __init__(self, low, high, centres_per_dim, width: float | None = None):
+    def __init__(self, low, high, centres_per_dim, width: float | None = None) -> None:
         self._init_box(low, high)
         self.centres_per_dim = as_int_vector(centres_per_dim, self.n_dims, "centres_per_dim")
         axes = [np.linspace(0.0, 1.0, int(n)) if n > 1 else np.array([0.5]) for n in self.centres_per_dim]
@@ -285,15 +285,15 @@ class RBF(_DenseBasis):
     def _tables(self):
         return (self.centres, self._inv)
 
-    def _repr_args(self):
+    def _repr_args(self) -> str:
         return f"centres_per_dim={self.centres_per_dim.tolist()}, width={self.width}"
 
-    def _eval(self, s, out):
+    def _eval(self, s, out) -> None:
         from ..kernels.features.bases import rbf
 
         rbf(s, self.centres, self._inv, out)
 
-    def _eval_batch(self, s, out):
+    def _eval_batch(self, s, out) -> None:
         from ..kernels.features.bases import rbf_batch
 
         rbf_batch(s, self.centres, self._inv, out)

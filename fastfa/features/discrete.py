@@ -51,7 +51,7 @@ class Discretizer:
     sparse = True
     n_active = 1
 
-    def __init__(self, low, high, bins):
+    def __init__(self, low, high, bins) -> None:
         self.low, self.high = as_box(low, high)
         self.bins = as_int_vector(bins, self.low.shape[0], "bins")
 
@@ -63,7 +63,7 @@ class Discretizer:
     def n_features(self):
         return int(np.prod(self.bins))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Discretizer(low={self.low.tolist()}, high={self.high.tolist()}, bins={self.bins.tolist()})"
 
     def get_state(self) -> tuple[dict, dict]:
@@ -116,7 +116,7 @@ class StateAggregation:
     sparse = True
     n_active = 1
 
-    def __init__(self, n_states: int, n_groups: int, first: int = 0):
+    def __init__(self, n_states: int, n_groups: int, first: int = 0) -> None:
         self.n_states = as_pos_int(n_states, "n_states")
         self.n_groups = as_pos_int(n_groups, "n_groups")
         if self.n_groups > self.n_states:
@@ -129,7 +129,7 @@ class StateAggregation:
     def n_features(self):
         return self.n_groups
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"StateAggregation(n_states={self.n_states}, n_groups={self.n_groups}, first={self.first})"
 
     def get_state(self) -> tuple[dict, dict]:
@@ -207,7 +207,7 @@ class CoarseCoding:
     sparse = True
     n_active = None
 
-    def __init__(self, low, high, n_centres=None, radius: float = 0.1, *, centres=None):
+    def __init__(self, low, high, n_centres=None, radius: float = 0.1, *, centres=None) -> None:
         self.low, self.high = as_box(low, high)
         d = self.low.shape[0]
         if centres is not None:
@@ -237,7 +237,7 @@ class CoarseCoding:
     def n_features(self):
         return int(self.centres.shape[0])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CoarseCoding(n_features={self.n_features}, radius={self.radius})"
 
     def get_state(self) -> tuple[dict, dict]:

@@ -45,7 +45,7 @@ class GridTileCoder:
 
     sparse = True
 
-    def __init__(self, low, high, tiles=8, tilings: int = 8, anchor: bool = False):
+    def __init__(self, low, high, tiles=8, tilings: int = 8, anchor: bool = False) -> None:
         from ..kernels.features.gridtiles import grid_spec
 
         self.low, self.high = as_box(low, high)
@@ -69,7 +69,7 @@ class GridTileCoder:
     def n_active(self) -> int:
         return self.tilings
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"GridTileCoder(low={self.low.tolist()}, high={self.high.tolist()}, tiles={self.tiles.tolist()}, "
             f"tilings={self.tilings}, anchor={self.anchor})"

@@ -92,7 +92,7 @@ class TileCoder:
         offsets: str = "asymmetric",
         mode: str = "hash",
         size: int = 4096,
-    ):
+    ) -> None:
         self.low, self.high = as_box(low, high)
         d = self.low.shape[0]
         self.tiles_per_dim = as_int_vector(tiles_per_dim, d, "tiles_per_dim")
@@ -143,7 +143,7 @@ class TileCoder:
     def n_active(self) -> int:
         return self.n_tilings
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"TileCoder(low={self.low.tolist()}, high={self.high.tolist()}, "
             f"tiles_per_dim={self.tiles_per_dim.tolist()}, n_tilings={self.n_tilings}, "
@@ -217,7 +217,7 @@ class TileCoder:
             self._warn_full()
         return out
 
-    def _warn_full(self):
+    def _warn_full(self) -> None:
         import warnings
 
         self._warned = True

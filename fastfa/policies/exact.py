@@ -74,7 +74,7 @@ def bandit_gradient(theta, X, R, d) -> np.ndarray:
     return np.einsum("s,saf,sa->f", d, grad_pi(theta, X), R)
 
 
-def likelihood_ratio_estimates(theta, X, R, d, n, rng, noise=1.0) -> np.ndarray:
+def likelihood_ratio_estimates(theta, X, R, d, n, rng, noise: float = 1.0) -> np.ndarray:
     """``n`` single-sample estimates r ∇ ln π(a|s) (rows), s ~ d, a ~ π, r = R(s,a) + noise·N(0,1)."""
     theta, X = _check(theta, X)
     pi = softmax_policy(theta, X)

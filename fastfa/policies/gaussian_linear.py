@@ -49,7 +49,7 @@ class GaussianLinear:
         learn_std: bool = True,
         state_dependent_std: bool = False,
         std_bounds: tuple[float, float] = (np.exp(-5.0), np.exp(2.0)),
-    ):
+    ) -> None:
         self.n_features = check_int("n_features", n_features, 1)
         self.action_dim = check_int("action_dim", action_dim, 1)
         if self.action_dim > 62:

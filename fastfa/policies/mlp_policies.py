@@ -21,7 +21,7 @@ __all__ = ["SoftmaxMLP", "GaussianMLP"]
 
 
 class _MLPBase:
-    def __init__(self, n_in: int, n_out: int, hidden, activation: str, seed):
+    def __init__(self, n_in: int, n_out: int, hidden, activation: str, seed) -> None:
         from ..kernels.nn import mlp
 
         n_in = check_int("n_in", n_in, 1)
@@ -62,7 +62,7 @@ class _MLPBase:
 class SoftmaxMLP(_MLPBase):
     """Softmax over MLP outputs.  Args: n_in, n_actions (>= 2), hidden=(64, 64), activation, seed."""
 
-    def __init__(self, n_in: int, n_actions: int, *, hidden=(64, 64), activation: str = "tanh", seed=None):
+    def __init__(self, n_in: int, n_actions: int, *, hidden=(64, 64), activation: str = "tanh", seed=None) -> None:
         self.n_actions = check_int("n_actions", n_actions, 2)
         super().__init__(n_in, self.n_actions, hidden, activation, seed)
 
@@ -124,7 +124,7 @@ class GaussianMLP(_MLPBase):
         init_std: float = 1.0,
         std_bounds=(np.exp(-5.0), np.exp(2.0)),
         seed=None,
-    ):
+    ) -> None:
         self.action_dim = check_int("action_dim", action_dim, 1)
         super().__init__(n_in, self.action_dim, hidden, activation, seed)
         init_std = check_positive("init_std", init_std)

@@ -35,7 +35,7 @@ class SoftmaxLinear:
             (uniform policy).
     """
 
-    def __init__(self, n_features: int, n_actions: int, *, layout: str = "per_action", theta=None):
+    def __init__(self, n_features: int, n_actions: int, *, layout: str = "per_action", theta=None) -> None:
         self.n_features = check_int("n_features", n_features, 1)
         self.n_actions = check_int("n_actions", n_actions, 2)
         if layout not in ("per_action", "state_action"):
