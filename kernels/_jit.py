@@ -59,3 +59,13 @@ def njit(*args, **kwargs):
 def py_func(dispatcher):
     """The pure-Python function behind a dispatcher (itself when JIT is disabled)."""
     return getattr(dispatcher, "py_func", dispatcher)
+
+
+if JIT_DISABLED:
+
+    def fixed_tuple(a, n):
+        """The first ``n`` entries of the 1-D array ``a`` as a tuple (interpreted: ``tuple(a[:n])``)."""
+        return tuple(a[:n])
+else:
+    # compiled: ``n`` must be a compile-time constant; the tuple then lives in registers
+    from numba.np.unsafe.ndarray import to_fixed_tuple as fixed_tuple  # noqa: F401

@@ -98,25 +98,20 @@ def _state_after_reset(env, target):
 
 def compiled_unit(cenv, alg, tiles=None):
     """The fused loop for (env, algorithm code): cached on disk for built-in envs, compiled once per
-    process for a user's env (checked first).  ``tiles``: the ``(cf, ci)`` arrays it will code with;
-    the built-in Mountain Car's SARSA with power-of-two tilings over a 2-D box then takes the loop
-    written out by hand (same numbers, faster; see ``fastfa.kernels.loops.mountaincar_sarsa``)."""
+    process for a user's env (checked first).  ``tiles``: the ``(cf, ci)`` arrays it will code with
+    (their dimensions must be the observation's length)."""
     from ..envs.check import check_compiled_env
     from ..kernels.loops import control_loop as L
     from ..kernels.linear import control_nstep as N
     from ..kernels.loops.specialise import specialise
 
+    d = int(cenv.observation_space.shape[0])
+    if tiles is not None and tiles[0].shape[1] != d:
+        raise ValueError(
+            f"features: a tile coder over {tiles[0].shape[1]} dimensions cannot code the "
+            f"{d}-dimensional observations of {cenv.compiled_key or 'this env'}"
+        )
     key = cenv.compiled_key
-    if (
-        key == "MountainCar-v0"
-        and alg == L.ALG_SARSA
-        and tiles is not None
-        and tiles[1][-1] >= 0
-        and tiles[0].shape[1] == 2
-    ):
-        from ..kernels.loops.mountaincar_sarsa import mountaincar_sarsa_run
-
-        return mountaincar_sarsa_run
     if key is None and not cenv._checked:
         check_compiled_env(cenv)
     tpl = N.nstep_sarsa_tpl if alg == L.ALG_NSTEP_SARSA else L.control_run_tpl
@@ -128,7 +123,9 @@ def compiled_unit(cenv, alg, tiles=None):
         ENV_STEP=cenv.step_fn,
         ENV_OBSERVE=cenv.observe_fn,
         OBS_F32=cenv.observation_space.dtype == np.float32,
+        OBS_DIM=d,
         ALG=int(alg),
+        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
     )
 
 

@@ -31,6 +31,7 @@ class _TwinEnv(CompiledEnv):
 
     _name_ = ""
     _state_len = 0
+    params_tuple = True  # the kernels read params[i] only
 
     def __init__(self, render_mode: str | None = None) -> None:
         if render_mode is not None:

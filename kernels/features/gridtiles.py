@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from .._jit import njit
+from .._jit import fixed_tuple, njit
 
 
 def grid_spec(low, high, n_tiles, numtilings, anchor=False):
@@ -93,3 +93,60 @@ def grid_tiles(x, cf, ci, out):
                 while r >= numt:
                     r -= numt
                     c += 1
+
+
+@njit
+def grid_consts(cf, ci, d):
+    """The layout ``(cf, ci)`` as a tuple of scalars and d-tuples for :func:`grid_tiles_consts`:
+    ``(low, high, n, origin, qmax, stride, T, tiles_per_tiling, log2 T, Σ_k base_k·stride_k, q)``
+    (``q`` int64[d] is scratch).
+
+    ``d`` must be a compile-time constant (a literal or a global of a specialised loop).  A loop
+    that builds this once and codes with :func:`grid_tiles_consts` keeps the layout in registers:
+    arrays would be re-read after every weight store (LLVM cannot rule out that they alias).
+    """
+    base_off = 0
+    for k in range(d):
+        base_off += ci[2 + k] * ci[2 + d + k]
+    return (
+        fixed_tuple(cf[0], d),
+        fixed_tuple(cf[1], d),
+        fixed_tuple(cf[2], d),
+        fixed_tuple(cf[3], d),
+        fixed_tuple(cf[4], d),
+        fixed_tuple(ci[2 + d : 2 + 2 * d], d),
+        ci[0],
+        ci[1],
+        ci[2 + 2 * d],
+        base_off,
+        np.empty(d, np.int64),
+    )
+
+
+@njit(inline="always")
+def grid_tiles_consts(x, g, out):
+    """:func:`grid_tiles` with the layout from :func:`grid_consts` (same indices, tested), one pass
+    per tiling: ``out[t] = t·tiles_per_tiling + Σ_k (⌊(q_k + (2k+1)t)/T⌋ − base_k)·stride_k``."""
+    low, high, n, origin, qmax, stride, numt, per, shift, base_off, q = g
+    for k in range(len(low)):
+        xk = x[k]
+        if xk < low[k]:
+            xk = low[k]
+        elif xk > high[k]:
+            xk = high[k]
+        qf = math.floor((n[k] * (xk - origin[k]) / (high[k] - low[k])) * numt)
+        if qf > qmax[k]:  # anchored grids: x = high falls in the last cell
+            qf = qmax[k]
+        q[k] = np.int64(qf)
+    if shift >= 0:  # power-of-two T: the floor division is an arithmetic shift
+        for t in range(numt):
+            acc = t * per - base_off
+            for k in range(len(low)):
+                acc += ((q[k] + (2 * k + 1) * t) >> shift) * stride[k]
+            out[t] = acc
+    else:
+        for t in range(numt):
+            acc = t * per - base_off
+            for k in range(len(low)):
+                acc += ((q[k] + (2 * k + 1) * t) // numt) * stride[k]
+            out[t] = acc

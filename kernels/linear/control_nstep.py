@@ -16,14 +16,16 @@ and w ← w + α (G − q̂(S_τ, A_τ)) ∇q̂(S_τ, A_τ).
 
 import numpy as np
 
-from .._jit import njit
+from .._jit import fixed_tuple, njit
 from .control import eps_greedy, linear_q_update, nstep_return, q_value, q_values
-from ..features.gridtiles import grid_tiles
+from ..features.gridtiles import grid_consts, grid_tiles_consts
 from ..loops.control_loop import round_f32
 
 # bound per specialisation by fastfa.kernels.loops.specialise (see control_loop: same protocol)
 ENV_RESET = ENV_STEP = ENV_OBSERVE = None
 OBS_F32 = True
+OBS_DIM = 1
+PARAMS_N = -1
 
 
 @njit
@@ -45,6 +47,10 @@ def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
     """Up to ``budget.n_episodes`` episodes of n-step SARSA (n = ``hp.n``); returns (episodes
     finished, total steps).  Arguments as :func:`fastfa.kernels.loops.control_loop.control_run_tpl`."""
     n_a = w.shape[1]
+    if PARAMS_N >= 0:  # the env's params as a tuple of constants in registers (CompiledEnv.params_tuple)
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
     numt = ci[0]
     n, alpha, gamma, epsilon = hp.n, hp.alpha, hp.gamma, hp.epsilon
     n_episodes, max_total_steps, max_steps = budget.n_episodes, budget.max_total_steps, budget.max_steps
@@ -55,17 +61,18 @@ def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
     tmp = np.zeros(n)
     ones = np.ones(numt)
     qb = np.empty(n_a)
-    x = np.empty(cf.shape[1])
+    x = np.empty(OBS_DIM)
+    g = grid_consts(cf, ci, OBS_DIM)  # the tile layout in registers (OBS_DIM is a constant)
     total = 0
     done_eps = 0
     for ep in range(n_episodes):
         if budget.reset_first or ep > 0:
-            ENV_RESET(env_params, env_state, env_rng)
-        ENV_OBSERVE(env_params, env_state, x)
+            ENV_RESET(params, env_state, env_rng)
+        ENV_OBSERVE(params, env_state, x)
         if OBS_F32:
-            round_f32(x)
+            round_f32(x, OBS_DIM)
         h = 0
-        grid_tiles(x, cf, ci, I[0])
+        grid_tiles_consts(x, g, I[0])
         q_values(w, I[0], ones, qb)
         A[0] = eps_greedy(qb, epsilon, rng)
         nb = 1  # states pending (S_τ … S_t)
@@ -75,7 +82,7 @@ def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
         cut = False
         while True:
             last = (h + nb - 1) % size
-            r, term = ENV_STEP(env_params, env_state, A[last], env_rng)
+            r, term = ENV_STEP(params, env_state, A[last], env_rng)
             steps += 1
             total += 1
             ret += r
@@ -88,10 +95,10 @@ def nstep_sarsa_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
                     nr -= 1
                 break
             new = (h + nb) % size
-            ENV_OBSERVE(env_params, env_state, x)
+            ENV_OBSERVE(params, env_state, x)
             if OBS_F32:
-                round_f32(x)
-            grid_tiles(x, cf, ci, I[new])
+                round_f32(x, OBS_DIM)
+            grid_tiles_consts(x, g, I[new])
             q_values(w, I[new], ones, qb)
             A[new] = eps_greedy(qb, epsilon, rng)
             nb += 1

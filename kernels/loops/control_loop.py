@@ -2,8 +2,9 @@
 
 :func:`control_run_tpl` is a *template*: it calls ``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE``
 (a compiled environment's ``reset(params, state, rng)``, ``step(params, state, action, rng)``,
-``observe(params, state, out)``) and reads ``ALG`` (the algorithm) and ``OBS_F32`` (round
-observations to float32, as gymnasium's classic-control envs return them) as globals.
+``observe(params, state, out)``) and reads ``ALG`` (the algorithm), ``OBS_F32`` (round
+observations to float32, as gymnasium's classic-control envs return them) and ``OBS_DIM`` (the
+observation's length: a constant lets the tile layout live in registers) as globals.
 :func:`fastfa.kernels.loops.specialise.specialise` binds them, giving one small compiled unit per
 (environment, algorithm): the env is inlined and only that algorithm is compiled.  The units
 release the GIL (``nogil``): populations of runs (``fastfa.agents.population``) call them from a
@@ -28,7 +29,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._jit import njit
+from .._jit import fixed_tuple, njit
 
 from ..linear.control import (
     eps_greedy,
@@ -38,7 +39,7 @@ from ..linear.control import (
     sarsa_update,
 )
 from ..linear.control_traces import sarsa_lambda_sparse, traces_clear, true_online_sparse
-from ..features.gridtiles import grid_tiles
+from ..features.gridtiles import grid_consts, grid_tiles_consts
 
 # The algorithm codes of the compiled linear-control loops (one numbering, used everywhere).
 ALG_SARSA, ALG_EXPECTED_SARSA, ALG_Q_LEARNING, ALG_SARSA_LAMBDA, ALG_TRUE_ONLINE, ALG_NSTEP_SARSA = range(6)
@@ -55,13 +56,15 @@ Budget = namedtuple("Budget", "n_episodes max_total_steps max_steps reset_first"
 ENV_RESET = ENV_STEP = ENV_OBSERVE = None
 ALG = ALG_SARSA
 OBS_F32 = True
+OBS_DIM = 1  # the observation's length (= the tile coder's dimensions)
+PARAMS_N = -1  # >= 0: pass the env's params to its functions as a tuple of this length
 
 
-@njit
-def round_f32(x):
-    """Round each entry of the float64 array ``x`` to float32 precision, in place (the value gymnasium's
-    float32 observation has, widened back to float64)."""
-    for k in range(x.shape[0]):
+@njit(inline="always")
+def round_f32(x, d):
+    """Round the first ``d`` entries of the float64 array ``x`` to float32 precision, in place (the value
+    gymnasium's float32 observation has, widened back to float64)."""
+    for k in range(d):
         x[k] = np.float32(x[k])
 
 
@@ -89,8 +92,13 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
     means divergence.
     """
     n_a = w.shape[1]
+    if PARAMS_N >= 0:  # the env's params as a tuple of constants in registers (CompiledEnv.params_tuple)
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
     numt = ci[0]
-    x = np.empty(cf.shape[1])
+    x = np.empty(OBS_DIM)
+    g = grid_consts(cf, ci, OBS_DIM)  # the tile layout in registers (OBS_DIM is a constant)
     alg = ALG
     alpha, gamma, lam, epsilon = hp.alpha, hp.gamma, hp.lam, hp.epsilon
     trace, trace_min = hp.trace, hp.trace_min
@@ -109,11 +117,11 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
     done_eps = 0
     for ep in range(n_episodes):
         if budget.reset_first or ep > 0:
-            ENV_RESET(env_params, env_state, env_rng)
-        ENV_OBSERVE(env_params, env_state, x)
+            ENV_RESET(params, env_state, env_rng)
+        ENV_OBSERVE(params, env_state, x)
         if OBS_F32:
-            round_f32(x)
-        grid_tiles(x, cf, ci, i_tm1)
+            round_f32(x, OBS_DIM)
+        grid_tiles_consts(x, g, i_tm1)
         q_values(w, i_tm1, ones, qb)
         a_tm1 = eps_greedy(qb, epsilon, rng)
         if traced:
@@ -123,7 +131,7 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
         ret = 0.0
         cut = False
         while True:
-            r, term = ENV_STEP(env_params, env_state, a_tm1, env_rng)
+            r, term = ENV_STEP(params, env_state, a_tm1, env_rng)
             steps += 1
             total += 1
             ret += r
@@ -143,10 +151,10 @@ def control_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, rng, 
                 else:
                     expected_sarsa_update(w, i_tm1, ones, a_tm1, r, 0.0, i_tm1, ones, epsilon, alpha, qb)
                 break
-            ENV_OBSERVE(env_params, env_state, x)
+            ENV_OBSERVE(params, env_state, x)
             if OBS_F32:
-                round_f32(x)
-            grid_tiles(x, cf, ci, i_t)
+                round_f32(x, OBS_DIM)
+            grid_tiles_consts(x, g, i_t)
             if alg == ALG_Q_LEARNING or alg == ALG_EXPECTED_SARSA:
                 if alg == ALG_Q_LEARNING:
                     q_learning_update(w, i_tm1, ones, a_tm1, r, gamma, i_t, ones, alpha, qb)

@@ -3,12 +3,22 @@
 import numpy as np
 import pytest
 from fastfa.kernels.loops import control_loop as L
-from fastfa.kernels.loops import mountaincar_sarsa as L_MC
 
 from conftest import JIT_DISABLED, scale
 from fastfa.agents.population import TileSpec, run_population, spawn_generators
 
 BOX = TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8)
+
+
+def _handwritten():
+    """The hand-written Mountain Car SARSA loop (benches/, the speed yardstick of the template)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benches"))
+    from mountaincar_sarsa_handwritten import mountaincar_sarsa_run
+
+    return mountaincar_sarsa_run
 
 
 def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1, written_out=False):
@@ -20,8 +30,7 @@ def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1, wr
     steps = np.zeros(n_ep, np.int64)
     rets = np.zeros(n_ep)
     e, a = spawn_generators([np.random.SeedSequence(seed)])
-    unit = compiled_unit(env, alg, (cf, ci) if written_out else None)
-    assert (unit is L_MC.mountaincar_sarsa_run) == written_out
+    unit = _handwritten() if written_out else compiled_unit(env, alg, (cf, ci))
     out = unit(
         env.params,
         st,
@@ -40,16 +49,11 @@ def _run(env, seed, n_ep, eps, max_steps, max_total, alg=0, lam=0.0, trace=1, wr
 
 @pytest.mark.parametrize("eps,max_steps,max_total", [(0.0, 0, 0), (0.1, 200, 0), (0.0, 0, scale(3000, 500))])
 def test_builtin_twin_unit_equals_user_written_env_unit(eps, max_steps, max_total):
-    """The Mountain Car SARSA loop written out by hand, the cached template unit specialised on the
-    built-in Mountain Car and the per-process unit specialised on a user-written Mountain Car
-    (tests/envs/user_envs.py) give bit-identical runs; budgets are honoured."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "envs"))
-    from user_envs import user_mountain_car
-
+    """The Mountain Car SARSA loop written out by hand (benches/), the cached template unit specialised
+    on the built-in Mountain Car and the per-process unit specialised on a user-written Mountain Car
+    (fastfa.envs.examples) give bit-identical runs; budgets are honoured."""
     from fastfa.envs.classic import MountainCarEnv
+    from fastfa.envs.examples import user_mountain_car
 
     n_ep = scale(30, 3)
     for seed in (0, 1):

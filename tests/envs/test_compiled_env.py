@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
-from user_envs import user_mountain_car
+from fastfa.envs.examples import user_mountain_car
 
 from fastfa.agents import NStepSarsa, Sarsa, SarsaLambda
 from fastfa.agents.population import TileSpec, run_population

@@ -58,3 +58,32 @@ def test_anchored_single_tiling_is_the_discretizer():
     for x in pts:
         grid_tiles(x, cf, ci, out)
         assert out[0] == disc.indices(x)[0], x
+
+
+@pytest.mark.parametrize("d,n,T,anchor", [(2, 8, 8, False), (3, 4, 4, True), (1, 10, 5, False), (4, 3, 6, True)])
+def test_consts_layout_gives_the_same_indices(d, n, T, anchor):
+    """grid_tiles_consts (layout in a tuple, one pass per tiling; the fused loops' coder) equals
+    grid_tiles for power-of-two and other tiling counts, anchored or not, inside and outside the box."""
+    import numba
+
+    from fastfa.kernels.features.gridtiles import grid_consts, grid_tiles_consts
+
+    @numba.njit
+    def code_all(xs, cf, ci, out):
+        g = grid_consts(cf, ci, d)
+        for i in range(xs.shape[0]):
+            grid_tiles_consts(xs[i], g, out[i])
+
+    rng = np.random.default_rng(10 + d)
+    low = rng.uniform(-3, 0, d)
+    high = low + rng.uniform(0.1, 4, d)
+    cf, ci, _ = grid_spec(low, high, n, T, anchor=anchor)
+    xs = rng.uniform(low - 1, high + 1, (scale(2000, 200), d))
+    xs[:3] = low
+    xs[3:6] = high
+    got = np.empty((xs.shape[0], T), np.int64)
+    code_all(xs, cf, ci, got)
+    ref = np.empty(T, np.int64)
+    for x, row in zip(xs, got):
+        grid_tiles(x, cf, ci, ref)
+        np.testing.assert_array_equal(row, ref)
