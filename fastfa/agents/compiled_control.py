@@ -30,7 +30,6 @@ from .._checks import check_budget
 
 _WRAPPERS = ("TimeLimit", "OrderEnforcing", "PassiveEnvChecker")
 _GYM_TWINS = frozenset({"MountainCarEnv", "CartPoleEnv", "AcrobotEnv"})  # gymnasium classes with a twin
-_ALG_NAMES = ("sarsa", "expected_sarsa", "q_learning", "sarsa_lambda", "true_online", "nstep_sarsa")
 
 
 class Target(NamedTuple):
@@ -103,6 +102,7 @@ def compiled_unit(cenv, alg, tiles=None):
     from ..envs.check import check_compiled_env
     from ..kernels.loops import control_loop as L
     from ..kernels.linear import control_nstep as N
+    from ..kernels.codes import Alg
     from ..kernels.loops.specialise import specialise
 
     d = int(cenv.observation_space.shape[0])
@@ -114,10 +114,10 @@ def compiled_unit(cenv, alg, tiles=None):
     key = cenv.compiled_key
     if key is None and not cenv._checked:
         check_compiled_env(cenv)
-    tpl = N.nstep_sarsa_tpl if alg == L.ALG_NSTEP_SARSA else L.control_run_tpl
+    tpl = N.nstep_sarsa_tpl if alg == Alg.NSTEP_SARSA else L.control_run_tpl
     return specialise(
         tpl,
-        None if key is None else f"{key}_{_ALG_NAMES[alg]}",
+        None if key is None else f"{key}_{Alg(alg).name.lower()}",
         key is not None,
         ENV_RESET=cenv.reset_fn,
         ENV_STEP=cenv.step_fn,

@@ -35,13 +35,21 @@ import numpy as np
 from .. import io as _io
 from .._checks import check_int_min, check_interval, check_positive
 from ..approx.linear_q import LinearQ
+from ..kernels.codes import (
+    ALG_EXPECTED_SARSA,
+    ALG_Q_LEARNING,
+    ALG_SARSA,
+    ALG_SARSA_LAMBDA,
+    ALG_TRUE_ONLINE,
+    TRACE_CODES,
+)
 from ..loop import run
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
 
 __all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda", "TrueOnlineSarsaLambda"]
 # NStepSarsa, MCControl and DiscretizedQLearning live in fastfa.agents.control_more
 
-_TRACES = {"accumulating": 0, "replacing": 1, "replacing_clear": 2}
+_TRACES = {k: TRACE_CODES[k] for k in ("accumulating", "replacing", "replacing_clear")}  # the config's spellings
 
 
 def _is_batch(obs, features) -> bool:
@@ -336,7 +344,7 @@ class _Control(Contract):
 class Sarsa(_Control):
     """Episodic semi-gradient SARSA (S&B 10.1): δ = R + γ q̂(S′, A′) − q̂(S, A), w ← w + α δ ∇q̂(S, A)."""
 
-    _alg = 0
+    _alg = ALG_SARSA
 
     def _next(self, i0, v0, a0, r, i1, v1):
         from ..kernels.linear.control import sarsa_step
@@ -392,7 +400,7 @@ class _UpdateThenAct(_Control):
 class QLearning(_UpdateThenAct):
     """Semi-gradient Q-learning (S&B 6.5, 10.1): target R + γ max_a q̂(S′, a). Off-policy: may diverge (S&B 11)."""
 
-    _alg = 2
+    _alg = ALG_Q_LEARNING
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
         from ..kernels.linear.control import q_learning_update
@@ -403,7 +411,7 @@ class QLearning(_UpdateThenAct):
 class ExpectedSarsa(_UpdateThenAct):
     """Semi-gradient Expected SARSA (S&B 6.6): target R + γ Σ_a π(a|S′) q̂(S′, a) under the ε-greedy policy."""
 
-    _alg = 1
+    _alg = ALG_EXPECTED_SARSA
     _expected = True
 
     def _update(self, i0, v0, a0, r, g, i1, v1, a1) -> None:
@@ -415,7 +423,7 @@ class ExpectedSarsa(_UpdateThenAct):
 class SarsaLambda(_Control):
     """SARSA(λ) with accumulating / replacing (/ clearing) traces (S&B 12.7)."""
 
-    _alg = 3
+    _alg = ALG_SARSA_LAMBDA
     _uses_traces = True
 
     def _begin(self) -> None:
@@ -431,7 +439,7 @@ class SarsaLambda(_Control):
 class TrueOnlineSarsaLambda(_Control):
     """True online SARSA(λ) with dutch traces (S&B 12.8; van Seijen et al. 2016)."""
 
-    _alg = 4
+    _alg = ALG_TRUE_ONLINE
 
     def _begin(self) -> None:
         self._z = np.zeros_like(self.approx.w)

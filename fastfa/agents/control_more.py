@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.codes import ALG_NSTEP_SARSA
 from ._contract import default_features, is_env, resolve_env, warn_legacy
 from .control import ControlConfig, QLearning, _Control
 
@@ -16,7 +17,7 @@ __all__ = ["NStepSarsa", "MCControl", "DiscretizedQLearning"]
 class NStepSarsa(_Control):
     """Episodic semi-gradient n-step SARSA (S&B 10.2, box): G_{τ:τ+n} = Σ γ^k R + γ^n q̂(S_{τ+n}, A_{τ+n})."""
 
-    _alg = 5
+    _alg = ALG_NSTEP_SARSA
 
     def _begin(self) -> None:
         self._buf = [self._cur]  # (i, v, a) of S_τ ... S_t

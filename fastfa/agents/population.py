@@ -25,18 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_count
+from ..kernels.codes import ALG_CODES, ALG_NSTEP_SARSA, TRACE_CODES
 
 __all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
 
-ALGORITHMS = {
-    "sarsa": 0,
-    "expected_sarsa": 1,
-    "q_learning": 2,
-    "sarsa_lambda": 3,
-    "true_online_sarsa_lambda": 4,
-    "nstep_sarsa": 5,
-}
-TRACES = {"accumulate": 0, "replace": 1, "replace_clear": 2}
+#: algorithm name -> code (``fastfa.kernels.codes.Alg``)
+ALGORITHMS = ALG_CODES
+#: trace name -> code (``fastfa.kernels.codes.Trace``; the agents' spellings "accumulating", ... work too)
+TRACES = TRACE_CODES
 #: env ids with a built-in compiled twin -> its class in fastfa.envs.classic
 ENV_KINDS = {
     "MountainCar-v0": "MountainCarEnv",
@@ -238,7 +234,9 @@ def run_population(
 
     def _work(c, n_ep):
         w = np.zeros((nf, n_act))
-        h = make_hp(cell_alpha[c], gamma, cell_lam[c], epsilon, tr, trace_min, int(cell_lam[c]) if alg == 5 else 1)
+        h = make_hp(
+            cell_alpha[c], gamma, cell_lam[c], epsilon, tr, trace_min, int(cell_lam[c]) if alg == ALG_NSTEP_SARSA else 1
+        )
         return unit(
             params,
             np.zeros(s_len),

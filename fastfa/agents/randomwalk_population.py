@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.codes import PRED_CODES
+
 __all__ = ["METHODS", "feature_table", "generators", "population", "seed_sequences"]
 
-METHODS = {"mc": 0, "nstep": 1, "td_lambda_acc": 2, "td_lambda_rep": 3, "true_online": 4, "lambda_return": 5}
+METHODS = PRED_CODES  # method name -> fastfa.kernels.codes.PredMethod
 
 
 def feature_table(features, n_states: int):

@@ -159,9 +159,7 @@ def nstep_return(rewards, gamma, bootstrap):
 
 
 # ---------------------------------------------------------------- eligibility traces
-ACCUMULATE = 0
-REPLACE = 1
-REPLACE_CLEAR = 2  # replacing, and clear the other actions' traces of the same features (S&B 12.7)
+from ..codes import ACCUMULATE, REPLACE, REPLACE_CLEAR  # noqa: E402,F401  (the trace codes, numbered once)
 
 
 @njit

@@ -13,8 +13,7 @@ bootstrap), ``(i_t, v_t)`` is S_{t+1}.  Updates change ``w`` (and traces
 
 from .._jit import njit
 
-ACCUMULATE = 0
-REPLACE = 1
+from ..codes import ACCUMULATE, REPLACE  # noqa: F401  (the trace codes, numbered once)
 
 
 @njit

@@ -25,7 +25,7 @@ from .._jit import njit
 from ..envs.randomwalk import randomwalk_reset, randomwalk_step
 from .prediction import mc_returns
 
-MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE, LAMBDA_RETURN = range(6)
+from ..codes import LAMBDA_RETURN, MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE  # noqa: F401  (numbered once)
 
 
 @njit

@@ -42,7 +42,14 @@ from ..linear.control_traces import sarsa_lambda_sparse, traces_clear, true_onli
 from ..features.gridtiles import grid_consts, grid_tiles_consts
 
 # The algorithm codes of the compiled linear-control loops (one numbering, used everywhere).
-ALG_SARSA, ALG_EXPECTED_SARSA, ALG_Q_LEARNING, ALG_SARSA_LAMBDA, ALG_TRUE_ONLINE, ALG_NSTEP_SARSA = range(6)
+from ..codes import (  # noqa: E402,F401  (re-exported: the loop's algorithm codes)
+    ALG_EXPECTED_SARSA,
+    ALG_NSTEP_SARSA,
+    ALG_Q_LEARNING,
+    ALG_SARSA,
+    ALG_SARSA_LAMBDA,
+    ALG_TRUE_ONLINE,
+)
 
 #: Step sizes and exploration of one run: ``alpha, gamma, lam, epsilon`` (floats), ``trace``
 #: (control_traces' code), ``trace_min`` (float, 0: exact), ``n`` (n-step SARSA's n).

@@ -136,3 +136,17 @@ def test_mountaincar_sarsa_matches_book():
     late = s[1, :, 150:].mean()
     assert 105 < late < 160, late
     assert 1000 < s[1, :, 0].mean() < 2200
+
+
+def test_trace_names_have_one_numbering():
+    """The agents' trace spellings ("replacing") and run_population's ("replace") are the same code
+    (fastfa.kernels.codes), so both give the same run."""
+    from fastfa.kernels.codes import TRACE_CODES, Trace
+
+    assert TRACE_CODES["replacing"] == TRACE_CODES["replace"] == Trace.REPLACE
+    kw = dict(alphas=[0.5 / 8], lams=[0.9], runs=1, episodes=scale(3, 1), threads=1)
+    a = run_population("MountainCar-v0", "sarsa_lambda", trace="replacing_clear", **kw)
+    b = run_population("MountainCar-v0", "sarsa_lambda", trace="replace_clear", **kw)
+    c = run_population("MountainCar-v0", "sarsa_lambda", trace="accumulate", **kw)
+    np.testing.assert_array_equal(a["steps"], b["steps"])
+    assert not np.array_equal(a["steps"], c["steps"])  # the code reaches the kernel
