@@ -36,7 +36,7 @@ class IHT:
     def __init__(self, sizeval) -> None:
         self.size = _positive_int(sizeval, "sizeval")
         self.overfullCount = 0
-        self.dictionary = {}
+        self.dictionary: dict = {}
 
     def __str__(self) -> str:
         return (

@@ -318,7 +318,7 @@ def sweep(
 
     from ._version import __version__
 
-    manifest = {
+    manifest: dict[str, Any] = {
         "target": label,
         "params": param_names,
         "grid": grids if len(grids) > 1 else grids[0],
@@ -398,7 +398,8 @@ def sweep(
 def _caller_level() -> int:
     """warnings stacklevel of the first frame outside fastfa (through fastfa.sweep wrappers)."""
     pkg = os.path.dirname(os.path.abspath(__file__))
-    f, level = sys._getframe(1), 1
+    f: types.FrameType | None = sys._getframe(1)
+    level = 1
     while f is not None and os.path.abspath(f.f_code.co_filename).startswith(pkg + os.sep):
         f, level = f.f_back, level + 1
     return level

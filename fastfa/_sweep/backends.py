@@ -125,9 +125,10 @@ def run_process(
     queue = collections.deque(cells)
     suspects: collections.deque = collections.deque()
     running: dict = {}
-    pool = None
+    pool: ProcessPoolExecutor | None = None
 
     def submit(task) -> bool:
+        assert pool is not None  # started before the first submission
         try:  # a worker may die between two submissions: the pool then refuses new work
             f = pool.submit(run_cell, task)
         except (BrokenProcessPool, RuntimeError, OSError, ValueError):
@@ -158,7 +159,7 @@ def run_process(
                 _kill(pool)
                 pool = None
                 continue
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            done = wait(list(running), return_when=FIRST_COMPLETED).done
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 wait(list(running))  # a broken pool fails every pending future promptly
                 done = set(running)

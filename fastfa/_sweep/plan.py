@@ -263,7 +263,8 @@ def set_threads(threads: int | None) -> None:
         try:
             import numba
 
-            numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+            limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # set at runtime
+            numba.set_num_threads(max(1, min(int(threads), limit)))
         except (ImportError, ValueError):  # pragma: no cover
             pass
 

@@ -88,7 +88,15 @@ def summary(
     return out[[*by, *names.values()]]
 
 
-_GREEK = {"alpha": "α", "lam": "λ", "lambda": "λ", "gamma": "γ", "epsilon": "ε", "eps": "ε", "n": "n"}
+_GREEK: dict[str | None, str | None] = {
+    "alpha": "α",
+    "lam": "λ",
+    "lambda": "λ",
+    "gamma": "γ",
+    "epsilon": "ε",
+    "eps": "ε",
+    "n": "n",
+}
 
 
 def plot_parameter_study(
@@ -216,5 +224,5 @@ def to_rliable(
             table = part.set_index("seed")[["value"]].sort_index()
         out[label] = table.sort_index().to_numpy(dtype=float)
     if path is not None:
-        np.savez(path, **out)
+        np.savez(path, **out)  # type: ignore[arg-type]  # numpy's stub types allow_pickle among **kwds
     return out

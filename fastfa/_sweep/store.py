@@ -131,7 +131,7 @@ class Store:
 
     def finished(self) -> set[str]:
         """Run ids with status ok whose results are on disk."""
-        done = set()
+        done: set[str] = set()
         for runs, res in self._committed():
             header, rows = _read_rows(runs)
             i_run, i_status = header.index("run"), header.index("status")
@@ -180,8 +180,8 @@ class Store:
             res_header = ["run", *self.param_names, "seed", "x", "metric", "value"]
         if run_header is None:
             run_header = ["run", *self.param_names, "seed", *RUN_COLS]
-        res_cols = _columns(res_header, [r for rid in sorted(res_rows, key=order.get) for r in res_rows[rid]])
-        run_cols = _columns(run_header, [run_rows[rid] for rid in sorted(run_rows, key=order.get)])
+        res_cols = _columns(res_header, [r for rid in sorted(res_rows, key=order.__getitem__) for r in res_rows[rid]])
+        run_cols = _columns(run_header, [run_rows[rid] for rid in sorted(run_rows, key=order.__getitem__)])
         paths = self.out / f"results.{self.fmt}", self.out / f"runs.{self.fmt}"
         for cols, path in zip((res_cols, run_cols), paths):
             for other in self.out.glob(path.stem + ".*"):

@@ -167,7 +167,7 @@ class TilesLSQ:
 
         self.tc = GridTileCoder(np.zeros(d), np.ones(d), tiles, tilings)
         self.n_actions, self.ridge, self._solve, self.w = n_actions, ridge, None, None
-        self._cache = {}
+        self._cache: dict = {}
 
     def _indices(self, S):
         key = hash(S.tobytes())  # FQI predicts on the same next states every iteration: code them once

@@ -258,6 +258,7 @@ def run_experiment(
 def _draw(res: Result, name: str, folder: Path, runs, seed: int, svg: bool) -> dict:
     from . import _plot
 
+    assert res.plot is not None  # the caller checks
     try:
         _plot.use_headless_backend()
     except ImportError:

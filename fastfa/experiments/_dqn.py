@@ -20,6 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Context, Result
@@ -119,7 +121,7 @@ def run_dqn_experiment(
         with ThreadPoolExecutor(threads) as pool:
             outs = list(pool.map(one_seed, range(n_runs), seeds))
     total_wall = time.perf_counter() - t_all
-    cols = {"run": [], "x": [], "metric": [], "value": []}
+    cols: dict[str, list[Any]] = {"run": [], "x": [], "metric": [], "value": []}
     first_step, first_wall, final, train_wall = [], [], [], []
     for rows, hit_step, hit_wall, fin, wall in outs:  # in run order, whatever the thread count
         for r, x, m, v in rows:

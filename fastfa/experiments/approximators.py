@@ -32,6 +32,8 @@ Metrics: ``randomwalk_final_rms`` and ``mountaincar_eval_steps`` by method, ``us
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..loop import Progress
@@ -41,13 +43,13 @@ from ._base import Result, experiment
 from ._mountaincar import params as merge
 
 ONLINE = ["linear", "knn", "tree", "mlp"]
-RW_KW = {
+RW_KW: dict[str, dict[str, Any]] = {
     "linear": dict(tiles=5, tilings=32, alpha=0.05),
     "knn": dict(capacity=200, k=3, radius=0.01, alpha=0.3),
     "tree": dict(window=3000, refit=500, min_samples_leaf=20),
     "mlp": dict(lr=2e-4),
 }
-MC_KW = {
+MC_KW: dict[str, dict[str, Any]] = {
     "linear": dict(alpha=0.5),
     "knn": dict(capacity=3000, k=4, radius=0.05, alpha=1.0),
     "tree": dict(window=5000, refit=500, min_samples_leaf=5),
@@ -72,7 +74,7 @@ QUICK = defaults(PARAMS, quick=True)
 
 class _Rows:
     def __init__(self) -> None:
-        self.cols = {k: [] for k in ("run", "task", "method", "x", "metric", "value")}
+        self.cols: dict[str, list[Any]] = {k: [] for k in ("run", "task", "method", "x", "metric", "value")}
 
     def add(self, run, task, method, metric, x, value) -> None:
         x = np.atleast_1d(x)

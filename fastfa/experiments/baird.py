@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import warnings
 
+from typing import Any
+
 import numpy as np
 
 from ._params import Float, Int, defaults
@@ -77,8 +79,8 @@ def run(ctx) -> Result:
     if not float(p["alpha"]) > 0:
         raise ValueError(f"alpha must be > 0, got {p['alpha']!r}")
     X = baird_features()
-    cols = {k: [] for k in ("panel", "component", "run", "x", "metric", "value")}
-    metrics = {}
+    cols: dict[str, list[Any]] = {k: [] for k in ("panel", "component", "run", "x", "metric", "value")}
+    metrics: dict[str, Any] = {}
     import time
 
     wall = 0.0

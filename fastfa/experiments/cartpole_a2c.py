@@ -15,6 +15,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Context, Result, experiment
@@ -51,7 +53,7 @@ def _sb3_run(steps: int, eval_every: int, seed: int, cb_rows) -> float:
             while not end:
                 a, _ = model.predict(o, deterministic=True)
                 o, r, term, trunc, _ = ev_env.step(int(a))
-                tot += r
+                tot += float(r)
                 end = term or trunc
             rets.append(tot)
         cb_rows(done, float(np.mean(rets)), wall)
@@ -71,7 +73,7 @@ def run(ctx: Context) -> Result:
     steps = int(ctx.params.get("total_steps", 50_000 if ctx.quick else 500_000))
     eval_every = int(ctx.params.get("eval_every", 25_000))
     with_sb3 = bool(int(ctx.params.get("sb3", 0)))
-    cols = {"run": [], "method": [], "x": [], "metric": [], "value": []}
+    cols: dict[str, list[Any]] = {"run": [], "method": [], "x": [], "metric": [], "value": []}
 
     def add(r, m, x, metric, v) -> None:
         cols["run"].append(r)

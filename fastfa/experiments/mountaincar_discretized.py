@@ -16,6 +16,8 @@ per method.  ``--quick``: 5 runs x 100 episodes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._params import Float, Int, defaults
@@ -77,8 +79,9 @@ def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(30, quick=5)
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
-    cols = {k: [] for k in ("method", "run", "x", "metric", "value")}
-    metrics, env_steps, wall = {}, 0, 0.0
+    cols: dict[str, list[Any]] = {k: [] for k in ("method", "run", "x", "metric", "value")}
+    metrics: dict[str, Any] = {}
+    env_steps, wall = 0, 0.0
     jobs = [
         (f"grid {b}x{b}", "q_learning", float(p["alpha"]), TileSpec(*MOUNTAINCAR_BOX, int(b), 1, True))
         for b in p["bins"]

@@ -27,6 +27,8 @@ Sweep unit (``fastfa sweep``): ``cell({"lam": 0.92, "alpha": 0.1875}, seeds)`` (
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Result, experiment
@@ -171,8 +173,9 @@ def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=5)
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
-    cols = {k: [] for k in ("panel", "method", "lam", "alpha", "run", "x", "metric", "value")}
-    metrics, env_steps, wall, n_div = {}, 0, 0.0, 0
+    cols: dict[str, list[Any]] = {k: [] for k in ("panel", "method", "lam", "alpha", "run", "x", "metric", "value")}
+    metrics: dict[str, Any] = {}
+    env_steps, wall, n_div = 0, 0.0, 0
 
     def add(panel, method, lam, alpha, metric, value) -> None:
         for k, v in (("panel", panel), ("method", method), ("lam", lam), ("alpha", alpha), ("metric", metric)):
@@ -181,7 +184,7 @@ def run(ctx) -> Result:
         cols["x"].append(np.zeros(n_runs, int))
         cols["value"].append(value)
 
-    best = (None, None, np.inf)
+    best: tuple[Any, Any, float] = (None, None, np.inf)
     for lam in p["lams"]:
         alphas = [a / 8 for a in p["alpha8"] if a <= MAX_ALPHA8.get(float(lam), 1.8) + 1e-9]
         if not alphas:

@@ -19,6 +19,8 @@ episodes; ``fastfa sweep mountaincar-nstep --grid nstep=1,4 --grid alpha=0.0625`
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Result, experiment
@@ -143,8 +145,9 @@ def run(ctx) -> Result:
     p = params(ctx.params, QUICK if ctx.quick else DEFAULTS)
     n_runs = ctx.n_runs(100, quick=10)
     seeds = np.random.SeedSequence(ctx.seed).spawn(n_runs)
-    cols = {k: [] for k in ("panel", "n", "alpha", "run", "x", "metric", "value")}
-    metrics, env_steps, wall = {}, 0, 0.0
+    cols: dict[str, list[Any]] = {k: [] for k in ("panel", "n", "alpha", "run", "x", "metric", "value")}
+    metrics: dict[str, Any] = {}
+    env_steps, wall = 0, 0.0
 
     def add(panel, n, alpha, runs, x, metric, value) -> None:
         m = len(value)
@@ -171,7 +174,7 @@ def run(ctx) -> Result:
         )
         metrics[f"fig10.3 n={n} alpha={a8:g}/8: mean steps, episodes 1-50"] = round(float(s[:, :50].mean()), 1)
         metrics[f"fig10.3 n={n} alpha={a8:g}/8: mean steps, last 50 episodes"] = round(float(s[:, -50:].mean()), 1)
-    best = (None, None, np.inf)
+    best: tuple[Any, Any, float] = (None, None, np.inf)
     for n in p["ns"]:
         alphas = [a / 8 for a in p["alpha8"] if a <= MAX_ALPHA8.get(int(n), 1.6) + 1e-9]
         if not alphas:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Context, Result, experiment
@@ -35,8 +37,8 @@ def run(ctx: Context) -> Result:
     g = E.bandit_gradient(theta, X, R, d)
     fd = E.fd_gradient(lambda t: E.bandit_objective(t, X, R, d), theta)
     Ns = [10, 100, 1000, 10_000] + ([] if ctx.quick else [100_000])
-    cols = {"run": [], "x": [], "metric": [], "value": []}
-    errs = {n: [] for n in Ns}
+    cols: dict[str, list[Any]] = {"run": [], "x": [], "metric": [], "value": []}
+    errs: dict[int, list[float]] = {n: [] for n in Ns}
     for r, ss in enumerate(np.random.SeedSequence(ctx.seed).spawn(runs)):
         est = E.likelihood_ratio_estimates(theta, X, R, d, Ns[-1], np.random.default_rng(ss), noise=1.0)
         for n in Ns:

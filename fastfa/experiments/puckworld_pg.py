@@ -27,15 +27,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Context, Result, experiment
 from ._params import Float, Int
 
-COMMON = dict(ep_len=300, n_tilings=8, size=16384, eval_every=50, eval_episodes=10)
+COMMON: dict[str, Any] = dict(ep_len=300, n_tilings=8, size=16384, eval_every=50, eval_episodes=10)
 # Step sizes (per tiling), γ, λ and tiles per dimension: the best of a grid over 4 runs x 200 episodes,
 # checked on 16 fresh runs (docs/policy_gradient.md).  Each method gets its own best features.
-METHODS = {
+METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "reinforce": ("reinforce", dict(gamma=0.97, alpha=0.0005, alpha_ls=0.0, alpha_w=0.0, tiles_per_dim=4)),
     "reinforce_baseline": ("reinforce", dict(gamma=0.9, alpha=0.05, alpha_ls=0.002, alpha_w=0.3, tiles_per_dim=3)),
     "actor_critic": (
@@ -114,7 +116,7 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
     runs = ctx.n_runs(8, quick=2)
     episodes = int(ctx.params.get("episodes", 100 if ctx.quick else 600))
     threshold = float(ctx.params.get("threshold", THRESHOLD))
-    cols = {"run": [], "method": [], "x": [], "metric": [], "value": []}
+    cols: dict[str, list[Any]] = {"run": [], "method": [], "x": [], "metric": [], "value": []}
     metrics: dict = {}
     steps = 0
     results = {}
@@ -173,9 +175,9 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
             ax.plot(xs, ys, marker="o", ms=3, label=m)
             sel = (table["method"] == m) & (table["metric"] == "train_distance")
             xs = np.unique(table["x"][sel])
-            ys = np.array([table["value"][sel & (table["x"] == x)].mean() for x in xs])
-            k = min(WINDOW, len(ys))
-            ax2.plot(xs[k - 1 :], np.convolve(ys, np.ones(k) / k, mode="valid"), label=m)
+            ys_ = np.array([table["value"][sel & (table["x"] == x)].mean() for x in xs])
+            k = min(WINDOW, len(ys_))
+            ax2.plot(xs[k - 1 :], np.convolve(ys_, np.ones(k) / k, mode="valid"), label=m)
         ax2.axhline(threshold, color="k", ls=":", lw=0.8, label=f"threshold {threshold}")
         ax2.set_xlabel("training episode")
         ax2.set_ylabel(f"training mean distance ({WINDOW}-episode moving average)")

@@ -21,6 +21,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from ._base import Context, Result, experiment
@@ -87,7 +89,7 @@ def run(ctx: Context) -> Result:
 
     runs = ctx.n_runs(100, quick=10)
     episodes = int(ctx.params.get("episodes", 300 if ctx.quick else 1000))
-    cols = {"run": [], "method": [], "alpha": [], "x": [], "metric": [], "value": []}
+    cols: dict[str, list[Any]] = {"run": [], "method": [], "alpha": [], "x": [], "metric": [], "value": []}
     metrics, steps, wall = {}, 0, 0.0
     short_corridor_reinforce(2**-13, episodes=2, runs=1)  # compile outside the timing
     ep = np.arange(1, episodes + 1)

@@ -68,6 +68,7 @@ class _DenseBasis:
     high: np.ndarray
     _eval_batch: Callable[[np.ndarray, np.ndarray], None]
     _tables: Callable[[], tuple]
+    _repr_args: Callable[[], str]
 
     def _init_box(self, low, high) -> None:
         self.low, self.high = as_box(low, high)
