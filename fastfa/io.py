@@ -45,6 +45,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ._version import __version__
+from ._typing import PathLike
 
 FORMAT_VERSION = 1
 
@@ -75,7 +76,7 @@ class FormatError(ValueError):
     ``str(err)`` is ``"<file>: <problem>"``; ``err.path`` and ``err.problem`` hold the parts.
     """
 
-    def __init__(self, path, problem: str) -> None:
+    def __init__(self, path: PathLike, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
@@ -84,7 +85,7 @@ class FormatError(ValueError):
 class Fields(dict):
     """A dict read from a file: a missing key raises :class:`FormatError` naming the file and the key."""
 
-    def __init__(self, data, path, what: str = "field", prefix: str = "") -> None:
+    def __init__(self, data, path: PathLike, what: str = "field", prefix: str = "") -> None:
         super().__init__(data)
         self.path, self.what, self.prefix = str(path), what, prefix
 
@@ -92,7 +93,7 @@ class Fields(dict):
         raise FormatError(self.path, f"missing {self.what} {self.prefix + str(key)!r}")
 
 
-def _fields(obj, path, prefix: str = ""):
+def _fields(obj, path: PathLike, prefix: str = ""):
     """Wrap the dicts of a JSON tree in :class:`Fields` (so missing keys name the file and field)."""
     if isinstance(obj, dict):
         return Fields({k: _fields(v, path, f"{prefix}{k}.") for k, v in obj.items()}, path, "field", prefix)
@@ -167,7 +168,7 @@ def _fsync_dir(d: Path) -> None:
 
 
 # ------------------------------------------------------------------ load
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path) -> np.ndarray:
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: PathLike) -> np.ndarray:
     name = info.filename[:-4]
     with zf.open(info) as fh:
         version = np.lib.format.read_magic(fh)
@@ -306,7 +307,7 @@ def loader(fn):
     the object from the file becomes a :class:`FormatError` naming the file and the problem."""
 
     @functools.wraps(fn)
-    def wrapper(cls, path, *args, **kwargs):
+    def wrapper(cls, path: PathLike, *args, **kwargs):
         try:
             return fn(cls, path, *args, **kwargs)
         except FormatError:

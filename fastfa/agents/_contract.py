@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from .._typing import PathLike
 
 if TYPE_CHECKING:
     from ..loop import EpisodeLog
@@ -203,7 +204,7 @@ def check_budget(total_steps, episodes, *, episodes_ok: bool = True) -> tuple[in
     return out[0], out[1]
 
 
-def check_checkpoint(every, path):
+def check_checkpoint(every, path: PathLike):
     if every is None and path is None:
         return None, None
     if every is None or path is None:
@@ -342,7 +343,7 @@ class Contract:
         self.log.extend(log)
         return self
 
-    def _checkpointing(self, callback, every, path, total_steps, episodes):
+    def _checkpointing(self, callback, every, path: PathLike, total_steps, episodes):
         from ..loop import EpisodeLog
 
         partial = EpisodeLog()
@@ -363,7 +364,7 @@ class Contract:
 
         return cb
 
-    def _save_checkpoint(self, path, partial, pending) -> None:
+    def _save_checkpoint(self, path: PathLike, partial, pending) -> None:
         saved_log = self.log
         self.log = saved_log.copy()
         self.log.extend(partial)

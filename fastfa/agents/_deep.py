@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._contract import EvalResult, check_budget, check_checkpoint, evaluate_agent, resolve_env, split_learn_args
+from .._typing import PathLike
 
 __all__ = ["DeepContract"]
 
@@ -102,7 +103,7 @@ class DeepContract:
             self._wall_s += time.perf_counter() - t0
         return self
 
-    def _learn_chunks(self, total, progress, callback, every, path, chunk) -> None:
+    def _learn_chunks(self, total, progress, callback, every, path: PathLike, chunk) -> None:
         from ..loop import Progress
 
         step = every or chunk or (10_000 if (callback is not None or progress) else total)
@@ -140,7 +141,7 @@ class DeepContract:
         finally:
             bar.close()
 
-    def _episode_checkpoints(self, callback, every, path, total):
+    def _episode_checkpoints(self, callback, every, path: PathLike, total):
         last = [0]
 
         def cb(info):

@@ -15,6 +15,8 @@ from .. import io as _io
 from ..loop import run
 from ..features.constant import ConstantFeatures
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
+from .._typing import ArrayLike, PathLike
+from numpy import ndarray
 
 __all__ = ["PGConfig", "ConstantFeatures"]
 
@@ -134,7 +136,7 @@ class _PGAgent(Contract):
         pass
 
     # -- features and policy glue
-    def _x(self, obs):
+    def _x(self, obs: ArrayLike):
         """Sparse: int64 active indices; dense: float64 vector.  Gaussian policies get the dense vector."""
         if self.sparse:
             x = np.ascontiguousarray(self.features.indices(obs), dtype=np.int64)
@@ -148,12 +150,12 @@ class _PGAgent(Contract):
             raise ValueError("features: x(obs) contains NaN or inf (check the observation and feature bounds)")
         return x
 
-    def _v(self, x) -> float:
+    def _v(self, x: ndarray) -> float:
         if x.dtype.kind in "iu":
             return float(self.w[x].sum())
         return float(self.w @ x)
 
-    def _add_v(self, x, scale) -> None:
+    def _add_v(self, x: ndarray, scale) -> None:
         """w ← w + scale·x(s) (sparse: on the active features only)."""
         if x.dtype.kind in "iu":
             np.add.at(self.w, x, scale)
@@ -161,14 +163,14 @@ class _PGAgent(Contract):
             self.w += scale * x
         self._check_w()
 
-    def _grad_v(self, x):
+    def _grad_v(self, x: ndarray):
         if x.dtype.kind in "iu":
             g = np.zeros_like(self.w)
             np.add.at(g, x, 1.0)
             return g
         return x
 
-    def _sample(self, x):
+    def _sample(self, x: ndarray):
         """(action for the env, action for learning)."""
         if self.discrete:
             a = self.policy.sample(x, self.rng)
@@ -176,7 +178,7 @@ class _PGAgent(Contract):
         raw, clipped = self.policy.sample(x, self.rng)
         return clipped.astype(self.action_space.dtype), raw
 
-    def _step_policy(self, x, a, step):
+    def _step_policy(self, x: ndarray, a, step):
         if not np.isfinite(step):
             raise FloatingPointError(
                 f"{type(self).__name__}: the policy step became non-finite ({step}); training "
@@ -188,7 +190,7 @@ class _PGAgent(Contract):
             s_std = step if self.config.alpha_std is None else step * self.config.alpha_std / self.config.alpha
             self.policy.update(x, a, step, s_std)
 
-    def _grad_log_pi(self, x, a) -> list:
+    def _grad_log_pi(self, x: ndarray, a) -> list:
         if self.discrete:
             return [self.policy.grad_log_prob(x, a)]
         g = self.policy.grad_log_prob(x, a)
@@ -240,7 +242,7 @@ class _PGAgent(Contract):
             env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
         )
 
-    def predict(self, obs, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True):
         """Greedy action (argmax π / clipped mean) or a sample from π; a batch of observations -> an array."""
         a = np.asarray(obs)
         if a.ndim == (1 if hasattr(self.features, "n_states") else 2) and not isinstance(
@@ -264,13 +266,13 @@ class _PGAgent(Contract):
 
         return greedy_softmax_linear(self.features, self.policy.theta)
 
-    def value(self, obs) -> float:
+    def value(self, obs: ArrayLike) -> float:
         """v̂(obs) of the critic / baseline."""
         if not self.has_critic:
             raise TypeError(f"{type(self).__name__} learns no value function (use ReinforceBaseline or ActorCritic)")
         return self._v(self._x(obs))
 
-    def save(self, path):
+    def save(self, path: PathLike):
         """Config, action space, features and parameters in one pickle-free file."""
         from ..approx.linear_v import features_to_state
 
@@ -301,7 +303,7 @@ class _PGAgent(Contract):
 
     @classmethod
     @_io.loader
-    def load(cls, path, env=None, *, features=None):
+    def load(cls, path: PathLike, env=None, *, features=None):
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id);
         pass ``features`` for non-fastfa feature objects."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
@@ -310,7 +312,7 @@ class _PGAgent(Contract):
         return agent
 
     @classmethod
-    def _from_loaded(cls, meta, arrays, features=None):
+    def _from_loaded(cls, meta: dict, arrays, features=None):
         from gymnasium import spaces
 
         from ..approx.linear_v import features_from_state

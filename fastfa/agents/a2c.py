@@ -36,6 +36,8 @@ from .. import io as _io
 from ..loop import Progress
 from ._contract import default_features, is_env, resolve_env, warn_legacy
 from ._pg_base import PGConfig, _PGAgent
+from .._typing import ArrayLike, PathLike
+from numpy import ndarray
 
 __all__ = ["A2C"]
 
@@ -93,14 +95,14 @@ class A2C(_PGAgent):
         self.env = resolve_env(env) if is_env(env) else self.vec.envs[0]  # evaluate() re-makes its id
         self.n_envs, self.n_steps = int(n_envs), int(n_steps)
         self.num_timesteps = 0
-        self._obs = None
+        self._obs: np.ndarray | None = None
 
     @property
     def episode_returns(self) -> list:
         """Returns of the finished episodes in completion order (= ``log.returns``)."""
         return self.log.returns
 
-    def _X(self, obs) -> np.ndarray:
+    def _X(self, obs: ArrayLike) -> np.ndarray:
         """Dense feature rows [n, F] of a batch of observations."""
         F = int(self.features.n_features)
         if self.sparse:
@@ -114,7 +116,7 @@ class A2C(_PGAgent):
             raise ValueError("features: x(obs) contains NaN or inf")
         return X
 
-    def _act_batch(self, X):
+    def _act_batch(self, X: ndarray):
         if self.discrete:
             from ..kernels.linear.policy_gradient import categorical_sample
 
@@ -170,7 +172,7 @@ class A2C(_PGAgent):
         self.log.wall_time_s += time.perf_counter() - t0
         return self
 
-    def _run(self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path, last_ckpt) -> None:
+    def _run(self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path: PathLike, last_ckpt) -> None:
         cfg = self.config
         if self._obs is None or seed is not None:
             self._obs, _ = self.vec.reset(seed=seed if seed is not None else self.seed)
@@ -239,13 +241,13 @@ class A2C(_PGAgent):
                     self.save(path)
                     self._pending = None
 
-    def save(self, path):
+    def save(self, path: PathLike):
         """Config, features, policy and critic (pickle-free; the vector envs are not saved)."""
         return super().save(path)
 
     @classmethod
     @_io.loader
-    def load(cls, path, env=None, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
+    def load(cls, path: PathLike, env=None, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
         """Rebuild an A2C saved by :meth:`save` on ``env`` (id, env or callable; default: the saved env id);
         the envs start fresh."""
         from .. import io as _io

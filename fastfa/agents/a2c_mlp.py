@@ -28,6 +28,7 @@ from .. import io as _io
 from .._checks import check_count, check_int_min, check_interval, check_positive
 from ._contract import env_id_of, make_config
 from ._deep import DeepContract
+from .._typing import ArrayLike, PathLike
 
 if TYPE_CHECKING:
     import gymnasium
@@ -234,7 +235,7 @@ class A2CMLP(DeepContract):
         )
         return out
 
-    def predict(self, obs, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True):
         """Most probable action (``deterministic``) or a sample of the policy; a batch -> an array."""
         from ..kernels.nn import mlp
 
@@ -253,7 +254,7 @@ class A2CMLP(DeepContract):
 
     _STATE = ("theta_pi", "theta_v", "rms_pi", "rms_v", "env_states", "obs", "ep_len", "ep_ret")
 
-    def save(self, path, include_buffer: bool = True):
+    def save(self, path: PathLike, include_buffer: bool = True):
         """Everything needed to resume bit-identically (parameters, RMSprop state, envs, RNGs), pickle-free."""
         from .. import io as _io
 
@@ -271,7 +272,7 @@ class A2CMLP(DeepContract):
 
     @classmethod
     @_io.loader
-    def load(cls, path, env=None) -> "A2CMLP":
+    def load(cls, path: PathLike, env=None) -> "A2CMLP":
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too); ``env``: an id or env of the same
         compiled twin (default: the saved id)."""
         from .. import io as _io

@@ -28,6 +28,7 @@ feature class); non-finite observations and invalid actions raise ``ValueError``
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ from ..kernels.codes import (
 )
 from ..loop import run
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
+from .._typing import ArrayLike, PathLike
 
 __all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda", "TrueOnlineSarsaLambda"]
 # NStepSarsa, MCControl and DiscretizedQLearning live in fastfa.agents.control_more
@@ -52,7 +54,7 @@ __all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda"
 _TRACES = {k: TRACE_CODES[k] for k in ("accumulating", "replacing", "replacing_clear")}  # the config's spellings
 
 
-def _is_batch(obs, features) -> bool:
+def _is_batch(obs: ArrayLike, features) -> bool:
     """True when ``obs`` has one more leading axis than one observation of ``features``."""
     a = np.asarray(obs)
     if hasattr(features, "n_states"):  # integer states (StateAggregation)
@@ -103,6 +105,7 @@ class _Control(Contract):
     (Python or compiled loop), predict/value/save/load."""
 
     _alg: int | None = None  # code of the compiled loop (None: Python loop only)
+    _update: Callable[..., None]  # the algorithm's update, defined by each agent class
 
     def __init__(
         self, env, features=None, *legacy, config: ControlConfig | None = None, seed: int | None = None, **overrides
@@ -164,14 +167,14 @@ class _Control(Contract):
     def w(self) -> np.ndarray:
         return self.approx.w
 
-    def q_values(self, obs) -> np.ndarray:
+    def q_values(self, obs: ArrayLike) -> np.ndarray:
         return self.approx.q_values(obs)
 
-    def value(self, obs) -> float:
+    def value(self, obs: ArrayLike) -> float:
         """max_a q̂(obs, a)."""
         return self.approx.value(obs)
 
-    def predict(self, obs, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True):
         """Greedy action (lowest index among ties) or, if not deterministic, an ε-greedy one.
 
         One observation -> an int; a batch (one more leading axis than an observation) -> an int64 array.
@@ -242,7 +245,7 @@ class _Control(Contract):
                 f"Lower alpha (now {self.config.alpha}) or use an on-policy method."
             )
 
-    def save(self, path):
+    def save(self, path: PathLike):
         """Config, features, weights, RNG state, env id and log (pickle-free)."""
         meta, arrays = self.approx.get_state()
         return _io.save(
@@ -261,7 +264,7 @@ class _Control(Contract):
 
     @classmethod
     @_io.loader
-    def load(cls, path, env=None):
+    def load(cls, path: PathLike, env=None):
         """Rebuild an agent saved by :meth:`save` (files of fastfa 0.1.0 too) on ``env`` (default: the
         saved env id, if any); ``learn`` then continues."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
@@ -280,7 +283,7 @@ class _Control(Contract):
         return f"{type(self).__name__}({self.features!r}, n_actions={self.n_actions}, {self.config})"
 
     # ------------------------------------------------------------------ Learner protocol
-    def _encode(self, obs):
+    def _encode(self, obs: ArrayLike):
         return self.approx.encode(obs)
 
     def _act(self, i, v):
@@ -297,7 +300,7 @@ class _Control(Contract):
         ):
             raise ValueError(f"action must be an int in [0, {self.n_actions}), got {action!r}")
 
-    def begin_episode(self, obs):
+    def begin_episode(self, obs: ArrayLike):
         i, v = self._encode(obs)
         i = i.copy()
         v = v.copy()
@@ -316,7 +319,7 @@ class _Control(Contract):
     def end_episode(self) -> None:
         self._end_of_episode()
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         self._check_action(action)
         i0, v0, a0 = self._cur
         if int(action) != a0:  # a user-chosen action replaces the agent's (off-policy use)

@@ -10,6 +10,7 @@ import numpy as np
 from ..kernels.codes import ALG_NSTEP_SARSA
 from ._contract import default_features, is_env, resolve_env, warn_legacy
 from .control import ControlConfig, QLearning, _Control
+from .._typing import ArrayLike
 
 __all__ = ["NStepSarsa", "MCControl", "DiscretizedQLearning"]
 
@@ -36,7 +37,7 @@ class NStepSarsa(_Control):
         self._rew.pop(0)
         linear_q_update(self.approx.w, i0, v0, a0, g, c.alpha)
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         self._check_action(action)
         if not np.isfinite(reward):
             raise ValueError(f"reward must be finite, got {reward!r}")
@@ -69,7 +70,7 @@ class MCControl(_Control):
         self._ep = [self._cur]
         self._rew: list[float] = []
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         self._check_action(action)
         if not np.isfinite(reward):
             raise ValueError(f"reward must be finite, got {reward!r}")

@@ -42,6 +42,8 @@ from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
 from ._contract import make_config, warn_legacy
 from ._deep import DeepContract
+from .._typing import ArrayLike, PathLike
+from numpy.random import Generator
 
 __all__ = ["DQN", "DQNConfig"]
 
@@ -323,7 +325,7 @@ class DQN(DeepContract):
         self._started_python = False
         self._in_episode = False  # Python loop: an episode is in progress
 
-    def _new_buffer(self, rng):
+    def _new_buffer(self, rng: Generator):
         c = self.config
         if c.prioritized:  # one-step samples from Python; the agent builds n-step windows itself
             return PrioritizedReplayBuffer(
@@ -336,7 +338,7 @@ class DQN(DeepContract):
                 beta=c.per_beta,
                 eps=c.per_eps,
             )
-        kw = dict(n_step=c.n_step, gamma=c.gamma) if c.n_step > 1 else {}
+        kw: dict[str, Any] = dict(n_step=c.n_step, gamma=c.gamma) if c.n_step > 1 else {}
         return ReplayBuffer(c.buffer_size, (self.obs_dim,), obs_dtype=self.dtype, seed=rng, validate=False, **kw)
 
     _NO_TREE = (np.zeros(2), np.full(2, np.inf), np.ones(1))  # placeholders for the PER arrays (unused)
@@ -535,7 +537,7 @@ class DQN(DeepContract):
                 "training stopped. Lower learning_rate, keep max_grad_norm finite, or use loss='huber'."
             )
 
-    def _obs(self, obs, name: str = "obs"):
+    def _obs(self, obs: ArrayLike, name: str = "obs"):
         x = np.asarray(obs)
         if x.shape != self.obs_shape:
             raise ValueError(f"{name} must have shape {self.obs_shape}, got {x.shape}")
@@ -544,7 +546,7 @@ class DQN(DeepContract):
             raise ValueError(f"{name} contains NaN or inf: {obs!r}")
         return x
 
-    def q_values(self, obs) -> np.ndarray:
+    def q_values(self, obs: ArrayLike) -> np.ndarray:
         """q(obs, ·; θ) for one observation (shape ``(n_actions,)``) or a batch (``(N, n_actions)``)."""
         K = _K()
         x = np.asarray(obs)
@@ -562,7 +564,7 @@ class DQN(DeepContract):
 
     value = q_values
 
-    def predict(self, obs, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True):
         """Greedy action (``deterministic``) or ε-greedy at the current ε; batch in, batch out."""
         q = self.q_values(obs)
         a = np.argmax(q, axis=-1)
@@ -601,19 +603,19 @@ class DQN(DeepContract):
         return out
 
     # ------------------------------------------------------------------ Learner protocol (Python loop)
-    def _act(self, x):
+    def _act(self, x: ArrayLike):
         K = _K()
         if self.cnt[K.C_STEPS] < self.config.learning_starts or self.rng.random() < self.exploration_rate:
             return int(self.rng.integers(0, self.n_actions))
         return int(K.dqn_greedy(self.theta, self.sizes, int(self.hp[K.HP_ACT]), x, self._acts1))
 
-    def begin_episode(self, obs):
+    def begin_episode(self, obs: ArrayLike):
         self._x = self._obs(obs)
         self._ep_ret, self._ep_len = 0.0, 0
         self._in_episode = True
         return self._act(self._x) + self.action_start
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         K = _K()
         x2 = self._obs(next_obs, "next_obs")
         a = int(action) - self.action_start
@@ -657,7 +659,7 @@ class DQN(DeepContract):
         return self._act(x2) + self.action_start
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path, include_buffer: bool = False):
+    def save(self, path: PathLike, include_buffer: bool = False):
         """Write weights, optimiser state, counters, RNG states (and the buffer if asked) to ``path``.
 
         With ``include_buffer=True`` a loaded agent continues training exactly as this one would.
@@ -697,7 +699,7 @@ class DQN(DeepContract):
 
     @classmethod
     @_io.loader
-    def load(cls, path, env=None) -> "DQN":
+    def load(cls, path: PathLike, env=None) -> "DQN":
         """Rebuild an agent saved by :meth:`save` (on ``env``, or on the saved env id)."""
         _, meta, arrays = _io.load(path, kind="DQN")
         cfg = dict(meta["config"])

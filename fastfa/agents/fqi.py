@@ -37,6 +37,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from .._checks import check_int_min, check_interval
+from .._typing import ArrayLike
 
 __all__ = ["fitted_q_iteration", "FittedQ", "Regressor"]
 
@@ -64,7 +65,7 @@ class FittedQ:
     n_actions: int
     fit_seconds: list = field(default_factory=list)
 
-    def q_values(self, S) -> np.ndarray:
+    def q_values(self, S: ArrayLike) -> np.ndarray:
         """Q_N(s, a) for every row of ``S`` float[n, d] and every action: float64[n, n_actions]."""
         S = np.asarray(S, dtype=np.float64)
         if S.ndim != 2:
@@ -87,10 +88,10 @@ def _q_all(model: Regressor | None, S: np.ndarray, n_actions: int) -> np.ndarray
 
 
 def fitted_q_iteration(
-    S,
-    A,
-    R,
-    S2,
+    S: ArrayLike,
+    A: ArrayLike,
+    R: ArrayLike,
+    S2: ArrayLike,
     terminal,
     *,
     n_actions: int,

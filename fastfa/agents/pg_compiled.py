@@ -17,6 +17,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from .._typing import ArrayLike
 
 __all__ = ["short_corridor_reinforce", "puckworld_train", "puckworld_features", "run_population"]
 
@@ -210,7 +211,7 @@ def puckworld_train(
     ED = np.empty((runs, len(eval_x)))
     states = np.empty((ep_len + 1, 9))
 
-    def evaluate(theta):
+    def evaluate(theta: ArrayLike):
         return float(
             np.mean(
                 [

@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._pg_base import ConstantFeatures, PGConfig, _PGAgent
+from .._typing import ArrayLike
+from numpy import ndarray
 
 __all__ = ["PGConfig", "Reinforce", "ReinforceBaseline", "ActorCritic", "QAC", "ConstantFeatures"]
 
@@ -41,15 +43,17 @@ class Reinforce(_PGAgent):
     has_critic = False
     _baseline = False
 
-    def begin_episode(self, obs):
-        self._xs, self._as, self._rs = [], [], []
+    def begin_episode(self, obs: ArrayLike):
+        self._xs: list = []
+        self._as: list = []
+        self._rs: list[float] = []
         x = self._x(obs)
         a_env, a = self._sample(x)
         self._xs.append(x)
         self._as.append(a)
         return a_env
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         self._rs.append(reward)
         if terminated or truncated:
             return action
@@ -107,7 +111,7 @@ class ReinforceBaseline(Reinforce):
 class ActorCritic(_PGAgent):
     """One-step actor-critic with eligibility traces λ^θ, λ^w (S&B 13.5); λ = 0: the one-step version."""
 
-    def begin_episode(self, obs):
+    def begin_episode(self, obs: ArrayLike):
         if self.config.lam > 0.0 or self.config.lam_w > 0.0:
             self._z_w = np.zeros_like(self.w)
             self._z = [np.zeros_like(p) for p in self._params()]
@@ -116,11 +120,11 @@ class ActorCritic(_PGAgent):
         a_env, self._at = self._sample(self._xt)
         return a_env
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         cfg = self.config
         x, a = self._xt, self._at
         x1 = None if terminated else self._x(next_obs)
-        delta = reward + (0.0 if terminated else cfg.gamma * self._v(x1)) - self._v(x)
+        delta = reward + (0.0 if x1 is None else cfg.gamma * self._v(x1)) - self._v(x)
         i_fac = self._I if cfg.gamma_t else 1.0
         if cfg.lam == 0.0 and cfg.lam_w == 0.0:  # one-step actor-critic: sparse updates, no traces
             self._add_v(x, cfg.alpha_w * delta)
@@ -130,11 +134,12 @@ class ActorCritic(_PGAgent):
         self._I *= cfg.gamma
         if terminated or truncated:
             return action
+        assert x1 is not None  # not terminated
         self._xt = x1
         a_env, self._at = self._sample(x1)
         return a_env
 
-    def _trace_update(self, x, a, delta, i_fac) -> None:
+    def _trace_update(self, x: ndarray, a, delta, i_fac) -> None:
         cfg = self.config
         self._z_w *= cfg.gamma * cfg.lam_w
         self._z_w += self._grad_v(x)
@@ -154,25 +159,25 @@ class QAC(_PGAgent):
             raise TypeError("QAC needs a Discrete action space (its critic is one weight vector per action)")
         self.w = np.zeros((int(self.features.n_features), int(self.action_space.n)))
 
-    def _q(self, x, a) -> float:
+    def _q(self, x: ndarray, a) -> float:
         return float(self.w[x, a].sum()) if x.dtype.kind in "iu" else float(x @ self.w[:, a])
 
-    def q_values(self, obs) -> np.ndarray:
+    def q_values(self, obs: ArrayLike) -> np.ndarray:
         x = self._x(obs)
         return self.w[x].sum(axis=0) if x.dtype.kind in "iu" else x @ self.w
 
-    def value(self, obs) -> float:
+    def value(self, obs: ArrayLike) -> float:
         """v̂(s) = Σ_a π(a|s) Q_w(s, a)."""
         x = self._x(obs)
         return float(self.policy.probs(x) @ self.q_values(obs))
 
-    def begin_episode(self, obs):
+    def begin_episode(self, obs: ArrayLike):
         self._I = 1.0
         self._xt = self._x(obs)
         self._at = self._sample(self._xt)[0]
         return self._at
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         cfg = self.config
         x, a = self._xt, self._at
         q_sa = self._q(x, a)

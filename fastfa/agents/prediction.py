@@ -41,6 +41,7 @@ from .._checks import check_count, check_int_min, check_interval, check_positive
 from ..approx.linear_v import LinearV
 from ..loop import run
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
+from .._typing import ArrayLike, PathLike
 
 __all__ = ["GradientMC", "TD0", "NStepTD", "TDLambda", "TrueOnlineTDLambda", "PredictionConfig"]
 
@@ -127,7 +128,7 @@ class _Predictor(Contract):
         self._init_contract(env)
 
     # -- the fixed policy
-    def _act(self, obs):
+    def _act(self, obs: ArrayLike):
         if self.policy is not None:
             return self.policy(obs)
         if self._action_space is None:
@@ -216,15 +217,15 @@ class _Predictor(Contract):
     def w(self) -> np.ndarray:
         return self.approx.w
 
-    def value(self, obs) -> float:
+    def value(self, obs: ArrayLike) -> float:
         """v̂(obs)."""
         return self.approx.value(obs)
 
-    def values(self, obs) -> np.ndarray:
+    def values(self, obs: ArrayLike) -> np.ndarray:
         """v̂ of a batch of observations."""
         return self.approx.values(obs)
 
-    def predict(self, obs, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True):
         """The fixed policy's action (prediction agents do not change the policy); a batch -> an array."""
         a = np.asarray(obs)
         if a.ndim == (1 if hasattr(self.features, "n_states") else 2):
@@ -244,12 +245,12 @@ class _Predictor(Contract):
         start = int(getattr(self._action_space, "start", 0))
 
         @njit
-        def uniform(obs):
+        def uniform(obs: ArrayLike):
             return start + np.random.randint(n)
 
         return uniform
 
-    def save(self, path):
+    def save(self, path: PathLike):
         """Config, features, weights, env id and log (pickle-free; the policy is not saved)."""
         meta, arrays = self.approx.get_state()
         return _io.save(
@@ -266,7 +267,7 @@ class _Predictor(Contract):
 
     @classmethod
     @_io.loader
-    def load(cls, path, env=None, policy=None):
+    def load(cls, path: PathLike, env=None, policy=None):
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id)."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
         approx = LinearV.from_state(meta["approx"], arrays)
@@ -283,12 +284,12 @@ class _Predictor(Contract):
         return f"{type(self).__name__}({self.features!r}, {self.config})"
 
     # -- Learner protocol pieces
-    def begin_episode(self, obs):
-        self._last = None
+    def begin_episode(self, obs: ArrayLike):
+        self._last: tuple | None = None
         self._begin()
         return self._act(obs)
 
-    def _encode_transition(self, obs, next_obs, terminated):
+    def _encode_transition(self, obs: ArrayLike, next_obs: ArrayLike, terminated: bool):
         """``(i, v, i1, v1, γ)`` of a transition; reuses the previous step's encoding of ``obs``."""
         last = self._last
         if last is not None and last[0] is obs:
@@ -315,7 +316,7 @@ class GradientMC(_Predictor):
         self._enc: list = []
         self._rewards: list[float] = []
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         self._enc.append(self.approx.encode(obs))
         self._rewards.append(reward)
         return self._act(next_obs)
@@ -335,7 +336,7 @@ class TD0(_Predictor):
 
     _method = "nstep"
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         from ..kernels.linear.prediction import td0_update
 
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
@@ -365,7 +366,7 @@ class NStepTD(_Predictor):
         i, v = self._enc[tau]
         linear_v_update(self.w, i, v, g, float(cfg.alpha))
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         n = self.config.n
         i, v, i1, v1, _ = self._encode_transition(obs, next_obs, terminated)
         self._enc.append((i, v))
@@ -390,7 +391,7 @@ class TDLambda(_Predictor):
     def _begin(self) -> None:
         self._z = np.zeros(self.approx.n_features)
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         from ..kernels.linear.prediction import ACCUMULATE, REPLACE, td_lambda_update
 
         cfg = self.config
@@ -420,7 +421,7 @@ class TrueOnlineTDLambda(_Predictor):
         self._z = np.zeros(self.approx.n_features)
         self._v_old = 0.0
 
-    def step(self, obs, action, reward, next_obs, terminated, truncated):
+    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
         from ..kernels.linear.prediction import true_online_td_update
 
         cfg = self.config

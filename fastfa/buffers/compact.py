@@ -13,6 +13,7 @@ import numpy as np
 
 from ..io import FormatError, check_array
 from ._common import kernels
+from .._typing import PathLike
 
 
 def allocate(buf) -> None:
@@ -58,7 +59,7 @@ def file_arrays(buf, n: int) -> dict:
     return {"extra": buf.extra, "nxt": buf.nxt[:n], "estate": buf.estate}
 
 
-def restore(buf, arrays, path, prefix: str, state) -> None:
+def restore(buf, arrays, path: PathLike, prefix: str, state) -> None:
     """Check the compact arrays of a file against the buffer's metadata and ``state``, then install them."""
     pos, n, cap = int(state[0]), int(state[1]), buf.capacity
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import io as _io
 from ..io import FormatError, check_array
+from .._typing import PathLike
 
 
 def file_meta(buf) -> dict:
@@ -49,7 +50,7 @@ def file_arrays(buf) -> dict:
     return out
 
 
-def _dtype(meta, name, path):
+def _dtype(meta: dict, name, path: PathLike):
     try:
         dt = np.dtype(meta[name])
     except (TypeError, ValueError):
@@ -59,7 +60,7 @@ def _dtype(meta, name, path):
     return dt
 
 
-def from_dict(cls, meta, arrays, prefix: str):
+def from_dict(cls, meta: dict, arrays, prefix: str):
     """Rebuild a buffer of class ``cls`` from :func:`file_meta`/:func:`file_arrays` output (checked)."""
     path = getattr(arrays, "path", getattr(meta, "path", "<arrays>"))
     for name in ("obs_shape", "action_shape"):
@@ -89,7 +90,7 @@ def from_dict(cls, meta, arrays, prefix: str):
     return buf
 
 
-def restore(buf, arrays, path, prefix: str) -> None:
+def restore(buf, arrays, path: PathLike, prefix: str) -> None:
     """Check the common arrays of a file against ``buf``'s metadata, then copy them in."""
 
     def get(name, **kw):

@@ -22,6 +22,7 @@ from ._common import (
     kernels,
     ring_class,
 )
+from .._typing import ArrayLike, PathLike
 
 __all__ = ["ReplayBuffer"]
 
@@ -221,7 +222,9 @@ class ReplayBuffer:
     }
 
     # ------------------------------------------------------------------ add
-    def add(self, obs, action, reward, next_obs, terminated, truncated: bool = False) -> None:
+    def add(
+        self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool = False
+    ) -> None:
         """Store one transition (``terminated``: a terminal state, bootstrap with 0;
         ``truncated``: the episode was cut after it, used by n-step windows only)."""
         f = self._fast
@@ -254,7 +257,9 @@ class ReplayBuffer:
             self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state, o, a, r, o2, d
         )
 
-    def add_batch(self, obs, actions, rewards, next_obs, terminated, truncated=None) -> None:
+    def add_batch(
+        self, obs: ArrayLike, actions: ArrayLike, rewards, next_obs: ArrayLike, terminated: bool, truncated=None
+    ) -> None:
         """Store N transitions (arrays with a leading axis N), in order (``truncated``: N flags, default False)."""
         o = self._check_obs("obs", obs, batch=True)
         n = o.shape[0]
@@ -374,7 +379,7 @@ class ReplayBuffer:
         return files.file_arrays(self)
 
     @staticmethod
-    def _file_kwargs(meta) -> dict:
+    def _file_kwargs(meta: dict) -> dict:
         return {}
 
     def to_dict(self, prefix: str = "buffer."):
@@ -382,12 +387,12 @@ class ReplayBuffer:
         return {"class": self._kind, **self._meta()}, {prefix + k: v for k, v in self._arrays().items()}
 
     @classmethod
-    def from_dict(cls, meta, arrays, prefix: str = "buffer."):
+    def from_dict(cls, meta: dict, arrays, prefix: str = "buffer."):
         """Rebuild from :meth:`to_dict` output, checking every field against the metadata
         (:class:`fastfa.io.FormatError` naming the file and field otherwise)."""
         return files.from_dict(cls, meta, arrays, prefix)
 
-    def _restore(self, arrays, path, prefix) -> None:
+    def _restore(self, arrays, path: PathLike, prefix) -> None:
         files.restore(self, arrays, path, prefix)
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -397,7 +402,7 @@ class ReplayBuffer:
 
     @classmethod
     @_io.loader
-    def load(cls, path):
+    def load(cls, path: PathLike):
         """Read a buffer written by :meth:`save`; sampling continues the same random stream.
         Every size, position and priority in the file is checked (``fastfa.io.FormatError``)."""
         _, meta, arrays = _io.load(path, kind=cls._kind)

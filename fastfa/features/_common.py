@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from .._typing import ArrayLike
 
 
-def as_box(low, high, name_low: str = "low", name_high: str = "high"):
+def as_box(low: ArrayLike, high: ArrayLike, name_low: str = "low", name_high: str = "high"):
     """Validated float64 ``low``/``high`` vectors of equal length with low < high, all finite."""
     lo = np.atleast_1d(np.asarray(low, dtype=np.float64)).copy()
     hi = np.atleast_1d(np.asarray(high, dtype=np.float64)).copy()
@@ -50,7 +51,7 @@ def as_pos_int(value, name, minimum=1):
     return int(value)
 
 
-def as_obs(obs, d, name: str = "obs"):
+def as_obs(obs: ArrayLike, d, name: str = "obs"):
     """One observation as contiguous float64[d] (a scalar is accepted when d == 1); finite."""
     if type(obs) is np.ndarray and obs.dtype == np.float64 and obs.shape == (d,) and obs.flags.c_contiguous:
         if math.isfinite(obs.sum()):  # fast path; a non-finite (or overflowing) sum falls through to the check
@@ -68,7 +69,7 @@ def as_obs(obs, d, name: str = "obs"):
     return x
 
 
-def as_obs_batch(obs, d, name: str = "obs"):
+def as_obs_batch(obs: ArrayLike, d, name: str = "obs"):
     """A batch of observations as contiguous float64[n, d] (shape (n,) accepted when d == 1); finite."""
     x = np.asarray(obs)
     if x.dtype.kind not in "fiub":

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import itertools
 
-from typing import Any, Callable
+from typing import Optional, Any, Callable
 
 import numpy as np
 
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
+from .._typing import ArrayLike
+from numpy import ndarray
 
 __all__ = ["Polynomial", "Fourier", "Wavelet", "RBF"]
 
@@ -70,7 +72,7 @@ class _DenseBasis:
     _tables: Callable[[], tuple]
     _repr_args: Callable[[], str]
 
-    def _init_box(self, low, high) -> None:
+    def _init_box(self, low: ArrayLike, high: ArrayLike) -> None:
         self.low, self.high = as_box(low, high)
 
     @property
@@ -81,7 +83,7 @@ class _DenseBasis:
     def n_features(self) -> int:
         return int(self._rows)
 
-    def normalize(self, obs) -> np.ndarray:
+    def normalize(self, obs: ArrayLike) -> np.ndarray:
         """The observation scaled (and clipped) to the unit box."""
         from ..kernels.features.bases import normalize
 
@@ -90,7 +92,7 @@ class _DenseBasis:
         normalize(x, self.low, self.high, s)
         return s
 
-    def transform(self, obs, out=None) -> np.ndarray:
+    def transform(self, obs: ArrayLike, out: Optional[ndarray] = None) -> np.ndarray:
         """Feature vector of one observation: float64[n_features]."""
         x = as_obs(obs, self.n_dims)
         if out is None:
@@ -102,7 +104,7 @@ class _DenseBasis:
         self._obs_kernel(x, self.low, self.high, *self._tables(), out)
         return out
 
-    def transform_batch(self, obs) -> np.ndarray:
+    def transform_batch(self, obs: ArrayLike) -> np.ndarray:
         """Feature vectors of every row of ``obs`` (n, d): float64[n, n_features]."""
         from ..kernels.features.bases import normalize_batch
 
@@ -136,7 +138,7 @@ class Polynomial(_DenseBasis):
     Attributes: ``exponents`` int64[n_features, d].
     """
 
-    def __init__(self, low, high, order: int, *, interaction: int | None = None) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, order: int, *, interaction: int | None = None) -> None:
         self._init_box(low, high)
         self.order = _check_order(order)
         self.interaction = _check_interaction(interaction, self.n_dims)
@@ -174,7 +176,7 @@ class Fourier(_DenseBasis):
     per-feature step size ``α_i = α / ‖c_i‖`` (``α`` for c = 0): see :meth:`step_sizes`.
     """
 
-    def __init__(self, low, high, order: int, *, interaction: int | None = None) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, order: int, *, interaction: int | None = None) -> None:
         self._init_box(low, high)
         self.order = _check_order(order)
         self.interaction = _check_interaction(interaction, self.n_dims)
@@ -223,7 +225,7 @@ class Wavelet(_DenseBasis):
     Attributes: ``functions`` int64[n_features, d].
     """
 
-    def __init__(self, low, high, levels: int, *, order: int | None = None) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, levels: int, *, order: int | None = None) -> None:
         self._init_box(low, high)
         self.levels = _check_order(levels, "levels")
         if self.levels > 30:
@@ -266,7 +268,7 @@ class RBF(_DenseBasis):
     Attributes: ``centres`` float64[n_features, d] (unit-box coordinates), ``width``.
     """
 
-    def __init__(self, low, high, centres_per_dim, width: float | None = None) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, centres_per_dim: ArrayLike, width: float | None = None) -> None:
         self._init_box(low, high)
         self.centres_per_dim = as_int_vector(centres_per_dim, self.n_dims, "centres_per_dim")
         axes = [np.linspace(0.0, 1.0, int(n)) if n > 1 else np.array([0.5]) for n in self.centres_per_dim]

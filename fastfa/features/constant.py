@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from .._typing import ArrayLike
 
 __all__ = ["ConstantFeatures"]
 
@@ -17,12 +18,12 @@ class ConstantFeatures:
     n_features = 1
     sparse = False
 
-    def transform(self, obs):
+    def transform(self, obs: ArrayLike):
         return np.ones(1)
 
     def get_state(self):
         return {}, {}
 
     @classmethod
-    def from_state(cls, meta, arrays):
+    def from_state(cls, meta: dict, arrays):
         return cls()

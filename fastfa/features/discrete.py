@@ -22,6 +22,7 @@ import itertools
 import numpy as np
 
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
+from .._typing import ArrayLike
 
 __all__ = ["Discretizer", "StateAggregation", "CoarseCoding"]
 
@@ -51,7 +52,7 @@ class Discretizer:
     sparse = True
     n_active = 1
 
-    def __init__(self, low, high, bins) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, bins: ArrayLike) -> None:
         self.low, self.high = as_box(low, high)
         self.bins = as_int_vector(bins, self.low.shape[0], "bins")
 
@@ -74,18 +75,18 @@ class Discretizer:
     def from_state(cls, meta: dict, arrays: dict):
         return cls(**meta, **{k: v for k, v in arrays.items()})
 
-    def cell(self, obs) -> tuple:
+    def cell(self, obs: ArrayLike) -> tuple:
         """Per-dimension bin numbers of ``obs``."""
         return tuple(int(v) for v in np.unravel_index(int(self.indices(obs)[0]), tuple(self.bins)))
 
-    def indices(self, obs) -> np.ndarray:
+    def indices(self, obs: ArrayLike) -> np.ndarray:
         """int64[1]: the cell number."""
         from ..kernels.features.bases import grid_index
 
         x = as_obs(obs, self.n_dims)
         return np.array([grid_index(x, self.low, self.high, self.bins)], dtype=np.int64)
 
-    def indices_batch(self, obs) -> np.ndarray:
+    def indices_batch(self, obs: ArrayLike) -> np.ndarray:
         """int64[n, 1]: cell numbers of every row."""
         from ..kernels.features.bases import grid_index_batch
 
@@ -94,10 +95,10 @@ class Discretizer:
         grid_index_batch(x, self.low, self.high, self.bins, out)
         return out.reshape(-1, 1)
 
-    def transform(self, obs):
+    def transform(self, obs: ArrayLike):
         return _dense(self.indices(obs)[None], self.n_features)[0]
 
-    def transform_batch(self, obs):
+    def transform_batch(self, obs: ArrayLike):
         return _dense(self.indices_batch(obs), self.n_features)
 
 
@@ -140,7 +141,7 @@ class StateAggregation:
     def from_state(cls, meta: dict, arrays: dict):
         return cls(**meta, **{k: v for k, v in arrays.items()})
 
-    def _states(self, obs, batch):
+    def _states(self, obs: ArrayLike, batch):
         s = np.asarray(obs)
         if s.dtype.kind == "f":
             if not np.all(np.isfinite(s)) or not np.all(s == np.round(s)):
@@ -164,7 +165,7 @@ class StateAggregation:
             raise ValueError(f"state {int(bad)} outside [{lo}, {hi - 1}]")
         return np.ascontiguousarray(s) if batch else int(s)
 
-    def indices(self, obs) -> np.ndarray:
+    def indices(self, obs: ArrayLike) -> np.ndarray:
         from ..kernels.features.bases import aggregate
 
         if isinstance(obs, (int, np.integer)) and not isinstance(obs, bool):  # fast path (Python loop agents)
@@ -174,7 +175,7 @@ class StateAggregation:
         s = self._states(obs, False)
         return np.array([aggregate(s, self.first, self.n_states, self.n_groups)], dtype=np.int64)
 
-    def indices_batch(self, obs) -> np.ndarray:
+    def indices_batch(self, obs: ArrayLike) -> np.ndarray:
         from ..kernels.features.bases import aggregate_batch
 
         s = self._states(obs, True)
@@ -182,10 +183,10 @@ class StateAggregation:
         aggregate_batch(s, self.first, self.n_states, self.n_groups, out)
         return out.reshape(-1, 1)
 
-    def transform(self, obs):
+    def transform(self, obs: ArrayLike):
         return _dense(self.indices(obs)[None], self.n_features)[0]
 
-    def transform_batch(self, obs):
+    def transform_batch(self, obs: ArrayLike):
         return _dense(self.indices_batch(obs), self.n_features)
 
 
@@ -207,7 +208,7 @@ class CoarseCoding:
     sparse = True
     n_active = None
 
-    def __init__(self, low, high, n_centres=None, radius: float = 0.1, *, centres=None) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, n_centres=None, radius: float = 0.1, *, centres=None) -> None:
         self.low, self.high = as_box(low, high)
         d = self.low.shape[0]
         if centres is not None:
@@ -248,10 +249,10 @@ class CoarseCoding:
     def from_state(cls, meta: dict, arrays: dict):
         return cls(**meta, **{k: v for k, v in arrays.items()})
 
-    def _norm(self, x):
+    def _norm(self, x: ArrayLike):
         return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
 
-    def indices(self, obs) -> np.ndarray:
+    def indices(self, obs: ArrayLike) -> np.ndarray:
         """int64[k]: active receptive fields (ascending; possibly empty)."""
         from ..kernels.features.bases import coarse
 
@@ -260,7 +261,7 @@ class CoarseCoding:
         n = coarse(s, self.centres, self._r2, out)
         return out[:n].copy()
 
-    def indices_batch(self, obs) -> np.ndarray:
+    def indices_batch(self, obs: ArrayLike) -> np.ndarray:
         """int64[n, k_max]: row i holds its active indices, padded with -1."""
         from ..kernels.features.bases import coarse_batch
 
@@ -271,8 +272,8 @@ class CoarseCoding:
         k = int(counts.max()) if counts.size else 0
         return out[:, :k].copy()
 
-    def transform(self, obs):
+    def transform(self, obs: ArrayLike):
         return _dense(self.indices(obs)[None], self.n_features)[0]
 
-    def transform_batch(self, obs):
+    def transform_batch(self, obs: ArrayLike):
         return _dense(self.indices_batch(obs), self.n_features)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import as_box, as_int_vector, as_obs, as_pos_int
+from .._typing import ArrayLike
 
 __all__ = ["GridTileCoder"]
 
@@ -45,7 +46,7 @@ class GridTileCoder:
 
     sparse = True
 
-    def __init__(self, low, high, tiles=8, tilings: int = 8, anchor: bool = False) -> None:
+    def __init__(self, low: ArrayLike, high: ArrayLike, tiles=8, tilings: int = 8, anchor: bool = False) -> None:
         from ..kernels.features.gridtiles import grid_spec
 
         self.low, self.high = as_box(low, high)
@@ -75,7 +76,7 @@ class GridTileCoder:
             f"tilings={self.tilings}, anchor={self.anchor})"
         )
 
-    def indices(self, obs) -> np.ndarray:
+    def indices(self, obs: ArrayLike) -> np.ndarray:
         """int64[tilings]: the active feature of each tiling."""
         from ..kernels.features.gridtiles import grid_tiles
 
@@ -91,13 +92,13 @@ class GridTileCoder:
         grid_tiles(x64, self.cf, self.ci, out)
         return out
 
-    def indices_batch(self, obs) -> np.ndarray:
+    def indices_batch(self, obs: ArrayLike) -> np.ndarray:
         x = np.asarray(obs, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.n_dims:
             raise ValueError(f"obs must have shape (n, {self.n_dims}), got {x.shape}")
         return np.stack([self.indices(r) for r in x]) if len(x) else np.zeros((0, self.tilings), np.int64)
 
-    def transform(self, obs) -> np.ndarray:
+    def transform(self, obs: ArrayLike) -> np.ndarray:
         x = np.zeros(self.n_features)
         x[self.indices(obs)] = 1.0
         return x

@@ -38,6 +38,9 @@ import numpy as np
 
 from ..io import loader
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
+from .._typing import ArrayLike, PathLike
+from numpy import ndarray
+from typing import Optional
 
 __all__ = ["TileCoder"]
 
@@ -82,9 +85,9 @@ class TileCoder:
 
     def __init__(
         self,
-        low,
-        high,
-        tiles_per_dim,
+        low: ArrayLike,
+        high: ArrayLike,
+        tiles_per_dim: ArrayLike,
         n_tilings: int = 8,
         *,
         wrap=None,
@@ -192,7 +195,7 @@ class TileCoder:
             raise ValueError(f"actions must be in [0, {self.n_actions}), got values in [{a.min()}, {a.max()}]")
         return np.ascontiguousarray(a.astype(np.int64).reshape(n, 1))
 
-    def indices(self, obs, action=None, out=None) -> np.ndarray:
+    def indices(self, obs: ArrayLike, action=None, out: Optional[ndarray] = None) -> np.ndarray:
         """Active feature indices of one observation (and action): int64[n_tilings]."""
         x = as_obs(obs, self.n_dims)
         ints = self._ints(action)
@@ -232,7 +235,7 @@ class TileCoder:
         """``n_tilings · ∏(tiles_per_dim + 1) · n_actions``: indices for every tile (no collision in iht mode)."""
         return int(self.n_tilings * np.prod(self.tiles_per_dim + 1) * (self.n_actions or 1))
 
-    def indices_batch(self, obs, actions=None) -> np.ndarray:
+    def indices_batch(self, obs: ArrayLike, actions=None) -> np.ndarray:
         """Indices of every row of ``obs`` (n, d) with ``actions`` (n,) or one int: int64[n, n_tilings]."""
         from ..kernels.features.tilecoding import tc_indices_batch
 
@@ -244,7 +247,7 @@ class TileCoder:
             self._warn_full()
         return out
 
-    def indices_all_actions(self, obs) -> np.ndarray:
+    def indices_all_actions(self, obs: ArrayLike) -> np.ndarray:
         """Indices of ``obs`` paired with every action: int64[n_actions, n_tilings]."""
         if self.n_actions is None:
             raise ValueError("indices_all_actions needs n_actions")
@@ -253,7 +256,7 @@ class TileCoder:
             np.broadcast_to(x, (self.n_actions, self.n_dims)), np.arange(self.n_actions, dtype=np.int64)
         )
 
-    def transform(self, obs, action=None) -> np.ndarray:
+    def transform(self, obs: ArrayLike, action=None) -> np.ndarray:
         """Dense binary vector float64[n_features] (convenience; use :meth:`indices` in hot paths).
 
         Hash collisions inside one observation add up (the vector then holds 2, 3, ...).
@@ -262,7 +265,7 @@ class TileCoder:
         np.add.at(v, self.indices(obs, action), 1.0)
         return v
 
-    def transform_batch(self, obs, actions=None) -> np.ndarray:
+    def transform_batch(self, obs: ArrayLike, actions=None) -> np.ndarray:
         """Dense float64[n, n_features] (convenience; memory n x size)."""
         idx = self.indices_batch(obs, actions)
         v = np.zeros((idx.shape[0], self.n_features))
@@ -359,7 +362,7 @@ class TileCoder:
             tc._keys, tc._slots, tc._meta = got["_keys"], got["_slots"], got["_meta"]
         return tc
 
-    def save(self, path):
+    def save(self, path: PathLike):
         """Save config and IHT (pickle-free, :mod:`fastfa.io`)."""
         from ..io import save
 
@@ -368,7 +371,7 @@ class TileCoder:
 
     @classmethod
     @loader
-    def load(cls, path) -> "TileCoder":
+    def load(cls, path: PathLike) -> "TileCoder":
         """Read a file written by :meth:`save`; a corrupt file raises ``fastfa.io.FormatError``."""
         from ..io import load
 
@@ -376,7 +379,7 @@ class TileCoder:
         return cls.from_state(meta, arrays)
 
 
-def _check_iht(keys, slots, meta, size: int) -> None:
+def _check_iht(keys: np.ndarray, slots: np.ndarray, meta: np.ndarray, size: int) -> None:
     """ValueError unless (keys, slots, meta) is a consistent array IHT of ``size`` indices: counts in
     range, every stored key of the right length, and the slot table exactly the one that inserting
     the stored keys in index order builds (so every lookup ends, and returns an index < count)."""

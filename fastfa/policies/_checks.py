@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_positive  # noqa: F401  (shared; re-exported for the policy modules)
+from numpy.random import Generator
 
 
 def check_int(name: str, value, low: int) -> int:
@@ -15,7 +16,7 @@ def check_int(name: str, value, low: int) -> int:
     return int(value)
 
 
-def check_rng(rng) -> None:
+def check_rng(rng: Generator) -> None:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_int, check_positive, check_rng
+from numpy import ndarray
+from numpy.random import Generator
 
 __all__ = ["SoftmaxMLP", "GaussianMLP"]
 
@@ -33,7 +35,7 @@ class _MLPBase:
         self.theta = np.empty(mlp.mlp_n_params(self.sizes))
         mlp.mlp_init(self.theta, self.sizes, np.random.default_rng(seed))
 
-    def _x(self, x):
+    def _x(self, x: ndarray):
         x = np.asarray(x, dtype=np.float64)
         single = x.ndim == 1
         x = np.ascontiguousarray(x.reshape(1, -1) if single else x)
@@ -43,14 +45,14 @@ class _MLPBase:
             raise ValueError("x contains NaN or inf")
         return x, single
 
-    def _forward(self, x):
+    def _forward(self, x: ndarray):
         from ..kernels.nn import mlp
 
         acts = np.empty(mlp.mlp_acts_size(self.sizes, x.shape[0]))
         out = mlp.mlp_forward(self.theta, self.sizes, self.act, x, acts)
         return out.copy(), acts
 
-    def _backward(self, x, acts, dout):
+    def _backward(self, x: ndarray, acts, dout):
         from ..kernels.nn import mlp
 
         grad = np.empty_like(self.theta)
@@ -66,7 +68,7 @@ class SoftmaxMLP(_MLPBase):
         self.n_actions = check_int("n_actions", n_actions, 2)
         super().__init__(n_in, self.n_actions, hidden, activation, seed)
 
-    def probs(self, x) -> np.ndarray:
+    def probs(self, x: ndarray) -> np.ndarray:
         x, single = self._x(x)
         h, _ = self._forward(x)
         h -= h.max(axis=1, keepdims=True)
@@ -74,7 +76,7 @@ class SoftmaxMLP(_MLPBase):
         p /= p.sum(axis=1, keepdims=True)
         return p[0] if single else p
 
-    def log_prob(self, x, a):
+    def log_prob(self, x: ndarray, a):
         x, single = self._x(x)
         a = self._a(a, x.shape[0])
         h, _ = self._forward(x)
@@ -88,7 +90,7 @@ class SoftmaxMLP(_MLPBase):
             raise ValueError(f"a must be {B} action(s) in [0, {self.n_actions}), got {a}")
         return a
 
-    def grad_log_prob(self, x, a, w=None) -> np.ndarray:
+    def grad_log_prob(self, x: ndarray, a, w=None) -> np.ndarray:
         """Σ_i w_i ∇_θ ln π(a_i|s_i) (w = 1 by default); one state gives ∇_θ ln π(a|s)."""
         x, _ = self._x(x)
         B = x.shape[0]
@@ -102,7 +104,7 @@ class SoftmaxMLP(_MLPBase):
         d[np.arange(B), a] += w
         return self._backward(x, acts, d)
 
-    def sample(self, x, rng) -> int:
+    def sample(self, x: ndarray, rng: Generator) -> int:
         from ..kernels.linear.policy_gradient import categorical_sample
 
         check_rng(rng)
@@ -141,13 +143,13 @@ class GaussianMLP(_MLPBase):
     def _ls(self):
         return np.clip(self.log_std, self.ls_min, self.ls_max)
 
-    def mean_std(self, x):
+    def mean_std(self, x: ndarray):
         x, single = self._x(x)
         mu, _ = self._forward(x)
         s = np.exp(self._ls())
         return (mu[0], s) if single else (mu, s)
 
-    def log_prob(self, x, a):
+    def log_prob(self, x: ndarray, a):
         x, single = self._x(x)
         mu, _ = self._forward(x)
         a = np.asarray(a, dtype=np.float64).reshape(mu.shape)
@@ -155,7 +157,7 @@ class GaussianMLP(_MLPBase):
         lp = (-0.5 * ((a - mu) / np.exp(ls)) ** 2 - ls - 0.5 * np.log(2 * np.pi)).sum(axis=1)
         return float(lp[0]) if single else lp
 
-    def grad_log_prob(self, x, a, w=None) -> dict:
+    def grad_log_prob(self, x: ndarray, a, w=None) -> dict:
         """{"theta": Σ_i w_i ∇_θ ln π, "log_std": Σ_i w_i ∂ ln π/∂b}."""
         x, _ = self._x(x)
         B = x.shape[0]
@@ -172,7 +174,7 @@ class GaussianMLP(_MLPBase):
         g_ls[(self.log_std < self.ls_min) | (self.log_std > self.ls_max)] = 0.0
         return {"theta": g_theta, "log_std": g_ls}
 
-    def sample(self, x, rng):
+    def sample(self, x: ndarray, rng: Generator):
         """(unclipped draw for learning, action clipped to [low, high])."""
         check_rng(rng)
         mu, s = self.mean_std(x)
