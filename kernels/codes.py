@@ -86,3 +86,18 @@ PRED_CODES = {
     "true_online": TRUE_ONLINE,
     "lambda_return": LAMBDA_RETURN,
 }
+
+
+class PGAlg(IntEnum):
+    """Algorithm of the fused policy-gradient loop (``fastfa.kernels.loops.pg_env_loop``)."""
+
+    REINFORCE = 0  # S&B 13.3
+    REINFORCE_BASELINE = 1  # 13.4
+    ACTOR_CRITIC = 2  # 13.5, one-step
+
+
+PG_REINFORCE, PG_REINFORCE_BASELINE, PG_ACTOR_CRITIC = (
+    int(PGAlg.REINFORCE),
+    int(PGAlg.REINFORCE_BASELINE),
+    int(PGAlg.ACTOR_CRITIC),
+)

@@ -151,9 +151,12 @@ class _PGAgent(Contract):
         return x
 
     def _v(self, x: ndarray) -> float:
+        # sums in feature order, as the compiled loop's kernels (binary x: the same numbers)
+        from ..kernels.loops.pg_env_loop import dense_value, sparse_value
+
         if x.dtype.kind in "iu":
-            return float(self.w[x].sum())
-        return float(self.w @ x)
+            return float(sparse_value(self.w, x))
+        return float(dense_value(self.w, x))
 
     def _add_v(self, x: ndarray, scale) -> None:
         """w ← w + scale·x(s) (sparse: on the active features only)."""
@@ -230,14 +233,44 @@ class _PGAgent(Contract):
             )
 
     # -- public surface
+    def _compiled_alg(self):
+        """The code of this agent's fused loop (``fastfa.kernels.codes.PGAlg``), or None."""
+        return None
+
     def _learn_impl(self, env, total_steps, episodes, seed, callback, progress, compiled):
         if env.action_space != self.action_space:
             raise ValueError(f"env.action_space {env.action_space} differs from the agent's {self.action_space}")
-        if compiled is True:
-            raise ValueError(
-                f"compiled=True: {type(self).__name__} on a gymnasium env runs the Python loop "
-                "(compiled policy-gradient loops: fastfa.agents.pg_compiled)"
+        from ..features.grid_tiles import GridTileCoder
+        from .compiled_control import compiled_target
+        from .compiled_pg import run_pg_compiled
+
+        why = None
+        alg = self._compiled_alg()
+        target = None if compiled is False or alg is None else compiled_target(env)
+        if compiled is False:
+            why = "compiled=False"
+        elif alg is None:
+            why = f"{type(self).__name__} with this config has no compiled loop"
+        elif target is None:
+            why = "the env is not a fastfa.envs.CompiledEnv or a gymnasium env with a compiled twin (or has extra wrappers)"
+        elif not isinstance(self.features, GridTileCoder):
+            why = "the features are not a GridTileCoder"
+        elif self.features.low.shape[0] != env.observation_space.shape[0]:
+            why = "the tile coder's box does not match the observation"
+        if why is None:
+            return run_pg_compiled(
+                self,
+                env,
+                target,
+                alg,
+                episodes=episodes,
+                total_steps=total_steps,
+                seed=seed,
+                callback=callback,
+                progress=progress,
             )
+        if compiled is True:
+            raise ValueError(f"compiled=True but the compiled loop cannot run: {why}")
         return run(
             env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
         )

@@ -82,7 +82,7 @@ def compiled_target(env):
     return None if twin is None else Target(twin, max_steps)
 
 
-def _state_after_reset(env, target):
+def state_after_reset(env, target):
     """The float64 state array the fused loop advances: the CompiledEnv's own (in place), or a
     copy of gymnasium's env state in the twin's layout."""
     u = env.unwrapped
@@ -142,7 +142,7 @@ def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callba
     unit = compiled_unit(target.cenv, alg, (agent.features.cf, agent.features.ci))
     t0 = time.perf_counter()
     env.reset(seed=seed)
-    state = _state_after_reset(env, target)
+    state = state_after_reset(env, target)
     env_rng = env.unwrapped.np_random
     params = target.cenv.params
     f = agent.features

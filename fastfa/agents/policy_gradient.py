@@ -43,6 +43,13 @@ class Reinforce(_PGAgent):
     has_critic = False
     _baseline = False
 
+    def _compiled_alg(self):
+        from ..kernels.codes import PG_REINFORCE, PG_REINFORCE_BASELINE
+
+        if self.config.n_rollouts != 1:
+            return None
+        return PG_REINFORCE_BASELINE if self._baseline else PG_REINFORCE
+
     def begin_episode(self, obs: ArrayLike):
         self._xs: list = []
         self._as: list = []
@@ -110,6 +117,11 @@ class ReinforceBaseline(Reinforce):
 
 class ActorCritic(_PGAgent):
     """One-step actor-critic with eligibility traces λ^θ, λ^w (S&B 13.5); λ = 0: the one-step version."""
+
+    def _compiled_alg(self):
+        from ..kernels.codes import PG_ACTOR_CRITIC
+
+        return PG_ACTOR_CRITIC if self.config.lam == 0.0 and self.config.lam_w == 0.0 else None
 
     def begin_episode(self, obs: ArrayLike):
         if self.config.lam > 0.0 or self.config.lam_w > 0.0:

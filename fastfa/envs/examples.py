@@ -6,7 +6,8 @@ as for your own code.  The tests check them against gymnasium, and ``benches/com
 times them against the built-in twin.
 
 ``user_mountain_car``: gymnasium's MountainCar-v0 (``classic_control/mountain_car.py``) as three
-``@numba.njit`` functions, constants written in (``params`` is unused)::
+``@numba.njit`` functions, constants written in (``params`` is unused); ``user_continuous_mountain_car``:
+MountainCarContinuous-v0 (a ``Box`` action, the force), the same way::
 
     >>> from fastfa.envs.examples import user_mountain_car
     >>> env = user_mountain_car(max_steps=200)
@@ -23,7 +24,7 @@ from gymnasium import spaces
 
 from .compiled import CompiledEnv
 
-__all__ = ["user_mountain_car"]
+__all__ = ["user_mountain_car", "user_continuous_mountain_car"]
 
 
 @numba.njit
@@ -69,4 +70,41 @@ def user_mountain_car(max_steps=None):
         spaces.Discrete(3),
         max_episode_steps=max_steps,
         id="UserMountainCar",
+    )
+
+
+@numba.njit
+def continuous_mountain_car_step(params, state, action, rng):
+    """gymnasium's MountainCarContinuous-v0 step: force = clip(a, -1, 1) · 0.0015; reward 100 at the
+    goal (x >= 0.45) minus 0.1 a²; the state is stored as float32, as gymnasium does."""
+    pos, vel = state[0], state[1]
+    force = min(max(action[0], -1.0), 1.0)
+    vel += force * 0.0015 - 0.0025 * math.cos(3 * pos)
+    vel = min(max(vel, -0.07), 0.07)
+    pos += vel
+    pos = min(max(pos, -1.2), 0.6)
+    if pos == -1.2 and vel < 0:
+        vel = 0.0
+    terminated = pos >= 0.45 and vel >= 0.0
+    reward = (100.0 if terminated else 0.0) - action[0] * action[0] * 0.1
+    state[0] = np.float32(pos)
+    state[1] = np.float32(vel)
+    return reward, terminated
+
+
+def user_continuous_mountain_car(max_steps=999):
+    """MountainCarContinuous-v0 as a user-written :class:`CompiledEnv` (id ``"UserMountainCarContinuous"``;
+    ``Box(-1, 1, (1,), float32)`` actions; truncation after ``max_steps``, gymnasium's 999)."""
+    box = spaces.Box(np.array([-1.2, -0.07], np.float32), np.array([0.6, 0.07], np.float32), dtype=np.float32)
+    act = spaces.Box(-1.0, 1.0, (1,), np.float32)
+    return CompiledEnv(
+        mountain_car_reset,
+        continuous_mountain_car_step,
+        mountain_car_observe,
+        np.zeros(1),
+        2,
+        box,
+        act,
+        max_episode_steps=max_steps,
+        id="UserMountainCarContinuous",
     )

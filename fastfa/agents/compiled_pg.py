@@ -1,0 +1,160 @@
+"""When and how a policy-gradient agent runs the fused compiled loop instead of the Python loop.
+
+``Reinforce`` (one rollout per update), ``ReinforceBaseline`` and ``ActorCritic`` (λ = λ_w = 0) run
+``fastfa.kernels.loops.pg_env_loop.pg_run_tpl``, specialised per (env, algorithm, policy), when the
+env can run compiled (:func:`fastfa.agents.compiled_control.compiled_target`: a
+:class:`fastfa.envs.CompiledEnv`, or gymnasium's MountainCar / CartPole / Acrobot through their
+twins) and the features are a :class:`fastfa.features.GridTileCoder` over the observation.  A
+Discrete action space takes the softmax policy, a Box the Gaussian one.
+
+As for the control agents, the loop makes the Python loop's calls in the same order (the env
+reset with ``seed`` in Python, then ``env.np_random`` for the env, the agent's ``rng`` for
+actions), so the numbers — parameters, episode lengths, generator states — are identical.  A
+callback per episode keeps the compiled loop (it then runs one episode per call).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .._checks import check_budget
+
+__all__ = ["pg_unit", "run_pg_compiled"]
+
+
+def pg_unit(cenv, alg: int, discrete: bool, act_dim: int, act_f32: bool):
+    """The fused policy-gradient loop for (env, algorithm code, policy): cached on disk for built-in
+    envs, compiled once per process for a user's env (checked first)."""
+    from ..envs.check import check_compiled_env
+    from ..kernels.codes import PGAlg
+    from ..kernels.loops import pg_env_loop as P
+    from ..kernels.loops.specialise import specialise
+
+    key = cenv.compiled_key
+    if key is None and not cenv._checked:
+        check_compiled_env(cenv)
+    pol = "softmax" if discrete else f"gaussian{act_dim}{'f32' if act_f32 else ''}"
+    return specialise(
+        P.pg_run_tpl,
+        None if key is None else f"{key}_pg_{PGAlg(alg).name.lower()}_{pol}",
+        key is not None,
+        ENV_RESET=cenv.reset_fn,
+        ENV_STEP=cenv.step_fn,
+        ENV_OBSERVE=cenv.observe_fn,
+        OBS_F32=cenv.observation_space.dtype == np.float32,
+        OBS_DIM=int(cenv.observation_space.shape[0]),
+        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+        PG_ALG=int(alg),
+        DISCRETE=bool(discrete),
+        ACT_DIM=int(act_dim),
+        ACT_F32=bool(act_f32),
+    )
+
+
+def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress=False):
+    """Run the fused loop for ``agent`` on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``."""
+    from ..kernels.loops.control_loop import make_budget
+    from ..kernels.loops.pg_env_loop import CRITIC_NOT_FINITE, PGPolicy, make_pg_hp
+    from ..loop import EpisodeLog, Progress
+    from .compiled_control import state_after_reset
+
+    pol = agent.policy
+    space = agent.action_space
+    if agent.discrete:
+        policy = PGPolicy(pol.theta, np.zeros(0), np.zeros(0), np.zeros(0))
+        act_dim, act_f32 = 1, False
+    else:
+        policy = PGPolicy(pol.theta_mu, pol.log_std_b, pol.low, pol.high)
+        act_dim, act_f32 = int(space.shape[0]), space.dtype == np.float32
+    unit = pg_unit(target.cenv, alg, agent.discrete, act_dim, act_f32)
+    total_steps, episodes = check_budget(total_steps, episodes)  # before anything is sized from them
+    t0 = time.perf_counter()
+    env.reset(seed=seed)
+    state = state_after_reset(env, target)
+    env_rng = env.unwrapped.np_random
+    cfg = agent.config
+    f = agent.features
+    hp = make_pg_hp(
+        cfg.alpha,
+        cfg.alpha_w,
+        cfg.alpha_std,
+        cfg.gamma,
+        cfg.gamma_t,
+        getattr(pol, "ls_min", -5.0),
+        getattr(pol, "ls_max", 2.0),
+    )
+    n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
+    budget = int(total_steps) if total_steps is not None else 0
+    buf = 65_536
+    steps = np.zeros(min(buf, n_ep if episodes is not None else max(1, budget)), np.int64)
+    rets = np.zeros(steps.shape[0], np.float64)
+    log = EpisodeLog()
+    done_total = 0
+    chunk = 1 if callback is not None else (16 if progress else n_ep)
+    bar = Progress(
+        budget or (n_ep if episodes is not None else None), "steps" if budget else "episodes", enabled=progress
+    )
+    first = True
+    try:
+        while True:
+            want = min(chunk, n_ep - log.n_episodes, steps.shape[0])
+            if want <= 0:
+                break
+            left = budget - done_total if budget else 0
+            k = log.n_episodes
+            n_done, n_steps, status = unit(
+                target.cenv.params,
+                state,
+                env_rng,
+                f.cf,
+                f.ci,
+                policy,
+                agent.w,
+                hp,
+                make_budget(want, left, target.max_steps, not first),
+                agent.rng,
+                steps,
+                rets,
+            )
+            first = False
+            done_total += n_steps
+            log.returns.extend(rets[:n_done].tolist())
+            log.lengths.extend(steps[:n_done].tolist())
+            bar.update(n_steps if budget else n_done)
+            if status != 0:
+                bar.close()
+                log.total_steps = done_total
+                log.wall_time_s = time.perf_counter() - t0
+                agent.log.extend(log)
+                what = "critic weights" if status == CRITIC_NOT_FINITE else "policy parameters"
+                raise FloatingPointError(
+                    f"{type(agent).__name__}: the {what} became non-finite after {done_total} steps; training "
+                    f"stopped (alpha={cfg.alpha}, alpha_w={cfg.alpha_w} too large?)"
+                )
+            stop = False
+            for j in range(n_done):
+                info = {
+                    "episode": k + j + 1,
+                    "return": float(rets[j]),
+                    "length": int(steps[j]),
+                    "total_steps": done_total,
+                }
+                if callback is not None and callback(info) is False:
+                    stop = True
+            if stop or (budget and done_total >= budget):
+                break
+    except KeyboardInterrupt:  # as fastfa.loop.run: keep what was learned, say so
+        import warnings
+
+        log.interrupted = True
+        warnings.warn(
+            f"interrupted after {log.n_episodes} episodes / {done_total} steps; the agent keeps what it learned",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    bar.close()
+    log.total_steps = done_total
+    log.wall_time_s = time.perf_counter() - t0
+    return log

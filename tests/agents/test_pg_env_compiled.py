@@ -1,0 +1,56 @@
+"""Policy-gradient agents on a user's CompiledEnv: the fused compiled loop gives the Python loop's
+numbers bit for bit (parameters, critic, episode log, generator states), softmax and Gaussian."""
+
+import numpy as np
+import pytest
+from conftest import scale
+
+from fastfa.agents import ActorCritic, Reinforce, ReinforceBaseline
+from fastfa.envs.examples import user_continuous_mountain_car, user_mountain_car
+from fastfa.features import GridTileCoder
+
+CASES = [
+    (Reinforce, dict(alpha=1e-5, gamma=0.99)),
+    (ReinforceBaseline, dict(alpha=1e-4, alpha_w=0.1 / 8, gamma=0.99)),
+    (ActorCritic, dict(alpha=0.01 / 8, alpha_w=0.1 / 8, gamma=0.99)),
+]
+ENVS = {"softmax": lambda: user_mountain_car(200), "gaussian": lambda: user_continuous_mountain_car(300)}
+
+
+def _train(cls, kw, env_name, compiled, budget):
+    agent = cls(ENVS[env_name](), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **kw)
+    agent.learn(compiled=compiled, **budget)
+    params = [agent.policy.theta] if agent.discrete else [agent.policy.theta_mu, agent.policy.log_std_b]
+    return agent, params + [agent.w]
+
+
+@pytest.mark.parametrize("env_name", sorted(ENVS))
+@pytest.mark.parametrize("cls,kw", CASES, ids=[c[0].__name__ for c in CASES])
+def test_compiled_equals_python_loop(cls, kw, env_name):
+    budget = dict(total_steps=scale(2500, 400))  # ends inside an episode: the cut one is not learned from
+    a, pa = _train(cls, kw, env_name, False, budget)
+    b, pb = _train(cls, kw, env_name, True, budget)
+    assert a.log.n_episodes >= 2
+    for x, y in zip(pa, pb):
+        np.testing.assert_array_equal(x, y)
+    assert np.any(pa[0] != 0.0)  # it learned something
+    assert a.log.returns == b.log.returns and a.log.lengths == b.log.lengths
+    assert a.log.total_steps == b.log.total_steps == budget["total_steps"]
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    assert a.env.unwrapped.np_random.bit_generator.state == b.env.unwrapped.np_random.bit_generator.state
+
+
+def test_episode_budget_and_callback_keep_the_numbers():
+    """An episode budget with a per-episode callback (one episode per kernel call) continues one stream."""
+    seen = []
+    a, pa = _train(ActorCritic, CASES[2][1], "softmax", False, dict(episodes=3))
+    b = ActorCritic(user_mountain_car(200), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **CASES[2][1])
+    b.learn(episodes=3, compiled=True, callback=lambda info: seen.append(info["length"]))
+    np.testing.assert_array_equal(pa[0], b.policy.theta)
+    assert seen == a.log.lengths == b.log.lengths
+
+
+def test_without_a_compiled_loop_compiled_true_says_why():
+    agent = ActorCritic(user_mountain_car(200), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), lam=0.5)
+    with pytest.raises(ValueError, match="no compiled loop"):
+        agent.learn(total_steps=10, compiled=True)
