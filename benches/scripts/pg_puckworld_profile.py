@@ -1,6 +1,6 @@
 """Where a compiled Puck World training step spends its time (best of N, ``time.process_time``, one thread).
 
-    python benches/pg_puckworld_profile.py
+    python benches/scripts/pg_puckworld_profile.py
 
 Rows: the env step alone; env + two normal draws; env + tile coding (``pw_tiles``); the full
 REINFORCE-with-baseline and actor-critic loops (λ = 0 and λ = 0.9 with the sparse trace list).

@@ -1,7 +1,7 @@
 """Step-size grid behind the puckworld-actor-critic settings (actor-critic vs REINFORCE with baseline).
 
-    python benches/pg_puckworld_tuning.py                 # γ in the grid (the experiment's settings)
-    python benches/pg_puckworld_tuning.py --gamma 0.98    # a fixed long horizon for both methods
+    python benches/scripts/pg_puckworld_tuning.py                 # γ in the grid (the experiment's settings)
+    python benches/scripts/pg_puckworld_tuning.py --gamma 0.98    # a fixed long horizon for both methods
 
 Each configuration: 4 runs x EPISODES episodes (seed 100); score = mean over runs of the episodes to
 a 10-episode moving-average training distance < 0.15 (runs that never get there count EPISODES + 1),

@@ -1,6 +1,6 @@
 """Batched softmax score kernel vs vectorised NumPy, best of N with ``time.process_time``, one process.
 
-python benches/pg_batch_grad_timing.py
+python benches/scripts/pg_batch_grad_timing.py
 """
 
 import time

@@ -1,12 +1,12 @@
 """CartPole-v1, 50k steps, compiled loop: DQN defaults vs prioritized replay and/or n-step returns.
 
-    python benches/dqn_per_nstep_cartpole.py --seeds 5 --configs default,per+n3
+    python benches/scripts/dqn_per_nstep_cartpole.py --seeds 5 --configs default,per+n3
 
 Per seed and config: wall time of ``learn(50_000)`` and the final evaluation (mean of 10 greedy
 episodes, ``evaluate(10, seed=1000 + s)``, as the tuning table of benches/dqn.md); solved = >= 475.
 All other hyper-parameters are the ``DQNConfig()`` defaults (tuned for uniform one-step replay).
 
-    python benches/dqn_per_nstep_cartpole.py --step-cost
+    python benches/scripts/dqn_per_nstep_cartpole.py --step-cost
 
 instead times one training phase (128 gradient steps, batch 128, 128x128 net) per config from a
 full 50k-row buffer (filled with ``learning_starts=50_000``, so no training), median of 15.

@@ -1,8 +1,8 @@
 """Tuning of the DQN defaults on CartPole-v1 (compiled loop, 50k env steps per run).
 
-    python benches/tune_cartpole_dqn.py --configs S1,H64 --seeds tune       # seeds 0-9
-    python benches/tune_cartpole_dqn.py --configs H64 --seeds heldout       # seeds of `fastfa run cartpole-dqn`
-    python benches/tune_cartpole_dqn.py --list
+    python benches/scripts/tune_cartpole_dqn.py --configs S1,H64 --seeds tune       # seeds 0-9
+    python benches/scripts/tune_cartpole_dqn.py --configs H64 --seeds heldout       # seeds of `fastfa run cartpole-dqn`
+    python benches/scripts/tune_cartpole_dqn.py --list
 
 Per config and seed: ``DQN("CartPole-v1", seed=s, **cfg).learn(50_000)`` then the final evaluation =
 mean of 10 greedy episodes.  ``tune`` seeds are 0-9 evaluated with ``evaluate(10, seed=1000 + s)``
