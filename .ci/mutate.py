@@ -119,7 +119,7 @@ MUTANTS = [
     ),
     (
         "reinforce-no-gamma-t",
-        "pg_loops.py",
+        "short_corridor_loop.py",
         "step = alpha * (disc if gamma_t else 1.0) * delta",
         "step = alpha * delta",
         [T + "agents/test_reinforce_oracle.py"],
@@ -127,7 +127,7 @@ MUTANTS = [
     ),
     (
         "reinforce-undiscounted-return",
-        "pg_loops.py",
+        "short_corridor_loop.py",
         "g = -1.0 + gamma * g",
         "g = -1.0 + g",
         [T + "agents/test_reinforce_oracle.py"],
@@ -135,7 +135,7 @@ MUTANTS = [
     ),
     (
         "actor-critic-bootstrap",
-        "pg_loops.py",
+        "puckworld_loops.py",
         "delta = r + gamma * _v(w, x_tp1) - v_t",
         "delta = r + _v(w, x_tp1) - v_t",
         [T + "agents/test_pg_compiled.py::test_puckworld_sparse_traces_equal_dense"],

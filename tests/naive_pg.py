@@ -89,7 +89,7 @@ def ref_puckworld_ac_dense(
 
     The environment is ``naive_pg_envs.RefPuckWorld`` (written from the spec, not the compiled twin);
     ``env_params`` must be the defaults (radius 0.05, ... period 300, no enemy).  Same random stream as
-    ``pg_loops.puckworld_actor_critic``: reset draws, two normals per step, the env step's draws.
+    ``puckworld_loops.puckworld_actor_critic``: reset draws, two normals per step, the env step's draws.
     Returns the per-episode returns.
     """
     import math

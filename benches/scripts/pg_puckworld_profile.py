@@ -13,11 +13,11 @@ import numpy as np
 
 from fastfa.agents.pg_compiled import puckworld_features
 from fastfa.kernels.envs import puck_corridor as pg_envs
-from fastfa.kernels.loops import pg_loops
+from fastfa.kernels.loops import puckworld_loops
 from fastfa.kernels.envs.puck_corridor import puckworld_reset, puckworld_step
 
 nj = numba.njit(cache=False, nogil=True)
-pw_tiles = pg_loops.pw_tiles
+pw_tiles = puckworld_loops.pw_tiles
 
 
 @nj
@@ -79,7 +79,7 @@ def main(n_steps=300_000):
         }
 
         def rf():
-            pg_loops.puckworld_reinforce(
+            puckworld_loops.puckworld_reinforce(
                 P,
                 *args,
                 np.zeros((size, 2)),
@@ -102,7 +102,7 @@ def main(n_steps=300_000):
         for lam in (0.0, 0.9):
 
             def ac(lam=lam):
-                pg_loops.puckworld_actor_critic(
+                puckworld_loops.puckworld_actor_critic(
                     P,
                     *args,
                     np.zeros((size, 2)),

@@ -75,7 +75,7 @@ def short_corridor_reinforce(
     Returns:
         ``{"returns": [runs, episodes], "p_right": [runs, episodes], "steps": int}``.
     """
-    from ..kernels.loops import pg_loops
+    from ..kernels.loops import short_corridor_loop
 
     alpha = _pos("alpha", alpha)
     alpha_w = _pos("alpha_w", alpha_w, allow_zero=True)
@@ -97,7 +97,7 @@ def short_corridor_reinforce(
 
     def one(i):
         th, w = th0.copy(), np.zeros(1)
-        st = pg_loops.short_corridor_reinforce(
+        st = short_corridor_loop.short_corridor_reinforce(
             th,
             w,
             alpha,
@@ -182,7 +182,7 @@ def puckworld_train(
     "eval_x", "eval_distance"}``.
     """
     from ..kernels.envs import puck_corridor as pg_envs
-    from ..kernels.loops import pg_loops
+    from ..kernels.loops import puckworld_loops
 
     if method not in ("reinforce", "actor_critic"):
         raise ValueError(f"method must be 'reinforce' or 'actor_critic', got {method!r}")
@@ -215,7 +215,7 @@ def puckworld_train(
         return float(
             np.mean(
                 [
-                    pg_loops.puckworld_greedy_rollout(
+                    puckworld_loops.puckworld_greedy_rollout(
                         env_params, *args, theta, ep_len, np.random.default_rng(10_000 + e), states.copy()
                     )
                     for e in range(eval_episodes)
@@ -232,7 +232,7 @@ def puckworld_train(
             n = min(chunk, episodes - done)
             sl = slice(done, done + n)
             if method == "reinforce":
-                st = pg_loops.puckworld_reinforce(
+                st = puckworld_loops.puckworld_reinforce(
                     env_params,
                     *args,
                     TH[i],
@@ -251,7 +251,7 @@ def puckworld_train(
                     D[i, sl],
                 )
             else:
-                st = pg_loops.puckworld_actor_critic(
+                st = puckworld_loops.puckworld_actor_critic(
                     env_params,
                     *args,
                     TH[i],

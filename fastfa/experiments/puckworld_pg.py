@@ -98,11 +98,11 @@ def save_trajectory_gif(result: dict, path: Path, n_steps: int = 600, every: int
     except ImportError:
         return None
     from ..envs.pg_envs import draw_puckworld
-    from ..kernels.loops import pg_loops
+    from ..kernels.loops import puckworld_loops
 
     tc, P = result["features"], result["env_params"]
     states = np.empty((n_steps + 1, 9))
-    pg_loops.puckworld_greedy_rollout(
+    puckworld_loops.puckworld_greedy_rollout(
         P, *tc.kernel_args(), result["theta_mu"][0], n_steps, np.random.default_rng(seed), states
     )
     frames = [Image.fromarray(draw_puckworld(P, states[t], size=192)) for t in range(0, n_steps + 1, every)]

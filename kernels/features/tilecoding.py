@@ -67,11 +67,13 @@ def tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, 
     """
     q = np.empty(obs.shape[0], np.int64)
     coords = np.empty(1 + obs.shape[0] + ints.shape[0], np.int64)
-    _tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out)
+    tc_indices_scratch(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out)
 
 
 @njit
-def _tc_indices(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out):
+def tc_indices_scratch(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out):
+    """:func:`tc_indices` with caller-owned scratch ``q`` int64[d] and ``coords`` int64[1 + d + len(ints)]
+    (no allocation per call: for compiled loops that code a state every step)."""
     use_iht = keys.shape[0] > 0
     for t in range(n_tilings):
         n = tc_coords(obs, ints, low, high, scale, wrapw, disp, n_tilings, t, q, coords)
@@ -88,7 +90,7 @@ def tc_indices_batch(obs, ints, low, high, scale, wrapw, disp, n_tilings, size, 
     q = np.empty(obs.shape[1], np.int64)
     coords = np.empty(1 + obs.shape[1] + ints.shape[1], np.int64)
     for i in range(obs.shape[0]):
-        _tc_indices(
+        tc_indices_scratch(
             obs[i], ints[i], low, high, scale, wrapw, disp, n_tilings, size, keys, slots, meta, q, coords, out[i]
         )
 

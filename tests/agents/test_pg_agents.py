@@ -7,7 +7,7 @@ from conftest import scale
 from gymnasium import spaces
 
 from fastfa.agents import QAC, ActorCritic, ConstantFeatures, PGConfig, Reinforce, ReinforceBaseline
-from fastfa.kernels.loops import pg_loops
+from fastfa.kernels.loops import short_corridor_loop
 
 # These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
 # old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested
@@ -46,7 +46,7 @@ def test_reinforce_python_equals_compiled(baseline):
     env, agent = _sc_agent(ReinforceBaseline if baseline else Reinforce, **kw)
     agent.learn(env, episodes=n, seed=0)
     th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    pg_loops.short_corridor_reinforce(
+    short_corridor_loop.short_corridor_reinforce(
         th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, 0.0, n, 10**6, np.random.default_rng(5), R, P
     )
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
@@ -61,7 +61,9 @@ def test_reinforce_discounted_gamma_t_switch_equals_compiled(gamma_t):
     env, agent = _sc_agent(Reinforce, alpha=2**-11, gamma=0.9, gamma_t=gamma_t)
     agent.learn(env, episodes=n, seed=0)
     th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    pg_loops.short_corridor_reinforce(th, w, 2**-11, 0.0, 0.9, gamma_t, 0.0, n, 10**6, np.random.default_rng(5), R, P)
+    short_corridor_loop.short_corridor_reinforce(
+        th, w, 2**-11, 0.0, 0.9, gamma_t, 0.0, n, 10**6, np.random.default_rng(5), R, P
+    )
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
     np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
 

@@ -73,7 +73,7 @@ def test_nonfinite_and_bad_args():
 )
 def test_puckworld_agents_beat_doing_nothing(method, kw):
     from fastfa.kernels.envs import puck_corridor as pg_envs
-    from fastfa.kernels.loops import pg_loops
+    from fastfa.kernels.loops import puckworld_loops
 
     episodes = scale(300, 3)
     r = puckworld_train(
@@ -87,7 +87,7 @@ def test_puckworld_agents_beat_doing_nothing(method, kw):
     def greedy(theta):
         return np.mean(
             [
-                pg_loops.puckworld_greedy_rollout(
+                puckworld_loops.puckworld_greedy_rollout(
                     P, *tc.kernel_args(), theta, 300, np.random.default_rng(100 + e), np.empty((301, 9))
                 )
                 for e in range(10)
@@ -109,7 +109,7 @@ def test_puckworld_divergence_is_reported(method):
 
 def test_pw_tiles_equals_tile_coder():
     from fastfa.agents.pg_compiled import puckworld_features
-    from fastfa.kernels.loops import pg_loops
+    from fastfa.kernels.loops import puckworld_loops
 
     rng = np.random.default_rng(5)
     obs = rng.uniform(-1.3, 1.3, size=(scale(500, 50), 4)) * np.array([1, 1, 0.05, 0.05])
@@ -118,7 +118,7 @@ def test_pw_tiles_equals_tile_coder():
     for tc in (puckworld_features(4, 8, 16384), puckworld_features(4, 8, 1000), puckworld_features(3, 6, 1000)):
         out = np.empty(tc.n_tilings, np.int64)
         for o in obs:
-            pg_loops.pw_tiles(o, *tc.kernel_args(), q, c, out)
+            puckworld_loops.pw_tiles(o, *tc.kernel_args(), q, c, out)
             np.testing.assert_array_equal(out, tc.indices(o))
 
 
@@ -127,7 +127,7 @@ def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
     """trace_min = 0: the sparse trace list gives the dense-trace updates (plain NumPy reference)."""
     from fastfa.agents.pg_compiled import puckworld_features
     from fastfa.kernels.envs import puck_corridor as pg_envs
-    from fastfa.kernels.loops import pg_loops
+    from fastfa.kernels.loops import puckworld_loops
     from naive_pg import ref_puckworld_ac_dense
 
     tc, P, k = puckworld_features(4, 8, 2048), pg_envs.puckworld_params(), 8
@@ -136,7 +136,7 @@ def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
     th, b, w = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
     ret = np.empty(E)
     assert (
-        pg_loops.puckworld_actor_critic(
+        puckworld_loops.puckworld_actor_critic(
             P, *tc.kernel_args(), th, b, w, *hp, 0.0, E, L, np.random.default_rng(3), ret, np.empty(E)
         )
         == 0
@@ -149,7 +149,7 @@ def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
     np.testing.assert_allclose(ret, ret2, atol=1e-9)
     # trace_min > 0 drops negligible traces only: nearly the same parameters
     th3, b3, w3 = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
-    pg_loops.puckworld_actor_critic(
+    puckworld_loops.puckworld_actor_critic(
         P, *tc.kernel_args(), th3, b3, w3, *hp, 1e-8, E, L, np.random.default_rng(3), np.empty(E), np.empty(E)
     )
     assert np.abs(th3 - th).max() < 1e-6 and np.abs(w3 - w).max() < 1e-6

@@ -9,7 +9,7 @@ import pytest
 from gymnasium import spaces
 
 from fastfa.agents import ConstantFeatures, Reinforce, ReinforceBaseline
-from fastfa.kernels.loops import pg_loops
+from fastfa.kernels.loops import short_corridor_loop
 from naive_reinforce import hand_two_step, reinforce_short_corridor, returns
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # 0.1.0 constructor / learn(env) forms
@@ -25,7 +25,7 @@ def test_returns_are_explicit_sums():
 def test_compiled_short_corridor_reinforce_vs_book(gamma_t, baseline):
     n, gamma, alpha, alpha_w = 6, 0.9, 2**-6, 2**-4
     th, w, R, P = np.array([-1.0, 1.0]), np.zeros(1), np.empty(n), np.empty(n)  # [θ_right, θ_left]
-    st = pg_loops.short_corridor_reinforce(
+    st = short_corridor_loop.short_corridor_reinforce(
         th, w, alpha, alpha_w if baseline else 0.0, gamma, gamma_t, 0.0, n, 10**6, np.random.default_rng(21), R, P
     )
     ref_th, ref_w, ref_R = reinforce_short_corridor(
