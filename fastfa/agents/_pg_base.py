@@ -319,6 +319,8 @@ class _PGAgent(Contract):
             "w": self.w,
             **{f"policy.{k}": v for k, v in self.policy.state_dict().items()},
             **{f"features.{k}": v for k, v in farr.items()},
+            # REINFORCE with n_rollouts > 1 between two updates: the gradients summed so far
+            **{f"batch.{j}": b for j, b in enumerate(self._batch or [])},
         }
         return _io.save(
             path,
@@ -330,6 +332,7 @@ class _PGAgent(Contract):
                 "seed": self.seed,
                 "rng": _io.rng_state(self.rng),
                 "contract": self._contract_meta(),
+                "batch_episodes": int(self._n_eps),
             },
             arrays,
         )
@@ -383,7 +386,27 @@ class _PGAgent(Contract):
                 ),
             )
         agent.rng = _io.rng_from_state(meta["rng"])
+        agent._restore_batch(meta, arrays)
         return agent
+
+    def _restore_batch(self, meta, arrays) -> None:
+        """The half-accumulated REINFORCE batch of a file saved mid-batch (absent: none)."""
+        n_eps = meta.get("batch_episodes", 0)
+        keys = sorted((k for k in arrays if k.startswith("batch.")), key=lambda k: int(k.split(".", 1)[1]))
+        if isinstance(n_eps, bool) or not isinstance(n_eps, int) or not 0 <= n_eps < self.config.n_rollouts:
+            raise ValueError(f"batch_episodes must be an int in [0, n_rollouts), got {n_eps!r}")
+        if not keys:
+            if n_eps:
+                raise ValueError(f"batch_episodes={n_eps} but the file holds no batch arrays")
+            return
+        params = self._params()
+        if keys != [f"batch.{j}" for j in range(len(params))] or not n_eps:
+            raise ValueError(f"batch arrays {keys} do not match the policy's {len(params)} parameter arrays")
+        self._batch = [
+            np.array(_io.check_array(arrays, k, kind="f", shape=p.shape, finite=True), dtype=np.float64)
+            for k, p in zip(keys, params)
+        ]
+        self._n_eps = n_eps
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.features!r}, {self.action_space}, {self.config})"

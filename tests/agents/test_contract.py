@@ -299,3 +299,32 @@ def test_old_forms_warn_and_show_the_new_form():
 
     with pytest.warns(DeprecationWarning, match=r"Reinforce\(env, features"):
         Reinforce(StateAggregation(4, 4), gymnasium.spaces.Discrete(2))
+
+
+def test_reinforce_batch_checkpoint_resumes_mid_batch(tmp_path):
+    """REINFORCE with n_rollouts > 1 saved between two updates keeps the gradients summed so far:
+    the resumed run equals the uninterrupted one (it would differ if the half batch were lost)."""
+    from fastfa.agents import Reinforce
+
+    n = scale(3000, 900)
+
+    def agent():
+        return Reinforce("MountainCar-v0", seed=3, n_rollouts=3, alpha=1e-4, gamma=0.99)
+
+    full = agent().learn(total_steps=n)
+    ckpt = tmp_path / "ckpt.npz"
+    cut_at = {}
+
+    def interrupt(info):
+        if info["episode"] == 5:  # the last checkpoint: after episode 4, one into the second batch of 3
+            cut_at["steps"] = info["total_steps"]
+            raise KeyboardInterrupt
+
+    cut = agent()
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        cut.learn(total_steps=n, checkpoint_every=1, checkpoint_path=ckpt, callback=interrupt)
+    resumed = Reinforce.load(ckpt)
+    assert resumed._n_eps == 1 and resumed.log.n_episodes == 4
+    resumed.learn()
+    assert same(full.policy.theta, resumed.policy.theta)
+    assert full.log.lengths == resumed.log.lengths and full.rng.bit_generator.state == resumed.rng.bit_generator.state
