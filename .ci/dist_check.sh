@@ -55,6 +55,7 @@ env -u NUMBA_CACHE_DIR HOME=/nonexistent PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}
 echo "-- stderr of the read-only run without a writable cache folder:"
 cat "$WORK/stderr.txt"
 grep -c "compiling without cache" "$WORK/stderr.txt" | grep -qx 1 || { echo "expected one cache warning"; exit 1; }
-# that warning is the only one (no other library complaining about the unwritable home either)
-test "$(grep -ci "warning" "$WORK/stderr.txt")" = 1 || { echo "expected exactly one warning line"; exit 1; }
+# that warning (and the source line Python prints under it) is all: no other library complaining
+# about the unwritable home either
+test -z "$(grep -v "compiling without cache" "$WORK/stderr.txt" | grep -v '^  ')" || { echo "expected only that warning"; exit 1; }
 echo "dist check: sdist + wheel-from-sdist ok, no-compiler install ok, read-only install ok (${SECONDS} s)"

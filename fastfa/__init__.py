@@ -21,8 +21,13 @@ Public names::
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from .sweep import SweepResult
+
 from .envs import make  # registers the fastfa/... env ids (gymnasium.register only; cheap)
 
 _SUBMODULES = {
@@ -43,7 +48,7 @@ _SUBMODULES = {
 __all__ = ["__version__", "make", "sweep", *sorted(_SUBMODULES)]
 
 
-def sweep(*args, **kwargs):
+def sweep(*args: Any, **kwargs: Any) -> SweepResult:
     """Run a parameter study; see :func:`fastfa.sweep.sweep` (loaded on first call)."""
     from .sweep import sweep as _sweep
 

@@ -40,12 +40,14 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar, cast
 
 import numpy as np
 
 from ._version import __version__
-from ._typing import PathLike
+from ._typing import DTypeLike, PathLike
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 FORMAT_VERSION = 1
 
@@ -229,7 +231,7 @@ def _read_archive(path: Path) -> tuple[dict, dict]:
     return header, arrays
 
 
-def load(path: str | os.PathLike, kind: str | None = None):
+def load(path: str | os.PathLike, kind: str | None = None) -> tuple[str, dict, dict[str, np.ndarray]]:
     """Read a file written by :func:`save`, treating it as untrusted.
 
     Returns ``(kind, meta, arrays)``; ``meta`` and ``arrays`` raise :class:`FormatError`
@@ -270,11 +272,11 @@ def check_array(
     arrays: Mapping[str, np.ndarray],
     name: str,
     *,
-    dtype=None,
+    dtype: DTypeLike | None = None,
     kind: str | None = None,
-    shape=None,
+    shape: tuple | None = None,
     finite: bool = False,
-    path=None,
+    path: PathLike | None = None,
 ) -> np.ndarray:
     """``arrays[name]`` after checking it; :class:`FormatError` (naming the file and array) otherwise.
 
@@ -302,7 +304,7 @@ def check_array(
     return a
 
 
-def loader(fn):
+def loader(fn: F) -> F:
     """Decorate a ``load(cls, path, ...)`` classmethod body: any error raised while rebuilding
     the object from the file becomes a :class:`FormatError` naming the file and the problem."""
 
@@ -316,7 +318,7 @@ def loader(fn):
             msg = e.args[0] if isinstance(e, KeyError) and e.args else e
             raise FormatError(path, f"invalid {cls.__name__} file: {msg}") from e
 
-    return wrapper
+    return cast(F, wrapper)
 
 
 # ------------------------------------------------------------------ RNG state

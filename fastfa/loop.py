@@ -21,9 +21,12 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import gymnasium
 
 from ._checks import check_budget, check_count
 
@@ -134,7 +137,7 @@ class Progress:
 
 
 def run(
-    env,
+    env: gymnasium.Env,
     learner: Learner,
     *,
     total_steps: int | None = None,

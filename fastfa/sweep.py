@@ -33,7 +33,11 @@ import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["sweep", "load", "SweepResult", "summary", "plot_parameter_study", "to_rliable"]
 
@@ -77,33 +81,33 @@ class SweepResult:
         return self._cache[path]
 
     @property
-    def df(self):
+    def df(self) -> pd.DataFrame:
         """The tidy results as a pandas DataFrame (the table's path when pandas is missing)."""
         return self._read(self.table)
 
     @property
-    def runs(self):
+    def runs(self) -> pd.DataFrame:
         """The run table as a DataFrame (its path when pandas is missing)."""
         return self._read(self.runs_table)
 
-    def summary(self, by: Sequence[str] | None = None, **kw):
+    def summary(self, by: Sequence[str] | None = None, **kw: Any) -> pd.DataFrame:
         """Mean, SE and CI over seeds by parameter; see :func:`fastfa.sweep.summary`."""
         return summary(self.df, by=by, **kw)
 
-    def plot(self, x: str = "alpha", curve: str | None = "lam", **kw):
+    def plot(self, x: str = "alpha", curve: str | None = "lam", **kw: Any) -> Any:
         """Book-style parameter study; see :func:`fastfa.sweep.plot_parameter_study`."""
         return plot_parameter_study(self.df, x=x, curve=curve, **kw)
 
-    def to_rliable(self, **kw):
+    def to_rliable(self, **kw: Any) -> dict[str, np.ndarray]:
         """Score arrays for rliable; see :func:`fastfa.sweep.to_rliable`."""
         return to_rliable(self.df, **kw)
 
 
-def _df(obj):
+def _df(obj: pd.DataFrame | SweepResult) -> pd.DataFrame:
     return obj.df if isinstance(obj, SweepResult) else obj
 
 
-def summary(df, by: Sequence[str] | None = None, **kw):
+def summary(df: pd.DataFrame | SweepResult, by: Sequence[str] | None = None, **kw: Any) -> pd.DataFrame:
     """Mean with standard error (``ci="se"``) or bootstrap CI (``ci="bootstrap"``) over seeds, by
     parameter.  ``df``: a results DataFrame or SweepResult.  See ``fastfa._sweep.report.summary``."""
     from ._sweep.report import summary as _summary
@@ -111,14 +115,14 @@ def summary(df, by: Sequence[str] | None = None, **kw):
     return _summary(_df(df), by=by, **kw)
 
 
-def plot_parameter_study(df, x: str = "alpha", curve: str | None = "lam", **kw):
+def plot_parameter_study(df: pd.DataFrame | SweepResult, x: str = "alpha", curve: str | None = "lam", **kw: Any) -> Any:
     """Metric vs ``x`` (e.g. α), one curve per ``curve`` value (e.g. λ), mean ± SE band."""
     from ._sweep.report import plot_parameter_study as _plot
 
     return _plot(_df(df), x=x, curve=curve, **kw)
 
 
-def to_rliable(df, **kw):
+def to_rliable(df: pd.DataFrame | SweepResult, **kw: Any) -> dict[str, np.ndarray]:
     """``{algorithm: scores (n_runs, n_tasks)}`` for rliable's aggregate metrics."""
     from ._sweep.report import to_rliable as _to
 

@@ -31,8 +31,11 @@ a ``RuntimeWarning`` says so once on import.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
+
+from ._typing import ArrayLike
 
 try:
     from .kernels.features._tiles3 import IHT, hashcoords, tiles, tileswrap
@@ -54,7 +57,14 @@ except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to lo
 __all__ = ["IHT", "tiles", "tileswrap", "hashcoords", "tiles_batch", "COMPILED"]
 
 
-def tiles_batch(ihtORsize, numtilings, floats, ints=None, wrapwidths=None, readonly: bool = False) -> np.ndarray:
+def tiles_batch(
+    ihtORsize: IHT | int,
+    numtilings: int,
+    floats: ArrayLike,
+    ints: ArrayLike | None = None,
+    wrapwidths: Sequence[int | None] | None = None,
+    readonly: bool = False,
+) -> np.ndarray:
     """Tile indices for many states at once.
 
     Args:

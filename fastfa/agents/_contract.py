@@ -26,12 +26,13 @@ import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
-from .._typing import PathLike
+from .._typing import Callback, EnvArg, PathLike
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
     from ..loop import EpisodeLog
 
 __all__ = [
@@ -204,7 +205,7 @@ def check_budget(total_steps, episodes, *, episodes_ok: bool = True) -> tuple[in
     return out[0], out[1]
 
 
-def check_checkpoint(every, path: PathLike):
+def check_checkpoint(every: int | None, path: PathLike | None) -> tuple[int | None, PathLike | None]:
     if every is None and path is None:
         return None, None
     if every is None or path is None:
@@ -285,17 +286,17 @@ class Contract:
     # ------------------------------------------------------------------ learn
     def learn(
         self,
-        *args,
-        total_steps=None,
-        episodes=None,
-        callback=None,
+        *args: Any,
+        total_steps: int | None = None,
+        episodes: int | None = None,
+        callback: Callback | None = None,
         progress: bool = False,
-        checkpoint_every=None,
-        checkpoint_path=None,
+        checkpoint_every: int | None = None,
+        checkpoint_path: PathLike | None = None,
         compiled: bool | str = "auto",
-        env=None,
-        seed=None,
-    ):
+        env: EnvArg = None,
+        seed: int | None = None,
+    ) -> Self:
         """Train for ``total_steps`` env steps or ``episodes`` episodes; returns ``self``.
 
         ``learn(N)`` is ``learn(total_steps=N)``.
@@ -343,7 +344,7 @@ class Contract:
         self.log.extend(log)
         return self
 
-    def _checkpointing(self, callback, every, path: PathLike, total_steps, episodes):
+    def _checkpointing(self, callback, every, path: PathLike | None, total_steps, episodes):
         from ..loop import EpisodeLog
 
         partial = EpisodeLog()
@@ -375,7 +376,7 @@ class Contract:
             self.log, self._pending = saved_log, None
 
     # ------------------------------------------------------------------ evaluate
-    def evaluate(self, env=None, episodes: int = 10, seed: int | None = None) -> EvalResult:
+    def evaluate(self, env: EnvArg = None, episodes: int = 10, seed: int | None = None) -> EvalResult:
         """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a fresh env made from
         the training env's spec, else the training env itself); the first reset is seeded with ``seed``."""
         if env is None:

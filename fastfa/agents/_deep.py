@@ -17,12 +17,17 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
 from ._contract import EvalResult, check_budget, check_checkpoint, evaluate_agent, resolve_env, split_learn_args
-from .._typing import PathLike
+from .._typing import Callback, EnvArg, PathLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ..loop import EpisodeLog
 
 __all__ = ["DeepContract"]
 
@@ -33,6 +38,7 @@ class DeepContract:
     # provided by the agent class
     _learn_chunk: Callable[[int], Any]
     _learn_whole: Callable[..., Any]
+    _greedy_net: Callable[..., Any]
     save: Callable[..., Any]
 
     if TYPE_CHECKING:
@@ -47,7 +53,7 @@ class DeepContract:
         def episode_returns(self) -> list[float] | np.ndarray: ...
 
     @property
-    def log(self):
+    def log(self) -> EpisodeLog:
         """The episode log (:class:`fastfa.loop.EpisodeLog`): returns, lengths, env steps, wall time."""
         from ..loop import EpisodeLog
 
@@ -61,15 +67,15 @@ class DeepContract:
 
     def learn(
         self,
-        *args,
-        total_steps=None,
-        episodes=None,
-        callback=None,
+        *args: Any,
+        total_steps: int | None = None,
+        episodes: int | None = None,
+        callback: Callback | None = None,
         progress: bool = False,
-        checkpoint_every=None,
-        checkpoint_path=None,
-        chunk=None,
-    ):
+        checkpoint_every: int | None = None,
+        checkpoint_path: PathLike | None = None,
+        chunk: int | None = None,
+    ) -> Self:
         """Train for ``total_steps`` more env steps; returns ``self``.  ``learn(N)`` is ``learn(total_steps=N)``.
 
         ``callback(info) -> bool | None`` sees every finished episode (``info`` =
@@ -103,7 +109,7 @@ class DeepContract:
             self._wall_s += time.perf_counter() - t0
         return self
 
-    def _learn_chunks(self, total, progress, callback, every, path: PathLike, chunk) -> None:
+    def _learn_chunks(self, total, progress, callback, every, path: PathLike | None, chunk) -> None:
         from ..loop import Progress
 
         step = every or chunk or (10_000 if (callback is not None or progress) else total)
@@ -141,7 +147,7 @@ class DeepContract:
         finally:
             bar.close()
 
-    def _episode_checkpoints(self, callback, every, path: PathLike, total):
+    def _episode_checkpoints(self, callback, every, path: PathLike | None, total):
         last = [0]
 
         def cb(info):
@@ -158,7 +164,7 @@ class DeepContract:
 
         return cb
 
-    def evaluate(self, env=None, episodes: int = 10, seed: int | None = None) -> EvalResult:
+    def evaluate(self, env: EnvArg = None, episodes: int = 10, seed: int | None = None) -> EvalResult:
         """Greedy returns and lengths of ``episodes`` episodes on ``env`` (default: a new env of the
         training env's id, the compiled twin when there is one); the first reset is seeded with ``seed``."""
         if isinstance(env, (int, np.integer)) and not isinstance(env, bool):  # 0.1.0: evaluate(episodes, seed)
@@ -175,7 +181,7 @@ class DeepContract:
             raise ValueError(f"{type(self).__name__}.evaluate: no environment; pass env=")
         return evaluate_agent(self, resolve_env(env), episodes, seed)
 
-    def policy_function(self):
+    def policy_function(self) -> Callable[..., Any]:
         """The greedy policy as a jitted ``obs -> action`` (a copy of the current network), callable
         from the user's own Numba code."""
         from ._policy_fn import greedy_mlp

@@ -9,14 +9,22 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from typing import Any, TYPE_CHECKING
+
+from pathlib import Path
+
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import io as _io
 from ..loop import run
 from ..features.constant import ConstantFeatures
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
-from .._typing import ArrayLike, PathLike
-from numpy import ndarray
+from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["PGConfig", "ConstantFeatures"]
 
@@ -79,7 +87,13 @@ class _PGAgent(Contract):
     has_critic = True
 
     def __init__(
-        self, env, features=None, *legacy, config: PGConfig | None = None, seed: int | None = None, **overrides
+        self,
+        env: EnvArg,
+        features: FeaturesArg = None,
+        *legacy: Any,
+        config: PGConfig | None = None,
+        seed: int | None = None,
+        **overrides: Any,
     ) -> None:
         name = type(self).__name__
         if is_env(env):  # contract form: Agent(env, features=None, *, config=None, seed=None, **overrides)
@@ -150,7 +164,7 @@ class _PGAgent(Contract):
             raise ValueError("features: x(obs) contains NaN or inf (check the observation and feature bounds)")
         return x
 
-    def _v(self, x: ndarray) -> float:
+    def _v(self, x: np.ndarray) -> float:
         # sums in feature order, as the compiled loop's kernels (binary x: the same numbers)
         from ..kernels.loops.pg_env_loop import dense_value, sparse_value
 
@@ -158,7 +172,7 @@ class _PGAgent(Contract):
             return float(sparse_value(self.w, x))
         return float(dense_value(self.w, x))
 
-    def _add_v(self, x: ndarray, scale) -> None:
+    def _add_v(self, x: np.ndarray, scale) -> None:
         """w ← w + scale·x(s) (sparse: on the active features only)."""
         if x.dtype.kind in "iu":
             np.add.at(self.w, x, scale)
@@ -166,14 +180,14 @@ class _PGAgent(Contract):
             self.w += scale * x
         self._check_w()
 
-    def _grad_v(self, x: ndarray):
+    def _grad_v(self, x: np.ndarray):
         if x.dtype.kind in "iu":
             g = np.zeros_like(self.w)
             np.add.at(g, x, 1.0)
             return g
         return x
 
-    def _sample(self, x: ndarray):
+    def _sample(self, x: np.ndarray):
         """(action for the env, action for learning)."""
         if self.discrete:
             a = self.policy.sample(x, self.rng)
@@ -181,7 +195,7 @@ class _PGAgent(Contract):
         raw, clipped = self.policy.sample(x, self.rng)
         return clipped.astype(self.action_space.dtype), raw
 
-    def _step_policy(self, x: ndarray, a, step):
+    def _step_policy(self, x: np.ndarray, a, step):
         if not np.isfinite(step):
             raise FloatingPointError(
                 f"{type(self).__name__}: the policy step became non-finite ({step}); training "
@@ -193,7 +207,7 @@ class _PGAgent(Contract):
             s_std = step if self.config.alpha_std is None else step * self.config.alpha_std / self.config.alpha
             self.policy.update(x, a, step, s_std)
 
-    def _grad_log_pi(self, x: ndarray, a) -> list:
+    def _grad_log_pi(self, x: np.ndarray, a) -> list:
         if self.discrete:
             return [self.policy.grad_log_prob(x, a)]
         g = self.policy.grad_log_prob(x, a)
@@ -275,7 +289,7 @@ class _PGAgent(Contract):
             env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
         )
 
-    def predict(self, obs: ArrayLike, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True) -> ArrayLike:
         """Greedy action (argmax π / clipped mean) or a sample from π; a batch of observations -> an array."""
         a = np.asarray(obs)
         if a.ndim == (1 if hasattr(self.features, "n_states") else 2) and not isinstance(
@@ -290,7 +304,7 @@ class _PGAgent(Contract):
         mu, _ = self.policy.mean_std(x)
         return np.clip(mu, self.policy.low, self.policy.high).astype(self.action_space.dtype)
 
-    def policy_function(self):
+    def policy_function(self) -> Callable[..., Any]:
         """The greedy policy (most probable action of the softmax) as a jitted ``obs -> action``
         (Discrete actions and GridTileCoder / StateAggregation features)."""
         if not self.discrete:
@@ -305,7 +319,7 @@ class _PGAgent(Contract):
             raise TypeError(f"{type(self).__name__} learns no value function (use ReinforceBaseline or ActorCritic)")
         return self._v(self._x(obs))
 
-    def save(self, path: PathLike):
+    def save(self, path: PathLike) -> Path:
         """Config, action space, features and parameters in one pickle-free file."""
         from ..approx.linear_v import features_to_state
 
@@ -339,7 +353,7 @@ class _PGAgent(Contract):
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike, env=None, *, features=None):
+    def load(cls, path: PathLike, env: EnvArg = None, *, features: FeaturesArg = None) -> Self:
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id);
         pass ``features`` for non-fastfa feature objects."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)

@@ -30,14 +30,20 @@ import copy
 import time
 import warnings
 
+from typing import Any, TYPE_CHECKING
+
+from pathlib import Path
+
 import numpy as np
 
 from .. import io as _io
 from ..loop import Progress
 from ._contract import default_features, is_env, resolve_env, warn_legacy
 from ._pg_base import PGConfig, _PGAgent
-from .._typing import ArrayLike, PathLike
-from numpy import ndarray
+from .._typing import ArrayLike, Callback, EnvArg, FeaturesArg, PathLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["A2C"]
 
@@ -48,14 +54,14 @@ class A2C(_PGAgent):
 
     def __init__(
         self,
-        env,
-        features=None,
-        *legacy,
+        env: EnvArg,
+        features: FeaturesArg = None,
+        *legacy: Any,
         config: PGConfig | None = None,
         n_envs: int = 8,
         n_steps: int = 5,
         seed: int | None = None,
-        **overrides,
+        **overrides: Any,
     ) -> None:
         import gymnasium
 
@@ -116,7 +122,7 @@ class A2C(_PGAgent):
             raise ValueError("features: x(obs) contains NaN or inf")
         return X
 
-    def _act_batch(self, X: ndarray):
+    def _act_batch(self, X: np.ndarray):
         if self.discrete:
             from ..kernels.linear.policy_gradient import categorical_sample
 
@@ -135,16 +141,16 @@ class A2C(_PGAgent):
     # no compiled loop, hence no `compiled=`
     def learn(  # type: ignore[override]
         self,
-        *args,
-        total_steps=None,
-        episodes=None,
-        callback=None,
+        *args: Any,
+        total_steps: int | None = None,
+        episodes: int | None = None,
+        callback: Callback | None = None,
         progress: bool = False,
-        checkpoint_every=None,
-        checkpoint_path=None,
-        seed=None,
-        env=None,
-    ):
+        checkpoint_every: int | None = None,
+        checkpoint_path: PathLike | None = None,
+        seed: int | None = None,
+        env: EnvArg = None,
+    ) -> Self:
         """Train for ``total_steps`` env steps (summed over the envs, whole updates) or until ``episodes``
         more episodes finished; returns ``self``.  ``callback(info)`` runs after every update with
         ``{"total_steps", "episodes"}``; ``False`` stops.  Checkpoints are written after the first
@@ -172,7 +178,9 @@ class A2C(_PGAgent):
         self.log.wall_time_s += time.perf_counter() - t0
         return self
 
-    def _run(self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path: PathLike, last_ckpt) -> None:
+    def _run(
+        self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path: PathLike | None, last_ckpt
+    ) -> None:
         cfg = self.config
         if self._obs is None or seed is not None:
             self._obs, _ = self.vec.reset(seed=seed if seed is not None else self.seed)
@@ -230,7 +238,7 @@ class A2C(_PGAgent):
                 and callback({"total_steps": self.num_timesteps, "episodes": self.log.n_episodes}) is False
             ):
                 break
-            if every is not None and self.num_timesteps - last_ckpt >= every:
+            if every is not None and path is not None and self.num_timesteps - last_ckpt >= every:
                 last_ckpt = self.num_timesteps
                 left = (
                     None if target is None else target - self.num_timesteps,
@@ -241,13 +249,15 @@ class A2C(_PGAgent):
                     self.save(path)
                     self._pending = None
 
-    def save(self, path: PathLike):
+    def save(self, path: PathLike) -> Path:
         """Config, features, policy and critic (pickle-free; the vector envs are not saved)."""
         return super().save(path)
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike, env=None, *, features=None, n_envs: int = 8, n_steps: int = 5) -> "A2C":
+    def load(
+        cls, path: PathLike, env: EnvArg = None, *, features: FeaturesArg = None, n_envs: int = 8, n_steps: int = 5
+    ) -> "A2C":
         """Rebuild an A2C saved by :meth:`save` on ``env`` (id, env or callable; default: the saved env id);
         the envs start fresh."""
         from .. import io as _io

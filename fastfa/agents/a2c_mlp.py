@@ -20,7 +20,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
+
+from pathlib import Path
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from .. import io as _io
 from .._checks import check_count, check_int_min, check_interval, check_positive
 from ._contract import env_id_of, make_config
 from ._deep import DeepContract
-from .._typing import ArrayLike, PathLike
+from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
 
 if TYPE_CHECKING:
     import gymnasium
@@ -88,11 +90,11 @@ class A2CMLP(DeepContract):
     def __init__(
         self,
         env: str | gymnasium.Env = "CartPole-v1",
-        features=None,
+        features: FeaturesArg = None,
         *,
         config: A2CMLPConfig | None = None,
         seed: int | None = None,
-        **overrides,
+        **overrides: Any,
     ) -> None:
         from ..kernels.nn import a2c as KA
         from ..kernels.nn import dqn
@@ -235,7 +237,7 @@ class A2CMLP(DeepContract):
         )
         return out
 
-    def predict(self, obs: ArrayLike, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True) -> ArrayLike:
         """Most probable action (``deterministic``) or a sample of the policy; a batch -> an array."""
         from ..kernels.nn import mlp
 
@@ -254,7 +256,7 @@ class A2CMLP(DeepContract):
 
     _STATE = ("theta_pi", "theta_v", "rms_pi", "rms_v", "env_states", "obs", "ep_len", "ep_ret")
 
-    def save(self, path: PathLike, include_buffer: bool = True):
+    def save(self, path: PathLike, include_buffer: bool = True) -> Path:
         """Everything needed to resume bit-identically (parameters, RMSprop state, envs, RNGs), pickle-free."""
         from .. import io as _io
 
@@ -272,7 +274,7 @@ class A2CMLP(DeepContract):
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike, env=None) -> "A2CMLP":
+    def load(cls, path: PathLike, env: EnvArg = None) -> "A2CMLP":
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too); ``env``: an id or env of the same
         compiled twin (default: the saved id)."""
         from .. import io as _io

@@ -31,6 +31,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from typing import Any, TYPE_CHECKING
+
+from pathlib import Path
+
 import numpy as np
 
 from .. import io as _io
@@ -46,7 +50,10 @@ from ..kernels.codes import (
 )
 from ..loop import run
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
-from .._typing import ArrayLike, PathLike
+from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["ControlConfig", "Sarsa", "ExpectedSarsa", "QLearning", "SarsaLambda", "TrueOnlineSarsaLambda"]
 # NStepSarsa, MCControl and DiscretizedQLearning live in fastfa.agents.control_more
@@ -108,7 +115,13 @@ class _Control(Contract):
     _update: Callable[..., None]  # the algorithm's update, defined by each agent class
 
     def __init__(
-        self, env, features=None, *legacy, config: ControlConfig | None = None, seed: int | None = None, **overrides
+        self,
+        env: EnvArg,
+        features: FeaturesArg = None,
+        *legacy: Any,
+        config: ControlConfig | None = None,
+        seed: int | None = None,
+        **overrides: Any,
     ) -> None:
         name = type(self).__name__
         n_actions = overrides.pop("n_actions", None)
@@ -174,7 +187,7 @@ class _Control(Contract):
         """max_a q̂(obs, a)."""
         return self.approx.value(obs)
 
-    def predict(self, obs: ArrayLike, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True) -> ArrayLike:
         """Greedy action (lowest index among ties) or, if not deterministic, an ε-greedy one.
 
         One observation -> an int; a batch (one more leading axis than an observation) -> an int64 array.
@@ -188,7 +201,7 @@ class _Control(Contract):
 
         return int(eps_greedy(q, self.epsilon, self.rng))
 
-    def policy_function(self):
+    def policy_function(self) -> Callable[..., Any]:
         """The greedy policy as a jitted function ``obs (float64 array) -> action (int)``, callable from
         the user's own Numba code (weights are copied: later learning does not change it)."""
         from ._policy_fn import greedy_linear_q
@@ -245,7 +258,7 @@ class _Control(Contract):
                 f"Lower alpha (now {self.config.alpha}) or use an on-policy method."
             )
 
-    def save(self, path: PathLike):
+    def save(self, path: PathLike) -> Path:
         """Config, features, weights, RNG state, env id and log (pickle-free)."""
         meta, arrays = self.approx.get_state()
         return _io.save(
@@ -264,7 +277,7 @@ class _Control(Contract):
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike, env=None):
+    def load(cls, path: PathLike, env: EnvArg = None) -> Self:
         """Rebuild an agent saved by :meth:`save` (files of fastfa 0.1.0 too) on ``env`` (default: the
         saved env id, if any); ``learn`` then continues."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
@@ -300,7 +313,7 @@ class _Control(Contract):
         ):
             raise ValueError(f"action must be an int in [0, {self.n_actions}), got {action!r}")
 
-    def begin_episode(self, obs: ArrayLike):
+    def begin_episode(self, obs: ArrayLike) -> int:
         i, v = self._encode(obs)
         i = i.copy()
         v = v.copy()
@@ -319,7 +332,9 @@ class _Control(Contract):
     def end_episode(self) -> None:
         self._end_of_episode()
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: int, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> int:
         self._check_action(action)
         i0, v0, a0 = self._cur
         if int(action) != a0:  # a user-chosen action replaces the agent's (off-policy use)

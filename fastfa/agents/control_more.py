@@ -5,12 +5,14 @@ conventions: :mod:`fastfa.agents.control`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..kernels.codes import ALG_NSTEP_SARSA
 from ._contract import default_features, is_env, resolve_env, warn_legacy
 from .control import ControlConfig, QLearning, _Control
-from .._typing import ArrayLike
+from .._typing import ArrayLike, EnvArg, FeaturesArg
 
 __all__ = ["NStepSarsa", "MCControl", "DiscretizedQLearning"]
 
@@ -37,7 +39,9 @@ class NStepSarsa(_Control):
         self._rew.pop(0)
         linear_q_update(self.approx.w, i0, v0, a0, g, c.alpha)
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: int, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> int:
         self._check_action(action)
         if not np.isfinite(reward):
             raise ValueError(f"reward must be finite, got {reward!r}")
@@ -70,7 +74,9 @@ class MCControl(_Control):
         self._ep = [self._cur]
         self._rew: list[float] = []
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: int, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> int:
         self._check_action(action)
         if not np.isfinite(reward):
             raise ValueError(f"reward must be finite, got {reward!r}")
@@ -111,13 +117,13 @@ class DiscretizedQLearning(QLearning):
 
     def __init__(
         self,
-        env,
-        features=None,
-        *legacy,
-        bins=10,
+        env: EnvArg,
+        features: FeaturesArg = None,
+        *legacy: Any,
+        bins: ArrayLike = 10,
         config: ControlConfig | None = None,
         seed: int | None = None,
-        **overrides,
+        **overrides: Any,
     ) -> None:
         from ..features.grid_tiles import GridTileCoder
 

@@ -34,6 +34,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from pathlib import Path
+
 import numpy as np
 
 from .. import io as _io
@@ -42,7 +44,7 @@ from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
 from ._contract import make_config, warn_legacy
 from ._deep import DeepContract
-from .._typing import ArrayLike, PathLike
+from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
 from numpy.random import Generator
 
 __all__ = ["DQN", "DQNConfig"]
@@ -277,13 +279,13 @@ class DQN(DeepContract):
 
     def __init__(
         self,
-        env=None,
-        features=None,
+        env: EnvArg = None,
+        features: FeaturesArg = None,
         *,
         config: DQNConfig | None = None,
         seed: int | None = None,
         compiled: Any = "auto",
-        **overrides,
+        **overrides: Any,
     ) -> None:
         if env is None and "env_or_id" in overrides:
             env = overrides.pop("env_or_id")
@@ -564,7 +566,7 @@ class DQN(DeepContract):
 
     value = q_values
 
-    def predict(self, obs: ArrayLike, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True) -> ArrayLike:
         """Greedy action (``deterministic``) or ε-greedy at the current ε; batch in, batch out."""
         q = self.q_values(obs)
         a = np.argmax(q, axis=-1)
@@ -609,13 +611,15 @@ class DQN(DeepContract):
             return int(self.rng.integers(0, self.n_actions))
         return int(K.dqn_greedy(self.theta, self.sizes, int(self.hp[K.HP_ACT]), x, self._acts1))
 
-    def begin_episode(self, obs: ArrayLike):
+    def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         self._x = self._obs(obs)
         self._ep_ret, self._ep_len = 0.0, 0
         self._in_episode = True
         return self._act(self._x) + self.action_start
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: int, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> int:
         K = _K()
         x2 = self._obs(next_obs, "next_obs")
         a = int(action) - self.action_start
@@ -659,7 +663,7 @@ class DQN(DeepContract):
         return self._act(x2) + self.action_start
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: PathLike, include_buffer: bool = False):
+    def save(self, path: PathLike, include_buffer: bool = False) -> Path:
         """Write weights, optimiser state, counters, RNG states (and the buffer if asked) to ``path``.
 
         With ``include_buffer=True`` a loaded agent continues training exactly as this one would.
@@ -699,7 +703,7 @@ class DQN(DeepContract):
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike, env=None) -> "DQN":
+    def load(cls, path: PathLike, env: EnvArg = None) -> "DQN":
         """Rebuild an agent saved by :meth:`save` (on ``env``, or on the saved env id)."""
         _, meta, arrays = _io.load(path, kind="DQN")
         cfg = dict(meta["config"])

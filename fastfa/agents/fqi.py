@@ -72,7 +72,7 @@ class FittedQ:
             raise ValueError(f"S must be 2-D (rows x state dimensions), got shape {S.shape}")
         return _q_all(self.model, S, self.n_actions)
 
-    def act(self, s) -> int:
+    def act(self, s: ArrayLike) -> int:
         """Greedy action argmax_a Q_N(s, a) of one state (ties: lowest action)."""
         return int(np.argmax(self.q_values(np.reshape(np.asarray(s, np.float64), (1, -1)))[0]))
 
@@ -92,13 +92,13 @@ def fitted_q_iteration(
     A: ArrayLike,
     R: ArrayLike,
     S2: ArrayLike,
-    terminal,
+    terminal: ArrayLike,
     *,
     n_actions: int,
     regressor: Callable[[], Regressor],
     iterations: int = 50,
     gamma: float = 0.99,
-    callback=None,
+    callback: Callable[[int, FittedQ], None] | None = None,
 ) -> FittedQ:
     """Run ``iterations`` rounds of FQI on a fixed batch of transitions.
 

@@ -14,10 +14,15 @@ bit-identical whatever ``n_threads`` is.  A non-finite parameter stops the run a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from .._typing import ArrayLike
+
+if TYPE_CHECKING:
+    from ..features.tile_coder import TileCoder
 
 __all__ = ["short_corridor_reinforce", "puckworld_train", "puckworld_features", "run_population"]
 
@@ -35,7 +40,7 @@ def _posint(name, v):
     return int(v)
 
 
-def run_population(fn, n_runs: int, n_threads: int | None = None) -> list:
+def run_population(fn: Callable[[int], Any], n_runs: int, n_threads: int | None = None) -> list:
     """``[fn(i) for i in range(n_runs)]`` on a thread pool (results in run order)."""
     n_threads = n_threads or min(n_runs, os.cpu_count() or 1)
     if n_threads <= 1 or n_runs <= 1:
@@ -53,11 +58,11 @@ def short_corridor_reinforce(
     episodes: int = 1000,
     runs: int = 100,
     seed: int = 0,
-    theta0=(-1.47, 1.47),
+    theta0: tuple[float, float] = (-1.47, 1.47),
     max_steps: int = 100_000,
     min_prob: float = 0.0,
     n_threads: int | None = None,
-    seed_sequences=None,
+    seed_sequences: Sequence[np.random.SeedSequence] | None = None,
 ) -> dict:
     """REINFORCE (``alpha_w=0``) or REINFORCE with baseline on ``fastfa/ShortCorridor-v0``, compiled.
 
@@ -122,7 +127,7 @@ def short_corridor_reinforce(
     return {"returns": R, "p_right": P, "steps": int(-R.sum())}
 
 
-def puckworld_features(tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4096):
+def puckworld_features(tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4096) -> TileCoder:
     """The tile coder used by the compiled Puck World loops: over (target − puck, velocity),
     box [-1, 1]² x [-0.04, 0.04]² (hash mode, ``size`` features)."""
     from ..features import TileCoder
@@ -152,7 +157,7 @@ def puckworld_train(
     lam_w: float = 0.0,
     trace_min: float = 1e-8,
     init_std: float = 1.0,
-    std_bounds=(0.05, 2.0),
+    std_bounds: tuple[float, float] = (0.05, 2.0),
     tiles_per_dim: int = 8,
     n_tilings: int = 8,
     size: int = 4096,

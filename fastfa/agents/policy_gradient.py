@@ -32,7 +32,6 @@ import numpy as np
 
 from ._pg_base import ConstantFeatures, PGConfig, _PGAgent
 from .._typing import ArrayLike
-from numpy import ndarray
 
 __all__ = ["PGConfig", "Reinforce", "ReinforceBaseline", "ActorCritic", "QAC", "ConstantFeatures"]
 
@@ -50,7 +49,7 @@ class Reinforce(_PGAgent):
             return None
         return PG_REINFORCE_BASELINE if self._baseline else PG_REINFORCE
 
-    def begin_episode(self, obs: ArrayLike):
+    def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         self._xs: list = []
         self._as: list = []
         self._rs: list[float] = []
@@ -60,7 +59,9 @@ class Reinforce(_PGAgent):
         self._as.append(a)
         return a_env
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         self._rs.append(reward)
         if terminated or truncated:
             return action
@@ -123,7 +124,7 @@ class ActorCritic(_PGAgent):
 
         return PG_ACTOR_CRITIC if self.config.lam == 0.0 and self.config.lam_w == 0.0 else None
 
-    def begin_episode(self, obs: ArrayLike):
+    def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         if self.config.lam > 0.0 or self.config.lam_w > 0.0:
             self._z_w = np.zeros_like(self.w)
             self._z = [np.zeros_like(p) for p in self._params()]
@@ -132,7 +133,9 @@ class ActorCritic(_PGAgent):
         a_env, self._at = self._sample(self._xt)
         return a_env
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         cfg = self.config
         x, a = self._xt, self._at
         x1 = None if terminated else self._x(next_obs)
@@ -151,7 +154,7 @@ class ActorCritic(_PGAgent):
         a_env, self._at = self._sample(x1)
         return a_env
 
-    def _trace_update(self, x: ndarray, a, delta, i_fac) -> None:
+    def _trace_update(self, x: np.ndarray, a, delta, i_fac) -> None:
         cfg = self.config
         self._z_w *= cfg.gamma * cfg.lam_w
         self._z_w += self._grad_v(x)
@@ -171,7 +174,7 @@ class QAC(_PGAgent):
             raise TypeError("QAC needs a Discrete action space (its critic is one weight vector per action)")
         self.w = np.zeros((int(self.features.n_features), int(self.action_space.n)))
 
-    def _q(self, x: ndarray, a) -> float:
+    def _q(self, x: np.ndarray, a) -> float:
         return float(self.w[x, a].sum()) if x.dtype.kind in "iu" else float(x @ self.w[:, a])
 
     def q_values(self, obs: ArrayLike) -> np.ndarray:
@@ -183,13 +186,15 @@ class QAC(_PGAgent):
         x = self._x(obs)
         return float(self.policy.probs(x) @ self.q_values(obs))
 
-    def begin_episode(self, obs: ArrayLike):
+    def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         self._I = 1.0
         self._xt = self._x(obs)
         self._at = self._sample(self._xt)[0]
         return self._at
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         cfg = self.config
         x, a = self._xt, self._at
         q_sa = self._q(x, a)

@@ -20,11 +20,13 @@ Example (Fig 10.2, 3 alphas x 100 runs x 500 episodes)::
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._checks import check_count
+from .._typing import ArrayLike
 from ..kernels.codes import ALG_CODES, ALG_NSTEP_SARSA, TRACE_CODES
 
 __all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
@@ -111,12 +113,12 @@ def run_population(
     env_id: str,
     algorithm: str,
     *,
-    alphas,
-    lams=(0.0,),
-    ns=None,
+    alphas: ArrayLike,
+    lams: ArrayLike = (0.0,),
+    ns: ArrayLike | None = None,
     runs: int | None = None,
     episodes: int,
-    seeds=None,
+    seeds: Sequence[np.random.SeedSequence] | None = None,
     seed: int = 0,
     epsilon: float = 0.0,
     gamma: float = 1.0,

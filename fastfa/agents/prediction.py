@@ -34,6 +34,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from typing import Any, TYPE_CHECKING
+
+from pathlib import Path
+
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import io as _io
@@ -41,7 +47,10 @@ from .._checks import check_count, check_int_min, check_interval, check_positive
 from ..approx.linear_v import LinearV
 from ..loop import run
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
-from .._typing import ArrayLike, PathLike
+from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["GradientMC", "TD0", "NStepTD", "TDLambda", "TrueOnlineTDLambda", "PredictionConfig"]
 
@@ -81,13 +90,13 @@ class _Predictor(Contract):
 
     def __init__(
         self,
-        env,
-        features=None,
-        *legacy,
-        policy=None,
+        env: EnvArg,
+        features: FeaturesArg = None,
+        *legacy: Any,
+        policy: Any = None,
         config: PredictionConfig | None = None,
         seed: int | None = None,
-        **overrides,
+        **overrides: Any,
     ) -> None:
         name = type(self).__name__
         if is_env(env):  # contract form
@@ -225,14 +234,14 @@ class _Predictor(Contract):
         """v̂ of a batch of observations."""
         return self.approx.values(obs)
 
-    def predict(self, obs: ArrayLike, deterministic: bool = True):
+    def predict(self, obs: ArrayLike, deterministic: bool = True) -> ArrayLike:
         """The fixed policy's action (prediction agents do not change the policy); a batch -> an array."""
         a = np.asarray(obs)
         if a.ndim == (1 if hasattr(self.features, "n_states") else 2):
             return np.array([self._act(o) for o in a])
         return self._act(obs)
 
-    def policy_function(self):
+    def policy_function(self) -> Callable[..., Any]:
         """The fixed policy as a jitted ``obs -> action``: the ``policy`` itself if it is a Numba
         dispatcher, a compiled uniform draw (Numba's own generator) when there is no policy."""
         if self.policy is not None:
@@ -250,7 +259,7 @@ class _Predictor(Contract):
 
         return uniform
 
-    def save(self, path: PathLike):
+    def save(self, path: PathLike) -> Path:
         """Config, features, weights, env id and log (pickle-free; the policy is not saved)."""
         meta, arrays = self.approx.get_state()
         return _io.save(
@@ -267,7 +276,7 @@ class _Predictor(Contract):
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike, env=None, policy=None):
+    def load(cls, path: PathLike, env: EnvArg = None, policy: Any = None) -> Self:
         """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id)."""
         _, meta, arrays = _io.load(path, kind=cls.__name__)
         approx = LinearV.from_state(meta["approx"], arrays)
@@ -284,7 +293,7 @@ class _Predictor(Contract):
         return f"{type(self).__name__}({self.features!r}, {self.config})"
 
     # -- Learner protocol pieces
-    def begin_episode(self, obs: ArrayLike):
+    def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         self._last: tuple | None = None
         self._begin()
         return self._act(obs)
@@ -316,7 +325,9 @@ class GradientMC(_Predictor):
         self._enc: list = []
         self._rewards: list[float] = []
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         self._enc.append(self.approx.encode(obs))
         self._rewards.append(reward)
         return self._act(next_obs)
@@ -336,7 +347,9 @@ class TD0(_Predictor):
 
     _method = "nstep"
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         from ..kernels.linear.prediction import td0_update
 
         i, v, i1, v1, g = self._encode_transition(obs, next_obs, terminated)
@@ -366,7 +379,9 @@ class NStepTD(_Predictor):
         i, v = self._enc[tau]
         linear_v_update(self.w, i, v, g, float(cfg.alpha))
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         n = self.config.n
         i, v, i1, v1, _ = self._encode_transition(obs, next_obs, terminated)
         self._enc.append((i, v))
@@ -391,7 +406,9 @@ class TDLambda(_Predictor):
     def _begin(self) -> None:
         self._z = np.zeros(self.approx.n_features)
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         from ..kernels.linear.prediction import ACCUMULATE, REPLACE, td_lambda_update
 
         cfg = self.config
@@ -421,7 +438,9 @@ class TrueOnlineTDLambda(_Predictor):
         self._z = np.zeros(self.approx.n_features)
         self._v_old = 0.0
 
-    def step(self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool):
+    def step(
+        self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
+    ) -> ArrayLike:
         from ..kernels.linear.prediction import true_online_td_update
 
         cfg = self.config

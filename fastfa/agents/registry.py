@@ -16,6 +16,7 @@ bounded observation box.  Classes load lazily (nothing compiles on import).
 from __future__ import annotations
 
 import importlib
+from typing import Any
 from dataclasses import dataclass
 
 __all__ = ["AgentEntry", "AGENTS", "names", "get", "entry"]
@@ -29,7 +30,7 @@ class AgentEntry:
     family: str
     summary: str
 
-    def load(self):
+    def load(self) -> type[Any]:
         return getattr(importlib.import_module(self.module, __package__), self.cls)
 
 
@@ -97,6 +98,6 @@ def entry(name: str) -> AgentEntry:
     raise ValueError(f"unknown agent {name!r}; known: {', '.join(names())}")
 
 
-def get(name: str):
+def get(name: str) -> type[Any]:
     """The agent class registered as ``name``."""
     return entry(name).load()

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .._typing import ArrayLike, DTypeLike, ShapeLike
 from ..io import FormatError, check_array
 from ._common import PrioritizedTransitions, check_state, kernels
 from .uniform import ReplayBuffer
@@ -36,11 +37,11 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def __init__(
         self,
         capacity: int,
-        obs_shape,
-        obs_dtype=np.float32,
-        action_shape=(),
-        action_dtype=np.int64,
-        seed=None,
+        obs_shape: ShapeLike,
+        obs_dtype: DTypeLike = np.float32,
+        action_shape: ShapeLike = (),
+        action_dtype: DTypeLike = np.int64,
+        seed: int | np.random.Generator | None = None,
         validate: bool = True,
         *,
         alpha: float = 0.6,
@@ -66,7 +67,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self._beta = _real("beta", value, 1.0)
 
     @property
-    def storage(self):
+    def storage(self) -> tuple[np.ndarray, ...]:
         """``(obs, act, rew, next_obs, term, state, sum_tree, min_tree, pstate)`` for the PER kernels."""
         return super().storage + (self.sum_tree, self.min_tree, self.pstate)
 
@@ -143,7 +144,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             raise ValueError("total priority is 0 or not finite; cannot sample")
         return PrioritizedTransitions._make((*self._shape_out(*out), w, idx))
 
-    def update_priorities(self, indices, priorities) -> None:
+    def update_priorities(self, indices: ArrayLike, priorities: ArrayLike) -> None:
         """Set the priorities of rows ``indices`` to ``priorities + eps`` (priorities ≥ 0, finite).
 
         All entries are validated before any is applied.

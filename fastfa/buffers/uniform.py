@@ -22,7 +22,9 @@ from ._common import (
     kernels,
     ring_class,
 )
-from .._typing import ArrayLike, PathLike
+from collections.abc import Mapping
+
+from .._typing import ArrayLike, DTypeLike, PathLike, ShapeLike
 
 __all__ = ["ReplayBuffer"]
 
@@ -59,15 +61,19 @@ class ReplayBuffer:
     """
 
     _kind = "ReplayBuffer"
+    # the arrays of a store_next_obs=False buffer (set by compact.allocate)
+    extra: np.ndarray
+    nxt: np.ndarray
+    estate: np.ndarray
 
     def __init__(
         self,
         capacity: int,
-        obs_shape,
-        obs_dtype=np.float32,
-        action_shape=(),
-        action_dtype=np.int64,
-        seed=None,
+        obs_shape: ShapeLike,
+        obs_dtype: DTypeLike = np.float32,
+        action_shape: ShapeLike = (),
+        action_dtype: DTypeLike = np.int64,
+        seed: int | np.random.Generator | None = None,
         validate: bool = True,
         *,
         n_step: int = 1,
@@ -164,14 +170,14 @@ class ReplayBuffer:
 
     # ------------------------------------------------------------------ access
     @property
-    def storage(self):
+    def storage(self) -> tuple[np.ndarray, ...]:
         """``(obs, act, rew, next_obs, term, state)``: the arrays the Numba kernels take."""
         if not self.store_next_obs:
             raise TypeError("a store_next_obs=False buffer has no next_obs array; use buf.compact_storage")
         return self.obs, self.actions, self.rewards, self.next_obs, self.terminated, self.state
 
     @property
-    def compact_storage(self):
+    def compact_storage(self) -> tuple[np.ndarray, ...]:
         """``(obs, act, rew, extra, nxt, term, state, estate)`` for ``replay_add_compact`` (without
         ``estate`` for ``replay_sample_compact``) of a ``store_next_obs=False`` buffer."""
         return self.obs, self.actions, self.rewards, self.extra, self.nxt, self.terminated, self.state, self.estate
@@ -223,7 +229,13 @@ class ReplayBuffer:
 
     # ------------------------------------------------------------------ add
     def add(
-        self, obs: ArrayLike, action, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool = False
+        self,
+        obs: ArrayLike,
+        action: ArrayLike,
+        reward: float,
+        next_obs: ArrayLike,
+        terminated: bool,
+        truncated: bool = False,
     ) -> None:
         """Store one transition (``terminated``: a terminal state, bootstrap with 0;
         ``truncated``: the episode was cut after it, used by n-step windows only)."""
@@ -258,7 +270,13 @@ class ReplayBuffer:
         )
 
     def add_batch(
-        self, obs: ArrayLike, actions: ArrayLike, rewards, next_obs: ArrayLike, terminated: bool, truncated=None
+        self,
+        obs: ArrayLike,
+        actions: ArrayLike,
+        rewards: ArrayLike,
+        next_obs: ArrayLike,
+        terminated: ArrayLike,
+        truncated: ArrayLike | None = None,
     ) -> None:
         """Store N transitions (arrays with a leading axis N), in order (``truncated``: N flags, default False)."""
         o = self._check_obs("obs", obs, batch=True)
@@ -382,12 +400,12 @@ class ReplayBuffer:
     def _file_kwargs(meta: dict) -> dict:
         return {}
 
-    def to_dict(self, prefix: str = "buffer."):
+    def to_dict(self, prefix: str = "buffer.") -> tuple[dict, dict[str, np.ndarray]]:
         """``(meta, arrays)`` to embed in another fastfa file (e.g. an agent checkpoint)."""
         return {"class": self._kind, **self._meta()}, {prefix + k: v for k, v in self._arrays().items()}
 
     @classmethod
-    def from_dict(cls, meta: dict, arrays, prefix: str = "buffer."):
+    def from_dict(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str = "buffer.") -> ReplayBuffer:
         """Rebuild from :meth:`to_dict` output, checking every field against the metadata
         (:class:`fastfa.io.FormatError` naming the file and field otherwise)."""
         return files.from_dict(cls, meta, arrays, prefix)
@@ -402,7 +420,7 @@ class ReplayBuffer:
 
     @classmethod
     @_io.loader
-    def load(cls, path: PathLike):
+    def load(cls, path: PathLike) -> ReplayBuffer:
         """Read a buffer written by :meth:`save`; sampling continues the same random stream.
         Every size, position and priority in the file is checked (``fastfa.io.FormatError``)."""
         _, meta, arrays = _io.load(path, kind=cls._kind)

@@ -12,6 +12,8 @@ stays fast.  :func:`make` returns a compiled twin when asked for one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium
 
 from ._registry import COMPILED_TWINS, REGISTRY, register_all
@@ -23,7 +25,7 @@ register_all()
 __all__ = ["COMPILED_TWINS", "REGISTRY", "CompiledEnv", "check_compiled_env", "make"]
 
 
-def make(env_id: str, compiled: bool = False, **kwargs):
+def make(env_id: str, compiled: bool = False, **kwargs: Any) -> gymnasium.Env:
     """Create an environment.
 
     Args:

@@ -9,6 +9,7 @@ their own settings) and runs a few seeded episodes, checking what the fused loop
 from __future__ import annotations
 
 import numpy as np
+import gymnasium
 from gymnasium import spaces
 
 from .compiled import CompiledEnv
@@ -75,7 +76,7 @@ def _trajectory(env, fns, seed, steps):
     return trace
 
 
-def check_compiled_env(env, *, seed: int = 0, steps: int = 300) -> None:
+def check_compiled_env(env: gymnasium.Env, *, seed: int = 0, steps: int = 300) -> None:
     """Check a :class:`CompiledEnv` (or a wrapper of one) before compiled loops run it.
 
     Runs ``steps`` random actions twice with bounds-checked copies of the three functions and

@@ -21,6 +21,8 @@ do it once per env before its first compiled run).
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -69,17 +71,17 @@ class CompiledEnv(gymnasium.Env):
 
     def __init__(
         self,
-        reset,
-        step,
-        observe,
-        params,
-        state_size,
-        observation_space,
-        action_space,
+        reset: Callable[..., Any],
+        step: Callable[..., Any],
+        observe: Callable[..., Any],
+        params: np.ndarray,
+        state_size: int,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
         *,
-        max_episode_steps=None,
-        id=None,
-        render_mode=None,
+        max_episode_steps: int | None = None,
+        id: str | None = None,
+        render_mode: str | None = None,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode: compiled environments do not render (got {render_mode!r})")
@@ -125,7 +127,7 @@ class CompiledEnv(gymnasium.Env):
         self.observe_fn(self.params, self.state, self._out)
         return self._out.astype(self.observation_space.dtype)
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         if options:
             raise ValueError(f"options: not supported by {self._name()} (got {options!r})")
@@ -134,7 +136,7 @@ class CompiledEnv(gymnasium.Env):
         self._started = True
         return self._observation(), {}
 
-    def step(self, action):
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         if not self._started:
             raise RuntimeError(f"{self._name()}: call reset() before step()")
         a = self._action(action)

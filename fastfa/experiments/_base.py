@@ -111,7 +111,7 @@ def experiment(
     grid: Mapping[str, list] | None = None,
     params: Sequence[Param] | None = None,
     cell_params: Sequence[Param] | None = None,
-):
+) -> Callable[[Callable[[Context], Result]], Callable[[Context], Result]]:
     """Decorator registering ``fn(ctx) -> Result`` under ``name`` (see :class:`Experiment`)."""
 
     def deco(fn):

@@ -155,21 +155,21 @@ def _parse_token(tok: str):
         return tok
 
 
-def Int(name, default, doc, low=None, high=None, **kw) -> Param:
+def Int(name: str, default: Any, doc: str, low: float | None = None, high: float | None = None, **kw: Any) -> Param:
     """An int parameter (``many=True``: a list of ints)."""
     return Param(name, "int", default, doc, low=low, high=high, **kw)
 
 
-def Float(name, default, doc, low=None, high=None, **kw) -> Param:
+def Float(name: str, default: Any, doc: str, low: float | None = None, high: float | None = None, **kw: Any) -> Param:
     """A float parameter (``many=True``: a list of floats)."""
     return Param(name, "float", default, doc, low=low, high=high, **kw)
 
 
-def Bool(name, default, doc, **kw) -> Param:
+def Bool(name: str, default: Any, doc: str, **kw: Any) -> Param:
     return Param(name, "bool", default, doc, **kw)
 
 
-def Choice(name, default, doc, choices: Sequence[str], **kw) -> Param:
+def Choice(name: str, default: Any, doc: str, choices: Sequence[str], **kw: Any) -> Param:
     """A string among ``choices`` (``many=True``: a list of them)."""
     return Param(name, "str", default, doc, choices=tuple(choices), **kw)
 

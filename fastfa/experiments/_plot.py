@@ -10,15 +10,45 @@ line (experiment, runs, seed, fastfa version) and writes the PNG (and the SVG on
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._typing import PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _STATE: dict = {}
 
 
+def _config_dir_or_temp() -> None:
+    """Without a writable home (a service user, a locked-down container) matplotlib makes a
+    temporary config folder itself and logs two lines about it; give it one up front instead, so
+    that fastfa's own cache warning stays the only message.  Same figures; matplotlib rebuilds its
+    font cache in that folder."""
+    if "matplotlib" in sys.modules or os.environ.get("MPLCONFIGDIR"):
+        return
+    home = os.path.expanduser("~")
+    if sys.platform.startswith(("linux", "freebsd")):
+        cfg = os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "matplotlib")
+    else:
+        cfg = os.path.join(home, ".matplotlib")
+    try:
+        os.makedirs(cfg, exist_ok=True)
+        writable = os.access(cfg, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:
+        os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="fastfa-matplotlib-")
+
+
 def use_headless_backend() -> None:
     """Select the Agg backend unless pyplot is already in use (then its backend is kept)."""
+    _config_dir_or_temp()
     import matplotlib
 
     if "matplotlib.pyplot" not in sys.modules:
@@ -58,7 +88,7 @@ def draw_book(fig, experiment: str) -> list[dict]:
     return drawn
 
 
-def save_figure(fig, path) -> None:
+def save_figure(fig: Figure, path: PathLike) -> None:
     """Add the book's values and the caption, then write ``path`` (PNG) and, if asked, the SVG."""
     path = Path(path)
     exp = _STATE.get("experiment")

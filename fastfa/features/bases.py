@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import itertools
 
-from typing import Optional, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
 from .._typing import ArrayLike
-from numpy import ndarray
 
 __all__ = ["Polynomial", "Fourier", "Wavelet", "RBF"]
 
@@ -92,7 +91,7 @@ class _DenseBasis:
         normalize(x, self.low, self.high, s)
         return s
 
-    def transform(self, obs: ArrayLike, out: Optional[ndarray] = None) -> np.ndarray:
+    def transform(self, obs: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """Feature vector of one observation: float64[n_features]."""
         x = as_obs(obs, self.n_dims)
         if out is None:
@@ -123,7 +122,7 @@ class _DenseBasis:
         return dict(self._args, low=self.low.tolist(), high=self.high.tolist()), {}
 
     @classmethod
-    def from_state(cls, meta: dict, arrays: dict):
+    def from_state(cls, meta: dict, arrays: dict) -> _DenseBasis:
         return cls(**meta)
 
 

@@ -18,12 +18,12 @@ class ConstantFeatures:
     n_features = 1
     sparse = False
 
-    def transform(self, obs: ArrayLike):
+    def transform(self, obs: ArrayLike) -> np.ndarray:
         return np.ones(1)
 
-    def get_state(self):
+    def get_state(self) -> tuple[dict, dict]:
         return {}, {}
 
     @classmethod
-    def from_state(cls, meta: dict, arrays):
+    def from_state(cls, meta: dict, arrays: dict) -> ConstantFeatures:
         return cls()

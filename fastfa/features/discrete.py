@@ -57,11 +57,11 @@ class Discretizer:
         self.bins = as_int_vector(bins, self.low.shape[0], "bins")
 
     @property
-    def n_dims(self):
+    def n_dims(self) -> int:
         return int(self.low.shape[0])
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return int(np.prod(self.bins))
 
     def __repr__(self) -> str:
@@ -72,7 +72,7 @@ class Discretizer:
         return {"low": self.low.tolist(), "high": self.high.tolist(), "bins": self.bins.tolist()}, {}
 
     @classmethod
-    def from_state(cls, meta: dict, arrays: dict):
+    def from_state(cls, meta: dict, arrays: dict) -> Discretizer:
         return cls(**meta, **{k: v for k, v in arrays.items()})
 
     def cell(self, obs: ArrayLike) -> tuple:
@@ -95,10 +95,10 @@ class Discretizer:
         grid_index_batch(x, self.low, self.high, self.bins, out)
         return out.reshape(-1, 1)
 
-    def transform(self, obs: ArrayLike):
+    def transform(self, obs: ArrayLike) -> np.ndarray:
         return _dense(self.indices(obs)[None], self.n_features)[0]
 
-    def transform_batch(self, obs: ArrayLike):
+    def transform_batch(self, obs: ArrayLike) -> np.ndarray:
         return _dense(self.indices_batch(obs), self.n_features)
 
 
@@ -127,7 +127,7 @@ class StateAggregation:
         self.first = int(first)
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.n_groups
 
     def __repr__(self) -> str:
@@ -138,7 +138,7 @@ class StateAggregation:
         return {"n_states": self.n_states, "n_groups": self.n_groups, "first": self.first}, {}
 
     @classmethod
-    def from_state(cls, meta: dict, arrays: dict):
+    def from_state(cls, meta: dict, arrays: dict) -> StateAggregation:
         return cls(**meta, **{k: v for k, v in arrays.items()})
 
     def _states(self, obs: ArrayLike, batch):
@@ -183,10 +183,10 @@ class StateAggregation:
         aggregate_batch(s, self.first, self.n_states, self.n_groups, out)
         return out.reshape(-1, 1)
 
-    def transform(self, obs: ArrayLike):
+    def transform(self, obs: ArrayLike) -> np.ndarray:
         return _dense(self.indices(obs)[None], self.n_features)[0]
 
-    def transform_batch(self, obs: ArrayLike):
+    def transform_batch(self, obs: ArrayLike) -> np.ndarray:
         return _dense(self.indices_batch(obs), self.n_features)
 
 
@@ -208,7 +208,15 @@ class CoarseCoding:
     sparse = True
     n_active = None
 
-    def __init__(self, low: ArrayLike, high: ArrayLike, n_centres=None, radius: float = 0.1, *, centres=None) -> None:
+    def __init__(
+        self,
+        low: ArrayLike,
+        high: ArrayLike,
+        n_centres: ArrayLike | None = None,
+        radius: float = 0.1,
+        *,
+        centres: ArrayLike | None = None,
+    ) -> None:
         self.low, self.high = as_box(low, high)
         d = self.low.shape[0]
         if centres is not None:
@@ -231,11 +239,11 @@ class CoarseCoding:
         self._r2 = radius * radius
 
     @property
-    def n_dims(self):
+    def n_dims(self) -> int:
         return int(self.low.shape[0])
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return int(self.centres.shape[0])
 
     def __repr__(self) -> str:
@@ -246,7 +254,7 @@ class CoarseCoding:
         return {"low": self.low.tolist(), "high": self.high.tolist(), "radius": self.radius}, {"centres": self.centres}
 
     @classmethod
-    def from_state(cls, meta: dict, arrays: dict):
+    def from_state(cls, meta: dict, arrays: dict) -> CoarseCoding:
         return cls(**meta, **{k: v for k, v in arrays.items()})
 
     def _norm(self, x: ArrayLike):
@@ -272,8 +280,8 @@ class CoarseCoding:
         k = int(counts.max()) if counts.size else 0
         return out[:, :k].copy()
 
-    def transform(self, obs: ArrayLike):
+    def transform(self, obs: ArrayLike) -> np.ndarray:
         return _dense(self.indices(obs)[None], self.n_features)[0]
 
-    def transform_batch(self, obs: ArrayLike):
+    def transform_batch(self, obs: ArrayLike) -> np.ndarray:
         return _dense(self.indices_batch(obs), self.n_features)

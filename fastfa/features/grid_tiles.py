@@ -46,7 +46,9 @@ class GridTileCoder:
 
     sparse = True
 
-    def __init__(self, low: ArrayLike, high: ArrayLike, tiles=8, tilings: int = 8, anchor: bool = False) -> None:
+    def __init__(
+        self, low: ArrayLike, high: ArrayLike, tiles: ArrayLike = 8, tilings: int = 8, anchor: bool = False
+    ) -> None:
         from ..kernels.features.gridtiles import grid_spec
 
         self.low, self.high = as_box(low, high)

@@ -34,13 +34,13 @@ Conventions:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..io import loader
 from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
 from .._typing import ArrayLike, PathLike
-from numpy import ndarray
-from typing import Optional
 
 __all__ = ["TileCoder"]
 
@@ -90,7 +90,7 @@ class TileCoder:
         tiles_per_dim: ArrayLike,
         n_tilings: int = 8,
         *,
-        wrap=None,
+        wrap: ArrayLike | None = None,
         n_actions: int | None = None,
         offsets: str = "asymmetric",
         mode: str = "hash",
@@ -195,7 +195,7 @@ class TileCoder:
             raise ValueError(f"actions must be in [0, {self.n_actions}), got values in [{a.min()}, {a.max()}]")
         return np.ascontiguousarray(a.astype(np.int64).reshape(n, 1))
 
-    def indices(self, obs: ArrayLike, action=None, out: Optional[ndarray] = None) -> np.ndarray:
+    def indices(self, obs: ArrayLike, action: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """Active feature indices of one observation (and action): int64[n_tilings]."""
         x = as_obs(obs, self.n_dims)
         ints = self._ints(action)
@@ -235,7 +235,7 @@ class TileCoder:
         """``n_tilings · ∏(tiles_per_dim + 1) · n_actions``: indices for every tile (no collision in iht mode)."""
         return int(self.n_tilings * np.prod(self.tiles_per_dim + 1) * (self.n_actions or 1))
 
-    def indices_batch(self, obs: ArrayLike, actions=None) -> np.ndarray:
+    def indices_batch(self, obs: ArrayLike, actions: ArrayLike | None = None) -> np.ndarray:
         """Indices of every row of ``obs`` (n, d) with ``actions`` (n,) or one int: int64[n, n_tilings]."""
         from ..kernels.features.tilecoding import tc_indices_batch
 
@@ -256,7 +256,7 @@ class TileCoder:
             np.broadcast_to(x, (self.n_actions, self.n_dims)), np.arange(self.n_actions, dtype=np.int64)
         )
 
-    def transform(self, obs: ArrayLike, action=None) -> np.ndarray:
+    def transform(self, obs: ArrayLike, action: int | None = None) -> np.ndarray:
         """Dense binary vector float64[n_features] (convenience; use :meth:`indices` in hot paths).
 
         Hash collisions inside one observation add up (the vector then holds 2, 3, ...).
@@ -265,7 +265,7 @@ class TileCoder:
         np.add.at(v, self.indices(obs, action), 1.0)
         return v
 
-    def transform_batch(self, obs: ArrayLike, actions=None) -> np.ndarray:
+    def transform_batch(self, obs: ArrayLike, actions: ArrayLike | None = None) -> np.ndarray:
         """Dense float64[n, n_features] (convenience; memory n x size)."""
         idx = self.indices_batch(obs, actions)
         v = np.zeros((idx.shape[0], self.n_features))
@@ -273,7 +273,7 @@ class TileCoder:
         return v
 
     # ------------------------------------------------------------------ reports
-    def collisions(self, obs=None, actions=None) -> dict:
+    def collisions(self, obs: ArrayLike | None = None, actions: ArrayLike | None = None) -> dict:
         """How crowded the index space is.
 
         iht mode: ``{"mode", "size", "distinct", "overfull", "full"}``: distinct
@@ -362,7 +362,7 @@ class TileCoder:
             tc._keys, tc._slots, tc._meta = got["_keys"], got["_slots"], got["_meta"]
         return tc
 
-    def save(self, path: PathLike):
+    def save(self, path: PathLike) -> Path:
         """Save config and IHT (pickle-free, :mod:`fastfa.io`)."""
         from ..io import save
 

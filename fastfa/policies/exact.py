@@ -21,7 +21,6 @@ All by dense linear algebra (NumPy); meant for checks and teaching, not speed.
 from __future__ import annotations
 
 import numpy as np
-from numpy import ndarray
 from numpy.random import Generator
 
 __all__ = [
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 
-def softmax_policy(theta: ndarray, X: ndarray) -> np.ndarray:
+def softmax_policy(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
     """π [S, A] for θ [F] and X [S, A, F] (log-sum-exp stable)."""
     H = X @ theta
     H = H - H.max(axis=1, keepdims=True)
@@ -45,18 +44,18 @@ def softmax_policy(theta: ndarray, X: ndarray) -> np.ndarray:
     return P / P.sum(axis=1, keepdims=True)
 
 
-def grad_log_pi(theta: ndarray, X: ndarray) -> np.ndarray:
+def grad_log_pi(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
     """∇ ln π(a|s) = x(s,a) − Σ_b π(b|s) x(s,b), [S, A, F]."""
     pi = softmax_policy(theta, X)
     return X - np.einsum("sb,sbf->sf", pi, X)[:, None, :]
 
 
-def grad_pi(theta: ndarray, X: ndarray) -> np.ndarray:
+def grad_pi(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
     """∇π(a|s) = π(a|s) ∇ ln π(a|s), [S, A, F]."""
     return softmax_policy(theta, X)[:, :, None] * grad_log_pi(theta, X)
 
 
-def _check(theta: ndarray, X: ndarray):
+def _check(theta: np.ndarray, X: np.ndarray):
     theta = np.asarray(theta, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3 or theta.shape != (X.shape[2],):
@@ -64,19 +63,21 @@ def _check(theta: ndarray, X: ndarray):
     return theta, X
 
 
-def bandit_objective(theta: ndarray, X: ndarray, R, d) -> float:
+def bandit_objective(theta: np.ndarray, X: np.ndarray, R, d) -> float:
     """J(θ) = Σ_s d(s) Σ_a π(a|s) R(s,a)."""
     theta, X = _check(theta, X)
     return float(d @ (softmax_policy(theta, X) * R).sum(axis=1))
 
 
-def bandit_gradient(theta: ndarray, X: ndarray, R, d) -> np.ndarray:
+def bandit_gradient(theta: np.ndarray, X: np.ndarray, R, d) -> np.ndarray:
     """Exact ∇J = Σ_s d(s) Σ_a ∇π(a|s) R(s,a)."""
     theta, X = _check(theta, X)
     return np.einsum("s,saf,sa->f", d, grad_pi(theta, X), R)
 
 
-def likelihood_ratio_estimates(theta: ndarray, X: ndarray, R, d, n, rng: Generator, noise: float = 1.0) -> np.ndarray:
+def likelihood_ratio_estimates(
+    theta: np.ndarray, X: np.ndarray, R, d, n, rng: Generator, noise: float = 1.0
+) -> np.ndarray:
     """``n`` single-sample estimates r ∇ ln π(a|s) (rows), s ~ d, a ~ π, r = R(s,a) + noise·N(0,1)."""
     theta, X = _check(theta, X)
     pi = softmax_policy(theta, X)
@@ -88,7 +89,7 @@ def likelihood_ratio_estimates(theta: ndarray, X: ndarray, R, d, n, rng: Generat
     return r[:, None] * gl[s, a]
 
 
-def _policy_matrices(theta: ndarray, X: ndarray, P, R):
+def _policy_matrices(theta: np.ndarray, X: np.ndarray, P, R):
     pi = softmax_policy(theta, X)
     return pi, np.einsum("sa,sat->st", pi, P), (pi * R).sum(axis=1)
 
@@ -101,7 +102,7 @@ def _stationary(P_pi):
     return np.linalg.lstsq(A, b, rcond=None)[0]
 
 
-def mdp_objectives(theta: ndarray, X: ndarray, P, R, gamma, p0) -> dict:
+def mdp_objectives(theta: np.ndarray, X: np.ndarray, P, R, gamma, p0) -> dict:
     """{"J_1", "J_avV", "J_avR"} of the softmax policy by exact policy evaluation."""
     theta, X = _check(theta, X)
     pi, P_pi, r_pi = _policy_matrices(theta, X, P, R)
@@ -111,7 +112,7 @@ def mdp_objectives(theta: ndarray, X: ndarray, P, R, gamma, p0) -> dict:
     return {"J_1": float(p0 @ V), "J_avV": float(d @ V), "J_avR": float(d @ r_pi)}
 
 
-def mdp_theorem_gradients(theta: ndarray, X: ndarray, P, R, gamma, p0) -> dict:
+def mdp_theorem_gradients(theta: np.ndarray, X: np.ndarray, P, R, gamma, p0) -> dict:
     """The policy-gradient-theorem right-hand sides for J_1, J_avV and J_avR (see module doc).
 
     Also ``"J_avV_discountedQ"`` = (1/(1−γ)) Σ_s d^π(s) Σ_a ∇π(a|s) Q_γ(s,a), the tempting
@@ -139,7 +140,7 @@ def mdp_theorem_gradients(theta: ndarray, X: ndarray, P, R, gamma, p0) -> dict:
     }
 
 
-def fd_gradient(f, theta: ndarray, eps: float = 1e-6) -> np.ndarray:
+def fd_gradient(f, theta: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Central finite differences of the scalar f(θ)."""
     theta = np.asarray(theta, dtype=np.float64)
     g = np.empty_like(theta)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._typing import ArrayLike
+
 from ._checks import check_finite_param, check_int, check_positive, check_rng
-from numpy import ndarray
 
 __all__ = ["GaussianLinear"]
 
@@ -44,8 +45,8 @@ class GaussianLinear:
         n_features: int,
         action_dim: int = 1,
         *,
-        low=-np.inf,
-        high=np.inf,
+        low: ArrayLike = -np.inf,
+        high: ArrayLike = np.inf,
         init_std: float = 1.0,
         learn_std: bool = True,
         state_dependent_std: bool = False,
@@ -73,7 +74,7 @@ class GaussianLinear:
         self.log_std_w = np.zeros((self.n_features if state_dependent_std else 0, self.action_dim))
 
     # -------------------------------------------------------------- inputs
-    def _x(self, x: ndarray) -> np.ndarray:
+    def _x(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)
         if x.dtype.kind not in "fiu":
             raise TypeError(f"x must be a float array of features, got dtype {x.dtype}")
@@ -93,7 +94,7 @@ class GaussianLinear:
         return a
 
     # -------------------------------------------------------------- maths
-    def mean_std(self, x: ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def mean_std(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(μ(s), σ(s)) as float64[D] arrays."""
         from fastfa.kernels.linear import policy_gradient as K
 
@@ -102,7 +103,7 @@ class GaussianLinear:
         K.gaussian_mean_log_std(self.theta_mu, self.log_std_w, self.log_std_b, x, self.ls_min, self.ls_max, mu, ls)
         return mu, np.exp(ls)
 
-    def sample(self, x: ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(unclipped draw used for learning, action clipped to [low, high] for the env)."""
         from fastfa.kernels.linear import policy_gradient as K
 
@@ -113,7 +114,7 @@ class GaussianLinear:
         K.gaussian_sample(mu, ls, rng, a)
         return a, np.clip(a, self.low, self.high)
 
-    def log_prob(self, x: ndarray, a) -> float:
+    def log_prob(self, x: np.ndarray, a: ArrayLike) -> float:
         from fastfa.kernels.linear import policy_gradient as K
 
         x, a = self._x(x), self._a(a)
@@ -121,7 +122,7 @@ class GaussianLinear:
         K.gaussian_mean_log_std(self.theta_mu, self.log_std_w, self.log_std_b, x, self.ls_min, self.ls_max, mu, ls)
         return float(K.gaussian_log_prob(mu, ls, a))
 
-    def grad_log_prob(self, x: ndarray, a) -> dict:
+    def grad_log_prob(self, x: np.ndarray, a: ArrayLike) -> dict:
         """{"theta_mu": [F, D], "log_std_b": [D], "log_std_w": [F or 0, D]}: ∇ ln π(a|s)."""
         from fastfa.kernels.linear import policy_gradient as K
 
@@ -132,7 +133,7 @@ class GaussianLinear:
         )
         return {"theta_mu": g_mu, "log_std_b": g_b, "log_std_w": g_w}
 
-    def update(self, x: ndarray, a, step_mu: float, step_std: float | None = None) -> float:
+    def update(self, x: np.ndarray, a: ArrayLike, step_mu: float, step_std: float | None = None) -> float:
         """θ_μ += step_mu ∇_{θ_μ} ln π; log-std params += step_std ∇ ln π (if learn_std).
 
         ``step_std`` defaults to ``step_mu``.  Returns ln π(a|s) before the step.

@@ -13,17 +13,20 @@ forward/backward pass.  Parameters: PyTorch-default initialisation from ``seed``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from .._typing import ArrayLike, SeedLike
+
 from ._checks import check_int, check_positive, check_rng
-from numpy import ndarray
 from numpy.random import Generator
 
 __all__ = ["SoftmaxMLP", "GaussianMLP"]
 
 
 class _MLPBase:
-    def __init__(self, n_in: int, n_out: int, hidden, activation: str, seed) -> None:
+    def __init__(self, n_in: int, n_out: int, hidden: Sequence[int], activation: str, seed: SeedLike) -> None:
         from ..kernels.nn import mlp
 
         n_in = check_int("n_in", n_in, 1)
@@ -35,7 +38,7 @@ class _MLPBase:
         self.theta = np.empty(mlp.mlp_n_params(self.sizes))
         mlp.mlp_init(self.theta, self.sizes, np.random.default_rng(seed))
 
-    def _x(self, x: ndarray):
+    def _x(self, x: np.ndarray):
         x = np.asarray(x, dtype=np.float64)
         single = x.ndim == 1
         x = np.ascontiguousarray(x.reshape(1, -1) if single else x)
@@ -45,14 +48,14 @@ class _MLPBase:
             raise ValueError("x contains NaN or inf")
         return x, single
 
-    def _forward(self, x: ndarray):
+    def _forward(self, x: np.ndarray):
         from ..kernels.nn import mlp
 
         acts = np.empty(mlp.mlp_acts_size(self.sizes, x.shape[0]))
         out = mlp.mlp_forward(self.theta, self.sizes, self.act, x, acts)
         return out.copy(), acts
 
-    def _backward(self, x: ndarray, acts, dout):
+    def _backward(self, x: np.ndarray, acts, dout):
         from ..kernels.nn import mlp
 
         grad = np.empty_like(self.theta)
@@ -64,11 +67,19 @@ class _MLPBase:
 class SoftmaxMLP(_MLPBase):
     """Softmax over MLP outputs.  Args: n_in, n_actions (>= 2), hidden=(64, 64), activation, seed."""
 
-    def __init__(self, n_in: int, n_actions: int, *, hidden=(64, 64), activation: str = "tanh", seed=None) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        n_actions: int,
+        *,
+        hidden: Sequence[int] = (64, 64),
+        activation: str = "tanh",
+        seed: SeedLike = None,
+    ) -> None:
         self.n_actions = check_int("n_actions", n_actions, 2)
         super().__init__(n_in, self.n_actions, hidden, activation, seed)
 
-    def probs(self, x: ndarray) -> np.ndarray:
+    def probs(self, x: np.ndarray) -> np.ndarray:
         x, single = self._x(x)
         h, _ = self._forward(x)
         h -= h.max(axis=1, keepdims=True)
@@ -76,21 +87,21 @@ class SoftmaxMLP(_MLPBase):
         p /= p.sum(axis=1, keepdims=True)
         return p[0] if single else p
 
-    def log_prob(self, x: ndarray, a):
+    def log_prob(self, x: np.ndarray, a: ArrayLike) -> float | np.ndarray:
         x, single = self._x(x)
-        a = self._a(a, x.shape[0])
+        ai = self._a(a, x.shape[0])
         h, _ = self._forward(x)
         m = h.max(axis=1, keepdims=True)
-        lp = h[np.arange(len(a)), a] - (m[:, 0] + np.log(np.exp(h - m).sum(axis=1)))
+        lp = h[np.arange(len(ai)), ai] - (m[:, 0] + np.log(np.exp(h - m).sum(axis=1)))
         return float(lp[0]) if single else lp
 
-    def _a(self, a, B):
+    def _a(self, a: ArrayLike, B: int) -> np.ndarray:
         a = np.asarray(a, dtype=np.int64).reshape(-1)
         if a.shape != (B,) or (B and (a.min() < 0 or a.max() >= self.n_actions)):
             raise ValueError(f"a must be {B} action(s) in [0, {self.n_actions}), got {a}")
         return a
 
-    def grad_log_prob(self, x: ndarray, a, w=None) -> np.ndarray:
+    def grad_log_prob(self, x: np.ndarray, a: ArrayLike, w: np.ndarray | None = None) -> np.ndarray:
         """Σ_i w_i ∇_θ ln π(a_i|s_i) (w = 1 by default); one state gives ∇_θ ln π(a|s)."""
         x, _ = self._x(x)
         B = x.shape[0]
@@ -104,7 +115,7 @@ class SoftmaxMLP(_MLPBase):
         d[np.arange(B), a] += w
         return self._backward(x, acts, d)
 
-    def sample(self, x: ndarray, rng: Generator) -> int:
+    def sample(self, x: np.ndarray, rng: Generator) -> int:
         from ..kernels.linear.policy_gradient import categorical_sample
 
         check_rng(rng)
@@ -119,13 +130,13 @@ class GaussianMLP(_MLPBase):
         n_in: int,
         action_dim: int = 1,
         *,
-        low=-np.inf,
-        high=np.inf,
-        hidden=(64, 64),
+        low: ArrayLike = -np.inf,
+        high: ArrayLike = np.inf,
+        hidden: Sequence[int] = (64, 64),
         activation: str = "tanh",
         init_std: float = 1.0,
-        std_bounds=(np.exp(-5.0), np.exp(2.0)),
-        seed=None,
+        std_bounds: tuple[float, float] = (np.exp(-5.0), np.exp(2.0)),
+        seed: SeedLike = None,
     ) -> None:
         self.action_dim = check_int("action_dim", action_dim, 1)
         super().__init__(n_in, self.action_dim, hidden, activation, seed)
@@ -143,13 +154,13 @@ class GaussianMLP(_MLPBase):
     def _ls(self):
         return np.clip(self.log_std, self.ls_min, self.ls_max)
 
-    def mean_std(self, x: ndarray):
+    def mean_std(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, single = self._x(x)
         mu, _ = self._forward(x)
         s = np.exp(self._ls())
         return (mu[0], s) if single else (mu, s)
 
-    def log_prob(self, x: ndarray, a):
+    def log_prob(self, x: np.ndarray, a: ArrayLike) -> float | np.ndarray:
         x, single = self._x(x)
         mu, _ = self._forward(x)
         a = np.asarray(a, dtype=np.float64).reshape(mu.shape)
@@ -157,7 +168,7 @@ class GaussianMLP(_MLPBase):
         lp = (-0.5 * ((a - mu) / np.exp(ls)) ** 2 - ls - 0.5 * np.log(2 * np.pi)).sum(axis=1)
         return float(lp[0]) if single else lp
 
-    def grad_log_prob(self, x: ndarray, a, w=None) -> dict:
+    def grad_log_prob(self, x: np.ndarray, a: ArrayLike, w: np.ndarray | None = None) -> dict:
         """{"theta": Σ_i w_i ∇_θ ln π, "log_std": Σ_i w_i ∂ ln π/∂b}."""
         x, _ = self._x(x)
         B = x.shape[0]
@@ -174,7 +185,7 @@ class GaussianMLP(_MLPBase):
         g_ls[(self.log_std < self.ls_min) | (self.log_std > self.ls_max)] = 0.0
         return {"theta": g_theta, "log_std": g_ls}
 
-    def sample(self, x: ndarray, rng: Generator):
+    def sample(self, x: np.ndarray, rng: Generator) -> tuple[np.ndarray, np.ndarray]:
         """(unclipped draw for learning, action clipped to [low, high])."""
         check_rng(rng)
         mu, s = self.mean_std(x)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._typing import ArrayLike
+
 from ._checks import check_finite_param, check_int, check_rng
-from numpy import ndarray
 
 __all__ = ["SoftmaxLinear"]
 
@@ -36,7 +37,9 @@ class SoftmaxLinear:
             (uniform policy).
     """
 
-    def __init__(self, n_features: int, n_actions: int, *, layout: str = "per_action", theta=None) -> None:
+    def __init__(
+        self, n_features: int, n_actions: int, *, layout: str = "per_action", theta: ArrayLike | None = None
+    ) -> None:
         self.n_features = check_int("n_features", n_features, 1)
         self.n_actions = check_int("n_actions", n_actions, 2)
         if layout not in ("per_action", "state_action"):
@@ -55,7 +58,7 @@ class SoftmaxLinear:
         self._probs = np.empty(self.n_actions)
 
     # -------------------------------------------------------------- inputs
-    def _x(self, x: ndarray):
+    def _x(self, x: np.ndarray):
         """Validate one state's features; returns (array, sparse: bool)."""
         x = np.asarray(x)
         if x.dtype.kind in "iu":
@@ -90,7 +93,7 @@ class SoftmaxLinear:
         return int(a)
 
     # -------------------------------------------------------------- maths
-    def probs(self, x: ndarray) -> np.ndarray:
+    def probs(self, x: np.ndarray) -> np.ndarray:
         """π(·|s) as a new float64[n_actions] array."""
         from fastfa.kernels.linear import policy_gradient as K
 
@@ -102,7 +105,7 @@ class SoftmaxLinear:
             (K.softmax_sa_sparse_probs if sparse else K.softmax_sa_probs)(self.theta, x, out)
         return out
 
-    def log_prob(self, x: ndarray, a) -> float:
+    def log_prob(self, x: np.ndarray, a: int) -> float:
         """ln π(a|s), computed with log-sum-exp (finite even when π(a|s) underflows)."""
         from fastfa.kernels.linear import policy_gradient as K
 
@@ -117,7 +120,7 @@ class SoftmaxLinear:
             pref = self.theta[x[a]].sum() if sparse else float(x[a] @ self.theta)
         return float(pref - lse)
 
-    def grad_log_prob(self, x: ndarray, a) -> np.ndarray:
+    def grad_log_prob(self, x: np.ndarray, a: int) -> np.ndarray:
         """∇_θ ln π(a|s) = x(s,a) − Σ_b π(b|s) x(s,b), an array shaped like θ (dense even for sparse x)."""
         from fastfa.kernels.linear import policy_gradient as K
 
@@ -141,18 +144,18 @@ class SoftmaxLinear:
             K.softmax_sa_grad_log_pi(self.theta, x, a, self._probs, g)
         return g
 
-    def sample(self, x: ndarray, rng: np.random.Generator) -> int:
+    def sample(self, x: np.ndarray, rng: np.random.Generator) -> int:
         """Draw an action from π(·|s) with ``rng``."""
         from fastfa.kernels.linear import policy_gradient as K
 
         check_rng(rng)
         return int(K.categorical_sample(self.probs(x), rng))
 
-    def greedy(self, x: ndarray) -> int:
+    def greedy(self, x: np.ndarray) -> int:
         """argmax_a π(a|s) (lowest index on ties)."""
         return int(np.argmax(self.probs(x)))
 
-    def update(self, x: ndarray, a, step: float) -> float:
+    def update(self, x: np.ndarray, a: int, step: float) -> float:
         """θ ← θ + step·∇_θ ln π(a|s); returns ln π(a|s) before the step.
 
         Raises FloatingPointError (θ unchanged) if the step would make θ non-finite.
@@ -184,7 +187,7 @@ class SoftmaxLinear:
         self.theta = new
         return lp
 
-    def batch_grad(self, x: ndarray, a, w: ndarray) -> tuple[np.ndarray, float]:
+    def batch_grad(self, x: np.ndarray, a: ArrayLike, w: np.ndarray) -> tuple[np.ndarray, float]:
         """(Σ_i w_i ∇_θ ln π(a_i|s_i), Σ_i w_i ln π(a_i|s_i)) for dense x [B, F] (per-action layout).
 
         For state-action layout, x is [B, n_actions, F].
