@@ -35,6 +35,8 @@ class IHT:
 
     def __init__(self, sizeval) -> None:
         self.size = _positive_int(sizeval, "sizeval")
+        if self.size > 2**62:  # the compiled IHT's limit (its indices are C integers), kept the same here
+            raise ValueError(f"sizeval must be a positive int <= 2**62, got {self.size}")
         self.overfullCount = 0
         self.dictionary: dict = {}
 

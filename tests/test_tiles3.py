@@ -279,3 +279,12 @@ def test_repeated_states_memo_is_exact(size):
                 key = (0, *[math.floor(v * nt) // nt for v in x], *ints)
                 assert ours.getindex(key, ro) == ref.getindex(key, ro)
     assert ours.overfullCount == ref.overfull and ours.dictionary == ref.table
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("size", [2**62 + 1, 2**63, 2**70])
+def test_iht_size_beyond_the_index_range_is_a_value_error(impl, size):
+    """The compiled IHT's indices are C integers: sizes above 2**62 are refused with a ValueError
+    (they raised OverflowError from inside the extension), the same in the pure-Python IHT."""
+    with pytest.raises(ValueError, match=r"2\*\*62"):
+        impl.IHT(size)

@@ -229,8 +229,8 @@ cdef class IHT:
         if isinstance(sizeval, bool) or not hasattr(sizeval, "__index__"):
             raise TypeError(f"sizeval must be a positive int, got {type(sizeval).__name__}")
         size = sizeval.__index__()
-        if size <= 0:
-            raise ValueError(f"sizeval must be a positive int, got {size}")
+        if size <= 0 or size > 2**62:  # larger sizes would overflow the C index type
+            raise ValueError(f"sizeval must be a positive int <= 2**62, got {size}")
         self.size = size
         self.overfullCount = 0
         self._count = 0
