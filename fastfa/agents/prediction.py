@@ -152,21 +152,49 @@ class _Predictor(Contract):
         Without a ``policy`` the agent acts uniformly at random over ``env.action_space``
         (seeded from ``seed`` of the constructor), or takes the only action.
 
-        ``compiled=True`` (random walk only, ``episodes`` budget): run the whole budget in one
-        compiled call on the env's twin, drawing the same random stream as the gymnasium env
-        reset with ``seed``, so the weights equal the Python loop's (tested).  ``"auto"`` means
-        the Python loop here.
+        The fused compiled loop (``fastfa.agents.compiled_prediction``) runs by default (``"auto"``)
+        when the env is a compiled env (a ``CompiledEnv`` or a gymnasium twin), the features a
+        ``GridTileCoder``, the action space ``Discrete``, ``policy`` None and no progress bar:
+        the same weights as the Python loop (tested).  ``compiled=True`` on the random walk: run the
+        whole budget in one compiled call on the env's twin (``episodes`` budget), drawing the same
+        random stream as the gymnasium env reset with ``seed``.
         """
-        if compiled is True:
+        target, method = None, self._env_method()
+        if compiled is not False and method is not None and self.policy is None:
+            target = self._compiled_target(env)
+        if compiled is True and target is None:
             return self._learn_compiled(env, episodes, total_steps, seed, callback)
         first = self._action_space is not env.action_space or self._legacy or not self._action_seeded
         self._action_space = env.action_space
         if first and self.policy is None and getattr(env.action_space, "n", None) != 1:
             env.action_space.seed(self.seed)
             self._action_seeded = True
+        if target is not None and not progress:
+            from .compiled_prediction import run_pred_compiled
+
+            return run_pred_compiled(
+                self, env, target, method, episodes=episodes, total_steps=total_steps, seed=seed, callback=callback
+            )
         return run(
             env, self, episodes=episodes, total_steps=total_steps, seed=seed, progress=progress, callback=callback
         )
+
+    def _env_method(self):
+        """The code of this agent's fused loop on a compiled env (``fastfa.kernels.codes.PredMethod``), or None."""
+        return None
+
+    def _compiled_target(self, env):
+        """A compiled target for ``env`` if the fused loop can run this agent on it, else None."""
+        from gymnasium import spaces
+
+        from ..features.grid_tiles import GridTileCoder
+        from .compiled_control import compiled_target
+
+        if not isinstance(self.features, GridTileCoder) or not isinstance(env.action_space, spaces.Discrete):
+            return None
+        if self.features.low.shape[0] != env.observation_space.shape[0]:
+            return None
+        return compiled_target(env)
 
     _action_seeded = False
 
@@ -321,6 +349,11 @@ class GradientMC(_Predictor):
 
     _method = "mc"
 
+    def _env_method(self):
+        from ..kernels.codes import MC
+
+        return MC
+
     def _begin(self) -> None:
         self._enc: list = []
         self._rewards: list[float] = []
@@ -346,6 +379,11 @@ class TD0(_Predictor):
     """Semi-gradient TD(0) (S&B 9.3): ``w ← w + α [R + γ v̂(S') − v̂(S)] x(S)`` every step."""
 
     _method = "nstep"
+
+    def _env_method(self):
+        from ..kernels.codes import NSTEP
+
+        return NSTEP
 
     def step(
         self, obs: ArrayLike, action: ArrayLike, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
@@ -403,6 +441,11 @@ class TDLambda(_Predictor):
 
     _method = "td_lambda"
 
+    def _env_method(self):
+        from ..kernels.codes import TDL_ACC, TDL_REP
+
+        return TDL_ACC if self.config.trace == "accumulating" else TDL_REP
+
     def _begin(self) -> None:
         self._z = np.zeros(self.approx.n_features)
 
@@ -433,6 +476,11 @@ class TrueOnlineTDLambda(_Predictor):
     """True online TD(λ) with dutch traces (S&B 12.5); equals the online λ-return algorithm."""
 
     _method = "true_online"
+
+    def _env_method(self):
+        from ..kernels.codes import TRUE_ONLINE
+
+        return TRUE_ONLINE
 
     def _begin(self) -> None:
         self._z = np.zeros(self.approx.n_features)

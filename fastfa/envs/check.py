@@ -84,7 +84,8 @@ def check_compiled_env(env: gymnasium.Env, *, seed: int = 0, steps: int = 300) -
     state non-finite; ``observe`` leaves ``out`` partly unset or non-finite, or changes the state;
     ``step`` does not return ``(number, bool)``, returns a non-finite reward, writes into
     ``params``; or two runs with the same seed differ (all randomness must come from ``rng``).
-    Then runs gymnasium's ``check_env`` on the env.
+    Then runs gymnasium's ``check_env`` on the env; the env's and its spaces' generators and the state
+    are left as they were.
     """
     u = getattr(env, "unwrapped", env)
     if not isinstance(u, CompiledEnv):
@@ -101,7 +102,17 @@ def check_compiled_env(env: gymnasium.Env, *, seed: int = 0, steps: int = 300) -
 
     from gymnasium.utils.env_checker import check_env
 
+    # check_env reseeds and steps the env and its spaces: restore their generators and the state, so a
+    # check before a run leaves the run's random streams as they were
+    env_rng = u.np_random
+    holders: tuple = (u, u.action_space, u.observation_space)
+    saved = [g.np_random.bit_generator.state for g in holders]
+    state = u.state.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_env(u, skip_render_check=True)
+    u.np_random = env_rng
+    for g, st in zip(holders, saved):
+        g.np_random.bit_generator.state = st
+    u.state[:] = state
     u._checked = True

@@ -196,3 +196,16 @@ def test_step_validates_action():
     for bad in (3, -1, 1.5, "a"):
         with pytest.raises(ValueError, match="action"):
             env.step(bad)
+
+
+def test_check_leaves_the_generators_and_state_as_they_were():
+    """gymnasium's check_env (run by check_compiled_env) reseeds the env and its spaces; the check
+    restores them, so checking before a run does not change the run's random streams."""
+    env = user_mountain_car(5)
+    env.action_space.seed(4)
+    env.reset(seed=3)
+    before = (env.action_space.np_random.bit_generator.state, env.np_random.bit_generator.state, env.state.copy())
+    check_compiled_env(env)
+    assert env.action_space.np_random.bit_generator.state == before[0]
+    assert env.np_random.bit_generator.state == before[1]
+    np.testing.assert_array_equal(env.state, before[2])

@@ -1,0 +1,127 @@
+"""When and how a prediction agent runs the fused compiled loop on a compiled environment.
+
+``GradientMC``, ``TD0``, ``TDLambda`` and ``TrueOnlineTDLambda`` with ``policy=None`` (the uniform
+random policy over a ``Discrete`` action space) and a :class:`fastfa.features.GridTileCoder` run
+``fastfa.kernels.loops.prediction_env_loop.pred_run_tpl``, specialised per (env, method), on any
+env :func:`fastfa.agents.compiled_control.compiled_target` accepts (a
+:class:`fastfa.envs.CompiledEnv`, or gymnasium's MountainCar / CartPole / Acrobot).  The env is reset
+with ``seed`` in Python, then the loop continues with ``env.np_random`` for the env and the action
+space's generator for the actions, as the Python loop does: identical weights.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .._checks import check_budget
+
+__all__ = ["pred_unit", "run_pred_compiled"]
+
+
+def pred_unit(cenv, method: int):
+    """The fused prediction loop for (env, method code): cached on disk for built-in envs, compiled
+    once per process for a user's env (checked first)."""
+    from ..envs.check import check_compiled_env
+    from ..kernels.codes import PredMethod
+    from ..kernels.loops import prediction_env_loop as P
+    from ..kernels.loops.specialise import specialise
+
+    key = cenv.compiled_key
+    if key is None and not cenv._checked:
+        check_compiled_env(cenv)
+    return specialise(
+        P.pred_run_tpl,
+        None if key is None else f"{key}_pred_{PredMethod(method).name.lower()}",
+        key is not None,
+        ENV_RESET=cenv.reset_fn,
+        ENV_STEP=cenv.step_fn,
+        ENV_OBSERVE=cenv.observe_fn,
+        OBS_F32=cenv.observation_space.dtype == np.float32,
+        OBS_DIM=int(cenv.observation_space.shape[0]),
+        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+        METHOD=int(method),
+    )
+
+
+def run_pred_compiled(agent, env, target, method, *, episodes, total_steps, seed, callback=None):
+    """Run the fused loop for ``agent`` on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``.
+    The action space must already be seeded as the Python loop seeds it."""
+    from ..kernels.loops.control_loop import make_budget
+    from ..kernels.loops.prediction_env_loop import make_pred_hp
+    from ..loop import EpisodeLog
+    from .compiled_control import state_after_reset
+
+    unit = pred_unit(target.cenv, method)
+    total_steps, episodes = check_budget(total_steps, episodes)
+    t0 = time.perf_counter()
+    env.reset(seed=seed)
+    state = state_after_reset(env, target)
+    env_rng = env.unwrapped.np_random
+    act_rng = env.action_space.np_random
+    n_act = int(env.action_space.n)
+    cfg = agent.config
+    f = agent.features
+    hp = make_pred_hp(cfg.alpha, cfg.gamma, cfg.lam)
+    n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
+    budget = int(total_steps) if total_steps is not None else 0
+    size = min(65_536, n_ep if episodes is not None else max(1, budget))
+    steps, rets = np.zeros(size, np.int64), np.zeros(size)
+    log = EpisodeLog()
+    done_total = 0
+    chunk = 1 if callback is not None else n_ep
+    first = True
+    try:
+        while True:
+            want = min(chunk, n_ep - log.n_episodes, size)
+            if want <= 0:
+                break
+            left = budget - done_total if budget else 0
+            k = log.n_episodes
+            n_done, n_steps = unit(
+                target.cenv.params,
+                state,
+                env_rng,
+                f.cf,
+                f.ci,
+                agent.w,
+                hp,
+                make_budget(want, left, target.max_steps, not first),
+                act_rng,
+                n_act,
+                steps,
+                rets,
+            )
+            first = False
+            done_total += n_steps
+            log.returns.extend(rets[:n_done].tolist())
+            log.lengths.extend(steps[:n_done].tolist())
+            stop = False
+            for j in range(n_done):
+                info = {
+                    "episode": k + j + 1,
+                    "return": float(rets[j]),
+                    "length": int(steps[j]),
+                    "total_steps": done_total,
+                }
+                if callback is not None and callback(info) is False:
+                    stop = True
+            if stop or (budget and done_total >= budget):
+                break
+    except KeyboardInterrupt:  # as fastfa.loop.run: keep what was learned, say so
+        import warnings
+
+        log.interrupted = True
+        warnings.warn(
+            f"interrupted after {log.n_episodes} episodes / {done_total} steps; the agent keeps what it learned",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    log.total_steps = done_total
+    log.wall_time_s = time.perf_counter() - t0
+    if not np.all(np.isfinite(agent.w)):
+        raise FloatingPointError(
+            f"{type(agent).__name__}: the weights became non-finite (alpha={cfg.alpha} too large?)"
+        )
+    return log
