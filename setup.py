@@ -72,7 +72,7 @@ packages = find_packages(include=["fastfa", "fastfa.*"]) + kernel_packages
 setup(
     packages=packages,
     package_dir={"fastfa": "fastfa", "fastfa.kernels": "kernels"},
-    package_data={**{p: ["*.pxd", "*.pyx"] for p in kernel_packages}, "fastfa.experiments": ["*.json"]},
+    package_data={**{p: ["*.pxd", "*.pyx", "*.pxi"] for p in kernel_packages}, "fastfa.experiments": ["*.json"]},
     exclude_package_data={p: ["*.c"] for p in kernel_packages},
     ext_modules=extensions(),
     cmdclass={"build_ext": BuildExt},

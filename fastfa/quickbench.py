@@ -24,7 +24,7 @@ def _best(fn, repeat: int) -> float:
 
 def bench_tiles(quick: bool = False) -> list[tuple[str, float, float]]:
     """Rows of (case, fastfa seconds per state, baseline seconds per state)."""
-    from . import _tiles3_py as pure
+    from .kernels.features import tiles3_py as pure
     from . import tiles3 as t3
     from .kernels.features import tiles as K
 

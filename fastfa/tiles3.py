@@ -43,8 +43,8 @@ try:
 
     COMPILED = True
 except ImportError:  # built with FASTFA_NO_EXT=1, or the extension failed to load
-    from ._tiles3_py import IHT, hashcoords, tiles, tileswrap
-    from ._tiles3_py import tiles_batch_py as _tiles_batch
+    from .kernels.features.tiles3_py import IHT, hashcoords, tiles, tileswrap
+    from .kernels.features.tiles3_py import tiles_batch_py as _tiles_batch
 
     COMPILED = False
     warnings.warn(

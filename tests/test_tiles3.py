@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from naive import RefIHT, ref_hashcoords, ref_tiles, ref_tileswrap
 
-import fastfa._tiles3_py as pure
+import fastfa.kernels.features.tiles3_py as pure
 import fastfa.tiles3 as t3
 
 IMPLS = [pytest.param(t3, id="compiled"), pytest.param(pure, id="pure")]
