@@ -8,10 +8,17 @@ import tarfile
 import zipfile
 
 
+def _field(metadata: str, name: str) -> str:
+    return next((ln.split(":", 1)[1].strip() for ln in metadata.splitlines() if ln.startswith(name + ":")), "")
+
+
 def main(sdist: str, wheel: str) -> int:
     problems = []
     with tarfile.open(sdist) as tf:
         names = [n.split("/", 1)[1] for n in tf.getnames() if "/" in n]
+        top = tf.getnames()[0].split("/", 1)[0]
+        pkg_info = tf.extractfile(f"{top}/PKG-INFO").read().decode()  # type: ignore[union-attr]
+        version_py = tf.extractfile(f"{top}/fastfa/_version.py").read().decode()  # type: ignore[union-attr]
     for need in (
         "setup.py",
         "pyproject.toml",
@@ -35,6 +42,18 @@ def main(sdist: str, wheel: str) -> int:
     problems += [f"sdist ships generated or unwanted file {n}" for n in bad]
 
     wnames = zipfile.ZipFile(wheel).namelist()
+    # the version comes from one place (fastfa/_version.py) into both distributions' metadata
+    meta = zipfile.ZipFile(wheel).read(next(n for n in wnames if n.endswith(".dist-info/METADATA"))).decode()
+    versions = {
+        "fastfa/_version.py": version_py.split("=", 1)[1].strip().strip("\"'"),
+        "sdist PKG-INFO": _field(pkg_info, "Version"),
+        "wheel METADATA": _field(meta, "Version"),
+    }
+    if len(set(versions.values())) != 1:
+        problems.append(f"versions differ: {versions}")
+    for text, where in ((pkg_info, "sdist"), (meta, "wheel")):
+        if _field(text, "License-Expression") != "MIT":
+            problems.append(f"{where} metadata has no License-Expression: MIT")
     for ext in ("_tiles3", "_replay"):
         if not [
             n
@@ -56,7 +75,10 @@ def main(sdist: str, wheel: str) -> int:
     problems += [f"wheel ships unwanted file {n}" for n in bad]
     for p in problems:
         print("check_dists:", p, file=sys.stderr)
-    print(f"check_dists: sdist {len(names)} files, wheel {len(wnames)} files: {'ok' if not problems else 'FAILED'}")
+    print(
+        f"check_dists: sdist {len(names)} files, wheel {len(wnames)} files, version {versions['wheel METADATA']}: "
+        f"{'ok' if not problems else 'FAILED'}"
+    )
     return 1 if problems else 0
 
 
