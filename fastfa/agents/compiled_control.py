@@ -99,7 +99,7 @@ def compiled_unit(cenv, alg, tiles=None):
     """The fused loop for (env, algorithm code): cached on disk for built-in envs, compiled once per
     process for a user's env (checked first).  ``tiles``: the ``(cf, ci)`` arrays it will code with
     (their dimensions must be the observation's length)."""
-    from ..envs.check import check_compiled_env
+    from ..envs.check import ensure_checked
     from ..kernels.loops import control_loop as L
     from ..kernels.linear import control_nstep as N
     from ..kernels.codes import Alg
@@ -112,8 +112,7 @@ def compiled_unit(cenv, alg, tiles=None):
             f"{d}-dimensional observations of {cenv.compiled_key or 'this env'}"
         )
     key = cenv.compiled_key
-    if key is None and not cenv._checked:
-        check_compiled_env(cenv)
+    ensure_checked(cenv)
     tpl = N.nstep_sarsa_tpl if alg == Alg.NSTEP_SARSA else L.control_run_tpl
     return specialise(
         tpl,

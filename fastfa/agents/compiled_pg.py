@@ -27,14 +27,13 @@ __all__ = ["pg_unit", "run_pg_compiled"]
 def pg_unit(cenv, alg: int, discrete: bool, act_dim: int, act_f32: bool):
     """The fused policy-gradient loop for (env, algorithm code, policy): cached on disk for built-in
     envs, compiled once per process for a user's env (checked first)."""
-    from ..envs.check import check_compiled_env
+    from ..envs.check import ensure_checked
     from ..kernels.codes import PGAlg
     from ..kernels.loops import pg_env_loop as P
     from ..kernels.loops.specialise import specialise
 
     key = cenv.compiled_key
-    if key is None and not cenv._checked:
-        check_compiled_env(cenv)
+    ensure_checked(cenv)
     pol = "softmax" if discrete else f"gaussian{act_dim}{'f32' if act_f32 else ''}"
     return specialise(
         P.pg_run_tpl,

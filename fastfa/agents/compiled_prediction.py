@@ -23,14 +23,13 @@ __all__ = ["pred_unit", "run_pred_compiled"]
 def pred_unit(cenv, method: int):
     """The fused prediction loop for (env, method code): cached on disk for built-in envs, compiled
     once per process for a user's env (checked first)."""
-    from ..envs.check import check_compiled_env
+    from ..envs.check import ensure_checked
     from ..kernels.codes import PredMethod
     from ..kernels.loops import prediction_env_loop as P
     from ..kernels.loops.specialise import specialise
 
     key = cenv.compiled_key
-    if key is None and not cenv._checked:
-        check_compiled_env(cenv)
+    ensure_checked(cenv)
     return specialise(
         P.pred_run_tpl,
         None if key is None else f"{key}_pred_{PredMethod(method).name.lower()}",

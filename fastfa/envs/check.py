@@ -14,7 +14,7 @@ from gymnasium import spaces
 
 from .compiled import CompiledEnv
 
-__all__ = ["check_compiled_env"]
+__all__ = ["check_compiled_env", "ensure_checked"]
 
 
 def _checked_copy(fn):
@@ -115,4 +115,12 @@ def check_compiled_env(env: gymnasium.Env, *, seed: int = 0, steps: int = 300) -
     for g, st in zip(holders, saved):
         g.np_random.bit_generator.state = st
     u.state[:] = state
-    u._checked = True
+    u.checked = True
+
+
+def ensure_checked(env) -> None:
+    """Run :func:`check_compiled_env` on ``env`` unless it passed before (a no-op for built-in envs,
+    whose ``compiled_key`` is set: their functions are fastfa's own)."""
+    u = getattr(env, "unwrapped", env)
+    if u.compiled_key is None and not u.checked:
+        check_compiled_env(u)

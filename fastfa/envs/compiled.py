@@ -58,6 +58,8 @@ class CompiledEnv(gymnasium.Env):
         state: the current float64 state (the compiled loops advance it in place).
         compiled_key: None for a user's env (compiled once per process); built-in envs set a
             stable name, under which their fused loops are cached on disk.
+        checked: True once :func:`fastfa.envs.check_compiled_env` passed on this env (agents check a
+            user's env once, before its first compiled run).
         params_tuple: False by default.  Set it to True when the three functions only read
             ``params[i]`` with integer ``i`` (no slicing, no ``params.shape``, no NumPy calls on it):
             the fused loops then pass ``params`` as a tuple, which the compiler keeps in registers
@@ -120,7 +122,11 @@ class CompiledEnv(gymnasium.Env):
         self._out = np.zeros(observation_space.shape[0], dtype=np.float64)
         self._elapsed = 0
         self._started = False
-        self._checked = False
+        self.checked = False
+
+    @property
+    def _checked(self) -> bool:  # the 0.2.0-dev spelling of ``checked``
+        return self.checked
 
     # ------------------------------------------------------------------ gymnasium interface
     def _observation(self):

@@ -139,7 +139,7 @@ def _env(step, observe=_obs):
 def test_check_passes_a_correct_env():
     env = _env(_step_ok)
     check_compiled_env(env)
-    assert env._checked
+    assert env.checked
 
 
 @pytest.mark.parametrize(
