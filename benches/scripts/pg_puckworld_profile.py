@@ -41,7 +41,8 @@ def env_normals(P, n, rng):
 
 
 @nj
-def env_tiles(P, tl, th, sc, ww, dp, nt, size, keys, slots, meta, n, rng):
+def env_tiles(P, tc, n, rng):
+    nt = tc[5]
     s = np.empty(9)
     puckworld_reset(P, s, rng)
     obs, x = np.empty(4), np.empty(nt, np.int64)
@@ -50,7 +51,7 @@ def env_tiles(P, tl, th, sc, ww, dp, nt, size, keys, slots, meta, n, rng):
     for _ in range(n):
         puckworld_step(P, s, 0.3, -0.2, rng)
         obs[0], obs[1], obs[2], obs[3] = s[4] - s[0], s[5] - s[1], s[2], s[3]
-        pw_tiles(obs, tl, th, sc, ww, dp, nt, size, keys, slots, meta, q, co, x)
+        pw_tiles(obs, tc, q, co, x)
         t += x[0]
     return t
 
@@ -75,22 +76,18 @@ def main(n_steps=300_000):
         res = {
             "env step": best(lambda: env_only(P, n_steps, np.random.default_rng(0))),
             "env + 2 normals": best(lambda: env_normals(P, n_steps, np.random.default_rng(0))),
-            "env + tile coding": best(lambda: env_tiles(P, *args, n_steps, np.random.default_rng(0))),
+            "env + tile coding": best(lambda: env_tiles(P, args, n_steps, np.random.default_rng(0))),
         }
 
         def rf():
+            hp = puckworld_loops.make_pw_hp(0.05 / k, 0.002 / k, 0.3 / k, 0.9, 0.0, 0.0, np.log(0.05), np.log(2.0))
             puckworld_loops.puckworld_reinforce(
                 P,
-                *args,
+                args,
                 np.zeros((size, 2)),
                 np.zeros(2),
                 np.zeros(size),
-                0.05 / k,
-                0.002 / k,
-                0.3 / k,
-                0.9,
-                np.log(0.05),
-                np.log(2.0),
+                hp,
                 E,
                 L,
                 np.random.default_rng(0),
@@ -102,21 +99,16 @@ def main(n_steps=300_000):
         for lam in (0.0, 0.9):
 
             def ac(lam=lam):
+                hp = puckworld_loops.make_pw_hp(
+                    0.05 / k, 0.002 / k, 0.2 / k, 0.9, lam, lam, np.log(0.05), np.log(2.0), 1e-8
+                )
                 puckworld_loops.puckworld_actor_critic(
                     P,
-                    *args,
+                    args,
                     np.zeros((size, 2)),
                     np.zeros(2),
                     np.zeros(size),
-                    0.05 / k,
-                    0.002 / k,
-                    0.2 / k,
-                    0.9,
-                    lam,
-                    lam,
-                    np.log(0.05),
-                    np.log(2.0),
-                    1e-8,
+                    hp,
                     E,
                     L,
                     np.random.default_rng(0),

@@ -221,12 +221,16 @@ def puckworld_train(
             np.mean(
                 [
                     puckworld_loops.puckworld_greedy_rollout(
-                        env_params, *args, theta, ep_len, np.random.default_rng(10_000 + e), states.copy()
+                        env_params, args, theta, ep_len, np.random.default_rng(10_000 + e), states.copy()
                     )
                     for e in range(eval_episodes)
                 ]
             )
         )
+
+    hp = puckworld_loops.make_pw_hp(
+        alpha / k, alpha_ls / k, alpha_w / k, float(gamma), float(lam), float(lam_w), ls_min, ls_max, trace_min
+    )
 
     def one(i):
         rng = np.random.default_rng(seeds[i])
@@ -238,44 +242,11 @@ def puckworld_train(
             sl = slice(done, done + n)
             if method == "reinforce":
                 st = puckworld_loops.puckworld_reinforce(
-                    env_params,
-                    *args,
-                    TH[i],
-                    LS[i],
-                    W[i],
-                    alpha / k,
-                    alpha_ls / k,
-                    alpha_w / k,
-                    float(gamma),
-                    ls_min,
-                    ls_max,
-                    n,
-                    ep_len,
-                    rng,
-                    R[i, sl],
-                    D[i, sl],
+                    env_params, args, TH[i], LS[i], W[i], hp, n, ep_len, rng, R[i, sl], D[i, sl]
                 )
             else:
                 st = puckworld_loops.puckworld_actor_critic(
-                    env_params,
-                    *args,
-                    TH[i],
-                    LS[i],
-                    W[i],
-                    alpha / k,
-                    alpha_ls / k,
-                    alpha_w / k,
-                    float(gamma),
-                    float(lam),
-                    float(lam_w),
-                    ls_min,
-                    ls_max,
-                    trace_min,
-                    n,
-                    ep_len,
-                    rng,
-                    R[i, sl],
-                    D[i, sl],
+                    env_params, args, TH[i], LS[i], W[i], hp, n, ep_len, rng, R[i, sl], D[i, sl]
                 )
             if st < 0:
                 raise FloatingPointError(

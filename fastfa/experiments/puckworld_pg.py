@@ -103,7 +103,7 @@ def save_trajectory_gif(result: dict, path: Path, n_steps: int = 600, every: int
     tc, P = result["features"], result["env_params"]
     states = np.empty((n_steps + 1, 9))
     puckworld_loops.puckworld_greedy_rollout(
-        P, *tc.kernel_args(), result["theta_mu"][0], n_steps, np.random.default_rng(seed), states
+        P, tc.kernel_args(), result["theta_mu"][0], n_steps, np.random.default_rng(seed), states
     )
     frames = [Image.fromarray(draw_puckworld(P, states[t], size=192)) for t in range(0, n_steps + 1, every)]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0)

@@ -16,6 +16,7 @@ became non-finite (the Python wrapper raises ``FloatingPointError``).  For a Gau
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -23,6 +24,26 @@ from .._jit import njit
 from ..envs.puck_corridor import puckworld_reset, puckworld_step
 from ..features.tilecoding import tc_indices_scratch
 from ..features.tiles import LEN_MIX, MINUS_ONE, S31, S33, XXP1, XXP2, XXP5, py_tuple_hash_mod
+
+#: Step sizes and decays of one run: ``alpha`` (θ_μ), ``alpha_ls`` (log-std b), ``alpha_w`` (critic /
+#: baseline; REINFORCE: 0 = none), ``gamma``, ``lam`` / ``lam_w`` (actor / critic trace decay),
+#: ``ls_min`` / ``ls_max`` (clip of ln σ), ``trace_min`` (sparse traces: drop below this).
+PWHP = namedtuple("PWHP", "alpha alpha_ls alpha_w gamma lam lam_w ls_min ls_max trace_min")
+
+
+def make_pw_hp(alpha, alpha_ls, alpha_w, gamma, lam, lam_w, ls_min, ls_max, trace_min=0.0):
+    """A :data:`PWHP` (fields in this order) with the types the compiled loops expect."""
+    return PWHP(
+        float(alpha),
+        float(alpha_ls),
+        float(alpha_w),
+        float(gamma),
+        float(lam),
+        float(lam_w),
+        float(ls_min),
+        float(ls_max),
+        float(trace_min),
+    )
 
 
 @njit
@@ -34,13 +55,17 @@ def _pw_obs4(state, out):
 
 
 @njit
-def pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, out):
+def pw_tiles(obs, tc, q, coords, out):
     """Tile indices of ``obs`` [d] into ``out`` [n_tilings], equal to ``tilecoding.tc_indices`` (tested).
+
+    ``tc``: the coder's ``TileCoder.kernel_args()`` tuple (low, high, scale, wrapw, disp, n_tilings, size,
+    keys, slots, meta).
 
     ``q`` int64[d] and ``coords`` int64[1 + d] are scratch (no allocation per step).  Fast path for
     the Puck World coder (hash mode, no wrap, n_tilings a power of two): the floor division by
     n_tilings is an arithmetic shift (same result for negative coordinates); otherwise the general kernel.
     """
+    tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta = tc
     d = obs.shape[0]
     shift = 0
     while (1 << shift) < n_tilings:
@@ -128,41 +153,18 @@ def _pw_gaussian_step(theta_mu, ls_b, x_t, a, mu, ls, step_mu, step_ls, ls_min, 
 
 
 @njit
-def puckworld_reinforce(
-    env_params,
-    tc_low,
-    tc_high,
-    tc_scale,
-    tc_wrapw,
-    tc_disp,
-    n_tilings,
-    size,
-    keys,
-    slots,
-    meta,
-    theta_mu,
-    ls_b,
-    w,
-    alpha,
-    alpha_ls,
-    alpha_w,
-    gamma,
-    ls_min,
-    ls_max,
-    n_episodes,
-    ep_len,
-    rng,
-    ret_out,
-    dist_out,
-):
+def puckworld_reinforce(env_params, tc, theta_mu, ls_b, w, hp, n_episodes, ep_len, rng, ret_out, dist_out):
     """Monte Carlo policy gradient with a Gaussian policy on Puck World (the lecture's example).
 
-    θ_μ float64[size, 2], ls_b float64[2] (state-independent learned log-std), w float64[size]
+    ``tc``: the coder's ``kernel_args()`` tuple; ``hp``: a :data:`PWHP` (``lam``, ``lam_w``, ``trace_min``
+    unused).  θ_μ float64[size, 2], ls_b float64[2] (state-independent learned log-std), w float64[size]
     (baseline v̂, used when α_w > 0).  Episodes of ``ep_len`` steps (a truncated continuing
     task: G_t is the discounted return to the end of the episode; no γᵗ factor).
     ``ret_out[e]``: undiscounted return; ``dist_out[e]``: mean puck-target distance.
     Tiles are coded once per state and kept for the update pass; no allocation per step.
     """
+    n_tilings = tc[5]
+    alpha, alpha_ls, alpha_w, gamma, ls_min, ls_max = hp.alpha, hp.alpha_ls, hp.alpha_w, hp.gamma, hp.ls_min, hp.ls_max
     state = np.empty(9)
     obs = np.empty(4)
     q = np.empty(4, np.int64)
@@ -178,9 +180,7 @@ def puckworld_reinforce(
         dsum = 0.0
         for t in range(ep_len):
             _pw_obs4(state, obs)
-            pw_tiles(
-                obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, idx[t]
-            )
+            pw_tiles(obs, tc, q, coords, idx[t])
             if not _pw_policy(theta_mu, ls_b, idx[t], ls_min, ls_max, mu[t], ls):
                 return -(ep + 1)
             for d in range(2):
@@ -216,36 +216,7 @@ def puckworld_reinforce(
 
 
 @njit
-def puckworld_actor_critic(
-    env_params,
-    tc_low,
-    tc_high,
-    tc_scale,
-    tc_wrapw,
-    tc_disp,
-    n_tilings,
-    size,
-    keys,
-    slots,
-    meta,
-    theta_mu,
-    ls_b,
-    w,
-    alpha,
-    alpha_ls,
-    alpha_w,
-    gamma,
-    lam,
-    lam_w,
-    ls_min,
-    ls_max,
-    trace_min,
-    n_episodes,
-    ep_len,
-    rng,
-    ret_out,
-    dist_out,
-):
+def puckworld_actor_critic(env_params, tc, theta_mu, ls_b, w, hp, n_episodes, ep_len, rng, ret_out, dist_out):
     """Actor-critic with eligibility traces (S&B 13.5) and a Gaussian policy on Puck World.
 
     Same arrays as :func:`puckworld_reinforce`; λ_θ = ``lam``, λ_w = ``lam_w``.  With
@@ -256,6 +227,18 @@ def puckworld_actor_critic(
     ``trace_min = 0`` drops only exact zeros (then equal to dense traces); a small positive
     value (e.g. 1e-8) bounds the list at about n_tilings · log(trace_min)/log(γλ) entries.
     """
+    n_tilings, size = tc[5], tc[6]
+    alpha, alpha_ls, alpha_w, gamma, lam, lam_w, ls_min, ls_max, trace_min = (
+        hp.alpha,
+        hp.alpha_ls,
+        hp.alpha_w,
+        hp.gamma,
+        hp.lam,
+        hp.lam_w,
+        hp.ls_min,
+        hp.ls_max,
+        hp.trace_min,
+    )
     state = np.empty(9)
     obs = np.empty(4)
     q = np.empty(4, np.int64)
@@ -288,7 +271,7 @@ def puckworld_actor_critic(
             z_b[0] = 0.0
             z_b[1] = 0.0
         _pw_obs4(state, obs)
-        pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, x_t)
+        pw_tiles(obs, tc, q, coords, x_t)
         v_t = _v(w, x_t)
         ret = 0.0
         dsum = 0.0
@@ -301,9 +284,7 @@ def puckworld_actor_critic(
             ret += r
             dsum += math.sqrt((state[0] - state[4]) ** 2 + (state[1] - state[5]) ** 2)
             _pw_obs4(state, obs)
-            pw_tiles(
-                obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, x_tp1
-            )
+            pw_tiles(obs, tc, q, coords, x_tp1)
             delta = r + gamma * _v(w, x_tp1) - v_t  # truncation bootstraps: never terminal
             if not math.isfinite(delta):
                 return -(ep + 1)
@@ -373,24 +354,9 @@ def puckworld_actor_critic(
 
 
 @njit
-def puckworld_greedy_rollout(
-    env_params,
-    tc_low,
-    tc_high,
-    tc_scale,
-    tc_wrapw,
-    tc_disp,
-    n_tilings,
-    size,
-    keys,
-    slots,
-    meta,
-    theta_mu,
-    n_steps,
-    rng,
-    states_out,
-):
+def puckworld_greedy_rollout(env_params, tc, theta_mu, n_steps, rng, states_out):
     """Run the mean action μ(s) (clipped) for ``n_steps``; ``states_out`` [n_steps + 1, 9] gets the states."""
+    n_tilings = tc[5]
     state = np.empty(9)
     obs = np.empty(4)
     q = np.empty(4, np.int64)
@@ -401,7 +367,7 @@ def puckworld_greedy_rollout(
     dsum = 0.0
     for t in range(n_steps):
         _pw_obs4(state, obs)
-        pw_tiles(obs, tc_low, tc_high, tc_scale, tc_wrapw, tc_disp, n_tilings, size, keys, slots, meta, q, coords, x_t)
+        pw_tiles(obs, tc, q, coords, x_t)
         f0 = 0.0
         f1 = 0.0
         for k in range(n_tilings):

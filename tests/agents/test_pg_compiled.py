@@ -88,7 +88,7 @@ def test_puckworld_agents_beat_doing_nothing(method, kw):
         return np.mean(
             [
                 puckworld_loops.puckworld_greedy_rollout(
-                    P, *tc.kernel_args(), theta, 300, np.random.default_rng(100 + e), np.empty((301, 9))
+                    P, tc.kernel_args(), theta, 300, np.random.default_rng(100 + e), np.empty((301, 9))
                 )
                 for e in range(10)
             ]
@@ -118,7 +118,7 @@ def test_pw_tiles_equals_tile_coder():
     for tc in (puckworld_features(4, 8, 16384), puckworld_features(4, 8, 1000), puckworld_features(3, 6, 1000)):
         out = np.empty(tc.n_tilings, np.int64)
         for o in obs:
-            puckworld_loops.pw_tiles(o, *tc.kernel_args(), q, c, out)
+            puckworld_loops.pw_tiles(o, tc.kernel_args(), q, c, out)
             np.testing.assert_array_equal(out, tc.indices(o))
 
 
@@ -137,7 +137,17 @@ def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
     ret = np.empty(E)
     assert (
         puckworld_loops.puckworld_actor_critic(
-            P, *tc.kernel_args(), th, b, w, *hp, 0.0, E, L, np.random.default_rng(3), ret, np.empty(E)
+            P,
+            tc.kernel_args(),
+            th,
+            b,
+            w,
+            puckworld_loops.make_pw_hp(*hp, trace_min=0.0),
+            E,
+            L,
+            np.random.default_rng(3),
+            ret,
+            np.empty(E),
         )
         == 0
     )
@@ -150,6 +160,16 @@ def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
     # trace_min > 0 drops negligible traces only: nearly the same parameters
     th3, b3, w3 = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
     puckworld_loops.puckworld_actor_critic(
-        P, *tc.kernel_args(), th3, b3, w3, *hp, 1e-8, E, L, np.random.default_rng(3), np.empty(E), np.empty(E)
+        P,
+        tc.kernel_args(),
+        th3,
+        b3,
+        w3,
+        puckworld_loops.make_pw_hp(*hp, trace_min=1e-8),
+        E,
+        L,
+        np.random.default_rng(3),
+        np.empty(E),
+        np.empty(E),
     )
     assert np.abs(th3 - th).max() < 1e-6 and np.abs(w3 - w).max() < 1e-6
