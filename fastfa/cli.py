@@ -7,6 +7,7 @@ fastfa run NAME [--runs N] [--seed S] [--out DIR] [--quick] [--set key=value ...
 fastfa run NAME --help              # the experiment's parameters (name, default, range, doc)
 fastfa bench tiles                  # quick speed comparison printed as a table
 fastfa bench startup                # cold (empty Numba cache) and warm start of `fastfa run NAME --quick`
+fastfa bench all [--quick]          # every table of BENCHMARKS.md (source checkout: runs benches/report.py)
 fastfa sweep NAME --grid alpha=0.1,0.2 --grid lam=0,0.9 --seeds 30 [--backend process|serial|dask|ray]
              [--workers N] [--address tcp://HOST:8786] [--out DIR] [--no-resume]
 fastfa train ALGO ENV_ID [--total-steps N | --episodes N] [--set key=value ...] [--seed S] --save FILE
@@ -129,7 +130,28 @@ def _show_plot(path: str, open_it: bool) -> None:
         print("--open: no viewer found; open the file above yourself")
 
 
+def _bench_all(args) -> int:
+    """``fastfa bench all``: benches/ are not in the wheel, so this runs a source checkout's report."""
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benches" / "report.py"
+    if not script.is_file():
+        print(
+            "fastfa bench all: needs a source checkout (benches/ is not installed with the package); "
+            "clone the repository, `pip install -e .[test,bench,baselines]`, then run it there",
+            file=sys.stderr,
+        )
+        return 2
+    cmd = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
+    if args.only:
+        cmd += ["--only", args.only]
+    return subprocess.call(cmd)
+
+
 def _cmd_bench(args) -> int:
+    if args.what == "all":
+        return _bench_all(args)
     if args.what == "startup":
         from . import startup
 
@@ -255,8 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="print a quick speed comparison against the outside baseline")
     sp.add_argument(
         "what",
-        choices=["tiles", "startup"],
-        help="tiles: tile coding vs tiles3; startup: cold/warm start of `fastfa run NAME --quick`",
+        choices=["tiles", "startup", "all"],
+        help="tiles: tile coding vs tiles3; startup: cold/warm start of `fastfa run NAME --quick`; "
+        "all: every table of BENCHMARKS.md (source checkout only)",
     )
     sp.add_argument("--quick", action="store_true", help="fewer repetitions")
     sp.add_argument(
@@ -265,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="startup: comma-separated experiment names, or 'all' (default: cartpole-dqn,mountaincar-sarsa)",
     )
     sp.add_argument("--top", type=int, default=8, help="startup: functions listed per experiment (default 8)")
+    sp.add_argument("--only", default="", help="all: comma-separated row ids of benches/report.py")
     sp.set_defaults(func=_cmd_bench)
 
     sp = sub.add_parser("sweep", help="parameter study of an experiment over a grid x seeds (see docs/sweep.md)")
