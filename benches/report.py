@@ -76,7 +76,7 @@ def _pairs():
 
 # rows that train whole agents: one seed per round, >= 5 seeds (quick: fewer for the slowest)
 SEED_ROUNDS = {"a2c-sb3": (5, 5), "dqn-sb3": (5, 5), "dqn-cleanrl": (3, 5)}
-OTHER = ["mushroom", "jax-dqn", "startup", "buffer-rss", "clean-seeds", "scaling"]
+OTHER = ["mushroom", "jax-dqn", "jax-a2c", "jax-sarsa", "startup", "buffer-rss", "clean-seeds", "scaling"]
 
 
 def log(msg: str):
@@ -146,33 +146,53 @@ def run_mushroom(mode: str, args) -> dict:
     return out
 
 
-def run_jax_dqn(mode: str, args) -> dict:
-    out_json = HERE / "results-jax-dqn.json"
-    cmd = [
-        sys.executable,
-        str(HERE / "jax_peer" / "dqn_vs_jax.py"),
-        "--json",
-        str(out_json),
-        "--jax-python",
-        args.jax_python or sys.executable,
-    ]
-    cmd += ["--rows", "0", "--rounds", "3", "--steps", "20000"] if mode == "quick" else ["--rounds", "5"]
+#: JAX peer drivers (benches/jax_peer/): row id -> (script, title, --quick args, full args). Scripts
+#: written by other work (A2C, linear SARSA) are run when present; options they lack are not passed.
+JAX_DRIVERS = {
+    "jax-dqn": (
+        "dqn_vs_jax.py",
+        "CartPole DQN vs whole-loop JAX",
+        ["--rows", "0", "--rounds", "3", "--steps", "20000"],
+        ["--rounds", "5"],
+    ),
+    "jax-a2c": ("a2c_vs_jax.py", "CartPole A2C vs whole-loop JAX", ["--rounds", "3"], ["--rounds", "5"]),
+    "jax-sarsa": ("sarsa_vs_jax.py", "Linear SARSA population vs JAX", ["--rounds", "3"], ["--rounds", "5"]),
+}
+
+
+def run_jax(rid: str, mode: str, args) -> dict:
+    script, title, quick_args, full_args = JAX_DRIVERS[rid]
+    path = HERE / "jax_peer" / script
+    if not path.exists():
+        return {"skipped": f"benches/jax_peer/{script} is not in this checkout yet"}
+    helptext = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True).stdout
+    extra = quick_args if mode == "quick" else full_args
+    extra = [a for k, a in enumerate(extra) if (a if a.startswith("--") else extra[k - 1]) in helptext]
+    out_json = HERE / f"results-{rid}.json"
+    cmd = [sys.executable, str(path), *extra]
+    if "--json" in helptext:
+        cmd += ["--json", str(out_json)]
+    if "--jax-python" in helptext:
+        cmd += ["--jax-python", args.jax_python or sys.executable]
     l0 = L.load()
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
-        return {"skipped": f"dqn_vs_jax.py failed: {p.stderr[-500:]}"}
-    res = json.loads(out_json.read_text())
-    out_json.unlink()
-    table = [ln for ln in p.stdout.splitlines() if ln.startswith("|") or ln.startswith("first call")]
+        return {"skipped": f"{script} failed: {p.stderr[-500:]}"}
+    raw = json.loads(out_json.read_text()) if out_json.exists() else None
+    out_json.unlink(missing_ok=True)
+    table = [ln for ln in p.stdout.splitlines() if ln.startswith(("|", "first call", "CPU", "fastfa side", "CartPole"))]
+    shown = [os.path.relpath(cmd[1], HERE.parent)] + [
+        c
+        for k, c in enumerate(cmd[2:], 2)
+        if c not in ("--json", "--jax-python") and cmd[k - 1] not in ("--json", "--jax-python")
+    ]
     return {
-        "title": "CartPole DQN vs whole-loop JAX (benches/jax_peer/dqn_vs_jax.py)",
+        "title": f"{title} (benches/jax_peer/{script})",
         "load": [l0, L.load()],
         "loaded": max(l0, L.load()) > L.LOADED,
         "table": table,
-        "raw": res,
-        "command_inner": " ".join(
-            ["python", *[c if not c.startswith("/") else os.path.relpath(c, HERE.parent) for c in cmd[1:]]]
-        ),
+        "raw": raw,
+        "command_inner": " ".join(["python", *shown]),
     }
 
 
@@ -183,17 +203,18 @@ def run_other(rid: str, mode: str, args) -> dict:
     l0 = L.load()
     if rid == "mushroom":
         return run_mushroom(mode, args)
-    if rid == "jax-dqn":
-        return run_jax_dqn(mode, args)
+    if rid in JAX_DRIVERS:
+        return run_jax(rid, mode, args)
     if rid == "startup":
         from fastfa.experiments import names
 
         todo = ["mountaincar-sarsa"] if quick else names()
         out = {"rows": C.startup(todo, log)}
     elif rid == "buffer-rss":
-        out = {"rows": C.buffer_rss(1_000_000, log)}
+        kinds = ["fastfa", "fastfa-compact", "cpprb", "sb3"] if quick else None
+        out = {"rows": C.buffer_rss(1_000_000, log, kinds)}
     elif rid == "clean-seeds":
-        out = C.clean_seeds(5 if quick else 20, log)
+        out = C.clean_seeds(3 if quick else 20, log)
     elif rid == "scaling":
         import report_plots
 
@@ -223,7 +244,6 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"unknown row id(s) {', '.join(bad)}; known: {', '.join(ids)}")
     mode = "quick" if a.quick else "full"
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(L.VENV_HOME / "numba-cache"))
     data = json.loads(a.json.read_text()) if a.json.exists() else {"rows": {}}
     data["machine"] = L.machine()
     t_all = time.perf_counter()
@@ -247,6 +267,15 @@ def main(argv=None) -> int:
         )
         data["rows"][rid] = res
         a.json.write_text(json.dumps(data, indent=1, default=str))
+    data["last_run"] = {
+        "mode": mode,
+        "rows": todo,
+        "total_s": round(time.perf_counter() - t_all, 1),
+        "command": "python benches/report.py"
+        + (" --quick" if a.quick else "")
+        + (f" --only {a.only}" if a.only else ""),
+    }
+    a.json.write_text(json.dumps(data, indent=1, default=str))
     report_write.write_md(data, a.md, ids)
     log(f"done in {time.perf_counter() - t_all:.0f} s; wrote {a.json} and {a.md}")
     return 0

@@ -28,7 +28,10 @@ _START = (
     "if {block}: sys.modules['scipy'] = None\n"
     "sys.argv = ['fastfa.startup', {name!r}, {out!r}, {rep!r}]\n"
     "try:\n    runpy.run_module('fastfa.startup', run_name='__main__')\n"
-    "finally:\n    open({rep!r} + '.mods', 'w').write(str('scipy' in sys.modules and sys.modules['scipy'] is not None))\n"
+    "finally:\n"
+    "    hwm = [ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0]\n"
+    "    loaded = 'scipy' in sys.modules and sys.modules['scipy'] is not None\n"
+    "    open({rep!r} + '.mods', 'w').write(str(loaded) + ' ' + hwm)\n"
 )
 
 
@@ -50,29 +53,33 @@ def _start(name: str, cache: str, tmp: str, block: bool) -> dict:
     if m["rc"] != 0 or not os.path.exists(rep):
         raise RuntimeError(f"fastfa run {name} --quick failed: {m['stderr'][-1500:]}")
     child = json.loads(Path(rep).read_text())
-    scipy_loaded = Path(rep + ".mods").read_text() == "True"
+    loaded, hwm_kib = Path(rep + ".mods").read_text().split()
+    scipy_loaded = loaded == "True"
+    # peak RSS from the child's own VmHWM: wait4's ru_maxrss also counts the parent's pages at fork
     return {
         "wall_s": m["wall_s"],
         "cpu_s": m["cpu_s"],
-        "rss_mib": m["rss_mib"],
+        "rss_mib": int(hwm_kib) / 1024,
         "compile_cpu_s": child["compile_s"],
         "units": child["units"],
         "scipy_loaded": scipy_loaded,
     }
 
 
-def startup(names: list, log) -> list:
-    """Per experiment: cold (empty Numba cache) and warm, each with SciPy importable and blocked."""
+def startup(names: list, log, cold_both=("mountaincar-sarsa", "cartpole-dqn")) -> list:
+    """Per experiment: cold (empty Numba cache) and warm, SciPy importable; warm with SciPy blocked
+    too, and cold with SciPy blocked for ``cold_both`` (the SciPy import is the same for every
+    experiment; compiling dominates cold starts)."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="fastfa-report-") as tmp:
         for name in names:
-            row = {"experiment": name}
-            for block in (False, True):
-                cache = os.path.join(tmp, f"cache-{name}-{block}")
-                tag = "noscipy" if block else "scipy"
-                row[f"cold_{tag}"] = _start(name, cache, tmp, block)
-                row[f"warm_{tag}"] = _start(name, cache, tmp, block)
-                row[f"cache_mib_{tag}"] = _du(cache) / 2**20
+            cache = os.path.join(tmp, f"cache-{name}")
+            row = {"experiment": name, "cold_scipy": _start(name, cache, tmp, False)}
+            row["cache_mib"] = _du(cache) / 2**20
+            row["warm_scipy"] = _start(name, cache, tmp, False)
+            row["warm_noscipy"] = _start(name, cache, tmp, True)
+            if name in cold_both:
+                row["cold_noscipy"] = _start(name, cache + "-noscipy", tmp, True)
             log(f"  startup {name}: cold {row['cold_scipy']['wall_s']:.1f} s, warm {row['warm_scipy']['wall_s']:.1f} s")
             rows.append(row)
     return rows
@@ -91,13 +98,17 @@ rng = np.random.default_rng(0)
 C = 10_000
 o = rng.normal(size=(C, 4)).astype(np.float32); o2 = np.roll(o, -1, axis=0)
 a = rng.integers(0, 2, C); r = rng.normal(size=C).astype(np.float32); d = rng.random(C) < 0.05
-import gymnasium, cpprb
-from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
-from stable_baselines3.common.buffers import ReplayBuffer as SB3Buffer
-for w in (ReplayBuffer(C, (4,)), ReplayBuffer(C, (4,), store_next_obs=False), PrioritizedReplayBuffer(C, (4,)),
-          ReplayBuffer(C, (4,), obs_dtype=np.uint8)):  # load the compiled code first: its memory is not the buffer's
-    w.add_batch(o.astype(w.obs_dtype), a, r, o2.astype(w.obs_dtype), d)
-del w
+if kind.startswith("fastfa"):
+    from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
+    for w in (ReplayBuffer(C, (4,)), ReplayBuffer(C, (4,), store_next_obs=False), PrioritizedReplayBuffer(C, (4,)),
+              ReplayBuffer(C, (4,), obs_dtype=np.uint8)):  # load the compiled code first: not the buffer's memory
+        w.add_batch(o.astype(w.obs_dtype), a, r, o2.astype(w.obs_dtype), d)
+    del w
+elif kind == "cpprb":
+    import cpprb
+else:
+    import gymnasium
+    from stable_baselines3.common.buffers import ReplayBuffer as SB3Buffer
 base = rss()
 if kind == "fastfa":
     b = ReplayBuffer(n, (4,)); add = lambda: b.add_batch(o, a, r, o2, d)
@@ -115,12 +126,17 @@ elif kind == "cpprb":
 else:
     b = SB3Buffer(n, gymnasium.spaces.Box(-9, 9, (4,), np.float32), gymnasium.spaces.Discrete(2), "cpu",
                   optimize_memory_usage=kind == "sb3-optimized", handle_timeout_termination=False)
-    def add():
-        for k in range(C):
-            b.add(o[k], o2[k], a[k:k + 1], r[k:k + 1], d[k:k + 1], [{}])
+    def add():  # SB3 adds one transition per call; writing its arrays in slices touches the same pages
+        p = b.pos
+        b.observations[p:p + C, 0] = o; b.actions[p:p + C, 0, 0] = a; b.rewards[p:p + C, 0] = r
+        b.dones[p:p + C, 0] = d
+        if not b.optimize_memory_usage:
+            b.next_observations[p:p + C, 0] = o2
+        b.pos += C
 for _ in range(n // C):
     add()
-print(rss() - base)
+hwm = [ln.split()[1] for ln in open("/proc/self/status") if ln.startswith("VmHWM:")][0]
+print(rss() - base, int(hwm) / 1024)
 """
 
 BUFFER_KINDS = {
@@ -134,18 +150,19 @@ BUFFER_KINDS = {
 }
 
 
-def buffer_rss(n: int, log) -> list:
+def buffer_rss(n: int, log, kinds=None) -> list:
     """Resident memory added by storing ``n`` CartPole transitions (4 floats per observation), filled
-    10,000 at a time (SB3: one ``add`` per transition, its only way), measured from /proc/self/status."""
+    10,000 at a time (SB3: its arrays written in slices of 10,000), measured from /proc/self/status."""
     rows = []
     for kind, label in BUFFER_KINDS.items():
+        if kinds is not None and kind not in kinds:
+            continue
         m = timed_process([sys.executable, "-c", _BUF, kind, str(n)])
         if m["rc"] != 0:
             log(f"  buffer {kind}: failed {m['stderr'][-300:]}")
             continue
-        rows.append(
-            {"kind": kind, "label": label, "added_mib": float(m["stdout"].split()[-1]), "rss_mib": m["rss_mib"]}
-        )
+        added, peak = (float(v) for v in m["stdout"].split()[-2:])
+        rows.append({"kind": kind, "label": label, "added_mib": added, "rss_mib": peak})
     return rows
 
 

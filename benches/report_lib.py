@@ -194,7 +194,8 @@ def find_or_make_venv(name: str, installs: list, log) -> str | None:
 
 
 def timed_process(cmd: list, env: dict | None = None) -> dict:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one child process, started to exited."""
+    """Wall seconds and CPU seconds of one child process, started to exited (its peak RSS is not
+    taken from here: Linux's ru_maxrss survives exec, so it includes the forking parent's pages)."""
     import tempfile
 
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
@@ -209,7 +210,6 @@ def timed_process(cmd: list, env: dict | None = None) -> dict:
     return {
         "wall_s": wall,
         "cpu_s": ru.ru_utime + ru.ru_stime,
-        "rss_mib": ru.ru_maxrss / 1024,
         "rc": p.returncode,
         "stdout": out.decode(errors="replace"),
         "stderr": err.decode(errors="replace")[-3000:],

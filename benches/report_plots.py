@@ -75,7 +75,7 @@ def features(quick):
 
         return [Side("fastfa compiled SARSA", "fastfa", comp, 10)]
 
-    xs = [4, 16, 64] if quick else [4, 8, 16, 32, 64, 128]
+    xs = [4, 64] if quick else [4, 8, 16, 32, 64, 128]
     nf = [TileSpec((-1.2, -0.07), (0.5, 0.07), t, 8).arrays()[2] for t in xs]
     ser = _series(xs, make)
     if not quick:  # the lean Python loop does not depend on the feature count (it is dominated by tiles3)
@@ -94,10 +94,10 @@ def width(quick):
         return [
             Side("fastfa step", "fastfa", fastfa_step((h, h)), 200),
             Side("torch eager, 1 thread", "outside", torch_step((h, h)), 50),
-            Side("torch eager, fused Adam, 2 threads", "outside", torch_worker((h, h), 2, True), 50),
+            Side("torch eager, fused Adam, 2 threads", "outside", torch_worker((h, h), 2, True), 5),
         ]
 
-    xs = [32, 128, 512] if quick else [32, 64, 128, 256, 512]
+    xs = [32, 512] if quick else [32, 64, 128, 256, 512]
     return dict(
         title="DQN gradient step vs MLP width (2 hidden layers, batch 64)",
         x="width",
@@ -130,7 +130,7 @@ def population(quick):
 
         return [Side("fastfa population, 1 thread", "fastfa", comp, 5)]
 
-    xs = [1, 10, 100] if quick else [1, 3, 10, 30, 100]
+    xs = [1, 100] if quick else [1, 3, 10, 30, 100]
     return dict(
         title="Mountain Car SARSA population: time per env step vs seeds",
         x="seeds",
@@ -154,7 +154,7 @@ def cores(quick):
                 "torch DQN step 64x64 (per step)",
                 "outside",
                 torch_step((64, 64)) if c == 1 else torch_worker((64, 64), 2, False),
-                50,
+                10,
             ),
             Side("fastfa DQN step 64x64 (1 thread, per step)", "fastfa", fastfa_step((64, 64)), 200),
         ]

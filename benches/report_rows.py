@@ -220,7 +220,7 @@ def row_dqn_cleanrl(quick):
     import cleanrl_dqn
     from fastfa.agents.dqn import DQN
 
-    steps = 12_000 if quick else 50_000
+    steps = 20_000 if quick else 100_000
 
     def fastfa(n, seed):
         ag = DQN("CartPole-v1", config=cleanrl_dqn.fastfa_config(n), seed=seed)

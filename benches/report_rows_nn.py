@@ -232,7 +232,7 @@ def row_dqn_step(quick, hidden=(64, 64)):
         Side("fastfa compiled step, 1 thread", "fastfa", fastfa_step(hidden), 2000),
         Side("torch eager, Adam, 1 thread", "outside", torch_step(hidden), 200),
         Side("torch eager, fused Adam, 1 thread", "outside", torch_step(hidden, fused=True), 200),
-        Side("torch eager, fused Adam, 2 threads (own process)", "outside", torch_worker(hidden, 2, True), 200),
+        Side("torch eager, fused Adam, 2 threads (own process)", "outside", torch_worker(hidden, 2, True), 20),
     ]
     if not quick:
         try:
