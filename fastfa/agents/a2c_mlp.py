@@ -1,12 +1,23 @@
-"""A2CMLP: A2C with MLP actor and critic, fully compiled over K compiled env twins.
+"""A2CMLP: A2C with MLP actor and critic over K copies of an environment, compiled when it can be.
 
 SB3's ``A2C("MlpPolicy")`` maths and defaults (RL-Zoo CartPole settings: 8 envs, 5 steps,
 γ = 0.99, RMSprop lr 7e-4 (ρ = 0.99, ε = 1e-5), value coefficient 0.5, gradient norm clip 0.5,
-separate tanh networks of 64-64 units for actor and critic, no entropy bonus), run in one
-``@njit`` loop (:mod:`fastfa.kernels.nn.a2c`) over the compiled twins of CartPole-v1,
-Acrobot-v1, MountainCar-v0 and PuckWorldDiscrete-v0.  Differences from SB3: PyTorch-default
-(uniform) initialisation with the policy output layer scaled by 0.01 instead of orthogonal
-initialisation; float64 throughout.
+separate tanh networks of 64-64 units for actor and critic, no entropy bonus); the maths is in
+:mod:`fastfa.kernels.nn.a2c`.  Differences from SB3: PyTorch-default (uniform) initialisation with
+the policy output layer scaled by 0.01 instead of orthogonal initialisation; float64 throughout.
+
+Two loops, same numbers for the same seed:
+
+* the **compiled loop** (``fastfa.kernels.nn.a2c.a2c_run_tpl`` specialised on the env's functions,
+  cached on disk for the built-in envs) when the env is a :class:`fastfa.envs.CompiledEnv` (the
+  user's own too, checked once with :func:`fastfa.envs.check_compiled_env`) or a gymnasium env
+  with a compiled twin (CartPole-v1, Acrobot-v1, MountainCar-v0), see
+  :func:`fastfa.agents.compiled_control.compiled_target`;
+* the **Python loop** otherwise (or with ``compiled=False``): K copies of the env
+  (``gymnasium.make(env.spec)``, else ``copy.deepcopy``), each step calling the same kernels.
+
+All K envs draw from one env generator (the Python loop gives the K copies one shared
+``np_random``), envs are stepped in order k = 0 … K−1 and an ended episode is reset at once.
 
 Example::
 
@@ -17,23 +28,21 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import math
 from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING
-
 from pathlib import Path
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
-from .. import io as _io
-from .._checks import check_count, check_int_min, check_interval, check_positive
-from ._contract import env_id_of, make_config
+from .._checks import check_int_min, check_interval, check_positive
+from ._contract import check_budget, env_id_of, make_config, resolve_env
 from ._deep import DeepContract
-from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
+from .._typing import ArrayLike, Callback, EnvArg, FeaturesArg, PathLike
 
 if TYPE_CHECKING:
-    import gymnasium
+    from typing_extensions import Self
 
 __all__ = ["A2CMLP", "A2CMLPConfig"]
 
@@ -84,66 +93,59 @@ class A2CMLPConfig:
 
 
 class A2CMLP(DeepContract):
-    """Compiled MLP A2C: ``A2CMLP(env, features=None, *, config=None, seed=None, **overrides)``; ``env`` is an
-    env id (or a gymnasium env made from one) with a compiled twin; options: :class:`A2CMLPConfig`."""
+    """MLP A2C: ``A2CMLP(env="CartPole-v1", features=None, *, config=None, seed=None, compiled="auto",
+    **overrides)``.  ``env``: an env id, a gymnasium env or a :class:`fastfa.envs.CompiledEnv` with a
+    1-D Box observation and ``Discrete`` actions; options: :class:`A2CMLPConfig`.  ``compiled``:
+    ``"auto"`` (the compiled loop when the env allows it), ``True`` (required) or ``False`` (Python loop)."""
+
+    _can_chunk = True
 
     def __init__(
         self,
-        env: str | gymnasium.Env = "CartPole-v1",
+        env: EnvArg = "CartPole-v1",
         features: FeaturesArg = None,
         *,
         config: A2CMLPConfig | None = None,
         seed: int | None = None,
+        compiled: Any = "auto",
         **overrides: Any,
     ) -> None:
-        from ..kernels.nn import a2c as KA
-        from ..kernels.nn import dqn
-        from ..kernels.envs import classic as envs_classic
-        from ..kernels.nn import mlp
-        from ..kernels.envs import puck_corridor as pg_envs
-        from .dqn import _TWINS
+        from gymnasium import spaces
 
-        if "env_id" in overrides:
+        from ..kernels.nn import a2c as KA
+        from ..kernels.nn import mlp
+        from .compiled_control import compiled_target
+
+        if "env_id" in overrides:  # 0.1.0 keyword
             env = overrides.pop("env_id")
         if features is not None:
             raise TypeError("A2CMLP learns its own features (MLPs): features must be None")
-        env_id = env if isinstance(env, str) else env_id_of(env)
-        if env_id not in _TWINS:
-            raise ValueError(f"env {env_id!r} has no compiled twin; known: {', '.join(sorted(_TWINS))}")
+        if compiled not in ("auto", True, False):
+            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
         c = make_config(A2CMLPConfig, config, overrides, "A2CMLP")
-        self.config = c
-        n_envs, n_steps, hidden, activation = c.n_envs, c.n_steps, c.hidden, c.activation
-        kind, params_fn, max_len = _TWINS[env_id]
-        self.env_id, self.env_kind = env_id, kind
-        self.env_params = getattr(pg_envs if params_fn.startswith("puckworld") else envs_classic, params_fn)()
-        import gymnasium
-
-        probe = gymnasium.make(env_id)
-        self.obs_dim = int(np.prod(probe.observation_space.shape or ()))
-        self.n_actions = int(probe.action_space.n)  # type: ignore[attr-defined]  # _TWINS: all Discrete
-        self.hp = np.zeros(KA.HP_LEN)
-        self.hp[
-            [
-                KA.HP_GAMMA,
-                KA.HP_LR,
-                KA.HP_RMS_ALPHA,
-                KA.HP_RMS_EPS,
-                KA.HP_VF_COEF,
-                KA.HP_MAX_GRAD_NORM,
-                KA.HP_MAX_EP_LEN,
-                KA.HP_N_ENVS,
-                KA.HP_N_STEPS,
-            ]
-        ] = [c.gamma, c.learning_rate, c.rms_alpha, c.rms_eps, c.vf_coef, c.max_grad_norm, max_len, n_envs, n_steps]
-        self.act = mlp.ACT_TANH if activation == "tanh" else mlp.ACT_RELU
-        h = [int(x) for x in hidden]
-        self._init_args = dict(env_id=env_id, **{k: v for k, v in dataclasses.asdict(c).items()}, seed=seed)
-        self._init_args["hidden"] = h
-        self._step_quantum = n_envs * n_steps
-        self.sizes_pi = np.array([self.obs_dim, *h, self.n_actions], np.int64)
-        self.sizes_v = np.array([self.obs_dim, *h, 1], np.int64)
-        ss = np.random.SeedSequence(seed)
-        s_init, s_act, s_env = ss.spawn(3)
+        proto = resolve_env(env)
+        obs_sp, act_sp = proto.observation_space, proto.action_space
+        if not (isinstance(obs_sp, spaces.Box) and len(obs_sp.shape) == 1):
+            raise ValueError(f"env: A2CMLP needs a 1-D Box observation space, got {obs_sp!r}")
+        if not (isinstance(act_sp, spaces.Discrete) and int(act_sp.start) == 0):
+            raise ValueError(f"env: A2CMLP needs a Discrete action space starting at 0, got {act_sp!r}")
+        target = compiled_target(proto)
+        if compiled is True and target is None:
+            raise ValueError(
+                "compiled=True: the env is not a fastfa.envs.CompiledEnv or a gymnasium env with a compiled twin"
+            )
+        self.config, self.seed = c, seed
+        self.env, self.env_id = proto, (env if isinstance(env, str) else env_id_of(proto))
+        self.compiled = target is not None and compiled is not False
+        self._target = target if self.compiled else None
+        self.obs_dim, self.n_actions = int(obs_sp.shape[0]), int(act_sp.n)
+        K, N = c.n_envs, c.n_steps
+        self.hp = KA.make_hp(c.gamma, c.learning_rate, c.rms_alpha, c.rms_eps, c.vf_coef, c.max_grad_norm)
+        self.act = mlp.ACT_TANH if c.activation == "tanh" else mlp.ACT_RELU
+        self._step_quantum = K * N
+        self.sizes_pi = np.array([self.obs_dim, *c.hidden, self.n_actions], np.int64)
+        self.sizes_v = np.array([self.obs_dim, *c.hidden, 1], np.int64)
+        s_init, s_act, s_env = np.random.SeedSequence(seed).spawn(3)
         init = np.random.default_rng(s_init)
         self.theta_pi = np.empty(mlp.mlp_n_params(self.sizes_pi))
         self.theta_v = np.empty(mlp.mlp_n_params(self.sizes_v))
@@ -153,88 +155,230 @@ class A2CMLP(DeepContract):
         self.theta_pi[-n_out:] *= 0.01  # small policy output layer (SB3 uses orthogonal gain 0.01)
         self.rms_pi, self.rms_v = np.zeros_like(self.theta_pi), np.zeros_like(self.theta_v)
         self.rng, self.env_rng = np.random.default_rng(s_act), np.random.default_rng(s_env)
-        self.env_states = np.zeros((n_envs, dqn.ENV_STATE_LEN))
-        self.obs = np.zeros((n_envs, self.obs_dim))
-        o = np.empty(self.obs_dim)
-        for k in range(n_envs):
-            dqn.env_reset(kind, self.env_params, self.env_states[k], self.env_rng, o)
-            self.obs[k] = o
-        self.ep_len, self.ep_ret = np.zeros(n_envs, np.int64), np.zeros(n_envs)
-        self.num_timesteps, self.n_episodes = 0, 0
-        self._ret, self._end = np.zeros(0), np.zeros(0, np.int64)
+        state_size = target.cenv.state.shape[0] if self.compiled else 1
+        self.env_states = np.zeros((K, state_size))
+        self.obs = np.zeros((K, self.obs_dim))
+        self.ep_len, self.ep_ret = np.zeros(K, np.int64), np.zeros(K)
+        self.counts = np.zeros(2, np.int64)  # episodes finished, env steps done
+        self.started = False  # envs reset (at the first learn)
+        self._ret, self._len, self._end = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        self._envs: list | None = None
+        self._nets = KA.A2CNets(
+            self.theta_pi, self.sizes_pi, self.theta_v, self.sizes_v, self.rms_pi, self.rms_v, self.act
+        )
+        self.work = KA.make_work(self._nets, K, N)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def num_timesteps(self) -> int:
+        """Env steps done (summed over the envs)."""
+        return int(self.counts[1])
+
+    @property
+    def n_episodes(self) -> int:
+        """Episodes finished."""
+        return int(self.counts[0])
 
     @property
     def episode_returns(self) -> np.ndarray:
         return self._ret[: self.n_episodes]
 
     @property
+    def episode_lengths(self) -> np.ndarray:
+        return self._len[: self.n_episodes]
+
+    @property
     def episode_end_steps(self) -> np.ndarray:
         return self._end[: self.n_episodes]
-
-    _can_chunk = True
-    num_timesteps: int
 
     def _greedy_net(self):
         return self.theta_pi, self.sizes_pi, self.act, 0
 
-    def _learn_chunk(self, total_steps: int):
-        """Train for ``total_steps`` env steps (whole updates of n_envs·n_steps)."""
+    def _episodes(self, extra: int):
+        """Episode arrays with room for ``extra`` more episodes (an episode lasts >= 1 step)."""
         from ..kernels.nn import a2c as KA
 
-        cap = self.n_episodes + total_steps // 8 + 16  # an episode lasts >= 8 steps in these envs
-        ret, end = np.zeros(cap), np.zeros(cap, np.int64)
-        ret[: self.n_episodes], end[: self.n_episodes] = self.episode_returns, self.episode_end_steps
-        n_done, steps, status = KA.a2c_train(
-            self.env_kind,
-            self.env_params,
+        n = self.n_episodes
+        cap = n + extra + self.config.n_envs
+        if self._ret.shape[0] < cap:
+            self._ret, self._len, self._end = (
+                np.concatenate([a[:n], np.zeros(cap - n, a.dtype)]) for a in (self._ret, self._len, self._end)
+            )
+        return KA.A2CEpisodes(self.ep_len, self.ep_ret, self._ret, self._len, self._end)
+
+    # ------------------------------------------------------------------ learning
+    def learn(  # type: ignore[override]
+        self,
+        *args: Any,
+        total_steps: int | None = None,
+        episodes: int | None = None,
+        callback: Callback | None = None,
+        progress: bool = False,
+        checkpoint_every: int | None = None,
+        checkpoint_path: PathLike | None = None,
+        chunk: int | None = None,
+    ) -> Self:
+        """Train for ``total_steps`` more env steps, or until ``episodes`` more episodes finished, in
+        whole updates of ``n_envs * n_steps`` steps (both given: whichever comes first); returns ``self``.
+        Callbacks, progress and checkpoints as :meth:`fastfa.agents.DQN.learn` (between chunks)."""
+        if episodes is None:
+            return super().learn(
+                *args,
+                total_steps=total_steps,
+                callback=callback,
+                progress=progress,
+                checkpoint_every=checkpoint_every,
+                checkpoint_path=checkpoint_path,
+                chunk=chunk,
+            )
+        _, episodes = check_budget(None, episodes)
+        if checkpoint_every is not None:
+            raise ValueError("checkpoint_every: checkpoints need a total_steps budget (not episodes=)")
+        stop_at = self._stop_at = self.n_episodes + int(episodes)
+
+        def until(info: dict) -> bool | None:  # the compiled loop stops at the update reaching stop_at
+            user_stop = callback is not None and callback(info) is False
+            return False if user_stop or info["episode"] >= stop_at else None
+
+        try:
+            return super().learn(
+                *args,
+                total_steps=total_steps if total_steps is not None else 2**62 - self._step_quantum,
+                callback=until,
+                progress=progress,
+                chunk=chunk or 1_000_000,
+            )
+        finally:
+            self._stop_at = -1
+
+    _stop_at = -1
+
+    def _learn_chunk(self, total_steps: int) -> None:
+        """Train ``ceil(total_steps / (n_envs·n_steps))`` more updates (fewer if an ``episodes`` budget ends)."""
+        from ..kernels.nn import a2c as KA
+
+        n_updates = -(-int(total_steps) // self._step_quantum)
+        eps = self._episodes(n_updates * self._step_quantum)
+        if self.compiled:
+            status = self._run_compiled(n_updates, eps)
+        else:
+            status = self._run_python(n_updates, eps)
+        if status != KA.OK:
+            raise FloatingPointError(
+                "A2CMLP: the gradient became non-finite; training stopped "
+                f"(learning_rate={self.config.learning_rate} too large?)"
+            )
+
+    def _units(self):
+        """The fused training loop and the greedy evaluation for this env (cached for built-in envs)."""
+        from ..envs.check import check_compiled_env
+        from ..kernels.loops.specialise import specialise
+
+        cenv = self._target.cenv
+        key = cenv.compiled_key
+        if key is None and not getattr(cenv, "_checked", False):
+            check_compiled_env(cenv)
+        b = dict(
+            ENV_RESET=cenv.reset_fn,
+            ENV_STEP=cenv.step_fn,
+            ENV_OBSERVE=cenv.observe_fn,
+            OBS_F32=cenv.observation_space.dtype == np.float32,
+            OBS_DIM=self.obs_dim,
+            PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+            STATE_SIZE=int(cenv.state.shape[0]),
+        )
+        return lambda tpl, name: specialise(tpl, None if key is None else f"{key}_{name}", key is not None, **b)
+
+    def _run_compiled(self, n_updates, eps) -> int:
+        from ..kernels.nn import a2c as KA
+
+        unit = self._units()(KA.a2c_run_tpl, "a2c_mlp")
+        cenv = self._target.cenv
+        status = unit(
+            cenv.params,
             self.env_states,
             self.env_rng,
             self.obs,
-            self.ep_len,
-            self.ep_ret,
-            self.theta_pi,
-            self.sizes_pi,
-            self.theta_v,
-            self.sizes_v,
-            self.act,
-            self.rms_pi,
-            self.rms_v,
+            self._nets,
+            self.work,
             self.hp,
-            int(total_steps),
+            eps,
+            int(self._target.max_steps),
+            n_updates,
+            int(self._stop_at),
+            not self.started,
             self.rng,
-            ret,
-            end,
-            self.n_episodes,
-            self.num_timesteps,
+            self.counts,
         )
-        self._ret, self._end = ret, end
-        self.n_episodes, self.num_timesteps = min(n_done, cap), steps
-        if status < 0:
-            raise FloatingPointError(
-                "A2CMLP: the gradient became non-finite; training stopped "
-                f"(learning_rate={self.hp[KA.HP_LR]} too large?)"
-            )
+        self.started = True
+        return status
+
+    def _make_envs(self) -> list:
+        import gymnasium
+
+        def one():
+            if self.env.spec is not None:
+                try:
+                    return gymnasium.make(self.env.spec)
+                except (gymnasium.error.Error, ValueError, TypeError):  # e.g. a wrapper gymnasium cannot re-make
+                    pass
+            return copy.deepcopy(self.env)
+
+        envs = [one() for _ in range(self.config.n_envs)]
+        for e in envs:
+            e.unwrapped.np_random = self.env_rng  # one shared env generator, as in the compiled loop
+        return envs
+
+    def _run_python(self, n_updates, eps) -> int:
+        """The Python loop: the compiled loop's steps, one env step per gymnasium call."""
+        from ..kernels.nn import a2c as KA
+
+        if self._envs is None:
+            self._envs = self._make_envs()
+        envs, nets, w, hp, K = self._envs, self._nets, self.work, self.hp, self.config.n_envs
+        if not self.started:
+            for k in range(K):
+                self.obs[k] = envs[k].reset()[0]
+            self.started = True
+        actions = np.empty(K, np.int64)
+        for _ in range(n_updates):
+            for n in range(self.config.n_steps):
+                KA.a2c_act(nets, w, self.obs, n, self.rng, actions)
+                for k in range(K):
+                    o, r, term, trunc, _ = envs[k].step(int(actions[k]))
+                    x = np.asarray(o, dtype=np.float64)
+                    r = float(r)
+                    self.ep_len[k] += 1
+                    self.ep_ret[k] += r
+                    trunc = bool(trunc) and not term
+                    if trunc:
+                        r += hp.gamma * KA.a2c_value1(nets, w, x)
+                    w.rew[n, k], w.done[n, k] = r, term or trunc
+                    self.counts[1] += 1
+                    if term or trunc:
+                        KA.a2c_record(eps, k, int(self.counts[0]), int(self.counts[1]))
+                        self.counts[0] += 1
+                        x = np.asarray(envs[k].reset()[0], dtype=np.float64)
+                    self.obs[k] = x
+            if KA.a2c_update(nets, w, self.obs, hp) != KA.OK:
+                return KA.NOT_FINITE
+            if 0 <= self._stop_at <= self.counts[0]:
+                break
+        return KA.OK
 
     def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
-        """Greedy returns of ``episodes`` episodes in one compiled call on the twin (fast; no lengths) --
-        the same numbers as ``evaluate(episodes=..., seed=...).returns``."""
+        """Greedy returns of ``episodes`` episodes (the same numbers as
+        ``evaluate(episodes=..., seed=...).returns``; one compiled call when the env runs compiled)."""
         from ..kernels.nn import a2c as KA
 
         if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10**9:
             raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
-        out = np.empty(episodes)
-        KA.a2c_evaluate(
-            self.env_kind,
-            self.env_params,
-            np.random.default_rng(seed),
-            self.theta_pi,
-            self.sizes_pi,
-            self.act,
-            self.obs_dim,
-            episodes,
-            int(self.hp[KA.HP_MAX_EP_LEN]),
-            out,
-        )
+        if not self.compiled:
+            return self.evaluate(episodes=episodes, seed=seed).returns
+        out, lengths = np.empty(episodes), np.empty(episodes, np.int64)
+        unit = self._units()(KA.a2c_greedy_tpl, "a2c_mlp_greedy")
+        rng = np.random.default_rng(seed)
+        unit(self._target.cenv.params, rng, self._nets, episodes, int(self._target.max_steps), out, lengths)
         return out
 
     def predict(self, obs: ArrayLike, deterministic: bool = True) -> ArrayLike:
@@ -254,48 +398,20 @@ class A2CMLP(DeepContract):
         p = np.exp(logits - logits.max())
         return int(self.rng.choice(self.n_actions, p=p / p.sum()))
 
-    _STATE = ("theta_pi", "theta_v", "rms_pi", "rms_v", "env_states", "obs", "ep_len", "ep_ret")
+    # ------------------------------------------------------------------ files
+    _STATE = ("theta_pi", "theta_v", "rms_pi", "rms_v", "obs", "ep_len", "ep_ret")
 
     def save(self, path: PathLike, include_buffer: bool = True) -> Path:
-        """Everything needed to resume bit-identically (parameters, RMSprop state, envs, RNGs), pickle-free."""
-        from .. import io as _io
+        """Everything needed to resume bit-identically (parameters, RMSprop state, envs, generators),
+        pickle-free.  The Python loop's gymnasium envs cannot be saved: a loaded agent restarts them."""
+        from ._a2c_mlp_io import save_a2c_mlp
 
-        arrays = {k: getattr(self, k) for k in self._STATE}
-        arrays.update(episode_returns=self.episode_returns, episode_end_steps=self.episode_end_steps)
-        meta = {
-            "args": self._init_args,
-            "num_timesteps": int(self.num_timesteps),
-            "n_episodes": int(self.n_episodes),
-            "rng": _io.rng_state(self.rng),
-            "env_rng": _io.rng_state(self.env_rng),
-            "contract": {"pending": self._pending, "wall_time_s": self._wall_s},
-        }
-        return _io.save(path, "A2CMLP", meta, arrays)
+        return save_a2c_mlp(self, path)
 
     @classmethod
-    @_io.loader
     def load(cls, path: PathLike, env: EnvArg = None) -> "A2CMLP":
-        """Rebuild an agent saved by :meth:`save` (0.1.0 files too); ``env``: an id or env of the same
-        compiled twin (default: the saved id)."""
-        from .. import io as _io
+        """Rebuild an agent saved by :meth:`save` (0.1.0 files too); ``env``: the env to train on
+        (default: the saved id; required for an env without one)."""
+        from ._a2c_mlp_io import load_a2c_mlp
 
-        _, meta, arrays = _io.load(path, kind="A2CMLP")
-        args = dict(meta["args"])
-        args["hidden"] = tuple(args["hidden"])
-        env_id = args.pop("env_id")
-        agent = cls(env if env is not None else env_id, seed=args.pop("seed", None), **args)
-        for k in cls._STATE:  # exact shapes (a corrupt entry must not broadcast), finite values
-            target = getattr(agent, k)
-            target[...] = _io.check_array(arrays, k, kind="biuf", shape=target.shape, finite=True)
-        n_ep = len(_io.check_array(arrays, "episode_returns", kind="f", shape=(None,)))
-        agent._ret = np.array(arrays["episode_returns"], dtype=np.float64)
-        agent._end = np.array(_io.check_array(arrays, "episode_end_steps", kind="iu", shape=(n_ep,)), dtype=np.int64)
-        # n_episodes indexes the episode arrays inside the compiled loop: it must be their length
-        agent.n_episodes = check_count("n_episodes", meta["n_episodes"], low=n_ep, high=n_ep)
-        agent.num_timesteps = check_count("num_timesteps", meta["num_timesteps"], low=0)
-        if (agent.ep_len < 0).any():
-            raise ValueError("ep_len must be >= 0")
-        agent.rng, agent.env_rng = _io.rng_from_state(meta["rng"]), _io.rng_from_state(meta["env_rng"])
-        c = meta.get("contract", {})
-        agent._pending, agent._wall_s = c.get("pending"), float(c.get("wall_time_s", 0.0))
-        return agent
+        return load_a2c_mlp(cls, path, env)

@@ -1,7 +1,5 @@
-"""Compiled A2C with MLP actor and critic over K compiled env twins (Mnih et al. 2016; S&B 13.5).
+"""A2C with MLP actor and critic over K copies of a compiled environment (Mnih et al. 2016; S&B 13.5).
 
-One call trains for a step budget; the environments are the compiled twins of
-:mod:`fastfa.kernels.nn.dqn` (``ENV_CARTPOLE``, ``ENV_ACROBOT``, ``ENV_MOUNTAINCAR``).
 Each update collects N steps from each of K envs (B = N·K samples), then::
 
     G_t = R_{t+1} + γ G_{t+1}   (bootstrap V(S_{t+N}); 0 after termination;
@@ -13,19 +11,79 @@ Each update collects N steps from each of K envs (B = N·K samples), then::
 then the joint gradient of actor and critic is clipped to norm ``max_grad_norm`` and both take
 an RMSprop step (torch's: v ← ρv + (1−ρ)g², θ ← θ − lr·g/(√v + ε)), SB3's A2C defaults.
 Actor: softmax over the MLP's outputs; critic: MLP with one output.  No entropy bonus.
+
+The pieces (:func:`a2c_act`, :func:`a2c_value1`, :func:`a2c_update`) are called by the Python loop
+of ``fastfa.agents.A2CMLP`` (any gymnasium env) and by the fused loop :func:`a2c_run_tpl`, a
+*template* specialised per compiled environment by ``fastfa.kernels.loops.specialise`` (it calls
+``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE`` and reads ``OBS_F32``, ``OBS_DIM``, ``PARAMS_N``, ``STATE_SIZE`` as
+constants, like ``fastfa.kernels.loops.control_loop.control_run_tpl``).  Both make the same calls in
+the same order (env k steps, then resets if its episode ended, then env k + 1; all K envs draw from
+one env generator), so they give identical numbers for the same generators.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
-from .._jit import njit
-from .dqn import ENV_STATE_LEN, env_reset, env_step
-from .mlp import mlp_acts_size, mlp_backward, mlp_forward, mlp_work_size
+from .._jit import fixed_tuple, njit
 from ..linear.policy_gradient import categorical_sample, softmax_inplace
+from ..loops.control_loop import round_f32
+from .mlp import mlp_acts_size, mlp_backward, mlp_forward, mlp_work_size
 
-HP_GAMMA, HP_LR, HP_RMS_ALPHA, HP_RMS_EPS, HP_VF_COEF, HP_MAX_GRAD_NORM, HP_MAX_EP_LEN, HP_N_ENVS, HP_N_STEPS = range(9)
-HP_LEN = 9
+#: Hyper-parameters: ``gamma, lr, rms_alpha, rms_eps, vf_coef, max_grad_norm`` (floats).
+A2CHP = namedtuple("A2CHP", "gamma lr rms_alpha rms_eps vf_coef max_grad_norm")
+#: The two networks (flat parameters, layer widths), their RMSprop accumulators and the hidden
+#: activation code (``mlp.ACT_TANH`` / ``mlp.ACT_RELU``); arrays are updated in place.
+A2CNets = namedtuple("A2CNets", "theta_pi sizes_pi theta_v sizes_v rms_pi rms_v act")
+#: Scratch of one learner (:func:`make_work`): the batch (``X`` [B, d], ``acts_b`` [B], ``rew`` and
+#: ``done`` [N, K]) and the networks' workspaces.
+A2CWork = namedtuple(
+    "A2CWork", "X acts_b rew done acts_pi_k acts_v_1 acts_pi acts_v work_pi work_v g_pi g_v dlog dv p one"
+)
+#: Episode statistics carried between calls (updated in place): per env ``ep_len``, ``ep_ret`` [K];
+#: finished episodes' ``returns``, ``lengths``, ``ends`` (env step at which each ended).
+A2CEpisodes = namedtuple("A2CEpisodes", "ep_len ep_ret returns lengths ends")
+
+OK, NOT_FINITE = 0, -1
+
+# bound per specialisation (placeholders: the template is never compiled as is)
+ENV_RESET = ENV_STEP = ENV_OBSERVE = None
+OBS_F32 = True
+OBS_DIM = 1
+PARAMS_N = -1
+STATE_SIZE = 1
+
+
+def make_hp(gamma, lr, rms_alpha, rms_eps, vf_coef, max_grad_norm):
+    """An :data:`A2CHP` with float fields."""
+    return A2CHP(float(gamma), float(lr), float(rms_alpha), float(rms_eps), float(vf_coef), float(max_grad_norm))
+
+
+def make_work(nets, n_envs, n_steps):
+    """The scratch arrays for K = ``n_envs`` envs and N = ``n_steps`` steps per update."""
+    K, N = int(n_envs), int(n_steps)
+    B = K * N
+    sp, sv = nets.sizes_pi, nets.sizes_v
+    d, A = int(sp[0]), int(sp[-1])
+    return A2CWork(
+        np.zeros((B, d)),
+        np.zeros(B, np.int64),
+        np.zeros((N, K)),
+        np.zeros((N, K), np.bool_),
+        np.zeros(mlp_acts_size(sp, K)),
+        np.zeros(mlp_acts_size(sv, K)),
+        np.zeros(mlp_acts_size(sp, B)),
+        np.zeros(mlp_acts_size(sv, B)),
+        np.zeros(mlp_work_size(sp, B)),
+        np.zeros(mlp_work_size(sv, B)),
+        np.zeros(nets.theta_pi.shape[0]),
+        np.zeros(nets.theta_v.shape[0]),
+        np.zeros((B, A)),
+        np.zeros((B, 1)),
+        np.zeros(A),
+        np.zeros((1, d)),
+    )
 
 
 @njit
@@ -38,159 +96,179 @@ def rmsprop_step(theta, grad, v, lr, alpha, eps):
 
 
 @njit
-def a2c_train(
-    env_kind,
-    env_params,
-    env_states,
-    env_rng,
-    obs,
-    ep_len,
-    ep_ret,
-    theta_pi,
-    sizes_pi,
-    theta_v,
-    sizes_v,
-    act,
-    rms_pi,
-    rms_v,
-    hp,
-    total_steps,
-    rng,
-    ep_returns,
-    ep_ends,
-    n_done_start,
-    step_start,
-):
-    """Train for ``total_steps`` env steps (rounded up to whole updates).
-
-    env_states [K, ENV_STATE_LEN], obs [K, obs_dim] (current observations, kept between calls),
-    ep_len / ep_ret [K]; ``rng`` draws the actions, ``env_rng`` the env resets.
-    Finished episodes' returns and end steps go to ``ep_returns`` / ``ep_ends`` from index
-    ``n_done_start`` (arrays must be large enough; extra episodes are dropped).
-    Returns (episodes finished in total, env steps done in total, status) with status −1 when a
-    parameter became non-finite.
-    """
-    K = env_states.shape[0]
-    N = int(hp[HP_N_STEPS])
-    B = N * K
-    obs_dim = obs.shape[1]
-    A = sizes_pi[sizes_pi.shape[0] - 1]
-    gamma = hp[HP_GAMMA]
-    max_len = int(hp[HP_MAX_EP_LEN])
-    X = np.empty((B, obs_dim))
-    acts_b = np.empty(B, np.int64)
-    rew = np.empty((N, K))
-    done = np.zeros((N, K), np.bool_)
-    acts_pi_k = np.empty(mlp_acts_size(sizes_pi, K))
-    acts_v_1 = np.empty(mlp_acts_size(sizes_v, K))
-    acts_pi = np.empty(mlp_acts_size(sizes_pi, B))
-    acts_v = np.empty(mlp_acts_size(sizes_v, B))
-    work_pi = np.empty(mlp_work_size(sizes_pi, B))
-    work_v = np.empty(mlp_work_size(sizes_v, B))
-    g_pi = np.empty(theta_pi.shape[0])
-    g_v = np.empty(theta_v.shape[0])
-    dlog = np.empty((B, A))
-    dv = np.empty((B, 1))
-    p = np.empty(A)
-    one = np.empty((1, obs_dim))
-    next_obs = np.empty(obs_dim)
-    n_done = n_done_start
-    steps = step_start
-    target = step_start + total_steps
-    while steps < target:
-        for n in range(N):
-            logits = mlp_forward(theta_pi, sizes_pi, act, obs, acts_pi_k)
-            for k in range(K):
-                i = n * K + k
-                for j in range(obs_dim):
-                    X[i, j] = obs[k, j]
-                for b in range(A):
-                    p[b] = logits[k, b]
-                softmax_inplace(p)
-                a = categorical_sample(p, rng)
-                acts_b[i] = a
-                r, term = env_step(env_kind, env_params, env_states[k], a, next_obs, env_rng)
-                ep_len[k] += 1
-                ep_ret[k] += r
-                trunc = (not term) and max_len > 0 and ep_len[k] >= max_len
-                if trunc:  # bootstrap from the final observation
-                    for j in range(obs_dim):
-                        one[0, j] = next_obs[j]
-                    vf = mlp_forward(theta_v, sizes_v, act, one, acts_v_1)
-                    r += gamma * vf[0, 0]
-                rew[n, k] = r
-                done[n, k] = term or trunc
-                if term or trunc:
-                    if n_done < ep_returns.shape[0]:
-                        ep_returns[n_done] = ep_ret[k]
-                        ep_ends[n_done] = steps + n * K + k + 1
-                    n_done += 1
-                    ep_len[k] = 0
-                    ep_ret[k] = 0.0
-                    env_reset(env_kind, env_params, env_states[k], env_rng, next_obs)
-                for j in range(obs_dim):
-                    obs[k, j] = next_obs[j]
-        steps += B
-        # values of the batch and of the last observations (same parameters as during collection)
-        V = mlp_forward(theta_v, sizes_v, act, X, acts_v)
-        v_last = mlp_forward(theta_v, sizes_v, act, obs, acts_v_1)
-        for k in range(K):
-            g = v_last[k, 0]
-            for n in range(N - 1, -1, -1):
-                i = n * K + k
-                g = rew[n, k] + (0.0 if done[n, k] else gamma * g)
-                dv[i, 0] = 2.0 * hp[HP_VF_COEF] * (V[i, 0] - g) / B
-                adv = g - V[i, 0]
-                dlog[i, 0] = adv  # keep the advantage; turned into ∂L/∂logit below
-        mlp_backward(theta_v, sizes_v, act, X, acts_v, dv, g_v, work_v)
-        logits_b = mlp_forward(theta_pi, sizes_pi, act, X, acts_pi)
-        for i in range(B):
-            adv = dlog[i, 0]
-            for b in range(A):
-                p[b] = logits_b[i, b]
-            softmax_inplace(p)
-            for b in range(A):
-                dlog[i, b] = -(adv / B) * ((1.0 if b == acts_b[i] else 0.0) - p[b])
-        mlp_backward(theta_pi, sizes_pi, act, X, acts_pi, dlog, g_pi, work_pi)
-        sq = 0.0
-        for k in range(g_pi.shape[0]):
-            sq += g_pi[k] * g_pi[k]
-        for k in range(g_v.shape[0]):
-            sq += g_v[k] * g_v[k]
-        norm = math.sqrt(sq)
-        mg = hp[HP_MAX_GRAD_NORM]
-        if not math.isfinite(norm):
-            return n_done, steps, -1
-        if mg > 0.0:
-            c = mg / (norm + 1e-6)
-            if c < 1.0:
-                g_pi *= c
-                g_v *= c
-        rmsprop_step(theta_pi, g_pi, rms_pi, hp[HP_LR], hp[HP_RMS_ALPHA], hp[HP_RMS_EPS])
-        rmsprop_step(theta_v, g_v, rms_v, hp[HP_LR], hp[HP_RMS_ALPHA], hp[HP_RMS_EPS])
-    return n_done, steps, 0
+def a2c_act(nets, w, obs, n, rng, actions):
+    """Sample A ~ softmax(π-MLP(obs[k])) for the K rows of ``obs`` (k ascending, one ``rng.random()``
+    each) into ``actions``; record obs and actions as rows n·K + k of the batch."""
+    K = obs.shape[0]
+    A = w.p.shape[0]
+    logits = mlp_forward(nets.theta_pi, nets.sizes_pi, nets.act, obs, w.acts_pi_k)
+    for k in range(K):
+        i = n * K + k
+        for j in range(obs.shape[1]):
+            w.X[i, j] = obs[k, j]
+        for b in range(A):
+            w.p[b] = logits[k, b]
+        softmax_inplace(w.p)
+        a = categorical_sample(w.p, rng)
+        w.acts_b[i] = a
+        actions[k] = a
 
 
 @njit
-def a2c_evaluate(env_kind, env_params, rng, theta_pi, sizes_pi, act, obs_dim, n_episodes, max_len, returns):
-    """Greedy (argmax π) returns of ``n_episodes`` episodes into ``returns``."""
-    state = np.zeros(ENV_STATE_LEN)
-    x = np.empty((1, obs_dim))
-    o = np.empty(obs_dim)
-    acts = np.empty(mlp_acts_size(sizes_pi, 1))
+def a2c_value1(nets, w, x):
+    """V(x) of one observation (the bootstrap of a truncated episode)."""
+    for j in range(x.shape[0]):
+        w.one[0, j] = x[j]
+    return mlp_forward(nets.theta_v, nets.sizes_v, nets.act, w.one, w.acts_v_1)[0, 0]
+
+
+@njit
+def a2c_update(nets, w, obs_last, hp):
+    """One A2C update from the collected batch in ``w`` and the envs' current observations
+    ``obs_last`` (module docstring); returns :data:`OK` or :data:`NOT_FINITE` (nothing changed)."""
+    N, K = w.rew.shape
+    B = N * K
+    A = w.p.shape[0]
+    gamma = hp.gamma
+    V = mlp_forward(nets.theta_v, nets.sizes_v, nets.act, w.X, w.acts_v)
+    v_last = mlp_forward(nets.theta_v, nets.sizes_v, nets.act, obs_last, w.acts_v_1)
+    for k in range(K):
+        g = v_last[k, 0]
+        for n in range(N - 1, -1, -1):
+            i = n * K + k
+            g = w.rew[n, k] + (0.0 if w.done[n, k] else gamma * g)
+            w.dv[i, 0] = 2.0 * hp.vf_coef * (V[i, 0] - g) / B
+            w.dlog[i, 0] = g - V[i, 0]  # the advantage; turned into ∂L/∂logit below
+    mlp_backward(nets.theta_v, nets.sizes_v, nets.act, w.X, w.acts_v, w.dv, w.g_v, w.work_v)
+    logits_b = mlp_forward(nets.theta_pi, nets.sizes_pi, nets.act, w.X, w.acts_pi)
+    for i in range(B):
+        adv = w.dlog[i, 0]
+        for b in range(A):
+            w.p[b] = logits_b[i, b]
+        softmax_inplace(w.p)
+        for b in range(A):
+            w.dlog[i, b] = -(adv / B) * ((1.0 if b == w.acts_b[i] else 0.0) - w.p[b])
+    mlp_backward(nets.theta_pi, nets.sizes_pi, nets.act, w.X, w.acts_pi, w.dlog, w.g_pi, w.work_pi)
+    sq = 0.0
+    for k in range(w.g_pi.shape[0]):
+        sq += w.g_pi[k] * w.g_pi[k]
+    for k in range(w.g_v.shape[0]):
+        sq += w.g_v[k] * w.g_v[k]
+    norm = math.sqrt(sq)
+    if not math.isfinite(norm):
+        return NOT_FINITE
+    mg = hp.max_grad_norm
+    if mg > 0.0:
+        c = mg / (norm + 1e-6)
+        if c < 1.0:
+            g_pi, g_v = w.g_pi, w.g_v
+            for k in range(g_pi.shape[0]):
+                g_pi[k] *= c
+            for k in range(g_v.shape[0]):
+                g_v[k] *= c
+    rmsprop_step(nets.theta_pi, w.g_pi, nets.rms_pi, hp.lr, hp.rms_alpha, hp.rms_eps)
+    rmsprop_step(nets.theta_v, w.g_v, nets.rms_v, hp.lr, hp.rms_alpha, hp.rms_eps)
+    return OK
+
+
+@njit
+def a2c_record(eps, k, n_done, end_step):
+    """Episode of env k ended at env step ``end_step``: store it (if there is room), zero env k's counters."""
+    if n_done < eps.returns.shape[0]:
+        eps.returns[n_done] = eps.ep_ret[k]
+        eps.lengths[n_done] = eps.ep_len[k]
+        eps.ends[n_done] = end_step
+    eps.ep_len[k] = 0
+    eps.ep_ret[k] = 0.0
+
+
+def a2c_run_tpl(
+    env_params, states, env_rng, obs, nets, w, hp, eps, max_len, n_updates, max_episodes, reset_all, rng, counts
+):
+    """Run up to ``n_updates`` updates on K envs (``states`` [K, state_size], ``obs`` [K, d] their
+    current observations, advanced in place; ``reset_all``: reset them first, k ascending); stop
+    after the update in which the finished episodes reach ``max_episodes`` (< 0: no limit).
+    ``counts`` int64 [2]: episodes finished and env steps done so far (updated).  ``max_len`` > 0:
+    time limit (truncation).  Returns :data:`OK` or :data:`NOT_FINITE`."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    K = states.shape[0]
+    N = w.rew.shape[0]
+    gamma = hp.gamma
+    actions = np.empty(K, np.int64)
+    x = np.empty(OBS_DIM)
+    if reset_all:
+        for k in range(K):
+            ENV_RESET(params, states[k], env_rng)
+            ENV_OBSERVE(params, states[k], x)
+            if OBS_F32:
+                round_f32(x, OBS_DIM)
+            for j in range(OBS_DIM):
+                obs[k, j] = x[j]
+    for _u in range(n_updates):
+        for n in range(N):
+            a2c_act(nets, w, obs, n, rng, actions)
+            for k in range(K):
+                r, term = ENV_STEP(params, states[k], actions[k], env_rng)
+                ENV_OBSERVE(params, states[k], x)
+                if OBS_F32:
+                    round_f32(x, OBS_DIM)
+                eps.ep_len[k] += 1
+                eps.ep_ret[k] += r
+                trunc = (not term) and max_len > 0 and eps.ep_len[k] >= max_len
+                if trunc:
+                    r += gamma * a2c_value1(nets, w, x)
+                w.rew[n, k] = r
+                w.done[n, k] = term or trunc
+                counts[1] += 1
+                if term or trunc:
+                    a2c_record(eps, k, counts[0], counts[1])
+                    counts[0] += 1
+                    ENV_RESET(params, states[k], env_rng)
+                    ENV_OBSERVE(params, states[k], x)
+                    if OBS_F32:
+                        round_f32(x, OBS_DIM)
+                for j in range(OBS_DIM):
+                    obs[k, j] = x[j]
+        if a2c_update(nets, w, obs, hp) != OK:
+            return NOT_FINITE
+        if max_episodes >= 0 and counts[0] >= max_episodes:
+            break
+    return OK
+
+
+def a2c_greedy_tpl(env_params, rng, nets, n_episodes, max_len, returns, lengths):
+    """Greedy (argmax π) returns and lengths of ``n_episodes`` episodes (a template, as above)."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    state = np.zeros(STATE_SIZE)
+    x = np.empty((1, OBS_DIM))
+    o = np.empty(OBS_DIM)
+    acts = np.empty(mlp_acts_size(nets.sizes_pi, 1))
     for e in range(n_episodes):
-        env_reset(env_kind, env_params, state, rng, o)
+        ENV_RESET(params, state, rng)
+        ENV_OBSERVE(params, state, o)
         tot = 0.0
-        for t in range(max_len):
-            for j in range(obs_dim):
+        t = 0
+        while max_len <= 0 or t < max_len:
+            if OBS_F32:
+                round_f32(o, OBS_DIM)
+            for j in range(OBS_DIM):
                 x[0, j] = o[j]
-            q = mlp_forward(theta_pi, sizes_pi, act, x, acts)
+            q = mlp_forward(nets.theta_pi, nets.sizes_pi, nets.act, x, acts)
             best = 0
             for b in range(1, q.shape[1]):
                 if q[0, b] > q[0, best]:
                     best = b
-            r, term = env_step(env_kind, env_params, state, best, o, rng)
+            r, term = ENV_STEP(params, state, best, rng)
+            ENV_OBSERVE(params, state, o)
             tot += r
+            t += 1
             if term:
                 break
         returns[e] = tot
+        lengths[e] = t
