@@ -22,6 +22,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -73,8 +74,9 @@ class TileSpec:
         )
 
 
-def _compiled_env(env_id):
-    """The CompiledEnv a population runs on: a built-in twin by id, or the user's CompiledEnv."""
+def compiled_env_of(env_id: Any, discrete: bool = True) -> Any:
+    """The CompiledEnv a population runs on: a built-in twin by id, or the user's CompiledEnv (``discrete``:
+    require a ``Discrete`` action space, as linear control does)."""
     from ..envs import classic
     from ..envs.compiled import CompiledEnv
 
@@ -87,7 +89,7 @@ def _compiled_env(env_id):
         raise TypeError(f"env_id must be an env id (str) or a fastfa.envs.CompiledEnv, got {type(env_id).__name__}")
     from gymnasium import spaces
 
-    if not isinstance(u.action_space, spaces.Discrete):
+    if discrete and not isinstance(u.action_space, spaces.Discrete):
         raise ValueError(f"env_id: linear control needs a Discrete action space, got {u.action_space}")
     return u
 
@@ -162,7 +164,7 @@ def run_population(
     from ..kernels.loops.control_loop import make_budget, make_hp
     from .compiled_control import compiled_unit
 
-    cenv = _compiled_env(env_id)
+    cenv = compiled_env_of(env_id)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
     if trace not in TRACES:

@@ -1,0 +1,47 @@
+"""Policy-gradient populations on a user's CompiledEnv: runs independent of thread count and of the
+other runs in the call; softmax and Gaussian policies."""
+
+import numpy as np
+import pytest
+from conftest import scale
+
+from fastfa.agents.population import TileSpec
+from fastfa.agents.population_pg import run_pg_population
+from fastfa.envs.examples import user_continuous_mountain_car, user_mountain_car
+
+BOX = TileSpec((-1.2, -0.07), (0.6, 0.07), 8, 8)
+
+
+@pytest.mark.parametrize("algorithm", ["actor_critic", "reinforce_baseline"])
+def test_threads_and_other_runs_do_not_change_a_run(algorithm):
+    kw = dict(alpha_w=0.1 / 8, gamma=0.99, episodes=scale(6, 2), tiles=BOX)
+    seeds = np.random.SeedSequence(7).spawn(3)
+    a = run_pg_population(user_mountain_car(200), algorithm, alphas=[1e-3, 4e-3], seeds=seeds, threads=1, **kw)
+    b = run_pg_population(user_mountain_car(200), algorithm, alphas=[1e-3, 4e-3], seeds=seeds, threads=2, **kw)
+    c = run_pg_population(user_mountain_car(200), algorithm, alphas=[4e-3], seeds=seeds[1:2], threads=1, **kw)
+    np.testing.assert_array_equal(a["steps"], b["steps"])
+    np.testing.assert_array_equal(a["returns"], b["returns"])
+    np.testing.assert_array_equal(a["steps"][1, 1], c["steps"][0, 0])
+    assert a["steps"].shape == (2, 3, kw["episodes"]) and a["env_steps"] == a["steps"].sum()
+    np.testing.assert_array_equal(a["theta"], b["theta"])
+    np.testing.assert_array_equal(a["theta"][1, 1], c["theta"][0, 0])
+    np.testing.assert_array_equal(a["w"][1, 1], c["w"][0, 0])
+    assert not np.array_equal(a["theta"][0], a["theta"][1])  # the step size reaches the loop
+
+
+def test_gaussian_population_and_bad_arguments():
+    r = run_pg_population(
+        user_continuous_mountain_car(100),
+        "actor_critic",
+        alphas=[0.01 / 8],
+        alpha_w=0.1 / 8,
+        gamma=0.99,
+        runs=2,
+        episodes=2,
+        tiles=BOX,
+    )
+    assert r["steps"].shape == (1, 2, 2) and np.all(r["steps"] == 100)  # time limit 100, no goal yet
+    with pytest.raises(ValueError, match="algorithm"):
+        run_pg_population(user_mountain_car(), "sarsa", alphas=[0.1], runs=1, episodes=1, tiles=BOX)
+    with pytest.raises(ValueError, match="alphas"):
+        run_pg_population(user_mountain_car(), "reinforce", alphas=[-1.0], runs=1, episodes=1, tiles=BOX)
