@@ -207,7 +207,7 @@ class A2CMLP(DeepContract):
         return KA.A2CEpisodes(self.ep_len, self.ep_ret, self._ret, self._len, self._end)
 
     # ------------------------------------------------------------------ learning
-    def learn(  # type: ignore[override]
+    def learn(
         self,
         *args: Any,
         total_steps: int | None = None,
@@ -232,6 +232,7 @@ class A2CMLP(DeepContract):
                 chunk=chunk,
             )
         _, episodes = check_budget(None, episodes)
+        assert episodes is not None  # check_budget: one of the two is given
         if checkpoint_every is not None:
             raise ValueError("checkpoint_every: checkpoints need a total_steps budget (not episodes=)")
         stop_at = self._stop_at = self.n_episodes + int(episodes)
@@ -293,6 +294,7 @@ class A2CMLP(DeepContract):
         from ..kernels.nn import a2c as KA
 
         unit = self._units()(KA.a2c_run_tpl, "a2c_mlp")
+        assert self._target is not None  # compiled mode has a target env
         cenv = self._target.cenv
         status = unit(
             cenv.params,
@@ -378,6 +380,7 @@ class A2CMLP(DeepContract):
         out, lengths = np.empty(episodes), np.empty(episodes, np.int64)
         unit = self._units()(KA.a2c_greedy_tpl, "a2c_mlp_greedy")
         rng = np.random.default_rng(seed)
+        assert self._target is not None  # compiled mode has a target env
         unit(self._target.cenv.params, rng, self._nets, episodes, int(self._target.max_steps), out, lengths)
         return out
 
