@@ -135,8 +135,11 @@ def _bench_all(args) -> int:
     import subprocess
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "benches" / "report.py"
-    if not script.is_file():
+    # an editable install finds the checkout next to the package; a normal install (CI's fresh
+    # virtualenv) finds it when run from the checkout's root
+    candidates = [Path(__file__).resolve().parents[1], Path.cwd()]
+    script = next((c / "benches" / "report.py" for c in candidates if (c / "benches" / "report.py").is_file()), None)
+    if script is None:
         print(
             "fastfa bench all: needs a source checkout (benches/ is not installed with the package); "
             "clone the repository, `pip install -e .[test,bench,baselines]`, then run it there",
