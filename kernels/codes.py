@@ -94,10 +94,12 @@ class PGAlg(IntEnum):
     REINFORCE = 0  # S&B 13.3
     REINFORCE_BASELINE = 1  # 13.4
     ACTOR_CRITIC = 2  # 13.5, one-step
+    QAC = 3  # Q actor-critic: linear Q_w(s, a) by Sarsa(0) as critic (softmax only)
 
 
-PG_REINFORCE, PG_REINFORCE_BASELINE, PG_ACTOR_CRITIC = (
+PG_REINFORCE, PG_REINFORCE_BASELINE, PG_ACTOR_CRITIC, PG_QAC = (
     int(PGAlg.REINFORCE),
     int(PGAlg.REINFORCE_BASELINE),
     int(PGAlg.ACTOR_CRITIC),
+    int(PGAlg.QAC),
 )

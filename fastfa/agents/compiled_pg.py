@@ -1,6 +1,6 @@
 """When and how a policy-gradient agent runs the fused compiled loop instead of the Python loop.
 
-``Reinforce`` (one rollout per update), ``ReinforceBaseline`` and ``ActorCritic`` (λ = λ_w = 0) run
+``Reinforce`` (one rollout per update), ``ReinforceBaseline``, ``ActorCritic`` (λ = λ_w = 0) and ``QAC`` run
 ``fastfa.kernels.loops.pg_env_loop.pg_run_tpl``, specialised per (env, algorithm, policy), when the
 env can run compiled (:func:`fastfa.agents.compiled_control.compiled_target`: a
 :class:`fastfa.envs.CompiledEnv`, or gymnasium's MountainCar / CartPole / Acrobot through their
@@ -54,6 +54,7 @@ def pg_unit(cenv, alg: int, discrete: bool, act_dim: int, act_f32: bool):
 
 def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress=False):
     """Run the fused loop for ``agent`` on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``."""
+    from ..kernels.codes import PG_QAC
     from ..kernels.loops.control_loop import make_budget
     from ..kernels.loops.pg_env_loop import CRITIC_NOT_FINITE, PGPolicy, make_pg_hp
     from ..loop import EpisodeLog, Progress
@@ -95,6 +96,9 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
     bar = Progress(
         budget or (n_ep if episodes is not None else None), "steps" if budget else "episodes", enabled=progress
     )
+    if alg == PG_QAC:  # the critic w [F, A] goes in flat: a view, so the loop learns in place
+        agent.w = np.ascontiguousarray(agent.w)
+    w_arg = agent.w.reshape(-1)
     first = True
     try:
         while True:
@@ -110,7 +114,7 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
                 f.cf,
                 f.ci,
                 policy,
-                agent.w,
+                w_arg,
                 hp,
                 make_budget(want, left, target.max_steps, not first),
                 agent.rng,

@@ -174,8 +174,20 @@ class QAC(_PGAgent):
             raise TypeError("QAC needs a Discrete action space (its critic is one weight vector per action)")
         self.w = np.zeros((int(self.features.n_features), int(self.action_space.n)))
 
+    def _compiled_alg(self):
+        from ..kernels.codes import PG_QAC
+
+        return PG_QAC
+
     def _q(self, x: np.ndarray, a) -> float:
-        return float(self.w[x, a].sum()) if x.dtype.kind in "iu" else float(x @ self.w[:, a])
+        # sums in index order, as the compiled loop (numpy's sum adds 8 or more terms pairwise)
+        from ..kernels.loops.pg_env_loop import sparse_q
+
+        if x.dtype.kind in "iu":
+            if not self.w.flags.c_contiguous:
+                self.w = np.ascontiguousarray(self.w)
+            return float(sparse_q(self.w.reshape(-1), x, int(a), self.w.shape[1]))
+        return float(x @ self.w[:, a])
 
     def q_values(self, obs: ArrayLike) -> np.ndarray:
         x = self._x(obs)

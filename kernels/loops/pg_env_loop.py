@@ -1,5 +1,6 @@
-"""Fused compiled policy-gradient loop over any compiled environment: REINFORCE (± baseline) and
-one-step actor-critic with a softmax (Discrete) or Gaussian (Box) policy on grid tiles.
+"""Fused compiled policy-gradient loop over any compiled environment: REINFORCE (± baseline),
+one-step actor-critic with a softmax (Discrete) or Gaussian (Box) policy, and Q actor-critic
+(softmax) on grid tiles.
 
 :func:`pg_run_tpl` is a *template*, specialised like
 :func:`fastfa.kernels.loops.control_loop.control_run_tpl` (``fastfa.kernels.loops.specialise``):
@@ -9,15 +10,18 @@ action's length), ``ACT_F32`` (the env receives float32 actions), ``OBS_F32``, `
 ``PARAMS_N`` as constants.
 
 It makes the calls of ``fastfa.agents.Reinforce`` / ``ReinforceBaseline`` / ``ActorCritic`` (λ = 0)
-on the Python loop, in the same order, with the same kernels, so both give identical numbers for
+/ ``QAC`` on the Python loop, in the same order, with the same kernels, so both give identical numbers for
 the same generators (S&B 13.3-13.5)::
 
     REINFORCE, at the end of an episode, t = 0 … T−1:  δ = G_t (− v̂(S_t); w ← w + α_w δ x(S_t))
                                                       θ ← θ + α γᵗ δ ∇ ln π(A_t|S_t)
     actor-critic, each step:  δ = R + γ v̂(S') − v̂(S)  (v̂(S') = 0 if terminal; a truncation bootstraps)
                               w ← w + α_w δ x(S);  θ ← θ + α I δ ∇ ln π(A|S);  I ← γ I
+    QAC, each step:  θ ← θ + α I Q_w(S,A) ∇ ln π(A|S);  A' ~ π(·|S') (also on a truncation);
+                     w[·, A] ← w[·, A] + α_w (R + γ Q_w(S',A') − Q_w(S,A)) x(S)  (Q_w(S',A') = 0 if terminal)
 
-(``hp.gamma_t`` False drops γᵗ / I).  Softmax: θ [F, A], sampled by inverse CDF (one
+(``hp.gamma_t`` False drops γᵗ / I).  QAC's critic w [F, A] is passed flat (C order,
+``w.reshape(-1)``).  Softmax: θ [F, A], sampled by inverse CDF (one
 ``rng.random()``).  Gaussian: μ = θ_μᵀ x [F, D], state-independent clipped ln σ = b [D], a ~ N(μ, σ²)
 (``rng.standard_normal()`` per dimension); learning uses the unclipped draw, the env gets it clipped
 to [low, high] (as ``fastfa.policies.GaussianLinear``); the log-std moves by the policy step times
@@ -31,7 +35,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._jit import fixed_tuple, njit
-from ..codes import PG_ACTOR_CRITIC, PG_REINFORCE, PG_REINFORCE_BASELINE  # noqa: F401  (template constants)
+from ..codes import PG_ACTOR_CRITIC, PG_QAC, PG_REINFORCE, PG_REINFORCE_BASELINE  # noqa: F401  (template constants)
 from ..features.gridtiles import grid_consts, grid_tiles_consts
 from ..linear.policy_gradient import categorical_sample, gaussian_sample, softmax_pa_sparse_probs
 from ..linear.policy_gradient import softmax_pa_sparse_update
@@ -93,6 +97,27 @@ def dense_value(w, x):
     for f in range(x.shape[0]):
         v += w[f] * x[f]
     return v
+
+
+@njit
+def sparse_q(w, idx, a, n_a):
+    """Q_w(s, a) = Σ_k w[idx_k, a] summed in index order, ``w`` [F, A] flattened in C order (the
+    Python QAC uses this kernel too)."""
+    q = 0.0
+    for k in range(idx.shape[0]):
+        q += w[idx[k] * n_a + a]
+    return q
+
+
+@njit
+def sparse_q_add(w, idx, a, n_a, scale):
+    """w[idx_k, a] += scale for each k, in order, ``w`` flattened; False if a touched weight is not finite."""
+    ok = True
+    for k in range(idx.shape[0]):
+        w[idx[k] * n_a + a] += scale
+    for k in range(idx.shape[0]):
+        ok = ok and math.isfinite(w[idx[k] * n_a + a])
+    return ok
 
 
 @njit
@@ -161,9 +186,10 @@ def _grow(a, n):
 
 def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, ep_steps, ep_returns):
     """Run up to ``budget.n_episodes`` episodes (at most ``budget.max_total_steps`` steps if > 0) of
-    algorithm ``PG_ALG``; ``pol`` and ``w`` (critic / baseline, float64[F]) learn in place.  Returns
-    (episodes finished, total steps, status): status :data:`OK`, or :data:`POLICY_NOT_FINITE` /
-    :data:`CRITIC_NOT_FINITE` (the run stopped at once, that episode uncounted).  Budget semantics as
+    algorithm ``PG_ALG``; ``pol`` and ``w`` (critic / baseline, float64[F]; QAC: [F·A], flattened)
+    learn in place.  Returns (episodes finished, total steps, status): status :data:`OK`, or
+    :data:`POLICY_NOT_FINITE` / :data:`CRITIC_NOT_FINITE` (the run stopped at once, that episode
+    uncounted).  Budget semantics as
     :func:`fastfa.kernels.loops.control_loop.control_run_tpl`."""
     if PARAMS_N >= 0:
         params = fixed_tuple(env_params, PARAMS_N)
@@ -181,7 +207,7 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
     mu = np.empty(ACT_DIM)
     ls = np.empty(ACT_DIM)
     a_env = np.empty(ACT_DIM)
-    mc = PG_ALG != PG_ACTOR_CRITIC
+    mc = PG_ALG != PG_ACTOR_CRITIC and PG_ALG != PG_QAC
     cap = 64 if mc else 2
     idx = np.empty((cap, numt), np.int64)  # REINFORCE: the episode's tiles; actor-critic: S, S' (rows 0, 1)
     acts = np.empty(cap, np.int64)
@@ -232,6 +258,22 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                 if cur >= rews.shape[0]:
                     rews = _grow(rews, cur + 1)
                 rews[cur] = r
+            elif PG_ALG == PG_QAC:  # Q actor-critic on (S, A, R, S', A'), the order of QAC.step
+                q_sa = sparse_q(w, idx[cur], acts[cur], n_a)
+                step = alpha * (disc if hp.gamma_t else 1.0) * q_sa
+                if not math.isfinite(step):
+                    return done_eps, total, POLICY_NOT_FINITE
+                if not softmax_step(theta, idx[cur], acts[cur], step, probs):
+                    return done_eps, total, POLICY_NOT_FINITE
+                if term:
+                    target = r
+                else:  # A' from the updated policy, drawn even when the episode is truncated
+                    softmax_pa_sparse_probs(theta, idx[nxt], probs)
+                    acts[nxt] = categorical_sample(probs, rng)
+                    target = r + gamma * sparse_q(w, idx[nxt], acts[nxt], n_a)
+                if not sparse_q_add(w, idx[cur], acts[cur], n_a, alpha_w * (target - q_sa)):
+                    return done_eps, total, CRITIC_NOT_FINITE
+                disc *= gamma
             else:  # one-step actor-critic update on (S, A, R, S')
                 v_next = 0.0 if term else gamma * sparse_value(w, idx[nxt])
                 delta = r + v_next - sparse_value(w, idx[cur])
@@ -264,7 +306,9 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
             if mc:  # sample A_{t+1} (the Python agent does, even if the budget then cuts the episode)
                 acts = _grow(acts, nxt + 1)
                 racts = _grow(racts, nxt + 1)
-            if DISCRETE:
+            if PG_ALG == PG_QAC:
+                pass  # A' was drawn by the update
+            elif DISCRETE:
                 softmax_pa_sparse_probs(theta, idx[nxt], probs)
                 acts[nxt] = categorical_sample(probs, rng)
             else:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import scale
 
-from fastfa.agents import ActorCritic, Reinforce, ReinforceBaseline
+from fastfa.agents import QAC, ActorCritic, Reinforce, ReinforceBaseline
 from fastfa.envs.examples import user_continuous_mountain_car, user_mountain_car
 from fastfa.features import GridTileCoder
 
@@ -38,6 +38,26 @@ def test_compiled_equals_python_loop(cls, kw, env_name):
     assert a.log.total_steps == b.log.total_steps == budget["total_steps"]
     assert a.rng.bit_generator.state == b.rng.bit_generator.state
     assert a.env.unwrapped.np_random.bit_generator.state == b.env.unwrapped.np_random.bit_generator.state
+
+
+@pytest.mark.parametrize("steps", [scale(2500, 400), 200])  # 200: the budget ends exactly with an episode's truncation
+def test_qac_compiled_equals_python_loop(steps):
+    """QAC (softmax only) draws A' inside its update, before the critic step: same numbers both ways."""
+    kw = dict(alpha=1e-3 / 8, alpha_w=0.1 / 8, gamma=0.99)
+    a, pa = _train(QAC, kw, "softmax", False, dict(total_steps=steps))
+    b, pb = _train(QAC, kw, "softmax", True, dict(total_steps=steps))
+    assert a.w.shape == (a.features.n_features, 3)
+    assert np.any(a.w != 0.0) and np.any(pa[0] != 0.0)
+    for x, y in zip(pa, pb):
+        np.testing.assert_array_equal(x, y)
+    assert a.log.returns == b.log.returns and a.log.lengths == b.log.lengths
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    # and it learns on a built-in twin through the same loop (gymnasium's MountainCar)
+    c = QAC("MountainCar-v0", GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **kw)
+    c.learn(total_steps=400, compiled=True)
+    d = QAC("MountainCar-v0", GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **kw)
+    d.learn(total_steps=400, compiled=False)
+    np.testing.assert_array_equal(c.w, d.w)
 
 
 def test_episode_budget_and_callback_keep_the_numbers():
