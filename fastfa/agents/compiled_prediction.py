@@ -20,20 +20,26 @@ from .._checks import check_budget
 __all__ = ["pred_unit", "run_pred_compiled"]
 
 
-def pred_unit(cenv, method: int):
-    """The fused prediction loop for (env, method code): cached on disk for built-in envs, compiled
-    once per process for a user's env (checked first)."""
+def pred_unit(cenv, method: int, policy=None):
+    """The fused prediction loop for (env, method code, policy): cached on disk for built-in envs and
+    the uniform random policy, compiled once per process for a user's env or policy (checked first)."""
     from ..envs.check import ensure_checked
     from ..kernels.codes import PredMethod
     from ..kernels.loops import prediction_env_loop as P
     from ..kernels.loops.specialise import specialise
 
-    key = cenv.compiled_key
+    key = None if policy is not None else cenv.compiled_key
     ensure_checked(cenv)
+    f32 = cenv.observation_space.dtype == np.float32
+    if policy is not None:
+        check_jitted_policy(policy, f32)
     return specialise(
         P.pred_run_tpl,
         None if key is None else f"{key}_pred_{PredMethod(method).name.lower()}",
         key is not None,
+        HAS_POLICY=policy is not None,
+        POLICY=P.POLICY if policy is None else policy,
+        OBS_DTYPE=np.float32 if f32 else np.float64,
         ENV_RESET=cenv.reset_fn,
         ENV_STEP=cenv.step_fn,
         ENV_OBSERVE=cenv.observe_fn,
@@ -44,6 +50,30 @@ def pred_unit(cenv, method: int):
     )
 
 
+def is_jitted(policy) -> bool:
+    """Whether ``policy`` is a Numba dispatcher the compiled loop can call."""
+    from numba.core.registry import CPUDispatcher
+
+    return isinstance(policy, CPUDispatcher)
+
+
+def check_jitted_policy(policy, f32: bool) -> None:
+    """Compile ``policy`` for the observation array (without calling it) and require an integer action."""
+    from numba.core import types as nbt
+
+    sig = (nbt.Array(nbt.float32 if f32 else nbt.float64, 1, "C"),)
+    try:
+        policy.compile(sig)
+    except Exception as err:  # noqa: BLE001 - a typing error in the user's function
+        raise TypeError(
+            f"policy: a jitted policy must take the observation ({sig[0]}) and return an int action; "
+            f"compiling it failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        ) from err
+    ret = policy.overloads[sig].signature.return_type
+    if not isinstance(ret, (nbt.Integer, nbt.Boolean)):
+        raise TypeError(f"policy: a jitted policy must return an int action, it returns {ret}")
+
+
 def run_pred_compiled(agent, env, target, method, *, episodes, total_steps, seed, callback=None):
     """Run the fused loop for ``agent`` on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``.
     The action space must already be seeded as the Python loop seeds it."""
@@ -52,7 +82,8 @@ def run_pred_compiled(agent, env, target, method, *, episodes, total_steps, seed
     from ..loop import EpisodeLog
     from .compiled_control import state_after_reset
 
-    unit = pred_unit(target.cenv, method)
+    policy = agent.policy
+    unit = pred_unit(target.cenv, method, policy)
     total_steps, episodes = check_budget(total_steps, episodes)
     t0 = time.perf_counter()
     env.reset(seed=seed)
@@ -78,7 +109,7 @@ def run_pred_compiled(agent, env, target, method, *, episodes, total_steps, seed
                 break
             left = budget - done_total if budget else 0
             k = log.n_episodes
-            n_done, n_steps = unit(
+            n_done, n_steps, status = unit(
                 target.cenv.params,
                 state,
                 env_rng,
@@ -96,6 +127,14 @@ def run_pred_compiled(agent, env, target, method, *, episodes, total_steps, seed
             done_total += n_steps
             log.returns.extend(rets[:n_done].tolist())
             log.lengths.extend(steps[:n_done].tolist())
+            if status != 0:  # BAD_ACTION: as the Python env, which raises at that step
+                log.total_steps = done_total
+                log.wall_time_s = time.perf_counter() - t0
+                agent.log.extend(log)
+                raise ValueError(
+                    f"{type(agent).__name__}: the policy returned an action outside [0, {n_act}) after "
+                    f"{done_total} steps (the env's action space is {env.action_space})"
+                )
             stop = False
             for j in range(n_done):
                 info = {

@@ -154,13 +154,16 @@ class _Predictor(Contract):
 
         The fused compiled loop (``fastfa.agents.compiled_prediction``) runs by default (``"auto"``)
         when the env is a compiled env (a ``CompiledEnv`` or a gymnasium twin), the features a
-        ``GridTileCoder``, the action space ``Discrete``, ``policy`` None and no progress bar:
-        the same weights as the Python loop (tested).  ``compiled=True`` on the random walk: run the
-        whole budget in one compiled call on the env's twin (``episodes`` budget), drawing the same
-        random stream as the gymnasium env reset with ``seed``.
+        ``GridTileCoder``, the action space ``Discrete``, ``policy`` None or a ``@numba.njit``
+        function ``obs -> int`` and no progress bar: the same weights as the Python loop (tested).
+        ``compiled=True`` on the random walk: run the whole budget in one compiled call on the env's
+        twin (``episodes`` budget), drawing the same random stream as the gymnasium env reset with
+        ``seed``.
         """
+        from .compiled_prediction import is_jitted
+
         target, method = None, self._env_method()
-        if compiled is not False and method is not None and self.policy is None:
+        if compiled is not False and method is not None and (self.policy is None or is_jitted(self.policy)):
             target = self._compiled_target(env)
         if compiled is True and target is None:
             return self._learn_compiled(env, episodes, total_steps, seed, callback)

@@ -1,18 +1,23 @@
 """Fused compiled linear prediction over any compiled environment: gradient MC, TD(0), TD(λ) and true
-online TD(λ) on grid tiles, evaluating the uniform random policy of a ``Discrete(n)`` action space.
+online TD(λ) on grid tiles, evaluating the uniform random policy of a ``Discrete(n)`` action space or the user's
+own jitted policy ``obs -> action``.
 
 :func:`pred_run_tpl` is a *template*, specialised like
 :func:`fastfa.kernels.loops.control_loop.control_run_tpl` (``fastfa.kernels.loops.specialise``): it
 calls ``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE`` and reads ``METHOD``
 (:class:`fastfa.kernels.codes.PredMethod`: ``MC``, ``NSTEP`` with n = 1 (TD(0)), ``TDL_ACC`` /
-``TDL_REP``, ``TRUE_ONLINE``), ``OBS_F32``, ``OBS_DIM`` and ``PARAMS_N`` as constants.
+``TDL_REP``, ``TRUE_ONLINE``), ``OBS_F32``, ``OBS_DIM``, ``PARAMS_N``, ``HAS_POLICY`` and ``POLICY``
+(a jitted ``obs -> int``, called with the observation as the Python env returns it: float32 when the
+observation space is float32) as constants.
 
 It makes the calls of ``fastfa.agents.GradientMC`` / ``TD0`` / ``TDLambda`` / ``TrueOnlineTDLambda``
-on the Python loop with ``policy=None``, in the same order and with the same update kernels
+on the Python loop, in the same order and with the same update kernels
 (:mod:`fastfa.kernels.linear.prediction`), so both give identical weights: the action of every step
 is ``act_rng.integers(0, n)`` (gymnasium's ``Discrete.sample`` with the action space's generator),
-drawn at the start of an episode and after every transition, the last one of an episode included
-(the Python agents draw it too); with n = 1 nothing is drawn.  Terminal transitions bootstrap with
+or ``POLICY(obs)``, taken at the start of an episode and after every transition, the last one of an
+episode included (the Python agents take it too, from the terminal observation); with n = 1 and no
+policy nothing is drawn.  A policy's action outside ``[0, n)`` stops the loop with :data:`BAD_ACTION`
+before it is stepped (where the Python env raises).  Terminal transitions bootstrap with
 0, a time-limit truncation from S' (TD methods); gradient MC learns from an episode when it ends
 (terminated or truncated), not from one cut by ``budget.max_total_steps``.
 """
@@ -31,12 +36,22 @@ from .control_loop import round_f32
 #: ``alpha``, ``gamma``, ``lam`` of one run.
 PredHP = namedtuple("PredHP", "alpha gamma lam")
 
+#: status codes returned by the loop
+OK, BAD_ACTION = 0, 1
+
 # bound per specialisation (placeholders: the template is never compiled as is)
 ENV_RESET = ENV_STEP = ENV_OBSERVE = None
 METHOD = NSTEP
 OBS_F32 = True
 OBS_DIM = 1
 PARAMS_N = -1
+HAS_POLICY = False
+OBS_DTYPE = np.float32  # the observation dtype the policy receives
+
+
+@njit
+def POLICY(obs):  # noqa: N802  (placeholder: a bound policy replaces it)
+    return 0
 
 
 def make_pred_hp(alpha, gamma, lam=0.0):
@@ -53,7 +68,9 @@ def _uniform_action(act_rng, n_actions):
 
 def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng, n_actions, ep_steps, ep_returns):
     """Run up to ``budget.n_episodes`` episodes (at most ``budget.max_total_steps`` steps if > 0) of
-    method ``METHOD``; ``w`` float64[F] learns in place.  Returns (episodes finished, total steps).
+    method ``METHOD``; ``w`` float64[F] learns in place.  Returns (episodes finished, total steps,
+    status), status :data:`OK` or :data:`BAD_ACTION` (the policy returned an action outside
+    ``[0, n_actions)``: the run stopped before that step, the episode uncounted).
     Budget semantics as :func:`fastfa.kernels.loops.control_loop.control_run_tpl`."""
     if PARAMS_N >= 0:
         params = fixed_tuple(env_params, PARAMS_N)
@@ -61,6 +78,7 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
         params = env_params
     numt = ci[0]
     x = np.empty(OBS_DIM)
+    xo = np.empty(OBS_DIM, OBS_DTYPE)
     g = grid_consts(cf, ci, OBS_DIM)
     alpha, gamma, lam = hp.alpha, hp.gamma, hp.lam
     n_episodes, max_total_steps, max_steps = budget.n_episodes, budget.max_total_steps, budget.max_steps
@@ -79,7 +97,12 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
         if OBS_F32:
             round_f32(x, OBS_DIM)
         grid_tiles_consts(x, g, idx[0])
-        a = _uniform_action(act_rng, n_actions)
+        if HAS_POLICY:  # POLICY on the observation as the env returns it
+            for i in range(OBS_DIM):
+                xo[i] = x[i]
+            a = POLICY(xo)
+        else:
+            a = _uniform_action(act_rng, n_actions)
         if traced:
             z[:] = 0.0
         v_old = 0.0
@@ -88,6 +111,8 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
         ret = 0.0
         cut = False
         while True:
+            if HAS_POLICY and (a < 0 or a >= n_actions):  # checked where the Python env checks it
+                return done_eps, total, BAD_ACTION
             r, term = ENV_STEP(params, env_state, a, env_rng)
             steps += 1
             total += 1
@@ -101,10 +126,11 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
                 more = np.empty(2 * rews.shape[0])
                 more[: rews.shape[0]] = rews
                 rews = more
-            if not term:
+            if not term or HAS_POLICY:  # a policy acts on the terminal observation too
                 ENV_OBSERVE(params, env_state, x)
                 if OBS_F32:
                     round_f32(x, OBS_DIM)
+            if not term:
                 grid_tiles_consts(x, g, idx[nxt])
             gam = 0.0 if term else gamma
             i1 = idx[cur] if term else idx[nxt]
@@ -118,7 +144,13 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
                 td_lambda_update(
                     w, z, idx[cur], ones, r, gam, i1, ones, alpha, lam, ACCUMULATE if METHOD == TDL_ACC else REPLACE
                 )
-            a = _uniform_action(act_rng, n_actions)  # the agent's next action, drawn even at the end
+            # the agent's next action, taken even at the end
+            if HAS_POLICY:
+                for i in range(OBS_DIM):
+                    xo[i] = x[i]
+                a = POLICY(xo)
+            else:
+                a = _uniform_action(act_rng, n_actions)
             if term or trunc:
                 break
             cur = nxt
@@ -138,4 +170,4 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
         done_eps += 1
         if max_total_steps > 0 and total >= max_total_steps:
             break
-    return done_eps, total
+    return done_eps, total, OK

@@ -1,6 +1,7 @@
 """Prediction agents on a user's CompiledEnv: the fused compiled loop gives the Python loop's weights,
 episode log and generator states bit for bit (uniform random policy over Discrete actions)."""
 
+import numba
 import numpy as np
 import pytest
 from conftest import scale
@@ -36,3 +37,49 @@ def test_compiled_equals_python_loop(cls, kw):
     a.learn(episodes=2, compiled=False)
     b.learn(episodes=2, compiled=True)
     np.testing.assert_array_equal(a.w, b.w)
+
+
+@numba.njit
+def pump(obs):
+    """Energy pumping on Mountain Car: push in the direction of the velocity (reaches the goal)."""
+    return 2 if obs[1] + np.float32(1e-3) * obs[0] >= 0 else 0
+
+
+@numba.njit
+def pump_bad(obs):
+    return 3 if obs[1] > 0.01 else 0  # 3 is not an action of Discrete(3)
+
+
+@numba.njit
+def pump_float(obs):
+    return 1.5
+
+
+@pytest.mark.parametrize("cls,kw", [CASES[0], CASES[1], CASES[4]], ids=["GradientMC", "TD0", "TrueOnline"])
+def test_jitted_policy_compiled_equals_python_loop(cls, kw):
+    """A user's @njit policy runs inside the fused loop, on the observation as the env returns it
+    (float32), the terminal one included: the same weights and log as the Python loop calling it."""
+    n = scale(2000, 600)
+    mk = lambda: cls(  # noqa: E731
+        user_mountain_car(150), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), policy=pump, seed=4, **kw
+    )
+    a, b = mk().learn(compiled=False, total_steps=n), mk().learn(compiled=True, total_steps=n)
+    np.testing.assert_array_equal(a.w, b.w)
+    assert np.any(a.w != 0.0)
+    assert min(a.log.lengths) < 150  # the policy reaches the goal: terminal transitions are covered
+    assert a.log.lengths == b.log.lengths and a.log.returns == b.log.returns
+    assert a.env.unwrapped.np_random.bit_generator.state == b.env.unwrapped.np_random.bit_generator.state
+
+
+def test_jitted_policy_bad_actions_are_errors_not_crashes():
+    mk = lambda p: TD0(  # noqa: E731
+        user_mountain_car(150), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), policy=p, alpha=0.01, seed=4
+    )
+    with pytest.raises(ValueError, match="action must be an int in"):
+        mk(pump_bad).learn(total_steps=500, compiled=False)
+    b = mk(pump_bad)
+    with pytest.raises(ValueError, match=r"outside \[0, 3\)"):
+        b.learn(total_steps=500, compiled=True)
+    assert b.log.total_steps > 0  # what was learned before the bad action is kept, as in the Python loop
+    with pytest.raises(TypeError, match="must return an int action"):
+        mk(pump_float).learn(total_steps=50, compiled=True)
