@@ -1,6 +1,7 @@
 """When and how a policy-gradient agent runs the fused compiled loop instead of the Python loop.
 
-``Reinforce`` (one rollout per update), ``ReinforceBaseline``, ``ActorCritic`` (λ = λ_w = 0) and ``QAC`` run
+``Reinforce`` (one rollout per update), ``ReinforceBaseline``, ``ActorCritic`` (with traces: softmax
+only) and ``QAC`` run
 ``fastfa.kernels.loops.pg_env_loop.pg_run_tpl``, specialised per (env, algorithm, policy), when the
 env can run compiled (:func:`fastfa.agents.compiled_control.compiled_target`: a
 :class:`fastfa.envs.CompiledEnv`, or gymnasium's MountainCar / CartPole / Acrobot through their
@@ -84,6 +85,8 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
         cfg.gamma_t,
         getattr(pol, "ls_min", -5.0),
         getattr(pol, "ls_max", 2.0),
+        cfg.lam,
+        cfg.lam_w,
     )
     n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
     budget = int(total_steps) if total_steps is not None else 0

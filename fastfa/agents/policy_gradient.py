@@ -120,9 +120,11 @@ class ActorCritic(_PGAgent):
     """One-step actor-critic with eligibility traces λ^θ, λ^w (S&B 13.5); λ = 0: the one-step version."""
 
     def _compiled_alg(self):
-        from ..kernels.codes import PG_ACTOR_CRITIC
+        from ..kernels.codes import PG_AC_TRACES, PG_ACTOR_CRITIC
 
-        return PG_ACTOR_CRITIC if self.config.lam == 0.0 and self.config.lam_w == 0.0 else None
+        if self.config.lam == 0.0 and self.config.lam_w == 0.0:
+            return PG_ACTOR_CRITIC
+        return PG_AC_TRACES if self.discrete else None  # Gaussian with traces: the Python loop
 
     def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         if self.config.lam > 0.0 or self.config.lam_w > 0.0:

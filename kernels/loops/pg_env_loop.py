@@ -1,6 +1,6 @@
 """Fused compiled policy-gradient loop over any compiled environment: REINFORCE (± baseline),
-one-step actor-critic with a softmax (Discrete) or Gaussian (Box) policy, and Q actor-critic
-(softmax) on grid tiles.
+one-step actor-critic with a softmax (Discrete) or Gaussian (Box) policy, actor-critic with
+eligibility traces and Q actor-critic (softmax) on grid tiles.
 
 :func:`pg_run_tpl` is a *template*, specialised like
 :func:`fastfa.kernels.loops.control_loop.control_run_tpl` (``fastfa.kernels.loops.specialise``):
@@ -17,6 +17,8 @@ the same generators (S&B 13.3-13.5)::
                                                       θ ← θ + α γᵗ δ ∇ ln π(A_t|S_t)
     actor-critic, each step:  δ = R + γ v̂(S') − v̂(S)  (v̂(S') = 0 if terminal; a truncation bootstraps)
                               w ← w + α_w δ x(S);  θ ← θ + α I δ ∇ ln π(A|S);  I ← γ I
+    with traces (dense, as ActorCritic._trace_update):  z_w ← γλ_w z_w + x(S);  z ← γλ z + I ∇ ln π(A|S);
+                              w ← w + α_w δ z_w;  θ ← θ + α δ z  (traces zeroed at the start of an episode)
     QAC, each step:  θ ← θ + α I Q_w(S,A) ∇ ln π(A|S);  A' ~ π(·|S') (also on a truncation);
                      w[·, A] ← w[·, A] + α_w (R + γ Q_w(S',A') − Q_w(S,A)) x(S)  (Q_w(S',A') = 0 if terminal)
 
@@ -35,15 +37,15 @@ from collections import namedtuple
 import numpy as np
 
 from .._jit import fixed_tuple, njit
-from ..codes import PG_ACTOR_CRITIC, PG_QAC, PG_REINFORCE, PG_REINFORCE_BASELINE  # noqa: F401  (template constants)
+from ..codes import PG_AC_TRACES, PG_ACTOR_CRITIC, PG_QAC, PG_REINFORCE, PG_REINFORCE_BASELINE  # noqa: F401
 from ..features.gridtiles import grid_consts, grid_tiles_consts
 from ..linear.policy_gradient import categorical_sample, gaussian_sample, softmax_pa_sparse_probs
 from ..linear.policy_gradient import softmax_pa_sparse_update
 from .control_loop import round_f32
 
 #: Step sizes of one run: ``alpha``, ``alpha_w``, ``alpha_std`` (log-std step size; < 0: = alpha),
-#: ``gamma``, ``gamma_t`` (bool), ``ls_min``, ``ls_max`` (clip of ln σ).
-PGHP = namedtuple("PGHP", "alpha alpha_w alpha_std gamma gamma_t ls_min ls_max")
+#: ``gamma``, ``gamma_t`` (bool), ``ls_min``, ``ls_max`` (clip of ln σ), ``lam``, ``lam_w`` (trace decays).
+PGHP = namedtuple("PGHP", "alpha alpha_w alpha_std gamma gamma_t ls_min ls_max lam lam_w")
 #: The policy's parameter arrays (updated in place): softmax ``theta`` [F, A]; Gaussian ``theta``
 #: (θ_μ) [F, D], ``ls_b`` [D], action bounds ``low``/``high`` [D] (empty arrays for a softmax).
 PGPolicy = namedtuple("PGPolicy", "theta ls_b low high")
@@ -62,7 +64,7 @@ OBS_DIM = 1
 PARAMS_N = -1
 
 
-def make_pg_hp(alpha, alpha_w, alpha_std, gamma, gamma_t, ls_min=-5.0, ls_max=2.0):
+def make_pg_hp(alpha, alpha_w, alpha_std, gamma, gamma_t, ls_min=-5.0, ls_max=2.0, lam=0.0, lam_w=0.0):
     """A :data:`PGHP` with the field types the compiled units expect (``alpha_std`` None: = alpha)."""
     return PGHP(
         float(alpha),
@@ -72,6 +74,8 @@ def make_pg_hp(alpha, alpha_w, alpha_std, gamma, gamma_t, ls_min=-5.0, ls_max=2.
         bool(gamma_t),
         float(ls_min),
         float(ls_max),
+        float(lam),
+        float(lam_w),
     )
 
 
@@ -175,6 +179,45 @@ def softmax_step(theta, idx, a, step, probs):
 
 
 @njit
+def ac_traces_step(theta, w, zt, zw, g, idx, a, delta, i_fac, hp, probs):
+    """Actor-critic's trace update (``ActorCritic._trace_update`` on binary features), dense, in its
+    order of floating-point operations; returns a status (θ is left unchanged if it would turn non-finite)."""
+    cw = hp.gamma * hp.lam_w
+    zw *= cw
+    g1 = np.zeros(zw.shape[0])
+    for k in range(idx.shape[0]):
+        g1[idx[k]] += 1.0
+    zw += g1
+    softmax_pa_sparse_probs(theta, idx, probs)
+    g[:] = 0.0
+    for k in range(idx.shape[0]):
+        for b in range(g.shape[1]):
+            g[idx[k], b] += -probs[b]
+    for k in range(idx.shape[0]):
+        g[idx[k], a] += 1.0
+    c = hp.gamma * hp.lam
+    for f in range(zt.shape[0]):
+        for b in range(zt.shape[1]):
+            zt[f, b] = zt[f, b] * c + i_fac * g[f, b]
+    s = hp.alpha_w * delta
+    ok = True
+    for f in range(w.shape[0]):
+        w[f] += s * zw[f]
+        ok = ok and math.isfinite(w[f])
+    if not ok:
+        return CRITIC_NOT_FINITE
+    for f in range(zt.shape[0]):
+        for b in range(zt.shape[1]):
+            ok = ok and math.isfinite(theta[f, b] + hp.alpha * (delta * zt[f, b]))
+    if not ok:
+        return POLICY_NOT_FINITE
+    for f in range(zt.shape[0]):
+        for b in range(zt.shape[1]):
+            theta[f, b] = theta[f, b] + hp.alpha * (delta * zt[f, b])
+    return OK
+
+
+@njit
 def _grow(a, n):
     """``a`` with at least ``n`` rows (doubled), contents kept."""
     if a.shape[0] >= n:
@@ -207,7 +250,11 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
     mu = np.empty(ACT_DIM)
     ls = np.empty(ACT_DIM)
     a_env = np.empty(ACT_DIM)
-    mc = PG_ALG != PG_ACTOR_CRITIC and PG_ALG != PG_QAC
+    mc = PG_ALG != PG_ACTOR_CRITIC and PG_ALG != PG_QAC and PG_ALG != PG_AC_TRACES
+    traced = PG_ALG == PG_AC_TRACES
+    zw = np.zeros(w.shape[0] if traced else 0)
+    zt = np.zeros((theta.shape[0] if traced else 0, n_a))
+    gl = np.zeros((theta.shape[0] if traced else 0, n_a))  # ∇ ln π scratch
     cap = 64 if mc else 2
     idx = np.empty((cap, numt), np.int64)  # REINFORCE: the episode's tiles; actor-critic: S, S' (rows 0, 1)
     acts = np.empty(cap, np.int64)
@@ -230,6 +277,9 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
             gaussian_mean(theta, pol.ls_b, idx[0], ls_min, ls_max, mu, ls)
             gaussian_sample(mu, ls, rng, racts[0])
         disc = 1.0  # actor-critic's I
+        if traced:
+            zw[:] = 0.0
+            zt[:] = 0.0
         steps = 0
         ret = 0.0
         cut = False
@@ -273,6 +323,15 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                     target = r + gamma * sparse_q(w, idx[nxt], acts[nxt], n_a)
                 if not sparse_q_add(w, idx[cur], acts[cur], n_a, alpha_w * (target - q_sa)):
                     return done_eps, total, CRITIC_NOT_FINITE
+                disc *= gamma
+            elif traced:  # actor-critic with eligibility traces
+                v_next = 0.0 if term else gamma * sparse_value(w, idx[nxt])
+                delta = r + v_next - sparse_value(w, idx[cur])
+                st = ac_traces_step(
+                    theta, w, zt, zw, gl, idx[cur], acts[cur], delta, disc if hp.gamma_t else 1.0, hp, probs
+                )
+                if st != OK:
+                    return done_eps, total, st
                 disc *= gamma
             else:  # one-step actor-critic update on (S, A, R, S')
                 v_next = 0.0 if term else gamma * sparse_value(w, idx[nxt])

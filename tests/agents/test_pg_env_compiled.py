@@ -70,7 +70,27 @@ def test_episode_budget_and_callback_keep_the_numbers():
     assert seen == a.log.lengths == b.log.lengths
 
 
+@pytest.mark.parametrize("lams", [(0.8, 0.0), (0.0, 0.9), (0.7, 0.9)])
+def test_actor_critic_with_traces_compiled_equals_python_loop(lams):
+    """Actor-critic with eligibility traces (softmax): the dense trace update of the Python agent,
+    operation for operation, in the fused loop (γ < 1 and γᵗ on: I and the trace decays matter)."""
+    kw = dict(alpha=0.01 / 8, alpha_w=0.1 / 8, gamma=0.97, lam=lams[0], lam_w=lams[1])
+    budget = dict(total_steps=scale(1500, 450))
+    a, pa = _train(ActorCritic, kw, "softmax", False, budget)
+    b, pb = _train(ActorCritic, kw, "softmax", True, budget)
+    for x, y in zip(pa, pb):
+        np.testing.assert_array_equal(x, y)
+    assert np.any(pa[0] != 0.0) and np.any(pa[1] != 0.0)
+    assert a.log.returns == b.log.returns and a.log.lengths == b.log.lengths
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    # the traces change the result: the one-step agent learns other parameters
+    c, pc = _train(ActorCritic, dict(kw, lam=0.0, lam_w=0.0), "softmax", True, budget)
+    assert not np.array_equal(pc[0], pa[0])
+
+
 def test_without_a_compiled_loop_compiled_true_says_why():
-    agent = ActorCritic(user_mountain_car(200), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), lam=0.5)
+    agent = ActorCritic(
+        user_continuous_mountain_car(300), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), lam=0.5
+    )  # Gaussian policy with traces: the Python loop only
     with pytest.raises(ValueError, match="no compiled loop"):
         agent.learn(total_steps=10, compiled=True)
