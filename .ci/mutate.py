@@ -144,8 +144,8 @@ MUTANTS = [
     (
         "a2c-value-coef",
         "a2c.py",
-        "dv[i, 0] = 2.0 * hp[HP_VF_COEF]",
-        "dv[i, 0] = 200.0 * hp[HP_VF_COEF]",
+        "dv[i, 0] = 2.0 * hp.vf_coef",
+        "dv[i, 0] = 200.0 * hp.vf_coef",
         [T + "agents/test_a2c_mlp.py::test_first_update_equals_finite_difference_gradient"],
         "A2C-MLP: value-loss coefficient × 100",
     ),
