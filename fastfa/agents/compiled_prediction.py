@@ -93,7 +93,7 @@ def run_pred_compiled(agent, env, target, method, *, episodes, total_steps, seed
     n_act = int(env.action_space.n)
     cfg = agent.config
     f = agent.features
-    hp = make_pred_hp(cfg.alpha, cfg.gamma, cfg.lam)
+    hp = make_pred_hp(cfg.alpha, cfg.gamma, cfg.lam, agent._n())
     n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
     budget = int(total_steps) if total_steps is not None else 0
     size = min(65_536, n_ep if episodes is not None else max(1, budget))

@@ -406,6 +406,11 @@ class NStepTD(_Predictor):
     def _n(self):
         return int(self.config.n)
 
+    def _env_method(self):
+        from ..kernels.codes import NSTEP
+
+        return NSTEP
+
     def _begin(self) -> None:
         self._enc: list = []
         self._rewards: list[float] = []

@@ -1,16 +1,16 @@
-"""Fused compiled linear prediction over any compiled environment: gradient MC, TD(0), TD(λ) and true
-online TD(λ) on grid tiles, evaluating the uniform random policy of a ``Discrete(n)`` action space or the user's
+"""Fused compiled linear prediction over any compiled environment: gradient MC, TD(0), n-step TD,
+TD(λ) and true online TD(λ) on grid tiles, evaluating the uniform random policy of a ``Discrete(n)`` action space or the user's
 own jitted policy ``obs -> action``.
 
 :func:`pred_run_tpl` is a *template*, specialised like
 :func:`fastfa.kernels.loops.control_loop.control_run_tpl` (``fastfa.kernels.loops.specialise``): it
 calls ``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE`` and reads ``METHOD``
-(:class:`fastfa.kernels.codes.PredMethod`: ``MC``, ``NSTEP`` with n = 1 (TD(0)), ``TDL_ACC`` /
+(:class:`fastfa.kernels.codes.PredMethod`: ``MC``, ``NSTEP`` (``hp.n`` = 1: TD(0)), ``TDL_ACC`` /
 ``TDL_REP``, ``TRUE_ONLINE``), ``OBS_F32``, ``OBS_DIM``, ``PARAMS_N``, ``HAS_POLICY`` and ``POLICY``
 (a jitted ``obs -> int``, called with the observation as the Python env returns it: float32 when the
 observation space is float32) as constants.
 
-It makes the calls of ``fastfa.agents.GradientMC`` / ``TD0`` / ``TDLambda`` / ``TrueOnlineTDLambda``
+It makes the calls of ``fastfa.agents.GradientMC`` / ``TD0`` / ``NStepTD`` / ``TDLambda`` / ``TrueOnlineTDLambda``
 on the Python loop, in the same order and with the same update kernels
 (:mod:`fastfa.kernels.linear.prediction`), so both give identical weights: the action of every step
 is ``act_rng.integers(0, n)`` (gymnasium's ``Discrete.sample`` with the action space's generator),
@@ -29,12 +29,12 @@ import numpy as np
 from .._jit import fixed_tuple, njit
 from ..codes import MC, NSTEP, TDL_ACC, TDL_REP, TRUE_ONLINE  # noqa: F401  (template constants)
 from ..features.gridtiles import grid_consts, grid_tiles_consts
-from ..linear.prediction import ACCUMULATE, REPLACE, linear_v_update, mc_returns, td0_update
+from ..linear.prediction import ACCUMULATE, REPLACE, linear_v_update, mc_returns, td0_update, v_value
 from ..linear.prediction import td_lambda_update, true_online_td_update
 from .control_loop import round_f32
 
-#: ``alpha``, ``gamma``, ``lam`` of one run.
-PredHP = namedtuple("PredHP", "alpha gamma lam")
+#: ``alpha``, ``gamma``, ``lam``, ``n`` (n-step TD) of one run.
+PredHP = namedtuple("PredHP", "alpha gamma lam n")
 
 #: status codes returned by the loop
 OK, BAD_ACTION = 0, 1
@@ -54,9 +54,20 @@ def POLICY(obs):  # noqa: N802  (placeholder: a bound policy replaces it)
     return 0
 
 
-def make_pred_hp(alpha, gamma, lam=0.0):
+def make_pred_hp(alpha, gamma, lam=0.0, n=1):
     """A :data:`PredHP` with the field types the compiled units expect."""
-    return PredHP(float(alpha), float(gamma), float(lam))
+    return PredHP(float(alpha), float(gamma), float(lam), int(n))
+
+
+@njit
+def nstep_update(w, idx, rews, ones, tau, m, boot_row, gamma, alpha):
+    """``NStepTD._update``: S_τ (row τ mod R of ``idx``) towards G_{τ:τ+m} = Σ_k γ^k R_{τ+k+1} + γ^m v̂(S_{τ+m})
+    (``boot_row`` < 0: no bootstrap, the episode terminated); R_{j+1} is ``rews[j mod R]``, R = len(rews)."""
+    cap = rews.shape[0]
+    g = 0.0 if boot_row < 0 else v_value(w, idx[boot_row], ones)
+    for k in range(m - 1, -1, -1):
+        g = rews[(tau + k) % cap] + gamma * g
+    linear_v_update(w, idx[tau % cap], ones, g, alpha)
 
 
 @njit
@@ -85,8 +96,10 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
     ones = np.ones(numt)
     traced = METHOD == TDL_ACC or METHOD == TDL_REP or METHOD == TRUE_ONLINE
     z = np.zeros(w.shape[0] if traced else 1)
-    cap = 64 if METHOD == MC else 2
-    idx = np.empty((cap, numt), np.int64)  # MC: the episode's tiles; TD: S, S' (rows 0, 1)
+    n_td = hp.n
+    cap = 64 if METHOD == MC else (n_td + 1 if METHOD == NSTEP else 2)
+    # MC: the episode's tiles; n-step TD: a ring of S_{t-n} .. S_t (TD(0): S, S'); TD(λ): S, S'
+    idx = np.empty((cap, numt), np.int64)
     rews = np.empty(cap)
     total = 0
     done_eps = 0
@@ -118,7 +131,7 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
             total += 1
             ret += r
             trunc = max_steps > 0 and steps >= max_steps
-            nxt = cur + 1 if METHOD == MC else 1 - cur
+            nxt = cur + 1 if METHOD == MC else (cur + 1) % cap
             if METHOD == MC and nxt >= idx.shape[0]:
                 bigger = np.empty((2 * idx.shape[0], numt), np.int64)
                 bigger[: idx.shape[0]] = idx
@@ -136,8 +149,16 @@ def pred_run_tpl(env_params, env_state, env_rng, cf, ci, w, hp, budget, act_rng,
             i1 = idx[cur] if term else idx[nxt]
             if METHOD == MC:
                 rews[cur] = r
-            elif METHOD == NSTEP:
+            elif METHOD == NSTEP and n_td == 1:
                 td0_update(w, idx[cur], ones, r, gam, i1, ones, alpha)
+            elif METHOD == NSTEP:  # NStepTD.step: rows and rewards in rings of n + 1
+                rews[(steps - 1) % cap] = r
+                boot = -1 if term else nxt
+                if steps - n_td >= 0:
+                    nstep_update(w, idx, rews, ones, steps - n_td, n_td, boot, gamma, alpha)
+                if term or trunc:
+                    for tau in range(max(steps - n_td + 1, 0), steps):
+                        nstep_update(w, idx, rews, ones, tau, steps - tau, boot, gamma, alpha)
             elif METHOD == TRUE_ONLINE:
                 _, v_old = true_online_td_update(w, z, idx[cur], ones, r, gam, i1, ones, alpha, lam, v_old)
             else:

@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 from conftest import scale
 
-from fastfa.agents import TD0, GradientMC, TDLambda, TrueOnlineTDLambda
+from fastfa.agents import TD0, GradientMC, NStepTD, TDLambda, TrueOnlineTDLambda
 from fastfa.envs.examples import user_mountain_car
 from fastfa.features import GridTileCoder
 
 CASES = [
     (GradientMC, dict(alpha=0.02 / 8, gamma=0.99)),
     (TD0, dict(alpha=0.1 / 8, gamma=0.99)),
+    (NStepTD, dict(alpha=0.1 / 8, gamma=0.99, n=4)),
+    (NStepTD, dict(alpha=0.1 / 8, gamma=0.99, n=1)),
     (TDLambda, dict(alpha=0.1 / 8, gamma=0.99, lam=0.8)),
     (TDLambda, dict(alpha=0.1 / 8, gamma=0.99, lam=0.8, trace="replacing")),
     (TrueOnlineTDLambda, dict(alpha=0.1 / 8, gamma=0.99, lam=0.8)),
@@ -24,7 +26,7 @@ def _train(cls, kw, compiled, **budget):
     return agent.learn(compiled=compiled, **budget)
 
 
-@pytest.mark.parametrize("cls,kw", CASES, ids=[f"{c.__name__}-{k.get('trace', '')}" for c, k in CASES])
+@pytest.mark.parametrize("cls,kw", CASES, ids=[f"{c.__name__}-{k.get('trace', '')}{k.get('n', '')}" for c, k in CASES])
 def test_compiled_equals_python_loop(cls, kw):
     n = scale(2000, 500)  # time limit 150: episodes end by truncation; the budget cuts the last one
     a, b = _train(cls, kw, False, total_steps=n), _train(cls, kw, True, total_steps=n)
@@ -55,7 +57,9 @@ def pump_float(obs):
     return 1.5
 
 
-@pytest.mark.parametrize("cls,kw", [CASES[0], CASES[1], CASES[4]], ids=["GradientMC", "TD0", "TrueOnline"])
+@pytest.mark.parametrize(
+    "cls,kw", [CASES[0], CASES[1], CASES[2], CASES[6]], ids=["GradientMC", "TD0", "NStepTD4", "TrueOnline"]
+)
 def test_jitted_policy_compiled_equals_python_loop(cls, kw):
     """A user's @njit policy runs inside the fused loop, on the observation as the env returns it
     (float32), the terminal one included: the same weights and log as the Python loop calling it."""
