@@ -33,7 +33,7 @@ from .._typing import ArrayLike
 __all__ = ["run_pg_population", "PG_ALGORITHMS"]
 
 #: algorithm name -> ``fastfa.kernels.codes.PGAlg`` code
-PG_ALGORITHMS = {"reinforce": 0, "reinforce_baseline": 1, "actor_critic": 2}
+PG_ALGORITHMS = {"reinforce": 0, "reinforce_baseline": 1, "actor_critic": 2, "qac": 3}
 
 
 def run_pg_population(
@@ -47,6 +47,8 @@ def run_pg_population(
     alpha_std: float | None = None,
     gamma: float = 1.0,
     gamma_t: bool = True,
+    lam: float = 0.0,
+    lam_w: float = 0.0,
     runs: int | None = None,
     seeds: Sequence[np.random.SeedSequence] | None = None,
     seed: int = 0,
@@ -61,10 +63,12 @@ def run_pg_population(
         env: a compiled-twin env id (``MountainCar-v0``, ``CartPole-v1``, ``Acrobot-v1``) or any
             :class:`fastfa.envs.CompiledEnv` (its ``max_episode_steps`` is a time limit unless
             ``max_steps`` is given).
-        algorithm: ``"reinforce"``, ``"reinforce_baseline"`` or ``"actor_critic"``.
+        algorithm: ``"reinforce"``, ``"reinforce_baseline"``, ``"actor_critic"`` (with ``lam`` /
+            ``lam_w`` > 0: eligibility traces, Discrete actions only) or ``"qac"`` (Discrete only).
         alphas: policy step sizes (> 0; per active feature, e.g. ``0.01/8`` for 8 tilings).
         episodes: episodes per run.  tiles: a :class:`fastfa.agents.population.TileSpec`.
-        alpha_w, alpha_std, gamma, gamma_t, init_std, std_bounds: as :class:`fastfa.agents.PGConfig`.
+        alpha_w, alpha_std, gamma, gamma_t, lam, lam_w, init_std, std_bounds: as
+            :class:`fastfa.agents.PGConfig`.
         runs, seeds, seed: ``seeds`` (``np.random.SeedSequence`` list) or ``runs`` seeds spawned from
             ``np.random.SeedSequence(seed)``.
         max_steps: time limit per episode (0: the env's own, or none).
@@ -74,7 +78,8 @@ def run_pg_population(
     ``alphas``, ``env_steps``, ``wall_time_s`` (after compilation / cache loading), ``diverged`` bool
     ``[len(alphas), runs]`` (runs whose parameters stopped being finite: remaining episodes hold steps
     -1 and return NaN), and the learned parameters: ``theta`` ``[len(alphas), runs, F, A or D]`` (softmax
-    θ or Gaussian θ_μ), ``log_std`` ``[len(alphas), runs, D]`` (Gaussian), ``w`` ``[len(alphas), runs, F]``.
+    θ or Gaussian θ_μ), ``log_std`` ``[len(alphas), runs, D]`` (Gaussian), ``w`` ``[len(alphas), runs, F]``
+    (QAC: ``[len(alphas), runs, F, A]``).
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -100,6 +105,14 @@ def run_pg_population(
         raise ValueError(f"alpha_std must be None or a finite number >= 0, got {alpha_std!r}")
     if not 0.0 <= gamma <= 1.0:
         raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+    for name, v in (("lam", lam), ("lam_w", lam_w)):
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1], got {v!r}")
+    alg = PG_ALGORITHMS[algorithm]
+    if (lam or lam_w) and algorithm != "actor_critic":
+        raise ValueError(f"lam / lam_w are eligibility traces of 'actor_critic', not of {algorithm!r}")
+    if algorithm == "actor_critic" and (lam or lam_w):
+        alg = 4  # PGAlg.ACTOR_CRITIC_TRACES
     episodes = check_count("episodes", episodes)
     max_steps = check_count("max_steps", max_steps, low=0)
     if not max_steps and cenv.compiled_key is None:
@@ -115,7 +128,11 @@ def run_pg_population(
     space = cenv.action_space
     discrete = isinstance(space, spaces.Discrete)
     act_dim = 1 if discrete else int(space.shape[0])
-    unit = pg_unit(cenv, PG_ALGORITHMS[algorithm], discrete, act_dim, (not discrete) and space.dtype == np.float32)
+    if alg >= 3 and not discrete:
+        raise ValueError(
+            f"{'qac' if alg == 3 else 'actor_critic with traces'} needs a Discrete action space, got {space}"
+        )
+    unit = pg_unit(cenv, alg, discrete, act_dim, (not discrete) and space.dtype == np.float32)
     n_threads = int(threads) if threads is not None else (os.cpu_count() or 1)
     if n_threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads!r}")
@@ -125,7 +142,7 @@ def run_pg_population(
     diverged = np.zeros(n_a * n_r, bool)
     n_out = int(space.n) if discrete else act_dim
     TH = np.zeros((n_a * n_r, nf, n_out))  # θ (softmax) or θ_μ (Gaussian) of every run, learned in place
-    W = np.zeros((n_a * n_r, nf))
+    W = np.zeros((n_a * n_r, nf * (n_out if alg == 3 else 1)))  # QAC: w [F, A] flattened
     LS = np.zeros((n_a * n_r, 0 if discrete else act_dim))
     ref = (
         None
@@ -142,7 +159,7 @@ def run_pg_population(
             LS[c] = ref.log_std_b
             pol = PGPolicy(TH[c], LS[c], ref.low, ref.high)
             ls_min, ls_max = ref.ls_min, ref.ls_max
-        hp = make_pg_hp(alphas[c // n_r], alpha_w, alpha_std, gamma, gamma_t, ls_min, ls_max)
+        hp = make_pg_hp(alphas[c // n_r], alpha_w, alpha_std, gamma, gamma_t, ls_min, ls_max, lam, lam_w)
         done, _, status = unit(
             cenv.params,
             np.zeros(cenv.state.shape[0]),
@@ -180,6 +197,6 @@ def run_pg_population(
         "wall_time_s": wall,
         "diverged": diverged.reshape(shape[:2]),
         "theta": TH.reshape(shape[:2] + TH.shape[1:]),
-        "w": W.reshape(shape[:2] + (nf,)),
+        "w": W.reshape(shape[:2] + ((nf, n_out) if alg == 3 else (nf,))),
         "log_std": LS.reshape(shape[:2] + LS.shape[1:]),
     }

@@ -12,9 +12,11 @@ from fastfa.envs.examples import user_continuous_mountain_car, user_mountain_car
 BOX = TileSpec((-1.2, -0.07), (0.6, 0.07), 8, 8)
 
 
-@pytest.mark.parametrize("algorithm", ["actor_critic", "reinforce_baseline"])
+@pytest.mark.parametrize("algorithm", ["actor_critic", "reinforce_baseline", "qac", "actor_critic-traces"])
 def test_threads_and_other_runs_do_not_change_a_run(algorithm):
     kw = dict(alpha_w=0.1 / 8, gamma=0.99, episodes=scale(6, 2), tiles=BOX)
+    if algorithm == "actor_critic-traces":
+        algorithm, kw = "actor_critic", dict(kw, lam=0.8, lam_w=0.9)
     seeds = np.random.SeedSequence(7).spawn(3)
     a = run_pg_population(user_mountain_car(200), algorithm, alphas=[1e-3, 4e-3], seeds=seeds, threads=1, **kw)
     b = run_pg_population(user_mountain_car(200), algorithm, alphas=[1e-3, 4e-3], seeds=seeds, threads=2, **kw)
@@ -45,3 +47,19 @@ def test_gaussian_population_and_bad_arguments():
         run_pg_population(user_mountain_car(), "sarsa", alphas=[0.1], runs=1, episodes=1, tiles=BOX)
     with pytest.raises(ValueError, match="alphas"):
         run_pg_population(user_mountain_car(), "reinforce", alphas=[-1.0], runs=1, episodes=1, tiles=BOX)
+
+
+def test_qac_and_traces_populations_are_the_agents_algorithms():
+    """QAC's critic comes back as w [F, A]; traces change an actor-critic run; bad combinations say why."""
+    kw = dict(alphas=[2e-3], alpha_w=0.1 / 8, gamma=0.99, episodes=2, tiles=BOX, runs=1, seed=3)
+    q = run_pg_population(user_mountain_car(200), "qac", **kw)
+    assert q["w"].shape == (1, 1, BOX.arrays()[2], 3) and np.any(q["w"] != 0.0)
+    one = run_pg_population(user_mountain_car(200), "actor_critic", **kw)
+    tr = run_pg_population(user_mountain_car(200), "actor_critic", lam=0.8, **kw)
+    assert not np.array_equal(one["theta"], tr["theta"])
+    with pytest.raises(ValueError, match="lam must be in"):
+        run_pg_population(user_mountain_car(200), "actor_critic", lam=1.5, **kw)
+    with pytest.raises(ValueError, match="eligibility traces of 'actor_critic'"):
+        run_pg_population(user_mountain_car(200), "qac", lam=0.5, **kw)
+    with pytest.raises(ValueError, match="needs a Discrete action space"):
+        run_pg_population(user_continuous_mountain_car(100), "qac", **kw)
