@@ -156,7 +156,12 @@ JAX_DRIVERS = {
         ["--rounds", "5"],
     ),
     "jax-a2c": ("a2c_vs_jax.py", "CartPole A2C vs whole-loop JAX", ["--rounds", "3"], ["--rounds", "5"]),
-    "jax-sarsa": ("sarsa_vs_jax.py", "Linear SARSA population vs JAX", ["--rounds", "3"], ["--rounds", "5"]),
+    "jax-sarsa": (
+        "sarsa_vs_jax.py",
+        "Mountain Car linear SARSA population vs whole-loop JAX",
+        ["--rounds", "3", "--episodes", "100"],
+        ["--rounds", "5", "--episodes", "300"],
+    ),
 }
 
 
@@ -180,7 +185,11 @@ def run_jax(rid: str, mode: str, args) -> dict:
         return {"skipped": f"{script} failed: {p.stderr[-500:]}"}
     raw = json.loads(out_json.read_text()) if out_json.exists() else None
     out_json.unlink(missing_ok=True)
-    table = [ln for ln in p.stdout.splitlines() if ln.startswith(("|", "first call", "CPU", "fastfa side", "CartPole"))]
+    table = [
+        ln
+        for ln in p.stdout.splitlines()
+        if ln.startswith(("|", "first call", "CPU", "fastfa side", "CartPole", "Mountain Car"))
+    ]
     shown = [os.path.relpath(cmd[1], HERE.parent)] + [
         c
         for k, c in enumerate(cmd[2:], 2)
