@@ -245,6 +245,15 @@ def sweep(
     from ._sweep.backends import Book
     from ._sweep.store import Store, write_manifest
 
+    import multiprocessing
+
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # a worker process is importing the driver's script to unpickle a cell defined there
+        raise RuntimeError(
+            "fastfa.sweep was called while a worker process imports your script: put the sweep call "
+            "under `if __name__ == '__main__':` (the process backend's workers import the script that "
+            "defines the cell), or use backend='serial'"
+        )
     t0 = time.perf_counter()
     target, label, default_grid, default_runs = _resolve_target(fn_or_experiment)
     if backend not in BACKENDS:

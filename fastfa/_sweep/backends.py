@@ -91,6 +91,49 @@ def _kill(pool) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+class _MainNotRerun:
+    """Hide the driver's ``__main__`` from the workers while they start, unless the cell lives there.
+
+    Processes started by ``spawn``/``forkserver`` re-run the driver's main script (as
+    ``__mp_main__``) so that its functions can be unpickled.  A script that calls
+    ``fastfa.sweep`` at top level (no ``if __name__ == "__main__":`` guard) would then start a
+    sweep inside every worker.  When the cell is an experiment or lives in an importable
+    module, nothing of ``__main__`` is needed, so the workers are started without it.
+    """
+
+    def __init__(self, needed: bool) -> None:
+        self.needed = needed
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> None:
+        main = sys.modules.get("__main__")
+        if self.needed or main is None:
+            return
+        for name in ("__file__", "__spec__"):
+            if name in vars(main):
+                self.saved[name] = vars(main)[name]
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+
+    def __exit__(self, *exc: object) -> None:
+        main = sys.modules.get("__main__")
+        if main is None or self.needed:
+            return
+        if "__spec__" not in self.saved:
+            main.__dict__.pop("__spec__", None)
+        main.__dict__.update(self.saved)
+        self.saved = {}
+
+
+def _needs_main(target: tuple) -> bool:
+    """Whether the workers must import the driver's ``__main__`` to unpickle the cell."""
+    if target[0] == "experiment":
+        mod = target[2] if len(target) > 2 else None
+    else:
+        mod = getattr(getattr(target[1], "func", target[1]), "__module__", None)
+    return mod == "__main__" or (mod is None and target[0] != "experiment")
+
+
 def run_process(
     cells: list[CellTask], book: Book, *, n_workers: int, warm_args: tuple, start_method: str | None = None, **_
 ) -> None:
@@ -127,10 +170,14 @@ def run_process(
     running: dict = {}
     pool: ProcessPoolExecutor | None = None
 
+    hide_main = _MainNotRerun(_needs_main(warm_args[0]))
+    fresh_refusals = 0  # consecutive new pools that refused their first cell
+
     def submit(task) -> bool:
         assert pool is not None  # started before the first submission
         try:  # a worker may die between two submissions: the pool then refuses new work
-            f = pool.submit(run_cell, task)
+            with hide_main:  # workers start here (processes are launched on submit)
+                f = pool.submit(run_cell, task)
         except (BrokenProcessPool, RuntimeError, OSError, ValueError):
             return False
         running[f] = book.started(task)
@@ -142,7 +189,7 @@ def run_process(
                 pool = ProcessPoolExecutor(
                     max_workers=n_workers, mp_context=ctx, initializer=_init_worker, initargs=warm_args
                 )
-            refused = False
+            refused, fresh = False, not running
             if suspects:  # isolation: one suspect at a time, nothing else in flight
                 if not running:
                     if submit(suspects[0]):
@@ -158,7 +205,15 @@ def run_process(
             if refused and not running:
                 _kill(pool)
                 pool = None
+                fresh_refusals = fresh_refusals + 1 if fresh else 0
+                if fresh_refusals >= 3:  # workers die as they start: no cell can ever run
+                    raise RuntimeError(
+                        "fastfa.sweep: the worker processes die as they start (three new pools in a row). "
+                        "If the cell is defined in a script, put the sweep call under "
+                        "`if __name__ == '__main__':` (workers import the script), or use backend='serial'."
+                    )
                 continue
+            fresh_refusals = 0
             done = wait(list(running), return_when=FIRST_COMPLETED).done
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 wait(list(running))  # a broken pool fails every pending future promptly
