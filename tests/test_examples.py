@@ -25,14 +25,41 @@ FAST = {
 }
 
 
-@pytest.mark.parametrize("script", sorted(FAST))
-def test_example_runs(script, tmp_path):
+# the others: slower to start (DQN's kernels, a process-pool sweep) or pure-Python loops; they run in
+# CI's docs step (`pytest -n 2 -m docs`, after the README's command, so the Numba cache is warm)
+REST = {
+    "dqn_cartpole.py": "reloaded: same q-values True",
+    "policy_gradient.py": "Puck World actor-critic",
+    "sweep_parameter_study.py": "plot: ",
+    "tiles3_mountaincar.py": "episode 50:",
+}
+
+
+def _run_example(script, tmp_path, expect, timeout):
     env = dict(os.environ, FASTFA_EXAMPLE_QUICK="1", FASTFA_EXAMPLE_OUT=str(tmp_path), MPLBACKEND="Agg")
     proc = subprocess.run(
-        [sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(EXAMPLES / script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=timeout
     )
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
-    assert FAST[script] in proc.stdout, proc.stdout
+    assert expect in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("script", sorted(FAST))
+def test_example_runs(script, tmp_path):
+    _run_example(script, tmp_path, FAST[script], timeout=120)
+
+
+@pytest.mark.docs
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="runs compiled")
+@pytest.mark.parametrize("script", sorted(REST))
+def test_example_runs_in_the_docs_step(script, tmp_path):
+    _run_example(script, tmp_path, REST[script], timeout=600)
+
+
+def test_every_example_is_run_by_a_test():
+    scripts = {p.name for p in EXAMPLES.glob("*.py")}
+    assert scripts == set(FAST) | set(REST), "add new examples to FAST or REST"
+    assert not set(FAST) & set(REST)
 
 
 def test_every_example_honours_quick_mode_and_has_a_docstring():
