@@ -12,7 +12,7 @@ marked by an HTML comment on the line before its fence, which neither GitHub nor
     <!-- docs-test: skip (why it cannot run here) -->
 
 test_skipped_blocks_are_few_and_explained lists them; they must stay rare (MAX_SKIPPED).
-Running every page takes a few minutes, so the page test is marked `docs` and left out of the
+Running every page takes one to two minutes on 2 cores, so the page test is marked `docs` and left out of the
 README's test command (pyproject's addopts: `-m 'not docs'`); CI runs it as its own step,
 `pytest -n 2 -m docs` (pages in parallel under pytest-xdist).  The block-parsing tests here run
 in the README's command.
