@@ -12,9 +12,9 @@ marked by an HTML comment on the line before its fence, which neither GitHub nor
     <!-- docs-test: skip (why it cannot run here) -->
 
 test_skipped_blocks_are_few_and_explained lists them; they must stay rare (MAX_SKIPPED).
-Running every page takes one to two minutes on 2 cores, so the page test is marked `docs` and left out of the
-README's test command (pyproject's addopts: `-m 'not docs'`); CI runs it as its own step,
-`pytest -n 2 -m docs` (pages in parallel under pytest-xdist).  The block-parsing tests here run
+Running every page takes one to two minutes on 2 cores, so the page test is marked `e2e` and left out of the
+README's test command (pyproject's addopts: `-m 'not e2e'`); CI runs it as its own step,
+`pytest -n 2 -m e2e` (pages in parallel under pytest-xdist).  The block-parsing tests here run
 in the README's command.
 """
 
@@ -186,7 +186,7 @@ def _page_param(p: Path):
 needs_docs = pytest.mark.skipif(not PAGES, reason="needs the source tree (README.md, docs/)")
 
 
-@pytest.mark.docs
+@pytest.mark.e2e
 @needs_docs
 @pytest.mark.skipif(JIT_DISABLED, reason="the docs run compiled (interpreted loops are ~500x slower)")
 @pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])

@@ -56,6 +56,7 @@ def _copy_source(dst: Path) -> Path:
     return src
 
 
+@pytest.mark.e2e  # builds from the source tree: in CI's end-to-end step
 @needs_source
 def test_missing_compiler_gives_clear_error(tmp_path):
     pytest.importorskip("Cython")
@@ -104,6 +105,7 @@ def test_pure_fallback_without_extension(tmp_path):
     assert r.stdout.strip() == want
 
 
+@pytest.mark.e2e  # builds and installs a wheel (~30 s): in CI's end-to-end step
 @needs_source
 @pytest.mark.slow
 def test_wheel_installs_and_imports_outside_repo(tmp_path):
