@@ -59,3 +59,24 @@ def check_budget(total_steps, episodes, *, required: bool = True) -> tuple[int |
     ts = None if total_steps is None else check_count("total_steps", total_steps)
     ep = None if episodes is None else check_count("episodes", episodes)
     return ts, ep
+
+
+def physical_memory() -> int | None:
+    """Bytes of physical memory of this machine (None where the OS does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # e.g. Windows: no sysconf
+        return None
+
+
+def check_memory(what: str, nbytes: int, hint: str) -> None:
+    """ValueError when preallocating ``nbytes`` for ``what`` cannot fit in this machine's memory (the
+    process would be killed by the OS when the arrays fill, not get a Python error)."""
+    total = physical_memory()
+    if total is not None and nbytes > total:
+        raise ValueError(
+            f"{what} needs {nbytes / 2**30:.1f} GiB of arrays, more than this machine's "
+            f"{total / 2**30:.1f} GiB of memory: {hint}"
+        )

@@ -68,6 +68,9 @@ def _cmd_train(args) -> int:
         agent.learn(progress=not args.no_progress, **budget)
     except ValueError as err:
         p.error(f"{cls.__name__}.learn: {err}")
+    except FloatingPointError as err:  # diverged (too large a step size): a result, not a usage error
+        print(f"fastfa train: {err}; nothing saved", file=sys.stderr)
+        return 1
     path = agent.save(args.save)
     log = agent.log
     tail = log.returns[-10:]
@@ -95,7 +98,7 @@ def _cmd_eval(args) -> int:
         cls = registry.get(kind)
     except ValueError:
         p.error(f"{args.file} holds a {kind!r}, not an agent")
-    env = _make_env(p, args.env) if args.env else None
+    env = _make_env(p, args.env) if args.env is not None else None
     try:
         agent = cls.load(args.file, env=env)
         res = agent.evaluate(env=env, episodes=args.episodes, seed=args.seed)

@@ -241,11 +241,15 @@ def load(path: str | os.PathLike, kind: str | None = None) -> tuple[str, dict, d
     (the message says which format the file needs), or -- when ``kind`` is given -- a
     file holding another kind of object.
     """
+    if isinstance(path, (str, bytes)) and not path:
+        raise ValueError("path is empty: give the file written by save()")
     path = Path(path)
     if not path.exists() and path.with_name(path.name + ".npz").exists():
         path = path.with_name(path.name + ".npz")
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise FormatError(path, "is a folder, not a file written by fastfa's save()")
     header, arrays = _read_archive(path)
     fmt = header.get("format")
     if isinstance(fmt, bool) or not isinstance(fmt, int) or fmt < 1:

@@ -218,17 +218,17 @@ def sweep(
         grid: name -> values.  Merged over the experiment's default grid (given names replace).
             A list of such mappings sweeps the union of their points (non-rectangular studies,
             e.g. ``[{"lam": [0, .68], "alpha": A}, {"lam": [.99], "alpha": A[:2]}]``).
-        seeds: number of seeds (indices 0..N-1) or an explicit list of seed indices
-            (default: the experiment's ``default_runs``, else 10).
+        seeds: number of seeds in [1, 10**6] (indices 0..N-1) or an explicit list of distinct
+            seed indices (default: the experiment's ``default_runs``, else 10).
         backend: ``"serial"``, ``"process"`` (default), ``"dask"`` or ``"ray"``.
         n_workers: worker processes for ``process`` and a Dask LocalCluster / local Ray
             (default: the CPUs available; on a running Dask cluster, its worker threads);
-            also sets the default chunking.
+            also sets the default chunking; at most 4096.
         address: Dask scheduler (``tcp://host:8786``) or Ray (``"auto"``, ``"ray://host:10001"``).
         client: an existing ``dask.distributed.Client`` (wins over ``address``).
         out: the sweep folder (default ``sweeps/<experiment>``).
         resume: skip runs already finished in ``out``; ``False`` deletes earlier results there.
-        retries: extra attempts for a cell whose worker raised or died, then it is recorded
+        retries: extra attempts (0-1000) for a cell whose worker raised or died, then it is recorded
             as failed (status ``failed`` with the error in the run table) and the sweep goes on.
         root_seed: root of every run's ``SeedSequence``.
         progress: a tqdm bar over runs when tqdm is installed.
@@ -258,15 +258,15 @@ def sweep(
     target, label, default_grid, default_runs = _resolve_target(fn_or_experiment)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    for name, val, lo in (
-        ("n_workers", n_workers, 1),
-        ("retries", retries, 0),
-        ("root_seed", root_seed, 0),
-        ("chunk", chunk, 1),
-        ("threads_per_worker", threads_per_worker, 1),
+    for name, val, lo, hi in (  # upper bounds: a typo must not start thousands of processes or retries
+        ("n_workers", n_workers, 1, 4096),
+        ("retries", retries, 0, 1000),
+        ("root_seed", root_seed, 0, 2**63 - 1),
+        ("chunk", chunk, 1, 2**31),
+        ("threads_per_worker", threads_per_worker, 1, 4096),
     ):
-        if val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < lo):
-            raise ValueError(f"{name} must be an int >= {lo}, got {val!r}")
+        if val is not None and (not isinstance(val, int) or isinstance(val, bool) or not lo <= val <= hi):
+            raise ValueError(f"{name} must be an int in [{lo}, {hi}], got {val!r}")
     if client is not None and backend != "dask":
         raise ValueError(f"client= is a dask.distributed Client: it needs backend='dask', not {backend!r}")
     if address is not None and backend not in ("dask", "ray"):

@@ -169,7 +169,7 @@ def group_buffers():
 def group_files():
     import tempfile
 
-    from fastfa.agents import DQN, TD0, Reinforce, Sarsa
+    from fastfa.agents import DQN, registry
     from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
     from fastfa.features import TileCoder
 
@@ -183,14 +183,14 @@ def group_files():
         (ReplayBuffer, per.__class__.save(per, os.path.join(d, "per"))),
         (PrioritizedReplayBuffer, per.save(os.path.join(d, "per2"))),
         (TileCoder, tc.save(os.path.join(d, "tc"))),
-        (Sarsa, Sarsa("MountainCar-v0", seed=0).save(os.path.join(d, "sarsa"))),
-        (TD0, TD0("fastfa/RandomWalk1000-v0", seed=0).save(os.path.join(d, "td0"))),
-        (Reinforce, Reinforce("fastfa/ShortCorridor-v0", seed=0).save(os.path.join(d, "rf"))),
         (
             DQN,
-            DQN("CartPole-v1", seed=0, buffer_size=64, batch_size=8).save(os.path.join(d, "dqn"), include_buffer=True),
+            DQN("CartPole-v1", seed=0, buffer_size=64, batch_size=8).save(os.path.join(d, "dqnb"), include_buffer=True),
         ),
     ]
+    for n in registry.names():  # every agent of the registry: a fresh one saved
+        agent = make_agent(n, seed=0)
+        saved.append((type(agent), agent.save(os.path.join(d, n))))
     blobs = [(cls, open(p, "rb").read()) for cls, p in saved]
 
     @RUN
@@ -214,34 +214,43 @@ def group_files():
     files()
 
 
-def group_agents():
-    from fastfa.agents import DQN, TD0, DiscretizedQLearning, NStepSarsa, Reinforce, Sarsa
+# one small setup per agent family, as in tests/agents/test_contract.py (the registry is the agent list)
+FAMILY_ENV = {
+    "control": "MountainCar-v0",
+    "prediction": "fastfa/RandomWalk1000-v0",
+    "policy-gradient": "MountainCar-v0",
+    "deep": "CartPole-v1",
+}
+SMALL = {"dqn": dict(hidden=(8,), buffer_size=256, batch_size=8, learning_starts=50), "a2c-mlp": dict(n_envs=2)}
 
-    makers = {
-        "Sarsa": lambda **k: Sarsa("MountainCar-v0", **k),
-        "NStepSarsa": lambda **k: NStepSarsa("MountainCar-v0", **k),
-        "DiscretizedQLearning": lambda **k: DiscretizedQLearning("MountainCar-v0", **k),
-        "TD0": lambda **k: TD0("fastfa/RandomWalk1000-v0", **k),
-        "Reinforce": lambda **k: Reinforce("fastfa/ShortCorridor-v0", **k),
-    }
+
+def make_agent(name, **kw):
+    from fastfa.agents import registry
+
+    e = registry.entry(name)
+    return e.load()(FAMILY_ENV[e.family], **{**SMALL.get(name, {}), **kw})
+
+
+def group_agents():
+    import dataclasses
+
+    from fastfa.agents import DQN, registry
+
+    names = registry.names()
+    fields = {n: sorted(f.name for f in dataclasses.fields(make_agent(n, seed=0).config)) for n in names}
 
     @RUN
-    @given(
-        st.sampled_from(sorted(makers)),
-        st.sampled_from(["alpha", "gamma", "epsilon", "seed", "n", "lam"]),
-        WEIRD,
-        COUNT,
-        COUNT,
-    )
-    def agents(name, field, value, steps, episodes):
-        attempt(f"{name}({field}={value!r})", lambda: makers[name](**{field: value}))
-        a = makers[name](seed=0)
+    @given(st.sampled_from(names), st.data(), WEIRD, COUNT, COUNT)
+    def agents(name, data, value, steps, episodes):
+        field = data.draw(st.sampled_from(fields[name] + ["seed"]), label="field")
+        attempt(f"{name}({field}={value!r})", lambda: make_agent(name, **{field: value}))
+        a = make_agent(name, seed=0)
         valid = (
             (steps is None or is_count(steps))
             and (episodes is None or is_count(episodes))
             and (steps is not None or episodes is not None)
         )
-        if valid and max(steps or 0, (episodes or 0) * 50) > 200:  # a valid budget: keep the run short
+        if valid and max(steps or 0, (episodes or 0) * 200) > 400:  # a valid budget: keep the run short
             return
         attempt(
             f"{name}.learn(total_steps={steps!r}, episodes={episodes!r})",
@@ -249,24 +258,12 @@ def group_agents():
             invalid=not valid,
         )
         attempt(f"{name}.predict({value!r})", lambda: a.predict(value))
+        if not is_count(episodes):  # (a valid count would run that many episodes)
+            attempt(f"{name}.evaluate(episodes={episodes!r})", lambda: a.evaluate(episodes=episodes), invalid=True)
+        attempt(f"{name}.load({value!r})", lambda: type(a).load(value), invalid=True)
 
     @RUN
-    @given(
-        st.sampled_from(
-            [
-                "buffer_size",
-                "batch_size",
-                "hidden",
-                "gamma",
-                "learning_rate",
-                "train_freq",
-                "n_step",
-                "exploration_steps",
-                "tau",
-            ]
-        ),
-        WEIRD,
-    )
+    @given(st.sampled_from(sorted(f.name for f in dataclasses.fields(DQN("CartPole-v1", seed=0).config))), WEIRD)
     def dqn(field, value):
         attempt(f"DQN({field}={value!r})", lambda: DQN("CartPole-v1", seed=0, **{field: value}))
 
@@ -289,7 +286,243 @@ def group_agents():
     make()
 
 
-{"tiles": group_tiles, "buffers": group_buffers, "files": group_files, "agents": group_agents}[GROUP]()
+# ------------------------------------------------------------------ the command line
+# tokens a user might type where a number, a name or a key=value is expected
+TOKENS = st.one_of(
+    st.sampled_from(
+        [
+            "0",
+            "-1",
+            "1",
+            "2",
+            "3",
+            "0.5",
+            "1.5",
+            "nan",
+            "inf",
+            "-inf",
+            "1e309",
+            "abc",
+            "",
+            " ",
+            "[]",
+            "[1,2]",
+            "[0.1,0.2]",
+            "{}",
+            "true",
+            "null",
+            "9" * 25,
+            "-" + "9" * 25,
+            "2,3",
+            "1,,2",
+            "0,-1",
+            "=",
+            "a=b",
+            "--",
+            "-h",
+            "é",
+            "\x00",
+        ]
+    ),
+    st.integers(-5, 10**6).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(max_size=4),
+)
+OUTCOMES: dict = {}  # (command, outcome) -> count, printed at the end
+
+
+class Reached(BaseException):
+    """Raised where the work behind a command line would start: every check has passed by then."""
+
+
+def is_pos_int_token(t, low=1):
+    try:
+        return int(t) >= low
+    except ValueError:
+        return False
+
+
+def group_cli():
+    """``fastfa run/sweep/train/eval/list/agents/info`` with adversarial arguments, in-process.
+
+    Each command line must end in exit status 0 (valid), 1 (a sweep with failed cells) or 2 (one
+    message, no traceback); any other exception is a failure, and a command line known to be wrong
+    that gets past the checks is reported as SILENT.  The work behind ``run`` and ``sweep`` is
+    replaced by a stub raising ``Reached`` once every check has passed (the runs themselves are
+    covered by the experiments' tests); ``train`` and ``eval`` run for real with tiny budgets.
+    """
+    import contextlib
+    import dataclasses
+    import io
+    import tempfile
+
+    from fastfa import cli
+    from fastfa._sweep import plan
+    from fastfa.agents import registry
+    from fastfa.experiments import _base, get, names
+
+    def stub(ctx):
+        raise Reached
+
+    exps = names()
+    for n in exps:
+        _base._REGISTRY[n] = dataclasses.replace(get(n), fn=stub)
+
+    def no_cells(*a, **k):
+        raise Reached
+
+    plan.make_cells = no_cells
+    declared = {n: sorted(p.name for p in get(n).params or ()) for n in exps}
+    cell_declared = {n: sorted(p.name for p in get(n).cell_params or ()) for n in exps if get(n).cell is not None}
+    agents = registry.names()
+    fields = {n: sorted(f.name for f in dataclasses.fields(make_agent(n, seed=0).config)) for n in agents}
+    d = tempfile.mkdtemp()
+    saved = make_agent("sarsa", seed=0).save(os.path.join(d, "sarsa"))
+    junk = os.path.join(d, "junk.npz")
+    with open(junk, "wb") as fh:
+        fh.write(b"PK\x03\x04 not a zip")
+    env_ids = ["MountainCar-v0", "CartPole-v1", "fastfa/RandomWalk1000-v0", "Pendulum-v1", "NoSuchEnv-v0", "", "-"]
+
+    def call(argv, invalid):
+        out, err = io.StringIO(), io.StringIO()
+
+        def go():
+            try:
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    code = cli.main(argv)
+            except SystemExit as e:
+                code = e.code
+            except Reached:
+                code = "reached"
+            assert "Traceback" not in err.getvalue(), f"{argv}: a traceback:\n{err.getvalue()[-2000:]}"
+            key = (argv[0] if argv else "", "refused" if code == 2 else "accepted")
+            OUTCOMES[key] = OUTCOMES.get(key, 0) + 1
+            if code == 2:
+                assert err.getvalue().strip(), f"{argv}: exit 2 without a message"
+                raise ValueError("exit 2")  # a clean refusal
+            assert code in (0, 1, "reached", None), f"{argv}: exit {code!r}"
+
+        attempt(f"fastfa {' '.join(map(repr, argv))}", go, invalid=invalid)
+
+    key = st.one_of(st.sampled_from(["bogus", "", " ", "alpha=", "=1"]), st.text(max_size=4))
+
+    def either(good, bad=TOKENS):
+        """Half the time a value that passes, half the time an adversarial one (one_of would flatten
+        ``bad``'s branches and make good values rare)."""
+        return st.booleans().flatmap(lambda ok: st.sampled_from(good) if ok else bad)
+
+    def key_of(keys):
+        return either(keys, key) if keys else key
+
+    small = ["1", "2", "0.5", "0.1", "0", "[1]", "[0.5,0.25]"]  # values many declared parameters take
+
+    @RUN
+    @given(either(exps, st.sampled_from(["nope", ""])), st.data())
+    def run(name, data):
+        keys = declared.get(name, [])
+        k = data.draw(key_of(keys), label="key")
+        value = data.draw(either(small), label="value")
+        runs = data.draw(st.one_of(st.none(), either(["1", "2"])), label="runs")
+        seed = data.draw(st.one_of(st.none(), either(["0", "7"])), label="seed")
+        argv = ["run", name, "--quick", "--no-progress", "--no-plot", "--out", d, "--set", f"{k}={value}"]
+        argv += (["--runs", runs] if runs is not None else []) + (["--seed", seed] if seed is not None else [])
+        bad = name not in exps or k.strip() not in keys
+        bad = (
+            bad
+            or (runs is not None and not is_pos_int_token(runs))
+            or (seed is not None and not is_pos_int_token(seed, 0))
+        )
+        call(argv, invalid=bad)
+
+    @RUN
+    @given(either(sorted(cell_declared), st.sampled_from(["randomwalk-bases", "nope"])), st.data())
+    def sweep(name, data):
+        keys = cell_declared.get(name, [])
+        k = data.draw(key_of(keys), label="key")
+        value = data.draw(either(small), label="value")
+        seeds = data.draw(either(["1", "2", "0,3"]), label="seeds")
+        opt = data.draw(st.sampled_from([None, "--workers", "--chunk", "--retries"]), label="option")
+        n = data.draw(either(["1", "2"]), label="option value")
+        argv = ["sweep", name, "--backend", "serial", "--no-progress", "--out", os.path.join(d, "sw"), "--no-resume"]
+        argv += ["--grid", f"{k}={value}", "--seeds", seeds] + ([opt, n] if opt else [])
+        bad = name not in cell_declared or k.strip() not in keys
+        bad = bad or not (is_pos_int_token(seeds) or all(is_pos_int_token(x, 0) for x in seeds.split(",")))
+        bad = bad or (opt is not None and not is_pos_int_token(n, 0 if opt == "--retries" else 1))
+        call(argv, invalid=bad)
+
+    @RUN
+    @given(either(agents, st.sampled_from(["nope", ""])), st.sampled_from(env_ids), st.data())
+    def train(algo, env_id, data):
+        keys = fields.get(algo, [])
+        k = data.draw(key_of(keys), label="key")
+        value = data.draw(either(["0.5", "0.1", "1", "[8]"]), label="value")
+        flag = data.draw(st.sampled_from(["--total-steps", "--episodes", None]), label="budget flag")
+        budget = data.draw(either(["1", "50", "300"]), label="budget")
+        if is_pos_int_token(budget) and int(budget) > (1 if flag == "--episodes" else 300):
+            budget = "300" if flag != "--episodes" else "1"  # keep a valid run short
+        argv = ["train", algo, env_id, "--no-progress", "--save", os.path.join(d, "t")]
+        argv += [flag, budget] if flag else []
+        argv += data.draw(st.sampled_from([[], ["--set", f"{k}={value}"]]), label="set")
+        bad = algo not in agents or flag is None or not is_pos_int_token(budget)
+        bad = bad or ("--set" in argv and k.strip() not in keys) or env_id in ("NoSuchEnv-v0", "", "-")
+        call(argv, invalid=bad)
+
+    @RUN
+    @given(
+        either([saved, saved], st.sampled_from([junk, os.path.join(d, "missing.npz"), d, ""])),
+        either(["1", "2"]),
+        st.sampled_from([None] + env_ids),
+    )
+    def evaluate(path, episodes, env):
+        if is_pos_int_token(episodes) and int(episodes) > 2:
+            episodes = "2"
+        argv = ["eval", str(path), "--episodes", episodes, "--seed", "0"] + (["--env", env] if env is not None else [])
+        bad = path != saved or not is_pos_int_token(episodes) or env not in (None, "MountainCar-v0")
+        call(argv, invalid=bad)
+
+    @RUN
+    @given(
+        st.lists(
+            st.one_of(
+                TOKENS,
+                st.sampled_from(
+                    [
+                        "run",
+                        "sweep",
+                        "train",
+                        "eval",
+                        "list",
+                        "agents",
+                        "info",
+                        "--set",
+                        "--grid",
+                        "--seeds",
+                        "--runs",
+                        "-h",
+                    ]
+                ),
+            ),
+            max_size=5,
+        )
+    )
+    def anything(argv):
+        if argv and argv[0] in ("run", "sweep", "train", "eval") and len(argv) > 1:
+            argv = argv[:1] + ["nope"] + argv[2:]  # never a real run from random words
+        call(argv, invalid=False)
+
+    run()
+    sweep()
+    train()
+    evaluate()
+    anything()
+    print("OUTCOMES", sorted(OUTCOMES.items()))
+    for cmd in ("run", "sweep", "train", "eval"):  # the fuzz reaches both sides of every command's checks
+        assert OUTCOMES.get((cmd, "accepted")) and OUTCOMES.get((cmd, "refused")), (cmd, OUTCOMES)
+
+
+GROUPS = {"tiles": group_tiles, "buffers": group_buffers, "files": group_files, "agents": group_agents}
+GROUPS["cli"] = group_cli
+GROUPS[GROUP]()
 for s in SILENT:
     print("SILENT", s)
 print("TRIED", TRIED[0], flush=True)

@@ -91,6 +91,8 @@ def test_train_dqn_with_json_overrides(tmp_path, capsys):
         (["train", "dqn", "CartPole-v1", "--total-steps", "10"], "--save"),
         (["eval", "/no/such/file.npz"], "cannot read"),
         (["eval", "x.npz", "--episodes", "0"], "positive"),
+        (["eval", ".", "--episodes", "1"], "is a folder"),
+        (["eval", "", "--episodes", "1"], "path is empty"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(argv, message, capsys):
@@ -131,3 +133,18 @@ def test_command_line_entry_point(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "q.npz").exists() and "QLearning on MountainCar-v0" in proc.stdout
+
+
+def test_eval_with_an_empty_env_id_is_refused_and_a_diverging_train_exits_1(tmp_path, capsys):
+    """Found by the command-line fuzz (tests/fuzz_driver.py): ``--env ''`` was taken as "no --env"
+    and evaluated on the saved env; a training run that diverged ended in a traceback."""
+    path = tmp_path / "s.npz"
+    assert main(["train", "sarsa", "MountainCar-v0", "--total-steps", "50", "--seed", "0", "--save", str(path)]) == 0
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", str(path), "--episodes", "1", "--env", ""])
+    assert exc.value.code == 2 and "cannot make env ''" in capsys.readouterr().err
+    argv = ["train", "actor-critic", "MountainCar-v0", "--total-steps", "300", "--seed", "0"]
+    code = main(argv + ["--set", "alpha_w=1e6", "--no-progress", "--save", str(tmp_path / "ac")])
+    err = capsys.readouterr().err
+    if not JIT_DISABLED:
+        assert code == 1 and "non-finite" in err and "nothing saved" in err and not (tmp_path / "ac.npz").exists()

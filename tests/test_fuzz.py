@@ -1,8 +1,10 @@
 """Fuzzing (issue 11): hypothesis throws adversarial values -- NaN, ±inf, huge, negative, zero, empty,
 wrong shape, wrong dtype, wrong type, bool for int -- at the public entry points: tiles3 and the tile
-coders, the replay buffers (add, add_batch, sample, update_priorities), every saved kind's ``load`` on
-bit-flipped / truncated / padded files, agent constructors, ``learn`` budgets and ``predict``, DQN
-options and ``fastfa.make``.
+coders, the replay buffers (add, add_batch, sample, update_priorities), ``load`` of every saved kind
+(each agent of the registry, the buffers, a tile coder) on bit-flipped / truncated / padded files,
+every registered agent's constructor (each config field), ``learn`` budgets, ``predict``,
+``evaluate`` and ``load``, DQN options, ``fastfa.make``, and the command line (``fastfa run``,
+``sweep``, ``train``, ``eval`` and random words: exit 0 or a one-line exit 2, never a traceback).
 
 Each group runs in a child interpreter (tests/fuzz_driver.py), which logs every example before it
 runs it: a segfault is a failing test that names the input that killed the interpreter, not a dead
@@ -19,7 +21,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 # examples per hypothesis test in each group (a group has 1-3 tests, each example several calls)
-GROUPS = {"tiles": 100, "buffers": 60, "files": 40, "agents": 30}  # FASTFA_FUZZ_SCALE=10: a long run
+GROUPS = {"tiles": 100, "buffers": 60, "files": 40, "agents": 30, "cli": 40}  # FASTFA_FUZZ_SCALE=10: a long run
 
 
 @pytest.mark.parametrize("group", sorted(GROUPS))

@@ -150,3 +150,45 @@ def test_isolated_subprocess_reports_a_crash():
         timeout=60,
     )
     assert r.returncode != 0
+
+
+# ---------------------------------------------------------------- found by the fuzz (tests/fuzz_driver.py)
+def test_a_buffer_larger_than_memory_is_refused_before_allocating(monkeypatch):
+    """ReplayBuffer(24878886, (254,)) wanted 47 GiB on a 24 GiB machine: the OS killed the process
+    (SIGKILL) when the rows were touched.  Now one ValueError naming the capacity and the sizes."""
+    import fastfa._checks as checks
+    from fastfa.buffers import PrioritizedReplayBuffer, ReplayBuffer
+
+    monkeypatch.setattr(checks, "physical_memory", lambda: 2**20)  # a 1 MiB machine
+    for cls in (ReplayBuffer, PrioritizedReplayBuffer):
+        with pytest.raises(ValueError, match=r"capacity=100000.*more than this machine.s"):
+            cls(100_000, (4,))
+        assert len(cls(1000, (4,))) == 0  # 1000 rows of 46 bytes (PER: + trees) fit
+    from fastfa.agents import DQN
+
+    with pytest.raises(ValueError, match="lower capacity"):
+        DQN("CartPole-v1", buffer_size=100_000)
+
+
+def test_discretized_q_learning_on_a_discrete_observation_space():
+    """Its grid needs a Box; on a Discrete observation (already a table) it used to raise AttributeError."""
+    from fastfa.agents import DiscretizedQLearning
+
+    a = DiscretizedQLearning("fastfa/RandomWalk1000-v0", seed=0).learn(total_steps=200)
+    assert a.log.total_steps >= 200 and a.predict(500) in (0, 1)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(seeds=10**25), r"seeds must be a number of seeds in \[1, 1000000\]"),
+        (dict(seeds=[0.5, 1.7]), "ints in"),  # was truncated to [0, 1]
+        (dict(seeds="abc"), "seeds must be an int or a list"),
+        (dict(seeds=[1, 1]), "distinct"),
+        (dict(seeds=2, n_workers=10**6), r"n_workers must be an int in \[1, 4096\]"),
+        (dict(seeds=2, retries=10**9), r"retries must be an int in \[0, 1000\]"),
+    ],
+)
+def test_sweep_sizes_are_bounded(kw, match, tmp_path):
+    with pytest.raises((TypeError, ValueError), match=match):
+        fastfa.sweep("randomwalk-td", grid={"alpha": [0.1]}, backend="serial", out=tmp_path, progress=False, **kw)

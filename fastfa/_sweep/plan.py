@@ -153,18 +153,32 @@ def normalize_grids(grid: Mapping | Sequence[Mapping] | None, default: Mapping |
     return [{n: g[n] for n in names} for g in out]
 
 
+MAX_SEEDS = 10**6  # seeds per sweep point: a larger count is a typo (the run table would not fit in memory)
+
+
 def normalize_seeds(seeds: Any) -> list[int]:
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        if seeds <= 0:
-            raise ValueError(f"seeds must be a positive int or a list of seed indices, got {seeds}")
+    """``seeds``: a count in [1, 10**6] (seed indices 0..count-1) or a non-empty list of distinct seed
+    indices, ints in [0, 2**63 - 1] (no bools, no floats: 1.5 is refused, not truncated)."""
+
+    def is_int(s) -> bool:
+        return isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_))
+
+    if is_int(seeds):
+        if not 1 <= seeds <= MAX_SEEDS:
+            raise ValueError(
+                f"seeds must be a number of seeds in [1, {MAX_SEEDS}] or a list of seed indices, got {seeds}"
+            )
         return list(range(int(seeds)))
-    try:
-        out = [int(s) for s in seeds]
-    except TypeError:
-        raise TypeError(f"seeds must be an int or a list of non-negative ints, got {seeds!r}") from None
-    if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
-        raise ValueError(f"seeds: need a non-empty list of distinct non-negative ints, got {seeds!r}")
-    return sorted(out)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be an int or a list of non-negative ints, got {seeds!r}")
+    out = list(seeds)
+    if not out or len(out) > MAX_SEEDS or not all(is_int(s) and 0 <= s <= 2**63 - 1 for s in out):
+        raise ValueError(
+            f"seeds: need a non-empty list (at most {MAX_SEEDS}) of ints in [0, 2**63 - 1], got {seeds!r}"[:300]
+        )
+    if len(set(out)) != len(out):
+        raise ValueError(f"seeds: the seed indices must be distinct, got {seeds!r}"[:300])
+    return sorted(int(s) for s in out)
 
 
 def seed_sequence(root_seed: int, point_hash: int, seed: int) -> np.random.SeedSequence:

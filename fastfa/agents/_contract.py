@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any, TYPE_CHECKING
 
 import numpy as np
+from .._checks import MAX_BUDGET  # 2**62: larger budgets could overflow the compiled loops' int64 counters
+from .._checks import check_budget as _check_budget
+from .._checks import check_count
 from .._typing import Callback, EnvArg, PathLike
 
 if TYPE_CHECKING:
@@ -48,8 +51,6 @@ __all__ = [
     "warn_legacy",
     "MAX_BUDGET",
 ]
-
-MAX_BUDGET = 2**62  # larger budgets could overflow the int64 counters of the compiled loops
 
 
 @dataclass(frozen=True)
@@ -186,23 +187,16 @@ def make_config(config_cls, config, overrides: dict, agent: str):
 def check_budget(total_steps, episodes, *, episodes_ok: bool = True) -> tuple[int | None, int | None]:
     """Validated ``(total_steps, episodes)``: ints in [1, 2**62], at least one given.
 
-    TypeError for a bool, float or other non-int; ValueError for a missing or non-positive budget.
+    The one budget check (:func:`fastfa._checks.check_budget`) plus the agent's rule: TypeError for
+    a bool, float or other non-int; ValueError for a missing or non-positive budget, or for
+    ``episodes=`` on an agent that trains for ``total_steps`` only.
     """
-    out: list[int | None] = []
-    for name, v in (("total_steps", total_steps), ("episodes", episodes)):
-        if v is None:
-            out.append(None)
-            continue
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must be an int (a number of {name.replace('total_', '')}), got {v!r}")
-        if not 1 <= v <= MAX_BUDGET:
-            raise ValueError(f"{name} must be in [1, 2**62], got {v!r}")
-        out.append(int(v))
-    if out[0] is None and out[1] is None:
+    ts, ep = _check_budget(total_steps, episodes, required=False)
+    if ts is None and ep is None:
         raise ValueError("learn needs a budget: total_steps=N" + (" or episodes=N" if episodes_ok else ""))
-    if out[1] is not None and not episodes_ok:
+    if ep is not None and not episodes_ok:
         raise ValueError("this agent trains for total_steps only (episodes= is not supported)")
-    return out[0], out[1]
+    return ts, ep
 
 
 def check_checkpoint(every: int | None, path: PathLike | None) -> tuple[int | None, PathLike | None]:
@@ -210,11 +204,7 @@ def check_checkpoint(every: int | None, path: PathLike | None) -> tuple[int | No
         return None, None
     if every is None or path is None:
         raise ValueError("checkpoint_every and checkpoint_path go together (give both or neither)")
-    if isinstance(every, (bool, np.bool_)) or not isinstance(every, (int, np.integer)):
-        raise TypeError(f"checkpoint_every must be an int (env steps), got {every!r}")
-    if not 1 <= every <= MAX_BUDGET:
-        raise ValueError(f"checkpoint_every must be in [1, 2**62], got {every!r}")
-    return int(every), path
+    return check_count("checkpoint_every", every), path  # env steps
 
 
 def split_learn_args(name, args, total_steps, env):

@@ -136,7 +136,10 @@ class DiscretizedQLearning(QLearning):
             env = resolve_env(env)
             if features is None:
                 box = default_features(env.observation_space, tilings=1, tiles=1)
-                features = GridTileCoder(box.low, box.high, bins, tilings=1, anchor=True)
+                # a Box is cut into a grid; a Discrete observation is already a table (one-hot features)
+                features = (
+                    GridTileCoder(box.low, box.high, bins, tilings=1, anchor=True) if hasattr(box, "low") else box
+                )
             super().__init__(env, features, config=config, seed=seed, **overrides)
             return
         # 0.1.0 form: (low, high, bins, n_actions, config=None, *, seed=None, **overrides)

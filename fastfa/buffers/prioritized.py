@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .._checks import check_memory
 from .._typing import ArrayLike, DTypeLike, ShapeLike
 from ..io import FormatError, check_array
 from ._common import PrioritizedTransitions, check_state, kernels
@@ -53,6 +54,8 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.beta = beta
         self.eps = _real("eps", eps, math.inf)
         cap2 = 1 << max(0, (self.capacity - 1).bit_length())
+        rows = sum(a.nbytes for a in (self.obs, self.next_obs, self.actions, self.rewards, self.terminated))
+        check_memory(f"PrioritizedReplayBuffer(capacity={self.capacity})", rows + 32 * cap2, "lower capacity")
         self.sum_tree = np.zeros(2 * cap2, np.float64)
         self.min_tree = np.full(2 * cap2, np.inf, np.float64)
         self.pstate = np.ones(1, np.float64)  # max priority^alpha so far

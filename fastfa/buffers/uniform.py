@@ -24,6 +24,7 @@ from ._common import (
 )
 from collections.abc import Mapping
 
+from .._checks import check_memory
 from .._typing import ArrayLike, DTypeLike, PathLike, ShapeLike
 
 __all__ = ["ReplayBuffer"]
@@ -104,6 +105,14 @@ class ReplayBuffer:
         self._obs_dim = int(np.prod(self.obs_shape))
         self._act_dim = int(np.prod(self.action_shape)) if self.action_shape else 0
         cap = self.capacity
+        row = (
+            self._obs_dim * self.obs_dtype.itemsize * (2 if self.store_next_obs else 1)
+            + max(self._act_dim, 1) * self.action_dtype.itemsize
+            + 6  # reward (float32), terminated, truncated
+        )
+        check_memory(
+            f"ReplayBuffer(capacity={cap}, obs_shape={self.obs_shape})", cap * row, "lower capacity"
+        )  # before allocating: the OS would kill the process when the rows fill
         self.obs = np.zeros((cap, self._obs_dim), self.obs_dtype)
         if self.store_next_obs:
             self.next_obs = np.zeros((cap, self._obs_dim), self.obs_dtype)

@@ -23,7 +23,9 @@ def test_a2c_learns_cartpole():
     R = agent.episode_returns
     assert agent.num_timesteps >= scale(40_000, 2_000) and len(R) > 5
     if not JIT_DISABLED:
-        assert np.mean(R[:20]) < 40 and np.mean(R[-10:]) > 150
+        # band from seeds 0-3 (not this seed alone): the last 10 episodes average 500 (the cap) for all
+        # four; a random policy averages ~22.  (The first 20 are not a band: 11-500 across those seeds.)
+        assert np.mean(R[-10:]) > 400
 
 
 def test_a2c_deterministic_and_seeded():

@@ -150,7 +150,9 @@ def test_a2c_mlp_learns_cartpole_and_is_deterministic():
     assert a.num_timesteps >= steps
     if not JIT_DISABLED:
         R = a.episode_returns
-        assert R[:20].mean() < 40 and R[-10:].mean() > 2.5 * R[:20].mean()  # 500 after ~300k steps (bench)
+        # band from seeds 0-3: first 20 episodes 18.6-24.2, last 10 of 60k steps 94-210 (3.9x-10.4x the
+        # first 20); 500 after ~300k steps (bench)
+        assert R[:20].mean() < 40 and R[-10:].mean() > 2.5 * R[:20].mean()
 
 
 def test_a2c_mlp_errors():

@@ -324,4 +324,4 @@ def test_per_nstep_learns_cartpole_reduced_budget():
     """PER + 3-step returns, default config otherwise, 20k of the 50k steps: far above random (~22)."""
     ag = DQN("CartPole-v1", seed=0, prioritized=True, n_step=3).learn(20_000)
     ev = ag.evaluate(10, seed=123)
-    assert ev.mean() >= 100, ev
+    assert ev.mean() >= 100, ev  # band from seeds 0-3: 283-500 (a random policy: ~22)

@@ -27,6 +27,8 @@ def test_baseline_learns_faster():
     n_ep, runs = scale(300, 60), scale(30, 2)
     plain = short_corridor_reinforce(2**-13, episodes=n_ep, runs=runs, seed=2)
     base = short_corridor_reinforce(2**-9, alpha_w=2**-6, episodes=n_ep, runs=runs, seed=2)
+    # band from seeds 0-3 (300 episodes x 30 runs): the baseline's mean return is 14.9-17.2 higher and
+    # its final P(right) 0.586-0.599 (the optimum 0.586)
     assert base["returns"].mean() > plain["returns"].mean() + (10 if not JIT_DISABLED else 0)
     if not JIT_DISABLED:
         assert base["p_right"][:, -1].mean() == pytest.approx(P_STAR, abs=0.08)
@@ -96,6 +98,8 @@ def test_puckworld_agents_beat_doing_nothing(method, kw):
 
     zero = greedy(np.zeros_like(r["theta_mu"][0]))
     learned = np.mean([greedy(t) for t in r["theta_mu"]])
+    # band from seeds 0-3 (2 runs each): the greedy mean distance after 300 episodes is 0.14-0.30 of the
+    # zero policy's 0.62 for REINFORCE and 0.19-0.42 for actor-critic
     assert zero > 0.35 and learned < 0.5 * zero
 
 

@@ -113,20 +113,30 @@ def test_episodes_to_threshold_hand_computed():
 
 
 def test_actor_critic_learns_puckworld_faster_than_reinforce():
-    """The lecture's claim, with the experiment's tuned settings: over 8 runs x 100 episodes, actor-critic
-    reaches a mean distance of 0.15 in fewer episodes and has a lower mean distance (6/6 seed sets in tuning)."""
+    """The lecture's claim, with the experiment's tuned settings, pooled over 16 root seeds x 8 runs x 100
+    episodes: actor-critic reaches a mean distance of 0.15 in fewer episodes than REINFORCE with baseline
+    and has a lower mean training distance.
+
+    Bands from the per-seed-set spread (root seeds 0-15, 8 runs each): the gap in episodes to the
+    threshold is 8.7 on average with a standard deviation of 9.5 between seed sets (-5.9 to 31.5; a
+    single set can go either way), so its 16-set mean has a standard error of 2.4 and must be > 0; the
+    gap in mean distance is 0.065 (sd 0.035, -0.005 to 0.128; standard error 0.009) and must be > 0.03.
+    """
     from fastfa.agents.pg_compiled import puckworld_train
     from fastfa.experiments.puckworld_pg import COMMON, METHODS, episodes_to_threshold
 
     common = {k: v for k, v in COMMON.items() if not k.startswith("eval")}
-    episodes, runs = scale(100, 2), scale(8, 1)
-    out = {}
-    for m in ("actor_critic", "reinforce_baseline"):
-        algo, kw = METHODS[m]
-        d = puckworld_train(algo, episodes=episodes, runs=runs, seed=0, **common, **kw)["distance"]
-        out[m] = (episodes_to_threshold(d).mean(), d.mean())
+    episodes, runs, seeds = scale(100, 2), scale(8, 1), range(scale(16, 1))
+    gaps = []
+    for seed in seeds:
+        out = {}
+        for m in ("actor_critic", "reinforce_baseline"):
+            algo, kw = METHODS[m]
+            d = puckworld_train(algo, episodes=episodes, runs=runs, seed=seed, **common, **kw)["distance"]
+            out[m] = (episodes_to_threshold(d).mean(), d.mean())
+        gaps.append(np.subtract(out["reinforce_baseline"], out["actor_critic"]))
     if JIT_DISABLED:
         return
-    ac, rf = out["actor_critic"], out["reinforce_baseline"]
-    assert ac[0] < rf[0] - 3, out  # episodes to threshold (tuning: 65 vs 68-72 at seed 0)
-    assert ac[1] < rf[1] - 0.03, out  # mean training distance (0.213 vs 0.281-0.301)
+    ep_gap, dist_gap = np.mean(gaps, axis=0)
+    assert ep_gap > 0, gaps  # episodes to threshold: REINFORCE-baseline minus actor-critic
+    assert dist_gap > 0.03, gaps  # mean training distance
