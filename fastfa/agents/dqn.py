@@ -261,6 +261,20 @@ def _KL():
     return dqn_loop
 
 
+_LITERAL_CALLS: dict = {}
+
+
+def _literal(fn):
+    """``fn`` (a loop dispatched on a literal env kind) called without re-typing at each call
+    (see ``kernels._jit.LiteralCall``): one wrapper per loop, shared by every agent."""
+    call = _LITERAL_CALLS.get(fn)
+    if call is None:
+        from ..kernels._jit import LiteralCall
+
+        call = _LITERAL_CALLS[fn] = LiteralCall(fn)
+    return call
+
+
 class DQN(DeepContract):
     """Deep Q-network agent: ``DQN(env, features=None, *, config=None, seed=None, compiled="auto", **overrides)``
     (the agent contract; learn/evaluate/log/checkpoints in :mod:`fastfa.agents._deep`).
@@ -496,7 +510,7 @@ class DQN(DeepContract):
                         self.ep_ret_cur,
                     )
                 else:  # the uniform-replay loop: same results, a fraction of the compile time
-                    n_ep = _KL().dqn_train_uniform(
+                    n_ep = _literal(_KL().dqn_train_uniform)(
                         self._env_kind,
                         self._env_params,
                         self.env_state,
@@ -590,7 +604,7 @@ class DQN(DeepContract):
         K = _K()
         out = np.empty(episodes, np.float64)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-        _KL().dqn_evaluate_twin(
+        _literal(_KL().dqn_evaluate_twin)(
             self._env_kind,
             self._env_params,
             rng,

@@ -144,7 +144,9 @@ FREE = dict(
 )
 
 
-def numpy_dqn_replay(theta0, target0, sizes, buf, buf_rng, n_steps, *, double, huber, n_step, greedy_checks):
+def numpy_dqn_replay(
+    theta0, target0, sizes, buf, buf_rng, n_steps, *, double, huber, n_step, greedy_checks, after_phase
+):
     """A plain NumPy DQN (Mnih et al. 2015 with SB3's schedule), float64, replayed over the transitions
     the compiled loop stored, drawing its minibatch rows from a copy of the buffer's generator (row
     ⌊u·size⌋ for u ~ U[0, 1), B per gradient step).  Its schedule is its own: the target copies θ every
@@ -152,8 +154,8 @@ def numpy_dqn_replay(theta0, target0, sizes, buf, buf_rng, n_steps, *, double, h
     and t > learning_starts come gradient_steps Adam updates with lr(t) = lr₀ + min(1, t/D)(lr_end − lr₀);
     n-step targets G = Σ_k γᵏ r_{i+k} + γᴷ max_a q⁻(S', a), the window cut at a termination (no
     bootstrap), a truncation or the newest row.  Before each env step it records, for ε-greedy, whether
-    the stored action is the greedy one under its θ (ties within 1e-4 skipped).  Returns (θ, #updates,
-    #syncs, lr of each update)."""
+    the stored action is the greedy one under its θ (ties within 1e-4 skipped), and after each training
+    phase calls ``after_phase(t, θ, θ⁻)``.  Returns (θ, #updates, #syncs, lr of each update)."""
     c = FREE
     theta, target = theta0.astype(np.float64), target0.astype(np.float64)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
@@ -204,30 +206,52 @@ def numpy_dqn_replay(theta0, target0, sizes, buf, buf_rng, n_steps, *, double, h
                     kappa=1.0,
                     max_norm=c["max_grad_norm"],
                 )
+            after_phase(t, theta, target)
     return theta, updates, syncs, lrs
 
 
 @pytest.mark.parametrize("double,huber,n_step", [(False, True, 1), (True, False, 3)])
 def test_free_run_vs_numpy_dqn(double, huber, n_step):
-    """600 env steps of the compiled CartPole loop (float32) against the NumPy DQN replayed over the same
-    transitions and minibatch rows: 268 Adam updates ((600 − 64)/4 phases × 2), 15 target syncs, and the
-    final θ equal within 5e-6 absolute (float32 arithmetic against float64: the observed gap is 4-5e-7;
-    a target interval of 41, lr_end 10% off, a decay one step longer, γ = 0.91 or n + 1 move θ by
-    8e-4 to 0.13).  ε: while it decays (steps 64-299) the non-greedy share of actions is Σ ε_t / 2 within 4 standard
-    deviations; from step 300 (ε = 0) every action is greedy.
+    """600 env steps of the compiled CartPole loop (float32, run 4 steps at a time) against the NumPy DQN
+    replayed over the same transitions and minibatch rows: 268 Adam updates ((600 − 64)/4 phases × 2),
+    15 target syncs, and θ and θ⁻ after every one of the 134 training phases equal within 5e-6
+    absolute (float32 arithmetic against float64: the observed gap at the end is 4-5e-7; a target
+    interval of 41, lr_end 10% off, a decay one step longer, γ = 0.91 or n + 1 move the final θ by 8e-4
+    to 0.13).  ε: while it decays (steps 64-299) the non-greedy share of actions is Σ ε_t / 2 within
+    4 standard deviations; from step 300 (ε = 0) every action is greedy.
     """
     import copy
 
     ag = DQN("CartPole-v1", seed=3, double_dqn=double, loss="huber" if huber else "squared", n_step=n_step, **FREE)
     assert ag.compiled
     theta0, target0, buf_rng = ag.theta.copy(), ag.theta_target.copy(), copy.deepcopy(ag.buffer.rng)
-    ag.learn(600)
+    seen = {}
+    for t in range(4, 601, 4):  # the loop carries its episode, buffer and generators over calls
+        ag.learn(4)
+        seen[t] = (ag.theta.copy(), ag.theta_target.copy())
     b = ag.buffer
     buf = (b.obs, b.actions, b.rewards, b.next_obs, b.terminated, b.truncated)
-    checks = []
+    checks, phases = [], []
+
+    def compare(t, theta, target):
+        phases.append(t)
+        np.testing.assert_allclose(seen[t][0], theta, rtol=0, atol=5e-6, err_msg=f"θ after step {t}")
+        np.testing.assert_allclose(seen[t][1], target, rtol=0, atol=5e-6, err_msg=f"θ⁻ after step {t}")
+
     theta, updates, syncs, lrs = numpy_dqn_replay(
-        theta0, target0, ag.sizes, buf, buf_rng, 600, double=double, huber=huber, n_step=n_step, greedy_checks=checks
+        theta0,
+        target0,
+        ag.sizes,
+        buf,
+        buf_rng,
+        600,
+        double=double,
+        huber=huber,
+        n_step=n_step,
+        greedy_checks=checks,
+        after_phase=compare,
     )
+    assert phases == list(range(68, 601, 4))
     assert updates == 2 * sum(1 for t in range(1, 601) if t % 4 == 0 and t > 64) == 268 == ag.cnt[K.C_UPDATES]
     assert syncs == 15 and lrs[0] == pytest.approx(3e-3 - 68 / 500 * 2.7e-3) and lrs[-1] == pytest.approx(3e-4)
     np.testing.assert_allclose(ag.theta, theta, rtol=0, atol=5e-6)
