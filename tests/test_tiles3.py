@@ -288,3 +288,15 @@ def test_iht_size_beyond_the_index_range_is_a_value_error(impl, size):
     (they raised OverflowError from inside the extension), the same in the pure-Python IHT."""
     with pytest.raises(ValueError, match=r"2\*\*62"):
         impl.IHT(size)
+
+
+@pytest.mark.parametrize("nt", [np.uint8(4), np.array(4, np.uint8), np.int16(4)])
+def test_numpy_integer_numtilings_do_not_overflow(nt):
+    """Found by the fuzz: a NumPy uint8 numtilings reached the general (Python-int) path as is, and its
+    arithmetic overflowed (OverflowError).  Any integer type gives the same tiles as a Python int, on
+    the C path and on the general path (a float wrap width, or more than 64 coordinates)."""
+    x, many = [256.0], [256.0] * 70
+    assert t3.tiles(4096, nt, x) == t3.tiles(4096, 4, x)
+    assert t3.tiles(4096, nt, many) == t3.tiles(4096, 4, many)
+    assert t3.tileswrap(4096, nt, x, [8.0]) == t3.tileswrap(4096, 4, x, [8.0])
+    assert t3.tileswrap(4096, nt, many, [0] * 70) == t3.tileswrap(4096, 4, many, [0] * 70)

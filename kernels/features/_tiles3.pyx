@@ -140,6 +140,7 @@ def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
     cdef int nq, ni, ncoord, mode, j
     cdef int64_t size = 0
     _check_numtilings(numtilings)
+    numtilings = numtilings.__index__()  # a Python int: a NumPy uint8 would overflow in the arithmetic
     mode = _mode(ihtORsize)
     nt = numtilings
     nq = _quantize(floats, nt, q, MAXC)
@@ -195,6 +196,7 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
     cdef int nq, ni, ncoord, mode, j, nw
     cdef int64_t size = 0
     _check_numtilings(numtilings)
+    numtilings = numtilings.__index__()  # a Python int: a NumPy uint8 would overflow in the arithmetic
     mode = _mode(ihtORsize)
     nt = numtilings
     if isinstance(wrapwidths, (str, bytes)) or not hasattr(wrapwidths, "__len__"):
