@@ -14,7 +14,8 @@ hashed through an index hash table).  Differences, all deliberate:
 * ``tileswrap`` works (the published one raises ``NameError`` through a
   parameter-name typo); it implements the documented intent.
 * Bad input raises a clear error: NaN/inf floats (``ValueError``),
-  ``numtilings`` <= 0 (``ValueError``), a non-int ``numtilings`` or an
+  ``numtilings`` <= 0 or > 65536 (``ValueError``: a result holds numtilings
+  indices, so a typo such as 2**31 must not fill the memory), a non-int ``numtilings`` or an
   ``ihtORsize`` that is not an IHT/int/None (``TypeError``; the original
   silently returns a list of ``None``).  NumPy integers are accepted wherever
   Python ints are.
@@ -69,7 +70,7 @@ def tiles_batch(
 
     Args:
         ihtORsize: an :class:`IHT` or a positive int (hash mode).
-        numtilings: number of tilings (>= 1).
+        numtilings: number of tilings, 1-65536.
         floats: array-like of shape ``(n, d)``: already scaled states (unit grid).
         ints: optional integer coordinates, shape ``(k,)`` (the same for every row)
             or ``(n, k)``.
@@ -85,8 +86,8 @@ def tiles_batch(
     """
     if isinstance(numtilings, bool) or not isinstance(numtilings, (int, np.integer)):
         raise TypeError(f"numtilings must be an int, got {type(numtilings).__name__}")
-    if numtilings <= 0:
-        raise ValueError(f"numtilings must be >= 1, got {numtilings}")
+    if not 1 <= numtilings <= 65536:
+        raise ValueError(f"numtilings must be an int in [1, 65536], got {numtilings}")
     if not isinstance(ihtORsize, IHT):
         if isinstance(ihtORsize, bool) or not isinstance(ihtORsize, (int, np.integer)):
             raise TypeError(f"ihtORsize must be an IHT or a positive int, got {type(ihtORsize).__name__}")

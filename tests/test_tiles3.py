@@ -300,3 +300,6 @@ def test_numpy_integer_numtilings_do_not_overflow(nt):
     assert t3.tiles(4096, nt, many) == t3.tiles(4096, 4, many)
     assert t3.tileswrap(4096, nt, x, [8.0]) == t3.tileswrap(4096, 4, x, [8.0])
     assert t3.tileswrap(4096, nt, many, [0] * 70) == t3.tileswrap(4096, 4, many, [0] * 70)
+    for w in (np.uint8(3), np.array(3, np.uint8)):  # a NumPy integer wrap width (the fuzz's next find)
+        assert t3.tileswrap(4096, 4, many, [w] * 70) == t3.tileswrap(4096, 4, many, [3] * 70)
+        assert t3.tileswrap(4096, 4, x, [w]) == t3.tileswrap(4096, 4, x, [3])

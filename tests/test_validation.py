@@ -192,3 +192,24 @@ def test_discretized_q_learning_on_a_discrete_observation_space():
 def test_sweep_sizes_are_bounded(kw, match, tmp_path):
     with pytest.raises((TypeError, ValueError), match=match):
         fastfa.sweep("randomwalk-td", grid={"alpha": [0.1]}, backend="serial", out=tmp_path, progress=False, **kw)
+
+
+def test_tiling_counts_are_bounded_before_anything_is_sized():
+    """Found by a 50x fuzz run: TileCoder(0, 1, 4, 2003377854).indices(x) built a 2e9-entry index
+    vector (16 GB, the run was killed); tiles3 allowed 2**30 tilings.  Now 1-65536 everywhere, and an
+    IHT larger than memory is refused."""
+    from fastfa import tiles3
+    from fastfa.features import GridTileCoder, TileCoder
+
+    for make in (
+        lambda: tiles3.tiles(64, 2**17, [0.1]),
+        lambda: tiles3.tileswrap(64, 2**17, [0.1], [0]),
+        lambda: tiles3.tiles_batch(64, 2**17, np.zeros((2, 1))),
+        lambda: TileCoder(0, 1, 4, 2003377854),
+        lambda: GridTileCoder(0, 1, 4, 2**20),
+    ):
+        with pytest.raises(ValueError, match="65536"):
+            make()
+    assert len(tiles3.tiles(64, 65536, [0.1])) == 65536
+    with pytest.raises(ValueError, match="TileCoder.mode='iht', size=1099511627776. needs .* lower size"):
+        TileCoder(0, 1, 4, 8, mode="iht", size=2**40)

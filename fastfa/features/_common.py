@@ -43,11 +43,16 @@ def as_int_vector(value, d, name, minimum=1):
     return arr
 
 
-def as_pos_int(value, name, minimum=1):
+MAX_TILINGS = 65536  # tilings per coder: each observation's index vector has this many entries
+
+
+def as_pos_int(value, name, minimum=1, maximum=None):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an int in [{minimum}, {maximum}], got {value}")
     return int(value)
 
 

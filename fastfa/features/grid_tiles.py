@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_box, as_int_vector, as_obs, as_pos_int
+from ._common import MAX_TILINGS, as_box, as_int_vector, as_obs, as_pos_int
 from .._typing import ArrayLike
 
 __all__ = ["GridTileCoder"]
@@ -38,7 +38,7 @@ class GridTileCoder:
     Args:
         low, high: the box (scalars or length-d), finite, low < high.
         tiles: tiles per dimension per tiling (int or length-d ints >= 1).
-        tilings: number of tilings (>= 1); a power of two takes the fastest compiled path.
+        tilings: number of tilings (1-65536); a power of two takes the fastest compiled path.
         anchor: measure from ``low`` (cells start at ``low``) instead of tiles3's origin 0.
 
     Attributes: ``n_features``, ``n_active`` (= tilings), ``sparse`` (True).
@@ -53,7 +53,7 @@ class GridTileCoder:
 
         self.low, self.high = as_box(low, high)
         self.tiles = as_int_vector(tiles, self.low.shape[0], "tiles")
-        self.tilings = as_pos_int(tilings, "tilings")
+        self.tilings = as_pos_int(tilings, "tilings", maximum=MAX_TILINGS)
         if not isinstance(anchor, (bool, np.bool_)):
             raise TypeError(f"anchor must be a bool, got {anchor!r}")
         self.anchor = bool(anchor)

@@ -39,7 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from ..io import loader
-from ._common import as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
+from .._checks import check_memory
+from ._common import MAX_TILINGS, as_box, as_int_vector, as_obs, as_obs_batch, as_pos_int
 from .._typing import ArrayLike, PathLike
 
 __all__ = ["TileCoder"]
@@ -66,7 +67,7 @@ class TileCoder:
     Args:
         low, high: box bounds, scalars or length-d sequences, ``low < high``.
         tiles_per_dim: tiles per dimension over the box (int or length-d ints, >= 1).
-        n_tilings: number of offset tilings (= active features per observation).
+        n_tilings: number of offset tilings, 1-65536 (= active features per observation).
         wrap: optional length-d booleans: dimensions that wrap around (angles);
             a wrapped dimension has period ``high − low``.
         n_actions: if given, :meth:`indices` takes an action in ``0..n_actions-1``
@@ -99,7 +100,7 @@ class TileCoder:
         self.low, self.high = as_box(low, high)
         d = self.low.shape[0]
         self.tiles_per_dim = as_int_vector(tiles_per_dim, d, "tiles_per_dim")
-        self.n_tilings = as_pos_int(n_tilings, "n_tilings")
+        self.n_tilings = as_pos_int(n_tilings, "n_tilings", maximum=MAX_TILINGS)
         self.size = as_pos_int(size, "size")
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -125,6 +126,7 @@ class TileCoder:
             from ..kernels.features.tiles import iht_new
 
             k = 0 if self.n_actions is None else 1
+            check_memory(f"TileCoder(mode='iht', size={self.size})", 8 * self.size * (2 + d + k), "lower size")
             self._keys, self._slots, self._meta = iht_new(self.size, 1 + d + k)
         else:
             self._keys = np.zeros((0, 1), dtype=np.int64)

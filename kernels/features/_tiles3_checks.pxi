@@ -5,7 +5,7 @@ cdef int _check_numtilings(numtilings) except -1:
     cdef int64_t v
     if PyLong_CheckExact(numtilings):
         v = PyLong_AsLongLongAndOverflow(numtilings, &overflow)
-        if not overflow and 0 < v <= (1 << 30):
+        if not overflow and 0 < v <= (1 << 16):
             return 0
     if isinstance(numtilings, bool) or not isinstance(numtilings, int):
         if hasattr(numtilings, "__index__") and not isinstance(numtilings, bool):
@@ -13,8 +13,8 @@ cdef int _check_numtilings(numtilings) except -1:
         raise TypeError(f"numtilings must be an int, got {type(numtilings).__name__}")
     if numtilings <= 0:
         raise ValueError(f"numtilings must be >= 1, got {numtilings}")
-    if numtilings > 1 << 30:
-        raise ValueError(f"numtilings must be <= 2**30, got {numtilings}")
+    if numtilings > 1 << 16:  # the result holds numtilings indices
+        raise ValueError(f"numtilings must be <= 65536, got {numtilings}")
     return 0
 
 

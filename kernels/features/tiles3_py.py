@@ -77,6 +77,8 @@ def _check(ihtORsize, numtilings, floats):
     numtilings = numtilings.__index__()
     if numtilings <= 0:
         raise ValueError(f"numtilings must be >= 1, got {numtilings}")
+    if numtilings > 1 << 16:  # the result holds numtilings indices
+        raise ValueError(f"numtilings must be <= 65536, got {numtilings}")
     if not (ihtORsize is None or type(ihtORsize) is IHT):
         _positive_int(ihtORsize, "ihtORsize")
     return numtilings, check_floats(floats, numtilings)
@@ -142,6 +144,8 @@ def tileswrap_unchecked(
     ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly: bool = False, hashcoords=hashcoords
 ):
     """tileswrap's published algorithm (with the parameter typo fixed), without input checks."""
+    # NumPy integer widths as Python ints: ``c % np.uint8(w)`` overflows once c passes 255
+    wrapwidths = [w.__index__() if hasattr(w, "__index__") and type(w).__name__ != "bool" else w for w in wrapwidths]
     qfloats = [math.floor(f * numtilings) for f in floats]
     result = []
     for tiling in range(numtilings):
