@@ -12,6 +12,7 @@ import collections
 import os
 import re
 import sys
+import time
 import traceback
 from typing import Any, Callable
 
@@ -171,14 +172,18 @@ def run_process(
     pool: ProcessPoolExecutor | None = None
 
     hide_main = _MainNotRerun(_needs_main(warm_args[0]))
-    fresh_refusals = 0  # consecutive new pools that refused their first cell
+    fresh_refusals = 0  # consecutive new pools whose workers died before taking their first cell
+    other_refusals = 0  # consecutive refusals for other reasons (e.g. a process could not be started)
+    last_error: BaseException | None = None
 
     def submit(task) -> bool:
+        nonlocal last_error
         assert pool is not None  # started before the first submission
         try:  # a worker may die between two submissions: the pool then refuses new work
             with hide_main:  # workers start here (processes are launched on submit)
                 f = pool.submit(run_cell, task)
-        except (BrokenProcessPool, RuntimeError, OSError, ValueError):
+        except (BrokenProcessPool, RuntimeError, OSError, ValueError) as err:
+            last_error = err
             return False
         running[f] = book.started(task)
         return True
@@ -205,15 +210,21 @@ def run_process(
             if refused and not running:
                 _kill(pool)
                 pool = None
-                fresh_refusals = fresh_refusals + 1 if fresh else 0
+                died = isinstance(last_error, BrokenProcessPool)  # workers died (not: could not start one)
+                fresh_refusals = fresh_refusals + 1 if fresh and died else 0
+                other_refusals = 0 if died else other_refusals + 1
                 if fresh_refusals >= 3:  # workers die as they start: no cell can ever run
                     raise RuntimeError(
                         "fastfa.sweep: the worker processes die as they start (three new pools in a row). "
                         "If the cell is defined in a script, put the sweep call under "
                         "`if __name__ == '__main__':` (workers import the script), or use backend='serial'."
                     )
+                if other_refusals >= 20:
+                    raise RuntimeError(f"fastfa.sweep: cannot start worker processes: {last_error!r}")
+                if other_refusals:
+                    time.sleep(0.05 * other_refusals)  # e.g. a process limit: give it a moment
                 continue
-            fresh_refusals = 0
+            fresh_refusals = other_refusals = 0
             done = wait(list(running), return_when=FIRST_COMPLETED).done
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 wait(list(running))  # a broken pool fails every pending future promptly
