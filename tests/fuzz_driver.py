@@ -231,13 +231,20 @@ def make_agent(name, **kw):
     return e.load()(FAMILY_ENV[e.family], **{**SMALL.get(name, {}), **kw})
 
 
-def group_agents():
+def config_fields():
+    """Registry name -> the names of its config's fields (the options a constructor takes)."""
     import dataclasses
 
-    from fastfa.agents import DQN, registry
+    from fastfa.agents import registry
 
-    names = registry.names()
-    fields = {n: sorted(f.name for f in dataclasses.fields(make_agent(n, seed=0).config)) for n in names}
+    return {n: sorted(f.name for f in dataclasses.fields(make_agent(n, seed=0).config)) for n in registry.names()}
+
+
+def group_agents():
+    from fastfa.agents import DQN
+
+    fields = config_fields()
+    names = sorted(fields)
 
     @RUN
     @given(st.sampled_from(names), st.data(), WEIRD, COUNT, COUNT)
@@ -263,7 +270,7 @@ def group_agents():
         attempt(f"{name}.load({value!r})", lambda: type(a).load(value), invalid=True)
 
     @RUN
-    @given(st.sampled_from(sorted(f.name for f in dataclasses.fields(DQN("CartPole-v1", seed=0).config))), WEIRD)
+    @given(st.sampled_from(fields["dqn"]), WEIRD)
     def dqn(field, value):
         attempt(f"DQN({field}={value!r})", lambda: DQN("CartPole-v1", seed=0, **{field: value}))
 
@@ -358,24 +365,19 @@ def group_cli():
 
     from fastfa import cli
     from fastfa._sweep import plan
-    from fastfa.agents import registry
     from fastfa.experiments import _base, get, names
 
-    def stub(ctx):
+    def reached(*args, **kwargs):
         raise Reached
 
     exps = names()
-    for n in exps:
-        _base._REGISTRY[n] = dataclasses.replace(get(n), fn=stub)
-
-    def no_cells(*a, **k):
-        raise Reached
-
-    plan.make_cells = no_cells
+    for n in exps:  # an experiment's run, and a sweep's cells, start where every check has passed
+        _base._REGISTRY[n] = dataclasses.replace(get(n), fn=reached)
+    plan.make_cells = reached
     declared = {n: sorted(p.name for p in get(n).params or ()) for n in exps}
     cell_declared = {n: sorted(p.name for p in get(n).cell_params or ()) for n in exps if get(n).cell is not None}
-    agents = registry.names()
-    fields = {n: sorted(f.name for f in dataclasses.fields(make_agent(n, seed=0).config)) for n in agents}
+    fields = config_fields()
+    agents = sorted(fields)
     d = tempfile.mkdtemp()
     saved = make_agent("sarsa", seed=0).save(os.path.join(d, "sarsa"))
     junk = os.path.join(d, "junk.npz")
@@ -469,7 +471,7 @@ def group_cli():
 
     @RUN
     @given(
-        either([saved, saved], st.sampled_from([junk, os.path.join(d, "missing.npz"), d, ""])),
+        either([saved], st.sampled_from([junk, os.path.join(d, "missing.npz"), d, ""])),
         either(["1", "2"]),
         st.sampled_from([None] + env_ids),
     )
@@ -520,8 +522,13 @@ def group_cli():
         assert OUTCOMES.get((cmd, "accepted")) and OUTCOMES.get((cmd, "refused")), (cmd, OUTCOMES)
 
 
-GROUPS = {"tiles": group_tiles, "buffers": group_buffers, "files": group_files, "agents": group_agents}
-GROUPS["cli"] = group_cli
+GROUPS = {
+    "tiles": group_tiles,
+    "buffers": group_buffers,
+    "files": group_files,
+    "agents": group_agents,
+    "cli": group_cli,
+}
 GROUPS[GROUP]()
 for s in SILENT:
     print("SILENT", s)

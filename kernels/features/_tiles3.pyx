@@ -140,7 +140,8 @@ def tiles(ihtORsize, numtilings, floats, ints=(), readonly=False):
     cdef int nq, ni, ncoord, mode, j
     cdef int64_t size = 0
     _check_numtilings(numtilings)
-    numtilings = numtilings.__index__()  # a Python int: a NumPy uint8 would overflow in the arithmetic
+    if not PyLong_CheckExact(numtilings):  # a NumPy uint8 would overflow in the general path's arithmetic
+        numtilings = numtilings.__index__()
     mode = _mode(ihtORsize)
     nt = numtilings
     nq = _quantize(floats, nt, q, MAXC)
@@ -196,7 +197,8 @@ def tileswrap(ihtORsize, numtilings, floats, wrapwidths, ints=(), readonly=False
     cdef int nq, ni, ncoord, mode, j, nw
     cdef int64_t size = 0
     _check_numtilings(numtilings)
-    numtilings = numtilings.__index__()  # a Python int: a NumPy uint8 would overflow in the arithmetic
+    if not PyLong_CheckExact(numtilings):  # a NumPy uint8 would overflow in the general path's arithmetic
+        numtilings = numtilings.__index__()
     mode = _mode(ihtORsize)
     nt = numtilings
     if isinstance(wrapwidths, (str, bytes)) or not hasattr(wrapwidths, "__len__"):
