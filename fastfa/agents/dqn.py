@@ -10,10 +10,13 @@ drives either
 
 * the **Python loop** (``fastfa.loop.run``): any gymnasium env with a Box
   observation and Discrete actions; each step calls compiled kernels;
-* the **compiled loop** (``kernels.nn.dqn.dqn_train``): env twin, ε-greedy policy,
-  replay and gradient steps fused in one ``@njit`` function, for
-  ``CartPole-v1``, ``Acrobot-v1`` and ``MountainCar-v0`` (and their ``fastfa/``
-  ids) and ``fastfa/PuckWorldDiscrete-v0`` (default parameters).
+* the **compiled loop**: env, ε-greedy policy, replay and gradient steps fused in
+  one ``@njit`` function — for any :class:`fastfa.envs.CompiledEnv` (the user's own
+  or a built-in one; ``kernels/loops/dqn_env_loop.py``, specialised on the env's
+  functions), and for the ids ``CartPole-v1``, ``Acrobot-v1``, ``MountainCar-v0``
+  (and their ``fastfa/`` ids) and ``fastfa/PuckWorldDiscrete-v0`` through their
+  twins (``kernels/loops/dqn_loop.py``; ``kernels.nn.dqn.dqn_train`` with
+  prioritized replay).
 
 Both loops draw the same random streams (actions, minibatches, env resets)
 and follow Stable-Baselines3's step order; for the same seed they train the
@@ -261,6 +264,22 @@ def _KL():
     return dqn_loop
 
 
+def _KE():
+    from ..kernels.loops import dqn_env_loop
+
+    return dqn_env_loop
+
+
+def _compiled_env_target(env):
+    """The fused-loop target (``compiled_control.Target``) when ``env`` is a
+    :class:`fastfa.envs.CompiledEnv` (behind gymnasium's standard wrappers at most), else None.
+    (gymnasium's own classic envs keep the Python loop here: their twins run from an env id.)"""
+    from .compiled_control import compiled_target
+
+    t = compiled_target(env)
+    return t if t is not None and t.cenv is getattr(env, "unwrapped", env) else None
+
+
 _LITERAL_CALLS: dict = {}
 
 
@@ -285,10 +304,11 @@ class DQN(DeepContract):
         config: a :class:`DQNConfig` (or a dict of its fields); keyword ``overrides`` replace its fields.
         seed: root seed; network init, actions, minibatches and env resets each get
             a stream from ``np.random.SeedSequence(seed).spawn(4)``.
-        compiled: ``"auto"`` (default) trains in the fully compiled loop when the env is
-            given by an id with a compiled twin (CartPole-v1, Acrobot-v1, MountainCar-v0,
-            fastfa/PuckWorldDiscrete-v0),
-            else in the Python loop; ``True`` requires the twin; ``False`` forces Python.
+        compiled: ``"auto"`` (default) trains in the fully compiled loop when the env is a
+            :class:`fastfa.envs.CompiledEnv` or an id with a compiled twin (CartPole-v1,
+            Acrobot-v1, MountainCar-v0, fastfa/PuckWorldDiscrete-v0), else in the Python loop;
+            ``True`` requires one of these (a gymnasium env object with a twin id then runs the
+            twin); ``False`` forces Python.
     """
 
     def __init__(
@@ -331,8 +351,12 @@ class DQN(DeepContract):
         self.cnt = np.zeros(K.N_CNT, np.int64)
         self.cnt[K.C_BAD_STEP] = -1
         self.hp = config.hp_array(self.max_episode_steps)
-        self.env_state = np.zeros(K.ENV_STATE_LEN, np.float64)
-        self.x_cur = np.zeros(self.obs_dim, np.float32)
+        if self._target is None:
+            self.env_state = np.zeros(K.ENV_STATE_LEN, np.float64)
+            self.x_cur = np.zeros(self.obs_dim, np.float32)
+        else:  # the env's own state size; observations in the network's dtype, as the Python loop's
+            self.env_state = np.zeros(self._target.cenv.state.shape[0], np.float64)
+            self.x_cur = np.zeros(self.obs_dim, self.dtype)
         self.ep_ret_cur = np.zeros(1, np.float64)
         self.episode_returns: list[float] = []
         self.episode_lengths: list[int] = []
@@ -386,14 +410,20 @@ class DQN(DeepContract):
         twin = _TWINS.get(self.env_id) if self.env_id else None
         if compiled not in ("auto", True, False):
             raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
-        if compiled is True and twin is None:
-            raise ValueError(
-                f"compiled=True: env {self.env_id!r} has no compiled twin; known: {', '.join(sorted(_TWINS))}"
-            )
-        self.compiled = twin is not None and (compiled is True or (compiled == "auto" and env is None))
+        if twin is not None and env is not None and compiled is not True:
+            twin = None  # a gymnasium env object: the Python loop (or its CompiledEnv's fused loop)
         if env is None:
             env = gymnasium.make(self.env_id)
         self.env = env
+        self._target = _compiled_env_target(env) if twin is None else None
+        if compiled is True and twin is None and self._target is None:
+            raise ValueError(
+                f"compiled=True: env {self.env_id!r} is neither a fastfa.envs.CompiledEnv nor an id with a "
+                f"compiled twin ({', '.join(sorted(_TWINS))})"
+            )
+        if compiled is False:
+            twin = self._target = None
+        self.compiled = twin is not None or self._target is not None
         obs_space, act_space = env.observation_space, env.action_space
         if not isinstance(obs_space, gymnasium.spaces.Box):
             raise TypeError(f"DQN needs a Box observation space, got {obs_space}")
@@ -405,6 +435,8 @@ class DQN(DeepContract):
         self.action_start = int(act_space.start)
         spec = getattr(env, "spec", None)
         self.max_episode_steps = getattr(spec, "max_episode_steps", None) or 0
+        if self._target is not None:
+            self.max_episode_steps = self._target.max_steps
         if twin is not None:
             from ..kernels.envs import classic as envs_classic
             from ..kernels.envs import puck_corridor as pg_envs
@@ -479,6 +511,9 @@ class DQN(DeepContract):
         chunk = int(chunk or 10_000)
         bar = Progress(total, "DQN steps", enabled=progress)
         bargs = self._buffer_args()
+        if self._target is not None:
+            net = _KE().DQNNet(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v)
+            replay = _KE().DQNReplay(*bargs, self.buffer.rng)
         done = 0
         try:
             while done < total:
@@ -486,7 +521,21 @@ class DQN(DeepContract):
                 ret = np.empty(n, np.float64)
                 lens = np.empty(n, np.int64)
                 ends = np.empty(n, np.int64)
-                if self.config.prioritized:
+                if self._target is not None:  # a CompiledEnv: its own specialised loop
+                    n_ep = self._unit("run")(
+                        self._target.cenv.params,
+                        self.env_state,
+                        self.env_rng,
+                        self.x_cur,
+                        net,
+                        self.cnt,
+                        self.hp,
+                        self.rng,
+                        replay,
+                        n,
+                        _KE().DQNEpisodes(ret, lens, ends, self.ep_ret_cur),
+                    )
+                elif self.config.prioritized:
                     n_ep = K.dqn_train(
                         self._env_kind,
                         self._env_params,
@@ -544,6 +593,32 @@ class DQN(DeepContract):
             bar.close()
             self._sync_beta()
 
+    def _unit(self, which: str):
+        """The fused loop (``"run"``) or greedy evaluation (``"greedy"``) specialised on this agent's
+        CompiledEnv (``kernels/loops/dqn_env_loop.py``): cached on disk for a built-in env, compiled
+        once per process for a user's env, which is checked first."""
+        from ..envs.check import ensure_checked
+        from ..kernels.loops.specialise import specialise
+
+        assert self._target is not None  # only the CompiledEnv path has units
+        cenv = self._target.cenv
+        ensure_checked(cenv)
+        per = bool(self.config.prioritized) and which == "run"
+        key = cenv.compiled_key
+        return specialise(
+            _KE().dqn_run_tpl if which == "run" else _KE().dqn_greedy_tpl,
+            None if key is None else f"{key}_dqn_{which}{'_per' if per else ''}",
+            key is not None,
+            ENV_RESET=cenv.reset_fn,
+            ENV_STEP=cenv.step_fn,
+            ENV_OBSERVE=cenv.observe_fn,
+            OBS_F32=cenv.observation_space.dtype == np.float32,
+            OBS_DIM=self.obs_dim,
+            PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+            STATE_SIZE=int(cenv.state.shape[0]),
+            PER=per,
+        )
+
     def _check_finite(self):
         K = _K()
         bad = int(self.cnt[K.C_BAD_STEP])
@@ -597,13 +672,27 @@ class DQN(DeepContract):
     def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
         """Returns of ``episodes`` greedy episodes in one compiled call on the twin (fast; no lengths) --
         the same numbers as ``evaluate(episodes=..., seed=...).returns``; other envs: that path."""
-        if self._env_kind < 0:
+        if self._env_kind < 0 and self._target is None:
             return self.evaluate(episodes=episodes, seed=seed).returns
         if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10**9:
             raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
         K = _K()
         out = np.empty(episodes, np.float64)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+        if self._target is not None:
+            lengths = np.empty(episodes, np.int64)
+            self._unit("greedy")(
+                self._target.cenv.params,
+                rng,
+                self.theta,
+                self.sizes,
+                int(self.hp[K.HP_ACT]),
+                episodes,
+                int(self._target.max_steps),
+                out,
+                lengths,
+            )
+            return out
         _literal(_KL().dqn_evaluate_twin)(
             self._env_kind,
             self._env_params,

@@ -168,7 +168,7 @@ def test_bad_input():
         DQN("CartPole-v1", hiden=(3,))
     with pytest.raises(ValueError, match="DQNConfig.gamma"):
         DQNConfig(gamma=1.5)
-    with pytest.raises(ValueError, match="no compiled twin"):
+    with pytest.raises(ValueError, match="compiled twin"):
         DQN("Pendulum-v1", compiled=True)
     py = DQN(gymnasium.make("CartPole-v1"), seed=0, **SMALL)
     py.begin_episode(np.zeros(4, np.float32))

@@ -1,0 +1,205 @@
+"""DQN's fused training loop and greedy evaluation over any compiled environment (templates).
+
+:func:`dqn_run_tpl` and :func:`dqn_greedy_tpl` are *templates*, as
+``fastfa.kernels.loops.control_loop.control_run_tpl``: they call ``ENV_RESET`` / ``ENV_STEP`` /
+``ENV_OBSERVE`` (a :class:`fastfa.envs.CompiledEnv`'s functions: ``reset(params, state, rng)``,
+``step(params, state, action, rng) -> (reward, terminated)``, ``observe(params, state, out)``)
+and read ``OBS_F32``, ``OBS_DIM``, ``PARAMS_N``, ``STATE_SIZE`` and ``PER`` (prioritized replay)
+as constants; ``fastfa.kernels.loops.specialise.specialise`` binds them, one small compiled unit
+per (env, replay kind), cached on disk for built-in envs.
+
+The step order and arithmetic are those of the Python loop of ``fastfa.agents.DQN`` (and of
+``dqn_loop.dqn_train_uniform`` for the built-in twins): reset, act (uniform before
+``learning_starts``, then ε-greedy), step, store (the time limit as truncation, not set on a
+terminal step, as a ``CompiledEnv`` reports it), count, target update every C steps, record a
+finished episode, then ``gradient_steps`` updates every ``train_freq`` steps.  Observations are
+``observe``'s float64 values rounded to float32 when the observation space is float32, then cast
+to the network's dtype — the values the gymnasium interface hands the Python loop — so both
+loops give identical networks for the same seeds.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from .._jit import fixed_tuple
+from ..nn.dqn import (
+    C_EP_LEN,
+    C_EPISODES,
+    C_IN_EPISODE,
+    C_STEPS,
+    HP_ACT,
+    HP_EPS_END,
+    HP_EPS_START,
+    HP_EPS_STEPS,
+    HP_GRAD_STEPS,
+    HP_LEARNING_STARTS,
+    HP_MAX_EP_STEPS,
+    HP_TARGET_INTERVAL,
+    HP_TAU,
+    HP_TRAIN_FREQ,
+    dqn_store,
+    dqn_train_steps,
+)
+from ..nn.mlp import mlp_acts_size
+from .control_loop import round_f32
+from .dqn_loop import _greedy, _train_steps
+
+#: The network and its optimiser state (updated in place): flat parameters θ and θ⁻, layer widths,
+#: Adam's first and second moments.
+DQNNet = namedtuple("DQNNet", "theta theta_targ sizes adam_m adam_v")
+#: The replay arrays of ``fastfa.buffers.ReplayBuffer`` / ``PrioritizedReplayBuffer`` (``sum_tree``,
+#: ``min_tree``, ``pstate``: PER's trees, unused placeholders for uniform replay) and its generator.
+DQNReplay = namedtuple("DQNReplay", "obs act rew next_obs term trunc bstate sum_tree min_tree pstate rng")
+#: Finished episodes' ``returns``, ``lengths`` and ``ends`` (env step at which each ended; room for
+#: one per env step of the call), and ``ret_cur`` [1], the return of the episode in progress.
+DQNEpisodes = namedtuple("DQNEpisodes", "returns lengths ends ret_cur")
+
+# bound per specialisation (placeholders: the templates are never compiled as they are)
+ENV_RESET = ENV_STEP = ENV_OBSERVE = None
+OBS_F32 = True
+OBS_DIM = 1
+PARAMS_N = -1
+STATE_SIZE = 1
+PER = False
+
+
+def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n_steps, eps):
+    """``n_steps`` env steps of acting, storing, target updates and training phases; the episode in
+    progress (``env_state``, its observation ``x_cur``, ``cnt[C_EP_LEN]``, ``eps.ret_cur``) carries
+    over between calls.  Returns the number of episodes finished (written to ``eps``); stops early,
+    with ``cnt[C_BAD_STEP]`` set, when a loss is not finite."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    theta, theta_targ, sizes = net.theta, net.theta_targ, net.sizes
+    nA = sizes[sizes.shape[0] - 1]
+    a_fn = int(hp[HP_ACT])
+    acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
+    x_q = np.empty(OBS_DIM, theta.dtype)
+    xo = np.empty(OBS_DIM)
+    x_next = np.empty_like(x_cur)
+    n_ep = 0
+    starts = hp[HP_LEARNING_STARTS]
+    freq = int(hp[HP_TRAIN_FREQ])
+    C = max(int(hp[HP_TARGET_INTERVAL]), 1)
+    max_len = int(hp[HP_MAX_EP_STEPS])
+    tau = hp[HP_TAU]
+    n_grad = int(hp[HP_GRAD_STEPS])
+    cap = buf.obs.shape[0]
+    for _ in range(n_steps):
+        if cnt[C_IN_EPISODE] == 0:
+            ENV_RESET(params, env_state, env_rng)
+            ENV_OBSERVE(params, env_state, xo)
+            if OBS_F32:
+                round_f32(xo, OBS_DIM)
+            for c in range(OBS_DIM):
+                x_cur[c] = xo[c]
+            cnt[C_IN_EPISODE] = 1
+            cnt[C_EP_LEN] = 0
+            eps.ret_cur[0] = 0.0
+        if cnt[C_STEPS] < starts:
+            a = rng.integers(0, nA)
+        else:
+            e = hp[HP_EPS_END]
+            if hp[HP_EPS_STEPS] > 0:
+                frac = min(1.0, cnt[C_STEPS] / hp[HP_EPS_STEPS])
+                e = hp[HP_EPS_START] + frac * (hp[HP_EPS_END] - hp[HP_EPS_START])
+            if rng.random() < e:
+                a = rng.integers(0, nA)
+            else:
+                a = _greedy(theta, sizes, a_fn, x_cur, x_q, acts1)
+        r, term = ENV_STEP(params, env_state, a, env_rng)
+        d = bool(term)
+        ENV_OBSERVE(params, env_state, xo)
+        if OBS_F32:
+            round_f32(xo, OBS_DIM)
+        for c in range(OBS_DIM):
+            x_next[c] = xo[c]
+        cnt[C_EP_LEN] += 1
+        eps.ret_cur[0] += r
+        tr = (not d) and cnt[C_EP_LEN] >= max_len
+        if PER:
+            dqn_store(
+                buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
+                buf.sum_tree, buf.min_tree, buf.pstate, True, x_cur, a, r, x_next, d, tr,
+            )  # fmt: skip
+        else:  # kernels/replay/replay.replay_add + the truncation flag, inline
+            pos = buf.bstate[0]
+            for c in range(OBS_DIM):
+                buf.obs[pos, c] = x_cur[c]
+                buf.next_obs[pos, c] = x_next[c]
+            buf.act[pos] = a
+            buf.rew[pos] = r
+            buf.term[pos] = d
+            buf.trunc[pos] = tr
+            buf.bstate[0] = (pos + 1) % cap
+            if buf.bstate[1] < cap:
+                buf.bstate[1] += 1
+        cnt[C_STEPS] += 1
+        if cnt[C_STEPS] % C == 0:  # θ⁻ ← (1−τ)θ⁻ + τθ
+            if tau >= 1.0:
+                for k in range(theta.shape[0]):
+                    theta_targ[k] = theta[k]
+            else:
+                for k in range(theta.shape[0]):
+                    theta_targ[k] = (1.0 - tau) * theta_targ[k] + tau * theta[k]
+        if d or cnt[C_EP_LEN] >= max_len:
+            eps.returns[n_ep] = eps.ret_cur[0]
+            eps.lengths[n_ep] = cnt[C_EP_LEN]
+            eps.ends[n_ep] = cnt[C_STEPS]
+            n_ep += 1
+            cnt[C_EPISODES] += 1
+            cnt[C_IN_EPISODE] = 0
+        else:
+            for c in range(OBS_DIM):
+                x_cur[c] = x_next[c]
+        if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
+            if PER:
+                loss = dqn_train_steps(
+                    theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
+                    buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
+                    buf.sum_tree, buf.min_tree, buf.pstate, buf.rng, n_grad,
+                )  # fmt: skip
+                ok = np.isfinite(loss)
+            else:
+                ok = _train_steps(
+                    theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
+                    buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate, buf.rng, n_grad,
+                )  # fmt: skip
+            if not ok:
+                return n_ep
+    return n_ep
+
+
+def dqn_greedy_tpl(env_params, rng, theta, sizes, act, n_episodes, max_len, returns, lengths):
+    """Greedy (argmax q) returns and lengths of ``n_episodes`` episodes, the env drawing from ``rng``;
+    ``max_len`` > 0: time limit."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    state = np.zeros(STATE_SIZE)
+    xo = np.empty(OBS_DIM)
+    x = np.empty(OBS_DIM, theta.dtype)
+    xq = np.empty(OBS_DIM, theta.dtype)
+    acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
+    for e in range(n_episodes):
+        ENV_RESET(params, state, rng)
+        g = 0.0
+        t = 0
+        while True:
+            ENV_OBSERVE(params, state, xo)
+            if OBS_F32:
+                round_f32(xo, OBS_DIM)
+            for c in range(OBS_DIM):
+                x[c] = xo[c]
+            a = _greedy(theta, sizes, act, x, xq, acts1)
+            r, term = ENV_STEP(params, state, a, rng)
+            g += r
+            t += 1
+            if term or (max_len > 0 and t >= max_len):
+                break
+        returns[e] = g
+        lengths[e] = t
