@@ -69,36 +69,3 @@ if JIT_DISABLED:
 else:
     # compiled: ``n`` must be a compile-time constant; the tuple then lives in registers
     from numba.np.unsafe.ndarray import to_fixed_tuple as fixed_tuple  # noqa: F401
-
-
-class LiteralCall:
-    """Call a jitted function whose first argument goes through ``numba.literally`` without re-typing.
-
-    Numba's dispatcher matches arguments by their plain types (``int64``), which never equal the
-    compiled ``Literal[int](k)`` signature: every call then falls back to ``_compile_for_args``,
-    runs type inference over the whole function until ``literally`` asks for the literal, and only
-    then finds the compiled code -- 0.1-0.3 s per call for the DQN loop (so a 50k-step run in 10k
-    chunks paid over a second).  This keeps, per (literal value, Numba types of the other
-    arguments), the compiled entry point the dispatcher chose, and calls it directly; a new
-    combination goes through the dispatcher once.  The key holds every argument's Numba type, so
-    the entry point is only ever called with exactly the types it was compiled for.
-    """
-
-    def __init__(self, dispatcher) -> None:
-        self.dispatcher = dispatcher
-        self._entry: dict = {}
-
-    def __call__(self, literal, *args):
-        if JIT_DISABLED or not hasattr(self.dispatcher, "overloads"):
-            return self.dispatcher(literal, *args)
-        key = (int(literal),) + tuple(numba.typeof(a) for a in args)
-        fn = self._entry.get(key)
-        if fn is not None:
-            return fn(literal, *args)
-        out = self.dispatcher(literal, *args)
-        for sig, cres in self.dispatcher.overloads.items():
-            first = sig[0]
-            if getattr(first, "literal_value", None) == key[0] and tuple(sig[1:]) == key[1:]:
-                self._entry[key] = cres.entry_point
-                break
-        return out

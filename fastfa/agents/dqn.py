@@ -10,18 +10,16 @@ drives either
 
 * the **Python loop** (``fastfa.loop.run``): any gymnasium env with a Box
   observation and Discrete actions; each step calls compiled kernels;
-* the **compiled loop**: env, ε-greedy policy, replay and gradient steps fused in
-  one ``@njit`` function — for any :class:`fastfa.envs.CompiledEnv` (the user's own
-  or a built-in one; ``kernels/loops/dqn_env_loop.py``, specialised on the env's
-  functions), and for the ids ``CartPole-v1``, ``Acrobot-v1``, ``MountainCar-v0``
-  (and their ``fastfa/`` ids) and ``fastfa/PuckWorldDiscrete-v0`` through their
-  twins (``kernels/loops/dqn_loop.py``; ``kernels.nn.dqn.dqn_train`` with
-  prioritized replay).
+* the **compiled loop** (``kernels/loops/dqn_loop.py``, specialised on the env's
+  functions): env, ε-greedy policy, replay and gradient steps fused in one
+  ``@njit`` function — for any :class:`fastfa.envs.CompiledEnv` (the user's own or a
+  built-in one), and for the ids ``CartPole-v1``, ``Acrobot-v1``, ``MountainCar-v0``
+  (and their ``fastfa/`` ids) and ``fastfa/PuckWorldDiscrete-v0``, which run on their
+  built-in CompiledEnv twins.
 
 Both loops draw the same random streams (actions, minibatches, env resets)
 and follow Stable-Baselines3's step order; for the same seed they train the
-same network up to float rounding of the gymnasium vs twin arithmetic (the
-twins are bit-identical, so in practice the same weights).
+same network, bit for bit (the twins are bit-identical to gymnasium's envs).
 
 Example::
 
@@ -241,15 +239,26 @@ class DQNConfig:
         return hp
 
 
-# env id -> (kernels.nn.dqn ENV_* code, params builder name, max episode steps)
+# env id -> the built-in CompiledEnv its fused loop runs on (module, class), episode time limit
 _TWINS = {
-    "CartPole-v1": (0, "cartpole_params", 500),
-    "Acrobot-v1": (1, "acrobot_params", 500),
-    "MountainCar-v0": (2, "mountaincar_params", 200),
+    "CartPole-v1": ("classic", "CartPoleEnv", 500),
+    "Acrobot-v1": ("classic", "AcrobotEnv", 500),
+    "MountainCar-v0": ("classic", "MountainCarEnv", 200),
 }
 for _k in list(_TWINS):
     _TWINS["fastfa/" + _k] = _TWINS[_k]
-_TWINS["fastfa/PuckWorldDiscrete-v0"] = (3, "puckworld_params", 600)  # default params only
+_TWINS["fastfa/PuckWorldDiscrete-v0"] = ("pg_envs", "PuckWorldDiscreteCompiledEnv", 600)  # default params only
+_TWIN_STATE_LEN = 16  # env_state's length for the ids above (the layout of files saved by 0.1.0)
+
+
+def _twin_target(twin):
+    """The fused-loop target of a twin id: its built-in CompiledEnv and time limit."""
+    import importlib
+
+    from .compiled_control import Target
+
+    module, cls, max_steps = twin
+    return Target(getattr(importlib.import_module(f"fastfa.envs.{module}"), cls)(), max_steps)
 
 
 def _K():
@@ -258,16 +267,11 @@ def _K():
     return dqn
 
 
-def _KL():
+
+def _KE():
     from ..kernels.loops import dqn_loop
 
     return dqn_loop
-
-
-def _KE():
-    from ..kernels.loops import dqn_env_loop
-
-    return dqn_env_loop
 
 
 def _compiled_env_target(env):
@@ -278,20 +282,6 @@ def _compiled_env_target(env):
 
     t = compiled_target(env)
     return t if t is not None and t.cenv is getattr(env, "unwrapped", env) else None
-
-
-_LITERAL_CALLS: dict = {}
-
-
-def _literal(fn):
-    """``fn`` (a loop dispatched on a literal env kind) called without re-typing at each call
-    (see ``kernels._jit.LiteralCall``): one wrapper per loop, shared by every agent."""
-    call = _LITERAL_CALLS.get(fn)
-    if call is None:
-        from ..kernels._jit import LiteralCall
-
-        call = _LITERAL_CALLS[fn] = LiteralCall(fn)
-    return call
 
 
 class DQN(DeepContract):
@@ -351,8 +341,8 @@ class DQN(DeepContract):
         self.cnt = np.zeros(K.N_CNT, np.int64)
         self.cnt[K.C_BAD_STEP] = -1
         self.hp = config.hp_array(self.max_episode_steps)
-        if self._target is None:
-            self.env_state = np.zeros(K.ENV_STATE_LEN, np.float64)
+        if self._twin or self._target is None:
+            self.env_state = np.zeros(_TWIN_STATE_LEN, np.float64)
             self.x_cur = np.zeros(self.obs_dim, np.float32)
         else:  # the env's own state size; observations in the network's dtype, as the Python loop's
             self.env_state = np.zeros(self._target.cenv.state.shape[0], np.float64)
@@ -423,7 +413,10 @@ class DQN(DeepContract):
             )
         if compiled is False:
             twin = self._target = None
-        self.compiled = twin is not None or self._target is not None
+        self._twin = twin is not None
+        if twin is not None:
+            self._target = _twin_target(twin)
+        self.compiled = self._target is not None
         obs_space, act_space = env.observation_space, env.action_space
         if not isinstance(obs_space, gymnasium.spaces.Box):
             raise TypeError(f"DQN needs a Box observation space, got {obs_space}")
@@ -437,16 +430,6 @@ class DQN(DeepContract):
         self.max_episode_steps = getattr(spec, "max_episode_steps", None) or 0
         if self._target is not None:
             self.max_episode_steps = self._target.max_steps
-        if twin is not None:
-            from ..kernels.envs import classic as envs_classic
-            from ..kernels.envs import puck_corridor as pg_envs
-
-            self._env_kind = twin[0]
-            mod = pg_envs if twin[1].startswith("puckworld") else envs_classic
-            self._env_params = getattr(mod, twin[1])()
-            self.max_episode_steps = twin[2]
-        else:
-            self._env_kind, self._env_params = -1, np.zeros(1)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -507,83 +490,36 @@ class DQN(DeepContract):
         return self
 
     def _learn_compiled(self, total, progress, callback, chunk) -> None:
-        K = _K()
+        """``total`` steps of the fused loop over the target env, in chunks of ``chunk`` (callbacks
+        and the progress bar run between chunks)."""
+        assert self._target is not None  # compiled mode has a target env
+        KE = _KE()
+        unit = self._unit("run")
         chunk = int(chunk or 10_000)
         bar = Progress(total, "DQN steps", enabled=progress)
-        bargs = self._buffer_args()
-        if self._target is not None:
-            net = _KE().DQNNet(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v)
-            replay = _KE().DQNReplay(*bargs, self.buffer.rng)
+        net = KE.DQNNet(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v)
+        replay = KE.DQNReplay(*self._buffer_args(), self.buffer.rng)
         done = 0
         try:
             while done < total:
                 n = min(chunk, total - done)
-                ret = np.empty(n, np.float64)
-                lens = np.empty(n, np.int64)
-                ends = np.empty(n, np.int64)
-                if self._target is not None:  # a CompiledEnv: its own specialised loop
-                    n_ep = self._unit("run")(
-                        self._target.cenv.params,
-                        self.env_state,
-                        self.env_rng,
-                        self.x_cur,
-                        net,
-                        self.cnt,
-                        self.hp,
-                        self.rng,
-                        replay,
-                        n,
-                        _KE().DQNEpisodes(ret, lens, ends, self.ep_ret_cur),
-                    )
-                elif self.config.prioritized:
-                    n_ep = K.dqn_train(
-                        self._env_kind,
-                        self._env_params,
-                        self.env_state,
-                        self.env_rng,
-                        self.x_cur,
-                        self.theta,
-                        self.theta_target,
-                        self.sizes,
-                        self.adam_m,
-                        self.adam_v,
-                        self.cnt,
-                        self.hp,
-                        self.rng,
-                        *bargs,
-                        self.buffer.rng,
-                        n,
-                        ret,
-                        lens,
-                        ends,
-                        self.ep_ret_cur,
-                    )
-                else:  # the uniform-replay loop: same results, a fraction of the compile time
-                    n_ep = _literal(_KL().dqn_train_uniform)(
-                        self._env_kind,
-                        self._env_params,
-                        self.env_state,
-                        self.env_rng,
-                        self.x_cur,
-                        self.theta,
-                        self.theta_target,
-                        self.sizes,
-                        self.adam_m,
-                        self.adam_v,
-                        self.cnt,
-                        self.hp,
-                        self.rng,
-                        *bargs[:7],
-                        self.buffer.rng,
-                        n,
-                        ret,
-                        lens,
-                        ends,
-                        self.ep_ret_cur,
-                    )
-                self.episode_returns.extend(ret[:n_ep].tolist())
-                self.episode_lengths.extend(lens[:n_ep].tolist())
-                self.episode_end_steps.extend(ends[:n_ep].tolist())
+                eps = KE.DQNEpisodes(np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), self.ep_ret_cur)
+                n_ep = unit(
+                    self._target.cenv.params,
+                    self.env_state,
+                    self.env_rng,
+                    self.x_cur,
+                    net,
+                    self.cnt,
+                    self.hp,
+                    self.rng,
+                    replay,
+                    n,
+                    eps,
+                )
+                self.episode_returns.extend(eps.returns[:n_ep].tolist())
+                self.episode_lengths.extend(eps.lengths[:n_ep].tolist())
+                self.episode_end_steps.extend(eps.ends[:n_ep].tolist())
                 self._check_finite()
                 done += n
                 bar.update(n)
@@ -595,7 +531,7 @@ class DQN(DeepContract):
 
     def _unit(self, which: str):
         """The fused loop (``"run"``) or greedy evaluation (``"greedy"``) specialised on this agent's
-        CompiledEnv (``kernels/loops/dqn_env_loop.py``): cached on disk for a built-in env, compiled
+        CompiledEnv (``kernels/loops/dqn_loop.py``): cached on disk for a built-in env, compiled
         once per process for a user's env, which is checked first."""
         from ..envs.check import ensure_checked
         from ..kernels.loops.specialise import specialise
@@ -670,40 +606,26 @@ class DQN(DeepContract):
         return a + self.action_start if q.ndim > 1 else int(a) + self.action_start
 
     def evaluate_returns(self, episodes: int = 10, seed: int | None = None) -> np.ndarray:
-        """Returns of ``episodes`` greedy episodes in one compiled call on the twin (fast; no lengths) --
-        the same numbers as ``evaluate(episodes=..., seed=...).returns``; other envs: that path."""
-        if self._env_kind < 0 and self._target is None:
+        """Returns of ``episodes`` greedy episodes in one compiled call when the agent runs compiled
+        (fast; no lengths) -- the same numbers as ``evaluate(episodes=..., seed=...).returns``; else
+        that path."""
+        if self._target is None:
             return self.evaluate(episodes=episodes, seed=seed).returns
         if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or not 1 <= episodes <= 10**9:
             raise ValueError(f"episodes must be an int in [1, 1e9], got {episodes!r}")
-        K = _K()
         out = np.empty(episodes, np.float64)
+        lengths = np.empty(episodes, np.int64)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
-        if self._target is not None:
-            lengths = np.empty(episodes, np.int64)
-            self._unit("greedy")(
-                self._target.cenv.params,
-                rng,
-                self.theta,
-                self.sizes,
-                int(self.hp[K.HP_ACT]),
-                episodes,
-                int(self._target.max_steps),
-                out,
-                lengths,
-            )
-            return out
-        _literal(_KL().dqn_evaluate_twin)(
-            self._env_kind,
-            self._env_params,
+        self._unit("greedy")(
+            self._target.cenv.params,
             rng,
             self.theta,
             self.sizes,
-            int(self.hp[K.HP_ACT]),
-            self.obs_dim,
+            int(self.hp[_K().HP_ACT]),
             episodes,
-            self.max_episode_steps,
+            int(self._target.max_steps),
             out,
+            lengths,
         )
         return out
 

@@ -13,7 +13,15 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["PuckWorldDiscreteEnv", "PuckWorldEnv", "ShortCorridorEnv", "short_corridor_value"]
+from .compiled import CompiledEnv
+
+__all__ = [
+    "PuckWorldDiscreteCompiledEnv",
+    "PuckWorldDiscreteEnv",
+    "PuckWorldEnv",
+    "ShortCorridorEnv",
+    "short_corridor_value",
+]
 
 
 def _k():
@@ -270,3 +278,28 @@ class PuckWorldDiscreteEnv(_PuckWorldBase):
             raise ValueError(f"action must be an int in [0, 5), got {action!r}")
         fx, fy = _k().puckworld_discrete_force(int(action))
         return self._step_force(fx, fy)
+
+
+class PuckWorldDiscreteCompiledEnv(CompiledEnv):
+    """:class:`PuckWorldDiscreteEnv` with default parameters as a :class:`fastfa.envs.CompiledEnv`
+    (the same reset, dynamics, rewards and float32 observations, the kernels of
+    ``fastfa.kernels.envs.puck_corridor``; 600-step episodes): what ``DQN("fastfa/PuckWorldDiscrete-v0")``
+    trains on in its fused loop.  No rendering (use :class:`PuckWorldDiscreteEnv` to watch)."""
+
+    compiled_key = "fastfa/PuckWorldDiscrete-v0"
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        proto = PuckWorldDiscreteEnv()
+        k = _k()
+        super().__init__(
+            k.puckworld_reset,
+            k.puckworld_discrete_env_step,
+            k.puckworld_obs,
+            proto.params,
+            k.PW_STATE_LEN,
+            proto.observation_space,
+            proto.action_space,
+            max_episode_steps=600,
+            id=self.compiled_key,
+            render_mode=render_mode,
+        )

@@ -171,6 +171,14 @@ def puckworld_discrete_force(action):
 
 
 @njit
+def puckworld_discrete_env_step(params, state, action, rng):
+    """The discrete variant in the compiled-environment protocol (``fastfa.envs.CompiledEnv``):
+    thruster ``action``; returns (reward, terminated = False: episodes end by the time limit)."""
+    fx, fy = puckworld_discrete_force(action)
+    return puckworld_step(params, state, fx, fy, rng), False
+
+
+@njit
 def puckworld_obs(params, state, out):
     """Observation: puck x, y, vx, vy, target x, y (+ enemy x, y when enabled), float32."""
     n = 8 if params[PW_ENEMY] != 0.0 else 6

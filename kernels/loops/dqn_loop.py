@@ -1,28 +1,33 @@
-"""The DQN training loop for uniform replay, compiled as few small units (fast first run).
+"""DQN's fused training loop and greedy evaluation over any compiled environment (templates).
 
-Same algorithm, same random streams and the same arithmetic as
-``kernels/dqn.dqn_train`` with ``hp[HP_PER] = 0`` (which stays the general
-loop, prioritized replay included; see ``kernels/nn/dqn.py`` for the maths and
-the step order), so both give bit-identical networks for the same seed.
+:func:`dqn_run_tpl` and :func:`dqn_greedy_tpl` are *templates*, as
+``fastfa.kernels.loops.control_loop.control_run_tpl``: they call ``ENV_RESET`` / ``ENV_STEP`` /
+``ENV_OBSERVE`` (a :class:`fastfa.envs.CompiledEnv`'s functions: ``reset(params, state, rng)``,
+``step(params, state, action, rng) -> (reward, terminated)``, ``observe(params, state, out)``)
+and read ``OBS_F32``, ``OBS_DIM``, ``PARAMS_N``, ``STATE_SIZE`` and ``PER`` (prioritized replay)
+as constants; ``fastfa.kernels.loops.specialise.specialise`` binds them, one small compiled unit
+per (env, replay kind), cached on disk for built-in envs (the twins of CartPole, Acrobot,
+Mountain Car and the discrete Puck World are such envs: one loop for all).
 
-Why a second loop: Numba compiles every called function (and every library
-overload it uses: ``np.max``, ``reshape``, the n-step sampler, …) as a unit
-of its own, then re-optimises each caller together with everything it
-calls.  The general loop reached ~140 units in a chain six calls deep, and a
-first ``fastfa run cartpole-dqn --quick`` spent ~35 s compiling.  Here the
-environment twin is chosen at compile time (``numba.literally`` on
-``env_kind``: only the env in use is compiled), prioritized replay is left
-out, and acting, storing, the n-step sampling and the target update are
-written inline; the gradient step is ``kernels/dqn.dqn_update``.  (Writing
-the loss, backward pass and Adam inline as well compiled faster but ran the
-gradient step 1.7x slower, so it stays a separate compiled function.)
+The step order and arithmetic are those of the Python loop of ``fastfa.agents.DQN``: reset, act
+(uniform before ``learning_starts``, then ε-greedy), step, store (the time limit as truncation, not
+set on a terminal step, as a ``CompiledEnv`` reports it), count, target update every C steps,
+record a finished episode, then ``gradient_steps`` updates every ``train_freq`` steps.
+Observations are ``observe``'s float64 values rounded to float32 when the observation space is
+float32, then cast to ``x_cur``'s dtype — the values the gymnasium interface hands the Python loop
+— so both loops give identical networks for the same seeds.
+
+Compile time (a first run compiles what it uses, nothing else): only the env in use is compiled,
+prioritized replay only when asked (``PER``), and acting, storing, the n-step sampling and the
+target update are written inline; the gradient step is ``kernels/nn/dqn.dqn_update`` (writing the
+loss, backward pass and Adam inline as well compiled faster but ran the gradient step 1.7x slower).
 """
 
-import numba
-import numpy as np
-from numba.extending import overload
+from collections import namedtuple
 
-from .._jit import njit
+import numpy as np
+
+from .._jit import fixed_tuple, njit
 from .._simd import _I0, _I1
 from ..nn.dqn import (
     C_BAD_STEP,
@@ -30,10 +35,6 @@ from ..nn.dqn import (
     C_EPISODES,
     C_IN_EPISODE,
     C_STEPS,
-    ENV_ACROBOT,
-    ENV_CARTPOLE,
-    ENV_MOUNTAINCAR,
-    ENV_STATE_LEN,
     HP_ACT,
     HP_BATCH,
     HP_EPS_END,
@@ -47,100 +48,13 @@ from ..nn.dqn import (
     HP_TARGET_INTERVAL,
     HP_TAU,
     HP_TRAIN_FREQ,
+    dqn_store,
+    dqn_train_steps,
     dqn_update,
-    env_reset,
-    env_step,
-)
-from ..envs.classic import (
-    acrobot_obs,
-    acrobot_reset,
-    acrobot_step,
-    cartpole_obs,
-    cartpole_reset,
-    cartpole_step,
-    mountaincar_obs,
-    mountaincar_reset,
-    mountaincar_step,
 )
 from ..nn.mlp import mlp_acts_size
 from ..nn.mlp_layers import mlp_forward_flat
-from ..envs.puck_corridor import puckworld_discrete_force, puckworld_obs, puckworld_reset, puckworld_step
-
-
-# ---------------------------------------------------------------- env dispatch resolved at compile time
-def twin_reset(kind, params, state, rng, obs):
-    """Reset the twin ``kind`` and write its observation (``kind`` literal when compiled)."""
-    env_reset(kind, params, state, rng, obs)
-
-
-def twin_step(kind, params, state, action, obs, rng):
-    """Step the twin ``kind``; writes the next observation; returns (reward, terminated)."""
-    return env_step(kind, params, state, action, obs, rng)
-
-
-def _literal_kind(kind):
-    if not isinstance(kind, numba.types.IntegerLiteral):
-        raise numba.core.errors.RequireLiteralValue("env kind must be a compile-time constant")
-    return kind.literal_value
-
-
-@overload(twin_reset, inline="always")
-def _ol_twin_reset(kind, params, state, rng, obs):
-    k = _literal_kind(kind)
-    if k == ENV_CARTPOLE:
-
-        def impl(kind, params, state, rng, obs):
-            cartpole_reset(params, state, rng)
-            cartpole_obs(state, obs)
-    elif k == ENV_ACROBOT:
-
-        def impl(kind, params, state, rng, obs):
-            acrobot_reset(params, state, rng)
-            acrobot_obs(state, obs)
-    elif k == ENV_MOUNTAINCAR:
-
-        def impl(kind, params, state, rng, obs):
-            mountaincar_reset(params, state, rng)
-            mountaincar_obs(state, obs)
-    else:
-
-        def impl(kind, params, state, rng, obs):
-            puckworld_reset(params, state, rng)
-            puckworld_obs(params, state, obs)
-
-    return impl
-
-
-@overload(twin_step, inline="always")
-def _ol_twin_step(kind, params, state, action, obs, rng):
-    k = _literal_kind(kind)
-    if k == ENV_CARTPOLE:
-
-        def impl(kind, params, state, action, obs, rng):
-            r, d = cartpole_step(params, state, action)
-            cartpole_obs(state, obs)
-            return r, d
-    elif k == ENV_ACROBOT:
-
-        def impl(kind, params, state, action, obs, rng):
-            r, d = acrobot_step(params, state, action)
-            acrobot_obs(state, obs)
-            return r, d
-    elif k == ENV_MOUNTAINCAR:
-
-        def impl(kind, params, state, action, obs, rng):
-            r, d = mountaincar_step(params, state, action)
-            mountaincar_obs(state, obs)
-            return r, d
-    else:
-
-        def impl(kind, params, state, action, obs, rng):
-            fx, fy = puckworld_discrete_force(action)
-            r = puckworld_step(params, state, fx, fy, rng)
-            puckworld_obs(params, state, obs)
-            return r, False
-
-    return impl
+from .control_loop import round_f32
 
 
 # ---------------------------------------------------------------- small inline helpers
@@ -229,43 +143,41 @@ def _train_steps(
     return True
 
 
-# ---------------------------------------------------------------- the loop
-@njit
-def dqn_train_uniform(
-    env_kind,
-    env_params,
-    env_state,
-    env_rng,
-    x_cur,
-    theta,
-    theta_targ,
-    sizes,
-    adam_m,
-    adam_v,
-    cnt,
-    hp,
-    rng,
-    obs,
-    act,
-    rew,
-    next_obs,
-    term,
-    trunc,
-    bstate,
-    buf_rng,
-    n_steps,
-    ep_returns,
-    ep_lengths,
-    ep_end_step,
-    ep_ret_cur,
-):
-    """``kernels/dqn.dqn_train`` for uniform replay: ``n_steps`` env steps of ε-greedy acting, storing,
-    target updates and training phases; finished episodes into ``ep_*``; returns their number."""
-    numba.literally(env_kind)
+# ---------------------------------------------------------------- the loop and the greedy evaluation
+#: The network and its optimiser state (updated in place): flat parameters θ and θ⁻, layer widths,
+#: Adam's first and second moments.
+DQNNet = namedtuple("DQNNet", "theta theta_targ sizes adam_m adam_v")
+#: The replay arrays of ``fastfa.buffers.ReplayBuffer`` / ``PrioritizedReplayBuffer`` (``sum_tree``,
+#: ``min_tree``, ``pstate``: PER's trees, unused placeholders for uniform replay) and its generator.
+DQNReplay = namedtuple("DQNReplay", "obs act rew next_obs term trunc bstate sum_tree min_tree pstate rng")
+#: Finished episodes' ``returns``, ``lengths`` and ``ends`` (env step at which each ended; room for
+#: one per env step of the call), and ``ret_cur`` [1], the return of the episode in progress.
+DQNEpisodes = namedtuple("DQNEpisodes", "returns lengths ends ret_cur")
+
+# bound per specialisation (placeholders: the templates are never compiled as they are)
+ENV_RESET = ENV_STEP = ENV_OBSERVE = None
+OBS_F32 = True
+OBS_DIM = 1
+PARAMS_N = -1
+STATE_SIZE = 1
+PER = False
+
+
+def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n_steps, eps):
+    """``n_steps`` env steps of acting, storing, target updates and training phases; the episode in
+    progress (``env_state``, its observation ``x_cur``, ``cnt[C_EP_LEN]``, ``eps.ret_cur``) carries
+    over between calls.  Returns the number of episodes finished (written to ``eps``); stops early,
+    with ``cnt[C_BAD_STEP]`` set, when a loss is not finite."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    theta, theta_targ, sizes = net.theta, net.theta_targ, net.sizes
     nA = sizes[sizes.shape[0] - 1]
     a_fn = int(hp[HP_ACT])
     acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
-    x_q = np.empty(x_cur.shape[0], theta.dtype)
+    x_q = np.empty(OBS_DIM, theta.dtype)
+    xo = np.empty(OBS_DIM)
     x_next = np.empty_like(x_cur)
     n_ep = 0
     starts = hp[HP_LEARNING_STARTS]
@@ -273,96 +185,120 @@ def dqn_train_uniform(
     C = max(int(hp[HP_TARGET_INTERVAL]), 1)
     max_len = int(hp[HP_MAX_EP_STEPS])
     tau = hp[HP_TAU]
-    cap = obs.shape[0]
+    n_grad = int(hp[HP_GRAD_STEPS])
+    cap = buf.obs.shape[0]
     for _ in range(n_steps):
         if cnt[C_IN_EPISODE] == 0:
-            twin_reset(env_kind, env_params, env_state, env_rng, x_cur)
+            ENV_RESET(params, env_state, env_rng)
+            ENV_OBSERVE(params, env_state, xo)
+            if OBS_F32:
+                round_f32(xo, OBS_DIM)
+            for c in range(OBS_DIM):
+                x_cur[c] = xo[c]
             cnt[C_IN_EPISODE] = 1
             cnt[C_EP_LEN] = 0
-            ep_ret_cur[0] = 0.0
+            eps.ret_cur[0] = 0.0
         if cnt[C_STEPS] < starts:
             a = rng.integers(0, nA)
         else:
-            eps = hp[HP_EPS_END]
+            e = hp[HP_EPS_END]
             if hp[HP_EPS_STEPS] > 0:
                 frac = min(1.0, cnt[C_STEPS] / hp[HP_EPS_STEPS])
-                eps = hp[HP_EPS_START] + frac * (hp[HP_EPS_END] - hp[HP_EPS_START])
-            if rng.random() < eps:
+                e = hp[HP_EPS_START] + frac * (hp[HP_EPS_END] - hp[HP_EPS_START])
+            if rng.random() < e:
                 a = rng.integers(0, nA)
             else:
                 a = _greedy(theta, sizes, a_fn, x_cur, x_q, acts1)
-        r, d = twin_step(env_kind, env_params, env_state, a, x_next, env_rng)
+        r, term = ENV_STEP(params, env_state, a, env_rng)
+        d = bool(term)
+        ENV_OBSERVE(params, env_state, xo)
+        if OBS_F32:
+            round_f32(xo, OBS_DIM)
+        for c in range(OBS_DIM):
+            x_next[c] = xo[c]
         cnt[C_EP_LEN] += 1
-        ep_ret_cur[0] += r
-        # store (kernels/replay.replay_add + the truncation flag)
-        pos = bstate[0]
-        for c in range(x_cur.shape[0]):
-            obs[pos, c] = x_cur[c]
-            next_obs[pos, c] = x_next[c]
-        act[pos] = a
-        rew[pos] = r
-        term[pos] = d
-        trunc[pos] = cnt[C_EP_LEN] >= max_len
-        bstate[0] = (pos + 1) % cap
-        if bstate[1] < cap:
-            bstate[1] += 1
+        eps.ret_cur[0] += r
+        tr = (not d) and cnt[C_EP_LEN] >= max_len
+        if PER:
+            dqn_store(
+                buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
+                buf.sum_tree, buf.min_tree, buf.pstate, True, x_cur, a, r, x_next, d, tr,
+            )  # fmt: skip
+        else:  # kernels/replay/replay.replay_add + the truncation flag, inline
+            pos = buf.bstate[0]
+            for c in range(OBS_DIM):
+                buf.obs[pos, c] = x_cur[c]
+                buf.next_obs[pos, c] = x_next[c]
+            buf.act[pos] = a
+            buf.rew[pos] = r
+            buf.term[pos] = d
+            buf.trunc[pos] = tr
+            buf.bstate[0] = (pos + 1) % cap
+            if buf.bstate[1] < cap:
+                buf.bstate[1] += 1
         cnt[C_STEPS] += 1
         if cnt[C_STEPS] % C == 0:  # θ⁻ ← (1−τ)θ⁻ + τθ
-            if tau >= 1.0:  # (element loops: a slice assignment compiles its shape-error message)
+            if tau >= 1.0:
                 for k in range(theta.shape[0]):
                     theta_targ[k] = theta[k]
             else:
                 for k in range(theta.shape[0]):
                     theta_targ[k] = (1.0 - tau) * theta_targ[k] + tau * theta[k]
         if d or cnt[C_EP_LEN] >= max_len:
-            ep_returns[n_ep] = ep_ret_cur[0]
-            ep_lengths[n_ep] = cnt[C_EP_LEN]
-            ep_end_step[n_ep] = cnt[C_STEPS]
+            eps.returns[n_ep] = eps.ret_cur[0]
+            eps.lengths[n_ep] = cnt[C_EP_LEN]
+            eps.ends[n_ep] = cnt[C_STEPS]
             n_ep += 1
             cnt[C_EPISODES] += 1
             cnt[C_IN_EPISODE] = 0
         else:
-            for c in range(x_cur.shape[0]):
+            for c in range(OBS_DIM):
                 x_cur[c] = x_next[c]
         if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
-            if not _train_steps(
-                theta,
-                theta_targ,
-                sizes,
-                adam_m,
-                adam_v,
-                cnt,
-                hp,
-                obs,
-                act,
-                rew,
-                next_obs,
-                term,
-                trunc,
-                bstate,
-                buf_rng,
-                int(hp[HP_GRAD_STEPS]),
-            ):
+            if PER:
+                loss = dqn_train_steps(
+                    theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
+                    buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
+                    buf.sum_tree, buf.min_tree, buf.pstate, buf.rng, n_grad,
+                )  # fmt: skip
+                ok = np.isfinite(loss)
+            else:
+                ok = _train_steps(
+                    theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
+                    buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate, buf.rng, n_grad,
+                )  # fmt: skip
+            if not ok:
                 return n_ep
     return n_ep
 
 
-@njit
-def dqn_evaluate_twin(env_kind, env_params, rng, theta, sizes, act, obs_dim, n_episodes, max_len, returns):
-    """``kernels/dqn.dqn_evaluate`` with the twin chosen at compile time: greedy returns of
-    ``n_episodes`` episodes into ``returns``."""
-    numba.literally(env_kind)
-    state = np.zeros(ENV_STATE_LEN, np.float64)
-    x = np.empty(obs_dim, np.float32)
-    xq = np.empty(obs_dim, theta.dtype)
+def dqn_greedy_tpl(env_params, rng, theta, sizes, act, n_episodes, max_len, returns, lengths):
+    """Greedy (argmax q) returns and lengths of ``n_episodes`` episodes, the env drawing from ``rng``;
+    ``max_len`` > 0: time limit."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    state = np.zeros(STATE_SIZE)
+    xo = np.empty(OBS_DIM)
+    x = np.empty(OBS_DIM, theta.dtype)
+    xq = np.empty(OBS_DIM, theta.dtype)
     acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
     for e in range(n_episodes):
-        twin_reset(env_kind, env_params, state, rng, x)
+        ENV_RESET(params, state, rng)
         g = 0.0
-        for t in range(max_len):
+        t = 0
+        while True:
+            ENV_OBSERVE(params, state, xo)
+            if OBS_F32:
+                round_f32(xo, OBS_DIM)
+            for c in range(OBS_DIM):
+                x[c] = xo[c]
             a = _greedy(theta, sizes, act, x, xq, acts1)
-            r, d = twin_step(env_kind, env_params, state, a, x, rng)
+            r, term = ENV_STEP(params, state, a, rng)
             g += r
-            if d:
+            t += 1
+            if term or (max_len > 0 and t >= max_len):
                 break
         returns[e] = g
+        lengths[e] = t

@@ -1,4 +1,4 @@
-"""Deep Q-network kernels: the TD gradient step, greedy action, and a fully compiled training loop.
+"""Deep Q-network kernels: the TD gradient step, minibatch sampling, storing and the greedy action.
 
 DQN (Mnih et al. 2013, 2015; S&B 16.5): Q-learning (S&B 6.5) with an MLP
 q(s, ·; θ), experience replay and a target network θ⁻::
@@ -21,35 +21,20 @@ code path above unchanged):
   annealed linearly from β₀ to 1 over ``HP_PER_BETA_STEPS`` env steps, and after
   each gradient step pᵢ ← |δᵢ| + ε for the sampled rows (δ computed before the step).
 
-The compiled loop (``dqn_train``) follows Stable-Baselines3's DQN step order
-so the two can be compared with the same hyper-parameters: act (uniform random
-before ``learning_starts``, then ε-greedy), step, store, count the step,
-target update every C steps, then every ``train_freq`` steps (once past
-``learning_starts``) ``gradient_steps`` updates on uniform minibatches.  ε
-decays linearly from ε₀ to ε₁ over ``eps_steps`` env steps.
+The fused loop (``fastfa.kernels.loops.dqn_loop.dqn_run_tpl``, over any compiled environment)
+and the Python loop of ``fastfa.agents.DQN`` follow Stable-Baselines3's DQN step order so the two
+can be compared with the same hyper-parameters: act (uniform random before ``learning_starts``,
+then ε-greedy), step, store, count the step, target update every C steps, then every
+``train_freq`` steps (once past ``learning_starts``) ``gradient_steps`` updates on minibatches.
+ε decays linearly from ε₀ to ε₁ over ``eps_steps`` env steps.
 
 Hyper-parameters travel in one float64 array ``hp`` (indices ``HP_*``) so the
 signature stays fixed; loop counters in an int64 array ``cnt`` (``C_*``).
-Environments are the compiled twins of ``fastfa.kernels.envs.classic``
-(CartPole, Acrobot, MountainCar) and ``fastfa.kernels.envs.puck_corridor`` (discrete
-Puck World), chosen by an integer ``env_kind`` (``ENV_*``).
 """
 
 import numpy as np
 
 from .._jit import njit
-from ..envs.classic import (
-    acrobot_obs,
-    acrobot_reset,
-    acrobot_step,
-    cartpole_obs,
-    cartpole_reset,
-    cartpole_step,
-    mountaincar_obs,
-    mountaincar_reset,
-    mountaincar_step,
-)
-from ..envs.puck_corridor import puckworld_discrete_force, puckworld_obs, puckworld_reset, puckworld_step
 from .mlp import (
     adam_step,
     clip_grad_norm,
@@ -58,8 +43,8 @@ from .mlp import (
     mlp_forward,
     mlp_init,  # noqa: F401
     mlp_n_params,  # noqa: F401
+    polyak_update,  # noqa: F401  (used by fastfa.agents.DQN's Python loop)
     mlp_work_size,
-    polyak_update,
     sgd_step,
     td_loss,
 )
@@ -112,11 +97,6 @@ C_STEPS, C_UPDATES, C_EPISODES, C_EP_LEN, C_IN_EPISODE, C_BAD_STEP = range(6)
 N_CNT = 6
 OPT_ADAM = 0
 OPT_SGD = 1
-ENV_CARTPOLE = 0
-ENV_ACROBOT = 1
-ENV_MOUNTAINCAR = 2
-ENV_PUCKWORLD_DISCRETE = 3
-ENV_STATE_LEN = 16  # >= the state length of every twin
 
 
 @njit
@@ -360,189 +340,3 @@ def epsilon_at(hp, step):
         return hp[HP_EPS_END]
     frac = min(1.0, step / hp[HP_EPS_STEPS])
     return hp[HP_EPS_START] + frac * (hp[HP_EPS_END] - hp[HP_EPS_START])
-
-
-@njit
-def env_reset(kind, params, state, rng, obs):
-    if kind == ENV_CARTPOLE:
-        cartpole_reset(params, state, rng)
-        cartpole_obs(state, obs)
-    elif kind == ENV_ACROBOT:
-        acrobot_reset(params, state, rng)
-        acrobot_obs(state, obs)
-    elif kind == ENV_MOUNTAINCAR:
-        mountaincar_reset(params, state, rng)
-        mountaincar_obs(state, obs)
-    else:
-        puckworld_reset(params, state, rng)
-        puckworld_obs(params, state, obs)
-
-
-@njit
-def env_step(kind, params, state, action, obs, rng):
-    """Step the compiled twin; writes the next observation; returns (reward, terminated).
-
-    ``rng`` is the env's Generator (Puck World's target jumps draw from it, as gymnasium's ``np_random``)."""
-    if kind == ENV_CARTPOLE:
-        r, d = cartpole_step(params, state, action)
-        cartpole_obs(state, obs)
-    elif kind == ENV_ACROBOT:
-        r, d = acrobot_step(params, state, action)
-        acrobot_obs(state, obs)
-    elif kind == ENV_MOUNTAINCAR:
-        r, d = mountaincar_step(params, state, action)
-        mountaincar_obs(state, obs)
-    else:
-        fx, fy = puckworld_discrete_force(action)
-        r = puckworld_step(params, state, fx, fy, rng)
-        d = False
-        puckworld_obs(params, state, obs)
-    return r, d
-
-
-@njit
-def dqn_train(
-    env_kind,
-    env_params,
-    env_state,
-    env_rng,
-    x_cur,
-    theta,
-    theta_targ,
-    sizes,
-    adam_m,
-    adam_v,
-    cnt,
-    hp,
-    rng,
-    obs,
-    act,
-    rew,
-    next_obs,
-    term,
-    trunc,
-    bstate,
-    sum_tree,
-    min_tree,
-    pstate,
-    buf_rng,
-    n_steps,
-    ep_returns,
-    ep_lengths,
-    ep_end_step,
-    ep_ret_cur,
-):
-    """Train for ``n_steps`` environment steps entirely in compiled code.
-
-    The episode in progress (``env_state``, observation ``x_cur``, ``cnt[C_EP_LEN]``,
-    return so far ``ep_ret_cur[0]``) carries over between calls.  Finished
-    episodes are written to ``ep_returns/ep_lengths/ep_end_step`` (length ≥
-    n_steps); returns the number written.  Stops early (``cnt[C_BAD_STEP]`` ≥ 0)
-    when a loss is not finite.
-    """
-    nA = sizes[sizes.shape[0] - 1]
-    a_fn = int(hp[HP_ACT])
-    acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
-    x_q = np.empty(x_cur.shape[0], theta.dtype)
-    x_next = np.empty_like(x_cur)
-    n_ep = 0
-    starts = hp[HP_LEARNING_STARTS]
-    freq = int(hp[HP_TRAIN_FREQ])
-    C = max(int(hp[HP_TARGET_INTERVAL]), 1)
-    max_len = int(hp[HP_MAX_EP_STEPS])
-    per = hp[HP_PER] != 0.0
-    for _ in range(n_steps):
-        if cnt[C_IN_EPISODE] == 0:
-            env_reset(env_kind, env_params, env_state, env_rng, x_cur)
-            cnt[C_IN_EPISODE] = 1
-            cnt[C_EP_LEN] = 0
-            ep_ret_cur[0] = 0.0
-        # act
-        if cnt[C_STEPS] < starts:
-            a = rng.integers(0, nA)
-        elif rng.random() < epsilon_at(hp, cnt[C_STEPS]):
-            a = rng.integers(0, nA)
-        else:
-            for k in range(x_cur.shape[0]):
-                x_q[k] = x_cur[k]
-            a = dqn_greedy(theta, sizes, a_fn, x_q, acts1)
-        r, d = env_step(env_kind, env_params, env_state, a, x_next, env_rng)
-        cnt[C_EP_LEN] += 1
-        ep_ret_cur[0] += r
-        dqn_store(
-            obs,
-            act,
-            rew,
-            next_obs,
-            term,
-            trunc,
-            bstate,
-            sum_tree,
-            min_tree,
-            pstate,
-            per,
-            x_cur,
-            a,
-            r,
-            x_next,
-            d,
-            cnt[C_EP_LEN] >= max_len,
-        )
-        cnt[C_STEPS] += 1
-        if cnt[C_STEPS] % C == 0:
-            polyak_update(theta_targ, theta, hp[HP_TAU])
-        if d or cnt[C_EP_LEN] >= max_len:
-            ep_returns[n_ep] = ep_ret_cur[0]
-            ep_lengths[n_ep] = cnt[C_EP_LEN]
-            ep_end_step[n_ep] = cnt[C_STEPS]
-            n_ep += 1
-            cnt[C_EPISODES] += 1
-            cnt[C_IN_EPISODE] = 0
-        else:
-            x_cur[:] = x_next
-        if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
-            loss = dqn_train_steps(
-                theta,
-                theta_targ,
-                sizes,
-                adam_m,
-                adam_v,
-                cnt,
-                hp,
-                obs,
-                act,
-                rew,
-                next_obs,
-                term,
-                trunc,
-                bstate,
-                sum_tree,
-                min_tree,
-                pstate,
-                buf_rng,
-                int(hp[HP_GRAD_STEPS]),
-            )
-            if not np.isfinite(loss):
-                return n_ep
-    return n_ep
-
-
-@njit
-def dqn_evaluate(env_kind, env_params, rng, theta, sizes, act, obs_dim, n_episodes, max_len, returns):
-    """Greedy (deterministic) returns of ``n_episodes`` episodes of the compiled twin into ``returns``."""
-    state = np.zeros(ENV_STATE_LEN, np.float64)
-    x = np.empty(obs_dim, np.float32)
-    xq = np.empty(obs_dim, theta.dtype)
-    acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
-    for e in range(n_episodes):
-        env_reset(env_kind, env_params, state, rng, x)
-        g = 0.0
-        for t in range(max_len):
-            for k in range(obs_dim):
-                xq[k] = x[k]
-            a = dqn_greedy(theta, sizes, act, xq, acts1)
-            r, d = env_step(env_kind, env_params, state, a, x, rng)
-            g += r
-            if d:
-                break
-        returns[e] = g

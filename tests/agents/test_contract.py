@@ -214,28 +214,13 @@ def test_checkpoint_resume_of_compiled_deep_agents(name, tmp_path):
 
 
 def test_dqn_evaluate_gives_the_compiled_evaluation_numbers():
-    """DQN.evaluate (a gymnasium loop over the compiled twin) returns what 0.1.0's compiled evaluation
-    kernel returned for the same seed, and adds the lengths."""
-    from fastfa.kernels.nn import dqn as K
-
+    """DQN.evaluate (a gymnasium loop) returns what the compiled greedy evaluation returns for the same
+    seed, and adds the lengths (CartPole: +1 per step, so lengths == returns)."""
     agent, _ = make("dqn", seed=0)
     agent.learn(total_steps=scale(2000, 200))
     res = agent.evaluate(episodes=4, seed=123)
-    out = np.empty(4)
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(123)))
-    K.dqn_evaluate(
-        agent._env_kind,
-        agent._env_params,
-        rng,
-        agent.theta,
-        agent.sizes,
-        int(agent.hp[K.HP_ACT]),
-        agent.obs_dim,
-        4,
-        agent.max_episode_steps,
-        out,
-    )
-    assert same(res.returns, out) and same(res.lengths, out)  # CartPole: +1 per step
+    out = agent.evaluate_returns(4, seed=123)
+    assert same(res.returns, out) and same(res.lengths, out)
 
 
 @pytest.mark.parametrize("name", ["sarsa", "sarsa-lambda", "n-step-sarsa"])
