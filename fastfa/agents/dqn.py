@@ -267,7 +267,6 @@ def _K():
     return dqn
 
 
-
 def _KE():
     from ..kernels.loops import dqn_loop
 
