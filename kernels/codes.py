@@ -95,7 +95,7 @@ class PGAlg(IntEnum):
     REINFORCE_BASELINE = 1  # 13.4
     ACTOR_CRITIC = 2  # 13.5, one-step
     QAC = 3  # Q actor-critic: linear Q_w(s, a) by Sarsa(0) as critic (softmax only)
-    ACTOR_CRITIC_TRACES = 4  # 13.5, with eligibility traces λ^θ, λ^w (softmax only)
+    ACTOR_CRITIC_TRACES = 4  # 13.5, with eligibility traces λ^θ, λ^w (softmax or Gaussian)
 
 
 PG_REINFORCE, PG_REINFORCE_BASELINE, PG_ACTOR_CRITIC, PG_QAC, PG_AC_TRACES = (

@@ -1,7 +1,7 @@
 """When and how a policy-gradient agent runs the fused compiled loop instead of the Python loop.
 
-``Reinforce`` (one rollout per update), ``ReinforceBaseline``, ``ActorCritic`` (with traces: softmax
-only) and ``QAC`` run
+``Reinforce`` (one rollout per update), ``ReinforceBaseline``, ``ActorCritic`` (with or without
+traces) and ``QAC`` (softmax) run
 ``fastfa.kernels.loops.pg_env_loop.pg_run_tpl``, specialised per (env, algorithm, policy), when the
 env can run compiled (:func:`fastfa.agents.compiled_control.compiled_target`: a
 :class:`fastfa.envs.CompiledEnv`, or gymnasium's MountainCar / CartPole / Acrobot through their

@@ -124,7 +124,7 @@ class ActorCritic(_PGAgent):
 
         if self.config.lam == 0.0 and self.config.lam_w == 0.0:
             return PG_ACTOR_CRITIC
-        return PG_AC_TRACES if self.discrete else None  # Gaussian with traces: the Python loop
+        return PG_AC_TRACES
 
     def begin_episode(self, obs: ArrayLike) -> ArrayLike:
         if self.config.lam > 0.0 or self.config.lam_w > 0.0:

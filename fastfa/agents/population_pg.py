@@ -28,12 +28,18 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_count
+from ..kernels.codes import PGAlg
 from .._typing import ArrayLike
 
 __all__ = ["run_pg_population", "PG_ALGORITHMS"]
 
 #: algorithm name -> ``fastfa.kernels.codes.PGAlg`` code
-PG_ALGORITHMS = {"reinforce": 0, "reinforce_baseline": 1, "actor_critic": 2, "qac": 3}
+PG_ALGORITHMS = {
+    "reinforce": PGAlg.REINFORCE,
+    "reinforce_baseline": PGAlg.REINFORCE_BASELINE,
+    "actor_critic": PGAlg.ACTOR_CRITIC,
+    "qac": PGAlg.QAC,
+}
 
 
 def run_pg_population(
@@ -64,7 +70,7 @@ def run_pg_population(
             :class:`fastfa.envs.CompiledEnv` (its ``max_episode_steps`` is a time limit unless
             ``max_steps`` is given).
         algorithm: ``"reinforce"``, ``"reinforce_baseline"``, ``"actor_critic"`` (with ``lam`` /
-            ``lam_w`` > 0: eligibility traces, Discrete actions only) or ``"qac"`` (Discrete only).
+            ``lam_w`` > 0: eligibility traces) or ``"qac"`` (Discrete only).
         alphas: policy step sizes (> 0; per active feature, e.g. ``0.01/8`` for 8 tilings).
         episodes: episodes per run.  tiles: a :class:`fastfa.agents.population.TileSpec`.
         alpha_w, alpha_std, gamma, gamma_t, lam, lam_w, init_std, std_bounds: as
@@ -112,7 +118,7 @@ def run_pg_population(
     if (lam or lam_w) and algorithm != "actor_critic":
         raise ValueError(f"lam / lam_w are eligibility traces of 'actor_critic', not of {algorithm!r}")
     if algorithm == "actor_critic" and (lam or lam_w):
-        alg = 4  # PGAlg.ACTOR_CRITIC_TRACES
+        alg = PGAlg.ACTOR_CRITIC_TRACES
     episodes = check_count("episodes", episodes)
     max_steps = check_count("max_steps", max_steps, low=0)
     if not max_steps and cenv.compiled_key is None:
@@ -128,10 +134,8 @@ def run_pg_population(
     space = cenv.action_space
     discrete = isinstance(space, spaces.Discrete)
     act_dim = 1 if discrete else int(space.shape[0])
-    if alg >= 3 and not discrete:
-        raise ValueError(
-            f"{'qac' if alg == 3 else 'actor_critic with traces'} needs a Discrete action space, got {space}"
-        )
+    if alg == PGAlg.QAC and not discrete:
+        raise ValueError(f"qac needs a Discrete action space, got {space}")
     unit = pg_unit(cenv, alg, discrete, act_dim, (not discrete) and space.dtype == np.float32)
     n_threads = int(threads) if threads is not None else (os.cpu_count() or 1)
     if n_threads < 1:
@@ -142,7 +146,7 @@ def run_pg_population(
     diverged = np.zeros(n_a * n_r, bool)
     n_out = int(space.n) if discrete else act_dim
     TH = np.zeros((n_a * n_r, nf, n_out))  # θ (softmax) or θ_μ (Gaussian) of every run, learned in place
-    W = np.zeros((n_a * n_r, nf * (n_out if alg == 3 else 1)))  # QAC: w [F, A] flattened
+    W = np.zeros((n_a * n_r, nf * (n_out if alg == PGAlg.QAC else 1)))  # QAC: w [F, A] flattened
     LS = np.zeros((n_a * n_r, 0 if discrete else act_dim))
     ref = (
         None
@@ -197,6 +201,6 @@ def run_pg_population(
         "wall_time_s": wall,
         "diverged": diverged.reshape(shape[:2]),
         "theta": TH.reshape(shape[:2] + TH.shape[1:]),
-        "w": W.reshape(shape[:2] + ((nf, n_out) if alg == 3 else (nf,))),
+        "w": W.reshape(shape[:2] + ((nf, n_out) if alg == PGAlg.QAC else (nf,))),
         "log_std": LS.reshape(shape[:2] + LS.shape[1:]),
     }

@@ -1,6 +1,6 @@
 """Fused compiled policy-gradient loop over any compiled environment: REINFORCE (± baseline),
 one-step actor-critic with a softmax (Discrete) or Gaussian (Box) policy, actor-critic with
-eligibility traces and Q actor-critic (softmax) on grid tiles.
+eligibility traces (softmax or Gaussian) and Q actor-critic (softmax) on grid tiles.
 
 :func:`pg_run_tpl` is a *template*, specialised like
 :func:`fastfa.kernels.loops.control_loop.control_run_tpl` (``fastfa.kernels.loops.specialise``):
@@ -9,8 +9,8 @@ it calls ``ENV_RESET`` / ``ENV_STEP`` / ``ENV_OBSERVE`` and reads ``PG_ALG``
 action's length), ``ACT_F32`` (the env receives float32 actions), ``OBS_F32``, ``OBS_DIM`` and
 ``PARAMS_N`` as constants.
 
-It makes the calls of ``fastfa.agents.Reinforce`` / ``ReinforceBaseline`` / ``ActorCritic`` (λ = 0)
-/ ``QAC`` on the Python loop, in the same order, with the same kernels, so both give identical numbers for
+It makes the calls of ``fastfa.agents.Reinforce`` / ``ReinforceBaseline`` / ``ActorCritic``
+(λ ≥ 0) / ``QAC`` on the Python loop, in the same order, with the same kernels, so both give identical numbers for
 the same generators (S&B 13.3-13.5)::
 
     REINFORCE, at the end of an episode, t = 0 … T−1:  δ = G_t (− v̂(S_t); w ← w + α_w δ x(S_t))
@@ -41,6 +41,7 @@ from ..codes import PG_AC_TRACES, PG_ACTOR_CRITIC, PG_QAC, PG_REINFORCE, PG_REIN
 from ..features.gridtiles import grid_consts, grid_tiles_consts
 from ..linear.policy_gradient import categorical_sample, gaussian_sample, softmax_pa_sparse_probs
 from ..linear.policy_gradient import softmax_pa_sparse_update
+from ..linear.pg_traces import CRITIC_NOT_FINITE, OK, POLICY_NOT_FINITE, ac_traces_step, gaussian_traces_step
 from .control_loop import round_f32
 
 #: Step sizes of one run: ``alpha``, ``alpha_w``, ``alpha_std`` (log-std step size; < 0: = alpha),
@@ -50,8 +51,7 @@ PGHP = namedtuple("PGHP", "alpha alpha_w alpha_std gamma gamma_t ls_min ls_max l
 #: (θ_μ) [F, D], ``ls_b`` [D], action bounds ``low``/``high`` [D] (empty arrays for a softmax).
 PGPolicy = namedtuple("PGPolicy", "theta ls_b low high")
 
-#: status codes returned by the loop
-OK, POLICY_NOT_FINITE, CRITIC_NOT_FINITE = 0, 1, 2
+#: status codes returned by the loop: OK, POLICY_NOT_FINITE, CRITIC_NOT_FINITE (``kernels/linear/pg_traces.py``)
 
 # bound per specialisation (placeholders: the template is never compiled as is)
 ENV_RESET = ENV_STEP = ENV_OBSERVE = None
@@ -179,45 +179,6 @@ def softmax_step(theta, idx, a, step, probs):
 
 
 @njit
-def ac_traces_step(theta, w, zt, zw, g, idx, a, delta, i_fac, hp, probs):
-    """Actor-critic's trace update (``ActorCritic._trace_update`` on binary features), dense, in its
-    order of floating-point operations; returns a status (θ is left unchanged if it would turn non-finite)."""
-    cw = hp.gamma * hp.lam_w
-    zw *= cw
-    g1 = np.zeros(zw.shape[0])
-    for k in range(idx.shape[0]):
-        g1[idx[k]] += 1.0
-    zw += g1
-    softmax_pa_sparse_probs(theta, idx, probs)
-    g[:] = 0.0
-    for k in range(idx.shape[0]):
-        for b in range(g.shape[1]):
-            g[idx[k], b] += -probs[b]
-    for k in range(idx.shape[0]):
-        g[idx[k], a] += 1.0
-    c = hp.gamma * hp.lam
-    for f in range(zt.shape[0]):
-        for b in range(zt.shape[1]):
-            zt[f, b] = zt[f, b] * c + i_fac * g[f, b]
-    s = hp.alpha_w * delta
-    ok = True
-    for f in range(w.shape[0]):
-        w[f] += s * zw[f]
-        ok = ok and math.isfinite(w[f])
-    if not ok:
-        return CRITIC_NOT_FINITE
-    for f in range(zt.shape[0]):
-        for b in range(zt.shape[1]):
-            ok = ok and math.isfinite(theta[f, b] + hp.alpha * (delta * zt[f, b]))
-    if not ok:
-        return POLICY_NOT_FINITE
-    for f in range(zt.shape[0]):
-        for b in range(zt.shape[1]):
-            theta[f, b] = theta[f, b] + hp.alpha * (delta * zt[f, b])
-    return OK
-
-
-@njit
 def _grow(a, n):
     """``a`` with at least ``n`` rows (doubled), contents kept."""
     if a.shape[0] >= n:
@@ -255,6 +216,7 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
     zw = np.zeros(w.shape[0] if traced else 0)
     zt = np.zeros((theta.shape[0] if traced else 0, n_a))
     gl = np.zeros((theta.shape[0] if traced else 0, n_a))  # ∇ ln π scratch
+    zb = np.zeros(ACT_DIM if traced else 0)  # Gaussian: the log-std's trace
     cap = 64 if mc else 2
     idx = np.empty((cap, numt), np.int64)  # REINFORCE: the episode's tiles; actor-critic: S, S' (rows 0, 1)
     acts = np.empty(cap, np.int64)
@@ -280,6 +242,7 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
         if traced:
             zw[:] = 0.0
             zt[:] = 0.0
+            zb[:] = 0.0
         steps = 0
         ret = 0.0
         cut = False
@@ -327,9 +290,13 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
             elif traced:  # actor-critic with eligibility traces
                 v_next = 0.0 if term else gamma * sparse_value(w, idx[nxt])
                 delta = r + v_next - sparse_value(w, idx[cur])
-                st = ac_traces_step(
-                    theta, w, zt, zw, gl, idx[cur], acts[cur], delta, disc if hp.gamma_t else 1.0, hp, probs
-                )
+                i_fac = disc if hp.gamma_t else 1.0
+                if DISCRETE:
+                    st = ac_traces_step(theta, w, zt, zw, gl, idx[cur], acts[cur], delta, i_fac, hp, probs)
+                else:
+                    st = gaussian_traces_step(
+                        theta, pol.ls_b, w, zt, zb, zw, idx[cur], racts[cur], delta, i_fac, hp, mu, ls
+                    )
                 if st != OK:
                     return done_eps, total, st
                 disc *= gamma

@@ -70,27 +70,33 @@ def test_episode_budget_and_callback_keep_the_numbers():
     assert seen == a.log.lengths == b.log.lengths
 
 
+@pytest.mark.parametrize("env_name", sorted(ENVS))
 @pytest.mark.parametrize("lams", [(0.8, 0.0), (0.0, 0.9), (0.7, 0.9)])
-def test_actor_critic_with_traces_compiled_equals_python_loop(lams):
-    """Actor-critic with eligibility traces (softmax): the dense trace update of the Python agent,
-    operation for operation, in the fused loop (γ < 1 and γᵗ on: I and the trace decays matter)."""
+def test_actor_critic_with_traces_compiled_equals_python_loop(lams, env_name):
+    """Actor-critic with eligibility traces (softmax and Gaussian): the dense trace update of the Python
+    agent, operation for operation, in the fused loop (γ < 1 and γᵗ on: I and the trace decays matter;
+    Gaussian: a separate log-std step size, so α_σ/α is exercised)."""
     kw = dict(alpha=0.01 / 8, alpha_w=0.1 / 8, gamma=0.97, lam=lams[0], lam_w=lams[1])
+    if env_name == "gaussian":
+        kw.update(alpha=1e-3 / 8, alpha_std=3e-4 / 8)
     budget = dict(total_steps=scale(1500, 450))
-    a, pa = _train(ActorCritic, kw, "softmax", False, budget)
-    b, pb = _train(ActorCritic, kw, "softmax", True, budget)
+    a, pa = _train(ActorCritic, kw, env_name, False, budget)
+    b, pb = _train(ActorCritic, kw, env_name, True, budget)
     for x, y in zip(pa, pb):
         np.testing.assert_array_equal(x, y)
-    assert np.any(pa[0] != 0.0) and np.any(pa[1] != 0.0)
+    fresh = ActorCritic(ENVS[env_name](), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **kw)
+    p0 = [fresh.policy.theta] if fresh.discrete else [fresh.policy.theta_mu, fresh.policy.log_std_b]
+    assert all(np.any(p != q) for p, q in zip(pa, p0 + [fresh.w]))  # every parameter array moved
     assert a.log.returns == b.log.returns and a.log.lengths == b.log.lengths
     assert a.rng.bit_generator.state == b.rng.bit_generator.state
     # the traces change the result: the one-step agent learns other parameters
-    c, pc = _train(ActorCritic, dict(kw, lam=0.0, lam_w=0.0), "softmax", True, budget)
+    c, pc = _train(ActorCritic, dict(kw, lam=0.0, lam_w=0.0), env_name, True, budget)
     assert not np.array_equal(pc[0], pa[0])
 
 
 def test_without_a_compiled_loop_compiled_true_says_why():
-    agent = ActorCritic(
-        user_continuous_mountain_car(300), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), lam=0.5
-    )  # Gaussian policy with traces: the Python loop only
+    agent = Reinforce(
+        user_mountain_car(200), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), n_rollouts=2
+    )  # REINFORCE averaging 2 rollouts per update: the Python loop only
     with pytest.raises(ValueError, match="no compiled loop"):
         agent.learn(total_steps=10, compiled=True)

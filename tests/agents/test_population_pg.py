@@ -63,3 +63,20 @@ def test_qac_and_traces_populations_are_the_agents_algorithms():
         run_pg_population(user_mountain_car(200), "qac", lam=0.5, **kw)
     with pytest.raises(ValueError, match="needs a Discrete action space"):
         run_pg_population(user_continuous_mountain_car(100), "qac", **kw)
+
+
+def test_gaussian_traces_population():
+    """A Gaussian actor-critic with traces runs in a population (the loop is checked against the agent's
+    Python loop in test_pg_env_compiled.py): the traces change the learned means, all finite."""
+    kw = dict(alpha_w=0.1 / 8, alpha_std=1e-4, gamma=0.97, lam=0.8, lam_w=0.5)
+    seeds = np.random.SeedSequence(4).spawn(2)
+    pop = run_pg_population(
+        user_continuous_mountain_car(150), "actor_critic", alphas=[1e-3 / 8], seeds=seeds, episodes=3, tiles=BOX, **kw
+    )
+    one = run_pg_population(
+        user_continuous_mountain_car(150), "actor_critic", alphas=[1e-3 / 8], seeds=seeds, episodes=3, tiles=BOX,
+        **dict(kw, lam=0.0, lam_w=0.0),
+    )  # fmt: skip
+    assert pop["steps"].shape == (1, 2, 3) and np.all(pop["steps"] == 150)
+    assert not np.array_equal(pop["theta"], one["theta"])
+    assert np.all(np.isfinite(pop["theta"])) and np.any(pop["theta"] != 0.0)
