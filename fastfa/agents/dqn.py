@@ -30,9 +30,7 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from pathlib import Path
@@ -40,225 +38,17 @@ from pathlib import Path
 import numpy as np
 
 from .. import io as _io
-from .._checks import MAX_BUDGET, check_count
+from .._checks import check_count
 from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
 from ._contract import make_config, warn_legacy
 from ._deep import DeepContract
+from ._dqn_env import TWIN_STATE_LEN, dqn_env
+from .dqn_config import DQNConfig
 from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
 from numpy.random import Generator
 
 __all__ = ["DQN", "DQNConfig"]
-
-
-@dataclass(frozen=True)
-class DQNConfig:
-    """Hyper-parameters of :class:`DQN` (defaults tuned for CartPole-v1, see docs/dqn.md).
-
-    Attributes:
-        hidden: widths of the hidden layers of the Q-network.
-        activation: hidden activation, ``"relu"`` or ``"tanh"`` (output layer linear).
-        learning_rate: optimiser step size.
-        learning_rate_end: if not None, the step size decays linearly to this value
-            over ``lr_decay_steps`` env steps (stabilises the final policy).
-        lr_decay_steps: length of that decay, in env steps.
-        buffer_size: replay capacity (transitions).
-        learning_starts: env steps of uniformly random actions before learning.
-        batch_size: minibatch size.
-        gamma: discount γ.
-        train_freq: env steps between two training phases.
-        gradient_steps: gradient steps per training phase.
-        target_update_interval: C, env steps between target updates.
-        tau: Polyak coefficient of the target update (1.0 = hard copy).
-        exploration_initial_eps, exploration_final_eps: ε at the start / the end of the decay.
-        exploration_steps: env steps over which ε decays linearly.
-        max_grad_norm: global gradient-norm clipping threshold (inf = none).
-        double_dqn: use the Double-DQN target.
-        loss: ``"huber"`` (κ = ``huber_kappa``) or ``"squared"`` (½δ²).
-        huber_kappa: Huber threshold κ.
-        optimizer: ``"adam"`` or ``"sgd"``.
-        adam_beta1, adam_beta2, adam_eps: Adam constants (torch defaults).
-        dtype: ``"float32"`` (fast) or ``"float64"`` parameters.
-        prioritized: proportional prioritized replay (Schaul et al. 2016): sample row i with
-            P(i) ∝ pᵢ^α, weight its loss by wᵢ = (N·P(i))^−β / maxⱼ wⱼ, and after each gradient
-            step set pᵢ = |δᵢ| + ``per_eps`` for the sampled rows (new rows: the max priority).
-        per_alpha: priority exponent α ≥ 0 (0 = uniform sampling, still IS-weighted).
-        per_beta: initial IS exponent β₀ ∈ [0, 1], annealed linearly to 1 over ``per_beta_steps``.
-        per_beta_steps: env steps (counted from the agent's first step, like ε and the lr decay)
-            over which β reaches 1; 0 = β is 1 from the start.
-        per_eps: ε > 0 added to |δ| so every stored transition keeps a chance to be replayed.
-        n_step: n ≥ 1; n > 1 trains on n-step targets G + γᴷ max q⁻(S_{t+K}), K ≤ n, with
-            windows cut at terminations (no bootstrap), time-limit truncations and the newest
-            transition (bootstrap with γᴷ), exactly as ``ReplayBuffer(n_step=n)``.
-    """
-
-    hidden: tuple = (64, 64)
-    activation: str = "relu"
-    learning_rate: float = 2.3e-3
-    learning_rate_end: float | None = 0.0
-    lr_decay_steps: int = 50_000
-    buffer_size: int = 100_000
-    learning_starts: int = 1_000
-    batch_size: int = 64
-    gamma: float = 0.99
-    train_freq: int = 256
-    gradient_steps: int = 128
-    target_update_interval: int = 10
-    tau: float = 1.0
-    exploration_initial_eps: float = 1.0
-    exploration_final_eps: float = 0.01
-    exploration_steps: int = 8_000
-    max_grad_norm: float = 10.0
-    double_dqn: bool = False
-    loss: str = "huber"
-    huber_kappa: float = 1.0
-    optimizer: str = "adam"
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.999
-    adam_eps: float = 1e-8
-    dtype: str = "float32"
-    prioritized: bool = False
-    per_alpha: float = 0.6
-    per_beta: float = 0.4
-    per_beta_steps: int = 50_000
-    per_eps: float = 1e-6
-    n_step: int = 4
-
-    # (field, low, high) of the int fields; (field, low, high, low_open) of the real ones
-    _INTS = (
-        ("lr_decay_steps", 0, MAX_BUDGET),
-        ("buffer_size", 1, 2**40),
-        ("learning_starts", 0, MAX_BUDGET),
-        ("batch_size", 1, 2**31),
-        ("train_freq", 1, MAX_BUDGET),
-        ("gradient_steps", 0, 2**31),
-        ("target_update_interval", 1, MAX_BUDGET),
-        ("exploration_steps", 0, MAX_BUDGET),
-        ("per_beta_steps", 0, MAX_BUDGET),
-        ("n_step", 1, 2**20),
-    )
-    _REALS = (
-        ("learning_rate", 0.0, math.inf, True),
-        ("gamma", 0.0, 1.0, False),
-        ("tau", 0.0, 1.0, True),
-        ("exploration_initial_eps", 0.0, 1.0, False),
-        ("exploration_final_eps", 0.0, 1.0, False),
-        ("max_grad_norm", 0.0, math.inf, True),
-        ("huber_kappa", 0.0, math.inf, True),
-        ("adam_beta1", 0.0, 1.0, False),
-        ("adam_beta2", 0.0, 1.0, False),
-        ("adam_eps", 0.0, math.inf, True),
-        ("per_alpha", 0.0, math.inf, False),
-        ("per_beta", 0.0, 1.0, False),
-        ("per_eps", 0.0, math.inf, True),
-    )
-    _CHOICES = (
-        ("activation", ("relu", "tanh")),
-        ("loss", ("huber", "squared")),
-        ("optimizer", ("adam", "sgd")),
-        ("dtype", ("float32", "float64")),
-    )
-
-    def __post_init__(self):
-        """Check every field (type and range) once; the error names the field and its allowed range."""
-        try:
-            h = tuple(self.hidden)
-        except TypeError:
-            raise ValueError(f"DQNConfig.hidden must be a tuple of ints in [1, 65536], got {self.hidden!r}") from None
-        if not h or any(
-            isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or not 1 <= x <= 65536 for x in h
-        ):
-            raise ValueError(f"DQNConfig.hidden must be a non-empty tuple of ints in [1, 65536], got {self.hidden!r}")
-        object.__setattr__(self, "hidden", tuple(int(x) for x in h))
-        for name, choices in self._CHOICES:
-            if getattr(self, name) not in choices:
-                raise ValueError(f"DQNConfig.{name} must be one of {choices}, got {getattr(self, name)!r}")
-        for name, low, high in self._INTS:
-            v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
-                raise ValueError(f"DQNConfig.{name} must be an int in [{low}, {high}], got {v!r}")
-            object.__setattr__(self, name, int(v))
-        for name, low, high, low_open in self._REALS:
-            v = getattr(self, name)
-            if not (
-                isinstance(v, (int, float, np.integer, np.floating))
-                and not isinstance(v, (bool, np.bool_))
-                and (low < v if low_open else low <= v)
-                and v <= high
-                and (math.isfinite(v) or name == "max_grad_norm")
-            ):  # inf: no clipping
-                raise ValueError(
-                    f"DQNConfig.{name} must be a finite number in {'(' if low_open else '['}{low:g}, "
-                    f"{high:g}], got {v!r}"
-                )
-            object.__setattr__(self, name, float(v))
-        if self.batch_size > self.buffer_size:
-            raise ValueError(f"DQNConfig.batch_size ({self.batch_size}) must be <= buffer_size ({self.buffer_size})")
-        e = self.learning_rate_end
-        if e is not None and not (
-            isinstance(e, (int, float, np.integer, np.floating))
-            and not isinstance(e, bool)
-            and math.isfinite(e)
-            and e >= 0
-        ):
-            raise ValueError(f"DQNConfig.learning_rate_end must be None or a finite number >= 0, got {e!r}")
-        for name in ("prioritized", "double_dqn"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"DQNConfig.{name} must be True or False, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, bool(getattr(self, name)))
-
-    def hp_array(self, max_episode_steps: int) -> np.ndarray:
-        from ..kernels.nn import dqn as K
-
-        hp = np.zeros(K.N_HP, np.float64)
-        hp[K.HP_GAMMA] = self.gamma
-        hp[K.HP_LR] = self.learning_rate
-        hp[K.HP_BETA1], hp[K.HP_BETA2], hp[K.HP_ADAM_EPS] = self.adam_beta1, self.adam_beta2, self.adam_eps
-        hp[K.HP_MAX_GRAD_NORM] = self.max_grad_norm
-        hp[K.HP_KAPPA] = self.huber_kappa
-        hp[K.HP_TAU] = self.tau
-        hp[K.HP_EPS_START], hp[K.HP_EPS_END] = self.exploration_initial_eps, self.exploration_final_eps
-        hp[K.HP_EPS_STEPS] = self.exploration_steps
-        hp[K.HP_LEARNING_STARTS] = self.learning_starts
-        hp[K.HP_TRAIN_FREQ] = self.train_freq
-        hp[K.HP_GRAD_STEPS] = self.gradient_steps
-        hp[K.HP_TARGET_INTERVAL] = self.target_update_interval
-        hp[K.HP_BATCH] = self.batch_size
-        hp[K.HP_DOUBLE] = float(self.double_dqn)
-        hp[K.HP_LOSS] = 1.0 if self.loss == "huber" else 0.0
-        hp[K.HP_OPT] = K.OPT_ADAM if self.optimizer == "adam" else K.OPT_SGD
-        hp[K.HP_ACT] = 0.0 if self.activation == "relu" else 1.0
-        if self.learning_rate_end is not None and self.lr_decay_steps > 0:
-            hp[K.HP_LR_END] = self.learning_rate_end
-            hp[K.HP_LR_STEPS] = self.lr_decay_steps
-        hp[K.HP_MAX_EP_STEPS] = max_episode_steps if max_episode_steps else 2**62
-        hp[K.HP_PER] = float(self.prioritized)
-        hp[K.HP_PER_ALPHA], hp[K.HP_PER_BETA0] = self.per_alpha, self.per_beta
-        hp[K.HP_PER_BETA_STEPS], hp[K.HP_PER_EPS] = self.per_beta_steps, self.per_eps
-        hp[K.HP_NSTEP] = self.n_step
-        return hp
-
-
-# env id -> the built-in CompiledEnv its fused loop runs on (module, class), episode time limit
-_TWINS = {
-    "CartPole-v1": ("classic", "CartPoleEnv", 500),
-    "Acrobot-v1": ("classic", "AcrobotEnv", 500),
-    "MountainCar-v0": ("classic", "MountainCarEnv", 200),
-}
-for _k in list(_TWINS):
-    _TWINS["fastfa/" + _k] = _TWINS[_k]
-_TWINS["fastfa/PuckWorldDiscrete-v0"] = ("pg_envs", "PuckWorldDiscreteCompiledEnv", 600)  # default params only
-_TWIN_STATE_LEN = 16  # env_state's length for the ids above (the layout of files saved by 0.1.0)
-
-
-def _twin_target(twin):
-    """The fused-loop target of a twin id: its built-in CompiledEnv and time limit."""
-    import importlib
-
-    from .compiled_control import Target
-
-    module, cls, max_steps = twin
-    return Target(getattr(importlib.import_module(f"fastfa.envs.{module}"), cls)(), max_steps)
 
 
 def _K():
@@ -271,16 +61,6 @@ def _KE():
     from ..kernels.loops import dqn_loop
 
     return dqn_loop
-
-
-def _compiled_env_target(env):
-    """The fused-loop target (``compiled_control.Target``) when ``env`` is a
-    :class:`fastfa.envs.CompiledEnv` (behind gymnasium's standard wrappers at most), else None.
-    (gymnasium's own classic envs keep the Python loop here: their twins run from an env id.)"""
-    from .compiled_control import compiled_target
-
-    t = compiled_target(env)
-    return t if t is not None and t.cenv is getattr(env, "unwrapped", env) else None
 
 
 class DQN(DeepContract):
@@ -341,7 +121,7 @@ class DQN(DeepContract):
         self.cnt[K.C_BAD_STEP] = -1
         self.hp = config.hp_array(self.max_episode_steps)
         if self._twin or self._target is None:
-            self.env_state = np.zeros(_TWIN_STATE_LEN, np.float64)
+            self.env_state = np.zeros(TWIN_STATE_LEN, np.float64)
             self.x_cur = np.zeros(self.obs_dim, np.float32)
         else:  # the env's own state size; observations in the network's dtype, as the Python loop's
             self.env_state = np.zeros(self._target.cenv.state.shape[0], np.float64)
@@ -386,35 +166,8 @@ class DQN(DeepContract):
     def _setup_env(self, env_or_id, compiled):
         import gymnasium
 
-        self.env_id = None
-        env = None
-        if isinstance(env_or_id, str):
-            self.env_id = env_or_id
-        elif isinstance(env_or_id, gymnasium.Env):
-            env = env_or_id
-            spec = getattr(env, "spec", None)
-            self.env_id = getattr(spec, "id", None)
-        else:
-            raise TypeError(f"env_or_id must be a gymnasium Env or an env id string, got {type(env_or_id).__name__}")
-        twin = _TWINS.get(self.env_id) if self.env_id else None
-        if compiled not in ("auto", True, False):
-            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
-        if twin is not None and env is not None and compiled is not True:
-            twin = None  # a gymnasium env object: the Python loop (or its CompiledEnv's fused loop)
-        if env is None:
-            env = gymnasium.make(self.env_id)
+        env, self.env_id, self._target, self._twin = dqn_env(env_or_id, compiled)
         self.env = env
-        self._target = _compiled_env_target(env) if twin is None else None
-        if compiled is True and twin is None and self._target is None:
-            raise ValueError(
-                f"compiled=True: env {self.env_id!r} is neither a fastfa.envs.CompiledEnv nor an id with a "
-                f"compiled twin ({', '.join(sorted(_TWINS))})"
-            )
-        if compiled is False:
-            twin = self._target = None
-        self._twin = twin is not None
-        if twin is not None:
-            self._target = _twin_target(twin)
         self.compiled = self._target is not None
         obs_space, act_space = env.observation_space, env.action_space
         if not isinstance(obs_space, gymnasium.spaces.Box):
@@ -692,75 +445,17 @@ class DQN(DeepContract):
 
         With ``include_buffer=True`` a loaded agent continues training exactly as this one would.
         """
-        meta = {
-            "config": dataclasses.asdict(self.config),
-            "env_id": self.env_id,
-            "seed": self.seed,
-            "compiled": self.compiled,
-            "rng": _io.rng_state(self.rng),
-            "env_rng": _io.rng_state(self.env_rng),
-            "env_seed": self.env_seed,
-            "started_python": self._started_python,
-            "episode_returns": self.episode_returns,
-            "episode_end_steps": self.episode_end_steps,
-            "episode_lengths": self.episode_lengths,
-            "contract": {"pending": self._pending, "wall_time_s": self._wall_s},
-        }
-        if self._started_python and getattr(self.env.unwrapped, "_np_random", None) is not None:
-            meta["contract"]["env_rng"] = _io.rng_state(self.env.unwrapped.np_random)  # exact resume
-        arrays = {
-            "theta": self.theta,
-            "theta_target": self.theta_target,
-            "adam_m": self.adam_m,
-            "adam_v": self.adam_v,
-            "cnt": self.cnt,
-            "env_state": self.env_state,
-            "x_cur": self.x_cur,
-            "ep_ret_cur": self.ep_ret_cur,
-            "sizes": self.sizes,
-        }
-        if include_buffer:
-            bmeta, barrays = self.buffer.to_dict()
-            meta["buffer"] = bmeta
-            arrays.update(barrays)
-        return _io.save(path, "DQN", meta, arrays)
+        from ._dqn_io import save_dqn
+
+        return save_dqn(self, path, include_buffer)
 
     @classmethod
     @_io.loader
     def load(cls, path: PathLike, env: EnvArg = None) -> "DQN":
         """Rebuild an agent saved by :meth:`save` (on ``env``, or on the saved env id)."""
-        _, meta, arrays = _io.load(path, kind="DQN")
-        cfg = dict(meta["config"])
-        cfg["hidden"] = tuple(cfg["hidden"])
-        target = env if env is not None else meta["env_id"]
-        if target is None:
-            raise ValueError(f"{path}: no env id stored; pass env=")
-        agent = cls(target, config=DQNConfig(**cfg), seed=meta["seed"], compiled=meta["compiled"])
-        if tuple(arrays["sizes"]) != tuple(agent.sizes):
-            raise ValueError(
-                f"{path}: network sizes {tuple(arrays['sizes'])} do not fit the env ({tuple(agent.sizes)})"
-            )
-        for k in ("theta", "theta_target", "adam_m", "adam_v", "cnt", "env_state", "x_cur", "ep_ret_cur"):
-            t = getattr(agent, k)  # exact shape (a corrupt entry must not broadcast), finite values
-            t[...] = _io.check_array(arrays, k, kind="biuf", shape=t.shape, finite=True)
-        agent.rng = _io.rng_from_state(meta["rng"])
-        agent.env_rng = _io.rng_from_state(meta["env_rng"])
-        agent._started_python = meta.get("started_python", False)
-        agent.episode_returns = list(meta.get("episode_returns", []))
-        agent.episode_lengths = list(meta.get("episode_lengths", []))
-        agent.episode_end_steps = list(meta.get("episode_end_steps", []))
-        c = meta.get("contract", {})
-        agent._pending, agent._wall_s = c.get("pending"), float(c.get("wall_time_s", 0.0))
-        if "env_rng" in c and not agent.compiled:
-            agent.env.unwrapped.np_random = _io.rng_from_state(c["env_rng"])
-        if "buffer" in meta:
-            cls_b = type(agent.buffer)
-            if meta["buffer"].get("class") != cls_b._kind:
-                raise ValueError(
-                    f"{path}: stored buffer is a {meta['buffer'].get('class')}, the config needs a {cls_b._kind}"
-                )
-            agent.buffer = cls_b.from_dict(meta["buffer"], arrays)
-        return agent
+        from ._dqn_io import load_dqn
+
+        return load_dqn(cls, path, env)
 
     def __repr__(self) -> str:
         mode = "compiled" if self.compiled else "python"
