@@ -111,7 +111,7 @@ MUTANTS = [
     ),
     (
         "replay-nstep-discount",
-        "replay.py",
+        "nstep.py",
         "g *= gamma",
         "g *= gamma * gamma",
         [T + "test_buffers_nstep.py"],
@@ -191,7 +191,7 @@ MUTANTS = [
     ),
     (
         "per-boundary",
-        "replay.py",
+        "per.py",
         "right = not (mass[k] < left)",
         "right = mass[k] > left",
         [T + "test_buffers_per_oracle.py"],
@@ -199,7 +199,7 @@ MUTANTS = [
     ),
     (
         "per-is-weight",
-        "replay.py",
+        "per.py",
         "** (-beta) / max_w",
         "** (-beta * 0.5) / max_w",
         [T + "test_buffers_per_oracle.py"],
