@@ -1,8 +1,9 @@
-"""A2C: synchronous advantage actor-critic with n-step returns over vectorised envs (linear version).
+"""A2C: synchronous advantage actor-critic with n-step returns over K env copies (linear version).
 
-Every update collects ``n_steps`` transitions from each of ``n_envs`` environments
-(``gymnasium.vector.SyncVectorEnv`` with same-step autoreset), then, for every
-sample (Mnih et al. 2016; S&B 13.5 with n-step returns)::
+Every update collects ``n_steps`` transitions from each of ``n_envs`` copies of the
+environment (env k steps, and is reset at once when its episode ends, before env k + 1;
+all copies draw from one env generator), then, for every sample (Mnih et al. 2016;
+S&B 13.5 with n-step returns)::
 
     G_t = R_{t+1} + γ G_{t+1}   (bootstrapped with v̂(S_{t+n}); 0 after a termination;
                                  γ v̂(final obs) after a time-limit truncation)
@@ -10,9 +11,13 @@ sample (Mnih et al. 2016; S&B 13.5 with n-step returns)::
     w ← w + (α_w / B) Σ_t A_t x(S_t)
     θ ← θ + (α / B) Σ_t A_t ∇ ln π(A_t|S_t)       (B = n_envs · n_steps)
 
-The softmax actor's batched gradient is one call of the compiled
-``softmax_pa_batch_grad`` kernel.  Features: sparse (tile coding, turned into dense
-rows) or dense fastfa feature objects.  The MLP (deep) version is not implemented here.
+Features: sparse (tile coding: the compiled kernels of ``fastfa.kernels.linear.a2c_linear``
+on the active indices) or dense fastfa feature objects (NumPy rows; the softmax actor's
+batched gradient is the compiled ``softmax_pa_batch_grad``).  With a
+:class:`fastfa.features.GridTileCoder` on a :class:`fastfa.envs.CompiledEnv` (or gymnasium's
+MountainCar / CartPole / Acrobot, through their twins) the whole loop runs compiled
+(``fastfa.kernels.loops.a2c_linear_loop``), with the same numbers as the Python loop.  The MLP
+version is :class:`fastfa.agents.A2CMLP`.
 
 Example::
 
@@ -61,10 +66,13 @@ class A2C(_PGAgent):
         n_envs: int = 8,
         n_steps: int = 5,
         seed: int | None = None,
+        compiled: Any = "auto",
         **overrides: Any,
     ) -> None:
         import gymnasium
 
+        if compiled not in ("auto", True, False):
+            raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
         for name, v in (("n_envs", n_envs), ("n_steps", n_steps)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {v!r}")
@@ -92,16 +100,35 @@ class A2C(_PGAgent):
             env_fn = env
         else:
             raise TypeError("env must be a gymnasium Env, an env id or a callable returning a gymnasium env")
-        self.vec = gymnasium.vector.SyncVectorEnv(
-            [env_fn for _ in range(n_envs)], autoreset_mode=gymnasium.vector.AutoresetMode.SAME_STEP
-        )
+        self.envs = [env_fn() for _ in range(n_envs)]
+        proto = self.envs[0]
         if features is None:
-            features = default_features(self.vec.single_observation_space)
-        self._build(features, self.vec.single_action_space, config, seed, overrides, None)
-        self.env = resolve_env(env) if is_env(env) else self.vec.envs[0]  # evaluate() re-makes its id
+            features = default_features(proto.observation_space)
+        self._build(features, proto.action_space, config, seed, overrides, None)
+        self.env = resolve_env(env) if is_env(env) else proto  # evaluate() re-makes its id
         self.n_envs, self.n_steps = int(n_envs), int(n_steps)
         self.num_timesteps = 0
         self._obs: np.ndarray | None = None
+        self._ep_len = np.zeros(self.n_envs, np.int64)
+        self.env_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        self._target, why = self._compiled_target(compiled)
+        if compiled is True and self._target is None:
+            raise ValueError(f"compiled=True: {why}")
+        self.compiled = self._target is not None
+
+    def _compiled_target(self, compiled):
+        """(the fused loop's target, None) or (None, why not)."""
+        from ..features.grid_tiles import GridTileCoder
+        from .compiled_control import compiled_target
+
+        if compiled is False:
+            return None, "compiled=False"
+        if not isinstance(self.features, GridTileCoder):
+            return None, f"the fused loop needs a GridTileCoder (features are a {type(self.features).__name__})"
+        target = compiled_target(self.envs[0])
+        if target is None:
+            return None, "the env is not a fastfa.envs.CompiledEnv or a gymnasium env with a compiled twin"
+        return target, ""
 
     @property
     def episode_returns(self) -> list:
@@ -122,23 +149,97 @@ class A2C(_PGAgent):
             raise ValueError("features: x(obs) contains NaN or inf")
         return X
 
-    def _act_batch(self, X: np.ndarray):
+    def _F(self, obs: ArrayLike) -> np.ndarray:
+        """What the loop works on for a batch of observations: the active indices [n, T] (sparse
+        features) or the dense rows [n, F]."""
+        if self.sparse:
+            return np.ascontiguousarray(self.features.indices_batch(obs), dtype=np.int64)
+        return self._X(obs)
+
+    def _lin(self):
+        """(policy, step sizes) for the kernels of ``fastfa.kernels.linear.a2c_linear``."""
+        from ..kernels.linear.a2c_linear import LinPolicy, make_lin_hp
+
+        p, c = self.policy, self.config
+        if self.discrete:
+            return LinPolicy(p.theta, np.zeros(0), np.zeros(0), np.zeros(0), True), make_lin_hp(
+                c.alpha, c.alpha_w, c.alpha_std, c.gamma
+            )
+        return LinPolicy(p.theta_mu, p.log_std_b, p.low, p.high, False), make_lin_hp(
+            c.alpha, c.alpha_w, c.alpha_std, c.gamma, p.ls_min, p.ls_max
+        )
+
+    def _values(self, F: np.ndarray) -> np.ndarray:
+        if self.sparse:
+            from ..kernels.linear.a2c_linear import lin_values
+
+            out = np.empty(F.shape[0])
+            lin_values(self.w, F, out)
+            return out
+        return F @ self.w
+
+    def _act_batch(self, F: np.ndarray):
+        """(actions for the envs, actions for learning) of a batch of feature rows."""
+        if self.sparse:
+            from ..kernels.linear.a2c_linear import lin_act
+
+            pol, hp = self._lin()
+            acts = np.zeros(F.shape[0], np.int64)
+            raw = np.zeros((F.shape[0], 0 if self.discrete else self.policy.action_dim))
+            lin_act(pol, hp, F, self.rng, acts, raw)
+            if self.discrete:
+                return acts, acts
+            return np.clip(raw, self.policy.low, self.policy.high).astype(self.action_space.dtype), raw
         if self.discrete:
             from ..kernels.linear.policy_gradient import categorical_sample
 
-            H = X @ self.policy.theta
+            H = F @ self.policy.theta
             H -= H.max(axis=1, keepdims=True)
             P = np.exp(H)
             P /= P.sum(axis=1, keepdims=True)
             a = np.array([categorical_sample(p, self.rng) for p in P], dtype=np.int64)
             return a, a
-        raw = np.empty((X.shape[0], self.policy.action_dim))
+        raw = np.empty((F.shape[0], self.policy.action_dim))
         env_a = np.empty_like(raw, dtype=self.action_space.dtype)
-        for i in range(X.shape[0]):
-            raw[i], env_a[i] = self.policy.sample(X[i], self.rng)
+        for i in range(F.shape[0]):
+            raw[i], env_a[i] = self.policy.sample(F[i], self.rng)
         return env_a, raw
 
-    # no compiled loop, hence no `compiled=`
+    def _update(self, F: np.ndarray, A: np.ndarray, adv: np.ndarray) -> None:
+        """One update from the B = N·K samples (feature rows ``F``, actions ``A``, advantages ``adv``)."""
+        cfg = self.config
+        B = adv.shape[0]
+        if self.sparse:
+            from ..kernels.linear.a2c_linear import lin_update
+
+            pol, hp = self._lin()
+            acts = A if self.discrete else np.zeros(B, np.int64)
+            raw = A if not self.discrete else np.zeros((B, 0))
+            self._raise(lin_update(pol, self.w, hp, F, acts, np.ascontiguousarray(raw), adv))
+            return
+        self.w = self.w + (cfg.alpha_w / B) * (adv @ F)
+        self._check_w()
+        if self.discrete:
+            grad, _ = self.policy.batch_grad(F, A, adv)
+            self._add_to_policy([grad / B], cfg.alpha)
+        else:
+            acc = [np.zeros_like(p) for p in self._params()]
+            for b in range(B):
+                for s, gr in zip(acc, self._grad_log_pi(F[b], A[b])):
+                    s += adv[b] * gr
+            self._add_to_policy([s / B for s in acc], cfg.alpha)
+
+    def _raise(self, status: int) -> None:
+        from ..kernels.linear.pg_traces import CRITIC_NOT_FINITE, OK
+
+        if status == OK:
+            return
+        if status == CRITIC_NOT_FINITE:
+            self._check_w()
+        raise FloatingPointError(
+            f"A2C: policy parameters became non-finite; training stopped (alpha={self.config.alpha} too large?)"
+        )
+
     def learn(  # type: ignore[override]
         self,
         *args: Any,
@@ -152,10 +253,12 @@ class A2C(_PGAgent):
         env: EnvArg = None,
     ) -> Self:
         """Train for ``total_steps`` env steps (summed over the envs, whole updates) or until ``episodes``
-        more episodes finished; returns ``self``.  ``callback(info)`` runs after every update with
-        ``{"total_steps", "episodes"}``; ``False`` stops.  Checkpoints are written after the first
-        update past every ``checkpoint_every`` steps; they hold the parameters and the log, not the
-        envs' states, so a resumed run restarts the envs (it is not bit-identical to an uninterrupted one).
+        more episodes finished; returns ``self``.  ``seed``: restart the envs from a generator seeded
+        with it (the first call starts them from the agent's).  ``callback(info)`` runs after every
+        update with ``{"total_steps", "episodes"}``; ``False`` stops.  Checkpoints are written after the
+        first update past every ``checkpoint_every`` steps; they hold the parameters and the log, not
+        the envs' states, so a resumed run restarts the envs (it is not bit-identical to an
+        uninterrupted one).
         """
         from ._contract import check_budget, check_checkpoint, split_learn_args
 
@@ -167,76 +270,29 @@ class A2C(_PGAgent):
         total_steps, episodes = check_budget(total_steps, episodes)
         every, path = check_checkpoint(checkpoint_every, checkpoint_path)
         self._pending = None
-        if seed is None and self._obs is None:
-            seed = self.seed
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+            self.env_rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed))))
+            self._obs = None
         t0 = time.perf_counter()
         steps0, eps0, last_ckpt = self.num_timesteps, self.log.n_episodes, self.num_timesteps
         bar = Progress(total_steps or episodes, "A2C steps" if total_steps else "A2C episodes", enabled=progress)
-        self._run(total_steps, episodes, seed, steps0, eps0, bar, callback, every, path, last_ckpt)
-        bar.close()
-        self.log.total_steps += self.num_timesteps - steps0
-        self.log.wall_time_s += time.perf_counter() - t0
-        return self
-
-    def _run(
-        self, total_steps, episodes, seed, steps0, eps0, bar, callback, every, path: PathLike | None, last_ckpt
-    ) -> None:
-        cfg = self.config
-        if self._obs is None or seed is not None:
-            self._obs, _ = self.vec.reset(seed=seed if seed is not None else self.seed)
-            self._ep_ret = np.zeros(self.n_envs)
-        K, N = self.n_envs, self.n_steps
         target = self.num_timesteps + total_steps if total_steps else None
-        ep_len = getattr(self, "_ep_len", np.zeros(K, np.int64))
+        one = callback is not None or every is not None or progress  # updates one at a time
         while (target is None or self.num_timesteps < target) and (
             episodes is None or self.log.n_episodes - eps0 < episodes
         ):
-            Xs, As, Rs, Dn, Vs = [], [], np.zeros((N, K)), np.zeros((N, K), bool), np.zeros((N, K))
-            for t in range(N):
-                X = self._X(self._obs)
-                env_a, a = self._act_batch(X)
-                obs, r, term, trunc, info = self.vec.step(env_a)
-                r = np.asarray(r, dtype=np.float64).copy()
-                self._ep_ret += r
-                if np.any(trunc & ~term):  # bootstrap from the final observation of truncated episodes
-                    for i in np.nonzero(trunc & ~term)[0]:
-                        r[i] += cfg.gamma * float(self._X(info["final_obs"][i][None])[0] @ self.w)
-                ep_len += 1
-                for i in np.nonzero(term | trunc)[0]:
-                    self.log.returns.append(float(self._ep_ret[i]))
-                    self.log.lengths.append(int(ep_len[i]))
-                    self._ep_ret[i], ep_len[i] = 0.0, 0
-                Xs.append(X)
-                As.append(a)
-                Rs[t], Dn[t], Vs[t] = r, term | trunc, X @ self.w
-                self._obs = obs
-                self.num_timesteps += K
-            g = self._X(self._obs) @ self.w
-            G = np.empty((N, K))
-            for t in range(N - 1, -1, -1):
-                g = Rs[t] + cfg.gamma * np.where(Dn[t], 0.0, g)
-                G[t] = g
-            X = np.concatenate(Xs)
-            A = np.concatenate(As)
-            adv = (G - Vs).reshape(-1)
-            B = adv.shape[0]
-            self.w = self.w + (cfg.alpha_w / B) * (adv @ X)
-            self._check_w()
-            if self.discrete:
-                grad, _ = self.policy.batch_grad(X, A, adv)
-                self._add_to_policy([grad / B], cfg.alpha)
+            n_up = 1 if one or target is None else -(-(target - self.num_timesteps) // (self.n_envs * self.n_steps))
+            stop_eps = -1 if episodes is None else eps0 + episodes
+            before = self.num_timesteps
+            if self.compiled:
+                self._run_compiled(n_up, stop_eps)
             else:
-                acc = [np.zeros_like(p) for p in self._params()]
-                for b in range(B):
-                    for s, gr in zip(acc, self._grad_log_pi(X[b], A[b])):
-                        s += adv[b] * gr
-                self._add_to_policy([s / B for s in acc], cfg.alpha)
-            self._ep_len = ep_len
-            bar.update(K * N if total_steps else 0)
-            if (
-                callback is not None
-                and callback({"total_steps": self.num_timesteps, "episodes": self.log.n_episodes}) is False
-            ):
+                self._run_python(n_up, stop_eps)
+            bar.update(self.num_timesteps - before if total_steps else 0)
+            info = {"total_steps": self.num_timesteps, "episodes": self.log.n_episodes}
+            if callback is not None and callback(info) is False:
                 break
             if every is not None and path is not None and self.num_timesteps - last_ckpt >= every:
                 last_ckpt = self.num_timesteps
@@ -248,6 +304,104 @@ class A2C(_PGAgent):
                     self._pending = {"total_steps": left[0], "episodes": left[1]}
                     self.save(path)
                     self._pending = None
+        bar.close()
+        self.log.total_steps += self.num_timesteps - steps0
+        self.log.wall_time_s += time.perf_counter() - t0
+        return self
+
+    def _run_python(self, n_updates: int, stop_eps: int) -> None:
+        """``n_updates`` updates (fewer if the finished episodes reach ``stop_eps`` >= 0) on the envs."""
+        cfg = self.config
+        K, N = self.n_envs, self.n_steps
+        if self._obs is None:  # start the envs, k ascending, all on the one env generator
+            for e in self.envs:
+                e.unwrapped.np_random = self.env_rng
+            self._obs = np.stack([e.reset()[0] for e in self.envs])
+            self._ep_ret, self._ep_len = np.zeros(K), np.zeros(K, np.int64)
+        for _ in range(n_updates):
+            Fs, As, Rs, Dn, Vs = [], [], np.zeros((N, K)), np.zeros((N, K), bool), np.zeros((N, K))
+            for t in range(N):
+                F = self._F(self._obs)
+                env_a, a = self._act_batch(F)
+                Vs[t] = self._values(F)
+                for k, e in enumerate(self.envs):
+                    o, r, term, trunc, _ = e.step(env_a[k])
+                    r = float(r)
+                    self._ep_ret[k] += r
+                    self._ep_len[k] += 1
+                    if trunc and not term:  # bootstrap from the final observation
+                        r += cfg.gamma * float(self._values(self._F(o[None]))[0])
+                    Rs[t, k], Dn[t, k] = r, term or trunc
+                    self.num_timesteps += 1
+                    if term or trunc:
+                        self.log.returns.append(float(self._ep_ret[k]))
+                        self.log.lengths.append(int(self._ep_len[k]))
+                        self._ep_ret[k], self._ep_len[k] = 0.0, 0
+                        o, _ = e.reset()
+                    self._obs[k] = o
+                Fs.append(F)
+                As.append(a)
+            g = self._values(self._F(self._obs))
+            G = np.empty((N, K))
+            for t in range(N - 1, -1, -1):
+                g = Rs[t] + cfg.gamma * np.where(Dn[t], 0.0, g)
+                G[t] = g
+            self._update(np.concatenate(Fs), np.concatenate(As), (G - Vs).reshape(-1))
+            if stop_eps >= 0 and self.log.n_episodes >= stop_eps:
+                break
+
+    def _run_compiled(self, n_updates: int, stop_eps: int) -> None:
+        """The same updates in one call of the fused loop (``kernels/loops/a2c_linear_loop.py``)."""
+        from ..envs.check import ensure_checked
+        from ..kernels.loops import a2c_linear_loop as L
+        from ..kernels.loops.specialise import specialise
+        from ..kernels.nn.a2c import A2CEpisodes
+
+        assert self._target is not None  # compiled mode has a target env
+        cenv = self._target.cenv
+        ensure_checked(cenv)
+        K, N = self.n_envs, self.n_steps
+        sp = self.action_space
+        act_dim = 1 if self.discrete else int(sp.shape[0])
+        act_f32 = (not self.discrete) and sp.dtype == np.float32
+        key = cenv.compiled_key
+        unit = specialise(
+            L.a2c_lin_run_tpl,
+            None if key is None else f"{key}_a2c_linear_{'softmax' if self.discrete else f'gaussian{act_dim}'}",
+            key is not None,
+            ENV_RESET=cenv.reset_fn,
+            ENV_STEP=cenv.step_fn,
+            ENV_OBSERVE=cenv.observe_fn,
+            OBS_F32=cenv.observation_space.dtype == np.float32,
+            OBS_DIM=int(cenv.observation_space.shape[0]),
+            PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+            DISCRETE=self.discrete,
+            ACT_DIM=act_dim,
+            ACT_F32=act_f32,
+        )
+        reset_all = self._obs is None
+        if reset_all:
+            self._obs = np.zeros((K, int(cenv.observation_space.shape[0])))
+            self._states = np.zeros((K, cenv.state.shape[0]))
+            self._ep_ret, self._ep_len = np.zeros(K), np.zeros(K, np.int64)
+        cf, ci = self.features.cf, self.features.ci
+        room = n_updates * K * N + K
+        eps = A2CEpisodes(
+            self._ep_len, self._ep_ret, np.zeros(room), np.zeros(room, np.int64), np.zeros(room, np.int64)
+        )
+        counts = np.array([0, 0], np.int64)
+        work = L.make_work(K, N, int(self.features.n_active), act_dim, self.discrete)
+        pol, hp = self._lin()
+        max_eps = -1 if stop_eps < 0 else stop_eps - self.log.n_episodes
+        status = unit(
+            cenv.params, self._states, self.env_rng, self._obs, cf, ci, pol, self.w, hp, eps,
+            int(self._target.max_steps), n_updates, max_eps, reset_all, self.rng, counts, work,
+        )  # fmt: skip
+        n = int(counts[0])
+        self.log.returns.extend(eps.returns[:n].tolist())
+        self.log.lengths.extend(eps.lengths[:n].tolist())
+        self.num_timesteps += int(counts[1])
+        self._raise(status)
 
     def save(self, path: PathLike) -> Path:
         """Config, features, policy and critic (pickle-free; the vector envs are not saved)."""

@@ -73,7 +73,7 @@ AGENTS: dict[str, AgentEntry] = {
         ),
         _E("actor-critic", ".policy_gradient", "ActorCritic", "policy-gradient", "actor-critic with traces (S&B 13.5)"),
         _E("qac", ".policy_gradient", "QAC", "policy-gradient", "Q actor-critic"),
-        _E("a2c", ".a2c", "A2C", "policy-gradient", "linear A2C over vectorised envs"),
+        _E("a2c", ".a2c", "A2C", "policy-gradient", "linear A2C over K env copies, compiled on grid tiles"),
         _E("a2c-mlp", ".a2c_mlp", "A2CMLP", "deep", "A2C with MLP actor and critic, compiled"),
         _E("dqn", ".dqn", "DQN", "deep", "deep Q-network (Mnih et al. 2015)"),
     ]
