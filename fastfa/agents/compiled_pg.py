@@ -1,6 +1,6 @@
 """When and how a policy-gradient agent runs the fused compiled loop instead of the Python loop.
 
-``Reinforce`` (one rollout per update), ``ReinforceBaseline``, ``ActorCritic`` (with or without
+``Reinforce`` and ``ReinforceBaseline`` (the mean over ``n_rollouts`` episodes too), ``ActorCritic`` (with or without
 traces) and ``QAC`` (softmax) run
 ``fastfa.kernels.loops.pg_env_loop.pg_run_tpl``, specialised per (env, algorithm, policy), when the
 env can run compiled (:func:`fastfa.agents.compiled_control.compiled_target`: a
@@ -57,17 +57,20 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
     """Run the fused loop for ``agent`` on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``."""
     from ..kernels.codes import PG_QAC
     from ..kernels.loops.control_loop import make_budget
-    from ..kernels.loops.pg_env_loop import CRITIC_NOT_FINITE, PGPolicy, make_pg_hp
+    from ..kernels.loops.pg_env_loop import CRITIC_NOT_FINITE, make_pg_hp, make_pg_policy
     from ..loop import EpisodeLog, Progress
     from .compiled_control import state_after_reset
 
     pol = agent.policy
     space = agent.action_space
+    batch = getattr(agent, "_batch", None)  # REINFORCE over N rollouts: the sums of a batch in progress
+    acc, acc_b = (None, None) if batch is None else (batch[0], batch[1] if len(batch) > 1 else None)
+    n_acc = int(getattr(agent, "_n_eps", 0) or 0)
     if agent.discrete:
-        policy = PGPolicy(pol.theta, np.zeros(0), np.zeros(0), np.zeros(0))
+        policy = make_pg_policy(pol.theta, np.zeros(0), np.zeros(0), np.zeros(0), acc, None, n_acc)
         act_dim, act_f32 = 1, False
     else:
-        policy = PGPolicy(pol.theta_mu, pol.log_std_b, pol.low, pol.high)
+        policy = make_pg_policy(pol.theta_mu, pol.log_std_b, pol.low, pol.high, acc, acc_b, n_acc)
         act_dim, act_f32 = int(space.shape[0]), space.dtype == np.float32
     unit = pg_unit(target.cenv, alg, agent.discrete, act_dim, act_f32)
     total_steps, episodes = check_budget(total_steps, episodes)  # before anything is sized from them
@@ -87,6 +90,7 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
         getattr(pol, "ls_max", 2.0),
         cfg.lam,
         cfg.lam_w,
+        cfg.n_rollouts,
     )
     n_ep = int(episodes) if episodes is not None else np.iinfo(np.int32).max
     budget = int(total_steps) if total_steps is not None else 0
@@ -125,6 +129,7 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
                 rets,
             )
             first = False
+            _keep_batch(agent, policy)  # before the callbacks: a checkpoint holds the batch in progress
             done_total += n_steps
             log.returns.extend(rets[:n_done].tolist())
             log.lengths.extend(steps[:n_done].tolist())
@@ -160,7 +165,24 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
             RuntimeWarning,
             stacklevel=3,
         )
+    finally:
+        _keep_batch(agent, policy)
     bar.close()
     log.total_steps = done_total
     log.wall_time_s = time.perf_counter() - t0
     return log
+
+
+def _keep_batch(agent, policy) -> None:
+    """REINFORCE over N rollouts: the gradient sums of the batch in progress stay with the agent, in the
+    Python loop's form (``agent._batch``: None or copies shaped like the policy's parameters)."""
+    if agent.config.n_rollouts <= 1:
+        return
+    n_acc = int(policy.n_acc[0])
+    agent._n_eps = n_acc
+    if n_acc == 0:
+        agent._batch = None
+    elif agent.discrete:
+        agent._batch = [policy.acc.copy()]
+    else:
+        agent._batch = [policy.acc.copy(), policy.acc_b.copy(), np.zeros((0,) + policy.acc_b.shape)]

@@ -45,8 +45,6 @@ class Reinforce(_PGAgent):
     def _compiled_alg(self):
         from ..kernels.codes import PG_REINFORCE, PG_REINFORCE_BASELINE
 
-        if self.config.n_rollouts != 1:
-            return None
         return PG_REINFORCE_BASELINE if self._baseline else PG_REINFORCE
 
     def begin_episode(self, obs: ArrayLike) -> ArrayLike:

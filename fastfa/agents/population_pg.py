@@ -93,7 +93,7 @@ def run_pg_population(
     from gymnasium import spaces
 
     from ..kernels.loops.control_loop import make_budget
-    from ..kernels.loops.pg_env_loop import PGPolicy, make_pg_hp
+    from ..kernels.loops.pg_env_loop import make_pg_hp, make_pg_policy
     from ..policies import GaussianLinear
     from .compiled_pg import pg_unit
     from .population import compiled_env_of, spawn_generators
@@ -157,11 +157,11 @@ def run_pg_population(
     def work(c, n_ep=episodes):
         env_g, act_g = spawn_generators([seeds[c % n_r]])
         if discrete:
-            pol = PGPolicy(TH[c], LS[c], np.zeros(0), np.zeros(0))
+            pol = make_pg_policy(TH[c], LS[c], np.zeros(0), np.zeros(0))
             ls_min, ls_max = -5.0, 2.0
         else:
             LS[c] = ref.log_std_b
-            pol = PGPolicy(TH[c], LS[c], ref.low, ref.high)
+            pol = make_pg_policy(TH[c], LS[c], ref.low, ref.high)
             ls_min, ls_max = ref.ls_min, ref.ls_max
         hp = make_pg_hp(alphas[c // n_r], alpha_w, alpha_std, gamma, gamma_t, ls_min, ls_max, lam, lam_w)
         done, _, status = unit(

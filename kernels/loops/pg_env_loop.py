@@ -41,15 +41,19 @@ from ..codes import PG_AC_TRACES, PG_ACTOR_CRITIC, PG_QAC, PG_REINFORCE, PG_REIN
 from ..features.gridtiles import grid_consts, grid_tiles_consts
 from ..linear.policy_gradient import categorical_sample, gaussian_sample, softmax_pa_sparse_probs
 from ..linear.policy_gradient import softmax_pa_sparse_update
+from ..linear.pg_rollouts import rollout_add_gaussian, rollout_add_softmax, rollout_apply
 from ..linear.pg_traces import CRITIC_NOT_FINITE, OK, POLICY_NOT_FINITE, ac_traces_step, gaussian_traces_step
 from .control_loop import round_f32
 
 #: Step sizes of one run: ``alpha``, ``alpha_w``, ``alpha_std`` (log-std step size; < 0: = alpha),
-#: ``gamma``, ``gamma_t`` (bool), ``ls_min``, ``ls_max`` (clip of ln σ), ``lam``, ``lam_w`` (trace decays).
-PGHP = namedtuple("PGHP", "alpha alpha_w alpha_std gamma gamma_t ls_min ls_max lam lam_w")
+#: ``gamma``, ``gamma_t`` (bool), ``ls_min``, ``ls_max`` (clip of ln σ), ``lam``, ``lam_w`` (trace decays),
+#: ``n_rollouts`` (REINFORCE: episodes per policy update).
+PGHP = namedtuple("PGHP", "alpha alpha_w alpha_std gamma gamma_t ls_min ls_max lam lam_w n_rollouts")
 #: The policy's parameter arrays (updated in place): softmax ``theta`` [F, A]; Gaussian ``theta``
-#: (θ_μ) [F, D], ``ls_b`` [D], action bounds ``low``/``high`` [D] (empty arrays for a softmax).
-PGPolicy = namedtuple("PGPolicy", "theta ls_b low high")
+#: (θ_μ) [F, D], ``ls_b`` [D], action bounds ``low``/``high`` [D] (empty arrays for a softmax); REINFORCE
+#: over N rollouts: the gradient sums ``acc`` (θ's shape), ``acc_b`` (b's) and ``n_acc`` int64[1], the
+#: episodes summed so far (see :func:`make_pg_policy`).
+PGPolicy = namedtuple("PGPolicy", "theta ls_b low high acc acc_b n_acc")
 
 #: status codes returned by the loop: OK, POLICY_NOT_FINITE, CRITIC_NOT_FINITE (``kernels/linear/pg_traces.py``)
 
@@ -64,7 +68,20 @@ OBS_DIM = 1
 PARAMS_N = -1
 
 
-def make_pg_hp(alpha, alpha_w, alpha_std, gamma, gamma_t, ls_min=-5.0, ls_max=2.0, lam=0.0, lam_w=0.0):
+def make_pg_policy(theta, ls_b, low, high, acc=None, acc_b=None, n_acc=0):
+    """A :data:`PGPolicy`; ``acc``/``acc_b`` None: zero sums (copies are not made: they are updated in place)."""
+    return PGPolicy(
+        theta,
+        ls_b,
+        low,
+        high,
+        np.zeros(theta.shape) if acc is None else acc,
+        np.zeros(ls_b.shape) if acc_b is None else acc_b,
+        np.array([n_acc], np.int64),
+    )
+
+
+def make_pg_hp(alpha, alpha_w, alpha_std, gamma, gamma_t, ls_min=-5.0, ls_max=2.0, lam=0.0, lam_w=0.0, n_rollouts=1):
     """A :data:`PGHP` with the field types the compiled units expect (``alpha_std`` None: = alpha)."""
     return PGHP(
         float(alpha),
@@ -76,6 +93,7 @@ def make_pg_hp(alpha, alpha_w, alpha_std, gamma, gamma_t, ls_min=-5.0, ls_max=2.
         float(ls_max),
         float(lam),
         float(lam_w),
+        int(n_rollouts),
     )
 
 
@@ -354,12 +372,23 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                 gacc = rews[t] + gamma * gacc
                 gs[t] = gacc
             disc = 1.0
+            batched = hp.n_rollouts > 1  # sum the gradients at a fixed θ, apply their mean every N episodes
             for t in range(n):
                 delta = gs[t]
                 if PG_ALG == PG_REINFORCE_BASELINE:
                     delta = gs[t] - sparse_value(w, idx[t])
                     if not sparse_add(w, idx[t], alpha_w * delta):
                         return done_eps, total, CRITIC_NOT_FINITE
+                if batched:
+                    scale = (disc if hp.gamma_t else 1.0) * delta
+                    if DISCRETE:
+                        rollout_add_softmax(theta, pol.acc, idx[t], acts[t], scale, probs)
+                    else:
+                        rollout_add_gaussian(
+                            theta, pol.ls_b, pol.acc, pol.acc_b, idx[t], racts[t], scale, ls_min, ls_max, mu, ls
+                        )
+                    disc *= gamma
+                    continue
                 step = alpha * (disc if hp.gamma_t else 1.0) * delta
                 if not math.isfinite(step):
                     return done_eps, total, POLICY_NOT_FINITE
@@ -381,6 +410,13 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                 if not ok:
                     return done_eps, total, POLICY_NOT_FINITE
                 disc *= gamma
+            if batched:
+                pol.n_acc[0] += 1
+                if pol.n_acc[0] == hp.n_rollouts:
+                    a_std = std_step(alpha, alpha, alpha_std)
+                    if rollout_apply(theta, pol.ls_b, pol.acc, pol.acc_b, hp.n_rollouts, alpha, a_std) != OK:
+                        return done_eps, total, POLICY_NOT_FINITE
+                    pol.n_acc[0] = 0
         ep_steps[done_eps] = steps
         ep_returns[done_eps] = ret
         done_eps += 1

@@ -95,8 +95,36 @@ def test_actor_critic_with_traces_compiled_equals_python_loop(lams, env_name):
 
 
 def test_without_a_compiled_loop_compiled_true_says_why():
-    agent = Reinforce(
-        user_mountain_car(200), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), n_rollouts=2
-    )  # REINFORCE averaging 2 rollouts per update: the Python loop only
-    with pytest.raises(ValueError, match="no compiled loop"):
+    from fastfa.features import Fourier
+
+    agent = Reinforce(user_mountain_car(200), Fourier([-1.2, -0.07], [0.6, 0.07], order=2))
+    with pytest.raises(ValueError, match="GridTileCoder"):  # dense features: the Python loop only
         agent.learn(total_steps=10, compiled=True)
+
+
+@pytest.mark.parametrize("env_name", sorted(ENVS))
+@pytest.mark.parametrize("cls", [Reinforce, ReinforceBaseline])
+def test_reinforce_over_n_rollouts_compiled_equals_python_loop(cls, env_name):
+    """REINFORCE with the gradient averaged over N = 3 rollouts (θ fixed within a batch): the fused loop
+    == the Python loop, also when a batch spans two learn calls (4 episodes, then 4 more)."""
+    kw = dict(alpha=2e-4 if env_name == "softmax" else 2e-5, gamma=0.99, n_rollouts=3)
+    if cls is ReinforceBaseline:
+        kw["alpha_w"] = 0.1 / 8
+    if env_name == "gaussian":
+        kw["alpha_std"] = 1e-5
+    out = []
+    for compiled in (True, False):
+        a = cls(ENVS[env_name](), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **kw)
+        a.learn(episodes=4, compiled=compiled)
+        assert a._n_eps == 1  # one episode of the second batch summed
+        a.learn(episodes=4, compiled=compiled)
+        params = [a.policy.theta] if a.discrete else [a.policy.theta_mu, a.policy.log_std_b]
+        out.append((params + [a.w], a.log.lengths, a.rng.bit_generator.state, a._n_eps))
+    for x, y in zip(out[0][0], out[1][0]):
+        np.testing.assert_array_equal(x, y)
+    assert out[0][1:] == out[1][1:] and out[0][3] == 2
+    assert np.any(out[0][0][0] != 0.0)
+    # the mean over rollouts is not the book's per-step update
+    one = cls(ENVS[env_name](), GridTileCoder([-1.2, -0.07], [0.6, 0.07], 8, 8), seed=3, **dict(kw, n_rollouts=1))
+    one.learn(episodes=8, compiled=True)
+    assert not np.array_equal(one.policy.theta if one.discrete else one.policy.theta_mu, out[0][0][0])
