@@ -11,7 +11,8 @@ import numpy as np
 
 from ..kernels.codes import ALG_NSTEP_SARSA
 from ._contract import default_features, is_env, resolve_env, warn_legacy
-from .control import ControlConfig, QLearning, _Control
+from ._control_base import ControlConfig, _Control
+from .control import QLearning
 from .._typing import ArrayLike, EnvArg, FeaturesArg
 
 __all__ = ["NStepSarsa", "MCControl", "DiscretizedQLearning"]

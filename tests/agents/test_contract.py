@@ -227,7 +227,7 @@ def test_dqn_evaluate_gives_the_compiled_evaluation_numbers():
 def test_per_episode_callback_keeps_the_compiled_loop(name, monkeypatch):
     """A callback (and a progress bar) runs the fused loop episode by episode: the same infos, weights
     and log as the Python loop, and the Python loop is not used."""
-    import fastfa.agents.control as control
+    import fastfa.agents._control_base as control
 
     def infos(compiled):
         seen = []
