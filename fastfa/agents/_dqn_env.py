@@ -1,7 +1,7 @@
 """Which environment a :class:`fastfa.agents.DQN` trains on, and in which loop.
 
-* an env id with a built-in twin (``_TWINS``: CartPole, Acrobot, Mountain Car, the discrete Puck
-  World): the fused loop over the twin's :class:`fastfa.envs.CompiledEnv` (gymnasium's env is made
+* an env id with a built-in twin (``fastfa.envs.COMPILED_ENVS``: CartPole, Acrobot, Mountain Car,
+  the discrete Puck World): the fused loop over the twin's :class:`fastfa.envs.CompiledEnv` (gymnasium's env is made
   too, for ``evaluate`` and the Python loop);
 * a :class:`fastfa.envs.CompiledEnv` object (the user's own or a built-in one): the fused loop over it;
 * any other gymnasium env (Box observation, Discrete actions): the Python loop.
@@ -9,26 +9,7 @@
 
 from __future__ import annotations
 
-# env id -> the built-in CompiledEnv its fused loop runs on (module, class), episode time limit
-_TWINS = {
-    "CartPole-v1": ("classic", "CartPoleEnv", 500),
-    "Acrobot-v1": ("classic", "AcrobotEnv", 500),
-    "MountainCar-v0": ("classic", "MountainCarEnv", 200),
-}
-for _k in list(_TWINS):
-    _TWINS["fastfa/" + _k] = _TWINS[_k]
-_TWINS["fastfa/PuckWorldDiscrete-v0"] = ("pg_envs", "PuckWorldDiscreteCompiledEnv", 600)  # default params only
-TWIN_STATE_LEN = 16  # env_state's length for the ids above (the layout of files saved by 0.1.0)
-
-
-def _twin_target(twin):
-    """The fused-loop target of a twin id: its built-in CompiledEnv and time limit."""
-    import importlib
-
-    from .compiled_control import Target
-
-    module, cls, max_steps = twin
-    return Target(getattr(importlib.import_module(f"fastfa.envs.{module}"), cls)(), max_steps)
+TWIN_STATE_LEN = 16  # env_state's length for the ids with a twin (the layout of files saved by 0.1.0)
 
 
 def _compiled_env_target(env):
@@ -57,7 +38,9 @@ def dqn_env(env_or_id, compiled):
         env_id = getattr(spec, "id", None)
     else:
         raise TypeError(f"env_or_id must be a gymnasium Env or an env id string, got {type(env_or_id).__name__}")
-    twin = _TWINS.get(env_id) if env_id else None
+    from ..envs import COMPILED_ENVS, compiled_env_for
+
+    twin = env_id if env_id in COMPILED_ENVS else None
     if compiled not in ("auto", True, False):
         raise ValueError(f"compiled must be 'auto', True or False, got {compiled!r}")
     if twin is not None and env is not None and compiled is not True:
@@ -68,10 +51,12 @@ def dqn_env(env_or_id, compiled):
     if compiled is True and twin is None and target is None:
         raise ValueError(
             f"compiled=True: env {env_id!r} is neither a fastfa.envs.CompiledEnv nor an id with a "
-            f"compiled twin ({', '.join(sorted(_TWINS))})"
+            f"compiled twin ({', '.join(sorted(COMPILED_ENVS))})"
         )
     if compiled is False:
         twin = target = None
     if twin is not None:
-        target = _twin_target(twin)
+        from .compiled_control import Target
+
+        target = Target(*compiled_env_for(twin))
     return env, env_id, target, twin is not None

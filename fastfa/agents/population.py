@@ -30,21 +30,12 @@ from .._checks import check_count
 from .._typing import ArrayLike
 from ..kernels.codes import ALG_CODES, ALG_NSTEP_SARSA, TRACE_CODES
 
-__all__ = ["run_population", "ALGORITHMS", "ENV_KINDS", "TileSpec"]
+__all__ = ["run_population", "ALGORITHMS", "TileSpec"]
 
 #: algorithm name -> code (``fastfa.kernels.codes.Alg``)
 ALGORITHMS = ALG_CODES
 #: trace name -> code (``fastfa.kernels.codes.Trace``; the agents' spellings "accumulating", ... work too)
 TRACES = TRACE_CODES
-#: env ids with a built-in compiled twin -> its class in fastfa.envs.classic
-ENV_KINDS = {
-    "MountainCar-v0": "MountainCarEnv",
-    "fastfa/MountainCar-v0": "MountainCarEnv",
-    "CartPole-v1": "CartPoleEnv",
-    "fastfa/CartPole-v1": "CartPoleEnv",
-    "Acrobot-v1": "AcrobotEnv",
-    "fastfa/Acrobot-v1": "AcrobotEnv",
-}
 #: the book's Mountain Car tile coding box (S&B 10.1): position [-1.2, 0.5], velocity [-0.07, 0.07]
 MOUNTAINCAR_BOX = ((-1.2, -0.07), (0.5, 0.07))
 
@@ -77,14 +68,17 @@ class TileSpec:
 def compiled_env_of(env_id: Any, discrete: bool = True) -> Any:
     """The CompiledEnv a population runs on: a built-in twin by id, or the user's CompiledEnv (``discrete``:
     require a ``Discrete`` action space, as linear control does)."""
-    from ..envs import classic
+    from ..envs import COMPILED_ENVS, compiled_env_for
     from ..envs.compiled import CompiledEnv
 
     if isinstance(env_id, str):
-        if env_id not in ENV_KINDS:
-            raise ValueError(f"env_id must be one of {sorted(ENV_KINDS)} or a fastfa.envs.CompiledEnv, got {env_id!r}")
-        return getattr(classic, ENV_KINDS[env_id])()
-    u = getattr(env_id, "unwrapped", env_id)
+        if env_id not in COMPILED_ENVS:
+            raise ValueError(
+                f"env_id must be one of {sorted(COMPILED_ENVS)} or a fastfa.envs.CompiledEnv, got {env_id!r}"
+            )
+        u = compiled_env_for(env_id)[0]
+    else:
+        u = getattr(env_id, "unwrapped", env_id)
     if not isinstance(u, CompiledEnv):
         raise TypeError(f"env_id must be an env id (str) or a fastfa.envs.CompiledEnv, got {type(env_id).__name__}")
     from gymnasium import spaces
@@ -223,7 +217,7 @@ def run_population(
     tr = TRACES[trace]
     s_len = cenv.state.shape[0]
     n_act = int(cenv.action_space.n)
-    if not max_steps and cenv.compiled_key is None:
+    if not max_steps:  # the env's own time limit (the classic twins have none: the book's setting)
         max_steps = cenv.max_episode_steps or 0
     unit = compiled_unit(cenv, alg, (cf, ci))
 

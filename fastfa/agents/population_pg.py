@@ -121,7 +121,7 @@ def run_pg_population(
         alg = PGAlg.ACTOR_CRITIC_TRACES
     episodes = check_count("episodes", episodes)
     max_steps = check_count("max_steps", max_steps, low=0)
-    if not max_steps and cenv.compiled_key is None:
+    if not max_steps:  # the env's own time limit (the classic twins have none: the book's setting)
         max_steps = cenv.max_episode_steps or 0
     if seeds is None:
         seeds = np.random.SeedSequence(seed).spawn(check_count("runs", runs))

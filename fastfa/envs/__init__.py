@@ -16,13 +16,21 @@ from typing import Any
 
 import gymnasium
 
-from ._registry import COMPILED_TWINS, REGISTRY, register_all
+from ._registry import COMPILED_ENVS, COMPILED_TWINS, REGISTRY, compiled_env_for, register_all
 from .check import check_compiled_env
 from .compiled import CompiledEnv
 
 register_all()
 
-__all__ = ["COMPILED_TWINS", "REGISTRY", "CompiledEnv", "check_compiled_env", "make"]
+__all__ = [
+    "COMPILED_ENVS",
+    "COMPILED_TWINS",
+    "REGISTRY",
+    "CompiledEnv",
+    "check_compiled_env",
+    "compiled_env_for",
+    "make",
+]
 
 
 def make(env_id: str, compiled: bool = False, **kwargs: Any) -> gymnasium.Env:

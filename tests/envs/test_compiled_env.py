@@ -287,3 +287,30 @@ def test_dqn_checks_a_user_env_before_compiling():
         DQN(env, seed=0, **_DQN_SMALL).learn(10)
     with pytest.raises(ValueError, match="CompiledEnv"):
         DQN(gymnasium.make("Pendulum-v1"), compiled=True)
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "fastfa/PuckWorldDiscrete-v0"])
+def test_every_builtin_compiled_env_matches_its_gymnasium_env(env_id):
+    """fastfa.envs.COMPILED_ENVS (the one table of built-in compiled envs, used by DQN and the
+    populations): each id's CompiledEnv passes gymnasium's checker and steps exactly as gymnasium.make(id)
+    for the same seed and actions (observations, rewards, terminations); its time limit is the id's."""
+    from fastfa.envs import COMPILED_ENVS, compiled_env_for
+
+    cenv, limit = compiled_env_for(env_id)
+    assert cenv.compiled_key is not None and limit == gymnasium.make(env_id).spec.max_episode_steps
+    check_env(cenv, skip_render_check=True)
+    gym = gymnasium.make(env_id).unwrapped
+    rng = np.random.default_rng(0)
+    for ep in range(2):
+        o1, _ = cenv.reset(seed=ep)
+        o2, _ = gym.reset(seed=ep)
+        np.testing.assert_array_equal(o1, o2)
+        for t in range(150):
+            a = int(rng.integers(cenv.action_space.n))
+            o1, r1, te1, _, _ = cenv.step(a)
+            o2, r2, te2, _, _ = gym.step(a)
+            np.testing.assert_array_equal(o1, o2)
+            assert (r1, te1) == (r2, te2)
+            if te1:
+                break
+    assert compiled_env_for("Pendulum-v1") is None and "fastfa/CartPole-v1" in COMPILED_ENVS
