@@ -36,7 +36,7 @@ class DeepContract:
     _pending: dict | None = None
     _wall_s = 0.0
     # provided by the agent class
-    _learn_chunk: Callable[[int], Any]
+    _learn_chunk: Callable[..., Any]
     _learn_whole: Callable[..., Any]
     _greedy_net: Callable[..., Any]
     save: Callable[..., Any]
@@ -85,14 +85,18 @@ class DeepContract:
         its replay buffer after the chunk passing every N steps (chunks are then N steps; in the
         Python loop, at the first episode end after every N steps, with the env's generator);
         ``Agent.load(checkpoint_path).learn()`` finishes the interrupted ``learn`` exactly.
-        ``episodes=`` is not supported (these agents train by env steps).
+        ``episodes=N`` (agents with ``_episodes_ok``, e.g. DQN): stop after N more episodes, or at
+        ``total_steps`` if it comes first (no checkpoints then).
         """
         name = type(self).__name__
         total_steps, env = split_learn_args(name, args, total_steps, None)
         if total_steps is None and episodes is None and self._pending is not None:
             total_steps = self._pending.get("total_steps")
-        total_steps, _ = check_budget(total_steps, episodes, episodes_ok=False)
+        total_steps, episodes = check_budget(total_steps, episodes, episodes_ok=getattr(self, "_episodes_ok", False))
         every, path = check_checkpoint(checkpoint_every, checkpoint_path)
+        if episodes is not None and every is not None:
+            raise ValueError("checkpoint_every: checkpoints need a total_steps budget (not episodes=)")
+        by_eps = {} if episodes is None else {"episodes": episodes}
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1):
@@ -102,25 +106,33 @@ class DeepContract:
         try:
             if not self._can_chunk:  # Python loop: checkpoints at episode ends (with the env's generator)
                 cb = callback if every is None else self._episode_checkpoints(callback, every, path, total_steps)
-                self._learn_whole(total_steps, progress, cb)
+                self._learn_whole(total_steps, progress, cb, **by_eps)
             else:
-                self._learn_chunks(total_steps, progress, callback, every, path, chunk)
+                self._learn_chunks(total_steps, progress, callback, every, path, chunk, episodes)
         finally:
             self._wall_s += time.perf_counter() - t0
         return self
 
-    def _learn_chunks(self, total, progress, callback, every, path: PathLike | None, chunk) -> None:
+    def _learn_chunks(self, total, progress, callback, every, path: PathLike | None, chunk, episodes=None) -> None:
+        from .._checks import MAX_BUDGET
         from ..loop import Progress
 
-        step = every or chunk or (10_000 if (callback is not None or progress) else total)
+        eps0 = len(self.episode_returns)
+        bar_total = total
+        if total is None:  # an episode budget only
+            total = MAX_BUDGET
+        step = every or chunk or (10_000 if (callback is not None or progress or episodes is not None) else total)
         q = getattr(self, "_step_quantum", 1)  # whole updates (A2C: n_envs * n_steps env steps)
         step = -(-step // q) * q
-        bar = Progress(total, f"{type(self).__name__} steps", enabled=progress)
+        bar = Progress(bar_total, f"{type(self).__name__} steps", enabled=progress)
         done, n_eps, last_ckpt = 0, len(self.episode_returns), 0
         try:
-            while done < total:
+            while done < total and (episodes is None or len(self.episode_returns) - eps0 < episodes):
                 before = self.num_timesteps
-                self._learn_chunk(min(step, total - done))
+                if episodes is None:
+                    self._learn_chunk(min(step, total - done))
+                else:
+                    self._learn_chunk(min(step, total - done), episodes - (len(self.episode_returns) - eps0))
                 done += self.num_timesteps - before
                 bar.update(self.num_timesteps - before)
                 stop = False

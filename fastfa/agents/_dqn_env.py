@@ -55,8 +55,9 @@ def dqn_env(env_or_id, compiled):
         )
     if compiled is False:
         twin = target = None
-    if twin is not None:
+    found = compiled_env_for(twin) if twin is not None else None
+    if found is not None:
         from .compiled_control import Target
 
-        target = Target(*compiled_env_for(twin))
+        target = Target(*found)
     return env, env_id, target, twin is not None

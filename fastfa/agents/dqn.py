@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import io as _io
-from .._checks import check_count
+from .._checks import MAX_BUDGET, check_count
 from ..buffers import PrioritizedReplayBuffer, ReplayBuffer
 from ..loop import Progress, run
 from ._contract import make_config, warn_legacy
@@ -200,16 +200,26 @@ class DQN(DeepContract):
     def _can_chunk(self) -> bool:
         return bool(self.compiled)
 
-    def _learn_chunk(self, n) -> None:
-        self._learn_raw(n, chunk=n)
+    _episodes_ok = True  # learn(episodes=N): the Python loop's budget; the fused loop stops at that episode
 
-    def _learn_whole(self, total, progress, callback) -> None:
-        self._learn_raw(total, progress=progress, callback=callback)
+    def _learn_chunk(self, n, episodes: int | None = None) -> None:
+        self._learn_raw(n, chunk=n, episodes=episodes)
+
+    def _learn_whole(self, total, progress, callback, episodes: int | None = None) -> None:
+        self._learn_raw(total, progress=progress, callback=callback, episodes=episodes)
 
     def _greedy_net(self):
         return self.theta, self.sizes, int(self.hp[_K().HP_ACT]), self.action_start
 
-    def _learn_raw(self, total_steps: int, *, progress: bool = False, callback=None, chunk: int | None = None):
+    def _learn_raw(
+        self,
+        total_steps: int | None,
+        *,
+        progress: bool = False,
+        callback=None,
+        chunk: int | None = None,
+        episodes: int | None = None,
+    ):
         """Train for ``total_steps`` more environment steps (the loops behind :meth:`learn`).
 
         Compiled loop: the episode in progress carries over between calls (so
@@ -217,11 +227,12 @@ class DQN(DeepContract):
         steps) sets how often ``callback(agent) -> bool|None`` and the progress bar
         run (``False`` from the callback stops).  Python loop: each call starts a new
         episode; ``callback`` is the per-episode callback of ``fastfa.loop.run``.
+        ``episodes``: stop after that many more episodes (at most ``total_steps`` steps if given).
         Raises ``FloatingPointError`` naming the env step if a loss becomes non-finite.
         """
-        total_steps = check_count("total_steps", total_steps)
+        total_steps = MAX_BUDGET if total_steps is None else check_count("total_steps", total_steps)
         if self.compiled:
-            self._learn_compiled(int(total_steps), progress, callback, chunk)
+            self._learn_compiled(int(total_steps), progress, callback, chunk, episodes)
         else:
             first = not self._started_python
             self._started_python = True
@@ -230,7 +241,8 @@ class DQN(DeepContract):
                 run(
                     self.env,
                     self,
-                    total_steps=int(total_steps),
+                    total_steps=None if total_steps == MAX_BUDGET else int(total_steps),
+                    episodes=episodes,
                     seed=self.env_seed if first else None,
                     callback=callback,
                     progress=progress,
@@ -241,21 +253,22 @@ class DQN(DeepContract):
                 self._sync_beta()
         return self
 
-    def _learn_compiled(self, total, progress, callback, chunk) -> None:
-        """``total`` steps of the fused loop over the target env, in chunks of ``chunk`` (callbacks
-        and the progress bar run between chunks)."""
+    def _learn_compiled(self, total, progress, callback, chunk, episodes=None) -> None:
+        """``total`` steps (or ``episodes`` episodes, whichever ends first) of the fused loop over the
+        target env, in chunks of ``chunk`` steps (callbacks and the progress bar run between chunks)."""
         assert self._target is not None  # compiled mode has a target env
         KE = _KE()
         unit = self._unit("run")
         chunk = int(chunk or 10_000)
-        bar = Progress(total, "DQN steps", enabled=progress)
+        bar = Progress(total if total < MAX_BUDGET else None, "DQN steps", enabled=progress)
         net = KE.DQNNet(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v)
         replay = KE.DQNReplay(*self._buffer_args(), self.buffer.rng)
-        done = 0
+        done, n_done = 0, 0
         try:
-            while done < total:
+            while done < total and (episodes is None or n_done < episodes):
                 n = min(chunk, total - done)
                 eps = KE.DQNEpisodes(np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), self.ep_ret_cur)
+                before = int(self.cnt[_K().C_STEPS])
                 n_ep = unit(
                     self._target.cenv.params,
                     self.env_state,
@@ -268,11 +281,14 @@ class DQN(DeepContract):
                     replay,
                     n,
                     eps,
+                    -1 if episodes is None else episodes - n_done,
                 )
+                n_done += n_ep
                 self.episode_returns.extend(eps.returns[:n_ep].tolist())
                 self.episode_lengths.extend(eps.lengths[:n_ep].tolist())
                 self.episode_end_steps.extend(eps.ends[:n_ep].tolist())
                 self._check_finite()
+                n = int(self.cnt[_K().C_STEPS]) - before
                 done += n
                 bar.update(n)
                 if callback is not None and callback(self) is False:

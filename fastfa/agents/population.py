@@ -72,11 +72,12 @@ def compiled_env_of(env_id: Any, discrete: bool = True) -> Any:
     from ..envs.compiled import CompiledEnv
 
     if isinstance(env_id, str):
-        if env_id not in COMPILED_ENVS:
+        found = compiled_env_for(env_id)
+        if found is None:
             raise ValueError(
                 f"env_id must be one of {sorted(COMPILED_ENVS)} or a fastfa.envs.CompiledEnv, got {env_id!r}"
             )
-        u = compiled_env_for(env_id)[0]
+        u = found[0]
     else:
         u = getattr(env_id, "unwrapped", env_id)
     if not isinstance(u, CompiledEnv):

@@ -10,6 +10,8 @@ LAZY_ATTRS: public helper name -> relative module, exposed as ``fastfa.envs.<nam
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium
 
 REGISTRY: dict[str, tuple[str, dict, int | None]] = {
@@ -44,7 +46,7 @@ COMPILED_ENVS.update({"fastfa/" + k: v for k, v in COMPILED_ENVS.items()})
 COMPILED_ENVS["fastfa/PuckWorldDiscrete-v0"] = ("fastfa.envs.pg_envs:PuckWorldDiscreteCompiledEnv", 600)
 
 
-def compiled_env_for(env_id: str):
+def compiled_env_for(env_id: str) -> tuple[Any, int] | None:
     """``(a new built-in CompiledEnv, its time limit)`` for ``env_id``, or None if it has none."""
     import importlib
 

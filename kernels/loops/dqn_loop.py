@@ -163,10 +163,11 @@ STATE_SIZE = 1
 PER = False
 
 
-def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n_steps, eps):
+def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n_steps, eps, max_episodes):
     """``n_steps`` env steps of acting, storing, target updates and training phases; the episode in
     progress (``env_state``, its observation ``x_cur``, ``cnt[C_EP_LEN]``, ``eps.ret_cur``) carries
-    over between calls.  Returns the number of episodes finished (written to ``eps``); stops early,
+    over between calls.  Returns the number of episodes finished (written to ``eps``); stops early
+    after the step (training included) that finishes episode ``max_episodes`` (< 0: no limit), and,
     with ``cnt[C_BAD_STEP]`` set, when a loss is not finite."""
     if PARAMS_N >= 0:
         params = fixed_tuple(env_params, PARAMS_N)
@@ -269,6 +270,8 @@ def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n
                 )  # fmt: skip
             if not ok:
                 return n_ep
+        if max_episodes >= 0 and n_ep >= max_episodes:
+            return n_ep
     return n_ep
 
 

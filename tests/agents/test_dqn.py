@@ -238,3 +238,26 @@ def test_python_loop_any_box_discrete_env(tmp_path):
     path = ag.save(tmp_path / "grid")
     again = DQN.load(path, env=_GridObsEnv())
     np.testing.assert_array_equal(again.q_values(np.ones((2, 2))), ag.q_values(np.ones((2, 2))))
+
+
+def test_learn_episodes_budget_compiled_equals_python_loop(tmp_path):
+    """learn(episodes=N): the fused loop stops after the step (training included) that ends episode N,
+    as the Python loop does; the same with chunks and a callback; total_steps caps it; the episode
+    budget continues across calls."""
+    comp = DQN("CartPole-v1", seed=5, **SMALL).learn(episodes=12)
+    py = DQN(gymnasium.make("CartPole-v1"), seed=5, **SMALL).learn(episodes=12)
+    assert comp.compiled and not py.compiled
+    assert len(comp.episode_returns) == len(py.episode_returns) == 12
+    assert comp.num_timesteps == py.num_timesteps == sum(comp.episode_lengths) > SMALL["learning_starts"]
+    assert comp.n_updates == py.n_updates > 0
+    np.testing.assert_array_equal(comp.theta, py.theta)
+    seen = []
+    chunked = DQN("CartPole-v1", seed=5, **SMALL)
+    chunked.learn(episodes=5, callback=lambda info: seen.append(info["episode"]), chunk=37)
+    chunked.learn(episodes=7, chunk=50)
+    assert seen == [1, 2, 3, 4, 5] and chunked.num_timesteps == comp.num_timesteps
+    np.testing.assert_array_equal(chunked.theta, comp.theta)
+    capped = DQN("CartPole-v1", seed=5, **SMALL).learn(total_steps=60, episodes=1000)
+    assert capped.num_timesteps == 60
+    with pytest.raises(ValueError, match="checkpoint"):
+        DQN("CartPole-v1", seed=5, **SMALL).learn(episodes=2, checkpoint_every=10, checkpoint_path=tmp_path / "c")
