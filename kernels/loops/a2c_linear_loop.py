@@ -24,8 +24,8 @@ from ..nn.a2c import a2c_record
 from .control_loop import round_f32
 
 #: Scratch of one learner: per sample (row n·K + k) the active indices ``rows`` [N·K, T], ``acts``
-#: [N·K], ``raw`` [N·K, D or 0], ``adv`` [N·K]; per step and env ``rew``, ``done``, ``v`` [N, K]; and
-#: ``tmp`` [K, T] (the tiles of the current or final observations).
+#: [N·K], ``raw`` [N·K, D or 0], ``adv`` [N·K]; per step and env ``rew``, ``done``, ``v`` [N, K];
+#: ``tmp`` [K, T] (the tiles of the current or final observations) and ``vk`` [K] (their values).
 LinWork = namedtuple("LinWork", "rows acts raw adv rew done v tmp vk")
 
 # bound per specialisation (placeholders: the template is never compiled as is)
