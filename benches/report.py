@@ -1,6 +1,6 @@
 """Regenerate every table of BENCHMARKS.md: fastfa and its peers, interleaved, in one run.
 
-    python benches/report.py                 # everything (well under an hour on 2 cores)
+    python benches/report.py                 # everything (over an hour on 2 cores; 38 min without scaling)
     python benches/report.py --quick         # the same rows with less work per row (<= 5 min quiet)
     python benches/report.py --only mountaincar,a2c-sb3     # some rows (the others stay as they were)
     python benches/report.py --list          # row ids
