@@ -352,29 +352,20 @@ class A2C(_PGAgent):
 
     def _run_compiled(self, n_updates: int, stop_eps: int) -> None:
         """The same updates in one call of the fused loop (``kernels/loops/a2c_linear_loop.py``)."""
-        from ..envs.check import ensure_checked
         from ..kernels.loops import a2c_linear_loop as L
-        from ..kernels.loops.specialise import specialise
         from ..kernels.nn.a2c import A2CEpisodes
+        from .compiled_control import env_unit
 
         assert self._target is not None  # compiled mode has a target env
         cenv = self._target.cenv
-        ensure_checked(cenv)
         K, N = self.n_envs, self.n_steps
         sp = self.action_space
         act_dim = 1 if self.discrete else int(sp.shape[0])
         act_f32 = (not self.discrete) and sp.dtype == np.float32
-        key = cenv.compiled_key
-        unit = specialise(
+        unit = env_unit(
             L.a2c_lin_run_tpl,
-            None if key is None else f"{key}_a2c_linear_{'softmax' if self.discrete else f'gaussian{act_dim}'}",
-            key is not None,
-            ENV_RESET=cenv.reset_fn,
-            ENV_STEP=cenv.step_fn,
-            ENV_OBSERVE=cenv.observe_fn,
-            OBS_F32=cenv.observation_space.dtype == np.float32,
-            OBS_DIM=int(cenv.observation_space.shape[0]),
-            PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+            cenv,
+            f"a2c_linear_{'softmax' if self.discrete else f'gaussian{act_dim}'}",
             DISCRETE=self.discrete,
             ACT_DIM=act_dim,
             ACT_F32=act_f32,

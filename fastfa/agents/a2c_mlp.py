@@ -272,23 +272,10 @@ class A2CMLP(DeepContract):
 
     def _units(self):
         """The fused training loop and the greedy evaluation for this env (cached for built-in envs)."""
-        from ..envs.check import check_compiled_env
-        from ..kernels.loops.specialise import specialise
+        from .compiled_control import env_unit
 
         cenv = self._target.cenv
-        key = cenv.compiled_key
-        if key is None and not getattr(cenv, "_checked", False):
-            check_compiled_env(cenv)
-        b = dict(
-            ENV_RESET=cenv.reset_fn,
-            ENV_STEP=cenv.step_fn,
-            ENV_OBSERVE=cenv.observe_fn,
-            OBS_F32=cenv.observation_space.dtype == np.float32,
-            OBS_DIM=self.obs_dim,
-            PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
-            STATE_SIZE=int(cenv.state.shape[0]),
-        )
-        return lambda tpl, name: specialise(tpl, None if key is None else f"{key}_{name}", key is not None, **b)
+        return lambda tpl, name: env_unit(tpl, cenv, name)
 
     def _run_compiled(self, n_updates, eps) -> int:
         from ..kernels.nn import a2c as KA

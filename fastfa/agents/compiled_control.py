@@ -95,15 +95,39 @@ def state_after_reset(env, target):
     return s.copy()
 
 
+def env_unit(template, cenv, name, *, cache=True, **variant):
+    """``template`` (a fused-loop template, see ``fastfa.kernels.loops.specialise``) specialised on the
+    compiled env ``cenv`` — its three functions and the constants ``OBS_F32``, ``OBS_DIM``,
+    ``PARAMS_N``, ``STATE_SIZE`` — and on the ``variant`` constants.  A built-in env's unit is cached on
+    disk as ``<compiled_key>_<name>`` (``cache=False``: never, e.g. for a user's policy function); a
+    user's env is checked once (:func:`fastfa.envs.check.ensure_checked`) and compiled once per process."""
+    from ..envs.check import ensure_checked
+    from ..kernels.loops.specialise import specialise
+
+    ensure_checked(cenv)
+    key = cenv.compiled_key if cache else None
+    return specialise(
+        template,
+        None if key is None else f"{key}_{name}",
+        key is not None,
+        ENV_RESET=cenv.reset_fn,
+        ENV_STEP=cenv.step_fn,
+        ENV_OBSERVE=cenv.observe_fn,
+        OBS_F32=cenv.observation_space.dtype == np.float32,
+        OBS_DIM=int(cenv.observation_space.shape[0]),
+        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+        STATE_SIZE=int(cenv.state.shape[0]),
+        **variant,
+    )
+
+
 def compiled_unit(cenv, alg, tiles=None):
     """The fused loop for (env, algorithm code): cached on disk for built-in envs, compiled once per
     process for a user's env (checked first).  ``tiles``: the ``(cf, ci)`` arrays it will code with
     (their dimensions must be the observation's length)."""
-    from ..envs.check import ensure_checked
     from ..kernels.loops import control_loop as L
     from ..kernels.linear import control_nstep as N
     from ..kernels.codes import Alg
-    from ..kernels.loops.specialise import specialise
 
     d = int(cenv.observation_space.shape[0])
     if tiles is not None and tiles[0].shape[1] != d:
@@ -111,21 +135,8 @@ def compiled_unit(cenv, alg, tiles=None):
             f"features: a tile coder over {tiles[0].shape[1]} dimensions cannot code the "
             f"{d}-dimensional observations of {cenv.compiled_key or 'this env'}"
         )
-    key = cenv.compiled_key
-    ensure_checked(cenv)
     tpl = N.nstep_sarsa_tpl if alg == Alg.NSTEP_SARSA else L.control_run_tpl
-    return specialise(
-        tpl,
-        None if key is None else f"{key}_{Alg(alg).name.lower()}",
-        key is not None,
-        ENV_RESET=cenv.reset_fn,
-        ENV_STEP=cenv.step_fn,
-        ENV_OBSERVE=cenv.observe_fn,
-        OBS_F32=cenv.observation_space.dtype == np.float32,
-        OBS_DIM=d,
-        ALG=int(alg),
-        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
-    )
+    return env_unit(tpl, cenv, Alg(alg).name.lower(), ALG=int(alg))
 
 
 def run_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress: bool = False):

@@ -28,24 +28,15 @@ __all__ = ["pg_unit", "run_pg_compiled"]
 def pg_unit(cenv, alg: int, discrete: bool, act_dim: int, act_f32: bool):
     """The fused policy-gradient loop for (env, algorithm code, policy): cached on disk for built-in
     envs, compiled once per process for a user's env (checked first)."""
-    from ..envs.check import ensure_checked
     from ..kernels.codes import PGAlg
     from ..kernels.loops import pg_env_loop as P
-    from ..kernels.loops.specialise import specialise
+    from .compiled_control import env_unit
 
-    key = cenv.compiled_key
-    ensure_checked(cenv)
     pol = "softmax" if discrete else f"gaussian{act_dim}{'f32' if act_f32 else ''}"
-    return specialise(
+    return env_unit(
         P.pg_run_tpl,
-        None if key is None else f"{key}_pg_{PGAlg(alg).name.lower()}_{pol}",
-        key is not None,
-        ENV_RESET=cenv.reset_fn,
-        ENV_STEP=cenv.step_fn,
-        ENV_OBSERVE=cenv.observe_fn,
-        OBS_F32=cenv.observation_space.dtype == np.float32,
-        OBS_DIM=int(cenv.observation_space.shape[0]),
-        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
+        cenv,
+        f"pg_{PGAlg(alg).name.lower()}_{pol}",
         PG_ALG=int(alg),
         DISCRETE=bool(discrete),
         ACT_DIM=int(act_dim),

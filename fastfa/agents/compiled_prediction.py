@@ -26,26 +26,20 @@ def pred_unit(cenv, method: int, policy=None):
     from ..envs.check import ensure_checked
     from ..kernels.codes import PredMethod
     from ..kernels.loops import prediction_env_loop as P
-    from ..kernels.loops.specialise import specialise
+    from .compiled_control import env_unit
 
-    key = None if policy is not None else cenv.compiled_key
-    ensure_checked(cenv)
+    ensure_checked(cenv)  # before the policy is called on its observations
     f32 = cenv.observation_space.dtype == np.float32
     if policy is not None:
         check_jitted_policy(policy, f32)
-    return specialise(
+    return env_unit(
         P.pred_run_tpl,
-        None if key is None else f"{key}_pred_{PredMethod(method).name.lower()}",
-        key is not None,
+        cenv,
+        f"pred_{PredMethod(method).name.lower()}",
+        cache=policy is None,
         HAS_POLICY=policy is not None,
         POLICY=P.POLICY if policy is None else policy,
         OBS_DTYPE=np.float32 if f32 else np.float64,
-        ENV_RESET=cenv.reset_fn,
-        ENV_STEP=cenv.step_fn,
-        ENV_OBSERVE=cenv.observe_fn,
-        OBS_F32=cenv.observation_space.dtype == np.float32,
-        OBS_DIM=int(cenv.observation_space.shape[0]),
-        PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
         METHOD=int(method),
     )
 

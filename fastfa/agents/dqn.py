@@ -301,25 +301,14 @@ class DQN(DeepContract):
         """The fused loop (``"run"``) or greedy evaluation (``"greedy"``) specialised on this agent's
         CompiledEnv (``kernels/loops/dqn_loop.py``): cached on disk for a built-in env, compiled
         once per process for a user's env, which is checked first."""
-        from ..envs.check import ensure_checked
-        from ..kernels.loops.specialise import specialise
+        from .compiled_control import env_unit
 
         assert self._target is not None  # only the CompiledEnv path has units
-        cenv = self._target.cenv
-        ensure_checked(cenv)
         per = bool(self.config.prioritized) and which == "run"
-        key = cenv.compiled_key
-        return specialise(
+        return env_unit(
             _KE().dqn_run_tpl if which == "run" else _KE().dqn_greedy_tpl,
-            None if key is None else f"{key}_dqn_{which}{'_per' if per else ''}",
-            key is not None,
-            ENV_RESET=cenv.reset_fn,
-            ENV_STEP=cenv.step_fn,
-            ENV_OBSERVE=cenv.observe_fn,
-            OBS_F32=cenv.observation_space.dtype == np.float32,
-            OBS_DIM=self.obs_dim,
-            PARAMS_N=cenv.params.shape[0] if cenv.params_tuple else -1,
-            STATE_SIZE=int(cenv.state.shape[0]),
+            self._target.cenv,
+            f"dqn_{which}{'_per' if per else ''}",
             PER=per,
         )
 

@@ -38,7 +38,9 @@ def specialise(template, key, cache, **bindings):
     ``key``: a stable name for a cached unit (built-in env id + variant), or None for a per-process
     unit (a user's env).  ``bindings``: global name -> jitted function or constant.
     """
-    memo = (template, key, cache, tuple(sorted((n, id(v)) for n, v in bindings.items())))
+    # functions by identity, constants by value (an int above 256 is a new object at every call: by
+    # identity, an env with a 300-long observation would have been re-specialised and recompiled each time)
+    memo = (template, key, cache, tuple(sorted((n, _memo_id(v)) for n, v in bindings.items())))
     unit = _UNITS.get(memo)
     if unit is not None:
         return unit[0]
@@ -55,6 +57,10 @@ def specialise(template, key, cache, **bindings):
     unit = fn if JIT_DISABLED else njit(cache=bool(cache) and key is not None)(fn)
     _UNITS[memo] = (unit, bindings)  # keep the bound objects alive: ids in the memo key stay unique
     return unit
+
+
+def _memo_id(v):
+    return (type(v), v) if isinstance(v, (bool, int, float, str)) else id(v)
 
 
 def _stamp(bindings):

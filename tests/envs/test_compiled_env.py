@@ -314,3 +314,17 @@ def test_every_builtin_compiled_env_matches_its_gymnasium_env(env_id):
             if te1:
                 break
     assert compiled_env_for("Pendulum-v1") is None and "fastfa/CartPole-v1" in COMPILED_ENVS
+
+
+def test_specialise_memo_keys_constants_by_value():
+    """A unit is made once per (template, key, bindings): a constant equal in value (even an int above
+    256, a new object at every call, e.g. the length of a long observation) finds the same unit, so an
+    agent does not recompile at every learn call; True and 1 stay distinct."""
+    from fastfa.kernels.loops.specialise import specialise
+
+    def tpl(x):
+        return x + K  # noqa: F821 - bound by specialise
+
+    a = specialise(tpl, None, False, K=int(np.int64(1000)))
+    assert specialise(tpl, None, False, K=int(np.int64(1000))) is a and a(1) == 1001
+    assert specialise(tpl, None, False, K=True) is not specialise(tpl, None, False, K=1)
