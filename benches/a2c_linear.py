@@ -12,23 +12,17 @@ The two loops give the same numbers for the same seed (tests/agents/test_a2c_lin
 
 import argparse
 import os
-import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from fastfa.agents import A2C
 from fastfa.features import GridTileCoder
 
-
-def cpu():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_lib import cpu_model  # noqa: E402
 
 
 def agent(compiled):
@@ -63,7 +57,7 @@ def main():
         u, d = ("M", 1e6) if np.median(v) >= 1e6 else ("k", 1e3)
         return f"{np.median(v) / d:.2f} {u} ({min(v) / d:.2f}-{max(v) / d:.2f} {u})"
 
-    print(f"CPU: {cpu()}; {args.rounds} interleaved rounds; load average {load0:.2f} -> {os.getloadavg()[0]:.2f}")
+    print(f"CPU: {cpu_model()}; {args.rounds} interleaved rounds; load average {load0:.2f} -> {os.getloadavg()[0]:.2f}")
     print("| loop | env steps/s, median (min-max) |")
     print("|---|---|")
     print(f"| fused compiled loop (first call {first:.2f} s) | {fmt(fused)} |")

@@ -18,7 +18,6 @@ the hand-written / template ratios.  All three give the same episodes (asserted)
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -33,18 +32,9 @@ from fastfa.kernels.loops.control_loop import make_budget, make_hp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mountaincar_sarsa_handwritten import mountaincar_sarsa_run  # noqa: E402
+from report_lib import cpu_model  # noqa: E402
 
 TILES = TileSpec((-1.2, -0.07), (0.5, 0.07), 8, 8)
-
-
-def cpu():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def one(env, episodes, seed):
@@ -103,7 +93,7 @@ def main():
         ref = outs["hand-written loop"]
         assert all(np.array_equal(ref, v) for v in outs.values()), "the three must give the same run"
     print(
-        f"CPU: {cpu()}; numba {numba.__version__}; {a.episodes} episodes x {a.rounds} interleaved rounds; "
+        f"CPU: {cpu_model()}; numba {numba.__version__}; {a.episodes} episodes x {a.rounds} interleaved rounds; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     print("| loop | first call (check + compile, or cache load) | env steps/s, median | min - max |")

@@ -27,14 +27,23 @@ VENV_HOME = Path(os.environ.get("FASTFA_BENCH_VENVS", Path.home() / ".cache" / "
 LOADED = 1.5
 
 
-def machine() -> dict:
-    """CPU model and flags that matter for the kernels, cores, memory, versions."""
-    info = {"cpu": platform.processor() or "unknown", "flags": [], "cores": os.cpu_count()}
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo; else what ``platform`` says)."""
     try:
         for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict:
+    """CPU model and flags that matter for the kernels, cores, memory, versions."""
+    info = {"cpu": cpu_model(), "flags": [], "cores": os.cpu_count()}
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
                 have = set(line.split(":", 1)[1].split())
                 info["flags"] = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni") if f in have]
                 break

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._jit import njit
 from .pg_traces import CRITIC_NOT_FINITE, OK, POLICY_NOT_FINITE
-from .policy_gradient import categorical_sample, gaussian_sample, softmax_pa_sparse_probs
+from .policy_gradient import categorical_sample, gaussian_mean, gaussian_sample, softmax_pa_sparse_probs
 
 #: The policy (updated in place): softmax ``theta`` [F, A]; Gaussian ``theta`` (θ_μ) [F, D], ``ls_b``
 #: [D], action bounds ``low``/``high`` [D] (empty arrays for a softmax), and ``discrete``.
@@ -38,18 +38,6 @@ def make_lin_hp(alpha, alpha_w, alpha_std, gamma, ls_min=-5.0, ls_max=2.0):
         float(alpha), float(alpha_w), -1.0 if alpha_std is None else float(alpha_std), float(gamma),
         float(ls_min), float(ls_max),
     )  # fmt: skip
-
-
-@njit
-def _mean_log_std(theta_mu, ls_b, idx, ls_min, ls_max, mu, ls):
-    """μ_d = Σ_k θ_μ[idx_k, d], ln σ_d = clip(b_d) into ``mu``/``ls``."""
-    for d in range(mu.shape[0]):
-        m = 0.0
-        for k in range(idx.shape[0]):
-            m += theta_mu[idx[k], d]
-        mu[d] = m
-        v = ls_b[d]
-        ls[d] = ls_min if v < ls_min else (ls_max if v > ls_max else v)
 
 
 @njit
@@ -75,7 +63,7 @@ def lin_act(pol, hp, rows, rng, acts, raw):
         D = pol.theta.shape[1]
         mu, ls = np.empty(D), np.empty(D)
         for k in range(rows.shape[0]):
-            _mean_log_std(pol.theta, pol.ls_b, rows[k], hp.ls_min, hp.ls_max, mu, ls)
+            gaussian_mean(pol.theta, pol.ls_b, rows[k], hp.ls_min, hp.ls_max, mu, ls)
             gaussian_sample(mu, ls, rng, raw[k])
 
 
@@ -110,7 +98,7 @@ def lin_update(pol, w, hp, rows, acts, raw, adv):
                 for a in range(A):
                     grad[f, a] += adv[b] * ((1.0 if a == acts[b] else 0.0) - probs[a])
         else:
-            _mean_log_std(theta, pol.ls_b, rows[b], hp.ls_min, hp.ls_max, mu, ls)
+            gaussian_mean(theta, pol.ls_b, rows[b], hp.ls_min, hp.ls_max, mu, ls)
             for d in range(A):
                 inv_var = math.exp(-2.0 * ls[d])
                 diff = raw[b, d] - mu[d]

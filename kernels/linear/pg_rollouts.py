@@ -15,7 +15,7 @@ import math
 
 from .._jit import njit
 from .pg_traces import OK, POLICY_NOT_FINITE
-from .policy_gradient import softmax_pa_sparse_probs
+from .policy_gradient import gaussian_mean, softmax_pa_sparse_probs
 
 
 @njit
@@ -34,13 +34,7 @@ def rollout_add_softmax(theta, acc, idx, a, scale, probs):
 @njit
 def rollout_add_gaussian(theta_mu, ls_b, acc, acc_b, idx, a, scale, ls_min, ls_max, mu, ls):
     """acc, acc_b ← + scale · ∇ ln π(a|s) (Gaussian; ``a`` the unclipped draw; ``mu``/``ls`` scratch)."""
-    for d in range(mu.shape[0]):
-        m = 0.0
-        for k in range(idx.shape[0]):
-            m += theta_mu[idx[k], d]
-        mu[d] = m
-        v = ls_b[d]
-        ls[d] = ls_min if v < ls_min else (ls_max if v > ls_max else v)
+    gaussian_mean(theta_mu, ls_b, idx, ls_min, ls_max, mu, ls)
     for d in range(mu.shape[0]):
         inv_var = math.exp(-2.0 * ls[d])
         diff = a[d] - mu[d]

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .._jit import njit
-from .policy_gradient import softmax_pa_sparse_probs
+from .policy_gradient import gaussian_mean, softmax_pa_sparse_probs
 
 #: status codes of the policy-gradient kernels and loop
 OK, POLICY_NOT_FINITE, CRITIC_NOT_FINITE = 0, 1, 2
@@ -72,13 +72,7 @@ def gaussian_traces_step(theta_mu, ls_b, w, zt, zb, zw, idx, a, delta, i_fac, hp
     returns a status (θ_μ and b are left unchanged if they would turn non-finite)."""
     g1 = _critic_trace_step(zw, idx, hp)
     D = theta_mu.shape[1]
-    for d in range(D):  # μ and clipped ln σ before the step, as GaussianLinear.grad_log_prob
-        m = 0.0
-        for k in range(idx.shape[0]):
-            m += theta_mu[idx[k], d]
-        mu[d] = m
-        v = ls_b[d]
-        ls[d] = hp.ls_min if v < hp.ls_min else (hp.ls_max if v > hp.ls_max else v)
+    gaussian_mean(theta_mu, ls_b, idx, hp.ls_min, hp.ls_max, mu, ls)  # before the step, as grad_log_prob
     c = hp.gamma * hp.lam
     for d in range(D):
         inv_var = math.exp(-2.0 * ls[d])

@@ -308,6 +308,19 @@ def gaussian_grad_log_pi(theta_mu, ls_w, ls_b, x_t, a_t, ls_min, ls_max, g_mu, g
 
 
 @njit
+def gaussian_mean(theta_mu, ls_b, idx, ls_min, ls_max, mu, ls):
+    """μ_d = Σ_k θ_μ[idx_k, d] and ln σ_d = clip(b_d) into ``mu``/``ls`` (equal to the dense kernel
+    on the binary vector of ``idx`` when the indices are ascending and distinct, as grid tiles are)."""
+    for d in range(mu.shape[0]):
+        m = 0.0
+        for k in range(idx.shape[0]):
+            m += theta_mu[idx[k], d]
+        mu[d] = m
+        v = ls_b[d]
+        ls[d] = ls_min if v < ls_min else (ls_max if v > ls_max else v)
+
+
+@njit
 def gaussian_sparse_update(theta_mu, ls_b, idx_t, a_t, step_mu, step_ls, ls_min, ls_max, mu, ls):
     """Gaussian policy with binary features idx_t and state-independent log-std b (θ_σ absent).
 

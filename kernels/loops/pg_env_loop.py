@@ -39,7 +39,7 @@ import numpy as np
 from .._jit import fixed_tuple, njit
 from ..codes import PG_AC_TRACES, PG_ACTOR_CRITIC, PG_QAC, PG_REINFORCE, PG_REINFORCE_BASELINE  # noqa: F401
 from ..features.gridtiles import grid_consts, grid_tiles_consts
-from ..linear.policy_gradient import categorical_sample, gaussian_sample, softmax_pa_sparse_probs
+from ..linear.policy_gradient import categorical_sample, gaussian_mean, gaussian_sample, softmax_pa_sparse_probs
 from ..linear.policy_gradient import softmax_pa_sparse_update
 from ..linear.pg_rollouts import rollout_add_gaussian, rollout_add_softmax, rollout_apply
 from ..linear.pg_traces import CRITIC_NOT_FINITE, OK, POLICY_NOT_FINITE, ac_traces_step, gaussian_traces_step
@@ -151,19 +151,6 @@ def sparse_add(w, idx, scale):
     for k in range(idx.shape[0]):
         ok = ok and math.isfinite(w[idx[k]])
     return ok
-
-
-@njit
-def gaussian_mean(theta_mu, ls_b, idx, ls_min, ls_max, mu, ls):
-    """μ_d = Σ_k θ_μ[idx_k, d] and ln σ_d = clip(b_d) into ``mu``/``ls`` (equal to the dense kernel
-    on the binary vector of ``idx`` when the indices are ascending and distinct, as grid tiles are)."""
-    for d in range(mu.shape[0]):
-        m = 0.0
-        for k in range(idx.shape[0]):
-            m += theta_mu[idx[k], d]
-        mu[d] = m
-        v = ls_b[d]
-        ls[d] = ls_min if v < ls_min else (ls_max if v > ls_max else v)
 
 
 @njit
