@@ -33,6 +33,17 @@ def _critic_trace_step(zw, idx, hp):
 
 
 @njit
+def _critic_step(w, zw, delta, hp):
+    """w ← w + α_w δ z_w; False if a weight is not finite."""
+    s = hp.alpha_w * delta
+    ok = True
+    for f in range(w.shape[0]):
+        w[f] += s * zw[f]
+        ok = ok and math.isfinite(w[f])
+    return ok
+
+
+@njit
 def ac_traces_step(theta, w, zt, zw, g, idx, a, delta, i_fac, hp, probs):
     """The trace update with a softmax policy θ [F, A] (``g``: ∇ ln π scratch, ``probs`` [A]); returns a
     status (θ is left unchanged if it would turn non-finite)."""
@@ -48,13 +59,9 @@ def ac_traces_step(theta, w, zt, zw, g, idx, a, delta, i_fac, hp, probs):
     for f in range(zt.shape[0]):
         for b in range(zt.shape[1]):
             zt[f, b] = zt[f, b] * c + i_fac * g[f, b]
-    s = hp.alpha_w * delta
-    ok = True
-    for f in range(w.shape[0]):
-        w[f] += s * zw[f]
-        ok = ok and math.isfinite(w[f])
-    if not ok:
+    if not _critic_step(w, zw, delta, hp):
         return CRITIC_NOT_FINITE
+    ok = True
     for f in range(zt.shape[0]):
         for b in range(zt.shape[1]):
             ok = ok and math.isfinite(theta[f, b] + hp.alpha * (delta * zt[f, b]))
@@ -83,13 +90,9 @@ def gaussian_traces_step(theta_mu, ls_b, w, zt, zb, zw, idx, a, delta, i_fac, hp
         for f in range(zt.shape[0]):
             zt[f, d] = zt[f, d] * c + i_fac * (gm * g1[f])
         zb[d] = zb[d] * c + i_fac * gs
-    s = hp.alpha_w * delta
-    ok = True
-    for f in range(w.shape[0]):
-        w[f] += s * zw[f]
-        ok = ok and math.isfinite(w[f])
-    if not ok:
+    if not _critic_step(w, zw, delta, hp):
         return CRITIC_NOT_FINITE
+    ok = True
     a_std = hp.alpha if hp.alpha_std < 0.0 else hp.alpha * hp.alpha_std / hp.alpha
     for f in range(zt.shape[0]):
         for d in range(D):
