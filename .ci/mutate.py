@@ -152,8 +152,8 @@ MUTANTS = [
     (
         "mlp-tanh-backward",
         "mlp_layers.py",
-        "work[base + t] *= 1.0 - h * h",
-        "work[base + t] *= 1.0 + h * h",
+        "dl[t] *= 1.0 - h * h",
+        "dl[t] *= 1.0 + h * h",
         [T + "kernels/test_mlp.py"],
         "MLP backward: tanh' = 1 + h² (sign)",
     ),

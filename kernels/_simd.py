@@ -213,12 +213,11 @@ def gather_rows(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
     for i in range(M):
         nk = 0
         ao = a_off + i * a_rs
-        for k in range(K):
+        for k in range(K):  # branch-free: ReLU zeros fall at random, a branch mispredicts half the time
             a = A[ao + k * a_cs]
-            if a != 0.0:
-                vals[nk] = a
-                idx[nk] = k
-                nk += 1
+            vals[nk] = a
+            idx[nk] = k
+            nk += a != 0.0
         co = c_off + i * ldc
         j0 = 0
         while j0 + 64 <= N:

@@ -24,7 +24,8 @@ Matrix products of layers with ≥ 16 outputs use the register-tiled
 micro-kernels of ``kernels/_simd.py`` (dense 4 × 16 tiles for the forward
 pass and the back-propagated deltas, row gathers over the non-zero ReLU
 entries for the weight gradients); narrow
-layers (the action-value head) use plain loops with eight independent sums.
+layers (the action-value head) are computed transposed (outᵀ = Wᵀ xᵀ), so the
+batch fills the vector lanes.
 Every product adds its terms in ascending order with separate multiply and
 add (no FMA, no ``fastmath``), so the results are exact IEEE and the same in
 every mode, including ``NUMBA_DISABLE_JIT=1``.  All kernels work for float32

@@ -10,7 +10,10 @@ of its own, and a DQN first run paid seconds for them).
 
 Matrix products of layers with ≥ 16 outputs use the register-tiled
 micro-kernels of ``kernels/_simd.py``; narrow layers (the action-value head)
-use plain loops with eight independent sums.  Every product adds its terms in
+run through the same kernels transposed, so the batch fills the vector lanes.
+Element loops run on 0-based views (offset loops kept a negative-index check
+per access and did not vectorise), and a ReLU select writes into a second array
+(in place, LLVM turns it into masked stores, ~12x slower on AMD Zen).  Every product adds its terms in
 ascending order with separate multiply and add (no FMA, no ``fastmath``), so
 results are exact IEEE and the same in every mode, ``NUMBA_DISABLE_JIT=1``
 included.
@@ -27,55 +30,50 @@ ACT_TANH = 1
 
 @njit
 def _dense_narrow(x, x_off, B, theta, w_off, n_in, n_out, out, o_off):
-    """out[i, j] = b_j + Σ_k x[i, k] W[k, j] (k ascending) for a layer of < 16 outputs; eight rows at
-    a time, so eight independent sums hide the add latency."""
-    b0 = w_off + n_in * n_out
-    i = 0
-    while i + 8 <= B:
-        xr = x_off + i * n_in
+    """out[i, j] = b_j + Σ_k x[i, k] W[k, j] (k ascending) for a layer of < 16 outputs, computed
+    transposed: outᵀ = Wᵀ xᵀ, so the batch (not the handful of outputs) fills the vector lanes of
+    :func:`gemm_tiles`; the same products in the same order as the row-by-row loop."""
+    dt = out.dtype
+    xt = np.empty(n_in * B, dt)  # xᵀ, rounded to the layer's precision as in the vector kernels
+    for i in range(B):
+        xr = x[x_off + i * n_in : x_off + (i + 1) * n_in]
+        for k in range(n_in):
+            xt[k * B + i] = xr[k]
+    ot = np.empty(n_out * B, dt)
+    for j in range(n_out):
+        b = theta[w_off + n_in * n_out + j]
+        oj = ot[j * B : (j + 1) * B]
+        for i in range(B):
+            oj[i] = b
+    # A = Wᵀ (row j = column j of W: stride n_out along k), B = xᵀ, C = outᵀ
+    gemm_tiles(theta, w_off, _I1, n_out, n_out, n_in, xt, _I0, B, B, ot, _I0, B)
+    for i in range(B):
+        orow = out[o_off + i * n_out : o_off + (i + 1) * n_out]
         for j in range(n_out):
-            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = theta[b0 + j]
-            for k in range(n_in):
-                w = theta[w_off + k * n_out + j]
-                s0 += x[xr + k] * w
-                s1 += x[xr + n_in + k] * w
-                s2 += x[xr + 2 * n_in + k] * w
-                s3 += x[xr + 3 * n_in + k] * w
-                s4 += x[xr + 4 * n_in + k] * w
-                s5 += x[xr + 5 * n_in + k] * w
-                s6 += x[xr + 6 * n_in + k] * w
-                s7 += x[xr + 7 * n_in + k] * w
-            oo = o_off + i * n_out + j
-            out[oo] = s0
-            out[oo + n_out] = s1
-            out[oo + 2 * n_out] = s2
-            out[oo + 3 * n_out] = s3
-            out[oo + 4 * n_out] = s4
-            out[oo + 5 * n_out] = s5
-            out[oo + 6 * n_out] = s6
-            out[oo + 7 * n_out] = s7
-        i += 8
-    while i < B:
-        for j in range(n_out):
-            s = theta[b0 + j]
-            for k in range(n_in):
-                s += x[x_off + i * n_in + k] * theta[w_off + k * n_out + j]
-            out[o_off + i * n_out + j] = s
-        i += 1
+            orow[j] = ot[j * B + i]
 
 
 @njit
 def _dense(x, x_off, B, theta, w_off, n_in, n_out, out, o_off):
     """out = x W + b (B rows, flat) for one layer."""
     if n_out >= 16:
-        b0 = w_off + n_in * n_out
-        for i in range(B):
-            oo = o_off + i * n_out
+        b = theta[w_off + n_in * n_out : w_off + (n_in + 1) * n_out]
+        for i in range(B):  # views: 0-based loops that LLVM vectorises (offset loops ran 15x slower)
+            orow = out[o_off + i * n_out : o_off + (i + 1) * n_out]
             for j in range(n_out):
-                out[oo + j] = theta[b0 + j]
+                orow[j] = b[j]
         gemm_tiles(x, x_off, n_in, _I1, B, n_in, theta, w_off, n_out, n_out, out, o_off, n_out)
     else:
         _dense_narrow(x, x_off, B, theta, w_off, n_in, n_out, out, o_off)
+
+
+@njit
+def _max_hidden(sizes):
+    """The widest hidden layer (0 without hidden layers)."""
+    m = _I0
+    for l in range(1, sizes.shape[0] - 1):
+        m = max(m, sizes[l])
+    return m
 
 
 @njit
@@ -86,22 +84,32 @@ def mlp_forward_flat(theta, sizes, act, x, x_off, B, acts):
     L = sizes.shape[0] - 1
     o = _I0
     a_off = _I0
+    # ReLU layers are computed into ``pre`` and rectified into ``acts``: an in-place select compiles
+    # to masked stores, 12x slower than a blend into another array on AMD Zen
+    relu = act == ACT_RELU
+    pre = np.empty(B * _max_hidden(sizes) if relu else 0, acts.dtype)
+    z = acts.dtype.type(0)
     for l in range(1, L + 1):
         n_in = sizes[l - 1]
         n_out = sizes[l]
+        hidden_relu = relu and l < L
+        dst = pre if hidden_relu else acts
+        d_off = _I0 if hidden_relu else a_off
         if l == 1:
-            _dense(x, x_off, B, theta, o, n_in, n_out, acts, a_off)
+            _dense(x, x_off, B, theta, o, n_in, n_out, dst, d_off)
         else:
-            _dense(acts, a_off - B * n_in, B, theta, o, n_in, n_out, acts, a_off)
+            _dense(acts, a_off - B * n_in, B, theta, o, n_in, n_out, dst, d_off)
         if l < L:
             e = a_off + B * n_out
-            if act == ACT_RELU:
-                for t in range(a_off, e):  # a select, not a branch (half the signs are random)
-                    v = acts[t]
-                    acts[t] = 0.0 if v < 0.0 else v
+            h = acts[a_off:e]
+            if hidden_relu:
+                p = pre[: B * n_out]
+                for t in range(h.shape[0]):  # a select, not a branch (half the signs are random)
+                    v = p[t]
+                    h[t] = z if v < z else v
             else:
-                for t in range(a_off, e):
-                    acts[t] = np.tanh(acts[t])
+                for t in range(h.shape[0]):
+                    h[t] = np.tanh(h[t])
             a_off = e
         o += (n_in + 1) * n_out
     return a_off
@@ -109,35 +117,15 @@ def mlp_forward_flat(theta, sizes, act, x, x_off, B, acts):
 
 @njit
 def _grad_w_narrow(h, h_off, B, d, d_off, n_in, n_out, g, w0):
-    """gW += hᵀ d for a layer of < 16 outputs: eight independent dot products over the batch at
-    once, each summed over the rows i in ascending order."""
-    k = 0
-    while k + 8 <= n_in:
+    """gW = hᵀ d for a layer of < 16 outputs, computed transposed: row j of gWᵀ = Σ_i d[i, j] h[i, :]
+    (i ascending, rows with d[i, j] = 0 skipped: they add exact zeros), one row gather per output."""
+    gt = np.zeros(n_out * n_in, g.dtype)
+    # A = dᵀ (row j = column j of d: stride n_out along i), B = h, C = gWᵀ
+    gather_rows(d, d_off, _I1, n_out, n_out, B, h, h_off, n_in, n_in, gt, _I0, n_in)
+    for k in range(n_in):
+        gk = g[w0 + k * n_out : w0 + (k + 1) * n_out]
         for j in range(n_out):
-            gi = w0 + k * n_out + j
-            s0, s1, s2, s3 = g[gi], g[gi + n_out], g[gi + 2 * n_out], g[gi + 3 * n_out]
-            s4, s5, s6, s7 = g[gi + 4 * n_out], g[gi + 5 * n_out], g[gi + 6 * n_out], g[gi + 7 * n_out]
-            for i in range(B):
-                dij = d[d_off + i * n_out + j]
-                hr = h_off + i * n_in + k
-                s0 += h[hr] * dij
-                s1 += h[hr + 1] * dij
-                s2 += h[hr + 2] * dij
-                s3 += h[hr + 3] * dij
-                s4 += h[hr + 4] * dij
-                s5 += h[hr + 5] * dij
-                s6 += h[hr + 6] * dij
-                s7 += h[hr + 7] * dij
-            g[gi], g[gi + n_out], g[gi + 2 * n_out], g[gi + 3 * n_out] = s0, s1, s2, s3
-            g[gi + 4 * n_out], g[gi + 5 * n_out], g[gi + 6 * n_out], g[gi + 7 * n_out] = s4, s5, s6, s7
-        k += 8
-    while k < n_in:
-        for j in range(n_out):
-            s = g[w0 + k * n_out + j]
-            for i in range(B):
-                s += h[h_off + i * n_in + k] * d[d_off + i * n_out + j]
-            g[w0 + k * n_out + j] = s
-        k += 1
+            gk[j] = gt[j * n_in + k]
 
 
 @njit
@@ -159,15 +147,16 @@ def _transpose(theta, w0, n_in, n_out, wt, w_off):
 @njit
 def _grad_layer(h, h_off, B, n_in, n_out, d, d_off, grad, w0):
     """∂L/∂W_l = h_{l−1}ᵀ δ_l and ∂L/∂b_l = Σ_i δ_l into ``grad`` (overwritten)."""
-    for t in range(w0, w0 + (n_in + 1) * n_out):
-        grad[t] = 0.0
-    b0 = w0 + n_in * n_out
+    gb = grad[w0 + n_in * n_out : w0 + (n_in + 1) * n_out]
+    gb[:] = 0.0
     for i in range(B):
+        dr = d[d_off + i * n_out : d_off + (i + 1) * n_out]
         for j in range(n_out):
-            grad[b0 + j] += d[d_off + i * n_out + j]
+            gb[j] += dr[j]
     if n_out < 16:
         _grad_w_narrow(h, h_off, B, d, d_off, n_in, n_out, grad, w0)
     else:  # row k of gW gathers the batch rows where h[i, k] ≠ 0
+        grad[w0 : w0 + n_in * n_out] = 0.0
         gather_rows(h, h_off, _I1, n_in, n_in, B, d, d_off, n_out, n_out, grad, w0, n_out)
 
 
@@ -186,6 +175,9 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
     for l in range(1, L):
         p_top += (sizes[l - 1] + 1) * sizes[l]
         a_top += B * sizes[l]
+    relu = act == ACT_RELU
+    pre = np.empty(B * _max_hidden(sizes) if relu else 0, work.dtype)
+    z = work.dtype.type(0)
     dsrc = dout  # δ_l lives in dsrc[d_off:], row-major B × n_l
     d_off = _I0
     w0 = p_top
@@ -200,26 +192,25 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
             wt = 2 * mB
             _transpose(theta, w0, n_in, n_out, work, wt)
             base = (L - l) % 2 * mB  # ping-pong between two halves of work
-            for t in range(base, base + B * n_in):
-                work[t] = 0.0
+            # ReLU: δ_l W_lᵀ into ``pre``, masked into work (a blend; in place it compiles to slow
+            # masked stores); tanh: in place
+            dst = pre if relu else work
+            p0 = _I0 if relu else base
+            dst[p0 : p0 + B * n_in] = 0.0
             if n_out >= 16:
-                gemm_tiles(dsrc, d_off, n_out, _I1, B, n_out, work, wt, n_in, n_in, work, base, n_in)
+                gemm_tiles(dsrc, d_off, n_out, _I1, B, n_out, work, wt, n_in, n_in, dst, p0, n_in)
+            else:  # δ_l's zero entries skipped (they add exact zeros)
+                gather_rows(dsrc, d_off, n_out, _I1, B, n_out, work, wt, n_in, n_in, dst, p0, n_in)
+            dl = work[base : base + B * n_in]
+            hl = acts[a_prev : a_prev + B * n_in]
+            if relu:
+                pl = pre[: B * n_in]
+                for t in range(dl.shape[0]):
+                    dl[t] = pl[t] if hl[t] > z else z
             else:
-                for i in range(B):
-                    for j in range(n_out):
-                        dij = dsrc[d_off + i * n_out + j]
-                        if dij != 0.0:
-                            r = base + i * n_in
-                            c = wt + j * n_in
-                            for k in range(n_in):
-                                work[r + k] += dij * work[c + k]
-            if act == ACT_RELU:
-                for t in range(B * n_in):
-                    work[base + t] = work[base + t] if acts[a_prev + t] > 0.0 else 0.0
-            else:
-                for t in range(B * n_in):
-                    h = acts[a_prev + t]
-                    work[base + t] *= 1.0 - h * h
+                for t in range(dl.shape[0]):
+                    h = hl[t]
+                    dl[t] *= 1.0 - h * h
             dsrc = work
             d_off = base
             w0 -= (sizes[l - 2] + 1) * n_in
