@@ -23,6 +23,7 @@ import numpy as np
 
 from .._jit import njit
 from .._simd import _I0, _I1, gather_rows, gemm_tiles
+from .tanh import tanh_into
 
 ACT_RELU = 0
 ACT_TANH = 1
@@ -84,32 +85,30 @@ def mlp_forward_flat(theta, sizes, act, x, x_off, B, acts):
     L = sizes.shape[0] - 1
     o = _I0
     a_off = _I0
-    # ReLU layers are computed into ``pre`` and rectified into ``acts``: an in-place select compiles
-    # to masked stores, 12x slower than a blend into another array on AMD Zen
-    relu = act == ACT_RELU
-    pre = np.empty(B * _max_hidden(sizes) if relu else 0, acts.dtype)
+    # hidden layers are computed into ``pre`` and activated into ``acts``: in place, the ReLU select
+    # compiles to masked stores (12x slower on AMD Zen) and the tanh loop does not vectorise
+    pre = np.empty(B * _max_hidden(sizes), acts.dtype)
     z = acts.dtype.type(0)
     for l in range(1, L + 1):
         n_in = sizes[l - 1]
         n_out = sizes[l]
-        hidden_relu = relu and l < L
-        dst = pre if hidden_relu else acts
-        d_off = _I0 if hidden_relu else a_off
+        hidden = l < L
+        dst = pre if hidden else acts
+        d_off = _I0 if hidden else a_off
         if l == 1:
             _dense(x, x_off, B, theta, o, n_in, n_out, dst, d_off)
         else:
             _dense(acts, a_off - B * n_in, B, theta, o, n_in, n_out, dst, d_off)
-        if l < L:
+        if hidden:
             e = a_off + B * n_out
             h = acts[a_off:e]
-            if hidden_relu:
-                p = pre[: B * n_out]
+            p = pre[: B * n_out]
+            if act == ACT_RELU:
                 for t in range(h.shape[0]):  # a select, not a branch (half the signs are random)
                     v = p[t]
                     h[t] = z if v < z else v
             else:
-                for t in range(h.shape[0]):
-                    h[t] = np.tanh(h[t])
+                tanh_into(p, h)
             a_off = e
         o += (n_in + 1) * n_out
     return a_off
