@@ -102,6 +102,20 @@ def a2c_act(nets, w, obs, n, rng, actions):
     K = obs.shape[0]
     A = w.p.shape[0]
     logits = mlp_forward(nets.theta_pi, nets.sizes_pi, nets.act, obs, w.acts_pi_k)
+    # keep every layer's activations as rows n·K .. n·K + K − 1 of the batch's: θ_π does not change
+    # before the update, and a row's values do not depend on the rows computed with it, so the
+    # update's backward pass uses them instead of a second forward pass over the batch
+    sizes = nets.sizes_pi
+    B = w.acts_b.shape[0]
+    src = 0
+    dst = 0
+    for l in range(1, sizes.shape[0]):
+        m = K * sizes[l]
+        o = dst + n * m
+        for t in range(m):
+            w.acts_pi[o + t] = w.acts_pi_k[src + t]
+        src += m
+        dst += B * sizes[l]
     for k in range(K):
         i = n * K + k
         for j in range(obs.shape[1]):
@@ -124,8 +138,9 @@ def a2c_value1(nets, w, x):
 
 @njit
 def a2c_update(nets, w, obs_last, hp):
-    """One A2C update from the collected batch in ``w`` and the envs' current observations
-    ``obs_last`` (module docstring); returns :data:`OK` or :data:`NOT_FINITE` (nothing changed)."""
+    """One A2C update from the collected batch in ``w`` (with π's activations for it, kept by
+    :func:`a2c_act`) and the envs' current observations ``obs_last`` (module docstring); returns
+    :data:`OK` or :data:`NOT_FINITE` (nothing changed)."""
     N, K = w.rew.shape
     B = N * K
     A = w.p.shape[0]
@@ -140,7 +155,8 @@ def a2c_update(nets, w, obs_last, hp):
             w.dv[i, 0] = 2.0 * hp.vf_coef * (V[i, 0] - g) / B
             w.dlog[i, 0] = g - V[i, 0]  # the advantage; turned into ∂L/∂logit below
     mlp_backward(nets.theta_v, nets.sizes_v, nets.act, w.X, w.acts_v, w.dv, w.g_v, w.work_v)
-    logits_b = mlp_forward(nets.theta_pi, nets.sizes_pi, nets.act, w.X, w.acts_pi)
+    o = mlp_acts_size(nets.sizes_pi, B) - B * A  # π's outputs for the batch, kept by a2c_act
+    logits_b = w.acts_pi[o : o + B * A].reshape((B, A))
     for i in range(B):
         adv = w.dlog[i, 0]
         for b in range(A):
