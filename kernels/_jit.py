@@ -7,18 +7,60 @@ when neither is writable, ``numba.njit(cache=True)`` raises at decoration time
 breaking ``import fastfa``.  Point ``NUMBA_CACHE_DIR`` at a writable folder to
 keep caching in that case.
 
+Numba invalidates a cached function when its own source file changes, not when
+a function it calls (and inlines) changes in another file: after an edit of
+``kernels/nn/mlp_layers.py`` the cached DQN and A2C loops kept running the old
+layer code.  Every cached kernel's index key therefore also carries
+:data:`KERNELS_FINGERPRINT`, a hash of all kernel sources: editing any kernel
+recompiles the cached units instead of loading stale ones.
+
 Under ``NUMBA_DISABLE_JIT=1`` the decorated functions are plain Python (useful
 for debugging and for the interpreted test run).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
+from pathlib import Path
 
 import numba
 
 JIT_DISABLED = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
+
+
+def kernels_fingerprint(root: Path | None = None) -> str:
+    """sha256 over the path and bytes of every ``*.py`` file under ``root`` (default: this package)."""
+    root = Path(__file__).resolve().parent if root is None else Path(root)
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+#: Part of every cached kernel's index key (module docstring).
+KERNELS_FINGERPRINT = kernels_fingerprint()
+
+
+def _tree_cache(dispatcher):
+    """Give ``dispatcher`` a cache whose index key carries :data:`KERNELS_FINGERPRINT` (left as it
+    is if this Numba's internals differ)."""
+    try:
+        from numba.core.caching import FunctionCache
+
+        class _KernelTreeCache(FunctionCache):
+            def _index_key(self, sig, codegen):
+                return (*super()._index_key(sig, codegen), KERNELS_FINGERPRINT)
+
+        if isinstance(dispatcher._cache, FunctionCache):
+            dispatcher._cache = _KernelTreeCache(dispatcher.py_func)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Numba
+        pass
+    return dispatcher
+
 
 _warned = False
 
@@ -34,7 +76,8 @@ def njit(*args, **kwargs):
     def decorate(fn):
         global _warned
         try:
-            return numba.njit(**kwargs)(fn)
+            d = numba.njit(**kwargs)(fn)
+            return _tree_cache(d) if kwargs.get("cache") and not JIT_DISABLED else d
         except RuntimeError as err:  # "cannot cache function ...: no locator available"
             if not kwargs.get("cache"):
                 raise
