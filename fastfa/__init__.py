@@ -15,6 +15,7 @@ Public names::
     fastfa.tiles3                                     # drop-in for Sutton's tiles3
     fastfa.features, fastfa.agents, fastfa.policies, fastfa.envs, fastfa.buffers
     fastfa.sweep(...)                                 # parameter studies
+    fastfa.train_seeds(agent, env, seeds, ...)        # one agent per seed, trained in parallel threads
     fastfa.Sarsa, fastfa.DQN, ...                     # every agent of fastfa.agents (same contract)
 """
 
@@ -45,7 +46,7 @@ _SUBMODULES = {
     "kernels",
 }
 
-__all__ = ["__version__", "make", "sweep", *sorted(_SUBMODULES)]
+__all__ = ["__version__", "make", "sweep", "train_seeds", *sorted(_SUBMODULES)]
 
 
 def sweep(*args: Any, **kwargs: Any) -> SweepResult:
@@ -53,6 +54,13 @@ def sweep(*args: Any, **kwargs: Any) -> SweepResult:
     from .sweep import sweep as _sweep
 
     return _sweep(*args, **kwargs)
+
+
+def train_seeds(*args: Any, **kwargs: Any) -> list:
+    """Train one agent per seed in parallel threads; see :func:`fastfa.agents.seeds.train_seeds`."""
+    from .agents.seeds import train_seeds as _train_seeds
+
+    return _train_seeds(*args, **kwargs)
 
 
 def __getattr__(name: str):

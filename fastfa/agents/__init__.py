@@ -38,6 +38,7 @@ _LAZY: dict[str, str] = {
     "DiscretizedQLearning": ".control_more",
     "ControlConfig": ".control",
     "run_population": ".population",
+    "train_seeds": ".seeds",
     "Reinforce": ".policy_gradient",
     "ReinforceBaseline": ".policy_gradient",
     "ActorCritic": ".policy_gradient",

@@ -20,6 +20,7 @@ do it once per env before its first compiled run).
 
 from __future__ import annotations
 
+import copy
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -123,6 +124,22 @@ class CompiledEnv(gymnasium.Env):
         self._elapsed = 0
         self._started = False
         self.checked = False
+
+    def clone(self) -> CompiledEnv:
+        """An independent copy: the same functions, parameters and time limit, its own state, spaces
+        and generators (reset it before use); whether it passed the check carries over.  A population
+        gives each seed one (:func:`fastfa.train_seeds`)."""
+        c = copy.copy(self)
+        c.observation_space = copy.deepcopy(self.observation_space)  # a space holds its own generator
+        c.action_space = copy.deepcopy(self.action_space)
+        c.params = self.params.copy()
+        c.state = np.zeros_like(self.state)
+        c._out = np.zeros_like(self._out)
+        c._np_random = None
+        c._np_random_seed = None
+        c._elapsed = 0
+        c._started = False
+        return c
 
     @property
     def _checked(self) -> bool:  # the 0.2.0-dev spelling of ``checked``

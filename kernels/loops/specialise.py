@@ -24,12 +24,14 @@ editing an env's file gives its loops a new cache entry instead of a stale one.
 
 import os
 import re
+import threading
 import types
 import zlib
 
 from .._jit import JIT_DISABLED, njit
 
 _UNITS = {}
+_LOCK = threading.Lock()
 
 
 def specialise(template, key, cache, **bindings):
@@ -41,9 +43,14 @@ def specialise(template, key, cache, **bindings):
     # functions by identity, constants by value (an int above 256 is a new object at every call: by
     # identity, an env with a 300-long observation would have been re-specialised and recompiled each time)
     memo = (template, key, cache, tuple(sorted((n, _memo_id(v)) for n, v in bindings.items())))
-    unit = _UNITS.get(memo)
-    if unit is not None:
-        return unit[0]
+    with _LOCK:  # threads of a population ask for the same unit at once: one dispatcher, one compile
+        unit = _UNITS.get(memo)
+        if unit is None:
+            unit = _UNITS[memo] = _make_unit(template, key, cache, bindings)
+    return unit[0]
+
+
+def _make_unit(template, key, cache, bindings):
     suffix = re.sub(r"\W", "_", key) + _stamp(bindings) if key is not None else "user%d" % len(_UNITS)
     fn = types.FunctionType(
         template.__code__,
@@ -55,8 +62,7 @@ def specialise(template, key, cache, **bindings):
     fn.__module__ = template.__module__
     fn.__doc__ = template.__doc__
     unit = fn if JIT_DISABLED else njit(cache=bool(cache) and key is not None)(fn)
-    _UNITS[memo] = (unit, bindings)  # keep the bound objects alive: ids in the memo key stay unique
-    return unit
+    return (unit, bindings)  # keep the bound objects alive: ids in the memo key stay unique
 
 
 def _memo_id(v):

@@ -328,3 +328,22 @@ def test_specialise_memo_keys_constants_by_value():
     a = specialise(tpl, None, False, K=int(np.int64(1000)))
     assert specialise(tpl, None, False, K=int(np.int64(1000))) is a and a(1) == 1001
     assert specialise(tpl, None, False, K=True) is not specialise(tpl, None, False, K=1)
+
+
+def test_clone_is_independent():
+    from fastfa.envs.examples import user_mountain_car
+
+    env = user_mountain_car(200)
+    env.checked = True
+    env.reset(seed=1)
+    c = env.clone()
+    assert c.reset_fn is env.reset_fn and c.step_fn is env.step_fn and c.checked
+    assert c.state is not env.state and c.params is not env.params and c.action_space is not env.action_space
+    np.testing.assert_array_equal(c.params, env.params)
+    o1, _ = c.reset(seed=1)
+    np.testing.assert_array_equal(o1, env.reset(seed=1)[0])  # same seed, same start
+    c.step(2)
+    assert not np.array_equal(c.state, env.state)  # stepping the clone leaves the original alone
+    env.action_space.seed(0)
+    c.action_space.seed(0)
+    assert env.action_space.sample() == c.action_space.sample()
