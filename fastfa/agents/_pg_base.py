@@ -1,30 +1,26 @@
 """Shared pieces of the linear policy-gradient agents: :class:`PGConfig`, :class:`ConstantFeatures`
-and the agent surface (construction from features + action space, learn, predict, value, save/load).
+and the agent surface (construction from features + action space, learn, predict, value; save/load
+in :mod:`fastfa.agents._pg_io`).
 
 The algorithms themselves are in :mod:`fastfa.agents.policy_gradient`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from typing import Any, TYPE_CHECKING
+from typing import Any
 
-from pathlib import Path
 
 from collections.abc import Callable
 
 import numpy as np
 
-from .. import io as _io
 from ..loop import run
 from ..features.constant import ConstantFeatures
+from ._pg_io import PGFiles
 from ._contract import Contract, default_features, is_env, make_config, resolve_env, warn_legacy
-from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
+from .._typing import ArrayLike, EnvArg, FeaturesArg
 
 __all__ = ["PGConfig", "ConstantFeatures"]
 
@@ -81,7 +77,7 @@ class PGConfig:
             raise ValueError(f"std_bounds must satisfy 0 < min < max < inf, got {self.std_bounds!r}")
 
 
-class _PGAgent(Contract):
+class _PGAgent(PGFiles, Contract):
     """Shared surface: the agent contract, construction from an env, learn, predict, value, save/load."""
 
     has_critic = True
@@ -318,109 +314,6 @@ class _PGAgent(Contract):
         if not self.has_critic:
             raise TypeError(f"{type(self).__name__} learns no value function (use ReinforceBaseline or ActorCritic)")
         return self._v(self._x(obs))
-
-    def save(self, path: PathLike) -> Path:
-        """Config, action space, features and parameters in one pickle-free file."""
-        from ..approx.linear_v import features_to_state
-
-        fmeta, farr = features_to_state(self.features)
-        space = (
-            {"n": int(self.action_space.n)}
-            if self.discrete
-            else {"low": self.action_space.low.tolist(), "high": self.action_space.high.tolist()}
-        )
-        arrays = {
-            "w": self.w,
-            **{f"policy.{k}": v for k, v in self.policy.state_dict().items()},
-            **{f"features.{k}": v for k, v in farr.items()},
-            # REINFORCE with n_rollouts > 1 between two updates: the gradients summed so far
-            **{f"batch.{j}": b for j, b in enumerate(self._batch or [])},
-        }
-        return _io.save(
-            path,
-            type(self).__name__,
-            {
-                "config": dataclasses.asdict(self.config),
-                "space": space,
-                "features": fmeta,
-                "seed": self.seed,
-                "rng": _io.rng_state(self.rng),
-                "contract": self._contract_meta(),
-                "batch_episodes": int(self._n_eps),
-            },
-            arrays,
-        )
-
-    @classmethod
-    @_io.loader
-    def load(cls, path: PathLike, env: EnvArg = None, *, features: FeaturesArg = None) -> Self:
-        """Rebuild an agent saved by :meth:`save` (0.1.0 files too) on ``env`` (default: the saved env id);
-        pass ``features`` for non-fastfa feature objects."""
-        _, meta, arrays = _io.load(path, kind=cls.__name__)
-        agent = cls._from_loaded(meta, arrays, features)
-        agent._restore_contract(meta, env)
-        return agent
-
-    @classmethod
-    def _from_loaded(cls, meta: dict, arrays, features=None):
-        from gymnasium import spaces
-
-        from ..approx.linear_v import features_from_state
-
-        if features is None:
-            if meta["features"]["class"] == "ConstantFeatures":
-                features = ConstantFeatures()
-            else:
-                fa = {k[len("features.") :]: a for k, a in arrays.items() if k.startswith("features.")}
-                features = features_from_state(meta["features"], fa)
-        sp = meta["space"]
-        space = (
-            spaces.Discrete(sp["n"])
-            if "n" in sp
-            else spaces.Box(np.array(sp["low"], np.float32), np.array(sp["high"], np.float32))
-        )
-        cfg = dict(meta["config"])
-        cfg["std_bounds"] = tuple(cfg["std_bounds"])
-        agent = object.__new__(cls)  # QAC/A2C constructors need more than the saved state
-        _PGAgent._build(agent, features, space, PGConfig(**cfg), meta["seed"], {}, None)
-        # untrusted file: every array must have exactly the shape the rebuilt agent has (no broadcasting,
-        # no new attributes), and be finite
-        agent.w = np.array(
-            _io.check_array(arrays, "w", kind="biuf", shape=np.shape(agent.w), finite=True), dtype=np.float64
-        )
-        for k in set(agent.policy.state_dict()) | {k[len("policy.") :] for k in arrays if k.startswith("policy.")}:
-            old = getattr(agent.policy, k, None)
-            if not isinstance(old, np.ndarray):
-                raise ValueError(f"array 'policy.{k}': the policy has no such parameter array")
-            setattr(
-                agent.policy,
-                k,
-                np.array(
-                    _io.check_array(arrays, "policy." + k, kind="biuf", shape=old.shape, finite=True), dtype=np.float64
-                ),
-            )
-        agent.rng = _io.rng_from_state(meta["rng"])
-        agent._restore_batch(meta, arrays)
-        return agent
-
-    def _restore_batch(self, meta, arrays) -> None:
-        """The half-accumulated REINFORCE batch of a file saved mid-batch (absent: none)."""
-        n_eps = meta.get("batch_episodes", 0)
-        keys = sorted((k for k in arrays if k.startswith("batch.")), key=lambda k: int(k.split(".", 1)[1]))
-        if isinstance(n_eps, bool) or not isinstance(n_eps, int) or not 0 <= n_eps < self.config.n_rollouts:
-            raise ValueError(f"batch_episodes must be an int in [0, n_rollouts), got {n_eps!r}")
-        if not keys:
-            if n_eps:
-                raise ValueError(f"batch_episodes={n_eps} but the file holds no batch arrays")
-            return
-        params = self._params()
-        if keys != [f"batch.{j}" for j in range(len(params))] or not n_eps:
-            raise ValueError(f"batch arrays {keys} do not match the policy's {len(params)} parameter arrays")
-        self._batch = [
-            np.array(_io.check_array(arrays, k, kind="f", shape=p.shape, finite=True), dtype=np.float64)
-            for k, p in zip(keys, params)
-        ]
-        self._n_eps = n_eps
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.features!r}, {self.action_space}, {self.config})"

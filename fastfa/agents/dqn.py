@@ -30,7 +30,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pathlib import Path
@@ -44,6 +43,7 @@ from ..loop import Progress, run
 from ._contract import make_config, warn_legacy
 from ._deep import DeepContract
 from ._dqn_env import TWIN_STATE_LEN, dqn_env
+from ._dqn_step import DQNSteps
 from .dqn_config import DQNConfig
 from .._typing import ArrayLike, EnvArg, FeaturesArg, PathLike
 from numpy.random import Generator
@@ -63,7 +63,7 @@ def _KE():
     return dqn_loop
 
 
-class DQN(DeepContract):
+class DQN(DQNSteps, DeepContract):
     """Deep Q-network agent: ``DQN(env, features=None, *, config=None, seed=None, compiled="auto", **overrides)``
     (the agent contract; learn/evaluate/log/checkpoints in :mod:`fastfa.agents._deep`).
 
@@ -385,64 +385,6 @@ class DQN(DeepContract):
             lengths,
         )
         return out
-
-    # ------------------------------------------------------------------ Learner protocol (Python loop)
-    def _act(self, x: ArrayLike):
-        K = _K()
-        if self.cnt[K.C_STEPS] < self.config.learning_starts or self.rng.random() < self.exploration_rate:
-            return int(self.rng.integers(0, self.n_actions))
-        return int(K.dqn_greedy(self.theta, self.sizes, int(self.hp[K.HP_ACT]), x, self._acts1))
-
-    def begin_episode(self, obs: ArrayLike) -> ArrayLike:
-        self._x = self._obs(obs)
-        self._ep_ret, self._ep_len = 0.0, 0
-        self._in_episode = True
-        return self._act(self._x) + self.action_start
-
-    def step(
-        self, obs: ArrayLike, action: int, reward: float, next_obs: ArrayLike, terminated: bool, truncated: bool
-    ) -> int:
-        K = _K()
-        x2 = self._obs(next_obs, "next_obs")
-        a = int(action) - self.action_start
-        if not 0 <= a < self.n_actions:
-            raise ValueError(
-                f"action must be in [{self.action_start}, {self.action_start + self.n_actions}), got {action!r}"
-            )
-        if not math.isfinite(reward):
-            raise ValueError(f"reward must be finite, got {reward!r}")
-        bargs = self._buffer_args()
-        K.dqn_store(*bargs, self.config.prioritized, self._x, a, reward, x2, bool(terminated), bool(truncated))
-        self.cnt[K.C_STEPS] += 1
-        self._ep_ret += reward
-        self._ep_len += 1
-        t = self.cnt[K.C_STEPS]
-        if t % self.config.target_update_interval == 0:
-            K.polyak_update(self.theta_target, self.theta, self.config.tau)
-        if terminated or truncated:
-            self._in_episode = False
-            self.cnt[K.C_EPISODES] += 1
-            self.episode_returns.append(self._ep_ret)
-            self.episode_end_steps.append(int(t))
-            self.episode_lengths.append(self._ep_len)
-        if t % self.config.train_freq == 0 and t > self.config.learning_starts:
-            K.dqn_train_steps(
-                self.theta,
-                self.theta_target,
-                self.sizes,
-                self.adam_m,
-                self.adam_v,
-                self.cnt,
-                self.hp,
-                *bargs,
-                self.buffer.rng,
-                self.config.gradient_steps,
-            )
-            self._check_finite()
-        if terminated or truncated:
-            return 0
-        self._x = x2
-        return self._act(x2) + self.action_start
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: PathLike, include_buffer: bool = False) -> Path:
