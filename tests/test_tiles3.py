@@ -303,3 +303,17 @@ def test_numpy_integer_numtilings_do_not_overflow(nt):
     for w in (np.uint8(3), np.array(3, np.uint8)):  # a NumPy integer wrap width (the fuzz's next find)
         assert t3.tileswrap(4096, 4, many, [w] * 70) == t3.tileswrap(4096, 4, many, [3] * 70)
         assert t3.tileswrap(4096, 4, x, [w]) == t3.tileswrap(4096, 4, x, [3])
+
+
+@pytest.mark.parametrize("v", [-(2**63), -(2**63) + 1, 2**63 - 1, -(2**61), -(2**61) + 1, 2**61 - 1, 2**61, -1, -2])
+def test_int_coordinates_at_the_int64_edges(v):
+    """hash(-2**63) is -4 in CPython; the C and compiled hashes negated it (an int64 overflow) and
+    gave another tile (found by the property test above in CI, size=2)."""
+    from fastfa.kernels.features.tiles import py_int_hash
+
+    assert int(py_int_hash(v)) == hash(v) % 2**64
+    for size in (2, 7, 2**40):
+        for nt in (1, 4, 5):
+            assert t3.tiles(size, nt, [0.3], [v]) == ref_tiles(size, nt, [0.3], [v])
+            assert t3.tiles(size, nt, [], [v, 3]) == ref_tiles(size, nt, [], [v, 3])
+            assert pure.tiles(size, nt, [0.3], [v]) == ref_tiles(size, nt, [0.3], [v])

@@ -1,14 +1,16 @@
 # Included by _tiles3.pyx (textually, at its place in that file): C hashing: CPython's int and tuple hashes, coordinates of a tiling, the IHT's table hash.
 # ---------------------------------------------------------------- hashing
 cdef inline uint64_t _int_hash(int64_t v) nogil:
-    """Python's hash(int) for |v| < 2**63."""
+    """Python's hash(int) for every int64 ``v`` (-2**63 included)."""
     cdef int64_t h
+    cdef uint64_t m
     if -HMOD < v < HMOD:      # the usual case: no division
         return <uint64_t>(-2) if v == -1 else <uint64_t>v
     if v >= 0:
         h = v % HMOD
-    else:
-        h = -((-v) % HMOD)
+    else:  # |v| in uint64: -v overflows for v = -2**63
+        m = <uint64_t>(-(v + 1)) + 1
+        h = -<int64_t>(m % <uint64_t>HMOD)
     if h == -1:
         h = -2
     return <uint64_t>h

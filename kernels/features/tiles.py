@@ -49,8 +49,8 @@ def py_int_hash(v):
         return MINUS_ONE - U(-(v + 1))
     if v >= 0:
         h = v % HMOD
-    else:
-        h = -((-v) % HMOD)
+    else:  # |v| in uint64: -v overflows for v = -2**63
+        h = -np.int64((U(-(v + 1)) + U(1)) % U(HMOD))
     if h == -1:
         h = np.int64(-2)
     return U(h) if h >= 0 else MINUS_ONE - U(-(h + 1))
