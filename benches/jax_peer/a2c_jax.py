@@ -13,7 +13,7 @@ output layer × 0.01, loss −mean(A ln π(a|s)) + 0.5·mean((G − V)²), no en
 gradient-norm clip 0.5 over both networks, torch's RMSprop (lr 7e-4, ρ = 0.99, ε = 1e-5 outside
 the square root), time-limit truncation at 500 steps bootstrapping R + γV(final obs).
 
-Differences, on purpose: float32 (fastfa: float64); the env is gymnax's CartPole arithmetic in
+Differences, on purpose: the env is gymnax's CartPole arithmetic in
 float32 (``dqn_jax.env_step``); random numbers from ``jax.random``; the clip is optax's
 (×0.5/‖g‖ when ‖g‖ > 0.5; fastfa and torch: ×0.5/(‖g‖ + 1e-6)).
 """

@@ -3,7 +3,9 @@
     python benches/jax_peer/a2c_vs_jax.py [--rounds 5] [--steps 100000] [--jax-python PATH] [--json out.json]
 
 Both sides train with fastfa's default ``A2CMLPConfig`` (8 envs x 5 steps, 64-64 tanh actor and
-critic, RMSprop 7e-4, value coefficient 0.5, clip 0.5; see ``a2c_jax.py``).
+critic, RMSprop 7e-4, value coefficient 0.5, clip 0.5; see ``a2c_jax.py``), in float32 on both
+sides (fastfa: ``dtype="float32"``, :data:`FASTFA_DTYPE`; until 2026-12-04 fastfa ran its float64
+default here).
 
 Each side runs in its own long-lived worker process (compiled once, before the
 timed rounds; compile time is excluded on both sides and reported separately).
@@ -38,6 +40,10 @@ HERE = Path(__file__).resolve().parent
 ROWS = [("1 seed, 1 core", 1, 1), ("10 seeds, 1 core", 10, 1), ("10 seeds, 2 cores", 10, 2)]
 
 
+#: fastfa's network precision in this bench: JAX's (and SB3's) float32
+FASTFA_DTYPE = "float32"
+
+
 # ------------------------------------------------------------------ workers
 def _fastfa_worker(steps: int, cores: int):
     from concurrent.futures import ThreadPoolExecutor
@@ -50,11 +56,11 @@ def _fastfa_worker(steps: int, cores: int):
 
     def run(seeds: int, seed0: int):
         if seeds == 1:
-            agent = A2CMLP("CartPole-v1", seed=seed0)
+            agent = A2CMLP("CartPole-v1", seed=seed0, dtype=FASTFA_DTYPE)
             t = time.perf_counter()
             agent.learn(steps)
             return time.perf_counter() - t, [float(np.mean(agent.episode_returns))]
-        agents = [A2CMLP("CartPole-v1", seed=seed0 + i) for i in range(seeds)]
+        agents = [A2CMLP("CartPole-v1", seed=seed0 + i, dtype=FASTFA_DTYPE) for i in range(seeds)]
         t = time.perf_counter()
         list(pool.map(lambda ag: ag.learn(steps), agents))
         return time.perf_counter() - t, [float(np.mean(a.episode_returns)) for a in agents]
@@ -180,8 +186,8 @@ def main():
         f"JAX side: {versions(a.jax_python, 'jax jaxlib optax')}"
     )
     print(
-        f"CartPole-v1 A2C, {a.steps} env steps per seed, {a.rounds} interleaved rounds; "
-        "median [min-max] wall seconds, compile excluded\n"
+        f"CartPole-v1 A2C, {a.steps} env steps per seed, {a.rounds} interleaved rounds, float32 networks on "
+        f"both sides (fastfa dtype={FASTFA_DTYPE!r}); median [min-max] wall seconds, compile excluded\n"
     )
     print("| setup | fastfa s | JAX s | fastfa env steps/s | JAX env steps/s | fastfa / JAX speed |")
     print("|---|---|---|---|---|---|")

@@ -62,6 +62,8 @@ class A2CMLPConfig:
         rms_eps: RMSprop ε (> 0).
         hidden: widths of the hidden layers of both networks (ints >= 1).
         activation: ``"tanh"`` or ``"relu"``.
+        dtype: ``"float64"`` (default) or ``"float32"`` parameters and batch arithmetic (twice the
+            vector width; what SB3 and JAX use).
     """
 
     n_envs: int = 8
@@ -74,6 +76,7 @@ class A2CMLPConfig:
     rms_eps: float = 1e-5
     hidden: tuple = (64, 64)
     activation: str = "tanh"
+    dtype: str = "float64"
 
     def __post_init__(self):
         check_int_min("n_envs", self.n_envs, 1)
@@ -90,6 +93,8 @@ class A2CMLPConfig:
         object.__setattr__(self, "hidden", tuple(int(x) for x in h))
         if self.activation not in ("tanh", "relu"):
             raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
 
 
 class A2CMLP(DeepContract):
@@ -147,8 +152,8 @@ class A2CMLP(DeepContract):
         self.sizes_v = np.array([self.obs_dim, *c.hidden, 1], np.int64)
         s_init, s_act, s_env = np.random.SeedSequence(seed).spawn(3)
         init = np.random.default_rng(s_init)
-        self.theta_pi = np.empty(mlp.mlp_n_params(self.sizes_pi))
-        self.theta_v = np.empty(mlp.mlp_n_params(self.sizes_v))
+        self.theta_pi = np.empty(mlp.mlp_n_params(self.sizes_pi), c.dtype)
+        self.theta_v = np.empty(mlp.mlp_n_params(self.sizes_v), c.dtype)
         mlp.mlp_init(self.theta_pi, self.sizes_pi, init)
         mlp.mlp_init(self.theta_v, self.sizes_v, init)
         n_out = (self.sizes_pi[-2] + 1) * self.n_actions
@@ -380,8 +385,9 @@ class A2CMLP(DeepContract):
         x = np.asarray(obs, dtype=np.float64).reshape(1, self.obs_dim)
         if not np.all(np.isfinite(x)):
             raise ValueError("obs contains NaN or inf")
+        dt = self.theta_pi.dtype  # as in the training loops: the observation in the networks' precision
         logits = mlp.mlp_forward(
-            self.theta_pi, self.sizes_pi, self.act, x, np.empty(mlp.mlp_acts_size(self.sizes_pi, 1))
+            self.theta_pi, self.sizes_pi, self.act, x.astype(dt), np.empty(mlp.mlp_acts_size(self.sizes_pi, 1), dt)
         )[0]
         if deterministic:
             return int(np.argmax(logits))

@@ -66,23 +66,24 @@ def make_work(nets, n_envs, n_steps):
     B = K * N
     sp, sv = nets.sizes_pi, nets.sizes_v
     d, A = int(sp[0]), int(sp[-1])
+    dt = nets.theta_pi.dtype  # the batch, activations and gradients in the networks' precision
     return A2CWork(
-        np.zeros((B, d)),
+        np.zeros((B, d), dt),
         np.zeros(B, np.int64),
         np.zeros((N, K)),
         np.zeros((N, K), np.bool_),
-        np.zeros(mlp_acts_size(sp, K)),
-        np.zeros(mlp_acts_size(sv, K)),
-        np.zeros(mlp_acts_size(sp, B)),
-        np.zeros(mlp_acts_size(sv, B)),
-        np.zeros(mlp_work_size(sp, B)),
-        np.zeros(mlp_work_size(sv, B)),
-        np.zeros(nets.theta_pi.shape[0]),
-        np.zeros(nets.theta_v.shape[0]),
-        np.zeros((B, A)),
-        np.zeros((B, 1)),
-        np.zeros(A),
-        np.zeros((1, d)),
+        np.zeros(mlp_acts_size(sp, K), dt),
+        np.zeros(mlp_acts_size(sv, K), dt),
+        np.zeros(mlp_acts_size(sp, B), dt),
+        np.zeros(mlp_acts_size(sv, B), dt),
+        np.zeros(mlp_work_size(sp, B), dt),
+        np.zeros(mlp_work_size(sv, B), dt),
+        np.zeros(nets.theta_pi.shape[0], dt),
+        np.zeros(nets.theta_v.shape[0], dt),
+        np.zeros((B, A), dt),
+        np.zeros((B, 1), dt),
+        np.zeros(A, dt),
+        np.zeros((1, d), dt),
     )
 
 
@@ -262,9 +263,9 @@ def a2c_greedy_tpl(env_params, rng, nets, n_episodes, max_len, returns, lengths)
     else:
         params = env_params
     state = np.zeros(STATE_SIZE)
-    x = np.empty((1, OBS_DIM))
+    x = np.empty((1, OBS_DIM), nets.theta_pi.dtype)
     o = np.empty(OBS_DIM)
-    acts = np.empty(mlp_acts_size(nets.sizes_pi, 1))
+    acts = np.empty(mlp_acts_size(nets.sizes_pi, 1), nets.theta_pi.dtype)
     for e in range(n_episodes):
         ENV_RESET(params, state, rng)
         ENV_OBSERVE(params, state, o)

@@ -89,10 +89,12 @@ def _same(a, b):
     assert a.env_rng.bit_generator.state == b.env_rng.bit_generator.state
 
 
-def test_compiled_loop_equals_python_loop_on_gymnasium_cartpole():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_compiled_loop_equals_python_loop_on_gymnasium_cartpole(dtype):
     """Same seed: the fused loop over CartPole's twin and the Python loop over gymnasium's CartPole
-    (behind a wrapper, 4 envs, truncation at 60 steps) give bit-identical networks, logs and generators."""
-    kw = dict(seed=7, n_envs=4, n_steps=5, hidden=(16, 16))
+    (behind a wrapper, 4 envs, truncation at 60 steps) give bit-identical networks, logs and generators,
+    in either precision."""
+    kw = dict(seed=7, n_envs=4, n_steps=5, hidden=(16, 16), dtype=dtype)
     n = scale(3000, 200)
     a = A2CMLP(gymnasium.make("CartPole-v1", max_episode_steps=60), **kw).learn(n)
     b = A2CMLP(_Plain(gymnasium.make("CartPole-v1", max_episode_steps=60)), **kw).learn(n)
@@ -101,6 +103,7 @@ def test_compiled_loop_equals_python_loop_on_gymnasium_cartpole():
     assert max(a.log.lengths) <= 60 and len(a.log.lengths) > 5
     assert a.log.returns == [float(x) for x in a.log.lengths]  # CartPole: +1 per step
     np.testing.assert_array_equal(a.evaluate_returns(3, seed=2), b.evaluate(episodes=3, seed=2).returns)
+    assert a.theta_pi.dtype == a.theta_v.dtype == a.work.X.dtype == np.dtype(dtype)
 
 
 def test_compiled_loop_on_a_user_env_equals_python_loop():
@@ -197,3 +200,21 @@ def test_python_loop_agent_saves_and_loads(tmp_path):
     assert not b.compiled and b.log.returns == a.log.returns and b.num_timesteps == a.num_timesteps
     np.testing.assert_array_equal(a.theta_pi, b.theta_pi)
     assert b.learn(20).num_timesteps == a.num_timesteps + 20
+
+
+def test_float32_learns_like_float64_and_round_trips(tmp_path):
+    """float32 networks (the precision of SB3 and JAX) learn CartPole as float64 ones do (same band),
+    and a saved float32 agent loads as float32 and resumes bit for bit."""
+    steps = scale(60_000, 80)
+    a = A2CMLP("CartPole-v1", seed=0, dtype="float32").learn(steps)
+    assert a.theta_pi.dtype == np.float32
+    if not JIT_DISABLED:
+        R = a.episode_returns
+        assert R[:20].mean() < 40 and R[-10:].mean() > 2.5 * R[:20].mean()  # the float64 test's band
+    b = A2CMLP.load(a.save(tmp_path / "f32"))
+    assert b.config.dtype == "float32" and b.theta_pi.dtype == np.float32
+    a.learn(200)
+    b.learn(200)
+    _same(a, b)
+    with pytest.raises(ValueError, match="dtype"):
+        A2CMLP(dtype="float16")
