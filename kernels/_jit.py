@@ -45,20 +45,24 @@ def kernels_fingerprint(root: Path | None = None) -> str:
 KERNELS_FINGERPRINT = kernels_fingerprint()
 
 
+try:
+    from numba.core.caching import FunctionCache as _FunctionCache
+
+    class _KernelTreeCache(_FunctionCache):
+        """Numba's function cache with :data:`KERNELS_FINGERPRINT` in every index key."""
+
+        def _index_key(self, sig, codegen):
+            return (*super()._index_key(sig, codegen), KERNELS_FINGERPRINT)
+
+except (ImportError, AttributeError):  # pragma: no cover - another Numba
+    _FunctionCache = None
+
+
 def _tree_cache(dispatcher):
     """Give ``dispatcher`` a cache whose index key carries :data:`KERNELS_FINGERPRINT` (left as it
     is if this Numba's internals differ)."""
-    try:
-        from numba.core.caching import FunctionCache
-
-        class _KernelTreeCache(FunctionCache):
-            def _index_key(self, sig, codegen):
-                return (*super()._index_key(sig, codegen), KERNELS_FINGERPRINT)
-
-        if isinstance(dispatcher._cache, FunctionCache):
-            dispatcher._cache = _KernelTreeCache(dispatcher.py_func)
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Numba
-        pass
+    if _FunctionCache is not None and isinstance(getattr(dispatcher, "_cache", None), _FunctionCache):
+        dispatcher._cache = _KernelTreeCache(dispatcher.py_func)
     return dispatcher
 
 

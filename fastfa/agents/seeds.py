@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
+
 __all__ = ["train_seeds"]
 
 
@@ -101,8 +103,9 @@ def train_seeds(
         seeds = range(check_count("seeds", seeds))
     seeds = list(seeds)
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or s < 0:
             raise ValueError(f"seeds must be ints >= 0, got {s!r}")
+    seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds: at least one seed is needed")
     if total_steps is None and episodes is None:

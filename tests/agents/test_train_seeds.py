@@ -81,6 +81,8 @@ def test_population_equals_each_seed_alone(name, make_env, budget, overrides):
 def test_env_id_and_seed_count():
     pop = fastfa.train_seeds("sarsa", "MountainCar-v0", 2, episodes=1)
     assert len(pop) == 2 and all(len(a.log.returns) == 1 for a in pop)
+    again = fastfa.train_seeds("sarsa", "MountainCar-v0", np.arange(2), episodes=1, threads=1)  # NumPy ints
+    assert [a.log.lengths for a in again] == [a.log.lengths for a in pop]
     assert pop[0].log.lengths != pop[1].log.lengths or not np.array_equal(pop[0].approx.w, pop[1].approx.w)
 
 
