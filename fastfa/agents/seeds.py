@@ -96,12 +96,17 @@ def train_seeds(
     """
     from .._checks import check_count
 
+    from ._contract import check_budget
+
     cls = _agent_class(agent)
-    if isinstance(seeds, bool):
+    if isinstance(seeds, (bool, np.bool_)):
         raise TypeError("seeds must be an int or an iterable of ints, got a bool")
-    if isinstance(seeds, int):
-        seeds = range(check_count("seeds", seeds))
-    seeds = list(seeds)
+    if isinstance(seeds, (int, np.integer)):
+        seeds = range(check_count("seeds", int(seeds)))
+    try:
+        seeds = list(seeds)
+    except TypeError:
+        raise TypeError(f"seeds must be an int or an iterable of ints, got {type(seeds).__name__}") from None
     for s in seeds:
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or s < 0:
             raise ValueError(f"seeds must be ints >= 0, got {s!r}")
@@ -110,6 +115,7 @@ def train_seeds(
         raise ValueError("seeds: at least one seed is needed")
     if total_steps is None and episodes is None:
         raise ValueError("give total_steps or episodes (each seed's budget)")
+    total_steps, episodes = check_budget(total_steps, episodes)  # before any agent is built
     if threads is None:
         threads = min(os.cpu_count() or 1, len(seeds))
     threads = check_count("threads", threads)
