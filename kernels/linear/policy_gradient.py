@@ -329,13 +329,7 @@ def gaussian_sparse_update(theta_mu, ls_b, idx_t, a_t, step_mu, step_ls, ls_min,
     (receive μ and ln σ before the step).  Returns ln π(a_t|s) before the step.
     """
     D = theta_mu.shape[1]
-    for d in range(D):
-        m = 0.0
-        for k in range(idx_t.shape[0]):
-            m += theta_mu[idx_t[k], d]
-        mu[d] = m
-        v = ls_b[d]
-        ls[d] = ls_min if v < ls_min else (ls_max if v > ls_max else v)
+    gaussian_mean(theta_mu, ls_b, idx_t, ls_min, ls_max, mu, ls)
     lp = gaussian_log_prob(mu, ls, a_t)
     for d in range(D):
         inv_var = math.exp(-2.0 * ls[d])
