@@ -70,12 +70,16 @@ _warned = False
 
 
 def njit(*args, **kwargs):
-    """``numba.njit`` with ``cache=True, nogil=True`` defaults and a safe cache fallback.
+    """``numba.njit`` with ``cache=True, nogil=True, error_model="numpy"`` defaults and a safe cache fallback.
 
     Use as ``@njit`` or ``@njit(parallel=True)``.
     """
     kwargs.setdefault("cache", True)
     kwargs.setdefault("nogil", True)
+    # IEEE division (x/0 = ±inf or nan, checked by the callers' finiteness tests) instead of Python's
+    # ZeroDivisionError: a per-element zero check is a branch that keeps LLVM from vectorising a
+    # loop (RMSprop's step over 4.6k parameters: 14.9 -> 4.7 µs); results are otherwise the same bits
+    kwargs.setdefault("error_model", "numpy")
 
     def decorate(fn):
         global _warned

@@ -29,7 +29,7 @@ import numpy as np
 from .._jit import fixed_tuple, njit
 from ..linear.policy_gradient import categorical_sample, softmax_inplace
 from ..loops.control_loop import round_f32
-from .mlp import mlp_acts_size, mlp_backward, mlp_forward, mlp_work_size
+from .mlp import mlp_acts_size, mlp_backward, mlp_forward, mlp_work_size, sum_squares
 
 #: Hyper-parameters: ``gamma, lr, rms_alpha, rms_eps, vf_coef, max_grad_norm`` (floats).
 A2CHP = namedtuple("A2CHP", "gamma lr rms_alpha rms_eps vf_coef max_grad_norm")
@@ -88,12 +88,24 @@ def make_work(nets, n_envs, n_steps):
 
 
 @njit
-def rmsprop_step(theta, grad, v, lr, alpha, eps):
-    """torch.optim.RMSprop (no momentum, not centered): v ← αv + (1−α)g²; θ ← θ − lr g/(√v + ε)."""
+def _rmsprop_loop(theta, grad, v, lr, alpha, c, eps):
     for k in range(theta.shape[0]):
         g = grad[k]
-        v[k] = alpha * v[k] + (1.0 - alpha) * g * g
-        theta[k] -= lr * g / (math.sqrt(v[k]) + eps)
+        vk = alpha * v[k] + c * g * g
+        v[k] = vk
+        theta[k] -= lr * g / (np.sqrt(vk) + eps)
+
+
+@njit
+def rmsprop_step(theta, grad, v, lr, alpha, eps):
+    """torch.optim.RMSprop (no momentum, not centered): v ← αv + (1−α)g²; θ ← θ − lr g/(√v + ε).
+
+    The element loop runs in the parameters' precision (float32 arithmetic for float32 parameters,
+    as torch does), which lets it vectorise."""
+    if theta.itemsize == 4:
+        _rmsprop_loop(theta, grad, v, np.float32(lr), np.float32(alpha), np.float32(1.0 - alpha), np.float32(eps))
+    else:
+        _rmsprop_loop(theta, grad, v, lr, alpha, 1.0 - alpha, eps)
 
 
 @njit
@@ -166,12 +178,7 @@ def a2c_update(nets, w, obs_last, hp):
         for b in range(A):
             w.dlog[i, b] = -(adv / B) * ((1.0 if b == w.acts_b[i] else 0.0) - w.p[b])
     mlp_backward(nets.theta_pi, nets.sizes_pi, nets.act, w.X, w.acts_pi, w.dlog, w.g_pi, w.work_pi)
-    sq = 0.0
-    for k in range(w.g_pi.shape[0]):
-        sq += w.g_pi[k] * w.g_pi[k]
-    for k in range(w.g_v.shape[0]):
-        sq += w.g_v[k] * w.g_v[k]
-    norm = math.sqrt(sq)
+    norm = math.sqrt(sum_squares(w.g_pi) + sum_squares(w.g_v))
     if not math.isfinite(norm):
         return NOT_FINITE
     mg = hp.max_grad_norm

@@ -147,22 +147,21 @@ def td_loss(pred, target, weights, kind, kappa, dpred):
 
 
 @njit
-def clip_grad_norm(grad, max_norm):
-    """Scale ``grad`` in place so ‖grad‖₂ ≤ max_norm (torch's rule: × max_norm/(‖g‖+1e−6) when
-    that is < 1).  Returns the norm before clipping (float64).  max_norm ≤ 0 or inf: no clipping."""
-    n = grad.shape[0]
-    # eight partial sums in float64 (independent chains: not bound by the add latency)
+def sum_squares(x):
+    """Σ_k x_k² in float64, as eight partial sums (k mod 8, independent chains: not bound by the
+    add latency) added pairwise, then the tail in order — one fixed order on every path."""
+    n = x.shape[0]
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
     k = 0
     while k + 8 <= n:
-        g0 = float(grad[k])
-        g1 = float(grad[k + 1])
-        g2 = float(grad[k + 2])
-        g3 = float(grad[k + 3])
-        g4 = float(grad[k + 4])
-        g5 = float(grad[k + 5])
-        g6 = float(grad[k + 6])
-        g7 = float(grad[k + 7])
+        g0 = float(x[k])
+        g1 = float(x[k + 1])
+        g2 = float(x[k + 2])
+        g3 = float(x[k + 3])
+        g4 = float(x[k + 4])
+        g5 = float(x[k + 5])
+        g6 = float(x[k + 6])
+        g7 = float(x[k + 7])
         s0 += g0 * g0
         s1 += g1 * g1
         s2 += g2 * g2
@@ -174,8 +173,16 @@ def clip_grad_norm(grad, max_norm):
         k += 8
     s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     while k < n:
-        s += float(grad[k]) * float(grad[k])
+        s += float(x[k]) * float(x[k])
         k += 1
+    return s
+
+
+@njit
+def clip_grad_norm(grad, max_norm):
+    """Scale ``grad`` in place so ‖grad‖₂ ≤ max_norm (torch's rule: × max_norm/(‖g‖+1e−6) when
+    that is < 1).  Returns the norm before clipping (float64).  max_norm ≤ 0 or inf: no clipping."""
+    s = sum_squares(grad)
     norm = np.sqrt(s)
     if max_norm > 0.0 and np.isfinite(max_norm):
         c = max_norm / (norm + 1e-6)

@@ -14,6 +14,14 @@ element).  Relative error about 2 ulp
 against libm (tests/kernels/test_tanh.py checks ≤ 4e-16 on 10⁶ points and the special values);
 NaN stays NaN, ±0 and ±inf as libm.  The same arithmetic runs under ``NUMBA_DISABLE_JIT=1`` (no
 FMA, no reassociation), so every path gives the same bits.
+
+float32 arrays (the networks of ``A2CMLPConfig(dtype="float32")``) take a float32 path instead, in
+float32 arithmetic so that eight lanes fit an AVX2 register: the odd/even rational approximation
+tanh x ≈ x·P(x²)/Q(x²) (P degree 6, Q degree 3) on x clamped to ±7.90531, and x itself for
+|x| < 0.0004 — Eigen's ``generic_fast_tanh_float``, which XLA also uses on CPU, so the float32
+networks compute what JAX's do.  Error ≤ 7 float32 ulp of the exact value (measured 6.0 at
+x ≈ 5.83, mean 0.12 ulp, on 2.25·10⁷ points; tests/kernels/test_tanh.py), exactly odd, |tanh| ≤ 1,
+NaN and ±0 as they came, ±inf → ±1; 5,120 values take ~2 µs instead of ~20 µs.
 """
 
 import numpy as np
@@ -29,12 +37,31 @@ _EQ0, _EQ1 = 3.00198505138664455042e-6, 2.52448340349684104192e-3
 _EQ2, _EQ3 = 2.27265548208155028766e-1, 2.00000000000000000009e0
 _C1, _C2 = 6.93145751953125e-1, 1.42860682030941723212e-6  # ln 2 = C1 + C2, C1 with 12 bits
 _LOG2E = 1.4426950408889634073599
+# Eigen generic_fast_tanh_float: tanh x ≈ x·P(x²)/Q(x²) on |x| ≤ 7.90531 (float32 constants)
+_F = np.float32
+_A1, _A3, _A5, _A7 = (
+    _F(4.89352455891786e-03),
+    _F(6.37261928875436e-04),
+    _F(1.48572235717979e-05),
+    _F(5.12229709037114e-08),
+)
+_A9, _A11, _A13 = _F(-8.60467152213735e-11), _F(2.00018790482477e-13), _F(-2.76076847742355e-16)
+_B0, _B2, _B4, _B6 = (
+    _F(4.89352518554385e-03),
+    _F(2.26843463243900e-03),
+    _F(1.18534705686654e-04),
+    _F(1.19825839466702e-06),
+)
+_CLAMP32, _TINY32 = _F(7.90531110763549805), _F(0.0004)
 
 
 @njit(error_model="numpy")  # no zero-division check per element: lets LLVM vectorise it
 def tanh_into(src, dst):
     """dst[t] = tanh(src[t]) for the 1-D arrays ``src`` and ``dst`` (same length; may be the same
-    array)."""
+    array); float32 ``dst`` takes the float32 approximation (module docstring)."""
+    if dst.itemsize == 4:
+        _tanh_f32_into(src, dst)
+        return
     for t in range(src.shape[0]):
         x = np.float64(src[t])
         ax = abs(x)
@@ -65,3 +92,16 @@ def tanh_into(src, dst):
         big = 1.0 - ratio
         v = x + x * x2 * ratio if small else (big if x >= 0.0 else -big)
         dst[t] = x if (x != x or x == 0.0) else v  # NaN and ±0 as they came
+
+
+@njit(error_model="numpy")
+def _tanh_f32_into(src, dst):
+    """The float32 path of :func:`tanh_into` (float32 arithmetic throughout)."""
+    for t in range(src.shape[0]):
+        x = np.float32(src[t])
+        xc = _CLAMP32 if x > _CLAMP32 else (-_CLAMP32 if x < -_CLAMP32 else x)  # NaN stays NaN
+        x2 = xc * xc
+        p = ((((((_A13 * x2 + _A11) * x2 + _A9) * x2 + _A7) * x2 + _A5) * x2 + _A3) * x2 + _A1) * xc
+        q = ((_B6 * x2 + _B4) * x2 + _B2) * x2 + _B0
+        v = p / q
+        dst[t] = x if abs(x) < _TINY32 else v  # ±0 and tiny x as they came
