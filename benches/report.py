@@ -244,9 +244,14 @@ def main(argv=None) -> int:
     ap.add_argument("--mushroom-python", default=None, help="interpreter with mushroom-rl (default: made on first use)")
     ap.add_argument("--json", type=Path, default=L.ROOT / "BENCHMARKS.json")
     ap.add_argument("--md", type=Path, default=L.ROOT / "BENCHMARKS.md")
+    ap.add_argument("--rewrite", action="store_true", help="rewrite --md from --json, running nothing")
     a = ap.parse_args(argv)
     if a.list:
         print("\n".join(ids))
+        return 0
+    if a.rewrite:
+        report_write.write_md(json.loads(a.json.read_text()), a.md, ids)
+        log(f"wrote {a.md} from {a.json}")
         return 0
     todo = [x.strip() for x in a.only.split(",") if x.strip()] or ids
     bad = [x for x in todo if x not in ids]

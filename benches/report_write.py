@@ -160,7 +160,28 @@ def _other(rid: str, r: dict) -> list:
             for name, ys in p["series"].items():
                 vals = ", ".join(f"{x}: {v:.3g}" for x, v in zip(p["xs"], ys))
                 out.append(f"| {p['title']} | {name} | {vals} {p['unit']} ({p['x']}: value) |")
+        out += ["", *_scaling_peers_ahead(r["plots"])]
     return out
+
+
+def _scaling_peers_ahead(plots: list) -> list:
+    """One line naming every point where a peer takes less time per unit than fastfa (plots with one
+    fastfa series; the cores plot mixes different work in one figure and is not compared)."""
+    ahead = []
+    for p in plots:
+        ours = [n for n in p["series"] if n.startswith("fastfa")]
+        if len(ours) != 1:
+            continue
+        mine = p["series"][ours[0]]
+        for name, ys in p["series"].items():
+            if name == ours[0] or name.startswith("fastfa"):
+                continue
+            pts = [f"{x} ({v:.3g} vs fastfa {m:.3g})" for x, v, m in zip(p["xs"], ys, mine) if v <= m]
+            if pts:
+                ahead.append(f"{p['title']}: **{name}** at {p['x']} = {', '.join(pts)} {p['unit']}")
+    if not ahead:
+        return ["No peer is ahead of fastfa at any point of these plots (the cores plot is not compared)."]
+    return ["**Peer ahead** (less time per unit than fastfa, same run): " + "; ".join(ahead) + "."]
 
 
 def write_md(data: dict, md: Path, ids: list):
