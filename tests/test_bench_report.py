@@ -128,3 +128,28 @@ def test_fastfa_bench_all_outside_a_checkout_says_how_to_get_one(tmp_path):
         [sys.executable, "-m", "fastfa", "bench", "all", "--only", "nope"], capture_output=True, text=True, cwd=tmp_path
     )
     assert out.returncode == 2 and "needs a source checkout" in out.stderr
+
+
+def test_scaling_section_names_the_points_where_a_peer_is_ahead():
+    plots = [
+        {
+            "title": "step vs width",
+            "x": "width",
+            "unit": "s/step",
+            "xs": [64, 512],
+            "series": {"fastfa step": [1e-4, 4e-3], "torch": [1e-3, 3e-3], "jax": [2e-3, 5e-3]},
+        },
+        {  # two fastfa series (the cores plot): not compared
+            "title": "cores",
+            "x": "cores",
+            "unit": "s/unit",
+            "xs": [1, 2],
+            "series": {"fastfa a": [1.0, 1.0], "fastfa b": [1.0, 1.0], "torch": [0.1, 0.1]},
+        },
+    ]
+    (line,) = W._scaling_peers_ahead(plots)
+    assert line.startswith("**Peer ahead**")
+    assert "**torch** at width = 512 (0.003 vs fastfa 0.004)" in line
+    assert "jax" not in line and "64 (" not in line and "cores" not in line
+    plots[0]["series"]["torch"] = [1e-3, 5e-3]
+    assert W._scaling_peers_ahead(plots)[0].startswith("No peer is ahead")
