@@ -176,7 +176,11 @@ else:
 # Integer constants passed to another compiled function are typed Literal[int](value), and each
 # new pattern of literals compiles that function again (gather_rows was compiled 7 times for one
 # MLP); passing np.int64 values keeps one signature per dtype combination.
-_I0, _I1, _I4 = np.int64(0), np.int64(1), np.int64(4)
+_I0, _I1, _I4, _I16 = np.int64(0), np.int64(1), np.int64(4), np.int64(16)
+
+#: gemm_tiles packs B's column panels when B has more elements than this (below, B fits in the
+#: L2 cache as it is and packing costs more than it saves)
+PACK_MIN = 32768
 
 
 @njit
@@ -185,19 +189,36 @@ def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
 
     Rows in blocks of 4 go through the dense 4 × 16 register tile; the last M mod 4
     rows and the N mod 16 tail columns through :func:`gather_rows`.
+
+    Large B (more than :data:`PACK_MIN` elements): column panels are the outer loop, each panel
+    (K × 16) first copied to a contiguous buffer that stays in cache while every row block uses it
+    — as BLAS packs its panels.  Read in place, a panel's rows lie ``ldb`` elements apart, a power
+    of two for the usual widths: at 512 they all fall into a few cache sets and evict each other,
+    and with rows outer all of B streams from memory once per 4 rows.  Every element of C gets
+    the same kernel and the same order of terms either way: the results are the same bits.
     """
-    i = 0
     nb = N - N % 16
-    while i + 4 <= M:
+    m4 = M - M % 4
+    if K * N > PACK_MIN and m4 > 4 and nb > 0:
+        panel = np.empty(K * 16, B.dtype)
         for j0 in range(0, nb, 16):
-            tile4x16(A, a_off + i * a_rs, a_rs, a_cs, B, b_off + j0, ldb, C, c_off + i * ldc + j0, ldc, K)
-        if nb < N:
+            for k in range(K):
+                src = b_off + k * ldb + j0
+                for c in range(16):
+                    panel[k * 16 + c] = B[src + c]
+            for i in range(0, m4, 4):
+                tile4x16(A, a_off + i * a_rs, a_rs, a_cs, panel, _I0, _I16, C, c_off + i * ldc + j0, ldc, K)
+    else:
+        for i in range(0, m4, 4):
+            for j0 in range(0, nb, 16):
+                tile4x16(A, a_off + i * a_rs, a_rs, a_cs, B, b_off + j0, ldb, C, c_off + i * ldc + j0, ldc, K)
+    if nb < N:
+        for i in range(0, m4, 4):
             gather_rows(
                 A, a_off + i * a_rs, a_rs, a_cs, _I4, K, B, b_off + nb, ldb, N - nb, C, c_off + i * ldc + nb, ldc
             )
-        i += 4
-    if i < M:
-        gather_rows(A, a_off + i * a_rs, a_rs, a_cs, M - i, K, B, b_off, ldb, N, C, c_off + i * ldc, ldc)
+    if m4 < M:
+        gather_rows(A, a_off + m4 * a_rs, a_rs, a_cs, M - m4, K, B, b_off, ldb, N, C, c_off + m4 * ldc, ldc)
 
 
 @njit

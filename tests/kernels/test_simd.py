@@ -22,10 +22,15 @@ def _naive(A2, B2, C2, skip_zero):
     return C2
 
 
-@pytest.mark.parametrize("M,K,N", [(4, 3, 16), (7, 9, 37), (1, 5, 64), (9, 2, 80), (4, 1, 3), (0, 4, 16), (5, 0, 16)])
+# (6, 129, 257): K·N > PACK_MIN, so gemm_tiles packs B's column panels (remainder rows and columns too)
+@pytest.mark.parametrize(
+    "M,K,N", [(4, 3, 16), (7, 9, 37), (1, 5, 64), (9, 2, 80), (4, 1, 3), (0, 4, 16), (5, 0, 16), (6, 129, 257)]
+)
 @pytest.mark.parametrize("dtypes", [(np.float32,) * 3, (np.float64,) * 3, (np.float64, np.float32, np.float32)])
 @pytest.mark.parametrize("transposed_a", [False, True])
 def test_gemm_tiles_and_gather_rows_match_plain_loops(M, K, N, dtypes, transposed_a):
+    if (M, K, N) == (6, 129, 257):
+        assert K * N > S.PACK_MIN  # this case exercises the packed path
     rng = np.random.default_rng(M * 100 + K * 10 + N)
     da, db, dc = dtypes
     A2 = rng.normal(size=(M, K)).astype(da)
