@@ -87,7 +87,7 @@ def make_work(nets, n_envs, n_steps):
     )
 
 
-@njit
+@njit(error_model="numpy")  # no zero-division check per element (√v + ε > 0): lets LLVM vectorise it
 def _rmsprop_loop(theta, grad, v, lr, alpha, c, eps):
     for k in range(theta.shape[0]):
         g = grad[k]
