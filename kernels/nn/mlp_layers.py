@@ -144,8 +144,11 @@ def _transpose(theta, w0, n_in, n_out, wt, w_off):
 
 
 @njit
-def _grad_layer(h, h_off, B, n_in, n_out, d, d_off, grad, w0):
-    """∂L/∂W_l = h_{l−1}ᵀ δ_l and ∂L/∂b_l = Σ_i δ_l into ``grad`` (overwritten)."""
+def _grad_layer(h, h_off, B, n_in, n_out, d, d_off, grad, w0, sparse):
+    """∂L/∂W_l = h_{l−1}ᵀ δ_l and ∂L/∂b_l = Σ_i δ_l into ``grad`` (overwritten).  ``sparse``: h holds
+    ReLU activations (about half zero: row gathers skip them); otherwise (tanh, the input) the dense
+    4 × 16 tiles, which add the same terms in the same order (a skipped term is an exact 0·δ, and a
+    sum that starts at +0 never becomes −0, so skipping it or adding it gives the same bits)."""
     gb = grad[w0 + n_in * n_out : w0 + (n_in + 1) * n_out]
     gb[:] = 0.0
     for i in range(B):
@@ -154,9 +157,12 @@ def _grad_layer(h, h_off, B, n_in, n_out, d, d_off, grad, w0):
             gb[j] += dr[j]
     if n_out < 16:
         _grad_w_narrow(h, h_off, B, d, d_off, n_in, n_out, grad, w0)
-    else:  # row k of gW gathers the batch rows where h[i, k] ≠ 0
+    else:  # row k of gW: Σ_i h[i, k] δ[i, :] (A = hᵀ: stride 1 along k, n_in along i)
         grad[w0 : w0 + n_in * n_out] = 0.0
-        gather_rows(h, h_off, _I1, n_in, n_in, B, d, d_off, n_out, n_out, grad, w0, n_out)
+        if sparse:  # only the batch rows where h[i, k] ≠ 0
+            gather_rows(h, h_off, _I1, n_in, n_in, B, d, d_off, n_out, n_out, grad, w0, n_out)
+        else:
+            gemm_tiles(h, h_off, _I1, n_in, n_in, B, d, d_off, n_out, n_out, grad, w0, n_out)
 
 
 @njit
@@ -186,7 +192,7 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
         n_out = sizes[l]
         a_prev -= B * n_in
         if l > 1:
-            _grad_layer(acts, a_prev, B, n_in, n_out, dsrc, d_off, grad, w0)
+            _grad_layer(acts, a_prev, B, n_in, n_out, dsrc, d_off, grad, w0, relu)
             # δ_{l−1} = (δ_l W_lᵀ) ⊙ σ'(h_{l−1}); transpose W once so rows of Wᵀ are contiguous
             wt = 2 * mB
             _transpose(theta, w0, n_in, n_out, work, wt)
@@ -214,4 +220,4 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
             d_off = base
             w0 -= (sizes[l - 2] + 1) * n_in
         else:
-            _grad_layer(x, x_off, B, n_in, n_out, dsrc, d_off, grad, w0)
+            _grad_layer(x, x_off, B, n_in, n_out, dsrc, d_off, grad, w0, False)
