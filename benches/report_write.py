@@ -174,7 +174,7 @@ def _scaling_peers_ahead(plots: list) -> list:
             continue
         mine = p["series"][ours[0]]
         for name, ys in p["series"].items():
-            if name == ours[0] or name.startswith("fastfa"):
+            if name.startswith("fastfa"):
                 continue
             pts = [f"{x} ({v:.3g} vs fastfa {m:.3g})" for x, v, m in zip(p["xs"], ys, mine) if v <= m]
             if pts:

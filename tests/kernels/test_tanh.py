@@ -7,8 +7,8 @@ from fastfa.kernels._jit import py_func
 from fastfa.kernels.nn.tanh import _tanh_f32_into, tanh_into
 
 
-def _tanh(x):
-    x = np.asarray(x, np.float64)
+def _tanh(x, dtype=np.float64):
+    x = np.asarray(x, dtype)
     out = np.empty_like(x)
     tanh_into(x, out)
     return out
@@ -65,10 +65,7 @@ def test_in_place():
 
 
 def _tanh32(x):
-    x = np.asarray(x, np.float32)
-    out = np.empty_like(x)
-    tanh_into(x, out)
-    return out
+    return _tanh(x, np.float32)
 
 
 def _f32_grid():
