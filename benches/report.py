@@ -250,7 +250,11 @@ def main(argv=None) -> int:
         print("\n".join(ids))
         return 0
     if a.rewrite:
-        report_write.write_md(json.loads(a.json.read_text()), a.md, ids)
+        try:
+            data = json.loads(a.json.read_text())
+        except (OSError, ValueError) as e:
+            ap.error(f"--rewrite: cannot read {a.json}: {e}")
+        report_write.write_md(data, a.md, ids)
         log(f"wrote {a.md} from {a.json}")
         return 0
     todo = [x.strip() for x in a.only.split(",") if x.strip()] or ids
