@@ -15,6 +15,7 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 NO_EXT = os.environ.get("FASTFA_NO_EXT", "") not in ("", "0")
+NO_AOT = NO_EXT or os.environ.get("FASTFA_NO_AOT", "") not in ("", "0")
 
 COMPILER_HELP = """
 fastfa: building the compiled extension {name!r} failed:
@@ -28,7 +29,49 @@ set FASTFA_NO_EXT=1 and run pip again.
 
 
 class BuildExt(build_ext):
-    """build_ext that turns a missing/broken compiler into one clear error."""
+    """build_ext that turns a missing/broken compiler into one clear error, builds the extensions
+    in parallel, and then compiles the main job's fused loop ahead of time (``kernels/loops/aot.py``)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1
+
+    def run(self):
+        super().run()
+        if not NO_AOT:
+            self.build_aot()
+
+    def build_aot(self):
+        """``fastfa.kernels.loops._aot`` (numba.pycc); optional: without it Numba compiles the unit at
+        first use, as for every other unit."""
+        import tempfile
+        import time
+
+        target = self.get_ext_fullpath("fastfa.kernels.loops._aot")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        # Numba's cache of the kernels compiled on the way goes to a scratch folder, not the tree
+        os.environ.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="fastfa-aot-"))
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        t0 = time.perf_counter()
+        try:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # numba.pycc's deprecation notice
+                from kernels.loops import aot
+
+                manifest = aot.build(target)
+        except Exception as err:  # noqa: BLE001 - any failure: go on without it (see the docstring)
+            sys.stderr.write(
+                f"fastfa: warning: the ahead-of-time compiled main-job loop was not built ({type(err).__name__}: "
+                f"{err}); Numba compiles it on first use instead (a few seconds once).\n"
+            )
+            return
+        finally:
+            sys.path.pop(0)
+        names = ", ".join(sorted(manifest["units"]))
+        sys.stderr.write(f"fastfa: compiled ahead of time in {time.perf_counter() - t0:.1f} s: {names}\n")
 
     def build_extension(self, ext):
         try:
@@ -59,6 +102,7 @@ def extensions():
     ]
     return cythonize(
         exts,
+        nthreads=os.cpu_count() or 1,
         language_level=3,
         compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
     )

@@ -51,6 +51,38 @@ def specialise(template, key, cache, **bindings):
 
 
 def _make_unit(template, key, cache, bindings):
+    jit = _jit_unit(template, key, cache, bindings)
+    if cache and key is not None and not JIT_DISABLED:
+        from . import aot
+
+        found = aot.lookup(template.__name__, key, bindings)
+        if found is not None:  # compiled when the package was built: no compilation in this process
+            return (AotUnit(found[0], found[1], jit[0]), bindings)
+    return jit
+
+
+class AotUnit:
+    """An ahead-of-time compiled unit (:mod:`fastfa.kernels.loops.aot`): called with the argument types
+    it was compiled for it runs the built function; with any others, the Numba unit ``jit`` (compiled
+    on first use).  Other attributes are the Numba unit's."""
+
+    def __init__(self, fn, arg_types, jit):
+        self.aot = fn
+        self.arg_types = arg_types
+        self.jit = jit
+
+    def __call__(self, *args):
+        from .aot import arg_types
+
+        if arg_types(args) == self.arg_types:
+            return self.aot(*args)
+        return self.jit(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.jit, name)
+
+
+def _jit_unit(template, key, cache, bindings):
     suffix = re.sub(r"\W", "_", key) + _stamp(bindings) if key is not None else "user%d" % len(_UNITS)
     fn = types.FunctionType(
         template.__code__,
