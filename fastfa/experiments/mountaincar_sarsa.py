@@ -73,7 +73,7 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
     from ..agents.population import MOUNTAINCAR_BOX, TileSpec, spawn_generators
     from ..envs.classic import MountainCarEnv
     from ..kernels.loops.control_loop import ALG_SARSA, make_budget, make_hp
-    from ..kernels.features.gridtiles import grid_tiles
+    from ..kernels.features.gridtiles import grid_tiles_batch
 
     cf, ci, nf = TileSpec(*MOUNTAINCAR_BOX).arrays()
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -83,7 +83,8 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
     pos = np.linspace(-1.2, 0.5, GRID)
     vel = np.linspace(-0.07, 0.07, GRID)
     out = np.zeros((len(checkpoints), GRID, GRID))
-    idx = np.empty(ci[0], np.int64)
+    # the grid's tile indices, velocity-major (out[k, iv, ip]); NumPy, so that nothing is compiled for it
+    idx = grid_tiles_batch(np.stack(np.meshgrid(pos, vel), axis=-1).reshape(-1, 2), cf, ci)
     env = MountainCarEnv()
     run = compiled_unit(env, ALG_SARSA, (cf, ci))
     hp = make_hp(alpha, 1.0)
@@ -95,10 +96,10 @@ def cost_to_go(seed, checkpoints, alpha=0.5 / 8):
             run(env.params, state, env_g[0], cf, ci, w, hp, make_budget(n), ag_g[0], st, np.zeros(n))
             total += int(st.sum())
             done = int(ep)
-        for iv, v in enumerate(vel):
-            for ip, p_ in enumerate(pos):
-                grid_tiles(np.array([p_, v]), cf, ci, idx)
-                out[k, iv, ip] = -w[idx].sum(axis=0).max()
+        q = w[idx[:, 0]].copy()  # Σ_t w[idx_t] per grid point, added in tiling order
+        for t in range(1, idx.shape[1]):
+            q += w[idx[:, t]]
+        out[k] = -q.max(axis=1).reshape(GRID, GRID)
     return pos, vel, out, total
 
 

@@ -87,3 +87,21 @@ def test_consts_layout_gives_the_same_indices(d, n, T, anchor):
     for x, row in zip(xs, got):
         grid_tiles(x, cf, ci, ref)
         np.testing.assert_array_equal(row, ref)
+
+
+@pytest.mark.parametrize("anchor,T", [(False, 8), (False, 5), (True, 1), (True, 4)])
+def test_batch_equals_the_kernel(anchor, T):
+    """The NumPy batch coder (plots) gives the kernel's indices, in and outside the box, at its edges."""
+    from fastfa.kernels.features.gridtiles import grid_tiles_batch
+
+    rng = np.random.default_rng(T)
+    low, high = np.array([-1.2, -0.07, 0.0]), np.array([0.6, 0.07, 3.0])
+    cf, ci, nf = grid_spec(low, high, [8, 8, 3], T, anchor=anchor)
+    X = rng.uniform(low - 0.5, high + 0.5, (500, 3))
+    X[:3], X[3:6] = low, high
+    got = grid_tiles_batch(X, cf, ci)
+    want = np.empty((len(X), T), np.int64)
+    for i, x in enumerate(X):
+        grid_tiles(x, cf, ci, want[i])
+    np.testing.assert_array_equal(got, want)
+    assert got.min() >= 0 and got.max() < nf
