@@ -27,7 +27,7 @@ def jit_disabled():
     return JIT_DISABLED
 
 
-# Kernel tests that tests/test_zz_interpreted.py reruns with NUMBA_DISABLE_JIT=1 (marker "nojit"): files
+# Kernel tests that .ci/run reruns with NUMBA_DISABLE_JIT=1 (marker "nojit"): files
 # here are marked whole (tests elsewhere may carry @pytest.mark.nojit themselves).  Left out: learning runs
 # and loops that take minutes interpreted; their compiled-vs-interpreted values are compared on small
 # sizes by tests/interp_cases.py instead.

@@ -94,6 +94,15 @@ def _child(ss: np.random.SeedSequence, k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (k,), pool_size=ss.pool_size)
 
 
+def _seed_sequence(s: Any) -> np.random.SeedSequence:
+    """A run's seed as a SeedSequence: itself, or ``SeedSequence(s)`` for an int >= 0."""
+    if isinstance(s, np.random.SeedSequence):
+        return s
+    if isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0:
+        return np.random.SeedSequence(int(s))
+    raise TypeError(f"seeds: each seed must be a numpy.random.SeedSequence or an int >= 0, got {s!r}")
+
+
 def spawn_generators(seeds):
     """(env generators, agent generators) for a list of SeedSequences: children 0 and 1 of each.
 
@@ -115,7 +124,7 @@ def run_population(
     ns: ArrayLike | None = None,
     runs: int | None = None,
     episodes: int,
-    seeds: Sequence[np.random.SeedSequence] | None = None,
+    seeds: Sequence[np.random.SeedSequence | int] | None = None,
     seed: int = 0,
     epsilon: float = 0.0,
     gamma: float = 1.0,
@@ -135,8 +144,8 @@ def run_population(
         alphas: step sizes (per active feature, e.g. ``0.5/8`` for 8 tilings); each > 0.
         lams: trace-decay values in [0, 1] (used by the λ algorithms).
         ns: n-step values (>= 1) for ``nstep_sarsa``: they take the place of ``lams`` (second axis).
-        runs, seeds, seed: ``seeds`` (list of ``np.random.SeedSequence``) or ``runs`` seeds spawned
-            from ``np.random.SeedSequence(seed)``.
+        runs, seeds, seed: ``seeds`` (a list of ``np.random.SeedSequence`` or ints >= 0; an int ``s``
+            stands for ``SeedSequence(s)``) or ``runs`` seeds spawned from ``np.random.SeedSequence(seed)``.
         episodes: episodes per run.
         epsilon: exploration rate in [0, 1] (the book's Mountain Car figures use 0: optimistic zeros).
         trace: ``accumulate``, ``replace`` or ``replace_clear`` (S&B 12.7).
@@ -188,7 +197,7 @@ def run_population(
     if seeds is None:
         runs = check_count("runs", runs)
         seeds = np.random.SeedSequence(seed).spawn(int(runs))
-    seeds = list(seeds)
+    seeds = [_seed_sequence(s) for s in seeds]
     if tiles is None:
         if cenv.compiled_key != "MountainCar-v0":
             raise ValueError(f"tiles: give a TileSpec box for {env_id} (its observation box is unbounded)")

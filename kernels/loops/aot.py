@@ -18,7 +18,8 @@ The machine code targets the generic CPU of the platform (a wheel built here run
 the same floating-point operations in the same order as the Numba unit (no fast-math, no FMA
 contraction in either): both give the same bits (tested).  The unit releases the GIL, like the Numba
 unit, so populations still run one run per thread.  ``FASTFA_AOT=0`` in the environment ignores the
-module (everything is compiled by Numba); ``FASTFA_NO_AOT=1`` at build time does not build it.
+module (everything is compiled by Numba), as does ``NUMBA_BOUNDSCHECK=1`` (the built code checks no
+index); ``FASTFA_NO_AOT=1`` at build time does not build it.
 
 ``numba.pycc`` is deprecated in Numba; where it is missing or fails, the build goes on without the
 module and every unit is compiled by Numba as before (a warning says so).
@@ -161,7 +162,7 @@ _LOADED: dict = {}
 def lookup(template_name: str, key: str, bindings: dict):
     """The ahead-of-time function of the unit (``template_name``, ``key``) with these ``bindings`` and
     its expected argument types, or None (no module, disabled, or not the same unit)."""
-    if os.environ.get("FASTFA_AOT", "1") in ("0", ""):
+    if os.environ.get("FASTFA_AOT", "1") in ("0", "") or _boundscheck():
         return None
     if "mod" not in _LOADED:
         _LOADED["mod"] = _load()
@@ -177,6 +178,13 @@ def lookup(template_name: str, key: str, bindings: dict):
     if fn is None or not isinstance(args, list):
         return None
     return fn, args
+
+
+def _boundscheck() -> bool:
+    """``NUMBA_BOUNDSCHECK=1``: every index must be checked, and the built code checks none."""
+    from numba.core import config
+
+    return bool(config.BOUNDSCHECK)
 
 
 def valid_manifest(manifest) -> bool:

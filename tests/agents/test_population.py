@@ -122,6 +122,18 @@ def test_population_validation():
         run_population("CartPole-v1", "sarsa", alphas=[0.1], runs=1, episodes=1)
     with pytest.raises(ValueError, match="env_id"):
         run_population("Pendulum-v1", "sarsa", alphas=[0.1], runs=1, episodes=1)
+    for bad in (-1, 1.5, "0", True, None):
+        with pytest.raises(TypeError, match="seeds"):
+            run_population("MountainCar-v0", "sarsa", alphas=[0.1], seeds=[bad], episodes=1)
+
+
+def test_int_seeds_are_their_seed_sequences():
+    """``seeds=[3, 4]`` is ``seeds=[SeedSequence(3), SeedSequence(4)]`` (it raised AttributeError)."""
+    kw = dict(alphas=[0.5 / 8], episodes=3, threads=1)
+    a = run_population("MountainCar-v0", "sarsa", seeds=[3, np.int64(4)], **kw)
+    b = run_population("MountainCar-v0", "sarsa", seeds=[np.random.SeedSequence(3), np.random.SeedSequence(4)], **kw)
+    np.testing.assert_array_equal(a["steps"], b["steps"])
+    assert not np.array_equal(a["steps"][0, 0, 0], a["steps"][0, 0, 1])
 
 
 @pytest.mark.skipif(JIT_DISABLED, reason="needs compiled speed (thousands of episodes)")

@@ -36,6 +36,10 @@ def _mountaincar_unit():
 
 
 def _ahead_of_time_unit():
+    from numba.core import config
+
+    if config.BOUNDSCHECK:
+        pytest.skip("NUMBA_BOUNDSCHECK=1: the Numba unit, bounds-checked, is used instead")
     if BUILT_WITHOUT:
         pytest.skip("installed with FASTFA_NO_EXT / FASTFA_NO_AOT: no ahead-of-time module")
     manifest = _manifest()
@@ -152,10 +156,14 @@ def test_lookup_needs_the_same_bindings(monkeypatch):
         control_run_tpl__K = staticmethod(lambda: None)
 
     monkeypatch.setitem(aot._LOADED, "mod", (Mod, manifest))
+    monkeypatch.setattr(aot, "_boundscheck", lambda: False)
     assert aot.lookup("control_run_tpl", "K", {"ALG": 0, "ENV_STEP": C.mountaincar_env_step}) is not None
     assert aot.lookup("control_run_tpl", "K", {"ALG": 1, "ENV_STEP": C.mountaincar_env_step}) is None
     assert aot.lookup("control_run_tpl", "K", {"ALG": 0, "ENV_STEP": C.cartpole_env_step}) is None
     assert aot.lookup("control_run_tpl", "K", {"ALG": True, "ENV_STEP": C.mountaincar_env_step}) is None
     assert aot.lookup("control_run_tpl", "other", {"ALG": 0, "ENV_STEP": C.mountaincar_env_step}) is None
     monkeypatch.setenv("FASTFA_AOT", "0")
+    assert aot.lookup("control_run_tpl", "K", {"ALG": 0, "ENV_STEP": C.mountaincar_env_step}) is None
+    monkeypatch.setenv("FASTFA_AOT", "1")
+    monkeypatch.setattr(aot, "_boundscheck", lambda: True)  # NUMBA_BOUNDSCHECK=1: checked code only
     assert aot.lookup("control_run_tpl", "K", {"ALG": 0, "ENV_STEP": C.mountaincar_env_step}) is None
