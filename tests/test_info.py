@@ -24,6 +24,8 @@ def test_info_reports_versions_cache_and_extensions(tmp_path):
     assert "tiles3 compiled: True" in lines["extensions"]  # the test env is a compiled install
     assert lines["cache"].startswith(f"numba caches kernels in {cache}") and "(writable;" in lines["cache"]
     assert {"python", "gymnasium", "cpu", "threads", "platform"} <= set(lines)
+    # the ahead-of-time main-job loop: in use in a fresh install; after a kernel edit in an editable one, stale
+    assert lines["prebuilt"].startswith(("in use: control_run_tpl__MountainCar_v0_sarsa", "built, NOT used: kernel"))
 
 
 def test_cache_dir_not_writable_is_reported(tmp_path, monkeypatch):

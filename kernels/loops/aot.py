@@ -217,3 +217,18 @@ def _load():
     except ImportError:
         return None, None
     return mod, manifest
+
+
+def status() -> str:
+    """One line for ``fastfa info``: whether the built units are present and in use, and why not."""
+    try:
+        manifest = json.loads((Path(__file__).resolve().parent / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return "not built (installed with FASTFA_NO_AOT / FASTFA_NO_EXT, or the build could not make it)"
+    if not valid_manifest(manifest):
+        return "built, NOT used: kernel sources or Numba differ from the build's (reinstall to rebuild)"
+    if os.environ.get("FASTFA_AOT", "1") in ("0", ""):
+        return "built, NOT used: FASTFA_AOT=0"
+    if _boundscheck():
+        return "built, NOT used: NUMBA_BOUNDSCHECK=1"
+    return "in use: " + ", ".join(sorted(manifest["units"]))
