@@ -54,7 +54,8 @@ def main(sdist: str, wheel: str) -> int:
     for text, where in ((pkg_info, "sdist"), (meta, "wheel")):
         if _field(text, "License-Expression") != "MIT":
             problems.append(f"{where} metadata has no License-Expression: MIT")
-    for ext in ("_tiles3", "_replay"):
+    # _aot: the main job's loop compiled ahead of time (kernels/loops/aot.py), with its manifest
+    for ext in ("_tiles3", "_replay", "_aot"):
         if not [
             n
             for n in wnames
@@ -63,6 +64,10 @@ def main(sdist: str, wheel: str) -> int:
             and n.endswith((".so", ".pyd"))
         ]:
             problems.append(f"wheel lacks the compiled extension {ext}")
+    if "fastfa/kernels/loops/_aot_manifest.json" not in wnames:
+        problems.append("wheel lacks fastfa/kernels/loops/_aot_manifest.json")
+    if [n for n in names if n.endswith("_aot_manifest.json")]:
+        problems.append("sdist ships a build's _aot_manifest.json")
     if "fastfa/py.typed" not in wnames:
         problems.append("wheel lacks fastfa/py.typed")
     if not [n for n in wnames if ".dist-info/" in n and "LICENSE" in n]:

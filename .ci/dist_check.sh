@@ -43,14 +43,18 @@ assert fastfa.__file__.startswith(sys.argv[1]), fastfa.__file__
 assert t.COMPILED
 from fastfa import cli
 raise SystemExit(cli.main(["run", "mountaincar-sarsa", "--quick", "--no-progress", "--out", sys.argv[2]]))'
+# 0) the wheel carries the main job's ahead-of-time compiled loop, and a read-only install uses it
+env -u NUMBA_CACHE_DIR HOME="$WORK/home" PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" "$VPY" -m fastfa info \
+    | grep -q "^prebuilt      in use: control_run_tpl__MountainCar_v0_sarsa" || { echo "prebuilt loop not in use"; exit 1; }
+# The two runs below are about Numba's cache, so the prebuilt loop is turned off (FASTFA_AOT=0):
 # 1) a writable home: Numba caches in the user cache folder (~/.cache/numba), no warning
-env -u NUMBA_CACHE_DIR HOME="$WORK/home" PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" \
+env -u NUMBA_CACHE_DIR FASTFA_AOT=0 HOME="$WORK/home" PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" \
     "$VPY" -W error::RuntimeWarning -c "$RUN" "$RO" "$WORK/home/runs"
 test -n "$(find "$WORK/home/.cache/numba" -name '*.nbi' | head -1)" || { echo "no user-cache files"; exit 1; }
 test -z "$(find "$RO" -name '*.nbi' | head -1)" || { echo "cache written into the package"; exit 1; }
 # 2) nothing writable but the output folder: compiles without cache, one clear warning
 mkdir -m 777 "$WORK/out"
-env -u NUMBA_CACHE_DIR HOME=/nonexistent PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" \
+env -u NUMBA_CACHE_DIR FASTFA_AOT=0 HOME=/nonexistent PYTHONPATH="$RO:$SITE" "${AS_NOBODY[@]}" \
     "$VPY" -c "$RUN" "$RO" "$WORK/out/runs" 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt"; exit 1; }
 echo "-- stderr of the read-only run without a writable cache folder:"
 cat "$WORK/stderr.txt"
