@@ -89,7 +89,8 @@ def ref_puckworld_ac_dense(
 
     The environment is ``naive_pg_envs.RefPuckWorld`` (written from the spec, not the compiled twin);
     ``env_params`` must be the defaults (radius 0.05, ... period 300, no enemy).  Same random stream as
-    ``puckworld_loops.puckworld_actor_critic``: reset draws, two normals per step, the env step's draws.
+    ``fastfa.agents.pg_compiled.puckworld_train`` (the fused loop ``pg_env_loop`` on
+    ``PuckWorldRelativeCompiledEnv``): reset draws, two normals per step, the env step's draws.
     Returns the per-episode returns.
     """
     import math

@@ -23,20 +23,33 @@ def softmax(h):
     return e / e.sum()
 
 
+def floor_probs(pi, min_prob):
+    """The reference code behind the book's Fig 13.1/13.2 (two actions): the smaller probability raised to
+    ``min_prob``, the other set to 1 − ``min_prob``; unchanged when the smaller is not below it."""
+    pi = np.array(pi, float)
+    i = int(np.argmin(pi))
+    if min_prob > 0 and pi[i] < min_prob:
+        pi[i], pi[1 - i] = min_prob, 1.0 - min_prob
+    return pi
+
+
 def returns(rewards, gamma):
     """G_t for t = 0 … T−1 as explicit discounted sums."""
     T = len(rewards)
     return np.array([sum(gamma ** (k - t - 1) * rewards[k - 1] for k in range(t + 1, T + 1)) for t in range(T)])
 
 
-def reinforce_update(theta, w, feats, actions, rewards, alpha, gamma, gamma_t=True, alpha_w=None):
+def reinforce_update(theta, w, feats, actions, rewards, alpha, gamma, gamma_t=True, alpha_w=None, min_prob=0.0):
     """One episode's updates.  feats[t][a] = x(S_t, a) (arrays); ``alpha_w`` not None: baseline
-    v̂(s, w) = w·1 (one constant state feature, as on the short corridor).  Returns (θ, w) new."""
+    v̂(s, w) = w·1 (one constant state feature, as on the short corridor); ``min_prob`` > 0: the score
+    uses the floored probabilities (:func:`floor_probs`).  Returns (θ, w) new."""
     theta, w = np.array(theta, float), float(w)
     G = returns(rewards, gamma)
     for t in range(len(rewards)):
         xs = feats[t]
         pi = softmax([theta @ xs[b] for b in range(len(xs))])
+        if min_prob > 0:
+            pi = floor_probs(pi, min_prob)
         grad = xs[actions[t]] - sum(pi[b] * xs[b] for b in range(len(xs)))
         delta = G[t]
         if alpha_w is not None:
@@ -54,20 +67,25 @@ def corridor_step(s, a):
     return s, -1.0, s == 3
 
 
-def reinforce_short_corridor(theta, alpha, gamma, gamma_t, episodes, rng, alpha_w=None, max_steps=10**6):
-    """theta = [θ_right, θ_left]; returns (θ, w, list of episode returns)."""
+def reinforce_short_corridor(
+    theta, alpha, gamma, gamma_t, episodes, rng, alpha_w=None, max_steps=10**6, min_prob=0.0, p_right=None
+):
+    """theta = [θ_right, θ_left]; returns (θ, w, list of episode returns).  ``min_prob`` > 0: acting and
+    the score use floored probabilities; ``p_right`` (a list) receives π(right) after each episode."""
     theta, w, rets = np.array(theta, float), 0.0, []
     for _ in range(episodes):
         s, acts, rews, done = 0, [], [], False
         while not done and len(acts) < max_steps:
-            p_left = softmax([theta @ X_SA[LEFT], theta @ X_SA[RIGHT]])[0]
+            p_left = floor_probs(softmax([theta @ X_SA[LEFT], theta @ X_SA[RIGHT]]), min_prob)[0]
             a = LEFT if rng.random() < p_left else RIGHT
             s, r, done = corridor_step(s, a)
             acts.append(a)
             rews.append(r)
         feats = [[X_SA[LEFT], X_SA[RIGHT]]] * len(acts)
-        theta, w = reinforce_update(theta, w, feats, acts, rews, alpha, gamma, gamma_t, alpha_w)
+        theta, w = reinforce_update(theta, w, feats, acts, rews, alpha, gamma, gamma_t, alpha_w, min_prob)
         rets.append(sum(rews))
+        if p_right is not None:
+            p_right.append(floor_probs(softmax([theta @ X_SA[LEFT], theta @ X_SA[RIGHT]]), min_prob)[1])
     return theta, w, rets
 
 

@@ -22,31 +22,84 @@ import numpy as np
 
 from .._checks import check_budget
 
-__all__ = ["pg_unit", "run_pg_compiled"]
+__all__ = ["pg_greedy_unit", "pg_unit", "run_pg_compiled"]
 
 
-def pg_unit(cenv, alg: int, discrete: bool, act_dim: int, act_f32: bool):
-    """The fused policy-gradient loop for (env, algorithm code, policy): cached on disk for built-in
-    envs, compiled once per process for a user's env (checked first)."""
-    from ..kernels.codes import PGAlg
+def _features(features: str) -> dict:
+    """The feature-map bindings of the templates: ``"grid"`` (``(cf, ci)`` of a GridTileCoder) or
+    ``"hash"`` (``(cf, ci)`` of ``fastfa.agents.pg_compiled.hash_spec``: a hash-mode TileCoder)."""
+    if features == "grid":
+        return {}
+    if features == "hash":
+        from ..kernels.features import hashtiles as H
+
+        return {"FEAT_CONSTS": H.hash_consts, "FEAT_TILES": H.hash_tiles_consts}
+    raise ValueError(f"features must be 'grid' or 'hash', got {features!r}")
+
+
+def pg_unit(
+    cenv,
+    alg: int,
+    discrete: bool,
+    act_dim: int,
+    act_f32: bool,
+    features: str = "grid",
+    sparse_traces: bool = False,
+    batched: bool = False,
+):
+    """The fused policy-gradient loop for (env, algorithm code, policy, feature map): cached on disk for
+    built-in envs, compiled once per process for a user's env (checked first).  ``sparse_traces``
+    (Gaussian actor-critic with traces): the sparse trace list (``hp.trace_min`` ≥ 0); ``batched``
+    (REINFORCE): one update per ``hp.n_rollouts`` > 1 episodes (a unit without it ignores ``n_rollouts``)."""
+    from ..kernels.codes import PG_AC_TRACES, PG_REINFORCE, PG_REINFORCE_BASELINE, PGAlg
     from ..kernels.loops import pg_env_loop as P
     from .compiled_control import env_unit
 
+    if sparse_traces and (discrete or alg != PG_AC_TRACES):
+        raise ValueError("sparse_traces: only for the Gaussian actor-critic with traces")
+    mc = alg in (PG_REINFORCE, PG_REINFORCE_BASELINE)
+    if batched and not mc:
+        raise ValueError("batched: only for REINFORCE")
     pol = "softmax" if discrete else f"gaussian{act_dim}{'f32' if act_f32 else ''}"
     return env_unit(
         P.pg_run_tpl,
         cenv,
-        f"pg_{PGAlg(alg).name.lower()}_{pol}",
+        f"pg_{PGAlg(alg).name.lower()}_{pol}{'' if features == 'grid' else '_' + features}"
+        + ("_sparse" if sparse_traces else "")
+        + ("_batched" if batched else ""),
         PG_ALG=int(alg),
+        MC=mc,
+        TRACED=alg == PG_AC_TRACES,
+        SPARSE_TRACES=bool(sparse_traces),
+        BATCHED=bool(batched),
         DISCRETE=bool(discrete),
         ACT_DIM=int(act_dim),
         ACT_F32=bool(act_f32),
+        **_features(features),
+    )
+
+
+def pg_greedy_unit(cenv, discrete: bool, act_dim: int, act_f32: bool, features: str = "grid"):
+    """The greedy rollout (``fastfa.kernels.loops.pg_greedy.pg_greedy_tpl``) for (env, policy, feature
+    map), cached like :func:`pg_unit`."""
+    from ..kernels.loops import pg_greedy as G
+    from .compiled_control import env_unit
+
+    pol = "softmax" if discrete else f"gaussian{act_dim}{'f32' if act_f32 else ''}"
+    return env_unit(
+        G.pg_greedy_tpl,
+        cenv,
+        f"pg_greedy_{pol}{'' if features == 'grid' else '_' + features}",
+        DISCRETE=bool(discrete),
+        ACT_DIM=int(act_dim),
+        ACT_F32=bool(act_f32),
+        **_features(features),
     )
 
 
 def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, callback=None, progress=False):
     """Run the fused loop for ``agent`` on ``env`` (reset here with ``seed``); returns an ``EpisodeLog``."""
-    from ..kernels.codes import PG_QAC
+    from ..kernels.codes import PG_QAC, PG_REINFORCE, PG_REINFORCE_BASELINE
     from ..kernels.loops.control_loop import make_budget
     from ..kernels.loops.pg_env_loop import CRITIC_NOT_FINITE, make_pg_hp, make_pg_policy
     from ..loop import EpisodeLog, Progress
@@ -63,13 +116,14 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
     else:
         policy = make_pg_policy(pol.theta_mu, pol.log_std_b, pol.low, pol.high, acc, acc_b, n_acc)
         act_dim, act_f32 = int(space.shape[0]), space.dtype == np.float32
-    unit = pg_unit(target.cenv, alg, agent.discrete, act_dim, act_f32)
+    cfg = agent.config
+    batched = cfg.n_rollouts > 1 and alg in (PG_REINFORCE, PG_REINFORCE_BASELINE)
+    unit = pg_unit(target.cenv, alg, agent.discrete, act_dim, act_f32, batched=batched)
     total_steps, episodes = check_budget(total_steps, episodes)  # before anything is sized from them
     t0 = time.perf_counter()
     env.reset(seed=seed)
     state = state_after_reset(env, target)
     env_rng = env.unwrapped.np_random
-    cfg = agent.config
     f = agent.features
     hp = make_pg_hp(
         cfg.alpha,
@@ -118,6 +172,7 @@ def run_pg_compiled(agent, env, target, alg, *, episodes, total_steps, seed, cal
                 agent.rng,
                 steps,
                 rets,
+                np.empty((0, 0)),
             )
             first = False
             _keep_batch(agent, policy)  # before the callbacks: a checkpoint holds the batch in progress

@@ -5,6 +5,11 @@
 * :func:`puckworld_train`: REINFORCE (``method="reinforce"``) or actor-critic with traces
   (``method="actor_critic"``) with a Gaussian policy on tile-coded Puck World features.
 
+Both run the generic fused loop ``fastfa.kernels.loops.pg_env_loop.pg_run_tpl`` on built-in
+compiled environments (:class:`fastfa.envs.pg_envs.ShortCorridorCompiledEnv`,
+:class:`fastfa.envs.pg_envs.PuckWorldRelativeCompiledEnv`), with its options for the book's and the
+lecture's details: floored softmax probabilities (``min_prob``), hashed tile features, sparse traces.
+
 Runs are independent: run ``i`` uses ``np.random.default_rng(SeedSequence(seed).spawn(runs)[i])``
 and is executed on a thread pool (the kernels release the GIL), so results are
 bit-identical whatever ``n_threads`` is.  A non-finite parameter stops the run and raises
@@ -24,7 +29,14 @@ from .._typing import ArrayLike
 if TYPE_CHECKING:
     from ..features.tile_coder import TileCoder
 
-__all__ = ["short_corridor_reinforce", "puckworld_train", "puckworld_features", "run_population"]
+__all__ = [
+    "short_corridor_reinforce",
+    "puckworld_train",
+    "puckworld_features",
+    "puckworld_greedy",
+    "hash_spec",
+    "run_population",
+]
 
 
 def _pos(name, v, allow_zero: bool = False):
@@ -78,10 +90,9 @@ def short_corridor_reinforce(
         seed_sequences: optional list of ``np.random.SeedSequence`` (one per run, overrides
             ``seed``/``runs``), e.g. the seeds of a ``fastfa sweep`` cell.
     Returns:
-        ``{"returns": [runs, episodes], "p_right": [runs, episodes], "steps": int}``.
+        ``{"returns": [runs, episodes], "p_right": [runs, episodes], "steps": int, "theta": [runs, 2]
+        (the final θ, ordered as ``theta0``), "w": [runs] (the final baseline)}``.
     """
-    from ..kernels.loops import short_corridor_loop
-
     alpha = _pos("alpha", alpha)
     alpha_w = _pos("alpha_w", alpha_w, allow_zero=True)
     if not 0.0 <= float(gamma) <= 1.0:
@@ -97,34 +108,55 @@ def short_corridor_reinforce(
         runs = len(seeds)
     else:
         seeds = np.random.SeedSequence(seed).spawn(runs)
+    from ..envs.pg_envs import ShortCorridorCompiledEnv
+    from ..kernels.codes import PG_REINFORCE_BASELINE
+    from ..kernels.features.gridtiles import grid_spec
+    from ..kernels.loops.control_loop import make_budget
+    from ..kernels.loops.pg_env_loop import make_pg_hp, make_pg_policy
+    from .compiled_pg import pg_unit
+
+    cenv = ShortCorridorCompiledEnv()
+    # one unit for both: with α_w = 0 the baseline stays 0 and δ = G_t − 0 = G_t, plain REINFORCE's numbers
+    unit = pg_unit(cenv, PG_REINFORCE_BASELINE, True, 1, False)
+    cf, ci, n_feat = grid_spec([0.0], [4.0], 1, 1)  # one tile over every state: the book's features
+    hp = make_pg_hp(alpha, alpha_w, None, float(gamma), bool(gamma_t), min_prob=float(min_prob))
+    budget = make_budget(episodes, 0, max_steps, True)
     R = np.empty((runs, episodes))
     P = np.empty((runs, episodes))
+    TH, W = np.empty((runs, 2)), np.empty(runs)
 
     def one(i):
-        th, w = th0.copy(), np.zeros(1)
-        st = short_corridor_loop.short_corridor_reinforce(
-            th,
+        th = np.zeros((n_feat, 2))
+        th[0] = th0[::-1]  # θ[x, a] with a = 0 left, 1 right
+        w = np.zeros(n_feat)
+        rng = np.random.default_rng(seeds[i])  # the env draws nothing: one generator for both
+        probs = np.empty((episodes, 2))
+        n_done, _, st = unit(
+            cenv.params,
+            np.zeros(1),
+            rng,
+            cf,
+            ci,
+            make_pg_policy(th, np.zeros(0), np.zeros(0), np.zeros(0)),
             w,
-            alpha,
-            alpha_w,
-            float(gamma),
-            bool(gamma_t),
-            float(min_prob),
-            episodes,
-            max_steps,
-            np.random.default_rng(seeds[i]),
+            hp,
+            budget,
+            rng,
+            np.empty(episodes, np.int64),
             R[i],
-            P[i],
+            probs,
         )
-        if st < 0:
+        if st != 0:
             raise FloatingPointError(
-                f"run {i}: policy parameters became non-finite in episode {-st - 1} "
+                f"run {i}: policy parameters became non-finite in episode {n_done} "
                 f"(alpha={alpha}, alpha_w={alpha_w}); use a smaller step size"
             )
+        P[i] = probs[:, 1]
+        TH[i], W[i] = th[0, ::-1], w[0]
         return st
 
     run_population(one, runs, n_threads)
-    return {"returns": R, "p_right": P, "steps": int(-R.sum())}
+    return {"returns": R, "p_right": P, "steps": int(-R.sum()), "theta": TH, "w": W}
 
 
 def puckworld_features(tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4096) -> TileCoder:
@@ -140,6 +172,66 @@ def puckworld_features(tiles_per_dim: int = 8, n_tilings: int = 8, size: int = 4
         mode="hash",
         size=size,
     )
+
+
+def hash_spec(tc: TileCoder) -> tuple[np.ndarray, np.ndarray]:
+    """``(cf, ci)`` of a hash-mode, unwrapped :class:`fastfa.features.TileCoder` for the fused loops'
+    hashed feature map (``fastfa.kernels.features.hashtiles``: the coder's own indices)."""
+    args = tc.kernel_args()
+    if tc.mode != "hash" or args[3].shape[0] > 0 or tc.n_actions is not None:
+        raise ValueError(f"features: a TileCoder in mode 'hash' without wrap or actions is needed, got {tc!r}")
+    cf = np.stack([tc.low, tc.high, tc.scale]).astype(np.float64)
+    ci = np.concatenate([np.array([tc.n_tilings, tc.size], np.int64), np.asarray(args[4], np.int64)])
+    return cf, ci
+
+
+def _pw_env(env_params):
+    from ..envs.pg_envs import PuckWorldRelativeCompiledEnv
+    from ..kernels.envs import puck_corridor as pg_envs
+
+    if env_params[pg_envs.PW_ENEMY] != 0.0:
+        raise ValueError(
+            "env_kwargs: the compiled Puck World training measures the distance as minus the reward, so "
+            "enemy=True is not supported here (train a fastfa.agents agent on PuckWorldEnv(enemy=True))"
+        )
+    return PuckWorldRelativeCompiledEnv(params=env_params)
+
+
+def puckworld_greedy(
+    theta_mu: ArrayLike,
+    features: TileCoder,
+    n_steps: int,
+    rng: np.random.Generator,
+    *,
+    env_params: ArrayLike | None = None,
+    states_out: np.ndarray | None = None,
+) -> float:
+    """Mean puck-target distance of the mean action μ(s) (clipped) run for ``n_steps`` steps from a reset
+    drawn from ``rng`` (``fastfa.kernels.loops.pg_greedy``); ``states_out`` [n_steps + 1, 9] (optional)
+    receives the states.  ``theta_mu`` [features.size, 2]; ``env_params``: ``puckworld_params(...)``."""
+    from ..kernels.envs import puck_corridor as pg_envs
+    from ..kernels.loops.pg_env_loop import make_pg_policy
+    from .compiled_pg import pg_greedy_unit
+
+    n_steps = _posint("n_steps", n_steps)
+    th = np.ascontiguousarray(theta_mu, dtype=np.float64)
+    if th.shape != (features.size, 2) or not np.all(np.isfinite(th)):
+        raise ValueError(f"theta_mu must be finite with shape ({features.size}, 2), got {th.shape}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    P = pg_envs.puckworld_params() if env_params is None else np.asarray(env_params, dtype=np.float64)
+    if P.shape != pg_envs.puckworld_params().shape or not np.all(np.isfinite(P)):
+        raise ValueError("env_params must be the finite array of puckworld_params(...)")
+    if states_out is None:
+        states_out = np.empty((0, pg_envs.PW_STATE_LEN))
+    elif states_out.shape != (n_steps + 1, pg_envs.PW_STATE_LEN) or states_out.dtype != np.float64:
+        raise ValueError(f"states_out must be float64 [{n_steps + 1}, {pg_envs.PW_STATE_LEN}], got {states_out.shape}")
+    cenv = _pw_env(P)
+    cf, ci = hash_spec(features)
+    pol = make_pg_policy(th, np.zeros(2), -np.ones(2), np.ones(2))
+    unit = pg_greedy_unit(cenv, False, 2, False, "hash")
+    total, _ = unit(cenv.params, np.empty(pg_envs.PW_STATE_LEN), rng, cf, ci, pol, n_steps, states_out)
+    return -total / n_steps  # the reward is minus the distance (no enemy)
 
 
 def puckworld_train(
@@ -186,8 +278,11 @@ def puckworld_train(
     "log_std": [runs, 2], "w": [runs, size], "steps": int, "features": TileCoder,
     "eval_x", "eval_distance"}``.
     """
+    from ..kernels.codes import PG_AC_TRACES, PG_ACTOR_CRITIC, PG_REINFORCE_BASELINE
     from ..kernels.envs import puck_corridor as pg_envs
-    from ..kernels.loops import puckworld_loops
+    from ..kernels.loops.control_loop import make_budget
+    from ..kernels.loops.pg_env_loop import make_pg_hp, make_pg_policy
+    from .compiled_pg import pg_greedy_unit, pg_unit
 
     if method not in ("reinforce", "actor_critic"):
         raise ValueError(f"method must be 'reinforce' or 'actor_critic', got {method!r}")
@@ -202,60 +297,97 @@ def puckworld_train(
     episodes, ep_len, runs = _posint("episodes", episodes), _posint("ep_len", ep_len), _posint("runs", runs)
     init_std = _pos("init_std", init_std)
     tc = puckworld_features(tiles_per_dim, n_tilings, size)
-    env_params = pg_envs.puckworld_params(**(env_kwargs or {}))
-    ls_min, ls_max = float(np.log(std_bounds[0])), float(np.log(std_bounds[1]))
+    from ..envs.pg_envs import PuckWorldEnv
+
+    env_params = PuckWorldEnv(**(env_kwargs or {})).params  # validates the physics
+    sb = np.asarray(std_bounds, dtype=np.float64)
+    if sb.shape != (2,) or not (np.all(np.isfinite(sb)) and 0.0 < sb[0] <= sb[1]):
+        raise ValueError(f"std_bounds must be (low, high) with 0 < low <= high, finite, got {std_bounds!r}")
+    ls_min, ls_max = float(np.log(sb[0])), float(np.log(sb[1]))
     k = tc.n_tilings
     seeds = np.random.SeedSequence(seed).spawn(runs)
     R, D = np.empty((runs, episodes)), np.empty((runs, episodes))
     TH, LS, W = np.zeros((runs, tc.size, 2)), np.full((runs, 2), np.log(init_std)), np.zeros((runs, tc.size))
-    args = tc.kernel_args()
     chunk = episodes if eval_every <= 0 else int(eval_every)
     eval_x = list(range(0, episodes + 1, chunk)) if eval_every > 0 else []
     if eval_x and eval_x[-1] != episodes:
         eval_x.append(episodes)
     ED = np.empty((runs, len(eval_x)))
-    states = np.empty((ep_len + 1, 9))
-
-    def evaluate(theta: ArrayLike):
-        return float(
-            np.mean(
-                [
-                    puckworld_loops.puckworld_greedy_rollout(
-                        env_params, args, theta, ep_len, np.random.default_rng(10_000 + e), states.copy()
-                    )
-                    for e in range(eval_episodes)
-                ]
-            )
-        )
-
-    hp = puckworld_loops.make_pw_hp(
-        alpha / k, alpha_ls / k, alpha_w / k, float(gamma), float(lam), float(lam_w), ls_min, ls_max, trace_min
+    cenv = _pw_env(env_params)
+    cf, ci = hash_spec(tc)
+    if method == "reinforce":  # α_w = 0: the baseline stays 0, plain REINFORCE's numbers (one unit for both)
+        alg = PG_REINFORCE_BASELINE
+    else:
+        alg = PG_AC_TRACES if float(lam) > 0.0 or float(lam_w) > 0.0 else PG_ACTOR_CRITIC
+    unit = pg_unit(cenv, alg, False, 2, False, "hash", sparse_traces=alg == PG_AC_TRACES)
+    greedy = pg_greedy_unit(cenv, False, 2, False, "hash") if eval_x else None
+    # no γᵗ factor (a truncated continuing task); sparse traces dropping those ≤ trace_min
+    hp = make_pg_hp(
+        alpha / k,
+        alpha_w / k,
+        alpha_ls / k,
+        float(gamma),
+        False,
+        ls_min,
+        ls_max,
+        float(lam),
+        float(lam_w),
+        trace_min=trace_min,
     )
+    low, high = -np.ones(2), np.ones(2)
+    no_states, no_probs = np.empty((0, pg_envs.PW_STATE_LEN)), np.empty((0, 2))
+
+    def evaluate(pol):
+        tot = [
+            greedy(
+                env_params,
+                np.empty(pg_envs.PW_STATE_LEN),
+                np.random.default_rng(10_000 + e),
+                cf,
+                ci,
+                pol,
+                ep_len,
+                no_states,
+            )[0]
+            for e in range(eval_episodes)
+        ]
+        return float(np.mean([-t / ep_len for t in tot]))  # mean distance = −return / steps (no enemy)
 
     def one(i):
-        rng = np.random.default_rng(seeds[i])
+        rng = np.random.default_rng(seeds[i])  # env and policy draw from one stream, in step order
+        pol = make_pg_policy(TH[i], LS[i], low, high)
+        state = np.empty(pg_envs.PW_STATE_LEN)
+        steps = np.empty(chunk, np.int64)
         done, j = 0, 0
         if eval_x:
-            ED[i, 0], j = evaluate(TH[i]), 1
+            ED[i, 0], j = evaluate(pol), 1
         while done < episodes:
             n = min(chunk, episodes - done)
             sl = slice(done, done + n)
-            if method == "reinforce":
-                st = puckworld_loops.puckworld_reinforce(
-                    env_params, args, TH[i], LS[i], W[i], hp, n, ep_len, rng, R[i, sl], D[i, sl]
-                )
-            else:
-                st = puckworld_loops.puckworld_actor_critic(
-                    env_params, args, TH[i], LS[i], W[i], hp, n, ep_len, rng, R[i, sl], D[i, sl]
-                )
-            if st < 0:
+            n_done, _, st = unit(
+                env_params,
+                state,
+                rng,
+                cf,
+                ci,
+                pol,
+                W[i],
+                hp,
+                make_budget(n, 0, ep_len, True),
+                rng,
+                steps,
+                R[i, sl],
+                no_probs,
+            )
+            if st != 0:
                 raise FloatingPointError(
-                    f"run {i}: parameters became non-finite in episode {done - st - 1} "
+                    f"run {i}: parameters became non-finite in episode {done + n_done} "
                     f"(alpha={alpha}, alpha_w={alpha_w}); use smaller step sizes"
                 )
+            D[i, sl] = -R[i, sl] / ep_len  # mean puck-target distance: the reward is minus it (no enemy)
             done += n
             if eval_x:
-                ED[i, j] = evaluate(TH[i])
+                ED[i, j] = evaluate(pol)
                 j += 1
 
     run_population(one, runs, n_threads)

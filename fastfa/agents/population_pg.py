@@ -33,6 +33,8 @@ from .._typing import ArrayLike
 
 __all__ = ["run_pg_population", "PG_ALGORITHMS"]
 
+_NO_PROBS = np.empty((0, 0))  # the loop writes no per-episode probabilities
+
 #: algorithm name -> ``fastfa.kernels.codes.PGAlg`` code
 PG_ALGORITHMS = {
     "reinforce": PGAlg.REINFORCE,
@@ -177,6 +179,7 @@ def run_pg_population(
             act_g[0],
             steps[c],
             rets[c],
+            _NO_PROBS,
         )
         if status != 0 and n_ep:
             diverged[c] = True

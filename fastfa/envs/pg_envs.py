@@ -19,6 +19,8 @@ __all__ = [
     "PuckWorldDiscreteCompiledEnv",
     "PuckWorldDiscreteEnv",
     "PuckWorldEnv",
+    "PuckWorldRelativeCompiledEnv",
+    "ShortCorridorCompiledEnv",
     "ShortCorridorEnv",
     "short_corridor_value",
 ]
@@ -300,6 +302,57 @@ class PuckWorldDiscreteCompiledEnv(CompiledEnv):
             proto.observation_space,
             proto.action_space,
             max_episode_steps=600,
+            id=self.compiled_key,
+            render_mode=render_mode,
+        )
+
+
+class PuckWorldRelativeCompiledEnv(CompiledEnv):
+    """Puck World with a continuous force as a :class:`fastfa.envs.CompiledEnv`, observed as the
+    lecture's agent sees it: (target − puck, velocity), float64 [4] (the kernels of
+    ``fastfa.kernels.envs.puck_corridor``; the same reset, dynamics and rewards as
+    :class:`PuckWorldEnv`).  Action: ``Box(-1, 1, (2,), float64)``; 600-step episodes.  ``params``:
+    :func:`fastfa.kernels.envs.puck_corridor.puckworld_params` (None: the defaults).  What the compiled
+    Puck World training (``fastfa.agents.pg_compiled.puckworld_train``) runs on.  No rendering."""
+
+    compiled_key = "fastfa/PuckWorldRelative-v0"
+
+    def __init__(self, render_mode: str | None = None, params: np.ndarray | None = None) -> None:
+        k = _k()
+        vmax = 0.002 / (1.0 - 0.95)
+        super().__init__(
+            k.puckworld_reset,
+            k.puckworld_env_step,
+            k.puckworld_relative_obs,
+            k.puckworld_params() if params is None else params,
+            k.PW_STATE_LEN,
+            spaces.Box(np.array([-1, -1, -vmax, -vmax]), np.array([1, 1, vmax, vmax]), dtype=np.float64),
+            spaces.Box(-1.0, 1.0, (2,), dtype=np.float64),
+            max_episode_steps=600,
+            id=self.compiled_key,
+            render_mode=render_mode,
+        )
+
+
+class ShortCorridorCompiledEnv(CompiledEnv):
+    """:class:`ShortCorridorEnv` as a :class:`fastfa.envs.CompiledEnv`: the same dynamics and rewards,
+    observing the state index as ``Box(0, 3, (1,), float64)`` (one grid tile over [0, 4) gives the
+    book's state-blind features); 1000-step episodes.  What the compiled short-corridor REINFORCE
+    (``fastfa.agents.pg_compiled.short_corridor_reinforce``) runs on."""
+
+    compiled_key = "fastfa/ShortCorridor-v0"
+
+    def __init__(self, render_mode: str | None = None) -> None:
+        k = _k()
+        super().__init__(
+            k.short_corridor_reset,
+            k.short_corridor_env_step,
+            k.short_corridor_obs,
+            np.zeros(1),
+            1,
+            spaces.Box(0.0, 3.0, (1,), dtype=np.float64),
+            spaces.Discrete(2),
+            max_episode_steps=1000,
             id=self.compiled_key,
             render_mode=render_mode,
         )

@@ -2,7 +2,8 @@
 
 Policy: μ(s) linear in tile-coded features of (target − puck, velocity) (8 tilings of 4⁴ tiles,
 hashed to 16384 features), σ learned or fixed; critic / baseline linear in the same features.
-Training runs fully compiled (``fastfa.agents.pg_compiled.puckworld_train``), episodes of 300
+Training runs fully compiled (``fastfa.agents.pg_compiled.puckworld_train``: the generic fused
+policy-gradient loop on ``PuckWorldRelativeCompiledEnv``), episodes of 300
 steps; every 50 episodes the mean action is run greedily for 10 fixed-seed episodes and the
 mean puck-target distance is recorded.  References: a uniformly random force and no force.
 
@@ -97,14 +98,12 @@ def save_trajectory_gif(result: dict, path: Path, n_steps: int = 600, every: int
         from PIL import Image
     except ImportError:
         return None
+    from ..agents.pg_compiled import puckworld_greedy
     from ..envs.pg_envs import draw_puckworld
-    from ..kernels.loops import puckworld_loops
 
     tc, P = result["features"], result["env_params"]
     states = np.empty((n_steps + 1, 9))
-    puckworld_loops.puckworld_greedy_rollout(
-        P, tc.kernel_args(), result["theta_mu"][0], n_steps, np.random.default_rng(seed), states
-    )
+    puckworld_greedy(result["theta_mu"][0], tc, n_steps, np.random.default_rng(seed), env_params=P, states_out=states)
     frames = [Image.fromarray(draw_puckworld(P, states[t], size=192)) for t in range(0, n_steps + 1, every)]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0)
     return path
@@ -120,8 +119,9 @@ def _run(ctx: Context, methods: list[str], gif_method: str, name: str) -> Result
     metrics: dict = {}
     steps = 0
     results = {}
-    puckworld_train("actor_critic", episodes=1, runs=1, ep_len=10)  # compile outside the timing
-    puckworld_train("reinforce", episodes=1, runs=1, ep_len=10, alpha_w=0.0)
+    for m in methods:  # compile (or load) each method's loop and the greedy rollout outside the timing
+        algo, kw = METHODS[m]
+        puckworld_train(algo, episodes=1, runs=1, ep_len=10, eval_every=1, eval_episodes=1, size=64, **kw)
     for m in methods:
         algo, kw = METHODS[m]
         t0 = time.perf_counter()

@@ -41,6 +41,24 @@ def short_corridor_step(state, action):
     return -1.0, s == 3
 
 
+@njit
+def short_corridor_reset(params, state, rng):
+    """The compiled-environment protocol (``fastfa.envs.CompiledEnv``): start in state 0 (no draw)."""
+    state[0] = 0.0
+
+
+@njit
+def short_corridor_env_step(params, state, action, rng):
+    """:func:`short_corridor_step` in the compiled-environment protocol (no draw)."""
+    return short_corridor_step(state, action)
+
+
+@njit
+def short_corridor_obs(params, state, out):
+    """Observation: the state index (the book's agent codes it with one feature for all states)."""
+    out[0] = state[0]
+
+
 def short_corridor_value(p_right):
     """Exact v_π(start) of the policy choosing right with probability p (S&B Example 13.1).
 
@@ -176,6 +194,22 @@ def puckworld_discrete_env_step(params, state, action, rng):
     thruster ``action``; returns (reward, terminated = False: episodes end by the time limit)."""
     fx, fy = puckworld_discrete_force(action)
     return puckworld_step(params, state, fx, fy, rng), False
+
+
+@njit
+def puckworld_env_step(params, state, action, rng):
+    """The continuous variant in the compiled-environment protocol: force ``action`` [2] (clipped to
+    [−1, 1]² by :func:`puckworld_step`); returns (reward, terminated = False)."""
+    return puckworld_step(params, state, action[0], action[1], rng), False
+
+
+@njit
+def puckworld_relative_obs(params, state, out):
+    """Observation of the lecture's agent: target − puck (x, y) and the puck's velocity, float64."""
+    out[0] = state[4] - state[0]
+    out[1] = state[5] - state[1]
+    out[2] = state[2]
+    out[3] = state[3]
 
 
 @njit

@@ -7,7 +7,7 @@ from conftest import scale
 from gymnasium import spaces
 
 from fastfa.agents import QAC, ActorCritic, ConstantFeatures, PGConfig, Reinforce, ReinforceBaseline
-from fastfa.kernels.loops import short_corridor_loop
+from fastfa.agents.pg_compiled import short_corridor_reinforce
 
 # These tests use the 0.1.0 constructor and learn(env, ...) forms on purpose: they show that the
 # old forms keep working (with a DeprecationWarning) for one release.  The contract form is tested
@@ -39,16 +39,29 @@ def _sc_agent(cls, **kw):
     return env, agent
 
 
+def _sc_compiled(alpha, alpha_w, gamma, gamma_t, n):
+    """The compiled short-corridor REINFORCE (the generic fused loop) from θ = (−1.47, 1.47) with the
+    generator ``default_rng(5)``: (θ [right, left], w, returns)."""
+    out = short_corridor_reinforce(
+        alpha,
+        alpha_w=alpha_w,
+        gamma=gamma,
+        gamma_t=gamma_t,
+        episodes=n,
+        theta0=(-1.47, 1.47),
+        max_steps=10**6,
+        seed_sequences=[np.random.SeedSequence(5)],
+    )
+    return out["theta"][0], out["w"][0:1], out["returns"][0]
+
+
 @pytest.mark.parametrize("baseline", [False, True])
 def test_reinforce_python_equals_compiled(baseline):
     n = scale(60, 15)
     kw = dict(alpha=2**-9, alpha_w=2**-6) if baseline else dict(alpha=2**-12)
     env, agent = _sc_agent(ReinforceBaseline if baseline else Reinforce, **kw)
     agent.learn(env, episodes=n, seed=0)
-    th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    short_corridor_loop.short_corridor_reinforce(
-        th, w, kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, 0.0, n, 10**6, np.random.default_rng(5), R, P
-    )
+    th, w, R = _sc_compiled(kw["alpha"], kw.get("alpha_w", 0.0), 1.0, True, n)
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
     np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
     if baseline:
@@ -60,10 +73,7 @@ def test_reinforce_discounted_gamma_t_switch_equals_compiled(gamma_t):
     n = scale(40, 10)
     env, agent = _sc_agent(Reinforce, alpha=2**-11, gamma=0.9, gamma_t=gamma_t)
     agent.learn(env, episodes=n, seed=0)
-    th, w, R, P = np.array([-1.47, 1.47]), np.zeros(1), np.empty(n), np.empty(n)
-    short_corridor_loop.short_corridor_reinforce(
-        th, w, 2**-11, 0.0, 0.9, gamma_t, 0.0, n, 10**6, np.random.default_rng(5), R, P
-    )
+    th, w, R = _sc_compiled(2**-11, 0.0, 0.9, gamma_t, n)
     np.testing.assert_array_equal(agent.log.as_arrays()[0], R)
     np.testing.assert_allclose(agent.policy.theta[0], th[::-1], rtol=1e-9)
 

@@ -74,8 +74,7 @@ def test_nonfinite_and_bad_args():
     ],
 )
 def test_puckworld_agents_beat_doing_nothing(method, kw):
-    from fastfa.kernels.envs import puck_corridor as pg_envs
-    from fastfa.kernels.loops import puckworld_loops
+    from fastfa.agents.pg_compiled import puckworld_greedy
 
     episodes = scale(300, 3)
     r = puckworld_train(
@@ -84,17 +83,10 @@ def test_puckworld_agents_beat_doing_nothing(method, kw):
     assert r["distance"].shape == (scale(2, 1), episodes) and np.all(np.isfinite(r["theta_mu"]))
     if JIT_DISABLED:
         return
-    tc, P = r["features"], pg_envs.puckworld_params()
+    tc = r["features"]
 
     def greedy(theta):
-        return np.mean(
-            [
-                puckworld_loops.puckworld_greedy_rollout(
-                    P, tc.kernel_args(), theta, 300, np.random.default_rng(100 + e), np.empty((301, 9))
-                )
-                for e in range(10)
-            ]
-        )
+        return np.mean([puckworld_greedy(theta, tc, 300, np.random.default_rng(100 + e)) for e in range(10)])
 
     zero = greedy(np.zeros_like(r["theta_mu"][0]))
     learned = np.mean([greedy(t) for t in r["theta_mu"]])
@@ -111,69 +103,61 @@ def test_puckworld_divergence_is_reported(method):
         )
 
 
-def test_pw_tiles_equals_tile_coder():
-    from fastfa.agents.pg_compiled import puckworld_features
-    from fastfa.kernels.loops import puckworld_loops
+def test_hash_tiles_equal_tile_coder():
+    from fastfa.agents.pg_compiled import hash_spec, puckworld_features
+    from fastfa.kernels.features.hashtiles import hash_tiles
 
     rng = np.random.default_rng(5)
     obs = rng.uniform(-1.3, 1.3, size=(scale(500, 50), 4)) * np.array([1, 1, 0.05, 0.05])
-    q, c, out = np.empty(4, np.int64), np.empty(5, np.int64), np.empty(8, np.int64)
-    # inlined hash (2^k tilings and size), shift + py_tuple_hash_mod (size 1000), general kernel (6 tilings)
+    # inlined hash (2^k tilings and size), shift + py_tuple_hash_mod (size 1000), floor division (6 tilings)
     for tc in (puckworld_features(4, 8, 16384), puckworld_features(4, 8, 1000), puckworld_features(3, 6, 1000)):
+        cf, ci = hash_spec(tc)
         out = np.empty(tc.n_tilings, np.int64)
         for o in obs:
-            puckworld_loops.pw_tiles(o, tc.kernel_args(), q, c, out)
+            hash_tiles(o, cf, ci, out)
             np.testing.assert_array_equal(out, tc.indices(o))
 
 
 @pytest.mark.parametrize("lam,lam_w", [(0.7, 0.9), (0.0, 0.5)])
 def test_puckworld_sparse_traces_equal_dense(lam, lam_w):
-    """trace_min = 0: the sparse trace list gives the dense-trace updates (plain NumPy reference)."""
-    from fastfa.agents.pg_compiled import puckworld_features
-    from fastfa.kernels.envs import puck_corridor as pg_envs
-    from fastfa.kernels.loops import puckworld_loops
+    """trace_min = 0: the sparse trace list of the fused loop gives the dense-trace updates (plain NumPy
+    reference; the run's generator is that of SeedSequence(3).spawn(1)[0])."""
     from naive_pg import ref_puckworld_ac_dense
 
-    tc, P, k = puckworld_features(4, 8, 2048), pg_envs.puckworld_params(), 8
-    hp = (0.05 / k, 0.01 / k, 0.5 / k, 0.9, lam, lam_w, np.log(0.05), np.log(2.0))
-    E, L = 3, scale(120, 30)
-    th, b, w = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
-    ret = np.empty(E)
-    assert (
-        puckworld_loops.puckworld_actor_critic(
-            P,
-            tc.kernel_args(),
-            th,
-            b,
-            w,
-            puckworld_loops.make_pw_hp(*hp, trace_min=0.0),
-            E,
-            L,
-            np.random.default_rng(3),
-            ret,
-            np.empty(E),
-        )
-        == 0
-    )
+    k, E, L = 8, 3, scale(120, 30)
+    kw = dict(alpha=0.05, alpha_ls=0.01, alpha_w=0.5, gamma=0.9, lam=lam, lam_w=lam_w, std_bounds=(0.05, 2.0))
+    common = dict(episodes=E, ep_len=L, runs=1, seed=3, tiles_per_dim=4, n_tilings=k, size=2048, n_threads=1)
+    r = puckworld_train("actor_critic", trace_min=0.0, **common, **kw)
+    tc = r["features"]
     th2, b2, w2 = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
-    ret2 = ref_puckworld_ac_dense(tc, P, th2, b2, w2, *hp, E, L, np.random.default_rng(3))
-    np.testing.assert_allclose(th, th2, atol=1e-11)
-    np.testing.assert_allclose(w, w2, atol=1e-11)
-    np.testing.assert_allclose(b, b2, atol=1e-11)
-    np.testing.assert_allclose(ret, ret2, atol=1e-9)
+    hp = (0.05 / k, 0.01 / k, 0.5 / k, 0.9, lam, lam_w, np.log(0.05), np.log(2.0))
+    rng = np.random.default_rng(np.random.SeedSequence(3).spawn(1)[0])
+    ret2 = ref_puckworld_ac_dense(tc, r["env_params"], th2, b2, w2, *hp, E, L, rng)
+    np.testing.assert_allclose(r["theta_mu"][0], th2, atol=1e-11)
+    np.testing.assert_allclose(r["w"][0], w2, atol=1e-11)
+    np.testing.assert_allclose(r["log_std"][0], b2, atol=1e-11)
+    np.testing.assert_allclose(r["returns"][0], ret2, atol=1e-9)
     # trace_min > 0 drops negligible traces only: nearly the same parameters
-    th3, b3, w3 = np.zeros((2048, 2)), np.zeros(2), np.zeros(2048)
-    puckworld_loops.puckworld_actor_critic(
-        P,
-        tc.kernel_args(),
-        th3,
-        b3,
-        w3,
-        puckworld_loops.make_pw_hp(*hp, trace_min=1e-8),
-        E,
-        L,
-        np.random.default_rng(3),
-        np.empty(E),
-        np.empty(E),
-    )
-    assert np.abs(th3 - th).max() < 1e-6 and np.abs(w3 - w).max() < 1e-6
+    r3 = puckworld_train("actor_critic", trace_min=1e-8, **common, **kw)
+    assert np.abs(r3["theta_mu"] - r["theta_mu"]).max() < 1e-6 and np.abs(r3["w"] - r["w"]).max() < 1e-6
+
+
+def test_puckworld_greedy_and_enemy_validation():
+    from fastfa.agents.pg_compiled import puckworld_features, puckworld_greedy
+
+    tc = puckworld_features(2, 2, 64)
+    with pytest.raises(ValueError, match="theta_mu"):
+        puckworld_greedy(np.zeros((63, 2)), tc, 10, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="states_out"):
+        puckworld_greedy(np.zeros((64, 2)), tc, 10, np.random.default_rng(0), states_out=np.empty((3, 9)))
+    with pytest.raises(ValueError, match="n_steps"):
+        puckworld_greedy(np.zeros((64, 2)), tc, 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="enemy"):
+        puckworld_train("reinforce", episodes=1, runs=1, ep_len=5, env_kwargs={"enemy": True})
+    with pytest.raises(ValueError, match="std_bounds"):
+        puckworld_train("reinforce", episodes=1, runs=1, ep_len=5, std_bounds=(2.0, 1.0))
+    with pytest.raises(ValueError, match="min_prob"):
+        short_corridor_reinforce(0.1, min_prob=0.5)
+    states = np.empty((11, 9))
+    d = puckworld_greedy(np.zeros((64, 2)), tc, 10, np.random.default_rng(0), states_out=states)
+    assert d == pytest.approx(np.hypot(states[1:, 0] - states[1:, 4], states[1:, 1] - states[1:, 5]).mean())

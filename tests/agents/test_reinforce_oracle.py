@@ -9,7 +9,7 @@ import pytest
 from gymnasium import spaces
 
 from fastfa.agents import ConstantFeatures, Reinforce, ReinforceBaseline
-from fastfa.kernels.loops import short_corridor_loop
+from fastfa.agents.pg_compiled import short_corridor_reinforce
 from naive_reinforce import hand_two_step, reinforce_short_corridor, returns
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # 0.1.0 constructor / learn(env) forms
@@ -24,18 +24,58 @@ def test_returns_are_explicit_sums():
 @pytest.mark.parametrize("baseline", [False, True])
 def test_compiled_short_corridor_reinforce_vs_book(gamma_t, baseline):
     n, gamma, alpha, alpha_w = 6, 0.9, 2**-6, 2**-4
-    th, w, R, P = np.array([-1.0, 1.0]), np.zeros(1), np.empty(n), np.empty(n)  # [θ_right, θ_left]
-    st = short_corridor_loop.short_corridor_reinforce(
-        th, w, alpha, alpha_w if baseline else 0.0, gamma, gamma_t, 0.0, n, 10**6, np.random.default_rng(21), R, P
+    out = short_corridor_reinforce(  # θ = [θ_right, θ_left]; the generator default_rng(21)
+        alpha,
+        alpha_w=alpha_w if baseline else 0.0,
+        gamma=gamma,
+        gamma_t=gamma_t,
+        episodes=n,
+        theta0=(-1.0, 1.0),
+        max_steps=10**6,
+        seed_sequences=[np.random.SeedSequence(21)],
     )
+    th, w, R = out["theta"][0], out["w"][0:1], out["returns"][0]
     ref_th, ref_w, ref_R = reinforce_short_corridor(
         [-1.0, 1.0], alpha, gamma, gamma_t, n, np.random.default_rng(21), alpha_w if baseline else None
     )
-    assert st == 0
     np.testing.assert_array_equal(R, ref_R)  # same actions, so same episode lengths
     np.testing.assert_allclose(th, ref_th, rtol=1e-12)
     assert w[0] == pytest.approx(ref_w, rel=1e-12, abs=0 if baseline else 1e-300)
     assert abs(th - [-1.0, 1.0]).max() > 1e-3  # the episodes moved θ
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("baseline", [False, True])
+def test_compiled_short_corridor_floored_probabilities_vs_book(baseline):
+    """``min_prob`` (the reference code of the book's figures): acting, the score and the reported π(right)
+    use the floored probabilities.  θ0 gives π(right) ≈ 0.12 < 0.2: the floor binds from the start."""
+    n, gamma, alpha, alpha_w, mp = 8, 0.9, 2**-3, 2**-4, 0.2
+    out = short_corridor_reinforce(
+        alpha,
+        alpha_w=alpha_w if baseline else 0.0,
+        gamma=gamma,
+        episodes=n,
+        theta0=(-1.0, 1.0),
+        max_steps=10**6,
+        min_prob=mp,
+        seed_sequences=[np.random.SeedSequence(7)],
+    )
+    p_ref = []
+    ref_th, ref_w, ref_R = reinforce_short_corridor(
+        [-1.0, 1.0],
+        alpha,
+        gamma,
+        True,
+        n,
+        np.random.default_rng(7),
+        alpha_w if baseline else None,
+        min_prob=mp,
+        p_right=p_ref,
+    )
+    np.testing.assert_array_equal(out["returns"][0], ref_R)
+    np.testing.assert_allclose(out["theta"][0], ref_th, rtol=1e-12)
+    np.testing.assert_allclose(out["p_right"][0], p_ref, rtol=1e-12)
+    assert min(p_ref) == mp  # the floor was used
 
 
 class _TwoSteps(gymnasium.Env):
