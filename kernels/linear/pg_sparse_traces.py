@@ -16,7 +16,6 @@ import math
 
 from .._jit import njit
 from .pg_traces import CRITIC_NOT_FINITE, OK, POLICY_NOT_FINITE
-from .policy_gradient import gaussian_mean
 
 
 @njit
@@ -34,15 +33,16 @@ def sparse_traces_clear(zt, zw, zb, mark, lst, n_list):
 
 @njit
 def gaussian_sparse_traces_step(theta_mu, ls_b, w, zt, zw, zb, mark, lst, n_list, idx, a, delta, i_fac, hp, mu, ls):
-    """One step of the sparse trace update (``a``: the unclipped draw; ``mu``/``ls`` [D] scratch);
-    returns a status (:data:`OK`, or which parameters turned non-finite: the run stops)."""
+    """One step of the sparse trace update (``a``: the unclipped draw; ``mu``/``ls`` [D]: μ(S) and ln σ
+    of the current parameters, the policy ``a`` was drawn from); returns a status (:data:`OK`, or which
+    parameters turned non-finite: the run stops).  Checked each step: δ (a non-finite critic weight
+    shows there at the next step) and b (a non-finite θ_μ makes a − μ, then z_b, then b non-finite)."""
     if not math.isfinite(delta):
         return CRITIC_NOT_FINITE
     D = theta_mu.shape[1]
     gl = hp.gamma * hp.lam
     glw = hp.gamma * hp.lam_w
     n = n_list[0]
-    gaussian_mean(theta_mu, ls_b, idx, hp.ls_min, hp.ls_max, mu, ls)  # the policy A was drawn from
     for d in range(D):
         inv_var = math.exp(-2.0 * ls[d])
         diff = a[d] - mu[d]
@@ -63,6 +63,30 @@ def gaussian_sparse_traces_step(theta_mu, ls_b, w, zt, zw, zb, mark, lst, n_list
     awd = hp.alpha_w * delta
     tmin = hp.trace_min
     j = 0
+    if D == 2:  # the common case (a 2-D force) in registers: the same operations as the loop below
+        while j < n:
+            f = lst[j]
+            z0 = zt[f, 0]
+            z1 = zt[f, 1]
+            zwf = zw[f]
+            theta_mu[f, 0] += ad * z0
+            theta_mu[f, 1] += ad * z1
+            w[f] += awd * zwf
+            z0 *= gl
+            z1 *= gl
+            zwf *= glw
+            if abs(z0) <= tmin and abs(z1) <= tmin and abs(zwf) <= tmin:
+                zt[f, 0] = 0.0
+                zt[f, 1] = 0.0
+                zw[f] = 0.0
+                mark[f] = False
+                n -= 1
+                lst[j] = lst[n]
+            else:
+                zt[f, 0] = z0
+                zt[f, 1] = z1
+                zw[f] = zwf
+                j += 1
     while j < n:  # one pass: update, decay for the next step, drop negligible traces
         f = lst[j]
         keep = abs(zw[f] * glw) > tmin
@@ -87,11 +111,4 @@ def gaussian_sparse_traces_step(theta_mu, ls_b, w, zt, zw, zb, mark, lst, n_list
         ls_b[d] += a_std * delta * zb[d]
         if not math.isfinite(ls_b[d]):
             return POLICY_NOT_FINITE
-    for k in range(idx.shape[0]):
-        f = idx[k]
-        if not math.isfinite(w[f]):
-            return CRITIC_NOT_FINITE
-        for d in range(D):
-            if not math.isfinite(theta_mu[f, d]):
-                return POLICY_NOT_FINITE
     return OK

@@ -67,10 +67,12 @@ def sparse_add(w, idx, scale):
 
 
 @njit
-def gaussian_step(theta_mu, ls_b, idx, a, step_mu, step_std, ls_min, ls_max, mu, ls):
+def gaussian_step(theta_mu, ls_b, idx, a, step_mu, step_std, ls_min, ls_max, mu, ls, fresh=False):
     """θ_μ[idx, d] += step_mu ((a_d − μ_d)/σ_d²);  b_d += step_std ((a_d − μ_d)²/σ_d² − 1) unless ln σ is
-    clipped — the operations of ``GaussianLinear.update`` on binary features; False if not finite."""
-    gaussian_mean(theta_mu, ls_b, idx, ls_min, ls_max, mu, ls)
+    clipped — the operations of ``GaussianLinear.update`` on binary features; False if not finite.
+    ``fresh``: ``mu``/``ls`` already hold μ(s) and ln σ of the current parameters (not recomputed)."""
+    if not fresh:
+        gaussian_mean(theta_mu, ls_b, idx, ls_min, ls_max, mu, ls)
     ok = True
     for d in range(mu.shape[0]):
         inv_var = math.exp(-2.0 * ls[d])

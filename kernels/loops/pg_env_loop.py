@@ -176,11 +176,13 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
     lst = np.empty(theta.shape[0] if SPARSE_TRACES else 0, np.int64)
     n_list = np.zeros(1, np.int64)
     idx0 = np.empty(numt, np.int64)  # S_0's tiles (ep_probs)
-    cap = 64 if MC else 2
+    # REINFORCE: room for a whole episode when the time limit is known (no growth in the loop)
+    cap = (min(max_steps + 1, 1 << 16) if max_steps > 0 else 64) if MC else 2
     idx = np.empty((cap, numt), np.int64)  # REINFORCE: the episode's tiles; actor-critic: S, S' (rows 0, 1)
     acts = np.empty(cap, np.int64)
     racts = np.empty((cap, ACT_DIM))  # Gaussian: the unclipped draws
     rews = np.empty(cap)
+    gs = np.empty(cap if MC else 0)  # REINFORCE: the returns G_t
     total = 0
     done_eps = 0
     for ep in range(n_episodes):
@@ -223,39 +225,41 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
             ret += r
             trunc = max_steps > 0 and steps >= max_steps
             nxt = cur + 1 if MC else 1 - cur
+            if MC and nxt >= idx.shape[0]:
+                idx = _grow(idx, nxt + 1)
+            x_c = idx[cur]  # one view of each row per step (a view costs a reference count update)
+            x_n = idx[nxt]
             if not term:
-                if MC:
-                    idx = _grow(idx, nxt + 1)
                 ENV_OBSERVE(params, env_state, x)
                 if OBS_F32:
                     round_f32(x, OBS_DIM)
-                FEAT_TILES(x, g, idx[nxt])
+                FEAT_TILES(x, g, x_n)
             if MC:
                 if cur >= rews.shape[0]:
                     rews = _grow(rews, cur + 1)
                 rews[cur] = r
             elif PG_ALG == PG_QAC:  # Q actor-critic on (S, A, R, S', A'), the order of QAC.step
-                q_sa = sparse_q(w, idx[cur], acts[cur], n_a)
+                q_sa = sparse_q(w, x_c, acts[cur], n_a)
                 step = alpha * (disc if hp.gamma_t else 1.0) * q_sa
                 if not math.isfinite(step):
                     return done_eps, total, POLICY_NOT_FINITE
-                if not softmax_floor_step(theta, idx[cur], acts[cur], step, min_prob, probs):
+                if not softmax_floor_step(theta, x_c, acts[cur], step, min_prob, probs):
                     return done_eps, total, POLICY_NOT_FINITE
                 if term:
                     target = r
                 else:  # A' from the updated policy, drawn even when the episode is truncated
-                    softmax_floor_probs(theta, idx[nxt], min_prob, probs)
+                    softmax_floor_probs(theta, x_n, min_prob, probs)
                     acts[nxt] = categorical_sample(probs, rng)
-                    target = r + gamma * sparse_q(w, idx[nxt], acts[nxt], n_a)
-                if not sparse_q_add(w, idx[cur], acts[cur], n_a, alpha_w * (target - q_sa)):
+                    target = r + gamma * sparse_q(w, x_n, acts[nxt], n_a)
+                if not sparse_q_add(w, x_c, acts[cur], n_a, alpha_w * (target - q_sa)):
                     return done_eps, total, CRITIC_NOT_FINITE
                 disc *= gamma
             elif TRACED:  # actor-critic with eligibility traces
-                v_next = 0.0 if term else gamma * sparse_value(w, idx[nxt])
-                delta = r + v_next - sparse_value(w, idx[cur])
+                v_next = 0.0 if term else gamma * sparse_value(w, x_n)
+                delta = r + v_next - sparse_value(w, x_c)
                 i_fac = disc if hp.gamma_t else 1.0
                 if DISCRETE:
-                    st = ac_traces_step(theta, w, zt, zw, gl, idx[cur], acts[cur], delta, i_fac, hp, probs)
+                    st = ac_traces_step(theta, w, zt, zw, gl, x_c, acts[cur], delta, i_fac, hp, probs)
                 elif SPARSE_TRACES:
                     st = gaussian_sparse_traces_step(
                         theta,
@@ -267,7 +271,7 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                         mark,
                         lst,
                         n_list,
-                        idx[cur],
+                        x_c,
                         racts[cur],
                         delta,
                         i_fac,
@@ -276,27 +280,25 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                         ls,
                     )
                 else:
-                    st = gaussian_traces_step(
-                        theta, pol.ls_b, w, zt, zb, zw, idx[cur], racts[cur], delta, i_fac, hp, mu, ls
-                    )
+                    st = gaussian_traces_step(theta, pol.ls_b, w, zt, zb, zw, x_c, racts[cur], delta, i_fac, hp, mu, ls)
                 if st != OK:
                     return done_eps, total, st
                 disc *= gamma
             else:  # one-step actor-critic update on (S, A, R, S')
-                v_next = 0.0 if term else gamma * sparse_value(w, idx[nxt])
-                delta = r + v_next - sparse_value(w, idx[cur])
-                if not sparse_add(w, idx[cur], alpha_w * delta):
+                v_next = 0.0 if term else gamma * sparse_value(w, x_n)
+                delta = r + v_next - sparse_value(w, x_c)
+                if not sparse_add(w, x_c, alpha_w * delta):
                     return done_eps, total, CRITIC_NOT_FINITE
                 step = alpha * delta * (disc if hp.gamma_t else 1.0)
                 if not math.isfinite(step):
                     return done_eps, total, POLICY_NOT_FINITE
                 if DISCRETE:
-                    ok = softmax_floor_step(theta, idx[cur], acts[cur], step, min_prob, probs)
+                    ok = softmax_floor_step(theta, x_c, acts[cur], step, min_prob, probs)
                 else:
                     ok = gaussian_step(
                         theta,
                         pol.ls_b,
-                        idx[cur],
+                        x_c,
                         racts[cur],
                         step,
                         std_step(step, alpha, alpha_std),
@@ -304,6 +306,7 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                         ls_max,
                         mu,
                         ls,
+                        True,  # mu/ls hold π(·|S), drawn from with this θ
                     )
                 if not ok:
                     return done_eps, total, POLICY_NOT_FINITE
@@ -312,15 +315,18 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                 ended = True
                 break
             if MC:  # sample A_{t+1} (the Python agent does, even if the budget then cuts the episode)
-                acts = _grow(acts, nxt + 1)
-                racts = _grow(racts, nxt + 1)
+                if DISCRETE:
+                    if nxt >= acts.shape[0]:
+                        acts = _grow(acts, nxt + 1)
+                elif nxt >= racts.shape[0]:
+                    racts = _grow(racts, nxt + 1)
             if PG_ALG == PG_QAC:
                 pass  # A' was drawn by the update
             elif DISCRETE:
-                softmax_floor_probs(theta, idx[nxt], min_prob, probs)
+                softmax_floor_probs(theta, x_n, min_prob, probs)
                 acts[nxt] = categorical_sample(probs, rng)
             else:
-                gaussian_mean(theta, pol.ls_b, idx[nxt], ls_min, ls_max, mu, ls)
+                gaussian_mean(theta, pol.ls_b, x_n, ls_min, ls_max, mu, ls)
                 gaussian_sample(mu, ls, rng, racts[nxt])
             cur = nxt
             if max_total_steps > 0 and total >= max_total_steps:
@@ -330,7 +336,8 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
             break
         if MC and ended:  # REINFORCE's update at the end of the episode (S&B 13.3 / 13.4)
             n = cur + 1
-            gs = np.empty(n)
+            if n > gs.shape[0]:
+                gs = np.empty(rews.shape[0])
             gacc = 0.0
             for t in range(n - 1, -1, -1):
                 gacc = rews[t] + gamma * gacc
