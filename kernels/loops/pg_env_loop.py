@@ -227,7 +227,8 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
             nxt = cur + 1 if MC else 1 - cur
             if MC and nxt >= idx.shape[0]:
                 idx = _grow(idx, nxt + 1)
-            x_c = idx[cur]  # one view of each row per step (a view costs a reference count update)
+            if not MC:  # actor-critic: one view of each row per step (a view costs a reference count update)
+                x_c = idx[cur]
             x_n = idx[nxt]
             if not term:
                 ENV_OBSERVE(params, env_state, x)
@@ -344,18 +345,19 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                 gs[t] = gacc
             disc = 1.0
             for t in range(n):
+                x_t = idx[t]  # one view per step (each view costs a reference count update)
                 delta = gs[t]
                 if PG_ALG == PG_REINFORCE_BASELINE:
-                    delta = gs[t] - sparse_value(w, idx[t])
-                    if not sparse_add(w, idx[t], alpha_w * delta):
+                    delta = gs[t] - sparse_value(w, x_t)
+                    if not sparse_add(w, x_t, alpha_w * delta):
                         return done_eps, total, CRITIC_NOT_FINITE
                 if BATCHED:  # sum the gradients at a fixed θ, apply their mean every N episodes
                     scale = (disc if hp.gamma_t else 1.0) * delta
                     if DISCRETE:
-                        rollout_add_softmax(theta, pol.acc, idx[t], acts[t], scale, probs)
+                        rollout_add_softmax(theta, pol.acc, x_t, acts[t], scale, probs)
                     else:
                         rollout_add_gaussian(
-                            theta, pol.ls_b, pol.acc, pol.acc_b, idx[t], racts[t], scale, ls_min, ls_max, mu, ls
+                            theta, pol.ls_b, pol.acc, pol.acc_b, x_t, racts[t], scale, ls_min, ls_max, mu, ls
                         )
                     disc *= gamma
                     continue
@@ -363,12 +365,12 @@ def pg_run_tpl(env_params, env_state, env_rng, cf, ci, pol, w, hp, budget, rng, 
                 if not math.isfinite(step):
                     return done_eps, total, POLICY_NOT_FINITE
                 if DISCRETE:
-                    ok = softmax_floor_step(theta, idx[t], acts[t], step, min_prob, probs)
+                    ok = softmax_floor_step(theta, x_t, acts[t], step, min_prob, probs)
                 else:
                     ok = gaussian_step(
                         theta,
                         pol.ls_b,
-                        idx[t],
+                        x_t,
                         racts[t],
                         step,
                         std_step(step, alpha, alpha_std),
