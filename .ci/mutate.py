@@ -144,10 +144,10 @@ MUTANTS = [
     (
         "sparse-trace-decay",
         "pg_sparse_traces.py",
-        "zt[f, d] *= gl",
-        "zt[f, d] *= gl * gl",
+        "z0 *= gl",
+        "z0 *= gl * gl",
         [T + "agents/test_pg_compiled.py::test_puckworld_sparse_traces_equal_dense"],
-        "sparse actor traces: decay (γλ)² per step instead of γλ",
+        "sparse actor traces (2-D force): decay (γλ)² per step instead of γλ",
     ),
     (
         "softmax-floor",
