@@ -31,9 +31,10 @@ import json
 import os
 from pathlib import Path
 
-#: The units compiled ahead of time: (template module, template name, cache key, bindings builder).
-#: ``fastfa run mountaincar-sarsa`` (the README's main job) and ``Sarsa("MountainCar-v0").learn``.
-UNITS = (("control_loop", "control_run_tpl", "MountainCar-v0_sarsa"),)
+#: The units compiled ahead of time: (template name, cache key); :data:`_BUILDERS` gives each one's
+#: template, bindings and sample arguments.  ``fastfa run mountaincar-sarsa`` (the README's main job)
+#: and ``Sarsa("MountainCar-v0").learn`` run this one.
+UNITS = (("control_run_tpl", "MountainCar-v0_sarsa"),)
 
 MODULE = "_aot"
 MANIFEST = "_aot_manifest.json"
@@ -116,6 +117,7 @@ def build(output_path: str) -> dict:
     import types
 
     import numba
+    from numba import typeof
     from numba import types as nt
     from numba.pycc import CC
     from numba.pycc import compiler as pycc_compiler
@@ -128,13 +130,11 @@ def build(output_path: str) -> dict:
     cc.output_file = out.name
     cc.verbose = False
     units = {}
-    for _mod, tname, key in UNITS:
+    for tname, key in UNITS:
         template, bindings, sample = _BUILDERS[key]()
         name = export_name(tname, key)
         fn = types.FunctionType(template.__code__, {**template.__globals__, **bindings}, name, template.__defaults__)
         fn.__module__ = template.__module__
-        from numba import typeof
-
         sig = nt.UniTuple(nt.int64, 2)(*[typeof(a) for a in sample])
         cc.export(name, sig)(fn)
         units[name] = {"template": tname, "key": key, "bindings": describe(bindings), "args": arg_types(sample)}

@@ -79,6 +79,8 @@ class AotUnit:
         return self.jit(*args)
 
     def __getattr__(self, name):
+        if name in ("aot", "arg_types", "jit"):  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
         return getattr(self.jit, name)
 
 
