@@ -16,6 +16,7 @@ from setuptools.command.build_ext import build_ext
 
 NO_EXT = os.environ.get("FASTFA_NO_EXT", "") not in ("", "0")
 NO_AOT = NO_EXT or os.environ.get("FASTFA_NO_AOT", "") not in ("", "0")
+NO_PREBUILD = NO_EXT or os.environ.get("FASTFA_NO_PREBUILD", "") not in ("", "0")
 
 COMPILER_HELP = """
 fastfa: building the compiled extension {name!r} failed:
@@ -39,8 +40,66 @@ class BuildExt(build_ext):
 
     def run(self):
         super().run()
+        # the prebuild lanes (subprocesses) start first and run while this process builds the AOT module
+        lanes = None if NO_PREBUILD or self.inplace else self.start_prebuild()
         if not NO_AOT:
             self.build_aot()
+        if lanes is not None:
+            self.finish_prebuild(*lanes)
+
+    def start_prebuild(self):
+        """Run the experiments of ``fastfa._prebuild.LANES`` on the freshly built package, one
+        subprocess per lane, saving the kernels they compile into its prebuilt Numba cache
+        (``fastfa/kernels/_prebuilt``, installed with it).  Optional: without it (an editable install,
+        ``FASTFA_NO_PREBUILD=1``, a failure) kernels are compiled on first use, as before."""
+        import subprocess
+        import tempfile
+        import time
+
+        build_lib = os.path.abspath(self.build_lib)
+        scratch = tempfile.mkdtemp(prefix="fastfa-prebuild-")
+        env = dict(os.environ, FASTFA_PREBUILD="1", NUMBA_CACHE_DIR=os.path.join(scratch, "cache"), MPLBACKEND="Agg")
+        env["PYTHONPATH"] = os.pathsep.join([build_lib] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+        env.pop("NUMBA_BOUNDSCHECK", None)
+        env.pop("NUMBA_DISABLE_JIT", None)
+        procs = []
+        for lane in (0, 1):
+            out = os.path.join(scratch, f"lane{lane}.json")
+            log = open(os.path.join(scratch, f"lane{lane}.log"), "w")
+            cmd = [sys.executable, "-m", "fastfa._prebuild", str(lane), out]
+            procs.append((subprocess.Popen(cmd, cwd=scratch, env=env, stdout=log, stderr=subprocess.STDOUT), out, log))
+        return procs, scratch, time.perf_counter()
+
+    def finish_prebuild(self, procs, scratch, t0):
+        import json
+        import shutil
+        import time
+
+        lanes = []
+        for proc, out, log in procs:
+            proc.wait()
+            log.close()
+            try:
+                with open(out) as f:
+                    lanes.append(json.load(f))
+            except (OSError, ValueError):
+                with open(log.name) as f:
+                    tail = f.read()[-2000:]
+                sys.stderr.write(f"fastfa: warning: a prebuild lane failed (kernels compile on first use):\n{tail}\n")
+        if lanes:
+            manifest = dict(lanes[0], experiments={k: v for lane in lanes for k, v in lane["experiments"].items()})
+            target = os.path.join(self.build_lib, "fastfa", "kernels", "_prebuilt", "manifest.json")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w") as f:
+                json.dump(manifest, f, indent=1, sort_keys=True)
+            failed = sorted(k for k, v in manifest["experiments"].items() if isinstance(v, str))
+            sys.stderr.write(
+                f"fastfa: compiled the kernels of {len(manifest['experiments']) - len(failed)} experiments for this "
+                f"CPU in {time.perf_counter() - t0:.1f} s"
+                + (f" (failed: {', '.join(failed)})" if failed else "")
+                + "\n"
+            )
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def build_aot(self):
         """``fastfa.kernels.loops._aot`` (numba.pycc); optional: without it Numba compiles the unit at

@@ -68,6 +68,13 @@ def main(sdist: str, wheel: str) -> int:
         problems.append("wheel lacks fastfa/kernels/loops/_aot_manifest.json")
     if [n for n in names if n.endswith("_aot_manifest.json")]:
         problems.append("sdist ships a build's _aot_manifest.json")
+    # _prebuilt: the experiments' kernels compiled at build time (fastfa/_prebuild.py), for the build's CPU
+    if "fastfa/kernels/_prebuilt/manifest.json" not in wnames:
+        problems.append("wheel lacks fastfa/kernels/_prebuilt/manifest.json (the prebuild step did not run)")
+    elif not [n for n in wnames if n.startswith("fastfa/kernels/_prebuilt/") and n.endswith(".nbc")]:
+        problems.append("wheel's fastfa/kernels/_prebuilt holds no compiled kernel")
+    if [n for n in names if "_prebuilt/" in n]:
+        problems.append("sdist ships a build's _prebuilt folder")
     if "fastfa/py.typed" not in wnames:
         problems.append("wheel lacks fastfa/py.typed")
     if not [n for n in wnames if ".dist-info/" in n and "LICENSE" in n]:
@@ -75,7 +82,8 @@ def main(sdist: str, wheel: str) -> int:
     bad = [
         n
         for n in wnames
-        if n.endswith((".c", ".nbi", ".nbc", ".pyc")) or n.startswith(("kernels/", "tests/", "benches/", "build/"))
+        if (n.endswith((".c", ".nbi", ".nbc", ".pyc")) and not n.startswith("fastfa/kernels/_prebuilt/"))
+        or n.startswith(("kernels/", "tests/", "benches/", "build/"))
     ]
     problems += [f"wheel ships unwanted file {n}" for n in bad]
     for p in problems:

@@ -80,6 +80,7 @@ def info_lines() -> list[str]:
     import fastfa.buffers as fb
     import fastfa.tiles3 as t3
 
+    from . import _prebuild
     from .kernels.loops import aot
 
     cache, writable = numba_cache_dir()
@@ -98,7 +99,8 @@ def info_lines() -> list[str]:
         f"{'DISABLED by NUMBA_DISABLE_JIT' if jit_off else 'on'})",
         f"gymnasium     {_version_of('gymnasium')}",
         f"extensions    tiles3 compiled: {t3.COMPILED}; replay compiled: {fb.COMPILED}",
-        f"prebuilt      {aot.status()}",
+        f"prebuilt      main-job loop: {aot.status()}",
+        f"              experiments' kernels: {_prebuild.status()}",
         f"cache         numba caches kernels in {cache} "
         f"({'writable' if writable else 'NOT writable: kernels compile in every process'}; "
         f"NUMBA_CACHE_DIR={os.environ.get('NUMBA_CACHE_DIR', 'unset')})",

@@ -14,6 +14,11 @@ count as their own units), plus the process's peak RSS.
     fastfa bench startup --experiments all     # every built-in experiment (minutes)
     fastfa bench startup --experiments cartpole-dqn --top 15
 
+"Empty cache" is the user's Numba cache: what the install built ahead of time (the main job's loop,
+the experiments' kernels for this CPU: ``fastfa info``'s ``prebuilt`` lines) is used, as on a new
+user's first run.  ``FASTFA_AOT=0 fastfa bench startup`` measures with nothing prebuilt (every
+kernel compiled), as does an editable install (it builds none of it).
+
 Numbers depend on the CPU and on load: a shared machine gives longer and
 noisier cold starts (compilation is CPU-bound, single-threaded); the CPU-seconds
 columns (user + system time of the child) move less with load than wall time.
@@ -129,6 +134,10 @@ def main(experiments=None, top: int = 8) -> int:
         f"fastfa bench startup: `fastfa run NAME --quick` in a new process; Python {platform.python_version()}, "
         f"numba {numba.__version__}, {os.cpu_count()} CPUs, load average {load0:.2f} -> {os.getloadavg()[0]:.2f}"
     )
+    from . import _prebuild
+    from .kernels.loops import aot
+
+    print(f"prebuilt: main-job loop {aot.status()}; experiments' kernels {_prebuild.status()}")
     print(
         "\n| experiment | cold s (empty cache) | warm s (cached) | cold / warm CPU s | compile CPU s | "
         "compiled units | peak RSS MB |"

@@ -45,14 +45,73 @@ def kernels_fingerprint(root: Path | None = None) -> str:
 KERNELS_FINGERPRINT = kernels_fingerprint()
 
 
+#: The Numba cache built with the package (``setup.py``'s prebuild step, :mod:`fastfa._prebuild`): the
+#: kernels that the listed experiments compile, compiled for the build machine's CPU.  One folder per
+#: kernel source folder, relative to this package, so that it stays valid wherever the package is
+#: installed (Numba's source stamps are content hashes).
+PREBUILT_DIR = Path(__file__).resolve().parent / "_prebuilt"
+_KERNELS_ROOT = PREBUILT_DIR.parent
+
+
+def prebuilt_mode() -> str | None:
+    """``"write"`` while the package is being built (``FASTFA_PREBUILD=1``: compiled kernels are saved
+    to :data:`PREBUILT_DIR`), ``"read"`` normally (a kernel missing from the user's cache is looked up
+    there before it is compiled), None when turned off: ``FASTFA_AOT=0`` (nothing built ahead of time
+    is used) or ``NUMBA_BOUNDSCHECK=1`` (the built code checks no index, and Numba's cache key does not
+    record the flag)."""
+    if os.environ.get("FASTFA_PREBUILD", "") not in ("", "0"):
+        return "write"
+    if os.environ.get("FASTFA_AOT", "1") in ("0", ""):
+        return None
+    from numba.core import config
+
+    return None if config.BOUNDSCHECK else "read"
+
+
 try:
     from numba.core.caching import FunctionCache as _FunctionCache
+    from numba.core.caching import IndexDataCacheFile as _IndexDataCacheFile
 
     class _KernelTreeCache(_FunctionCache):
-        """Numba's function cache with :data:`KERNELS_FINGERPRINT` in every index key."""
+        """Numba's function cache with :data:`KERNELS_FINGERPRINT` in every index key, backed by the
+        prebuilt cache (:data:`PREBUILT_DIR`): a signature not in the user's cache is loaded from
+        there when it was built for this CPU, these kernel sources and this Numba (all part of the
+        key or the index), and compiled otherwise."""
+
+        def __init__(self, py_func):
+            super().__init__(py_func)
+            self._prebuilt = None
+            mode = prebuilt_mode()
+            if mode is None:
+                return
+            try:
+                rel = Path(self._impl.locator._py_file).resolve().parent.relative_to(_KERNELS_ROOT)
+            except (AttributeError, ValueError, OSError):  # not a file of this package
+                return
+            prebuilt = _IndexDataCacheFile(
+                cache_path=str(PREBUILT_DIR / rel),
+                filename_base=self._impl.filename_base,
+                source_stamp=self._impl.locator.get_source_stamp(),
+            )
+            if mode == "write":
+                (PREBUILT_DIR / rel).mkdir(parents=True, exist_ok=True)
+                self._cache_file = prebuilt  # the build saves (and loads) there only
+            else:
+                self._prebuilt = prebuilt
 
         def _index_key(self, sig, codegen):
             return (*super()._index_key(sig, codegen), KERNELS_FINGERPRINT)
+
+        def _load_overload(self, sig, target_context):
+            data = super()._load_overload(sig, target_context)
+            if data is None and self._prebuilt is not None and self._enabled:
+                try:
+                    raw = self._prebuilt.load(self._index_key(sig, target_context.codegen()))
+                    if raw is not None:
+                        data = self._impl.rebuild(target_context, raw)
+                except Exception:  # noqa: BLE001 - an unreadable prebuilt entry: compile instead
+                    data = None
+            return data
 
 except (ImportError, AttributeError):  # pragma: no cover - another Numba
     _FunctionCache = None

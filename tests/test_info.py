@@ -25,7 +25,13 @@ def test_info_reports_versions_cache_and_extensions(tmp_path):
     assert lines["cache"].startswith(f"numba caches kernels in {cache}") and "(writable;" in lines["cache"]
     assert {"python", "gymnasium", "cpu", "threads", "platform"} <= set(lines)
     # the ahead-of-time main-job loop: in use in a fresh install; after a kernel edit in an editable one, stale
-    assert lines["prebuilt"].startswith(("in use: control_run_tpl__MountainCar_v0_sarsa", "built, NOT used: kernel"))
+    assert lines["prebuilt"].startswith(
+        ("main-job loop: in use: control_run_tpl__MountainCar_v0_sarsa", "main-job loop: built, NOT used: kernel")
+    )
+    # the experiments' kernels: none after the test command's install (FASTFA_NO_PREBUILD=1) or an
+    # editable one; in use after a plain `pip install .` (.ci/dist_check.sh checks that one)
+    kernels = lines["experiments'"]
+    assert kernels.startswith(("kernels: none (", "kernels: in use: kernels of ")), kernels
 
 
 def test_cache_dir_not_writable_is_reported(tmp_path, monkeypatch):

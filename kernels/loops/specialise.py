@@ -18,7 +18,8 @@ once per process (``cache=False``).
 
 Caveat (Numba's own, for every cached function): a cached unit is invalidated when the
 template's source file changes, not when a bound function's file does.  So a cached unit's name
-also carries a checksum of the bound functions' source files (path, size, modification time):
+also carries a checksum of the bound functions' source files (file name and contents, not path or
+modification time, so that the cache built with the package stays valid where it is installed):
 editing an env's file gives its loops a new cache entry instead of a stale one.
 """
 
@@ -104,15 +105,20 @@ def _memo_id(v):
 
 
 def _stamp(bindings):
-    """``_<crc32>`` of the source files (path, size, mtime) of the bound jitted functions."""
+    """``_<crc32>`` of the source files (file name and contents) of the bound jitted functions."""
     parts = []
     for name in sorted(bindings):
         code = getattr(getattr(bindings[name], "py_func", None), "__code__", None)
         if code is None:
             continue
-        try:
-            st = os.stat(code.co_filename)
-            parts.append(f"{code.co_filename}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(code.co_filename)
+        parts.append(_file_crc(code.co_filename))
     return "_%08x" % zlib.crc32("|".join(parts).encode())
+
+
+def _file_crc(path):
+    """``<file name>:<crc32 of its bytes>`` (the name alone when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            return "%s:%08x" % (os.path.basename(path), zlib.crc32(f.read()))
+    except OSError:
+        return os.path.basename(path)

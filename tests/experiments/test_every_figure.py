@@ -2,8 +2,11 @@
 writes a valid PNG of sensible size and prints the experiment's headline (naming the book's figure
 where it reproduces one), its wall time and env steps/s, and the figure's path (issue 18).
 
-Marked `e2e` (about a minute on 2 cores): CI runs it in its own step, `pytest -n 2 -m e2e`, after the
-README's test command has filled the Numba cache.
+Each run starts with an empty Numba cache of its own, as a new user's first run does.  Where the
+install built the experiments' kernels ahead of time (`fastfa._prebuild`; not in an editable install)
+and they are usable on this CPU, the run must compile nothing: its empty cache stays empty.
+
+Marked `e2e` (about a minute on 2 cores): CI runs it in its own step, `pytest -n 2 -m e2e`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 
 import pytest
 
+from fastfa import _prebuild
 from fastfa.experiments import get, names
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -31,7 +35,8 @@ def png_size(path):
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"), reason="runs compiled")
 @pytest.mark.parametrize("name", names())
 def test_quick_run_writes_its_figure_and_names_it(name, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg")
+    cache = tmp_path / "numba-cache"
+    env = dict(os.environ, MPLBACKEND="Agg", NUMBA_CACHE_DIR=str(cache))
     r = subprocess.run(
         [sys.executable, "-m", "fastfa", "run", name, "--quick", "--no-progress", "--out", str(tmp_path)],
         cwd=tmp_path,
@@ -50,3 +55,15 @@ def test_quick_run_writes_its_figure_and_names_it(name, tmp_path):
     w, h = png_size(png)
     assert 400 <= w <= 4000 and 300 <= h <= 4000, (w, h)
     assert png.stat().st_size > 10_000  # a drawn figure, not an empty canvas
+    if _prebuild.status().startswith("in use") and name in _prebuilt_experiments() | {"mountaincar-sarsa"}:
+        compiled = sorted(p.name for p in cache.rglob("*.nbi")) if cache.exists() else []
+        assert compiled == [], f"{name} compiled kernels that the install should have built: {compiled}"
+
+
+def _prebuilt_experiments() -> set:
+    import json
+
+    from fastfa.kernels._jit import PREBUILT_DIR
+
+    built = json.loads((PREBUILT_DIR / _prebuild.MANIFEST).read_text())["experiments"]
+    return {k for k, v in built.items() if not isinstance(v, str)}
