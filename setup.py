@@ -56,7 +56,11 @@ class BuildExt(build_ext):
         import tempfile
         import time
 
+        import shutil
+
         build_lib = os.path.abspath(self.build_lib)
+        # a build folder left by an earlier build may hold another build's kernels: start empty
+        shutil.rmtree(os.path.join(build_lib, "fastfa", "kernels", "_prebuilt"), ignore_errors=True)
         scratch = tempfile.mkdtemp(prefix="fastfa-prebuild-")
         env = dict(os.environ, FASTFA_PREBUILD="1", NUMBA_CACHE_DIR=os.path.join(scratch, "cache"), MPLBACKEND="Agg")
         env["PYTHONPATH"] = os.pathsep.join([build_lib] + [p for p in [os.environ.get("PYTHONPATH")] if p])

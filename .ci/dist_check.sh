@@ -27,7 +27,11 @@ CC=/bin/false CXX=/bin/false LDSHARED=/bin/false "$VPY" -m pip install -q --only
 
 # every experiment's first run (empty Numba cache of its own) compiles nothing: the wheel carries
 # the kernels its build compiled for this CPU (fastfa/_prebuild.py) and the main job's pycc loop
-for NAME in $("$VPY" -c "from fastfa.experiments import names; print(' '.join(names()))"); do
+# (from $WORK: the source tree's fastfa/ must not shadow the installed one; an assignment, so that a
+# failure stops the script instead of leaving an empty loop)
+NAMES=$(cd "$WORK" && "$VPY" -c "from fastfa.experiments import names; print(' '.join(names()))")
+test "$(echo "$NAMES" | wc -w)" -ge 18 || { echo "expected every experiment, got: $NAMES"; exit 1; }
+for NAME in $NAMES; do
     C="$WORK/cold-cache-$NAME"
     T0=$(date +%s%N)
     (cd "$WORK" && NUMBA_CACHE_DIR="$C" MPLBACKEND=Agg "$VPY" -m fastfa run "$NAME" --quick --no-progress \
