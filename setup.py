@@ -62,7 +62,7 @@ class BuildExt(build_ext):
         # a build folder left by an earlier build may hold another build's kernels: start empty
         shutil.rmtree(os.path.join(build_lib, "fastfa", "kernels", "_prebuilt"), ignore_errors=True)
         scratch = tempfile.mkdtemp(prefix="fastfa-prebuild-")
-        env = dict(os.environ, FASTFA_PREBUILD="1", NUMBA_CACHE_DIR=os.path.join(scratch, "cache"), MPLBACKEND="Agg")
+        env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(scratch, "cache"), MPLBACKEND="Agg")
         env["PYTHONPATH"] = os.pathsep.join([build_lib] + [p for p in [os.environ.get("PYTHONPATH")] if p])
         env.pop("NUMBA_BOUNDSCHECK", None)
         env.pop("NUMBA_DISABLE_JIT", None)
@@ -71,7 +71,10 @@ class BuildExt(build_ext):
             out = os.path.join(scratch, f"lane{lane}.json")
             log = open(os.path.join(scratch, f"lane{lane}.log"), "w")
             cmd = [sys.executable, "-m", "fastfa._prebuild", str(lane), out]
-            procs.append((subprocess.Popen(cmd, cwd=scratch, env=env, stdout=log, stderr=subprocess.STDOUT), out, log))
+            # each lane saves into its own folder (_prebuilt/lane<i>): two processes never write one index
+            lane_env = dict(env, FASTFA_PREBUILD=f"lane{lane}")
+            proc = subprocess.Popen(cmd, cwd=scratch, env=lane_env, stdout=log, stderr=subprocess.STDOUT)
+            procs.append((proc, out, log))
         return procs, scratch, time.perf_counter()
 
     def finish_prebuild(self, procs, scratch, t0):

@@ -2,9 +2,10 @@
 
 A new user's first ``fastfa run cartpole-dqn`` used to spend ~30 of its ~35 s in Numba compiling
 kernels.  ``setup.py`` therefore runs the experiments listed in :data:`LANES` once while the package
-is built (``python -m fastfa._prebuild LANE``, with the freshly built package first on
-``sys.path`` and ``FASTFA_PREBUILD=1``): every kernel they compile is saved to the package's
-prebuilt Numba cache (:data:`fastfa.kernels._jit.PREBUILT_DIR`), which is installed with it.  At run
+is built (``python -m fastfa._prebuild LANE OUT``, with the freshly built package first on
+``sys.path`` and ``FASTFA_PREBUILD=lane<LANE>``): every kernel they compile is saved to the
+package's prebuilt Numba cache (:data:`fastfa.kernels._jit.PREBUILT_DIR`, one folder per lane, so
+that the two processes never write the same index), which is installed with it.  At run
 time a kernel that is not in the user's Numba cache is loaded from there when it was built for this
 CPU, these kernel sources and this Numba, and compiled as before otherwise (a wheel taken to another
 CPU compiles on first use: nothing breaks, nothing runs code built for another CPU).

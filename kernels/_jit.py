@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -54,9 +55,10 @@ _KERNELS_ROOT = PREBUILT_DIR.parent
 
 
 def prebuilt_mode() -> str | None:
-    """``"write"`` while the package is being built (``FASTFA_PREBUILD=1``: compiled kernels are saved
-    to :data:`PREBUILT_DIR`), ``"read"`` normally (a kernel missing from the user's cache is looked up
-    there before it is compiled), None when turned off: ``FASTFA_AOT=0`` (nothing built ahead of time
+    """``"write"`` while the package is being built (``FASTFA_PREBUILD=<lane>``: compiled kernels are
+    saved to ``PREBUILT_DIR/<lane>``, one folder per build process, so that two processes never write
+    one index), ``"read"`` normally (a kernel missing from the user's cache is looked up in every lane's
+    folder before it is compiled), None when turned off: ``FASTFA_AOT=0`` (nothing built ahead of time
     is used) or ``NUMBA_BOUNDSCHECK=1`` (the built code checks no index, and Numba's cache key does not
     record the flag)."""
     if os.environ.get("FASTFA_PREBUILD", "") not in ("", "0"):
@@ -66,6 +68,14 @@ def prebuilt_mode() -> str | None:
     from numba.core import config
 
     return None if config.BOUNDSCHECK else "read"
+
+
+def _prebuilt_lanes() -> list[Path]:
+    """The lane folders of :data:`PREBUILT_DIR` (none when it is absent)."""
+    try:
+        return sorted(p for p in PREBUILT_DIR.iterdir() if p.is_dir())
+    except OSError:
+        return []
 
 
 try:
@@ -88,30 +98,46 @@ try:
                 rel = Path(self._impl.locator._py_file).resolve().parent.relative_to(_KERNELS_ROOT)
             except (AttributeError, ValueError, OSError):  # not a file of this package
                 return
-            prebuilt = _IndexDataCacheFile(
-                cache_path=str(PREBUILT_DIR / rel),
-                filename_base=self._impl.filename_base,
-                source_stamp=self._impl.locator.get_source_stamp(),
-            )
+
+            def index(lane: Path):
+                return _IndexDataCacheFile(
+                    cache_path=str(lane / rel),
+                    filename_base=self._impl.filename_base,
+                    source_stamp=self._impl.locator.get_source_stamp(),
+                )
+
             if mode == "write":
-                (PREBUILT_DIR / rel).mkdir(parents=True, exist_ok=True)
-                self._cache_file = prebuilt  # the build saves (and loads) there only
+                lane = PREBUILT_DIR / re.sub(r"\W", "_", os.environ["FASTFA_PREBUILD"])
+                (lane / rel).mkdir(parents=True, exist_ok=True)
+                self._cache_file = index(lane)  # the build saves (and loads) there only
             else:
-                self._prebuilt = prebuilt
+                self._prebuilt = [index(lane) for lane in _prebuilt_lanes()]
 
         def _index_key(self, sig, codegen):
             return (*super()._index_key(sig, codegen), KERNELS_FINGERPRINT)
 
         def _load_overload(self, sig, target_context):
             data = super()._load_overload(sig, target_context)
-            if data is None and self._prebuilt is not None and self._enabled:
-                try:
-                    raw = self._prebuilt.load(self._index_key(sig, target_context.codegen()))
-                    if raw is not None:
-                        data = self._impl.rebuild(target_context, raw)
-                except Exception:  # noqa: BLE001 - an unreadable prebuilt entry: compile instead
-                    data = None
+            if data is None and self._prebuilt and self._enabled:
+                key = self._index_key(sig, target_context.codegen())
+                for prebuilt in self._prebuilt:
+                    data = _checked(self._impl, prebuilt, key, sig, target_context)
+                    if data is not None:
+                        break
             return data
+
+    def _checked(impl, prebuilt, key, sig, target_context):
+        """The entry ``key`` of ``prebuilt``, rebuilt, if it is readable and compiled for ``sig``'s
+        argument types (code for other types would misread its arguments); else None (compile)."""
+        try:
+            raw = prebuilt.load(key)
+            if raw is None:
+                return None
+            data = impl.rebuild(target_context, raw)
+            want = tuple(getattr(sig, "args", sig))
+            return data if tuple(data.signature.args) == want else None
+        except Exception:  # noqa: BLE001 - an unreadable prebuilt entry: compile instead
+            return None
 
 except (ImportError, AttributeError):  # pragma: no cover - another Numba
     _FunctionCache = None

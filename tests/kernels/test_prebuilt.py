@@ -61,7 +61,7 @@ def built(tmp_path_factory):
     first = _child(a, tmp_path_factory.mktemp("cache-build"), FASTFA_PREBUILD="1")
     assert first["misses"] == 1 and first["hits"] == 0  # compiled ...
     assert first["written"] == []  # ... and saved to the prebuilt folder, not to the user's cache
-    prebuilt = a / "fastfa" / "kernels" / "_prebuilt" / "nn"
+    prebuilt = a / "fastfa" / "kernels" / "_prebuilt" / "1" / "nn"  # FASTFA_PREBUILD=<lane folder>
     assert any(p.suffix == ".nbi" for p in prebuilt.iterdir())
     b = tmp_path_factory.mktemp("installed")
     shutil.copytree(a / "fastfa", b / "fastfa")
@@ -151,3 +151,30 @@ def test_status_line_names_what_is_built(tmp_path, monkeypatch):
     assert "another CPU (othercpu)" in _prebuild.status()
     (tmp_path / _prebuild.MANIFEST).write_text(json.dumps(dict(manifest, fingerprint="0")))
     assert "kernel sources or Numba differ" in _prebuild.status()
+
+
+SWAP = r"""
+import numpy as np
+from fastfa.kernels.nn import mlp
+d = mlp.mlp_n_params
+d(np.array([4, 8, 2])); d(np.array([4, 8, 2], dtype=np.int32))  # two signatures, two data files
+cf = d._cache._cache_file  # the prebuilt index (FASTFA_PREBUILD is set)
+ov = cf._load_index()
+k0, k1 = list(ov)
+ov[k0], ov[k1] = ov[k1], ov[k0]  # each signature's key now names the other one's code
+cf._save_index(ov)
+"""
+
+
+def test_an_entry_compiled_for_other_argument_types_is_not_used(tmp_path):
+    """Code compiled for other argument types would misread its arguments (a crash, or wrong numbers):
+    an index whose keys name each other's data files (what two processes writing one index can leave)
+    must lead to compiling, not to running that code."""
+    root = _copy_package(tmp_path / "pkg")
+    env = {k: v for k, v in os.environ.items() if k not in ("FASTFA_AOT", "NUMBA_BOUNDSCHECK")}
+    env.update(PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(tmp_path / "c0"), FASTFA_PREBUILD="1")
+    r = subprocess.run([sys.executable, "-c", SWAP], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = _child(root, tmp_path / "cache")
+    assert out["n"] == 4 * 8 + 8 + 8 * 2 + 2
+    assert (out["hits"], out["misses"]) == (0, 1)
