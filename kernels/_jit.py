@@ -118,6 +118,10 @@ try:
 
         def _load_overload(self, sig, target_context):
             data = super()._load_overload(sig, target_context)
+            if data is not None and not _same_args(data, sig):
+                # Numba's index can name another signature's data file when two processes save one
+                # function at once: running that code would misread its arguments
+                data = None
             if data is None and self._prebuilt and self._enabled:
                 key = self._index_key(sig, target_context.codegen())
                 for prebuilt in self._prebuilt:
@@ -134,10 +138,16 @@ try:
             if raw is None:
                 return None
             data = impl.rebuild(target_context, raw)
-            want = tuple(getattr(sig, "args", sig))
-            return data if tuple(data.signature.args) == want else None
+            return data if _same_args(data, sig) else None
         except Exception:  # noqa: BLE001 - an unreadable prebuilt entry: compile instead
             return None
+
+    def _same_args(cres, sig) -> bool:
+        """Whether the loaded compile result ``cres`` was compiled for ``sig``'s argument types."""
+        try:
+            return tuple(cres.signature.args) == tuple(getattr(sig, "args", sig))
+        except (AttributeError, TypeError):
+            return False
 
 except (ImportError, AttributeError):  # pragma: no cover - another Numba
     _FunctionCache = None

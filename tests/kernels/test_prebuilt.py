@@ -158,7 +158,7 @@ import numpy as np
 from fastfa.kernels.nn import mlp
 d = mlp.mlp_n_params
 d(np.array([4, 8, 2])); d(np.array([4, 8, 2], dtype=np.int32))  # two signatures, two data files
-cf = d._cache._cache_file  # the prebuilt index (FASTFA_PREBUILD is set)
+cf = d._cache._cache_file  # the prebuilt index when FASTFA_PREBUILD is set, else the user cache's
 ov = cf._load_index()
 k0, k1 = list(ov)
 ov[k0], ov[k1] = ov[k1], ov[k0]  # each signature's key now names the other one's code
@@ -166,15 +166,19 @@ cf._save_index(ov)
 """
 
 
-def test_an_entry_compiled_for_other_argument_types_is_not_used(tmp_path):
+@pytest.mark.parametrize("where", ["prebuilt", "user cache"])
+def test_an_entry_compiled_for_other_argument_types_is_not_used(tmp_path, where):
     """Code compiled for other argument types would misread its arguments (a crash, or wrong numbers):
-    an index whose keys name each other's data files (what two processes writing one index can leave)
-    must lead to compiling, not to running that code."""
+    an index whose keys name each other's data files (what two processes saving one function at once
+    can leave, in Numba's own cache too) must lead to compiling, not to running that code."""
     root = _copy_package(tmp_path / "pkg")
-    env = {k: v for k, v in os.environ.items() if k not in ("FASTFA_AOT", "NUMBA_BOUNDSCHECK")}
-    env.update(PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(tmp_path / "c0"), FASTFA_PREBUILD="1")
+    cache = tmp_path / "cache"
+    env = {k: v for k, v in os.environ.items() if k not in ("FASTFA_AOT", "NUMBA_BOUNDSCHECK", "FASTFA_PREBUILD")}
+    env.update(PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(tmp_path / "c0" if where == "prebuilt" else cache))
+    if where == "prebuilt":
+        env["FASTFA_PREBUILD"] = "1"
     r = subprocess.run([sys.executable, "-c", SWAP], cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
-    out = _child(root, tmp_path / "cache")
+    out = _child(root, cache)
     assert out["n"] == 4 * 8 + 8 + 8 * 2 + 2
     assert (out["hits"], out["misses"]) == (0, 1)
