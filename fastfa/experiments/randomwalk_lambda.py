@@ -15,7 +15,8 @@ of α for λ ∈ {0, .4, .8, .9, .95, .975, .99, 1}, for
 
 Table rows: ``run, agent, lam, alpha, x (episode 1..10), metric="rms_error", value``.
 Metrics: ``best`` per method (λ, α, error) and ``min_error_by_lam`` per method (finite only).
-``--quick``: 10 runs (a smoke run: 20 took ~3 s of its ~5 s).  Sweep unit: ``cell({"method": "true_online", "lam": 0.8, "alpha": 0.4}, seeds)``.
+``--quick``: 10 runs (a smoke run: 20 took ~3 s of its ~5 s).
+Sweep unit: ``cell({"method": "true_online", "lam": 0.8, "alpha": 0.4}, seeds)``.
 """
 
 from __future__ import annotations
