@@ -20,6 +20,7 @@ for debugging and for the interpreted test run).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -70,12 +71,14 @@ def prebuilt_mode() -> str | None:
     return None if config.BOUNDSCHECK else "read"
 
 
-def _prebuilt_lanes() -> list[Path]:
-    """The lane folders of :data:`PREBUILT_DIR` (none when it is absent)."""
+@functools.lru_cache(maxsize=1)
+def _prebuilt_lanes() -> tuple[Path, ...]:
+    """The lane folders of :data:`PREBUILT_DIR` (none when it is absent); listed once per process, not
+    once per kernel (every kernel's cache asks at import)."""
     try:
-        return sorted(p for p in PREBUILT_DIR.iterdir() if p.is_dir())
+        return tuple(sorted(p for p in PREBUILT_DIR.iterdir() if p.is_dir()))
     except OSError:
-        return []
+        return ()
 
 
 try:
