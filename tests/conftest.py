@@ -48,7 +48,50 @@ NOJIT_SKIP = {"test_sgd_decreases_loss_regression", "test_float32_matches_float6
 _TESTS = Path(__file__).parent
 
 
+# Variants marked "extended" (CI's own step after the test command: pytest -n 2 -m extended): each is
+# one more (algorithm x policy x env) instance of a compiled-vs-Python-loop equality whose code path the
+# test command already checks in another instance.  Nearly all of their time is compiling one more
+# specialised unit each (~3-20 s of one core), which kept the test command over its 7 minutes.
+EXTENDED = {
+    "agents/test_pg_env_compiled.py::test_compiled_equals_python_loop": {
+        "Reinforce-gaussian",
+        "Reinforce-softmax",
+        "ActorCritic-softmax",
+        "ReinforceBaseline-gaussian",
+    },
+    "agents/test_pg_env_compiled.py::test_reinforce_over_n_rollouts_compiled_equals_python_loop": {
+        "Reinforce-gaussian",
+        "Reinforce-softmax",
+        "ReinforceBaseline-gaussian",
+    },
+    "agents/test_pg_env_compiled.py::test_actor_critic_with_traces_compiled_equals_python_loop": {
+        "lams0-softmax",
+        "lams0-gaussian",
+        "lams1-softmax",
+        "lams1-gaussian",
+    },
+    "agents/test_prediction_env_compiled.py::test_compiled_equals_python_loop": {
+        "TD0-",
+        "TrueOnlineTDLambda-",
+        "TDLambda-replacing",
+    },
+    "agents/test_prediction_env_compiled.py::test_jitted_policy_compiled_equals_python_loop": {
+        "TrueOnline",
+        "GradientMC",
+    },
+    "envs/test_compiled_env.py::test_compiled_loop_on_user_env_equals_python_loop": {"Sarsa-over0"},
+    "agents/test_dqn_per_nstep.py::test_python_loop_equals_compiled_loop": {"per-CartPole-v1"},
+    "agents/test_population_pg.py::test_threads_and_other_runs_do_not_change_a_run": {
+        "qac",
+        "actor_critic",
+        "reinforce_baseline",
+    },
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: every item is seen
 def pytest_collection_modifyitems(config, items):
+    seen = set()
     for item in items:
         try:
             rel = Path(str(item.fspath)).relative_to(_TESTS).as_posix()
@@ -56,6 +99,17 @@ def pytest_collection_modifyitems(config, items):
             continue
         if rel in NOJIT_FILES and item.originalname not in NOJIT_SKIP:
             item.add_marker(pytest.mark.nojit)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.id in EXTENDED.get(f"{rel}::{item.originalname}", ()):
+            item.add_marker(pytest.mark.extended)
+            seen.add((f"{rel}::{item.originalname}", callspec.id))
+    # a stale entry (a renamed test or parameter) must not silently move nothing: fail collection
+    collected = {Path(str(i.fspath)).resolve() for i in items}
+    for test, ids in EXTENDED.items():
+        if (_TESTS / test.split("::")[0]).resolve() in collected:
+            missing = sorted(i for i in ids if (test, i) not in seen)
+            if missing and any(i.originalname == test.split("::")[1] for i in items):
+                raise pytest.UsageError(f"tests/conftest.py EXTENDED: no test {test}[{', '.join(missing)}]")
 
 
 def scale(full: int, interpreted: int) -> int:

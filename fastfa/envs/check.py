@@ -8,6 +8,8 @@ their own settings) and runs a few seeded episodes, checking what the fused loop
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import gymnasium
 from gymnasium import spaces
@@ -17,13 +19,24 @@ from .compiled import CompiledEnv
 __all__ = ["check_compiled_env", "ensure_checked"]
 
 
+_CHECKED: dict = {}  # Python function -> its bounds-checked dispatcher (one compile per function per process)
+_CHECKED_LOCK = threading.Lock()
+
+
 def _checked_copy(fn):
+    """The bounds-checked copy of a jitted ``fn`` (``fn`` itself if it is not a Numba dispatcher).
+    Memoised on the Python function: every env made of the same functions (a new ``CompiledEnv`` per
+    seed, per test, per sweep cell) reuses one copy and its compiled code instead of compiling it again."""
     import numba
 
     py = getattr(fn, "py_func", None)
     if py is None:
         return fn
-    return numba.njit(boundscheck=True, cache=False)(py)
+    with _CHECKED_LOCK:
+        copy = _CHECKED.get(py)
+        if copy is None:
+            copy = _CHECKED[py] = numba.njit(boundscheck=True, cache=False)(py)
+    return copy
 
 
 def _fail(env, what):

@@ -142,6 +142,29 @@ def test_check_passes_a_correct_env():
     assert env.checked
 
 
+def test_check_compiles_each_function_once_per_process():
+    """A second env made of the same functions is checked (its own run) with the bounds-checked copies
+    compiled for the first: no new compilation."""
+    from numba.core import event
+
+    check_compiled_env(_env(_step_ok))
+    compiled = []
+
+    class Count(event.Listener):
+        def on_start(self, ev):
+            compiled.append(ev.data["dispatcher"].py_func.__name__)
+
+        def on_end(self, ev):
+            pass
+
+    env = _env(_step_ok)
+    with event.install_listener("numba:compile", Count()):
+        check_compiled_env(env)
+    assert env.checked and compiled == []
+    with pytest.raises(ValueError, match="out of bounds"):  # another step function: checked (compiled) anew
+        check_compiled_env(_env(_step_oob))
+
+
 @pytest.mark.parametrize(
     "step,observe,words",
     [
