@@ -12,6 +12,7 @@ Both kernels stop early (returning the step/sweep index) as soon as a weight is 
 import numpy as np
 
 from .._jit import njit
+from .dot import dense_value
 
 
 def baird_features():
@@ -23,15 +24,6 @@ def baird_features():
     X[6, 6] = 1.0
     X[6, 7] = 2.0
     return X
-
-
-@njit
-def _dot(x, w):
-    """x·w as a plain loop (``@`` in Numba needs SciPy's BLAS, which fastfa does not require)."""
-    acc = 0.0
-    for k in range(x.shape[0]):
-        acc += x[k] * w[k]
-    return acc
 
 
 @njit
@@ -60,7 +52,7 @@ def baird_offpolicy_td(X, w, alpha, gamma, n_steps, limit, rng, out):
         else:
             s2 = 6
             rho = 7.0
-        delta = gamma * _dot(X[s2], w) - _dot(X[s], w)
+        delta = gamma * dense_value(w, X[s2]) - dense_value(w, X[s])
         if rho != 0.0:
             for k in range(8):
                 w[k] += alpha * rho * delta * X[s, k]
@@ -82,10 +74,10 @@ def baird_semigradient_dp(X, w, alpha, gamma, n_sweeps, limit, out):
     out[0] = w
     g = np.zeros(8)
     for t in range(n_sweeps):
-        target = gamma * _dot(X[6], w)
+        target = gamma * dense_value(w, X[6])
         g[:] = 0.0
         for s in range(7):
-            delta = target - _dot(X[s], w)
+            delta = target - dense_value(w, X[s])
             for k in range(8):
                 g[k] += delta * X[s, k]
         for k in range(8):

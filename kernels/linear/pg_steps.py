@@ -7,6 +7,7 @@ softmax probability floor (``min_prob``: the book's reference code for Fig 13.1/
 import math
 
 from .._jit import njit
+from .dot import dense_value  # noqa: F401  (re-exported: the fused loop and the agents import it from here)
 from .policy_gradient import gaussian_mean, softmax_pa_sparse_probs, softmax_pa_sparse_update
 
 
@@ -22,15 +23,6 @@ def sparse_value(w, idx):
     v = 0.0
     for k in range(idx.shape[0]):
         v += w[idx[k]]
-    return v
-
-
-@njit
-def dense_value(w, x):
-    """v̂(s) = Σ_f w[f]·x[f] in feature order (for binary x the same number as :func:`sparse_value`)."""
-    v = 0.0
-    for f in range(x.shape[0]):
-        v += w[f] * x[f]
     return v
 
 
