@@ -13,7 +13,7 @@ marked by an HTML comment on the line before its fence, which neither GitHub nor
 
 test_skipped_blocks_are_few_and_explained lists them; they must stay rare (MAX_SKIPPED).
 Running every page takes one to two minutes on 2 cores, so the page test is marked `e2e` and left out of the
-README's test command (pyproject's addopts: `-m 'not e2e'`); CI runs it as its own step,
+README's test command (pyproject's addopts: `-m 'not e2e and not extended'`); CI runs it as its own step,
 `pytest -n 2 -m e2e` (pages in parallel under pytest-xdist).  The block-parsing tests here run
 in the README's command.
 """
