@@ -28,6 +28,7 @@ _LAZY: dict[str, str] = {
     "PredictionConfig": ".prediction",
     "DQN": ".dqn",
     "DQNConfig": ".dqn",
+    "learn_population": ".dqn_population",
     "Sarsa": ".control",
     "ExpectedSarsa": ".control",
     "QLearning": ".control",

@@ -255,38 +255,22 @@ class DQN(DQNSteps, DeepContract):
 
     def _learn_compiled(self, total, progress, callback, chunk, episodes=None) -> None:
         """``total`` steps (or ``episodes`` episodes, whichever ends first) of the fused loop over the
-        target env, in chunks of ``chunk`` steps (callbacks and the progress bar run between chunks)."""
+        target env, in chunks of ``chunk`` steps (callbacks and the progress bar run between chunks).
+        The loop is the population loop with k = 1 (``fastfa.agents.dqn_population``): one compiled
+        step for one seed and for many."""
         assert self._target is not None  # compiled mode has a target env
-        KE = _KE()
-        unit = self._unit("run")
+        from .dqn_population import Population
+
         chunk = int(chunk or 10_000)
         bar = Progress(total if total < MAX_BUDGET else None, "DQN steps", enabled=progress)
-        net = KE.DQNNet(self.theta, self.theta_target, self.sizes, self.adam_m, self.adam_v)
-        replay = KE.DQNReplay(*self._buffer_args(), self.buffer.rng)
+        pop = Population([self], min(chunk, total))
         done, n_done = 0, 0
         try:
             while done < total and (episodes is None or n_done < episodes):
-                n = min(chunk, total - done)
-                eps = KE.DQNEpisodes(np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), self.ep_ret_cur)
+                n = min(pop.chunk, total - done)
                 before = int(self.cnt[_K().C_STEPS])
-                n_ep = unit(
-                    self._target.cenv.params,
-                    self.env_state,
-                    self.env_rng,
-                    self.x_cur,
-                    net,
-                    self.cnt,
-                    self.hp,
-                    self.rng,
-                    replay,
-                    n,
-                    eps,
-                    -1 if episodes is None else episodes - n_done,
-                )
-                n_done += n_ep
-                self.episode_returns.extend(eps.returns[:n_ep].tolist())
-                self.episode_lengths.extend(eps.lengths[:n_ep].tolist())
-                self.episode_end_steps.extend(eps.ends[:n_ep].tolist())
+                pop.run(n, -1 if episodes is None else episodes - n_done)
+                n_done += int(pop.n_ep[0])
                 self._check_finite()
                 n = int(self.cnt[_K().C_STEPS]) - before
                 done += n
@@ -298,19 +282,26 @@ class DQN(DQNSteps, DeepContract):
             self._sync_beta()
 
     def _unit(self, which: str):
-        """The fused loop (``"run"``) or greedy evaluation (``"greedy"``) specialised on this agent's
-        CompiledEnv (``kernels/loops/dqn_loop.py``): cached on disk for a built-in env, compiled
-        once per process for a user's env, which is checked first."""
+        """The fused loop of one seed (``"run"``), of a population (``"pop"``) or the greedy evaluation
+        (``"greedy"``) specialised on this agent's CompiledEnv (``kernels/loops/dqn_loop.py``,
+        ``dqn_pop.py``; both loops bind the same step function): cached on disk for a built-in env,
+        compiled once per process for a user's env, which is checked first."""
         from .compiled_control import env_unit
 
         assert self._target is not None  # only the CompiledEnv path has units
-        per = bool(self.config.prioritized) and which == "run"
-        return env_unit(
-            _KE().dqn_run_tpl if which == "run" else _KE().dqn_greedy_tpl,
-            self._target.cenv,
-            f"dqn_{which}{'_per' if per else ''}",
-            PER=per,
-        )
+        cenv = self._target.cenv
+        if which == "greedy":
+            return env_unit(_KE().dqn_greedy_tpl, cenv, "dqn_greedy", PER=False)
+        per = bool(self.config.prioritized)
+        tag = "_per" if per else ""
+        step = env_unit(_KE().dqn_step_tpl, cenv, f"dqn_step{tag}", PER=per)
+        if which == "run":
+            tpl = _KE().dqn_run_tpl
+        else:
+            from ..kernels.loops import dqn_pop
+
+            tpl = dqn_pop.dqn_pop_tpl
+        return env_unit(tpl, cenv, f"dqn_{which}{tag}", PER=per, SEED_STEP=step)
 
     def _check_finite(self):
         K = _K()
@@ -410,3 +401,11 @@ class DQN(DQNSteps, DeepContract):
             f"DQN({self.env_id!r}, net={tuple(int(s) for s in self.sizes)}, {mode}, steps={self.num_timesteps}, "
             f"updates={self.n_updates})"
         )
+
+
+def __getattr__(name: str) -> Any:  # fastfa.agents.dqn.learn_population (defined beside, imported on use)
+    if name == "learn_population":
+        from .dqn_population import learn_population
+
+        return learn_population
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -145,7 +145,8 @@ def _train_steps(
 
 # ---------------------------------------------------------------- the loop and the greedy evaluation
 #: The network and its optimiser state (updated in place): flat parameters θ and θ⁻, layer widths,
-#: Adam's first and second moments.
+#: Adam's first and second moments.  (A population, ``dqn_pop``: the same with a leading seed axis,
+#: ``sizes`` shared.)
 DQNNet = namedtuple("DQNNet", "theta theta_targ sizes adam_m adam_v")
 #: The replay arrays of ``fastfa.buffers.ReplayBuffer`` / ``PrioritizedReplayBuffer`` (``sum_tree``,
 #: ``min_tree``, ``pstate``: PER's trees, unused placeholders for uniform replay) and its generator.
@@ -153,9 +154,13 @@ DQNReplay = namedtuple("DQNReplay", "obs act rew next_obs term trunc bstate sum_
 #: Finished episodes' ``returns``, ``lengths`` and ``ends`` (env step at which each ended; room for
 #: one per env step of the call), and ``ret_cur`` [1], the return of the episode in progress.
 DQNEpisodes = namedtuple("DQNEpisodes", "returns lengths ends ret_cur")
+#: Scratch arrays of one step: the observation as float64 (``xo``), the next one (``x_next``, as
+#: ``x_cur``), the one handed to the network (``x_q``, θ's dtype) and the activations of one forward
+#: pass (``acts1``); one set per call, shared by the seeds of a population.
+DQNWork = namedtuple("DQNWork", "xo x_next x_q acts1")
 
 # bound per specialisation (placeholders: the templates are never compiled as they are)
-ENV_RESET = ENV_STEP = ENV_OBSERVE = None
+ENV_RESET = ENV_STEP = ENV_OBSERVE = SEED_STEP = None
 OBS_F32 = True
 OBS_DIM = 1
 PARAMS_N = -1
@@ -163,8 +168,112 @@ STATE_SIZE = 1
 PER = False
 
 
+@njit
+def dqn_work(theta, sizes, x_cur):
+    """A :data:`DQNWork` for a network with layer widths ``sizes`` and observations like ``x_cur``."""
+    d = x_cur.shape[0]
+    return DQNWork(
+        np.empty(d), np.empty_like(x_cur), np.empty(d, theta.dtype), np.empty(mlp_acts_size(sizes, 1), theta.dtype)
+    )
+
+
+def dqn_step_tpl(params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, eps, n_ep, w):
+    """One env step of one seed (the body of :func:`dqn_run_tpl` and :func:`fastfa.kernels.loops.dqn_pop.dqn_pop_tpl`,
+    bound to them as ``SEED_STEP``: one copy of the arithmetic): reset if no episode is in progress,
+    act, step, store, count, target update, record a finished episode (``eps`` row ``n_ep``), then the
+    training phase when due.  Returns ``(n_ep, ok)``: the episodes finished so far in this call, and
+    False when a loss was not finite (``cnt[C_BAD_STEP]`` set; the seed must stop)."""
+    theta, theta_targ, sizes = net.theta, net.theta_targ, net.sizes
+    xo, x_next = w.xo, w.x_next
+    if cnt[C_IN_EPISODE] == 0:
+        ENV_RESET(params, env_state, env_rng)
+        ENV_OBSERVE(params, env_state, xo)
+        if OBS_F32:
+            round_f32(xo, OBS_DIM)
+        for c in range(OBS_DIM):
+            x_cur[c] = xo[c]
+        cnt[C_IN_EPISODE] = 1
+        cnt[C_EP_LEN] = 0
+        eps.ret_cur[0] = 0.0
+    nA = sizes[sizes.shape[0] - 1]
+    if cnt[C_STEPS] < hp[HP_LEARNING_STARTS]:
+        a = rng.integers(0, nA)
+    else:
+        e = hp[HP_EPS_END]
+        if hp[HP_EPS_STEPS] > 0:
+            frac = min(1.0, cnt[C_STEPS] / hp[HP_EPS_STEPS])
+            e = hp[HP_EPS_START] + frac * (hp[HP_EPS_END] - hp[HP_EPS_START])
+        if rng.random() < e:
+            a = rng.integers(0, nA)
+        else:
+            a = _greedy(theta, sizes, int(hp[HP_ACT]), x_cur, w.x_q, w.acts1)
+    r, term = ENV_STEP(params, env_state, a, env_rng)
+    d = bool(term)
+    ENV_OBSERVE(params, env_state, xo)
+    if OBS_F32:
+        round_f32(xo, OBS_DIM)
+    for c in range(OBS_DIM):
+        x_next[c] = xo[c]
+    max_len = int(hp[HP_MAX_EP_STEPS])
+    cnt[C_EP_LEN] += 1
+    eps.ret_cur[0] += r
+    tr = (not d) and cnt[C_EP_LEN] >= max_len
+    if PER:
+        dqn_store(
+            buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
+            buf.sum_tree, buf.min_tree, buf.pstate, True, x_cur, a, r, x_next, d, tr,
+        )  # fmt: skip
+    else:  # kernels/replay/replay.replay_add + the truncation flag, inline
+        cap = buf.obs.shape[0]
+        pos = buf.bstate[0]
+        for c in range(OBS_DIM):
+            buf.obs[pos, c] = x_cur[c]
+            buf.next_obs[pos, c] = x_next[c]
+        buf.act[pos] = a
+        buf.rew[pos] = r
+        buf.term[pos] = d
+        buf.trunc[pos] = tr
+        buf.bstate[0] = (pos + 1) % cap
+        if buf.bstate[1] < cap:
+            buf.bstate[1] += 1
+    cnt[C_STEPS] += 1
+    if cnt[C_STEPS] % max(int(hp[HP_TARGET_INTERVAL]), 1) == 0:  # θ⁻ ← (1−τ)θ⁻ + τθ
+        tau = hp[HP_TAU]
+        if tau >= 1.0:
+            for k in range(theta.shape[0]):
+                theta_targ[k] = theta[k]
+        else:
+            for k in range(theta.shape[0]):
+                theta_targ[k] = (1.0 - tau) * theta_targ[k] + tau * theta[k]
+    if d or cnt[C_EP_LEN] >= max_len:
+        eps.returns[n_ep] = eps.ret_cur[0]
+        eps.lengths[n_ep] = cnt[C_EP_LEN]
+        eps.ends[n_ep] = cnt[C_STEPS]
+        n_ep += 1
+        cnt[C_EPISODES] += 1
+        cnt[C_IN_EPISODE] = 0
+    else:
+        for c in range(OBS_DIM):
+            x_cur[c] = x_next[c]
+    if cnt[C_STEPS] % int(hp[HP_TRAIN_FREQ]) == 0 and cnt[C_STEPS] > hp[HP_LEARNING_STARTS]:
+        n_grad = int(hp[HP_GRAD_STEPS])
+        if PER:
+            loss = dqn_train_steps(
+                theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
+                buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
+                buf.sum_tree, buf.min_tree, buf.pstate, buf.rng, n_grad,
+            )  # fmt: skip
+            return n_ep, bool(np.isfinite(loss))
+        ok = _train_steps(
+            theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
+            buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate, buf.rng, n_grad,
+        )  # fmt: skip
+        return n_ep, ok
+    return n_ep, True
+
+
 def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n_steps, eps, max_episodes):
-    """``n_steps`` env steps of acting, storing, target updates and training phases; the episode in
+    """``n_steps`` env steps of one seed (``SEED_STEP``, :func:`dqn_step_tpl`); the episode in
     progress (``env_state``, its observation ``x_cur``, ``cnt[C_EP_LEN]``, ``eps.ret_cur``) carries
     over between calls.  Returns the number of episodes finished (written to ``eps``); stops early
     after the step (training included) that finishes episode ``max_episodes`` (< 0: no limit), and,
@@ -173,104 +282,11 @@ def dqn_run_tpl(env_params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, n
         params = fixed_tuple(env_params, PARAMS_N)
     else:
         params = env_params
-    theta, theta_targ, sizes = net.theta, net.theta_targ, net.sizes
-    nA = sizes[sizes.shape[0] - 1]
-    a_fn = int(hp[HP_ACT])
-    acts1 = np.empty(mlp_acts_size(sizes, 1), theta.dtype)
-    x_q = np.empty(OBS_DIM, theta.dtype)
-    xo = np.empty(OBS_DIM)
-    x_next = np.empty_like(x_cur)
+    w = dqn_work(net.theta, net.sizes, x_cur)
     n_ep = 0
-    starts = hp[HP_LEARNING_STARTS]
-    freq = int(hp[HP_TRAIN_FREQ])
-    C = max(int(hp[HP_TARGET_INTERVAL]), 1)
-    max_len = int(hp[HP_MAX_EP_STEPS])
-    tau = hp[HP_TAU]
-    n_grad = int(hp[HP_GRAD_STEPS])
-    cap = buf.obs.shape[0]
     for _ in range(n_steps):
-        if cnt[C_IN_EPISODE] == 0:
-            ENV_RESET(params, env_state, env_rng)
-            ENV_OBSERVE(params, env_state, xo)
-            if OBS_F32:
-                round_f32(xo, OBS_DIM)
-            for c in range(OBS_DIM):
-                x_cur[c] = xo[c]
-            cnt[C_IN_EPISODE] = 1
-            cnt[C_EP_LEN] = 0
-            eps.ret_cur[0] = 0.0
-        if cnt[C_STEPS] < starts:
-            a = rng.integers(0, nA)
-        else:
-            e = hp[HP_EPS_END]
-            if hp[HP_EPS_STEPS] > 0:
-                frac = min(1.0, cnt[C_STEPS] / hp[HP_EPS_STEPS])
-                e = hp[HP_EPS_START] + frac * (hp[HP_EPS_END] - hp[HP_EPS_START])
-            if rng.random() < e:
-                a = rng.integers(0, nA)
-            else:
-                a = _greedy(theta, sizes, a_fn, x_cur, x_q, acts1)
-        r, term = ENV_STEP(params, env_state, a, env_rng)
-        d = bool(term)
-        ENV_OBSERVE(params, env_state, xo)
-        if OBS_F32:
-            round_f32(xo, OBS_DIM)
-        for c in range(OBS_DIM):
-            x_next[c] = xo[c]
-        cnt[C_EP_LEN] += 1
-        eps.ret_cur[0] += r
-        tr = (not d) and cnt[C_EP_LEN] >= max_len
-        if PER:
-            dqn_store(
-                buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
-                buf.sum_tree, buf.min_tree, buf.pstate, True, x_cur, a, r, x_next, d, tr,
-            )  # fmt: skip
-        else:  # kernels/replay/replay.replay_add + the truncation flag, inline
-            pos = buf.bstate[0]
-            for c in range(OBS_DIM):
-                buf.obs[pos, c] = x_cur[c]
-                buf.next_obs[pos, c] = x_next[c]
-            buf.act[pos] = a
-            buf.rew[pos] = r
-            buf.term[pos] = d
-            buf.trunc[pos] = tr
-            buf.bstate[0] = (pos + 1) % cap
-            if buf.bstate[1] < cap:
-                buf.bstate[1] += 1
-        cnt[C_STEPS] += 1
-        if cnt[C_STEPS] % C == 0:  # θ⁻ ← (1−τ)θ⁻ + τθ
-            if tau >= 1.0:
-                for k in range(theta.shape[0]):
-                    theta_targ[k] = theta[k]
-            else:
-                for k in range(theta.shape[0]):
-                    theta_targ[k] = (1.0 - tau) * theta_targ[k] + tau * theta[k]
-        if d or cnt[C_EP_LEN] >= max_len:
-            eps.returns[n_ep] = eps.ret_cur[0]
-            eps.lengths[n_ep] = cnt[C_EP_LEN]
-            eps.ends[n_ep] = cnt[C_STEPS]
-            n_ep += 1
-            cnt[C_EPISODES] += 1
-            cnt[C_IN_EPISODE] = 0
-        else:
-            for c in range(OBS_DIM):
-                x_cur[c] = x_next[c]
-        if cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts:
-            if PER:
-                loss = dqn_train_steps(
-                    theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
-                    buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate,
-                    buf.sum_tree, buf.min_tree, buf.pstate, buf.rng, n_grad,
-                )  # fmt: skip
-                ok = np.isfinite(loss)
-            else:
-                ok = _train_steps(
-                    theta, theta_targ, sizes, net.adam_m, net.adam_v, cnt, hp,
-                    buf.obs, buf.act, buf.rew, buf.next_obs, buf.term, buf.trunc, buf.bstate, buf.rng, n_grad,
-                )  # fmt: skip
-            if not ok:
-                return n_ep
-        if max_episodes >= 0 and n_ep >= max_episodes:
+        n_ep, ok = SEED_STEP(params, env_state, env_rng, x_cur, net, cnt, hp, rng, buf, eps, n_ep, w)
+        if not ok or (max_episodes >= 0 and n_ep >= max_episodes):
             return n_ep
     return n_ep
 

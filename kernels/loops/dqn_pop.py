@@ -1,0 +1,128 @@
+"""DQN populations: k seeds' networks trained in lockstep by one compiled loop (a template).
+
+:func:`dqn_pop_tpl` advances k independent DQN runs ("seeds") over one compiled environment: for
+each env step, for each seed s, the step of :func:`fastfa.kernels.loops.dqn_loop.dqn_step_tpl`
+(bound as ``SEED_STEP``: act, env step, store, target update, episode bookkeeping, the training
+phase) on seed s's own arrays and generators.  Seeds share no state, so seed s's numbers are those
+of :func:`~fastfa.kernels.loops.dqn_loop.dqn_run_tpl` on that seed alone, bit for bit (the same
+step function, the same streams); the loop overhead (one call, one scratch set) is paid once.
+
+The population size k is a run-time value, not part of the compiled signature (one compile for every
+k; a tuple of generators would have recompiled per length):
+
+* per-seed arrays are stacked with a leading seed axis (``theta[s]``, ``replay.obs[s]``, ...; the
+  namedtuples below, and :data:`~fastfa.kernels.loops.dqn_loop.DQNNet` /
+  :data:`~fastfa.kernels.loops.dqn_loop.DQNEpisodes` with that axis); row views of C-contiguous
+  stacks have the single-seed types, so ``SEED_STEP`` is compiled once for both loops;
+* the generators are one ``numba.typed.List`` of 3k ``numpy.random.Generator`` objects, seed s's
+  env / action / replay generators at ``3s``, ``3s+1``, ``3s+2``: they are the Python objects
+  themselves (their states advance in place).  Build it with :func:`generator_list` (cached; the
+  Python-side ``numba.typed.List`` constructor compiles its helpers, ~1.2 s, in every process).
+
+Per-seed hyper-parameters (``seeds.hp[s]``: step sizes, ε schedule, γ, batch size, ...) may differ:
+a parameter study in one call.  Network widths, replay capacity, dtypes and the replay kind
+(uniform / prioritized: ``PER``, a constant of the specialisation) are shared.
+
+Example (what ``fastfa.agents.learn_population`` does, for built-in CartPole)::
+
+    >>> from fastfa.agents import DQN, learn_population
+    >>> agents = [DQN("CartPole-v1", seed=s) for s in range(4)]
+    >>> learn_population(agents, 10_000)  # each agent as after agent.learn(10_000)
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from .._jit import fixed_tuple, njit
+from ..nn.dqn import C_BAD_STEP
+from .dqn_loop import DQNEpisodes, DQNNet, DQNReplay, dqn_work
+
+try:
+    from numba.typed import List
+except ImportError:  # pragma: no cover (numba is a dependency)
+    List = list
+
+#: Per-seed run state, each with a leading seed axis: the env state, the current observation, the
+#: counters (``C_*``) and the hyper-parameters (``HP_*``, may differ per seed).
+DQNSeeds = namedtuple("DQNSeeds", "env_state x_cur cnt hp")
+#: The replay arrays of :data:`~fastfa.kernels.loops.dqn_loop.DQNReplay` with a leading seed axis
+#: (the generators are in the population's generator list).
+DQNReplayArrays = namedtuple("DQNReplayArrays", "obs act rew next_obs term trunc bstate sum_tree min_tree pstate")
+
+# bound per specialisation (placeholders: the template is never compiled as it is)
+SEED_STEP = None
+PARAMS_N = -1
+
+
+@njit
+def generator_list(g):
+    """A ``numba.typed.List`` holding the generator ``g`` (extend it with :func:`generator_push`)."""
+    out = List()
+    out.append(g)
+    return out
+
+
+@njit
+def generator_push(gens, g):
+    """Append the generator ``g`` to ``gens`` (a list from :func:`generator_list`)."""
+    gens.append(g)
+
+
+def dqn_pop_tpl(env_params, seeds, net, replay, eps, gens, n_steps, max_episodes, n_ep):
+    """``n_steps`` env steps of each of k seeds in lockstep (k = ``seeds.cnt.shape[0]``; module
+    docstring).  Seed s's episodes finished in this call are written to row s of ``eps`` and counted
+    in ``n_ep[s]``; a seed stops early after the step that finishes its episode ``max_episodes`` of
+    the call (< 0: no limit), or when a loss is not finite (its ``cnt[C_BAD_STEP]`` set), the others
+    continue (a seed whose ``cnt[C_BAD_STEP]`` is set on entry does not run).  Returns the number of
+    seeds still running (0: every seed stopped early)."""
+    if PARAMS_N >= 0:
+        params = fixed_tuple(env_params, PARAMS_N)
+    else:
+        params = env_params
+    k = seeds.cnt.shape[0]
+    w = dqn_work(net.theta[0], net.sizes, seeds.x_cur[0])  # scratch of one step, shared by the seeds
+    active = np.ones(k, np.bool_)
+    n_active = k
+    for s in range(k):
+        n_ep[s] = 0
+        if seeds.cnt[s, C_BAD_STEP] >= 0:  # stopped at a non-finite loss in an earlier call: stays stopped
+            active[s] = False
+            n_active -= 1
+    for _ in range(n_steps):
+        for s in range(k):
+            if not active[s]:
+                continue
+            m, ok = SEED_STEP(
+                params,
+                seeds.env_state[s],
+                gens[3 * s],
+                seeds.x_cur[s],
+                DQNNet(net.theta[s], net.theta_targ[s], net.sizes, net.adam_m[s], net.adam_v[s]),
+                seeds.cnt[s],
+                seeds.hp[s],
+                gens[3 * s + 1],
+                DQNReplay(
+                    replay.obs[s],
+                    replay.act[s],
+                    replay.rew[s],
+                    replay.next_obs[s],
+                    replay.term[s],
+                    replay.trunc[s],
+                    replay.bstate[s],
+                    replay.sum_tree[s],
+                    replay.min_tree[s],
+                    replay.pstate[s],
+                    gens[3 * s + 2],
+                ),  # fmt: skip
+                DQNEpisodes(eps.returns[s], eps.lengths[s], eps.ends[s], eps.ret_cur[s]),
+                n_ep[s],
+                w,
+            )
+            n_ep[s] = m
+            if not ok or (max_episodes >= 0 and m >= max_episodes):
+                active[s] = False
+                n_active -= 1
+        if n_active == 0:
+            break
+    return n_active
