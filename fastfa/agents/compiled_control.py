@@ -95,12 +95,13 @@ def state_after_reset(env, target):
     return s.copy()
 
 
-def env_unit(template, cenv, name, *, cache=True, **variant):
+def env_unit(template, cenv, name, *, cache=True, inline=False, **variant):
     """``template`` (a fused-loop template, see ``fastfa.kernels.loops.specialise``) specialised on the
     compiled env ``cenv`` — its three functions and the constants ``OBS_F32``, ``OBS_DIM``,
     ``PARAMS_N``, ``STATE_SIZE`` — and on the ``variant`` constants.  A built-in env's unit is cached on
     disk as ``<compiled_key>_<name>`` (``cache=False``: never, e.g. for a user's policy function); a
-    user's env is checked once (:func:`fastfa.envs.check.ensure_checked`) and compiled once per process."""
+    user's env is checked once (:func:`fastfa.envs.check.ensure_checked`) and compiled once per process.
+    ``inline=True``: a helper inlined into the IR of the units that call it (bound to them as a global)."""
     from ..envs.check import ensure_checked
     from ..kernels.loops.specialise import specialise
 
@@ -110,6 +111,7 @@ def env_unit(template, cenv, name, *, cache=True, **variant):
         template,
         None if key is None else f"{key}_{name}",
         key is not None,
+        inline=inline,
         ENV_RESET=cenv.reset_fn,
         ENV_STEP=cenv.step_fn,
         ENV_OBSERVE=cenv.observe_fn,

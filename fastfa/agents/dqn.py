@@ -10,8 +10,9 @@ drives either
 
 * the **Python loop** (``fastfa.loop.run``): any gymnasium env with a Box
   observation and Discrete actions; each step calls compiled kernels;
-* the **compiled loop** (``kernels/loops/dqn_loop.py``, specialised on the env's
-  functions): env, ε-greedy policy, replay and gradient steps fused in one
+* the **compiled loop** (``kernels/loops/dqn_pop.py`` with the step of ``dqn_loop.py``,
+  specialised on the env's functions; one seed is a population of k = 1, see
+  :func:`fastfa.agents.learn_population`): env, ε-greedy policy, replay and gradient steps fused in one
   ``@njit`` function — for any :class:`fastfa.envs.CompiledEnv` (the user's own or a
   built-in one), and for the ids ``CartPole-v1``, ``Acrobot-v1``, ``MountainCar-v0``
   (and their ``fastfa/`` ids) and ``fastfa/PuckWorldDiscrete-v0``, which run on their
@@ -282,26 +283,24 @@ class DQN(DQNSteps, DeepContract):
             self._sync_beta()
 
     def _unit(self, which: str):
-        """The fused loop of one seed (``"run"``), of a population (``"pop"``) or the greedy evaluation
-        (``"greedy"``) specialised on this agent's CompiledEnv (``kernels/loops/dqn_loop.py``,
-        ``dqn_pop.py``; both loops bind the same step function): cached on disk for a built-in env,
-        compiled once per process for a user's env, which is checked first."""
+        """The fused loop (``"pop"``: k seeds in lockstep, ``DQN.learn`` with k = 1) or the greedy
+        evaluation (``"greedy"``) specialised on this agent's CompiledEnv (``kernels/loops/dqn_pop.py``,
+        ``dqn_loop.py``; the loop inlines the per-seed step ``dqn_step_tpl``): cached on disk for a
+        built-in env, compiled once per process for a user's env, which is checked first."""
         from .compiled_control import env_unit
 
         assert self._target is not None  # only the CompiledEnv path has units
         cenv = self._target.cenv
         if which == "greedy":
             return env_unit(_KE().dqn_greedy_tpl, cenv, "dqn_greedy", PER=False)
+        if which != "pop":
+            raise ValueError(f"which must be 'pop' or 'greedy', got {which!r}")
+        from ..kernels.loops import dqn_pop
+
         per = bool(self.config.prioritized)
         tag = "_per" if per else ""
-        step = env_unit(_KE().dqn_step_tpl, cenv, f"dqn_step{tag}", PER=per)
-        if which == "run":
-            tpl = _KE().dqn_run_tpl
-        else:
-            from ..kernels.loops import dqn_pop
-
-            tpl = dqn_pop.dqn_pop_tpl
-        return env_unit(tpl, cenv, f"dqn_{which}{tag}", PER=per, SEED_STEP=step)
+        step = env_unit(_KE().dqn_step_tpl, cenv, f"dqn_step{tag}", inline=True, PER=per)
+        return env_unit(dqn_pop.dqn_pop_tpl, cenv, f"dqn_pop{tag}", PER=per, SEED_STEP=step)
 
     def _check_finite(self):
         K = _K()

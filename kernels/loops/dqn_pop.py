@@ -4,8 +4,8 @@
 each env step, for each seed s, the step of :func:`fastfa.kernels.loops.dqn_loop.dqn_step_tpl`
 (bound as ``SEED_STEP``: act, env step, store, target update, episode bookkeeping, the training
 phase) on seed s's own arrays and generators.  Seeds share no state, so seed s's numbers are those
-of :func:`~fastfa.kernels.loops.dqn_loop.dqn_run_tpl` on that seed alone, bit for bit (the same
-step function, the same streams); the loop overhead (one call, one scratch set) is paid once.
+of the same loop with k = 1 on that seed alone (what ``DQN.learn`` runs), bit for bit (the same step
+function, the same streams); the loop overhead (one call, one scratch set) is paid once.
 
 The population size k is a run-time value, not part of the compiled signature (one compile for every
 k; a tuple of generators would have recompiled per length):
@@ -13,7 +13,8 @@ k; a tuple of generators would have recompiled per length):
 * per-seed arrays are stacked with a leading seed axis (``theta[s]``, ``replay.obs[s]``, ...; the
   namedtuples below, and :data:`~fastfa.kernels.loops.dqn_loop.DQNNet` /
   :data:`~fastfa.kernels.loops.dqn_loop.DQNEpisodes` with that axis); row views of C-contiguous
-  stacks have the single-seed types, so ``SEED_STEP`` is compiled once for both loops;
+  stacks have the types of the agent's own arrays, and with k = 1 the stacks are views of them
+  (``a[None]``: no copy);
 * the generators are one ``numba.typed.List`` of 3k ``numpy.random.Generator`` objects, seed s's
   env / action / replay generators at ``3s``, ``3s+1``, ``3s+2``: they are the Python objects
   themselves (their states advance in place).  Build it with :func:`generator_list` (cached; the

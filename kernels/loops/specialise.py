@@ -16,6 +16,11 @@ second.  That is used for the built-in environments (``key`` is their id, ``cach
 user's environment has no stable identity across processes, so its specialisation is compiled
 once per process (``cache=False``).
 
+A helper shared by several templates (DQN's per-seed step, bound as ``SEED_STEP`` into the
+single-seed and the population loop) is specialised the same way with ``inline=True``: Numba
+inlines it into each caller's IR (``inline="always"``), so it is never compiled on its own and the
+caller's cache name records it.
+
 Caveat (Numba's own, for every cached function): a cached unit is invalidated when the
 template's source file changes, not when a bound function's file does.  So a cached unit's name
 also carries a checksum of the bound functions' source files (file name and contents, not path or
@@ -35,24 +40,28 @@ _UNITS = {}
 _LOCK = threading.Lock()
 
 
-def specialise(template, key, cache, **bindings):
+def specialise(template, key, cache, *, inline=False, **bindings):
     """The compiled ``template`` with its globals ``bindings`` replaced; memoised per process.
 
     ``key``: a stable name for a cached unit (built-in env id + variant), or None for a per-process
-    unit (a user's env).  ``bindings``: global name -> jitted function or constant.
+    unit (a user's env).  ``bindings``: global name -> jitted function or constant.  ``inline``: a
+    helper that Numba inlines into its callers' IR (``inline="always"``: never compiled on its own,
+    typed and optimised once inside each caller).
     """
     # functions by identity, constants by value (an int above 256 is a new object at every call: by
     # identity, an env with a 300-long observation would have been re-specialised and recompiled each time)
-    memo = (template, key, cache, tuple(sorted((n, _memo_id(v)) for n, v in bindings.items())))
+    memo = (template, key, cache, inline, tuple(sorted((n, _memo_id(v)) for n, v in bindings.items())))
     with _LOCK:  # threads of a population ask for the same unit at once: one dispatcher, one compile
         unit = _UNITS.get(memo)
         if unit is None:
-            unit = _UNITS[memo] = _make_unit(template, key, cache, bindings)
+            unit = _UNITS[memo] = _make_unit(template, key, cache, bindings, inline)
     return unit[0]
 
 
-def _make_unit(template, key, cache, bindings):
-    jit = _jit_unit(template, key, cache, bindings)
+def _make_unit(template, key, cache, bindings, inline=False):
+    jit = _jit_unit(template, key, cache, bindings, inline)
+    if inline:
+        return jit
     if cache and key is not None and not JIT_DISABLED:
         from . import aot
 
@@ -85,7 +94,7 @@ class AotUnit:
         return getattr(self.jit, name)
 
 
-def _jit_unit(template, key, cache, bindings):
+def _jit_unit(template, key, cache, bindings, inline=False):
     suffix = re.sub(r"\W", "_", key) + _stamp(bindings) if key is not None else "user%d" % len(_UNITS)
     fn = types.FunctionType(
         template.__code__,
@@ -96,7 +105,12 @@ def _jit_unit(template, key, cache, bindings):
     fn.__qualname__ = template.__qualname__ + "__" + suffix
     fn.__module__ = template.__module__
     fn.__doc__ = template.__doc__
-    unit = fn if JIT_DISABLED else njit(cache=bool(cache) and key is not None)(fn)
+    if JIT_DISABLED:
+        unit = fn
+    elif inline:
+        unit = njit(cache=False, inline="always")(fn)
+    else:
+        unit = njit(cache=bool(cache) and key is not None)(fn)
     return (unit, bindings)  # keep the bound objects alive: ids in the memo key stay unique
 
 
@@ -112,6 +126,8 @@ def _stamp(bindings):
         if code is None:
             continue
         parts.append(_file_crc(code.co_filename))
+        if getattr(bindings[name], "targetoptions", {}).get("inline") == "always":  # inlined into this unit:
+            parts.append("inline:" + bindings[name].py_func.__name__)  # its name (key) is part of the code
     return "_%08x" % zlib.crc32("|".join(parts).encode())
 
 

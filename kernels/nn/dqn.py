@@ -21,7 +21,7 @@ code path above unchanged):
   annealed linearly from β₀ to 1 over ``HP_PER_BETA_STEPS`` env steps, and after
   each gradient step pᵢ ← |δᵢ| + ε for the sampled rows (δ computed before the step).
 
-The fused loop (``fastfa.kernels.loops.dqn_loop.dqn_run_tpl``, over any compiled environment)
+The fused loop (``fastfa.kernels.loops.dqn_pop.dqn_pop_tpl`` with ``dqn_loop.dqn_step_tpl``, over any compiled environment)
 and the Python loop of ``fastfa.agents.DQN`` follow Stable-Baselines3's DQN step order so the two
 can be compared with the same hyper-parameters: act (uniform random before ``learning_starts``,
 then ε-greedy), step, store, count the step, target update every C steps, then every
