@@ -6,11 +6,13 @@ evaluation episodes on the compiled twin; record the evaluation curve, the
 first env step and training wall time (evaluations excluded) at which the
 mean evaluation return reached ``threshold``, and the final evaluation.
 
-Seeds run in parallel threads (``--set threads=N``, default: one per CPU, at
-most one per seed): the compiled training and evaluation loops release the
-GIL.  Results do not depend on the thread count (each seed has its own agent
-and streams); per-seed wall times are measured while the other threads run,
-so use ``--set threads=1`` for isolated timings.
+Seeds train together: each group of seeds is one population
+(:func:`fastfa.agents.learn_population`, k seeds in lockstep in one compiled loop), and the groups
+run in parallel threads (``--set threads=N``, default: one per CPU, at most one per seed; the
+compiled loops release the GIL).  Results do not depend on the thread count (each seed has its own
+agent and streams, bit-identical to training it alone).  A seed's wall time is its share of its
+group's training time (the group's wall time / its number of seeds), measured while the other
+threads run; use ``--set threads=1`` for isolated timings.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def dqn_params(total_steps: int, quick_steps: int, config_overrides: dict | None
         Int(
             "threads",
             None,
-            "seeds trained in parallel threads (null: one per CPU, at most one per seed)",
+            "groups of seeds trained in parallel threads, each one population (null: one per CPU, at most one per seed)",
             low=1,
             high=1024,
             optional=True,
@@ -76,6 +78,7 @@ def run_dqn_experiment(
     config_overrides: dict | None = None,
 ) -> Result:
     from ..agents.dqn import DQN, DQNConfig
+    from ..agents.dqn_population import learn_population
 
     n_runs = ctx.n_runs(10, quick=2)
     p = dict(ctx.params)
@@ -93,33 +96,45 @@ def run_dqn_experiment(
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
 
-    def one_seed(run, seed):
-        """Train and evaluate one seed; returns its table rows and summary numbers."""
-        rows = []
-        agent = DQN(env_id, config=config, seed=seed, compiled=True)
-        agent.evaluate_returns(1, seed=0)  # load compiled code before timing
+    def one_group(runs):
+        """Train and evaluate the seeds ``runs`` as one population; per run its table rows and summary numbers."""
+        agents = [DQN(env_id, config=config, seed=seeds[run], compiled=True) for run in runs]
+        agents[0].evaluate_returns(1, seed=0)  # load compiled code before timing
+        k = len(agents)
+        rows: list[list] = [[] for _ in runs]
+        hit_step: list[Any] = [None] * k
+        hit_wall: list[Any] = [None] * k
+        evs = [0.0] * k
         wall = 0.0
-        hit_step, hit_wall = None, None
         done = 0
         while done < steps:
             n = min(eval_every, steps - done)
             t0 = time.perf_counter()
-            agent.learn(n)  # compiled, releases the GIL: seeds run in parallel threads
-            wall += time.perf_counter() - t0
+            learn_population(agents, n)  # compiled, releases the GIL: groups run in parallel threads
+            wall += (time.perf_counter() - t0) / k  # each seed's share
             done += n
-            ev = agent.evaluate_returns(eval_episodes, seed=10_000 * run + done)
-            rows += [(run, done, "eval_return", float(ev.mean())), (run, done, "wall_time_s", wall)]
-            if hit_step is None and ev.mean() >= threshold:
-                hit_step, hit_wall = done, wall
-        rows += [(run, end, "train_return", float(g)) for g, end in zip(agent.episode_returns, agent.episode_end_steps)]
-        return rows, hit_step, hit_wall, float(ev.mean()), wall
+            for j, (run, agent) in enumerate(zip(runs, agents)):
+                ev = agent.evaluate_returns(eval_episodes, seed=10_000 * run + done)
+                evs[j] = float(ev.mean())
+                rows[j] += [(run, done, "eval_return", evs[j]), (run, done, "wall_time_s", wall)]
+                if hit_step[j] is None and ev.mean() >= threshold:
+                    hit_step[j], hit_wall[j] = done, wall
+        for j, (run, agent) in enumerate(zip(runs, agents)):
+            rows[j] += [
+                (run, end, "train_return", float(g)) for g, end in zip(agent.episode_returns, agent.episode_end_steps)
+            ]
+        return [(rows[j], hit_step[j], hit_wall[j], evs[j], wall) for j in range(k)]
 
+    n_groups = min(threads, n_runs)
+    q, extra = divmod(n_runs, n_groups)
+    starts = np.cumsum([0] + [q + (1 if g < extra else 0) for g in range(n_groups)])
+    groups = [list(range(starts[g], starts[g + 1])) for g in range(n_groups)]
     t_all = time.perf_counter()
-    if threads == 1:
-        outs = [one_seed(run, seed) for run, seed in enumerate(seeds)]
+    if n_groups == 1:
+        outs = one_group(groups[0])
     else:
-        with ThreadPoolExecutor(threads) as pool:
-            outs = list(pool.map(one_seed, range(n_runs), seeds))
+        with ThreadPoolExecutor(n_groups) as pool:
+            outs = [o for group_out in pool.map(one_group, groups) for o in group_out]
     total_wall = time.perf_counter() - t_all
     cols: dict[str, list[Any]] = {"run": [], "x": [], "metric": [], "value": []}
     first_step, first_wall, final, train_wall = [], [], [], []
