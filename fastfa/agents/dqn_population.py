@@ -54,6 +54,24 @@ def _stack(arrays: list) -> np.ndarray:
     return np.stack(arrays)
 
 
+def _stack_aligned(arrays: list) -> np.ndarray:
+    """As :func:`_stack` for 1-D arrays of one length n, but each seed's row starts on a 64-byte cache line
+    (rows padded; the kernel uses the first n entries): the MLP kernels ran ~8% slower on a θ 8 bytes
+    off a cache line, which is where a plain stack puts most rows."""
+    if len(arrays) == 1:
+        return arrays[0][None]
+    a0 = arrays[0]
+    n, item = a0.shape[0], a0.dtype.itemsize
+    row = -(-n * item // 64) * 64 // item
+    raw = np.empty(len(arrays) * row * item + 64, np.uint8)
+    off = -raw.ctypes.data % 64
+    out = raw[off : off + len(arrays) * row * item].view(a0.dtype).reshape(len(arrays), row)
+    out[:, n:] = 0
+    for s, a in enumerate(arrays):
+        out[s, :n] = a
+    return out
+
+
 class Population:
     """The stacked arrays and generator list of a group of checked agents, and the compiled unit.
 
@@ -78,11 +96,11 @@ class Population:
             _stack([a.hp for a in ags]),
         )
         self.net = L.DQNNet(
-            _stack([a.theta for a in ags]),
-            _stack([a.theta_target for a in ags]),
+            _stack_aligned([a.theta for a in ags]),
+            _stack_aligned([a.theta_target for a in ags]),
             a0.sizes,
-            _stack([a.adam_m for a in ags]),
-            _stack([a.adam_v for a in ags]),
+            _stack_aligned([a.adam_m for a in ags]),
+            _stack_aligned([a.adam_v for a in ags]),
         )
         self.replay = P.DQNReplayArrays(*(_stack([b[j] for b in bufs]) for j in range(10)))
         self._bufs = bufs
@@ -121,10 +139,11 @@ class Population:
             a.env_state[...] = self.seeds.env_state[s]
             a.x_cur[...] = self.seeds.x_cur[s]
             a.cnt[...] = self.seeds.cnt[s]
-            a.theta[...] = self.net.theta[s]
-            a.theta_target[...] = self.net.theta_targ[s]
-            a.adam_m[...] = self.net.adam_m[s]
-            a.adam_v[...] = self.net.adam_v[s]
+            n = a.theta.shape[0]
+            a.theta[...] = self.net.theta[s, :n]
+            a.theta_target[...] = self.net.theta_targ[s, :n]
+            a.adam_m[...] = self.net.adam_m[s, :n]
+            a.adam_v[...] = self.net.adam_v[s, :n]
             a.ep_ret_cur[...] = self.eps.ret_cur[s]
             n = 10 if a.config.prioritized else 7  # uniform replay: the PER placeholders are not written
             for j in range(n):

@@ -11,6 +11,9 @@ The population size k is a run-time value, not part of the compiled signature (o
 k; a tuple of generators would have recompiled per length):
 
 * per-seed arrays are stacked with a leading seed axis (``theta[s]``, ``replay.obs[s]``, ...; the
+  network rows ``theta[s]``, ``theta_targ[s]``, ``adam_m[s]``, ``adam_v[s]`` may be longer than the
+  parameter count (padding that starts each seed's row on a cache line; a misaligned θ ran ~8% slower),
+  only their first ``mlp_n_params(sizes)`` entries are used; the
   namedtuples below, and :data:`~fastfa.kernels.loops.dqn_loop.DQNNet` /
   :data:`~fastfa.kernels.loops.dqn_loop.DQNEpisodes` with that axis); row views of C-contiguous
   stacks have the types of the agent's own arrays, and with k = 1 the stacks are views of them
@@ -37,6 +40,7 @@ import numpy as np
 
 from .._jit import fixed_tuple, njit
 from ..nn.dqn import C_BAD_STEP
+from ..nn.mlp import mlp_n_params
 from .dqn_loop import DQNEpisodes, DQNNet, DQNReplay, dqn_work
 
 try:
@@ -82,6 +86,7 @@ def dqn_pop_tpl(env_params, seeds, net, replay, eps, gens, n_steps, max_episodes
     else:
         params = env_params
     k = seeds.cnt.shape[0]
+    n_p = mlp_n_params(net.sizes)  # the network rows may be padded (each seed's row cache-line aligned)
     w = dqn_work(net.theta[0], net.sizes, seeds.x_cur[0])  # scratch of one step, shared by the seeds
     active = np.ones(k, np.bool_)
     n_active = k
@@ -99,7 +104,9 @@ def dqn_pop_tpl(env_params, seeds, net, replay, eps, gens, n_steps, max_episodes
                 seeds.env_state[s],
                 gens[3 * s],
                 seeds.x_cur[s],
-                DQNNet(net.theta[s], net.theta_targ[s], net.sizes, net.adam_m[s], net.adam_v[s]),
+                DQNNet(
+                    net.theta[s][:n_p], net.theta_targ[s][:n_p], net.sizes, net.adam_m[s][:n_p], net.adam_v[s][:n_p]
+                ),
                 seeds.cnt[s],
                 seeds.hp[s],
                 gens[3 * s + 1],
