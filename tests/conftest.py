@@ -48,7 +48,7 @@ NOJIT_SKIP = {"test_sgd_decreases_loss_regression", "test_float32_matches_float6
 _TESTS = Path(__file__).parent
 
 
-# Variants marked "extended" (CI's own step after the test command: pytest -n 2 -m extended): each is
+# Variants marked "extended" (here, or with @pytest.mark.extended on the test) (CI's own step after the test command: pytest -n 2 -m extended): each is
 # one more (algorithm x policy x env) instance of a compiled-vs-Python-loop equality whose code path the
 # test command already checks in another instance.  Nearly all of their time is compiling one more
 # specialised unit each (~3-20 s of one core), which kept the test command over its 7 minutes.
@@ -74,12 +74,15 @@ EXTENDED = {
         "TD0-",
         "TrueOnlineTDLambda-",
         "TDLambda-replacing",
+        "TDLambda-",
     },
     "agents/test_prediction_env_compiled.py::test_jitted_policy_compiled_equals_python_loop": {
         "TrueOnline",
         "GradientMC",
     },
-    "envs/test_compiled_env.py::test_compiled_loop_on_user_env_equals_python_loop": {"Sarsa-over0"},
+    "envs/test_compiled_env.py::test_compiled_loop_on_user_env_equals_python_loop": {"Sarsa-over0", "NStepSarsa-over2"},
+    "envs/test_compiled_env.py::test_dqn_compiled_on_user_env_equals_python_loop": {"True"},
+    "agents/test_a2c_linear.py::test_fused_loop_equals_python_loop_on_a_user_env": {"gaussian"},
     "agents/test_dqn_per_nstep.py::test_python_loop_equals_compiled_loop": {"per-CartPole-v1"},
     "agents/test_population_pg.py::test_threads_and_other_runs_do_not_change_a_run": {
         "qac",

@@ -57,13 +57,17 @@ def test_python_loop_equals_compiled_loop(cls, kw):
     assert a.log.total_steps == b.log.total_steps == sum(a.log.lengths)
 
 
-def test_total_steps_budget_and_twin_env_and_cartpole():
+def test_total_steps_budget_and_twin_env():
     n = scale(1500, 300)
     for cls, kw in [(Sarsa, {}), (NStepSarsa, dict(n=8))]:
         a = _learn(cls, kw, gymnasium.make("MountainCar-v0"), False, total_steps=n)
         b = _learn(cls, kw, fastfa.make("MountainCar-v0", compiled=True), True, total_steps=n)
         assert a.log.lengths == b.log.lengths and a.log.total_steps == b.log.total_steps == n
         np.testing.assert_array_equal(a.w, b.w)
+
+
+@pytest.mark.extended  # two more twins' units (~15 s of compiling); MountainCar's is checked above
+def test_cartpole_and_acrobot_twins_equal_python_loop():
     box = ([-2.4, -3.0, -0.21, -3.5], [2.4, 3.0, 0.21, 3.5])
     ws = []
     for compiled in (False, True):
