@@ -84,6 +84,7 @@ EXTENDED = {
     "envs/test_compiled_env.py::test_dqn_compiled_on_user_env_equals_python_loop": {"True"},
     "agents/test_a2c_linear.py::test_fused_loop_equals_python_loop_on_a_user_env": {"gaussian"},
     "agents/test_dqn_per_nstep.py::test_python_loop_equals_compiled_loop": {"per-CartPole-v1"},
+    "kernels/test_dqn_loop.py::test_fused_loop_equals_python_loop": {"MountainCar-v0-opts5"},
     "agents/test_population_pg.py::test_threads_and_other_runs_do_not_change_a_run": {
         "qac",
         "actor_critic",
