@@ -39,11 +39,21 @@ class BuildExt(build_ext):
             self.parallel = os.cpu_count() or 1
 
     def run(self):
-        super().run()
-        # the prebuild lanes (subprocesses) start first and run while this process builds the AOT module
-        lanes = None if NO_PREBUILD or self.inplace else self.start_prebuild()
+        # the AOT module (Numba, in this process) is built in a thread while the C compiler builds the
+        # extensions (subprocesses: ~14 s, one core idle after the smaller one): ~10 s less install on 2 cores
+        aot = None
         if not NO_AOT:
-            self.build_aot()
+            import threading
+
+            aot = threading.Thread(target=self.build_aot, name="fastfa-aot")
+            aot.start()
+        try:
+            super().run()
+        finally:
+            if aot is not None:
+                aot.join()
+        # the prebuild lanes (subprocesses) need the built extensions: they start after them
+        lanes = None if NO_PREBUILD or self.inplace else self.start_prebuild()
         if lanes is not None:
             self.finish_prebuild(*lanes)
 
@@ -118,7 +128,8 @@ class BuildExt(build_ext):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         # Numba's cache of the kernels compiled on the way goes to a scratch folder, not the tree
         os.environ.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="fastfa-aot-"))
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        here = os.path.dirname(os.path.abspath(__file__))
+        sys.path.insert(0, here)
         t0 = time.perf_counter()
         try:
             import warnings
@@ -135,7 +146,7 @@ class BuildExt(build_ext):
             )
             return
         finally:
-            sys.path.pop(0)
+            sys.path.remove(here)  # (not pop(0): this runs in a thread beside the extension build)
         names = ", ".join(sorted(manifest["units"]))
         sys.stderr.write(f"fastfa: compiled ahead of time in {time.perf_counter() - t0:.1f} s: {names}\n")
 
