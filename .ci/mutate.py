@@ -200,8 +200,8 @@ MUTANTS = [
     (
         "dqn-train-after-starts",
         "dqn_loop.py",
-        "cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] > starts",
-        "cnt[C_STEPS] % freq == 0 and cnt[C_STEPS] >= starts",
+        "cnt[C_STEPS] % int(hp[HP_TRAIN_FREQ]) == 0 and cnt[C_STEPS] > hp[HP_LEARNING_STARTS]",
+        "cnt[C_STEPS] % int(hp[HP_TRAIN_FREQ]) == 0 and cnt[C_STEPS] >= hp[HP_LEARNING_STARTS]",
         [T + "agents/test_dqn_oracle.py::test_number_of_gradient_updates_is_sb3s"],
         "DQN loop: training starts one step early (>= learning_starts)",
     ),
