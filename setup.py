@@ -31,7 +31,8 @@ set FASTFA_NO_EXT=1 and run pip again.
 
 class BuildExt(build_ext):
     """build_ext that turns a missing/broken compiler into one clear error, builds the extensions
-    in parallel, and then compiles the main job's fused loop ahead of time (``kernels/loops/aot.py``)."""
+    in parallel while a thread compiles the main job's fused loop ahead of time
+    (``kernels/loops/aot.py``), and then prebuilds the experiments' kernels (``fastfa/_prebuild.py``)."""
 
     def finalize_options(self):
         super().finalize_options()
