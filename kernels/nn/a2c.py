@@ -26,6 +26,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._fpmode import flush_enter, flush_exit
 from .._jit import fixed_tuple, njit
 from ..linear.policy_gradient import categorical_sample, softmax_inplace
 from ..loops.control_loop import round_f32
@@ -102,10 +103,12 @@ def rmsprop_step(theta, grad, v, lr, alpha, eps):
 
     The element loop runs in the parameters' precision (float32 arithmetic for float32 parameters,
     as torch does), which lets it vectorise."""
+    mode = flush_enter()  # subnormals flushed to zero (kernels/_fpmode.py)
     if theta.itemsize == 4:
         _rmsprop_loop(theta, grad, v, np.float32(lr), np.float32(alpha), np.float32(1.0 - alpha), np.float32(eps))
     else:
         _rmsprop_loop(theta, grad, v, lr, alpha, 1.0 - alpha, eps)
+    flush_exit(mode)
 
 
 @njit
@@ -154,6 +157,7 @@ def a2c_update(nets, w, obs_last, hp):
     """One A2C update from the collected batch in ``w`` (with π's activations for it, kept by
     :func:`a2c_act`) and the envs' current observations ``obs_last`` (module docstring); returns
     :data:`OK` or :data:`NOT_FINITE` (nothing changed)."""
+    mode = flush_enter()  # the whole step with subnormals flushed to zero (kernels/_fpmode.py)
     N, K = w.rew.shape
     B = N * K
     A = w.p.shape[0]
@@ -180,6 +184,7 @@ def a2c_update(nets, w, obs_last, hp):
     mlp_backward(nets.theta_pi, nets.sizes_pi, nets.act, w.X, w.acts_pi, w.dlog, w.g_pi, w.work_pi)
     norm = math.sqrt(sum_squares(w.g_pi) + sum_squares(w.g_v))
     if not math.isfinite(norm):
+        flush_exit(mode)
         return NOT_FINITE
     mg = hp.max_grad_norm
     if mg > 0.0:
@@ -192,6 +197,7 @@ def a2c_update(nets, w, obs_last, hp):
                 g_v[k] *= c
     rmsprop_step(nets.theta_pi, w.g_pi, nets.rms_pi, hp.lr, hp.rms_alpha, hp.rms_eps)
     rmsprop_step(nets.theta_v, w.g_v, nets.rms_v, hp.lr, hp.rms_alpha, hp.rms_eps)
+    flush_exit(mode)
     return OK
 
 

@@ -34,6 +34,7 @@ signature stays fixed; loop counters in an int64 array ``cnt`` (``C_*``).
 
 import numpy as np
 
+from .._fpmode import flush_enter, flush_exit
 from .._jit import njit
 from .mlp import (
     adam_step,
@@ -139,8 +140,10 @@ def dqn_loss_grad(
 def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, weights, adam_m, adam_v, cnt, hp, td_out):
     """One gradient step on a minibatch (loss, clipping, optimiser); returns the loss (float64).
 
-    The step is skipped (θ unchanged) when the loss or gradient is not finite.
+    The step is skipped (θ unchanged) when the loss or gradient is not finite.  It runs with
+    subnormals flushed to zero (``kernels/_fpmode.py``).
     """
+    mode = flush_enter()
     grad = np.empty_like(theta)
     loss = dqn_loss_grad(
         theta,
@@ -161,6 +164,7 @@ def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, wei
     )
     norm = clip_grad_norm(grad, hp[HP_MAX_GRAD_NORM])
     if not (np.isfinite(loss) and np.isfinite(norm)):
+        flush_exit(mode)
         return np.nan
     cnt[C_UPDATES] += 1
     lr = hp[HP_LR]
@@ -171,6 +175,7 @@ def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, wei
         adam_step(theta, grad, adam_m, adam_v, cnt[C_UPDATES], lr, hp[HP_BETA1], hp[HP_BETA2], hp[HP_ADAM_EPS])
     else:
         sgd_step(theta, grad, lr)
+    flush_exit(mode)
     return loss
 
 

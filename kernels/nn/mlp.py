@@ -34,6 +34,7 @@ and float64 parameters.
 
 import numpy as np
 
+from .._fpmode import flush_enter, flush_exit
 from .._jit import njit
 from .._simd import _I0
 from .mlp_layers import ACT_RELU, ACT_TANH, mlp_backward_flat, mlp_forward_flat  # noqa: F401
@@ -213,6 +214,7 @@ def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
     The element loop runs in the parameters' precision (float32 arithmetic for
     float32 parameters, as torch does), which lets it vectorise.
     """
+    mode = flush_enter()  # subnormals flushed to zero (kernels/_fpmode.py)
     bc1 = 1.0 - beta1**t
     inv_bc2 = 1.0 / np.sqrt(1.0 - beta2**t)
     step = lr / bc1
@@ -232,6 +234,7 @@ def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
         )
     else:
         _adam_loop(theta, grad, m, v, beta1, beta2, 1.0 - beta1, 1.0 - beta2, step, inv_bc2, eps)
+    flush_exit(mode)
 
 
 @njit

@@ -21,6 +21,7 @@ included.
 
 import numpy as np
 
+from .._fpmode import flush_enter, flush_exit
 from .._jit import njit
 from .._simd import _I0, _I1, gather_rows, gemm_tiles
 from .tanh import tanh_into
@@ -82,6 +83,7 @@ def mlp_forward_flat(theta, sizes, act, x, x_off, B, acts):
     """Forward pass of the B rows at ``x[x_off:]`` (row-major, n_0 columns); every layer's
     post-activation goes to ``acts`` (layer l at offset B·Σ_{m<l} n_m).  Returns the offset of the
     output layer (B × n_L) in ``acts``."""
+    mode = flush_enter()  # subnormals flushed to zero (kernels/_fpmode.py)
     L = sizes.shape[0] - 1
     o = _I0
     a_off = _I0
@@ -111,6 +113,7 @@ def mlp_forward_flat(theta, sizes, act, x, x_off, B, acts):
                 tanh_into(p, h)
             a_off = e
         o += (n_in + 1) * n_out
+    flush_exit(mode)
     return a_off
 
 
@@ -170,6 +173,7 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
     """Gradient w.r.t. ``theta`` (into ``grad``, overwritten) given δ_L = ``dout`` (flat B × n_L)
     = ∂loss/∂output; ``x, x_off, B, acts`` those of the matching :func:`mlp_forward_flat` call;
     ``work`` scratch of length ≥ ``mlp_work_size(sizes, B)``."""
+    mode = flush_enter()  # subnormals flushed to zero (kernels/_fpmode.py)
     L = sizes.shape[0] - 1
     mB = _I0
     for l in range(L + 1):
@@ -221,3 +225,4 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
             w0 -= (sizes[l - 2] + 1) * n_in
         else:
             _grad_layer(x, x_off, B, n_in, n_out, dsrc, d_off, grad, w0, False)
+    flush_exit(mode)
