@@ -206,6 +206,22 @@ MUTANTS = [
         "DQN loop: training starts one step early (>= learning_starts)",
     ),
     (
+        "simd-unfused",
+        "_simd.py",
+        "return builder.call(_fma_fn(builder, acc.type), [a, b, acc])",
+        "return builder.fadd(acc, builder.fmul(a, b))",
+        [T + "kernels/test_simd.py::test_every_path_rounds_the_product_once"],
+        "matrix tiles: product rounded before the add (no fused multiply-add)",
+    ),
+    (
+        "fpmode-no-flush",
+        "_fpmode.py",
+        "_set_mxcsr(old | FTZ_DAZ)",
+        "_set_mxcsr(old)",
+        [T + "kernels/test_fpmode.py"],
+        "network kernels: subnormals not flushed to zero",
+    ),
+    (
         "per-boundary",
         "per.py",
         "right = not (mass[k] < left)",

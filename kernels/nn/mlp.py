@@ -26,10 +26,10 @@ pass and the back-propagated deltas, row gathers over the non-zero ReLU
 entries for the weight gradients); narrow
 layers (the action-value head) are computed transposed (outᵀ = Wᵀ xᵀ), so the
 batch fills the vector lanes.
-Every product adds its terms in ascending order with separate multiply and
-add (no FMA, no ``fastmath``), so the results are exact IEEE and the same in
-every mode, including ``NUMBA_DISABLE_JIT=1``.  All kernels work for float32
-and float64 parameters.
+Every product adds its terms in ascending order, one fused multiply-add per
+term (no reassociation, no ``fastmath``), so the results are the same bits on
+every CPU and in every mode, including ``NUMBA_DISABLE_JIT=1`` (up to subnormals:
+``kernels/_fpmode.py``).  All kernels work for float32 and float64 parameters.
 """
 
 import numpy as np

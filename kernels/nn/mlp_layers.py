@@ -14,9 +14,9 @@ run through the same kernels transposed, so the batch fills the vector lanes.
 Element loops run on 0-based views (offset loops kept a negative-index check
 per access and did not vectorise), and a ReLU select writes into a second array
 (in place, LLVM turns it into masked stores, ~12x slower on AMD Zen).  Every product adds its terms in
-ascending order with separate multiply and add (no FMA, no ``fastmath``), so
-results are exact IEEE and the same in every mode, ``NUMBA_DISABLE_JIT=1``
-included.
+ascending order, one fused multiply-add per term (no reassociation, no ``fastmath``), so
+results are the same bits in every mode, ``NUMBA_DISABLE_JIT=1`` included (up to subnormals,
+which the network kernels flush to zero: ``kernels/_fpmode.py``).
 """
 
 import numpy as np

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from fastfa.kernels.nn import mlp as K
+from naive_fma import fma
 from naive_mlp import naive_adam, naive_backward, naive_forward, naive_td_loss, naive_unflatten
 
 
@@ -197,7 +198,8 @@ def test_adam_float32_close_to_float64():
 def _ordered_forward_backward(theta, sizes, x, dout):
     """ReLU MLP forward and backward as scalar float32 loops in the order the kernels promise: every
     sum starts from its first term (the bias, or 0) and adds the products in ascending index order,
-    each product and sum rounded to float32 (no FMA).  Written from the formulas, not the kernels."""
+    each as one fused multiply-add rounded to float32 (tests/naive_fma.py; bias-gradient sums are plain
+    additions).  Written from the formulas, not the kernels."""
     f = np.float32
     Ws = naive_unflatten(theta, sizes)
     B, L = x.shape[0], len(sizes) - 1
@@ -209,7 +211,7 @@ def _ordered_forward_backward(theta, sizes, x, dout):
             for j in range(W.shape[1]):
                 s = f(b[j])
                 for k in range(W.shape[0]):
-                    s = f(s + f(h_in[i, k] * W[k, j]))
+                    s = fma(h_in[i, k], W[k, j], s, f)
                 out[i, j] = s if l == L - 1 or not s < 0 else f(0)
         hs.append(out)
     grads = []
@@ -224,7 +226,7 @@ def _ordered_forward_backward(theta, sizes, x, dout):
             for k in range(W.shape[0]):
                 s = f(0)
                 for i in range(B):
-                    s = f(s + f(h_in[i, k] * d[i, j]))
+                    s = fma(h_in[i, k], d[i, j], s, f)
                 gW[k, j] = s
         grads = [gW.ravel(), gb] + grads
         if l > 0:
@@ -233,7 +235,7 @@ def _ordered_forward_backward(theta, sizes, x, dout):
                 for k in range(W.shape[0]):
                     s = f(0)
                     for j in range(W.shape[1]):
-                        s = f(s + f(d[i, j] * W[k, j]))
+                        s = fma(d[i, j], W[k, j], s, f)
                     dn[i, k] = s if h_in[i, k] > 0 else f(0)
             d = dn
     return hs[-1], np.concatenate(grads)
@@ -242,7 +244,7 @@ def _ordered_forward_backward(theta, sizes, x, dout):
 @pytest.mark.parametrize("sizes", [[5, 20, 3], [3, 17, 16, 2], [4, 64, 2]])
 def test_float32_relu_pass_is_the_ordered_sum_bit_for_bit(sizes):
     """The register tiles, row gathers and the transposed narrow layers reorder loops, never sums:
-    outputs and gradients equal the ascending-order float32 loops exactly (batch 19: tiles + tails;
+    outputs and gradients equal the ascending-order float32 fused multiply-add loops exactly (batch 19: tiles + tails;
     half of δ zero, as in DQN, to exercise the zero-skipping gathers)."""
     rng = np.random.default_rng(9)
     sizes, theta = _net(sizes, np.float32, seed=3)

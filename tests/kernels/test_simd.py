@@ -1,14 +1,17 @@
-"""Register-tiled micro-kernels (kernels/_simd.py) against plain loops: bit-identical sums in
-ascending order, any shape (remainder rows/columns), strided A, float32/float64 and mixed."""
+"""Register-tiled micro-kernels (kernels/_simd.py) against plain loops: bit-identical chains of fused
+multiply-adds in ascending order (tests/naive_fma.py), any shape (remainder rows/columns), strided A,
+float32/float64 and mixed, the 4 x 32 and 4 x 16 tiles alike."""
 
 import numpy as np
 import pytest
 
 from fastfa.kernels import _simd as S
+from fastfa.kernels._jit import njit
+from naive_fma import fma
 
 
 def _naive(A2, B2, C2, skip_zero):
-    """C += A B, terms added one by one in ascending k, in C's precision."""
+    """C += A B, one fused multiply-add per term in ascending k, in C's precision."""
     C2 = C2.copy()
     t = C2.dtype.type
     for i in range(A2.shape[0]):
@@ -17,7 +20,7 @@ def _naive(A2, B2, C2, skip_zero):
             for k in range(A2.shape[1]):
                 if skip_zero and A2[i, k] == 0:
                     continue
-                s = t(s + t(t(A2[i, k]) * t(B2[k, j])))
+                s = fma(A2[i, k], B2[k, j], s, t)
             C2[i, j] = s
     return C2
 
@@ -51,3 +54,49 @@ def test_gemm_tiles_and_gather_rows_match_plain_loops(M, K, N, dtypes, transpose
         # mixed precision: A is rounded to C's type first in the kernels, as in _naive
         np.testing.assert_array_equal(got, want)
         assert (Cf[:5] == 7.0).all() and (Cf[5 + M * N :] == 7.0).all(), "wrote outside C"
+
+
+# 1 + 2^-23 is the float32 after 1; its square 1 + 2^-22 + 2^-46 rounds to 1 + 2^-22 in float32, so
+# (1 + 2^-23)² − (1 + 2^-22) is 2^-46 fused (one rounding) and 0 with a rounded product
+_U = np.float32(1 + 2**-23)
+_V = np.float32(-(1 + 2**-22))
+
+
+@pytest.mark.parametrize("N", [3, 16, 32, 48, 64])  # scalar tail, 4x16 tile / gather16, 4x32 tile, both, gather64
+def test_every_path_rounds_the_product_once(N):
+    A = np.full(4, _U)  # 4 x 1
+    B = np.full(N, _U)  # 1 x N
+    for fn in (S.gemm_tiles, S.gather_rows):
+        C = np.full(4 * N, _V)
+        fn(A, 0, 1, 1, 4, 1, B, 0, N, N, C, 0, N)
+        assert (C == np.float32(2.0**-46)).all(), (fn.__name__, N, C)
+    assert _U * _U + _V == 0  # NumPy rounds the product first: the case separates the two
+
+
+def test_kernel_fallback_fma_equals_the_definition():
+    """S.fma_py (the NUMBA_DISABLE_JIT arithmetic) vs tests/naive_fma.py, random and half-way cases."""
+    rng = np.random.default_rng(5)
+    cases = [(_U, _U, _V), (1.0, 1.0, 2.0**-24), (1.0, 1.0, -(2.0**-25)), (3.0, 2.0**-50, 1.0)]
+    cases += [tuple(rng.normal(size=3) * 10.0 ** rng.integers(-8, 8, 3)) for _ in range(3000)]
+    for t in (np.float32, np.float64):
+        for a, b, c in cases:
+            got, want = S.fma_py(a, b, c, t), fma(a, b, c, t)
+            assert got == want and type(got) is t, (t, a, b, c, got, want)
+
+
+@njit
+def _tiles(A, B, wide, narrow):  # the tiles are intrinsics: callable from compiled code only
+    i0, i1, k, n = np.int64(0), np.int64(1), np.int64(37), np.int64(32)
+    S.tile4x32(A, i0, k, i1, B, i0, n, wide, i0, n, k)
+    S.tile4x16(A, i0, k, i1, B, i0, n, narrow, i0, n, k)
+    S.tile4x16(A, i0, k, i1, B, np.int64(16), n, narrow, np.int64(16), n, k)
+
+
+def test_wide_and_narrow_tiles_give_the_same_bits():
+    rng = np.random.default_rng(2)
+    A = rng.normal(size=4 * 37).astype(np.float32)
+    B = rng.normal(size=37 * 32).astype(np.float32)
+    C0 = rng.normal(size=4 * 32).astype(np.float32)
+    wide, narrow = C0.copy(), C0.copy()
+    _tiles(A, B, wide, narrow)
+    assert np.array_equal(wide, narrow) and not np.array_equal(wide, C0)
