@@ -23,7 +23,7 @@ import numpy as np
 
 from .._fpmode import flush_enter, flush_exit
 from .._jit import njit
-from .._simd import _I0, _I1, gather_rows, gemm_tiles
+from .._simd import _I0, _I1, WIDE_TILES, gather_rows, gemm_tiles
 from .tanh import tanh_into
 
 ACT_RELU = 0
@@ -37,10 +37,10 @@ def _dense_narrow(x, x_off, B, theta, w_off, n_in, n_out, out, o_off):
     :func:`gemm_tiles`; the same products in the same order as the row-by-row loop."""
     dt = out.dtype
     xt = np.empty(n_in * B, dt)  # xᵀ, rounded to the layer's precision as in the vector kernels
-    for i in range(B):
-        xr = x[x_off + i * n_in : x_off + (i + 1) * n_in]
-        for k in range(n_in):
-            xt[k * B + i] = xr[k]
+    for k in range(n_in):  # contiguous stores; the strided loads vectorise as gathers
+        xk = xt[k * B : (k + 1) * B]
+        for i in range(B):
+            xk[i] = x[x_off + i * n_in + k]
     ot = np.empty(n_out * B, dt)
     for j in range(n_out):
         b = theta[w_off + n_in * n_out + j]
@@ -162,7 +162,9 @@ def _grad_layer(h, h_off, B, n_in, n_out, d, d_off, grad, w0, sparse):
         _grad_w_narrow(h, h_off, B, d, d_off, n_in, n_out, grad, w0)
     else:  # row k of gW: Σ_i h[i, k] δ[i, :] (A = hᵀ: stride 1 along k, n_in along i)
         grad[w0 : w0 + n_in * n_out] = 0.0
-        if sparse:  # only the batch rows where h[i, k] ≠ 0
+        # sparse: only the batch rows where h[i, k] ≠ 0 — except on AVX-512 CPUs, where the dense 4 × 32
+        # tiles are faster than compacting each row (64-64 layer, batch 64: 3.1 vs 4.0 µs); same bits
+        if sparse and not WIDE_TILES:
             gather_rows(h, h_off, _I1, n_in, n_in, B, d, d_off, n_out, n_out, grad, w0, n_out)
         else:
             gemm_tiles(h, h_off, _I1, n_in, n_in, B, d, d_off, n_out, n_out, grad, w0, n_out)
@@ -206,7 +208,7 @@ def mlp_backward_flat(theta, sizes, act, x, x_off, B, acts, dout, grad, work):
             dst = pre if relu else work
             p0 = _I0 if relu else base
             dst[p0 : p0 + B * n_in] = 0.0
-            if n_out >= 16:
+            if n_out >= 16 or WIDE_TILES:  # (AVX-512, 2 outputs: 0.16 µs dense vs 0.34 µs gathered)
                 gemm_tiles(dsrc, d_off, n_out, _I1, B, n_out, work, wt, n_in, n_in, dst, p0, n_in)
             else:  # δ_l's zero entries skipped (they add exact zeros)
                 gather_rows(dsrc, d_off, n_out, _I1, B, n_out, work, wt, n_in, n_in, dst, p0, n_in)
