@@ -285,6 +285,43 @@ else:
 _tile_w = tile4x32 if WIDE_TILES else tile4x16
 
 
+@intrinsic
+def _sumsq8_ir(typingctx, x, n8, out):
+    """out[j] = Σ_m float64(x[8m + j])² for m < n8 (m ascending; product then sum, each rounded):
+    eight chains, one per lane of a vector accumulator."""
+    sig = types.void(x, n8, out)
+
+    def codegen(context, builder, signature, args):
+        x_, n8_, out_ = args
+        tx = context.get_value_type(signature.args[0].dtype)
+        vx, vd = ir.VectorType(tx, 8), ir.VectorType(ir.DoubleType(), 8)
+        xd = _data(context, builder, signature.args[0], x_)
+        od = _data(context, builder, signature.args[2], out_)
+        acc = cgutils.alloca_once(builder, vd)
+        builder.store(ir.Constant(vd, [0.0] * 8), acc)
+        with cgutils.for_range(builder, n8_) as loop:
+            v = builder.load(_vec_ptr(builder, xd, builder.mul(loop.index, ir.Constant(_I64, 8)), vx), align=_esize(tx))
+            v = _convert(builder, v, vd)
+            builder.store(builder.fadd(builder.load(acc), builder.fmul(v, v)), acc)
+        builder.store(builder.load(acc), _vec_ptr(builder, od, ir.Constant(_I64, 0), vd), align=8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _sumsq8_py(x, n8, out):
+    for j in range(8):
+        s = 0.0
+        for m in range(n8):
+            g = float(x[8 * m + j])
+            s += g * g
+        out[j] = s
+
+
+#: the eight partial sums of squares of :func:`kernels.nn.mlp.sum_squares` (contiguous 1-D ``x``)
+sumsq8 = _sumsq8_py if JIT_DISABLED else _sumsq8_ir
+
+
 # Integer constants passed to another compiled function are typed Literal[int](value), and each
 # new pattern of literals compiles that function again (gather_rows was compiled 7 times for one
 # MLP); passing np.int64 values keeps one signature per dtype combination.

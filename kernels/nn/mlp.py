@@ -36,7 +36,7 @@ import numpy as np
 
 from .._fpmode import flush_enter, flush_exit
 from .._jit import njit
-from .._simd import _I0
+from .._simd import _I0, sumsq8
 from .mlp_layers import ACT_RELU, ACT_TANH, mlp_backward_flat, mlp_forward_flat  # noqa: F401
 
 LOSS_SQUARED = 0
@@ -149,33 +149,18 @@ def td_loss(pred, target, weights, kind, kappa, dpred):
 
 @njit
 def sum_squares(x):
-    """Σ_k x_k² in float64, as eight partial sums (k mod 8, independent chains: not bound by the
-    add latency) added pairwise, then the tail in order — one fixed order on every path."""
+    """Σ_k x_k² with float64 squares and sums, as eight partial sums (k mod 8, independent chains: the
+    lanes of one vector accumulator, ``kernels/_simd.sumsq8``) added pairwise, then the tail in order
+    — one fixed order on every path.  (Before, eight scalar chains squared float32 values in float32:
+    1.7 µs for 4,610 of them on a Xeon.)"""
     n = x.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    k = 0
-    while k + 8 <= n:
-        g0 = float(x[k])
-        g1 = float(x[k + 1])
-        g2 = float(x[k + 2])
-        g3 = float(x[k + 3])
-        g4 = float(x[k + 4])
-        g5 = float(x[k + 5])
-        g6 = float(x[k + 6])
-        g7 = float(x[k + 7])
-        s0 += g0 * g0
-        s1 += g1 * g1
-        s2 += g2 * g2
-        s3 += g3 * g3
-        s4 += g4 * g4
-        s5 += g5 * g5
-        s6 += g6 * g6
-        s7 += g7 * g7
-        k += 8
-    s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-    while k < n:
-        s += float(x[k]) * float(x[k])
-        k += 1
+    n8 = n // 8
+    part = np.empty(8)
+    sumsq8(x, np.int64(n8), part)
+    s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))
+    for k in range(8 * n8, n):
+        g = np.float64(x[k])  # (Numba's float() keeps a float32 a float32: the square would round to it)
+        s += g * g
     return s
 
 

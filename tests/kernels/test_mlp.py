@@ -123,6 +123,30 @@ def test_td_loss_hand_cases():
     assert K.td_loss(np.empty(0), np.empty(0), np.empty(0), 1, 1.0, np.empty(0)) == 0.0
 
 
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 64, 4610, 4617])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_squares_is_the_documented_order_in_float64(n, dtype):
+    """Eight partial sums (k mod 8) of float64 squares, added ((0+1)+(2+3))+((4+5)+(6+7)), then the
+    tail in order: written from the docstring, compared bit for bit."""
+    x = (np.random.default_rng(n).normal(size=n) * 1e3).astype(dtype)
+    part = [0.0] * 8
+    for k in range(n - n % 8):
+        part[k % 8] += float(x[k]) * float(x[k])
+    want = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))
+    for k in range(n - n % 8, n):
+        want += float(x[k]) * float(x[k])
+    assert K.sum_squares(x) == want
+
+
+def test_sum_squares_squares_float32_in_float64():
+    # 125.730225f² = 15808.089380323887 in float64; rounded to float32 it would be 15808.08984375
+    x = np.array([125.730225] * 9, np.float32)  # eight in the vector lanes, one in the tail
+    assert K.sum_squares(x[:1]) == float(x[0]) * float(x[0]) == 15808.089380323887
+    v2 = 15808.089380323887
+    assert K.sum_squares(x) == 8 * v2 + v2  # the pairwise tree of eight equal terms is exact
+    assert K.sum_squares(x[:8]) != 8 * float(np.float32(x[0] * x[0]))
+
+
 def test_clip_grad_norm():
     g = np.array([3.0, 4.0])
     assert K.clip_grad_norm(g, 10.0) == pytest.approx(5.0)
