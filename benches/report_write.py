@@ -76,8 +76,45 @@ def verdict(rid: str, r: dict) -> str:
     return ""
 
 
+def _jax_summary(rows: dict, ids: list) -> list:
+    """One line per setup of the whole-loop JAX rows (their tables' "fastfa / JAX speed" column)."""
+    out = []
+    for rid in ids:
+        r = rows.get(rid)
+        if not rid.startswith("jax-") or not r or "table" not in r:
+            continue
+        lines = [ln for ln in r["table"] if ln.startswith("|")]
+        if len(lines) < 3:
+            continue
+        head = [c.strip() for c in lines[0].strip("|").split("|")]
+        if "setup" not in head or "fastfa / JAX speed" not in head:
+            continue
+        i_set, i_x = head.index("setup"), head.index("fastfa / JAX speed")
+        for ln in lines[2:]:
+            cells = [c.strip() for c in ln.strip("|").split("|")]
+            try:
+                x = float(cells[i_x].rstrip("x"))
+            except (ValueError, IndexError):
+                continue
+            ahead = f"{x:.2f}x" if x >= 1 else f"**JAX ahead {1 / x:.2f}x**"
+            when = r.get("when", "")[:10]
+            out.append(f"| {r['title']}: {cells[i_set]} | {r.get('cpu', '?')}, {when} | {ahead} | `{r['command']}` |")
+    if not out:
+        return []
+    return [
+        "",
+        "Against whole-loop JAX (`benches/jax_peer/`; compile excluded, same run, interleaved rounds):",
+        "",
+        "| row: setup | CPU, date | fastfa / JAX speed (median) | command |",
+        "|---|---|---|---|",
+    ] + out
+
+
 def _summary(rows: dict, ids: list) -> list:
-    out = ["| row | fastfa | closest peer | fastfa ahead by | issue target | command |", "|---|---|---|---|---|---|"]
+    out = [
+        "| row | CPU, date | fastfa | closest peer | fastfa ahead by | issue target | command |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for rid in ids:
         r = rows.get(rid)
         if not r or "sides" not in r:
@@ -92,10 +129,10 @@ def _summary(rows: dict, ids: list) -> list:
         ahead = f"{x:.2f}x" if x >= 1 else f"**peer ahead {1 / x:.2f}x**"
         load = " (under load)" if r.get("loaded") else ""
         out.append(
-            f"| {r['title']} | {_num(f['median'])} {r['unit']} | {lab} ({s['kind']}) | {ahead}{load} | "
-            f"{verdict(rid, r) or '—'} | `{r['command']}` |"
+            f"| {r['title']} | {r.get('cpu', '?')}, {r.get('when', '')[:10]} | {_num(f['median'])} {r['unit']} | "
+            f"{lab} ({s['kind']}) | {ahead}{load} | {verdict(rid, r) or '—'} | `{r['command']}` |"
         )
-    return out
+    return out + _jax_summary(rows, ids)
 
 
 def _other(rid: str, r: dict) -> list:
