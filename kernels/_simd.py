@@ -288,7 +288,11 @@ _tile_w = tile4x32 if WIDE_TILES else tile4x16
 @intrinsic
 def _sumsq8_ir(typingctx, x, n8, out):
     """out[j] = Σ_m float64(x[8m + j])² for m < n8 (m ascending; product then sum, each rounded):
-    eight chains, one per lane of a vector accumulator."""
+    eight chains, one per lane of a vector accumulator.  Reads x's buffer directly: C-contiguous 1-D
+    arrays only (anything else fails to compile, it cannot read out of bounds)."""
+    for arr in (x, out):
+        if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"):
+            return None
     sig = types.void(x, n8, out)
 
     def codegen(context, builder, signature, args):

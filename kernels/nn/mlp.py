@@ -156,7 +156,7 @@ def sum_squares(x):
     n = x.shape[0]
     n8 = n // 8
     part = np.empty(8)
-    sumsq8(x, np.int64(n8), part)
+    sumsq8(np.ascontiguousarray(x), np.int64(n8), part)  # (C-layout arrays pass through uncopied)
     s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))
     for k in range(8 * n8, n):
         g = np.float64(x[k])  # (Numba's float() keeps a float32 a float32: the square would round to it)

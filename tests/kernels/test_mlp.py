@@ -138,6 +138,12 @@ def test_sum_squares_is_the_documented_order_in_float64(n, dtype):
     assert K.sum_squares(x) == want
 
 
+def test_sum_squares_of_a_strided_view():
+    x = np.arange(40, dtype=np.float32)
+    assert K.sum_squares(x[::3]) == K.sum_squares(np.ascontiguousarray(x[::3]))
+    assert K.sum_squares(x[::3]) == sum(float(v) * float(v) for v in x[::3])  # small integers: exact
+
+
 def test_sum_squares_squares_float32_in_float64():
     # 125.730225f² = 15808.089380323887 in float64; rounded to float32 it would be 15808.08984375
     x = np.array([125.730225] * 9, np.float32)  # eight in the vector lanes, one in the tail
