@@ -2,12 +2,12 @@
 
 A float32 network trained with Adam leaves many of its moment estimates in the subnormal range
 (below 1.2e-38): a unit that gets no gradient for a while has its first moment multiplied by β₁ =
-0.9 every step, and it passes through the ~2^23 subnormal values on its way to zero.  On Intel
-cores every multiply or add with a subnormal operand or result takes a microcode assist (about a
-hundred cycles); on AMD Zen it does not.  Measured on an Intel Xeon (Sapphire Rapids, AVX-512) with
+0.9 every step, and spends about 150 steps in the subnormal range on its way to zero.  On Intel
+cores a multiply or add with a subnormal operand or result takes a microcode assist (of the order
+of a hundred cycles); AMD Zen handles most such cases in hardware.  Measured on an Intel Xeon (Sapphire Rapids, AVX-512) with
 the CartPole DQN defaults: after 50k env steps 1,277 of the 4,610 Adam first moments were
-subnormal, and the 50k-step run took 2.34 s instead of 1.32 s with flush-to-zero (AMD EPYC: no
-difference).  XLA (hence JAX) and TensorFlow run their CPU kernels with the same two bits set.
+subnormal, and the 50k-step run took 2.34 s instead of 1.32 s with flush-to-zero (not measured
+on an AMD EPYC).  XLA (hence JAX) and TensorFlow run their CPU kernels with the same two bits set.
 
 :func:`flush_enter` sets FTZ (results that would be subnormal become ±0) and DAZ (subnormal
 operands read as ±0) and returns the previous MXCSR; :func:`flush_exit` restores it.  The network
