@@ -93,6 +93,30 @@ def _madd(builder, acc, a, b):
     return builder.call(_fma_fn(builder, acc.type), [a, b, acc])
 
 
+def _load_vec(builder, base, offset, vty, to):
+    """The vector ``vty`` at element ``offset`` of ``base`` (element-aligned), converted to ``to``."""
+    v = builder.load(_vec_ptr(builder, base, offset, vty), align=_esize(vty.element))
+    return _convert(builder, v, to)
+
+
+def _acc_slots(builder, cd, offsets, vc):
+    """Register accumulators (allocas LLVM keeps in registers) loaded from C at ``offsets``; returns
+    their pointers into C and the slots, for :func:`_store_accs`."""
+    cps, accs = [], []
+    for off in offsets:
+        p = _vec_ptr(builder, cd, off, vc)
+        slot = cgutils.alloca_once(builder, vc)
+        builder.store(builder.load(p, align=_esize(vc.element)), slot)
+        cps.append(p)
+        accs.append(slot)
+    return cps, accs
+
+
+def _store_accs(builder, cps, accs):
+    for p, slot in zip(cps, accs):
+        builder.store(builder.load(slot), p, align=_esize(slot.type.pointee.element))
+
+
 def _make_tile(NV):
     """The 4 × (16·NV) tile kernel: 4·NV vector accumulators."""
 
@@ -107,22 +131,14 @@ def _make_tile(NV):
             ad = _data(context, builder, signature.args[0], A_)
             bd = _data(context, builder, signature.args[4], B_)
             cd = _data(context, builder, signature.args[7], C_)
-            cps, accs = [], []
-            for r in range(4):
-                row = builder.add(c_off_, builder.mul(ir.Constant(_I64, r), ldc_))
-                for v in range(NV):
-                    p = _vec_ptr(builder, cd, builder.add(row, ir.Constant(_I64, 16 * v)), vc)
-                    slot = cgutils.alloca_once(builder, vc)
-                    builder.store(builder.load(p, align=_esize(tc)), slot)
-                    cps.append(p)
-                    accs.append(slot)
+            rows = [builder.add(c_off_, builder.mul(ir.Constant(_I64, r), ldc_)) for r in range(4)]
+            cps, accs = _acc_slots(
+                builder, cd, [builder.add(row, ir.Constant(_I64, 16 * v)) for row in rows for v in range(NV)], vc
+            )
             with cgutils.for_range(builder, K_) as loop:
                 k = loop.index
                 brow = builder.add(b_off_, builder.mul(k, ldb_))
-                bvs = []
-                for v in range(NV):
-                    bp = _vec_ptr(builder, bd, builder.add(brow, ir.Constant(_I64, 16 * v)), vb)
-                    bvs.append(_convert(builder, builder.load(bp, align=_esize(tb)), vc))
+                bvs = [_load_vec(builder, bd, builder.add(brow, ir.Constant(_I64, 16 * v)), vb, vc) for v in range(NV)]
                 abase = builder.add(a_off_, builder.mul(k, a_cs_))
                 for r in range(4):
                     a = builder.load(builder.gep(ad, [builder.add(abase, builder.mul(ir.Constant(_I64, r), a_rs_))]))
@@ -130,8 +146,7 @@ def _make_tile(NV):
                     for v in range(NV):
                         slot = accs[r * NV + v]
                         builder.store(_madd(builder, builder.load(slot), av, bvs[v]), slot)
-            for p, slot in zip(cps, accs):
-                builder.store(builder.load(slot), p, align=_esize(tc))
+            _store_accs(builder, cps, accs)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -164,13 +179,9 @@ def _make_row_gather(NR):
             xd = _data(context, builder, signature.args[1], idx_)
             bd = _data(context, builder, signature.args[3], B_)
             cd = _data(context, builder, signature.args[6], C_)
-            cps, accs = [], []
-            for v in range(NR // 16):
-                p = _vec_ptr(builder, cd, builder.add(c_off_, ir.Constant(_I64, 16 * v)), vc)
-                slot = cgutils.alloca_once(builder, vc)
-                builder.store(builder.load(p, align=_esize(tc)), slot)
-                cps.append(p)
-                accs.append(slot)
+            cps, accs = _acc_slots(
+                builder, cd, [builder.add(c_off_, ir.Constant(_I64, 16 * v)) for v in range(NR // 16)], vc
+            )
             with cgutils.for_range(builder, nk_) as loop:
                 t = loop.index
                 av = _splat(builder, _convert(builder, builder.load(builder.gep(vd, [t])), tc), vc)
@@ -179,13 +190,9 @@ def _make_row_gather(NR):
                     k = builder.sext(k, _I64)
                 base = builder.add(b_off_, builder.mul(k, ldb_))
                 for v in range(NR // 16):
-                    bv = builder.load(
-                        _vec_ptr(builder, bd, builder.add(base, ir.Constant(_I64, 16 * v)), vb), align=_esize(tb)
-                    )
-                    bv = _convert(builder, bv, vc)
+                    bv = _load_vec(builder, bd, builder.add(base, ir.Constant(_I64, 16 * v)), vb, vc)
                     builder.store(_madd(builder, builder.load(accs[v]), av, bv), accs[v])
-            for v in range(NR // 16):
-                builder.store(builder.load(accs[v]), cps[v], align=_esize(tc))
+            _store_accs(builder, cps, accs)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -304,8 +311,7 @@ def _sumsq8_ir(typingctx, x, n8, out):
         acc = cgutils.alloca_once(builder, vd)
         builder.store(ir.Constant(vd, [0.0] * 8), acc)
         with cgutils.for_range(builder, n8_) as loop:
-            v = builder.load(_vec_ptr(builder, xd, builder.mul(loop.index, ir.Constant(_I64, 8)), vx), align=_esize(tx))
-            v = _convert(builder, v, vd)
+            v = _load_vec(builder, xd, builder.mul(loop.index, ir.Constant(_I64, 8)), vx, vd)
             builder.store(builder.fadd(builder.load(acc), builder.fmul(v, v)), acc)
         builder.store(builder.load(acc), _vec_ptr(builder, od, ir.Constant(_I64, 0), vd), align=8)
         return context.get_dummy_value()
