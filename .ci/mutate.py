@@ -214,6 +214,14 @@ MUTANTS = [
         "matrix tiles: product rounded before the add (no fused multiply-add)",
     ),
     (
+        "tile-mask-ge",
+        "_simd.py",
+        'return builder.select(builder.fcmp_ordered(">", e, ir.Constant(ve, None)), acc, zc)',
+        'return builder.select(builder.fcmp_ordered(">=", e, ir.Constant(ve, None)), acc, zc)',
+        [T + "kernels/test_simd.py::test_gemm_ep_init_and_epilogue_match_plain_loops"],
+        "fused ReLU-derivative mask: passes δ where h = 0 (h >= 0 instead of h > 0)",
+    ),
+    (
         "fpmode-no-flush",
         "_fpmode.py",
         "_set_mxcsr(old | FTZ_DAZ)",

@@ -117,36 +117,97 @@ def _store_accs(builder, cps, accs):
         builder.store(builder.load(slot), p, align=_esize(slot.type.pointee.element))
 
 
+#: ``mode`` bits of the fused tiles (:func:`gemm_ep`): the epilogue applied as C is stored, and
+#: whether the accumulators start at +0 instead of reading the init array
+EPI_NONE = 0
+EPI_RELU = 1  # C = 0 where the sum is < 0 (a select: NaN and -0 pass through, as ``0 if v < 0 else v``)
+EPI_MASK = 2  # C = the sum where E > 0, else 0 (the ReLU derivative read from the activations E)
+INIT_ZERO = 4
+
+
 def _make_tile(NV):
-    """The 4 × (16·NV) tile kernel: 4·NV vector accumulators."""
+    """The 4 × (16·NV) tile kernel: 4·NV vector accumulators, initialised from ``I`` (or +0) and stored
+    into ``C`` through the epilogue of ``mode`` (:data:`EPI_RELU`, :data:`EPI_MASK` reading ``E``)."""
 
     @intrinsic
-    def _tile_ir(typingctx, A, a_off, a_rs, a_cs, B, b_off, ldb, C, c_off, ldc, K):
-        sig = types.void(A, a_off, a_rs, a_cs, B, b_off, ldb, C, c_off, ldc, K)
+    def _tile_ir(
+        typingctx, A, a_off, a_rs, a_cs, B, b_off, ldb, C, c_off, ldc, K, I, i_off, i_rs, i_cs, E, e_off, e_ld, mode
+    ):
+        sig = types.void(
+            A, a_off, a_rs, a_cs, B, b_off, ldb, C, c_off, ldc, K, I, i_off, i_rs, i_cs, E, e_off, e_ld, mode
+        )
 
         def codegen(context, builder, signature, args):
-            A_, a_off_, a_rs_, a_cs_, B_, b_off_, ldb_, C_, c_off_, ldc_, K_ = args
-            tb, tc = (context.get_value_type(signature.args[i].dtype) for i in (4, 7))
-            vb, vc = ir.VectorType(tb, 16), ir.VectorType(tc, 16)
+            A_, a_off_, a_rs_, a_cs_, B_, b_off_, ldb_, C_, c_off_, ldc_, K_ = args[:11]
+            I_, i_off_, i_rs_, i_cs_, E_, e_off_, e_ld_, mode_ = args[11:]
+            tb, tc, ti, te = (context.get_value_type(signature.args[i].dtype) for i in (4, 7, 11, 15))
+            vb, vc, vi, ve = (ir.VectorType(t, 16) for t in (tb, tc, ti, te))
             ad = _data(context, builder, signature.args[0], A_)
             bd = _data(context, builder, signature.args[4], B_)
             cd = _data(context, builder, signature.args[7], C_)
-            rows = [builder.add(c_off_, builder.mul(ir.Constant(_I64, r), ldc_)) for r in range(4)]
-            cps, accs = _acc_slots(
-                builder, cd, [builder.add(row, ir.Constant(_I64, 16 * v)) for row in rows for v in range(NV)], vc
-            )
+            idd = _data(context, builder, signature.args[11], I_)
+            ed = _data(context, builder, signature.args[15], E_)
+            i64 = lambda v: ir.Constant(_I64, v)  # noqa: E731
+            accs = [cgutils.alloca_once(builder, vc) for _ in range(4 * NV)]
+            zero_init = builder.icmp_signed("!=", builder.and_(mode_, i64(INIT_ZERO)), i64(0))
+            with builder.if_else(zero_init) as (then, otherwise):
+                with then:
+                    for slot in accs:
+                        builder.store(ir.Constant(vc, None), slot)
+                with otherwise:  # i_cs = 1: vectors along the row; i_cs = 0: one value per row, broadcast
+                    bcast = builder.icmp_signed("==", i_cs_, i64(0))
+                    with builder.if_else(bcast) as (one, row_vec):
+                        with one:
+                            for r in range(4):
+                                x = builder.load(builder.gep(idd, [builder.add(i_off_, builder.mul(i64(r), i_rs_))]))
+                                xv = _splat(builder, _convert(builder, x, tc), vc)
+                                for v in range(NV):
+                                    builder.store(xv, accs[r * NV + v])
+                        with row_vec:
+                            for r in range(4):
+                                row = builder.add(i_off_, builder.mul(i64(r), i_rs_))
+                                for v in range(NV):
+                                    off = builder.add(row, i64(16 * v))
+                                    builder.store(_load_vec(builder, idd, off, vi, vc), accs[r * NV + v])
             with cgutils.for_range(builder, K_) as loop:
                 k = loop.index
                 brow = builder.add(b_off_, builder.mul(k, ldb_))
-                bvs = [_load_vec(builder, bd, builder.add(brow, ir.Constant(_I64, 16 * v)), vb, vc) for v in range(NV)]
+                bvs = [_load_vec(builder, bd, builder.add(brow, i64(16 * v)), vb, vc) for v in range(NV)]
                 abase = builder.add(a_off_, builder.mul(k, a_cs_))
                 for r in range(4):
-                    a = builder.load(builder.gep(ad, [builder.add(abase, builder.mul(ir.Constant(_I64, r), a_rs_))]))
+                    a = builder.load(builder.gep(ad, [builder.add(abase, builder.mul(i64(r), a_rs_))]))
                     av = _splat(builder, _convert(builder, a, tc), vc)
                     for v in range(NV):
                         slot = accs[r * NV + v]
                         builder.store(_madd(builder, builder.load(slot), av, bvs[v]), slot)
-            _store_accs(builder, cps, accs)
+            epi = builder.and_(mode_, i64(3))
+            zc = ir.Constant(vc, None)
+            align = _esize(tc)
+
+            def store_all(f):
+                for r in range(4):
+                    crow = builder.add(c_off_, builder.mul(i64(r), ldc_))
+                    erow = builder.add(e_off_, builder.mul(i64(r), e_ld_))
+                    for v in range(NV):
+                        val = f(builder.load(accs[r * NV + v]), builder.add(erow, i64(16 * v)))
+                        builder.store(val, _vec_ptr(builder, cd, builder.add(crow, i64(16 * v)), vc), align=align)
+
+            def relu(acc, _):
+                return builder.select(builder.fcmp_ordered("<", acc, zc), zc, acc)
+
+            def mask(acc, eoff):
+                e = builder.load(_vec_ptr(builder, ed, eoff, ve), align=_esize(te))
+                return builder.select(builder.fcmp_ordered(">", e, ir.Constant(ve, None)), acc, zc)
+
+            with builder.if_else(builder.icmp_signed("==", epi, i64(EPI_RELU))) as (is_relu, not_relu):
+                with is_relu:
+                    store_all(relu)
+                with not_relu:
+                    with builder.if_else(builder.icmp_signed("==", epi, i64(EPI_MASK))) as (is_mask, plain):
+                        with is_mask:
+                            store_all(mask)
+                        with plain:
+                            store_all(lambda acc, _: acc)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -164,6 +225,45 @@ def _fma_ir(typingctx, a, b, c):
         return builder.call(_fma_fn(builder, tc), [a_, b_, args[2]])
 
     return c(a, b, c), codegen
+
+
+@intrinsic
+def _transpose16_ir(typingctx, src, s_off, s_ld, dst, d_off, d_ld):
+    """dst[d_off + c·d_ld + r] = src[s_off + r·s_ld + c] for r, c < 16: sixteen row loads, four
+    stages of eight shuffle pairs (stage b swaps bit b of the row and column index), sixteen row
+    stores.  A copy (the same values)."""
+    sig = types.void(src, s_off, s_ld, dst, d_off, d_ld)
+
+    def codegen(context, builder, signature, args):
+        src_, s_off_, s_ld_, dst_, d_off_, d_ld_ = args
+        ts, td = (context.get_value_type(signature.args[i].dtype) for i in (0, 3))
+        vs, vd = ir.VectorType(ts, 16), ir.VectorType(td, 16)
+        sd = _data(context, builder, signature.args[0], src_)
+        dd = _data(context, builder, signature.args[3], dst_)
+        rows = [
+            _load_vec(builder, sd, builder.add(s_off_, builder.mul(ir.Constant(_I64, r), s_ld_)), vs, vd)
+            for r in range(16)
+        ]
+        for b in range(4):
+            s = 1 << b
+            lo = ir.Constant(ir.VectorType(_I32, 16), [c if c & s == 0 else 16 + c - s for c in range(16)])
+            hi = ir.Constant(ir.VectorType(_I32, 16), [c + s if c & s == 0 else 16 + c for c in range(16)])
+            for i in range(16):
+                if i & s == 0:
+                    a, c = rows[i], rows[i + s]
+                    rows[i], rows[i + s] = builder.shuffle_vector(a, c, lo), builder.shuffle_vector(a, c, hi)
+        for r in range(16):
+            off = builder.add(d_off_, builder.mul(ir.Constant(_I64, r), d_ld_))
+            builder.store(rows[r], _vec_ptr(builder, dd, off, vd), align=_esize(td))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _transpose16_py(src, s_off, s_ld, dst, d_off, d_ld):
+    for r in range(16):
+        for c in range(16):
+            dst[d_off + c * d_ld + r] = src[s_off + r * s_ld + c]
 
 
 def _make_row_gather(NR):
@@ -235,15 +335,26 @@ def fma_py(a, b, c, t):
     return r
 
 
+def _epilogue_py(s, mode, e):
+    """The store epilogue of the tiles (``mode`` & 3) on one element: NumPy scalars throughout."""
+    epi = mode & 3
+    if epi == EPI_RELU:
+        return type(s)(0) if s < 0 else s
+    if epi == EPI_MASK:
+        return s if e > 0 else type(s)(0)
+    return s
+
+
 def _make_tile_py(NV):
-    def _tile_py(A, a_off, a_rs, a_cs, B, b_off, ldb, C, c_off, ldc, K):
+    def _tile_py(A, a_off, a_rs, a_cs, B, b_off, ldb, C, c_off, ldc, K, I, i_off, i_rs, i_cs, E, e_off, e_ld, mode):
         t = C.dtype.type  # operands are converted to C's precision, as in the IR version
         for r in range(4):
             for j in range(16 * NV):
-                s = C[c_off + r * ldc + j]
+                s = t(0) if mode & INIT_ZERO else t(I[i_off + r * i_rs + j * i_cs])
                 for k in range(K):
                     s = fma_py(A[a_off + r * a_rs + k * a_cs], B[b_off + k * ldb + j], s, t)
-                C[c_off + r * ldc + j] = s
+                e = E[e_off + r * e_ld + j] if mode & 3 == EPI_MASK else 0
+                C[c_off + r * ldc + j] = _epilogue_py(s, mode, e)
 
     return _tile_py
 
@@ -278,6 +389,7 @@ if JIT_DISABLED:
     tile4x32 = _make_tile_py(2)
     row_gather16 = _make_row_gather_py(16)
     row_gather64 = _make_row_gather_py(64)
+    transpose16 = _transpose16_py
 
     def fma(a, b, c):
         return fma_py(a, b, c, type(c))
@@ -287,6 +399,7 @@ else:
     tile4x32 = _make_tile(2)
     row_gather16 = _make_row_gather(16)
     row_gather64 = _make_row_gather(64)
+    transpose16 = _transpose16_ir
     fma = _fma_ir
 
 _tile_w = tile4x32 if WIDE_TILES else tile4x16
@@ -343,9 +456,65 @@ PACK_MIN = 32768
 
 
 @njit
+def empty64(n, like):
+    """``np.empty(n)`` of ``like``'s dtype with its data on a 64-byte boundary (Numba's own arrays
+    start 32 bytes into a cache line, so a 16-float vector at a row start straddles two lines; the
+    MLP forward pass ran ~6% slower on a θ off the boundary)."""
+    raw = np.empty(n + 64 // like.itemsize, like.dtype)
+    o = (64 - raw.ctypes.data % 64) % 64 // like.itemsize
+    return raw[o : o + n]
+
+
+@njit
+def zeros64(n, like):
+    """:func:`empty64` filled with zeros."""
+    out = empty64(n, like)
+    out[:] = 0
+    return out
+
+
+@njit
 def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
     """C[i, j] = fma-chain of A[i, k]·B[k, j] over k ascending, onto C's value, on flat arrays
+    (offsets/strides in elements): :func:`gemm_ep` with C as its own init and no epilogue."""
+    gemm_ep(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc, C, c_off, ldc, _I1, C, _I0, _I0, _I0)
+
+
+@njit
+def _init_epi_rest(
+    A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc, I, i_off, i_rs, i_cs, E, e_off, e_ld, mode
+):
+    """The elements the tiles do not cover (M × N block at the given offsets): init, then the row
+    gathers (:func:`gather_rows`, same order of terms), then the epilogue."""
+    zero = mode & INIT_ZERO
+    epi = mode & 3
+    z = C.dtype.type(0)
+    for i in range(M):
+        for j in range(N):
+            C[c_off + i * ldc + j] = z if zero else I[i_off + i * i_rs + j * i_cs]
+    gather_rows(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc)
+    if epi == EPI_RELU:
+        for i in range(M):
+            for j in range(N):
+                v = C[c_off + i * ldc + j]
+                C[c_off + i * ldc + j] = z if v < z else v
+    elif epi == EPI_MASK:
+        for i in range(M):
+            for j in range(N):
+                if not E[e_off + i * e_ld + j] > 0:
+                    C[c_off + i * ldc + j] = z
+
+
+@njit
+def gemm_ep(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc, I, i_off, i_rs, i_cs, E, e_off, e_ld, mode):
+    """C[i, j] = epi(fma-chain of A[i, k]·B[k, j] over k ascending onto init[i, j]), on flat arrays
     (offsets/strides in elements).
+
+    init[i, j] = +0 when ``mode & INIT_ZERO``, else ``I[i_off + i·i_rs + j·i_cs]`` with ``i_cs`` 0 or 1
+    (C itself to add onto C; a bias row with ``i_rs = 0``; one bias per row with ``i_cs = 0``).
+    ``mode & 3``: :data:`EPI_NONE`; :data:`EPI_RELU`, C = 0 where the sum is < 0; :data:`EPI_MASK`,
+    C = the sum where ``E[e_off + i·e_ld + j] > 0``, else 0.  Fused into the tiles, they save a pass
+    over C before (bias fill, zeroing) and after (activation, ReLU mask).
 
     Rows in blocks of 4 go through the dense register tile (4 × 32 where :data:`WIDE_TILES`, then
     one 4 × 16 for a remaining 16 columns; otherwise 4 × 16); the last M mod 4 rows and the N mod
@@ -362,7 +531,7 @@ def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
     nw = N - N % _TW
     m4 = M - M % 4
     if K * N > PACK_MIN and m4 > 4 and nb > 0:
-        panel = np.empty(K * _TW, B.dtype)
+        panel = empty64(K * _TW, B)
         for j0 in range(0, nb, _TW):
             w = _TW if j0 < nw else 16
             for k in range(K):
@@ -370,23 +539,51 @@ def gemm_tiles(A, a_off, a_rs, a_cs, M, K, B, b_off, ldb, N, C, c_off, ldc):
                 for c in range(w):
                     panel[k * w + c] = B[src + c]
             for i in range(0, m4, 4):
+                ci, ii, ei = c_off + i * ldc + j0, i_off + i * i_rs + j0 * i_cs, e_off + i * e_ld + j0
+                ai = a_off + i * a_rs
                 if w == _TW:
-                    _tile_w(A, a_off + i * a_rs, a_rs, a_cs, panel, _I0, np.int64(_TW), C, c_off + i * ldc + j0, ldc, K)
+                    _tile_w(
+                        A,
+                        ai,
+                        a_rs,
+                        a_cs,
+                        panel,
+                        _I0,
+                        np.int64(_TW),
+                        C,
+                        ci,
+                        ldc,
+                        K,
+                        I,
+                        ii,
+                        i_rs,
+                        i_cs,
+                        E,
+                        ei,
+                        e_ld,
+                        mode,
+                    )
                 else:
-                    tile4x16(A, a_off + i * a_rs, a_rs, a_cs, panel, _I0, _I16, C, c_off + i * ldc + j0, ldc, K)
+                    tile4x16(A, ai, a_rs, a_cs, panel, _I0, _I16, C, ci, ldc, K, I, ii, i_rs, i_cs, E, ei, e_ld, mode)
     else:
         for i in range(0, m4, 4):
-            for j0 in range(0, nw, _TW):
-                _tile_w(A, a_off + i * a_rs, a_rs, a_cs, B, b_off + j0, ldb, C, c_off + i * ldc + j0, ldc, K)
-            for j0 in range(nw, nb, 16):
-                tile4x16(A, a_off + i * a_rs, a_rs, a_cs, B, b_off + j0, ldb, C, c_off + i * ldc + j0, ldc, K)
+            ai = a_off + i * a_rs
+            for j0 in range(0, nb, _TW):
+                ci, ii, ei = c_off + i * ldc + j0, i_off + i * i_rs + j0 * i_cs, e_off + i * e_ld + j0
+                if j0 < nw:
+                    _tile_w(A, ai, a_rs, a_cs, B, b_off + j0, ldb, C, ci, ldc, K, I, ii, i_rs, i_cs, E, ei, e_ld, mode)
+                else:
+                    tile4x16(A, ai, a_rs, a_cs, B, b_off + j0, ldb, C, ci, ldc, K, I, ii, i_rs, i_cs, E, ei, e_ld, mode)
     if nb < N:
-        for i in range(0, m4, 4):
-            gather_rows(
-                A, a_off + i * a_rs, a_rs, a_cs, _I4, K, B, b_off + nb, ldb, N - nb, C, c_off + i * ldc + nb, ldc
-            )
+        _init_epi_rest(
+            A, a_off, a_rs, a_cs, m4, K, B, b_off + nb, ldb, N - nb, C, c_off + nb, ldc,
+            I, i_off + nb * i_cs, i_rs, i_cs, E, e_off + nb, e_ld, mode,
+        )  # fmt: skip
     if m4 < M:
-        gather_rows(A, a_off + m4 * a_rs, a_rs, a_cs, M - m4, K, B, b_off, ldb, N, C, c_off + m4 * ldc, ldc)
+        _init_epi_rest(
+            A, a_off + m4 * a_rs, a_rs, a_cs, M - m4, K, B, b_off, ldb, N, C, c_off + m4 * ldc, ldc,
+            I, i_off + m4 * i_rs, i_rs, i_cs, E, e_off + m4 * e_ld, e_ld, mode,
+        )  # fmt: skip
 
 
 @njit

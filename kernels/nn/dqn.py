@@ -36,6 +36,7 @@ import numpy as np
 
 from .._fpmode import flush_enter, flush_exit
 from .._jit import njit
+from .._simd import empty64
 from .mlp import (
     adam_step,
     clip_grad_norm,
@@ -109,12 +110,12 @@ def dqn_loss_grad(
     nA = sizes[sizes.shape[0] - 1]
     dt = theta.dtype
     na = mlp_acts_size(sizes, B)
-    acts_q = np.empty(na, dt)
-    acts_t = np.empty(na, dt)
+    acts_q = empty64(na, theta)  # (64-byte aligned: kernels/_simd.empty64)
+    acts_t = empty64(na, theta)
     q_targ = mlp_forward(theta_targ, sizes, act, x_t, acts_t)
     target = np.empty(B, dt)
     if double:
-        acts_d = np.empty(na, dt)
+        acts_d = empty64(na, theta)
         q_on = mlp_forward(theta, sizes, act, x_t, acts_d)
         for i in range(B):
             target[i] = r_t[i] + discount_t[i] * q_targ[i, np.argmax(q_on[i])]
@@ -131,7 +132,7 @@ def dqn_loss_grad(
     dout = np.zeros((B, nA), dt)
     for i in range(B):
         dout[i, a_tm1[i]] = dpred[i]
-    work = np.empty(mlp_work_size(sizes, B), dt)
+    work = empty64(mlp_work_size(sizes, B), theta)
     mlp_backward(theta, sizes, act, x_tm1, acts_q, dout, grad, work)
     return loss
 
@@ -144,7 +145,7 @@ def dqn_update(theta, theta_targ, sizes, x_tm1, a_tm1, r_t, discount_t, x_t, wei
     subnormals flushed to zero (``kernels/_fpmode.py``).
     """
     mode = flush_enter()
-    grad = np.empty_like(theta)
+    grad = empty64(theta.shape[0], theta)
     loss = dqn_loss_grad(
         theta,
         theta_targ,

@@ -21,11 +21,13 @@ with a = √5 gives exactly this bound for W).
 Workspaces: ``acts`` holds the post-activations of every layer for the batch
 (``mlp_acts_size``), ``work`` the backward scratch (``mlp_work_size``).
 Matrix products of layers with ≥ 16 outputs use the register-tiled
-micro-kernels of ``kernels/_simd.py`` (dense 4 × 16 tiles for the forward
-pass and the back-propagated deltas, row gathers over the non-zero ReLU
-entries for the weight gradients); narrow
-layers (the action-value head) are computed transposed (outᵀ = Wᵀ xᵀ), so the
-batch fills the vector lanes.
+micro-kernels of ``kernels/_simd.py`` (dense 4 × 32 tiles on AVX-512, 4 × 16
+elsewhere, for the forward pass, the back-propagated deltas and the weight
+gradients; without AVX-512 the ReLU weight gradients use row gathers over the
+non-zero entries).  The tiles start from the bias (or +0) and apply the ReLU,
+or the ReLU derivative's mask, as they store (``kernels/_simd.gemm_ep``): no
+separate fill or activation pass.  Narrow layers (the action-value head) are
+computed transposed (outᵀ = Wᵀ xᵀ), so the batch fills the vector lanes.
 Every product adds its terms in ascending order, one fused multiply-add per
 term (no reassociation, no ``fastmath``), so the results are the same bits on
 every CPU and in every mode, including ``NUMBA_DISABLE_JIT=1`` (up to subnormals:

@@ -87,9 +87,10 @@ def test_kernel_fallback_fma_equals_the_definition():
 @njit
 def _tiles(A, B, wide, narrow):  # the tiles are intrinsics: callable from compiled code only
     i0, i1, k, n = np.int64(0), np.int64(1), np.int64(37), np.int64(32)
-    S.tile4x32(A, i0, k, i1, B, i0, n, wide, i0, n, k)
-    S.tile4x16(A, i0, k, i1, B, i0, n, narrow, i0, n, k)
-    S.tile4x16(A, i0, k, i1, B, np.int64(16), n, narrow, np.int64(16), n, k)
+    i16 = np.int64(16)
+    S.tile4x32(A, i0, k, i1, B, i0, n, wide, i0, n, k, wide, i0, n, i1, wide, i0, i0, i0)
+    S.tile4x16(A, i0, k, i1, B, i0, n, narrow, i0, n, k, narrow, i0, n, i1, narrow, i0, i0, i0)
+    S.tile4x16(A, i0, k, i1, B, i16, n, narrow, i16, n, k, narrow, i16, n, i1, narrow, i0, i0, i0)
 
 
 def test_wide_and_narrow_tiles_give_the_same_bits():
@@ -100,3 +101,78 @@ def test_wide_and_narrow_tiles_give_the_same_bits():
     wide, narrow = C0.copy(), C0.copy()
     _tiles(A, B, wide, narrow)
     assert np.array_equal(wide, narrow) and not np.array_equal(wide, C0)
+
+
+# gemm_ep: the init (C itself, a bias row, one value per row, +0) and the store epilogues (ReLU, the
+# ReLU-derivative mask) fused into the tiles, against the plain loops plus the same steps written out
+@pytest.mark.parametrize("M,K,N", [(8, 5, 64), (7, 9, 37), (4, 3, 16), (3, 4, 20), (6, 129, 257)])
+@pytest.mark.parametrize("init", ["C", "bias_row", "per_row", "zero"])
+@pytest.mark.parametrize("epi", [S.EPI_NONE, S.EPI_RELU, S.EPI_MASK])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_gemm_ep_init_and_epilogue_match_plain_loops(M, K, N, init, epi, dt):
+    rng = np.random.default_rng(M * 1000 + K * 10 + N + epi)
+    A2 = rng.normal(size=(M, K)).astype(dt)
+    B2 = rng.normal(size=(K, N)).astype(dt)
+    C2 = rng.normal(size=(M, N)).astype(dt)
+    E2 = rng.normal(size=(M, N)).astype(dt)
+    E2[0, :2] = (np.nan, -0.0)  # neither is > 0: masked
+    bias = rng.normal(size=max(M, N) + 4).astype(dt)  # the init array, with two leading entries unused
+    if init == "C":
+        I0 = C2
+    elif init == "bias_row":  # init[i, j] = bias[2 + j]
+        I0 = np.broadcast_to(bias[2 : 2 + N], (M, N))
+    elif init == "per_row":  # init[i, j] = bias[2 + i]
+        I0 = np.broadcast_to(bias[2 : 2 + M, None], (M, N))
+    else:
+        I0 = np.zeros((M, N), dt)
+    want = _naive(A2, B2, np.array(I0, dt), False)
+    if epi == S.EPI_RELU:
+        want = np.where(want < 0, dt(0), want)
+    elif epi == S.EPI_MASK:
+        want = np.where(E2 > 0, want, dt(0))
+    Cf = np.concatenate([np.full(5, 7.0, dt), C2.ravel(), np.full(2, 7.0, dt)])
+    Ef = np.concatenate([np.zeros(1, dt), E2.ravel()])
+    mode = epi | (S.INIT_ZERO if init == "zero" else 0)
+    i64 = np.int64
+    if init == "C":
+        Iarr, i_off, i_rs, i_cs = Cf, 5, N, 1
+    elif init == "bias_row":
+        Iarr, i_off, i_rs, i_cs = bias, 2, 0, 1
+    elif init == "per_row":
+        Iarr, i_off, i_rs, i_cs = bias, 2, 1, 0
+    else:
+        Iarr, i_off, i_rs, i_cs = Cf, 0, 0, 0  # never read
+    S.gemm_ep(
+        A2.ravel().copy(), i64(0), i64(K), i64(1), i64(M), i64(K), B2.ravel().copy(), i64(0), i64(N), i64(N),
+        Cf, i64(5), i64(N), Iarr, i64(i_off), i64(i_rs), i64(i_cs), Ef, i64(1), i64(N), i64(mode),
+    )  # fmt: skip
+    np.testing.assert_array_equal(Cf[5 : 5 + M * N].reshape(M, N), want)
+    assert (Cf[:5] == 7.0).all() and (Cf[5 + M * N :] == 7.0).all(), "wrote outside C"
+
+
+@pytest.mark.parametrize("rows,cols", [(16, 16), (64, 64), (37, 20), (64, 2), (5, 3), (33, 48)])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_transpose_matches_numpy(rows, cols, dt):
+    """kernels/nn/mlp_layers._transpose (16 x 16 shuffle blocks on AVX-512, 8 x 8 blocks elsewhere, and
+    the remainder strips) against NumPy's transpose, inside larger arrays (offsets)."""
+    from fastfa.kernels.nn.mlp_layers import _transpose
+
+    rng = np.random.default_rng(rows * 100 + cols)
+    src = rng.normal(size=3 + rows * cols).astype(dt)
+    dst = np.full(4 + rows * cols + 2, 9.0, dt)
+    _transpose(src, np.int64(3), np.int64(rows), np.int64(cols), dst, np.int64(4))
+    want = src[3:].reshape(rows, cols).T.ravel()
+    np.testing.assert_array_equal(dst[4 : 4 + rows * cols], want)
+    assert (dst[:4] == 9.0).all() and (dst[4 + rows * cols :] == 9.0).all()
+
+
+@njit
+def _t16(src, dst):
+    S.transpose16(src, np.int64(0), np.int64(16), dst, np.int64(0), np.int64(16))
+
+
+def test_transpose16_block():
+    src = np.arange(256, dtype=np.float32)
+    dst = np.zeros(256, np.float32)
+    _t16(src, dst)
+    np.testing.assert_array_equal(dst.reshape(16, 16), src.reshape(16, 16).T)
