@@ -283,7 +283,7 @@ class DQN(DQNSteps, DeepContract):
             self._sync_beta()
 
     def _unit(self, which: str):
-        """The fused loop (``"pop"``: k seeds in lockstep, ``DQN.learn`` with k = 1) or the greedy
+        """The fused loop (``"pop"``: k seeds in one loop, ``DQN.learn`` with k = 1) or the greedy
         evaluation (``"greedy"``) specialised on this agent's CompiledEnv (``kernels/loops/dqn_pop.py``,
         ``dqn_loop.py``; the loop inlines the per-seed step ``dqn_step_tpl``): cached on disk for a
         built-in env, compiled once per process for a user's env, which is checked first."""

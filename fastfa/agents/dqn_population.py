@@ -1,4 +1,4 @@
-"""Train several DQN agents together: k seeds in lockstep in one compiled loop (a "population").
+"""Train several DQN agents together: k seeds in one compiled loop (a "population").
 
 :func:`learn_population` trains existing :class:`fastfa.agents.DQN` agents (compiled mode, one
 compiled env) with ``kernels/loops/dqn_pop.dqn_pop_tpl``: one call advances every agent, each with

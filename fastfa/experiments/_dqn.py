@@ -7,7 +7,7 @@ first env step and training wall time (evaluations excluded) at which the
 mean evaluation return reached ``threshold``, and the final evaluation.
 
 Seeds train together: each group of seeds is one population
-(:func:`fastfa.agents.learn_population`, k seeds in lockstep in one compiled loop), and the groups
+(:func:`fastfa.agents.learn_population`, k seeds in one compiled loop), and the groups
 run in parallel threads (``--set threads=N``, default: one per CPU, at most one per seed; the
 compiled loops release the GIL).  Results do not depend on the thread count (each seed has its own
 agent and streams, bit-identical to training it alone).  A seed's wall time is its share of its

@@ -11,7 +11,7 @@ Mountain Car and the discrete Puck World are such envs: one loop for all).
 
 One loop, one copy of the arithmetic: the step is :func:`dqn_step_tpl`, bound as ``SEED_STEP``
 (inlined into the caller's IR) into the population loop ``fastfa.kernels.loops.dqn_pop.dqn_pop_tpl``,
-which advances k seeds in lockstep (for each env step, for each seed) with k a run-time value;
+which advances k seeds (in blocks of env steps, seed after seed) with k a run-time value;
 ``fastfa.agents.DQN.learn`` runs it with k = 1 and ``fastfa.agents.learn_population`` with k agents,
 so one seed gives the same bits alone or in a population.  (A separate single-seed loop ran no
 faster: CartPole, 50k steps, one core, 11 interleaved rounds, the k = 1 population 2.11 s median

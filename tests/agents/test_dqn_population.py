@@ -1,4 +1,4 @@
-"""fastfa.agents.learn_population (kernels/loops/dqn_pop.py): k DQN agents trained in lockstep by one
+"""fastfa.agents.learn_population (kernels/loops/dqn_pop.py): k DQN agents trained together by one
 compiled loop equal the same agents trained alone with ``agent.learn``, bit for bit (weights, target
 weights, Adam moments, counters, replay, episode lists, env state, generator states), for k = 1 and 3,
 threads 1 and 2, over two successive calls (the episode in progress carries over); one compiled
@@ -54,6 +54,21 @@ def test_population_equals_separate_learn(k, threads):
         alone.learn(n2)
         assert alone.num_timesteps == pop[s].num_timesteps == n1 + n2
         assert alone.n_updates > 0
+        assert_same(pop[s], alone)
+
+
+def test_population_blocks_do_not_change_the_numbers():
+    """Calls longer than the loop's block (kernels/loops/dqn_pop.BLOCK env steps per seed before it moves
+    to the next seed), ending mid-block: the same bits as each agent alone."""
+    from fastfa.kernels.loops.dqn_pop import BLOCK
+
+    n = scale(2 * BLOCK + 230, 90)
+    pop = [DQN("CartPole-v1", seed=s, **dict(TINY, gradient_steps=2)) for s in range(3)]
+    learn_population(pop, n)
+    for s in range(3):
+        alone = DQN("CartPole-v1", seed=s, **dict(TINY, gradient_steps=2))
+        alone.learn(n)
+        assert alone.num_timesteps == pop[s].num_timesteps == n
         assert_same(pop[s], alone)
 
 
