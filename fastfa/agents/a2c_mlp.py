@@ -153,13 +153,14 @@ class A2CMLP(DeepContract):
         self.sizes_v = np.array([self.obs_dim, *c.hidden, 1], np.int64)
         s_init, s_act, s_env = np.random.SeedSequence(seed).spawn(3)
         init = np.random.default_rng(s_init)
-        self.theta_pi = np.empty(mlp.mlp_n_params(self.sizes_pi), c.dtype)
-        self.theta_v = np.empty(mlp.mlp_n_params(self.sizes_v), c.dtype)
+        self.theta_pi = mlp.aligned_zeros(mlp.mlp_n_params(self.sizes_pi), c.dtype)  # (64-byte aligned)
+        self.theta_v = mlp.aligned_zeros(mlp.mlp_n_params(self.sizes_v), c.dtype)
         mlp.mlp_init(self.theta_pi, self.sizes_pi, init)
         mlp.mlp_init(self.theta_v, self.sizes_v, init)
         n_out = (self.sizes_pi[-2] + 1) * self.n_actions
         self.theta_pi[-n_out:] *= 0.01  # small policy output layer (SB3 uses orthogonal gain 0.01)
-        self.rms_pi, self.rms_v = np.zeros_like(self.theta_pi), np.zeros_like(self.theta_v)
+        self.rms_pi = mlp.aligned_zeros(self.theta_pi.shape[0], c.dtype)
+        self.rms_v = mlp.aligned_zeros(self.theta_v.shape[0], c.dtype)
         self.rng, self.env_rng = np.random.default_rng(s_act), np.random.default_rng(s_env)
         state_size = target.cenv.state.shape[0] if self.compiled else 1
         self.env_states = np.zeros((K, state_size))

@@ -30,7 +30,7 @@ from .._fpmode import flush_enter, flush_exit
 from .._jit import fixed_tuple, njit
 from ..linear.policy_gradient import categorical_sample, softmax_inplace
 from ..loops.control_loop import round_f32
-from .mlp import mlp_acts_size, mlp_backward, mlp_forward, mlp_work_size, sum_squares
+from .mlp import aligned_zeros, mlp_acts_size, mlp_backward, mlp_forward, mlp_work_size, sum_squares
 
 #: Hyper-parameters: ``gamma, lr, rms_alpha, rms_eps, vf_coef, max_grad_norm`` (floats).
 A2CHP = namedtuple("A2CHP", "gamma lr rms_alpha rms_eps vf_coef max_grad_norm")
@@ -73,14 +73,14 @@ def make_work(nets, n_envs, n_steps):
         np.zeros(B, np.int64),
         np.zeros((N, K)),
         np.zeros((N, K), np.bool_),
-        np.zeros(mlp_acts_size(sp, K), dt),
-        np.zeros(mlp_acts_size(sv, K), dt),
-        np.zeros(mlp_acts_size(sp, B), dt),
-        np.zeros(mlp_acts_size(sv, B), dt),
-        np.zeros(mlp_work_size(sp, B), dt),
-        np.zeros(mlp_work_size(sv, B), dt),
-        np.zeros(nets.theta_pi.shape[0], dt),
-        np.zeros(nets.theta_v.shape[0], dt),
+        aligned_zeros(mlp_acts_size(sp, K), dt),
+        aligned_zeros(mlp_acts_size(sv, K), dt),
+        aligned_zeros(mlp_acts_size(sp, B), dt),
+        aligned_zeros(mlp_acts_size(sv, B), dt),
+        aligned_zeros(mlp_work_size(sp, B), dt),
+        aligned_zeros(mlp_work_size(sv, B), dt),
+        aligned_zeros(nets.theta_pi.shape[0], dt),
+        aligned_zeros(nets.theta_v.shape[0], dt),
         np.zeros((B, A), dt),
         np.zeros((B, 1), dt),
         np.zeros(A, dt),
