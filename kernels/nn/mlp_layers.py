@@ -32,6 +32,7 @@ from .._simd import (
     INIT_ZERO,
     WIDE_TILES,
     empty64,
+    fma,
     gather_rows,
     gemm_ep,
     transpose16,
@@ -47,7 +48,22 @@ ACT_TANH = 1
 def _dense_narrow(x, x_off, B, theta, w_off, n_in, n_out, out, o_off):
     """out[i, j] = b_j + Σ_k x[i, k] W[k, j] (k ascending) for a layer of < 16 outputs, computed
     transposed: outᵀ = Wᵀ xᵀ, so the batch (not the handful of outputs) fills the vector lanes of
-    :func:`gemm_tiles`; the same products in the same order as the row-by-row loop."""
+    :func:`gemm_tiles`; the same products in the same order as the row-by-row loop.  Batches of
+    fewer than 16 rows (acting: a batch of one observation per env) fill no vector; there the
+    B·n_out chains run interleaved in a plain loop (a 2-wide head at batch 8: 1.77 -> ~0.4 µs)."""
+    if B < 16:
+        ov = out[o_off : o_off + B * n_out]
+        b0 = w_off + n_in * n_out
+        for i in range(B):
+            for j in range(n_out):
+                ov[i * n_out + j] = theta[b0 + j]
+        for k in range(n_in):
+            wk = w_off + k * n_out
+            for i in range(B):
+                a = x[x_off + i * n_in + k]
+                for j in range(n_out):
+                    ov[i * n_out + j] = fma(a, theta[wk + j], ov[i * n_out + j])
+        return
     xt = empty64(n_in * B, out)  # xᵀ, rounded to the layer's precision as in the vector kernels
     if WIDE_TILES:
         _transpose(x, x_off, B, n_in, xt, _I0)
