@@ -114,14 +114,31 @@ def dqn_loss_grad(
     acts_t = empty64(na, theta)
     q_targ = mlp_forward(theta_targ, sizes, act, x_t, acts_t)
     target = np.empty(B, dt)
+    # row maxima / argmaxima as plain loops over the flat outputs: np.max(q_targ[i]) made a view and a
+    # reduction call per row, 1.8 µs of a ~25 µs step at batch 64 (same values: NaN wins, as in NumPy)
+    qt = q_targ.ravel()
     if double:
         acts_d = empty64(na, theta)
-        q_on = mlp_forward(theta, sizes, act, x_t, acts_d)
+        qo = mlp_forward(theta, sizes, act, x_t, acts_d).ravel()
         for i in range(B):
-            target[i] = r_t[i] + discount_t[i] * q_targ[i, np.argmax(q_on[i])]
+            best = 0
+            bv = qo[i * nA]
+            for j in range(1, nA):
+                v = qo[i * nA + j]
+                if bv != bv:
+                    break
+                if v > bv or v != v:
+                    best = j
+                    bv = v
+            target[i] = r_t[i] + discount_t[i] * qt[i * nA + best]
     else:
         for i in range(B):
-            target[i] = r_t[i] + discount_t[i] * np.max(q_targ[i])
+            m = qt[i * nA]
+            for j in range(1, nA):
+                v = qt[i * nA + j]
+                if v > m or v != v:
+                    m = v
+            target[i] = r_t[i] + discount_t[i] * m
     q = mlp_forward(theta, sizes, act, x_tm1, acts_q)
     pred = np.empty(B, dt)
     for i in range(B):
