@@ -184,8 +184,8 @@ MUTANTS = [
     (
         "dqn-double-target",
         "dqn.py",
-        "q_targ[i, np.argmax(q_on[i])]",
-        "q_targ[i, np.argmin(q_on[i])]",
+        "if v > bv or v != v:",
+        "if v < bv or v != v:",
         [T + "agents/test_dqn.py::test_loss_grad_vs_naive"],
         "double DQN: argmin of the online net",
     ),
