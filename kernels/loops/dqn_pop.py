@@ -9,7 +9,8 @@ of the same loop with k = 1 on that seed alone (what ``DQN.learn`` runs), bit fo
 function, the same streams, whatever the block size); the loop overhead (one call, one scratch set)
 is paid once.  (Stepping every seed at every env step ran 7-8% slower than one seed after the other,
 10 CartPole seeds on a Xeon: each switch brought another seed's network and replay rows into the
-cache; with blocks the population runs as fast as one ``DQN.learn`` per seed.)
+cache.  With blocks a direct comparison found it as fast as one ``DQN.learn`` per seed on a pool of
+threads; ``benches/jax_peer/dqn_vs_jax.py`` still shows it 5-7% behind, not explained.)
 
 The population size k is a run-time value, not part of the compiled signature (one compile for every
 k; a tuple of generators would have recompiled per length):
