@@ -60,13 +60,12 @@ def _stack_aligned(arrays: list) -> np.ndarray:
     off a cache line, which is where a plain stack puts most rows."""
     if len(arrays) == 1:
         return arrays[0][None]
+    from ..kernels.nn.mlp import aligned_zeros
+
     a0 = arrays[0]
     n, item = a0.shape[0], a0.dtype.itemsize
     row = -(-n * item // 64) * 64 // item
-    raw = np.empty(len(arrays) * row * item + 64, np.uint8)
-    off = -raw.ctypes.data % 64
-    out = raw[off : off + len(arrays) * row * item].view(a0.dtype).reshape(len(arrays), row)
-    out[:, n:] = 0
+    out = aligned_zeros(len(arrays) * row, a0.dtype).reshape(len(arrays), row)
     for s, a in enumerate(arrays):
         out[s, :n] = a
     return out
